@@ -1,0 +1,110 @@
+import { randomInt } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { isIPv6 } from 'node:net';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { FastifyInstance } from 'fastify';
+import type { Server } from 'node:https';
+import { FsBlobStore } from './blob/fsBlobStore.js';
+import type { VigilConfig } from './config.js';
+import { EmbeddedKms } from './crypto/embeddedKms.js';
+import { checkRootKey } from './crypto/rootKeyCheck.js';
+import { loadRootKey } from './crypto/rootKeyFile.js';
+import { createHttpsServer } from './server/httpsServer.js';
+import { loadTlsMaterial, type TlsMaterial } from './server/tls.js';
+import { AccessKeys, type AccessKeyPair } from './service/accessKeys.js';
+import { Projects } from './service/projects.js';
+import type { MetadataStore } from './store/metadataStore.js';
+import { openSqliteStore } from './store/sqliteStore.js';
+import { writeFileAtomic } from './util/atomicFile.js';
+
+export interface RunningVigil {
+  /** https://host:port, with the port actually bound. */
+  endpoint: string;
+  port: number;
+  accountId: string;
+  tls: TlsMaterial;
+  credentialsPath: string;
+  rootAccessKey: AccessKeyPair;
+  kms: EmbeddedKms;
+  blobs: FsBlobStore;
+  store: MetadataStore;
+  server: FastifyInstance<Server>;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the stores. */
+  close(): Promise<void>;
+}
+
+/** How often keys whose deletion waiting period has ended are destroyed. */
+const KEY_DESTRUCTION_INTERVAL_MS = 60 * 60_000;
+
+/** Starts Vigil on the embedded engines: SQLite metadata, local object directory, embedded KMS. */
+export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = process.env): Promise<RunningVigil> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const { rootKey } = await loadRootKey(config.dataDir, env);
+  const store = openSqliteStore(join(config.dataDir, 'metadata.db'));
+  try {
+    await checkRootKey(store.settings, rootKey);
+    const accountId = await store.settings.putIfAbsent('account.id', String(randomInt(1e11, 1e12)));
+    const kms = await EmbeddedKms.open(store, rootKey, { region: config.region, accountId });
+    const blobs = await FsBlobStore.open(join(config.dataDir, 'blobs'));
+    const accessKeys = new AccessKeys(store, rootKey);
+    const rootAccessKey = await accessKeys.ensureRootAccessKey();
+    const credentialsPath = join(config.dataDir, 'credentials');
+    await writeCredentialsFile(credentialsPath, rootAccessKey);
+    const tls = await loadTlsMaterial(config);
+
+    const logger = pino(
+      {
+        level: config.logLevel,
+        base: undefined,
+        // Paths only: a query string may carry a presigned signature, and headers carry credentials.
+        serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }) },
+      },
+      pino.destination(2),
+    );
+    const server = await createHttpsServer({ tls, logger, services: { accessKeys, projects: new Projects(store) } });
+    await server.listen({ host: config.host, port: config.port });
+    const port = (server.server.address() as { port: number }).port;
+    const destroyTimer = setInterval(() => {
+      kms.destroyDueKeys().catch((error: unknown) => logger.error({ err: error }, 'destroying keys past their deletion date failed'));
+    }, KEY_DESTRUCTION_INTERVAL_MS).unref();
+    await kms.destroyDueKeys();
+
+    return {
+      endpoint: `https://${urlHost(config.host)}:${port}`,
+      port,
+      accountId,
+      tls,
+      credentialsPath,
+      rootAccessKey: { accessKeyId: rootAccessKey.accessKeyId, secretAccessKey: rootAccessKey.secretAccessKey },
+      kms,
+      blobs,
+      store,
+      server,
+      async close() {
+        clearInterval(destroyTimer);
+        await server.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** The host to put in a URL: a wildcard listener is reached on loopback. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return isIPv6(host) ? `[${host}]` : host;
+}
+
+/** The root access key in AWS shared-credentials format (profile "vigil"), rewritten only when it differs. */
+async function writeCredentialsFile(path: string, key: AccessKeyPair): Promise<void> {
+  const content =
+    `# Vigil root access key. Use: AWS_SHARED_CREDENTIALS_FILE=${path} AWS_PROFILE=vigil\n` +
+    `[vigil]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`;
+  const current = await readFile(path, 'utf8').catch(() => undefined);
+  if (current !== content) await writeFileAtomic(path, content, 0o600);
+}

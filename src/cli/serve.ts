@@ -1,0 +1,39 @@
+import { relative } from 'node:path';
+import { startVigil } from '../app.js';
+import { loadConfig, type ConfigInput } from '../config.js';
+
+/** `vigil serve`: runs the service until SIGINT or SIGTERM, then shuts down cleanly. */
+export async function serve(flags: ConfigInput & { config?: string }): Promise<void> {
+  const config = loadConfig(flags);
+  // Everything Vigil writes (database, objects, keys) is for this user alone.
+  process.umask(0o077);
+  const vigil = await startVigil(config);
+  const shown = (path: string) => (relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path));
+  const lines = [
+    `Vigil is listening on ${vigil.endpoint} (region ${config.region}, account ${vigil.accountId})`,
+    `TLS certificate ${shown(vigil.tls.certPath)}${vigil.tls.generated ? ' (new)' : ''} SHA-256 ${vigil.tls.fingerprint}`,
+    `Credentials ${shown(vigil.credentialsPath)} (profile vigil)`,
+    `Try: AWS_SHARED_CREDENTIALS_FILE=${shown(vigil.credentialsPath)} AWS_PROFILE=vigil aws lookoutvision list-projects ` +
+      `--region ${config.region} --endpoint-url ${vigil.endpoint} --ca-bundle ${shown(vigil.tls.certPath)}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      process.stderr.write(`${signal} again: exiting without waiting\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stdout.write(`${signal}: finishing in-flight requests, then stopping\n`);
+    vigil.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`shutdown failed: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}

@@ -1,0 +1,248 @@
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import type { KmsKeyRecord, MetadataStore } from '../store/metadataStore.js';
+import { canonicalContext, type EncryptionContext } from './encryptionContext.js';
+import type { DecryptedDataKey, GeneratedDataKey, Kms } from './kms.js';
+import { KmsError } from './kmsErrors.js';
+import type { RootKey } from './rootKey.js';
+
+/*
+ * Ciphertext blob of the embedded KMS:
+ *   format (1) | key id as UUID bytes (16) | key version (4, BE) | IV (12) | ciphertext | tag (16)
+ * The first 21 bytes and the canonical encryption context are the GCM associated data, so a blob
+ * names its own key and version (Decrypt needs no key id) and opens only under its own context.
+ */
+const BLOB_FORMAT = 1;
+const PREFIX_BYTES = 1 + 16 + 4;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const DATA_KEY_BYTES = 32;
+/** AWS KMS's limit on Encrypt plaintext. */
+export const MAX_ENCRYPT_BYTES = 4096;
+const DEFAULT_KEY_SETTING = 'kms.defaultKeyId';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface EmbeddedKmsOptions {
+  region: string;
+  accountId: string;
+}
+
+export interface KeyDescription {
+  keyId: string;
+  arn: string;
+  description: string;
+  keyManager: 'AWS' | 'CUSTOMER';
+  state: KmsKeyRecord['state'];
+  createdAt: Date;
+  deletionDate?: Date;
+  currentVersion: number;
+}
+
+/**
+ * The default key service: symmetric keys whose material lives in the metadata store sealed
+ * under the root key. Keys have versions (rotation adds one; old versions keep decrypting), and
+ * states: Disabled or PendingDeletion keys neither encrypt nor decrypt, and a destroyed key's
+ * data is gone for good.
+ */
+export class EmbeddedKms implements Kms {
+  /** Unsealed key material by "keyId:version"; dropped when a key is destroyed. */
+  private readonly material = new Map<string, Buffer>();
+
+  private constructor(
+    private readonly store: MetadataStore,
+    private readonly rootKey: RootKey,
+    private readonly options: EmbeddedKmsOptions,
+    readonly defaultKeyId: string,
+  ) {}
+
+  /** Opens the KMS, creating the service-owned default key on first use. */
+  static async open(store: MetadataStore, rootKey: RootKey, options: EmbeddedKmsOptions): Promise<EmbeddedKms> {
+    const kms = new EmbeddedKms(store, rootKey, options, '');
+    let defaultKeyId = await store.settings.get(DEFAULT_KEY_SETTING);
+    if (!defaultKeyId) {
+      const created = await kms.createKey({ description: 'Default key that protects Vigil data', keyManager: 'AWS' });
+      defaultKeyId = await store.settings.putIfAbsent(DEFAULT_KEY_SETTING, created.keyId);
+      if (defaultKeyId !== created.keyId) await store.kmsKeys.destroy(created.keyId); // another process won the race
+    }
+    return new EmbeddedKms(store, rootKey, options, kms.arnOf(defaultKeyId));
+  }
+
+  async createKey(input: { description?: string; keyManager?: 'AWS' | 'CUSTOMER' }): Promise<KeyDescription> {
+    const keyId = randomUUID();
+    const now = new Date();
+    await this.store.kmsKeys.create(
+      {
+        keyId,
+        arn: this.arnOf(keyId),
+        description: input.description ?? '',
+        keyManager: input.keyManager ?? 'CUSTOMER',
+        state: 'Enabled',
+        createdAt: now,
+      },
+      { sealedMaterial: this.sealMaterial(keyId, 1, randomBytes(32)), createdAt: now },
+    );
+    return this.describeKey(keyId);
+  }
+
+  async describeKey(keyIdOrArn: string): Promise<KeyDescription> {
+    return { ...(await this.findKey(keyIdOrArn)) };
+  }
+
+  /** Adds new key material; new data keys use it, older ciphertexts still decrypt. */
+  async rotateKey(keyIdOrArn: string): Promise<number> {
+    const key = await this.usableKey(keyIdOrArn);
+    const version = key.currentVersion + 1;
+    // The repository assigns the number itself; the sealed material is bound to the same number.
+    const stored = await this.store.kmsKeys.addVersion(key.keyId, {
+      sealedMaterial: this.sealMaterial(key.keyId, version, randomBytes(32)),
+      createdAt: new Date(),
+    });
+    if (stored !== version) throw new KmsError('KMSInternalException', `key ${key.keyId} was rotated concurrently; retry`);
+    return version;
+  }
+
+  async enableKey(keyIdOrArn: string): Promise<void> {
+    const key = await this.findKey(keyIdOrArn);
+    if (key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
+    await this.store.kmsKeys.setState(key.keyId, 'Enabled');
+  }
+
+  async disableKey(keyIdOrArn: string): Promise<void> {
+    const key = await this.findKey(keyIdOrArn);
+    if (key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
+    await this.store.kmsKeys.setState(key.keyId, 'Disabled');
+  }
+
+  /** Makes the key unusable now and destroys its material once the waiting period ends. */
+  async scheduleKeyDeletion(keyIdOrArn: string, pendingWindowInDays: number, now = new Date()): Promise<Date> {
+    if (!Number.isInteger(pendingWindowInDays) || pendingWindowInDays < 7 || pendingWindowInDays > 30) {
+      throw new KmsError('ValidationException', 'PendingWindowInDays must be an integer from 7 to 30.');
+    }
+    const key = await this.findKey(keyIdOrArn);
+    if (key.keyId === this.keyIdOf(this.defaultKeyId)) {
+      throw new KmsError('KMSInvalidStateException', 'The service-owned default key cannot be deleted.');
+    }
+    if (key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
+    const deletionDate = new Date(now.getTime() + pendingWindowInDays * 86_400_000);
+    await this.store.kmsKeys.setState(key.keyId, 'PendingDeletion', deletionDate);
+    return deletionDate;
+  }
+
+  /** Stops a scheduled deletion; the key comes back Disabled, as in AWS KMS. */
+  async cancelKeyDeletion(keyIdOrArn: string): Promise<void> {
+    const key = await this.findKey(keyIdOrArn);
+    if (key.state !== 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is not pending deletion.`);
+    await this.store.kmsKeys.setState(key.keyId, 'Disabled');
+  }
+
+  /** Destroys the material of every key whose waiting period has ended; returns their ids. */
+  async destroyDueKeys(now = new Date()): Promise<string[]> {
+    const due = await this.store.kmsKeys.dueForDeletion(now);
+    for (const keyId of due) {
+      await this.store.kmsKeys.destroy(keyId);
+      for (const cached of [...this.material.keys()]) {
+        if (cached.startsWith(`${keyId}:`)) {
+          this.material.get(cached)?.fill(0);
+          this.material.delete(cached);
+        }
+      }
+    }
+    return due;
+  }
+
+  async generateDataKey(keyIdOrArn: string | undefined, context: EncryptionContext): Promise<GeneratedDataKey> {
+    const plaintext = randomBytes(DATA_KEY_BYTES);
+    const { keyId, ciphertextBlob } = await this.encrypt(keyIdOrArn, plaintext, context);
+    return { keyId, plaintext, ciphertextBlob };
+  }
+
+  async decryptDataKey(ciphertextBlob: Buffer, context: EncryptionContext): Promise<DecryptedDataKey> {
+    return this.decrypt(ciphertextBlob, context);
+  }
+
+  async encrypt(keyIdOrArn: string | undefined, plaintext: Buffer, context: EncryptionContext): Promise<{ keyId: string; ciphertextBlob: Buffer }> {
+    if (plaintext.length < 1 || plaintext.length > MAX_ENCRYPT_BYTES) {
+      throw new KmsError('ValidationException', `Plaintext must be 1 to ${MAX_ENCRYPT_BYTES} bytes.`);
+    }
+    const key = await this.usableKey(keyIdOrArn ?? this.defaultKeyId);
+    const prefix = Buffer.alloc(PREFIX_BYTES);
+    prefix[0] = BLOB_FORMAT;
+    Buffer.from(key.keyId.replaceAll('-', ''), 'hex').copy(prefix, 1);
+    prefix.writeUInt32BE(key.currentVersion, 17);
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', await this.materialOf(key.keyId, key.currentVersion), iv);
+    cipher.setAAD(Buffer.concat([prefix, canonicalContext(context)]));
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return { keyId: key.arn, ciphertextBlob: Buffer.concat([prefix, iv, body, cipher.getAuthTag()]) };
+  }
+
+  async decrypt(ciphertextBlob: Buffer, context: EncryptionContext): Promise<DecryptedDataKey> {
+    if (ciphertextBlob.length < PREFIX_BYTES + IV_BYTES + TAG_BYTES + 1 || ciphertextBlob[0] !== BLOB_FORMAT) {
+      throw new KmsError('InvalidCiphertextException', 'The ciphertext is not a Vigil KMS ciphertext.');
+    }
+    const hex = ciphertextBlob.subarray(1, 17).toString('hex');
+    const keyId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    const version = ciphertextBlob.readUInt32BE(17);
+    const key = await this.usableKey(keyId);
+    const material = await this.materialOf(key.keyId, version).catch(() => {
+      throw new KmsError('InvalidCiphertextException', 'The ciphertext refers to key material that does not exist.');
+    });
+    const decipher = createDecipheriv('aes-256-gcm', material, ciphertextBlob.subarray(PREFIX_BYTES, PREFIX_BYTES + IV_BYTES));
+    decipher.setAAD(Buffer.concat([ciphertextBlob.subarray(0, PREFIX_BYTES), canonicalContext(context)]));
+    decipher.setAuthTag(ciphertextBlob.subarray(ciphertextBlob.length - TAG_BYTES));
+    try {
+      const plaintext = Buffer.concat([
+        decipher.update(ciphertextBlob.subarray(PREFIX_BYTES + IV_BYTES, ciphertextBlob.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
+      return { keyId: key.arn, plaintext };
+    } catch {
+      // Same answer for a changed blob and a wrong context, as AWS KMS gives.
+      throw new KmsError('InvalidCiphertextException', 'The ciphertext or its encryption context is invalid.');
+    }
+  }
+
+  private arnOf(keyId: string): string {
+    return `arn:aws:kms:${this.options.region}:${this.options.accountId}:key/${keyId}`;
+  }
+
+  private keyIdOf(keyIdOrArn: string): string {
+    const arn = /^arn:aws:kms:[^:]*:\d{12}:key\/(.+)$/.exec(keyIdOrArn);
+    return arn ? arn[1] : keyIdOrArn;
+  }
+
+  private async findKey(keyIdOrArn: string): Promise<KmsKeyRecord> {
+    const keyId = this.keyIdOf(keyIdOrArn);
+    const key = UUID.test(keyId) ? await this.store.kmsKeys.get(keyId) : undefined;
+    if (!key) throw new KmsError('NotFoundException', `Key '${keyIdOrArn}' does not exist`);
+    return key;
+  }
+
+  private async usableKey(keyIdOrArn: string): Promise<KmsKeyRecord> {
+    const key = await this.findKey(keyIdOrArn);
+    if (key.state === 'Disabled') throw new KmsError('DisabledException', `${key.arn} is disabled.`);
+    if (key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
+    return key;
+  }
+
+  private async materialOf(keyId: string, version: number): Promise<Buffer> {
+    const cacheKey = `${keyId}:${version}`;
+    let material = this.material.get(cacheKey);
+    if (!material) {
+      const record = await this.store.kmsKeys.getVersion(keyId, version);
+      if (!record) throw new Error(`no version ${version} of key ${keyId}`);
+      material = this.rootKey.unseal(record.sealedMaterial, materialPurpose(keyId, version));
+      this.material.set(cacheKey, material);
+    }
+    return material;
+  }
+
+  private sealMaterial(keyId: string, version: number, material: Buffer): Buffer {
+    const sealed = this.rootKey.seal(material, materialPurpose(keyId, version));
+    material.fill(0);
+    return sealed;
+  }
+}
+
+function materialPurpose(keyId: string, version: number): string {
+  return `kms key material ${keyId} version ${version}`;
+}

@@ -1,0 +1,18 @@
+/** Errors of a key service, named as AWS KMS names them so the KMS API can answer with them as they are. */
+export type KmsErrorName =
+  | 'NotFoundException'
+  | 'DisabledException'
+  | 'KMSInvalidStateException'
+  | 'InvalidCiphertextException'
+  | 'IncorrectKeyException'
+  | 'ValidationException'
+  | 'KMSInternalException';
+
+export class KmsError extends Error {
+  constructor(
+    override readonly name: KmsErrorName,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,220 @@
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+export type SigningService = 'lookoutvision' | 's3' | 'kms';
+
+/** A received request, as far as its signature covers it. */
+export interface ReceivedRequest {
+  method: string;
+  /** Path and query exactly as received, still percent-encoded. */
+  rawUrl: string;
+  /** Header values by lower-case name; repeated headers keep every value. */
+  headers: Record<string, string[] | undefined>;
+  /** The whole body; undefined only where a protocol streams it and checks it another way. */
+  body: Buffer | undefined;
+}
+
+export type AuthFailure =
+  | 'MissingAuthentication'
+  | 'IncompleteSignature'
+  | 'SignatureMismatch'
+  | 'UnknownAccessKey'
+  | 'SignatureExpired'
+  | 'PayloadHashMismatch';
+
+/** Why a request was not authenticated; each protocol adapter answers it in its own error shape. */
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+  constructor(
+    readonly failure: AuthFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Authenticated {
+  accessKeyId: string;
+  region: string;
+  /** The payload hash the signature covers: hex SHA-256, UNSIGNED-PAYLOAD or a STREAMING-* marker. */
+  payloadHash: string;
+}
+
+/** Largest clock difference accepted between client and server, as AWS allows. */
+export const MAX_SKEW_MS = 15 * 60_000;
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
+const AUTHORIZATION = /^AWS4-HMAC-SHA256 +Credential=([^,\s]+), *SignedHeaders=([^,\s]+), *Signature=([0-9a-f]{64})$/;
+const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+
+/**
+ * Verifies an AWS Signature Version 4 `Authorization` header by recomputing the signature over
+ * the received request with the SDK's own signer (@smithy/signature-v4): the canonical URI is
+ * encoded again for lookoutvision and kms, used as received for s3; exactly the client's list of
+ * signed headers is used; the payload hash comes from x-amz-content-sha256 or the body.
+ */
+export async function verifySigV4(
+  request: ReceivedRequest,
+  options: { service: SigningService; secretFor(accessKeyId: string): Promise<string | undefined>; now?: Date },
+): Promise<Authenticated> {
+  const header = single(request.headers, 'authorization');
+  if (header === undefined) throw new AuthError('MissingAuthentication', 'Missing Authentication Token');
+  const parsed = AUTHORIZATION.exec(header);
+  if (!parsed) {
+    throw new AuthError('IncompleteSignature', "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' for AWS4-HMAC-SHA256.");
+  }
+  const [, credential, signedHeaderList, signature] = parsed;
+  const scope = credential.split('/');
+  if (scope.length !== 5 || scope[4] !== 'aws4_request') {
+    throw new AuthError('IncompleteSignature', 'Credential must have the form <AccessKeyId>/<date>/<region>/<service>/aws4_request.');
+  }
+  const [accessKeyId, scopeDate, region, service] = scope;
+  if (service !== options.service) {
+    throw new AuthError('SignatureMismatch', `Credential should be scoped to correct service: '${options.service}'.`);
+  }
+  const signedHeaders = signedHeaderList.split(';');
+  if (!signedHeaders.includes('host')) throw new AuthError('SignatureMismatch', "'Host' must be a signed header.");
+
+  const amzDate = single(request.headers, 'x-amz-date');
+  const date = amzDate === undefined ? undefined : parseAmzDate(amzDate);
+  if (!date) throw new AuthError('IncompleteSignature', 'X-Amz-Date must be given as YYYYMMDDTHHMMSSZ.');
+  if (amzDate!.slice(0, 8) !== scopeDate) {
+    throw new AuthError('SignatureMismatch', `Date in Credential scope does not match YYYYMMDD from X-Amz-Date.`);
+  }
+  const now = options.now ?? new Date();
+  if (Math.abs(now.getTime() - date.getTime()) > MAX_SKEW_MS) {
+    throw new AuthError('SignatureExpired', `Signature expired: ${amzDate} is outside the 15 minutes allowed around the server time ${formatAmzDate(now)}.`);
+  }
+
+  if (request.headers['x-amz-security-token'] !== undefined) {
+    throw new AuthError('UnknownAccessKey', 'The security token included in the request is invalid.');
+  }
+  const secretAccessKey = await options.secretFor(accessKeyId);
+  if (secretAccessKey === undefined) {
+    throw new AuthError('UnknownAccessKey', 'The security token included in the request is invalid.');
+  }
+
+  const payloadHash = checkedPayloadHash(request, options.service);
+  const expected = await expectedSignature(request, {
+    service: options.service,
+    region,
+    date,
+    signedHeaders,
+    payloadHash,
+    credentials: { accessKeyId, secretAccessKey },
+  });
+  if (!timingSafeEqual(Buffer.from(expected, 'latin1'), Buffer.from(signature, 'latin1'))) {
+    throw new AuthError(
+      'SignatureMismatch',
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+    );
+  }
+  return { accessKeyId, region, payloadHash };
+}
+
+/** The payload hash to sign with; a stated hash must match the body that arrived. */
+function checkedPayloadHash(request: ReceivedRequest, service: SigningService): string {
+  const stated = single(request.headers, 'x-amz-content-sha256');
+  if (stated === undefined) {
+    if (service === 's3') throw new AuthError('IncompleteSignature', 'Missing required header for this request: x-amz-content-sha256');
+    return request.body?.length ? createHash('sha256').update(request.body).digest('hex') : EMPTY_SHA256;
+  }
+  if (/^[0-9a-f]{64}$/.test(stated)) {
+    const actual = request.body?.length ? createHash('sha256').update(request.body).digest('hex') : EMPTY_SHA256;
+    if (request.body !== undefined && actual !== stated) {
+      throw new AuthError('PayloadHashMismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
+    }
+    return stated;
+  }
+  if (stated === 'UNSIGNED-PAYLOAD' || (service === 's3' && stated.startsWith('STREAMING-'))) return stated;
+  throw new AuthError('IncompleteSignature', `x-amz-content-sha256 has an unsupported value.`);
+}
+
+async function expectedSignature(
+  request: ReceivedRequest,
+  input: {
+    service: SigningService;
+    region: string;
+    date: Date;
+    signedHeaders: string[];
+    payloadHash: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  },
+): Promise<string> {
+  const headers: Record<string, string> = {};
+  for (const name of input.signedHeaders) {
+    const values = request.headers[name];
+    if (values === undefined) throw new AuthError('SignatureMismatch', `Signed header ${name} is missing from the request.`);
+    headers[name] = values.join(',');
+  }
+  // The signer takes the payload hash from this header; when the client did not sign the header
+  // (the AWS CLI never sends it) it is kept out of the canonical headers.
+  const hashSigned = 'x-amz-content-sha256' in headers;
+  headers['x-amz-content-sha256'] = input.payloadHash;
+  const questionMark = request.rawUrl.indexOf('?');
+  const signer = new SignatureV4({
+    service: input.service,
+    region: input.region,
+    credentials: input.credentials,
+    sha256: Hash.bind(null, 'sha256'),
+    uriEscapePath: input.service !== 's3',
+    applyChecksum: false,
+  });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: request.method,
+      protocol: 'https:',
+      hostname: headers.host ?? '',
+      path: questionMark < 0 ? request.rawUrl : request.rawUrl.slice(0, questionMark),
+      query: questionMark < 0 ? {} : parseQuery(request.rawUrl.slice(questionMark + 1)),
+      headers,
+    }),
+    {
+      signingDate: input.date,
+      signableHeaders: new Set(input.signedHeaders),
+      unsignableHeaders: hashSigned ? undefined : new Set(['x-amz-content-sha256']),
+    },
+  );
+  const authorization = signed.headers.authorization ?? '';
+  // The signer lists what it signed; a client that signed a different set gets a mismatch.
+  const computed = /SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(authorization);
+  if (!computed || computed[1] !== input.signedHeaders.join(';')) return ''.padEnd(64, '-');
+  return computed[2];
+}
+
+/** Query parameters percent-decoded, repeated keys kept in order, a key without "=" valued "". */
+function parseQuery(rawQuery: string): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const part of rawQuery.split('&')) {
+    if (part === '') continue;
+    const equals = part.indexOf('=');
+    let key: string;
+    let value: string;
+    try {
+      key = decodeURIComponent(equals < 0 ? part : part.slice(0, equals));
+      value = equals < 0 ? '' : decodeURIComponent(part.slice(equals + 1));
+    } catch {
+      throw new AuthError('IncompleteSignature', 'The query string is not valid percent-encoding.');
+    }
+    const existing = query[key];
+    query[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return query;
+}
+
+function single(headers: ReceivedRequest['headers'], name: string): string | undefined {
+  const values = headers[name];
+  return values === undefined ? undefined : values.join(',');
+}
+
+function parseAmzDate(text: string): Date | undefined {
+  const m = AMZ_DATE.exec(text);
+  if (!m) return undefined;
+  const date = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
+  return formatAmzDate(date) === text ? date : undefined;
+}
+
+export function formatAmzDate(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}

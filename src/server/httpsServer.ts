@@ -1,0 +1,55 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Server } from 'node:https';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { lookoutVisionApi } from './lookoutvision/plugin.js';
+import { sendLookoutVisionError } from './lookoutvision/wireErrors.js';
+import type { Services } from './services.js';
+import type { TlsMaterial } from './tls.js';
+
+/** TLS 1.2 suites: ECDHE key exchange with AEAD ciphers only (TLS 1.3 suites are all AEAD). */
+const TLS12_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+/**
+ * Vigil's one listener: HTTPS only (TLS 1.2+), every response with a request id, Date and HSTS.
+ * Request bodies are kept raw (a Buffer) so that signatures can be checked over the exact bytes;
+ * each protocol adapter parses them itself.
+ */
+export async function createHttpsServer(options: { tls: TlsMaterial; logger: Logger; services: Services }): Promise<FastifyInstance<Server>> {
+  const app = Fastify({
+    https: {
+      key: options.tls.key,
+      cert: options.tls.cert,
+      minVersion: 'TLSv1.2',
+      ciphers: TLS12_CIPHERS,
+      honorCipherOrder: true,
+    },
+    loggerInstance: options.logger as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+    // Paths such as /2020-11-20/tags/arn%3Aaws%3A… are matched raw; the operation decodes its labels.
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-amzn-requestid', request.id);
+    reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  await app.register(lookoutVisionApi, { services: options.services });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = Object.assign(new Error(`No operation matches ${request.method} ${request.url.split('?')[0]}.`), { statusCode: 404 });
+    return sendLookoutVisionError(reply.header('x-amzn-errortype', 'UnknownOperationException'), error);
+  });
+  return app;
+}

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import { verifySigV4 } from '../auth/sigv4.js';
+import { receivedRequest } from '../receivedRequest.js';
+import type { Services } from '../services.js';
+import { listProjects } from './listProjects.js';
+import type { LookoutVisionOperation } from './operation.js';
+import { sendLookoutVisionError } from './wireErrors.js';
+
+export const API_VERSION = '2020-11-20';
+const operations: LookoutVisionOperation[] = [listProjects];
+/** Bodies of JSON operations; larger limits are set per operation. */
+const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+/** The Lookout for Vision API (restJson1, SigV4 service "lookoutvision") under /2020-11-20. */
+export async function lookoutVisionApi(app: FastifyInstance, options: { services: Services }): Promise<void> {
+  const { services } = options;
+  app.setErrorHandler((error, _request, reply) => sendLookoutVisionError(reply, error));
+  app.addHook('preHandler', async (request) => {
+    await verifySigV4(receivedRequest(request), {
+      service: 'lookoutvision',
+      secretFor: (id) => services.accessKeys.secretFor(id),
+    });
+  });
+  for (const operation of operations) {
+    app.route({
+      method: operation.method,
+      url: `/${API_VERSION}${operation.path}`,
+      bodyLimit: operation.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      handler: async (request, reply) => {
+        const result = await operation.handle(request, services);
+        reply.code(operation.status).header('content-type', 'application/json');
+        return JSON.stringify(result);
+      },
+    });
+  }
+}

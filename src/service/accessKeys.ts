@@ -1,0 +1,61 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import type { RootKey } from '../crypto/rootKey.js';
+import type { MetadataStore } from '../store/metadataStore.js';
+
+export interface AccessKeyPair {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+const ROOT_KEY_SETTING = 'accessKeys.rootAccessKeyId';
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/**
+ * Vigil's own access keys, the credentials that requests are signed with (SigV4). Secrets are
+ * stored sealed under the root key and unsealed only to verify a signature.
+ */
+export class AccessKeys {
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly rootKey: RootKey,
+  ) {}
+
+  /** The installation's root access key, created at first start. */
+  async ensureRootAccessKey(): Promise<AccessKeyPair & { created: boolean }> {
+    const existing = await this.store.settings.get(ROOT_KEY_SETTING);
+    if (existing) {
+      const secretAccessKey = await this.secretFor(existing);
+      if (!secretAccessKey) throw new Error(`the root access key ${existing} is missing or inactive`);
+      return { accessKeyId: existing, secretAccessKey, created: false };
+    }
+    const pair = await this.create('root access key');
+    const stored = await this.store.settings.putIfAbsent(ROOT_KEY_SETTING, pair.accessKeyId);
+    if (stored !== pair.accessKeyId) return this.ensureRootAccessKey(); // another process created it first
+    return { ...pair, created: true };
+  }
+
+  async create(description: string): Promise<AccessKeyPair> {
+    // 20 characters like an AWS key id, prefixed so that a Vigil key is recognisable in a leak report.
+    const accessKeyId = 'VKIA' + Array.from({ length: 16 }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join('');
+    const secretAccessKey = randomBytes(30).toString('base64');
+    await this.store.accessKeys.create({
+      accessKeyId,
+      sealedSecret: this.rootKey.seal(Buffer.from(secretAccessKey, 'utf8'), secretPurpose(accessKeyId)),
+      description,
+      createdAt: new Date(),
+      status: 'Active',
+    });
+    return { accessKeyId, secretAccessKey };
+  }
+
+  /** The secret of an active key, or undefined for an unknown or inactive key. */
+  async secretFor(accessKeyId: string): Promise<string | undefined> {
+    const key = await this.store.accessKeys.get(accessKeyId);
+    if (!key || key.status !== 'Active') return undefined;
+    return this.rootKey.unseal(key.sealedSecret, secretPurpose(accessKeyId)).toString('utf8');
+  }
+}
+
+function secretPurpose(accessKeyId: string): string {
+  return `access key secret ${accessKeyId}`;
+}

@@ -1,0 +1,86 @@
+/**
+ * The metadata repository. Every method is atomic on its own; the embedded engine is SQLite,
+ * and the methods are async so that a PostgreSQL engine can implement the same interface.
+ */
+export interface MetadataStore {
+  readonly settings: SettingsRepository;
+  readonly kmsKeys: KmsKeyRepository;
+  readonly accessKeys: AccessKeyRepository;
+  readonly projects: ProjectRepository;
+  close(): Promise<void>;
+}
+
+/** Installation-wide values: account id, default KMS key id, root key check value. */
+export interface SettingsRepository {
+  get(name: string): Promise<string | undefined>;
+  /** Stores value unless the setting already exists; returns the value that is stored now. */
+  putIfAbsent(name: string, value: string): Promise<string>;
+}
+
+export type KmsKeyState = 'Enabled' | 'Disabled' | 'PendingDeletion';
+
+export interface KmsKeyRecord {
+  keyId: string;
+  arn: string;
+  description: string;
+  keyManager: 'AWS' | 'CUSTOMER';
+  state: KmsKeyState;
+  createdAt: Date;
+  /** When a PendingDeletion key's material is destroyed. */
+  deletionDate?: Date;
+  currentVersion: number;
+}
+
+export interface KmsKeyVersionRecord {
+  keyId: string;
+  version: number;
+  /** Key material sealed under the root key; never stored in the clear. */
+  sealedMaterial: Buffer;
+  createdAt: Date;
+}
+
+export interface KmsKeyRepository {
+  /** Creates a key with its first version (version 1). */
+  create(key: Omit<KmsKeyRecord, 'currentVersion'>, firstVersion: Omit<KmsKeyVersionRecord, 'keyId' | 'version'>): Promise<void>;
+  get(keyId: string): Promise<KmsKeyRecord | undefined>;
+  getVersion(keyId: string, version: number): Promise<KmsKeyVersionRecord | undefined>;
+  /** Adds the next version and makes it current; older versions stay for decryption. Returns the new version number. */
+  addVersion(keyId: string, version: Omit<KmsKeyVersionRecord, 'keyId' | 'version'>): Promise<number>;
+  setState(keyId: string, state: KmsKeyState, deletionDate?: Date): Promise<void>;
+  /** Destroys every version's material and the key record: crypto-shredding. */
+  destroy(keyId: string): Promise<void>;
+  /** Keys in PendingDeletion whose deletion date has passed. */
+  dueForDeletion(now: Date): Promise<string[]>;
+}
+
+export interface AccessKeyRecord {
+  accessKeyId: string;
+  /** The secret access key sealed under the root key. */
+  sealedSecret: Buffer;
+  description: string;
+  createdAt: Date;
+  status: 'Active' | 'Inactive';
+}
+
+export interface AccessKeyRepository {
+  create(key: AccessKeyRecord): Promise<void>;
+  get(accessKeyId: string): Promise<AccessKeyRecord | undefined>;
+  list(): Promise<AccessKeyRecord[]>;
+}
+
+export interface ProjectRecord {
+  name: string;
+  arn: string;
+  createdAt: Date;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque position after the last item, present only when more items follow. */
+  next?: string;
+}
+
+export interface ProjectRepository {
+  /** Projects ordered by name, starting after `after` (a name from a previous page). */
+  list(limit: number, after?: string): Promise<Page<ProjectRecord>>;
+}
