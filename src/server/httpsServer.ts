@@ -3,7 +3,6 @@ import type { Server } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { lookoutVisionApi } from './lookoutvision/plugin.js';
-import { sendLookoutVisionError } from './lookoutvision/wireErrors.js';
 import type { Services } from './services.js';
 import type { TlsMaterial } from './tls.js';
 
@@ -47,9 +46,6 @@ export async function createHttpsServer(options: { tls: TlsMaterial; logger: Log
 
   await app.register(lookoutVisionApi, { services: options.services });
 
-  app.setNotFoundHandler((request, reply) => {
-    const error = Object.assign(new Error(`No operation matches ${request.method} ${request.url.split('?')[0]}.`), { statusCode: 404 });
-    return sendLookoutVisionError(reply.header('x-amzn-errortype', 'UnknownOperationException'), error);
-  });
+
   return app;
 }

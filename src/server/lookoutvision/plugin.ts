@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { verifySigV4 } from '../auth/sigv4.js';
 import { receivedRequest } from '../receivedRequest.js';
 import type { Services } from '../services.js';
 import { listProjects } from './listProjects.js';
 import type { LookoutVisionOperation } from './operation.js';
-import { sendLookoutVisionError } from './wireErrors.js';
+import { sendLookoutVisionError, UnknownOperationError } from './wireErrors.js';
 
 export const API_VERSION = '2020-11-20';
 const operations: LookoutVisionOperation[] = [listProjects];
@@ -14,12 +14,14 @@ const DEFAULT_BODY_LIMIT = 64 * 1024;
 /** The Lookout for Vision API (restJson1, SigV4 service "lookoutvision") under /2020-11-20. */
 export async function lookoutVisionApi(app: FastifyInstance, options: { services: Services }): Promise<void> {
   const { services } = options;
+  const authenticate = (request: FastifyRequest) =>
+    verifySigV4(receivedRequest(request), { service: 'lookoutvision', secretFor: (id) => services.accessKeys.secretFor(id) });
   app.setErrorHandler((error, _request, reply) => sendLookoutVisionError(reply, error));
-  app.addHook('preHandler', async (request) => {
-    await verifySigV4(receivedRequest(request), {
-      service: 'lookoutvision',
-      secretFor: (id) => services.accessKeys.secretFor(id),
-    });
+  app.addHook('preHandler', authenticate);
+  // As on AWS, a request is authenticated before it is found to match no operation.
+  app.setNotFoundHandler({ preHandler: authenticate }, (request, reply) => {
+    reply.header('x-amzn-errortype', 'UnknownOperationException');
+    return sendLookoutVisionError(reply, new UnknownOperationError(request.method, request.url));
   });
   for (const operation of operations) {
     app.route({

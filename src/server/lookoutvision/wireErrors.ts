@@ -9,6 +9,14 @@ import {
   ValidationError,
 } from '../../service/errors.js';
 
+/** No operation has this method and path. */
+export class UnknownOperationError extends Error {
+  override readonly name = 'UnknownOperationError';
+  constructor(method: string, url: string) {
+    super(`No operation matches ${method} ${url.split('?')[0]}.`);
+  }
+}
+
 interface WireError {
   status: number;
   type: string;
@@ -28,6 +36,7 @@ const AUTH_ERRORS: Record<AuthFailure, { status: number; type: string }> = {
 /** The restJson1 shape of an error (reference §5), or undefined for an unexpected failure. */
 function toWire(error: unknown): WireError | undefined {
   if (error instanceof AuthError) return AUTH_ERRORS[error.failure];
+  if (error instanceof UnknownOperationError) return { status: 404, type: 'UnknownOperationException' };
   if (error instanceof ValidationError) return { status: 400, type: 'ValidationException' };
   if (error instanceof AccessDeniedError) return { status: 403, type: 'AccessDeniedException' };
   if (error instanceof NotFoundError) {

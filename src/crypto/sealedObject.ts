@@ -1,0 +1,393 @@
+import { createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { GCM_IV_BYTES, GCM_TAG_BYTES, gcmDecrypt, gcmEncrypt, type GcmSealed } from './aesGcm.js';
+import { contextDigest, type EncryptionContext } from './encryptionContext.js';
+import type { Kms } from './kms.js';
+import { SealedObjectError } from './sealedObjectError.js';
+import {
+  COMMITMENT_BYTES,
+  MAX_FRAME_SIZE,
+  MAX_HEADER_BYTES,
+  MESSAGE_ID_BYTES,
+  MIN_FRAME_SIZE,
+  NONCE_PREFIX_BYTES,
+  encodeSealedHeader,
+  parseSealedHeader,
+  type SealedHeader,
+} from './sealedObjectHeader.js';
+
+export { SealedObjectError } from './sealedObjectError.js';
+export type { SealedHeader } from './sealedObjectHeader.js';
+
+/**
+ * A sealed object is a header (see sealedObjectHeader.ts) followed by frames:
+ *
+ *   regular frame: 0x00 ‖ ciphertext (exactly frameSize bytes) ‖ tag (16)
+ *   final frame:   0x01 ‖ plaintext length (4, ≤ frameSize) ‖ ciphertext ‖ tag (16)
+ *
+ * Each frame is AES-256-GCM under a per-object content key, IV = nonce prefix ‖ frame index (8 bytes), and
+ * associated data = SHA-256(header) ‖ contextDigest(context) ‖ frame index (8) ‖ final flag (1). The index
+ * stops reordering, duplication and splicing; the final flag stops truncation at a frame boundary; the
+ * header hash ties every frame to this header (key id, frame size, ...); the context digest binds the
+ * frames to the context even if a key service ignored it. There is exactly one final frame, always.
+ *
+ * Streams emit a frame's plaintext only once its tag verified, but a damaged object still fails only
+ * where the damage is: consumers of createOpenStream must treat what they received as unusable unless the
+ * stream ended without error (open() below does that for whole buffers).
+ */
+
+export const DEFAULT_FRAME_SIZE = 64 * 1024;
+
+export interface SealOptions {
+  /** KMS key to wrap the data key under; the service's default key when absent. */
+  keyId?: string;
+  /** Bound to the wrapped data key and to every frame; the same context must be given to open. */
+  context: EncryptionContext;
+  /** Plaintext bytes per frame (default 64 KiB). Memory use of both streams is about two frames. */
+  frameSize?: number;
+}
+
+const FRAME_REGULAR = 0x00;
+const FRAME_FINAL = 0x01;
+const FINAL_PREFIX_BYTES = 5;
+const CONTENT_KEY_INFO = Buffer.from('vigil sealed object v1 content key', 'utf8');
+const COMMITMENT_INFO = Buffer.from('vigil sealed object v1 commitment', 'utf8');
+
+/** Streams plaintext in, a sealed object out. The data key is generated (one KMS call) before this resolves. */
+export async function createSealStream(kms: Kms, options: SealOptions): Promise<Transform> {
+  const frameSize = options.frameSize ?? DEFAULT_FRAME_SIZE;
+  if (!Number.isInteger(frameSize) || frameSize < MIN_FRAME_SIZE || frameSize > MAX_FRAME_SIZE) {
+    throw new RangeError(`frame size ${frameSize} is outside ${MIN_FRAME_SIZE}..${MAX_FRAME_SIZE}`);
+  }
+  const dataKey = await kms.generateDataKey(options.keyId, options.context);
+  const messageId = randomBytes(MESSAGE_ID_BYTES);
+  const noncePrefix = randomBytes(NONCE_PREFIX_BYTES);
+  const keys = deriveKeysThenZero(dataKey.plaintext, messageId);
+  try {
+    const header = encodeSealedHeader({
+      keyId: dataKey.keyId,
+      wrappedDataKey: dataKey.ciphertextBlob,
+      messageId,
+      noncePrefix,
+      frameSize,
+      commitment: keys.commitment,
+    });
+    return new SealTransform(header, new FrameCipher(keys.contentKey, noncePrefix, header, options.context), frameSize);
+  } catch (error) {
+    keys.contentKey.fill(0);
+    throw error;
+  }
+}
+
+/** Streams a sealed object in, its plaintext out. The KMS is called once the header has arrived. */
+export function createOpenStream(kms: Kms, context: EncryptionContext): Transform {
+  return new OpenTransform(kms, context);
+}
+
+/** Seals a whole buffer. */
+export async function seal(kms: Kms, plaintext: Uint8Array, options: SealOptions): Promise<Buffer> {
+  return runThrough(await createSealStream(kms, options), plaintext);
+}
+
+/** Opens a whole sealed buffer; throws (and returns nothing) unless every byte of it verifies. */
+export async function open(kms: Kms, sealed: Uint8Array, context: EncryptionContext): Promise<Buffer> {
+  return runThrough(createOpenStream(kms, context), sealed);
+}
+
+/** The header of a sealed object, without any KMS call: for diagnostics such as which key protects it. */
+export function readSealedHeader(sealed: Uint8Array): SealedHeader {
+  const parsed = parseSealedHeader(Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength));
+  if ('needed' in parsed) throw new SealedObjectError('sealed object truncated (incomplete header)');
+  return parsed.header;
+}
+
+async function runThrough(stream: Transform, input: Uint8Array): Promise<Buffer> {
+  stream.end(input);
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * HKDF with the message id as salt: a fresh content key per object even if a data key were reused.
+ * The data key is needed for nothing else, so it is zeroed here whatever happens.
+ */
+function deriveKeysThenZero(dataKey: Buffer, messageId: Buffer): { contentKey: Buffer; commitment: Buffer } {
+  try {
+    return {
+      contentKey: Buffer.from(hkdfSync('sha256', dataKey, messageId, CONTENT_KEY_INFO, 32)),
+      commitment: Buffer.from(hkdfSync('sha256', dataKey, messageId, COMMITMENT_INFO, COMMITMENT_BYTES)),
+    };
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+/** AES-256-GCM of one frame, with the IV and associated data derived from its position. */
+class FrameCipher {
+  private readonly aadPrefix: Buffer;
+  private destroyed = false;
+
+  constructor(
+    private readonly contentKey: Buffer,
+    private readonly noncePrefix: Buffer,
+    header: Buffer,
+    context: EncryptionContext,
+  ) {
+    this.aadPrefix = Buffer.concat([createHash('sha256').update(header).digest(), contextDigest(context)]);
+  }
+
+  seal(index: number, final: boolean, plaintext: Buffer): GcmSealed {
+    return gcmEncrypt(this.key(), this.iv(index), plaintext, this.aad(index, final));
+  }
+
+  open(index: number, final: boolean, ciphertext: Buffer, tag: Buffer): Buffer | null {
+    return gcmDecrypt(this.key(), this.iv(index), ciphertext, this.aad(index, final), tag);
+  }
+
+  destroy(): void {
+    this.contentKey.fill(0);
+    this.destroyed = true;
+  }
+
+  /** Guards against ever encrypting under the zeroed key. */
+  private key(): Buffer {
+    if (this.destroyed) throw new Error('sealed object key used after it was destroyed');
+    return this.contentKey;
+  }
+
+  private iv(index: number): Buffer {
+    const iv = Buffer.alloc(GCM_IV_BYTES);
+    this.noncePrefix.copy(iv, 0);
+    writeUInt64BE(iv, index, NONCE_PREFIX_BYTES);
+    return iv;
+  }
+
+  private aad(index: number, final: boolean): Buffer {
+    const aad = Buffer.alloc(this.aadPrefix.length + 9);
+    this.aadPrefix.copy(aad, 0);
+    writeUInt64BE(aad, index, this.aadPrefix.length);
+    aad[aad.length - 1] = final ? 1 : 0;
+    return aad;
+  }
+}
+
+function writeUInt64BE(target: Buffer, value: number, offset: number): void {
+  target.writeUInt32BE(Math.floor(value / 2 ** 32), offset);
+  target.writeUInt32BE(value >>> 0, offset + 4);
+}
+
+class SealTransform extends Transform {
+  /** The frame being filled. A full frame is sealed only when more input arrives (then it is not final) or at end. */
+  private readonly pending: Buffer;
+  private filled = 0;
+  private index = 0;
+
+  constructor(
+    header: Buffer,
+    private readonly frames: FrameCipher,
+    private readonly frameSize: number,
+  ) {
+    super();
+    this.pending = Buffer.alloc(frameSize);
+    this.push(header);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      let offset = 0;
+      while (offset < chunk.length) {
+        if (this.filled === this.frameSize) {
+          this.pushFrame(this.pending, false);
+          this.filled = 0;
+        }
+        if (this.filled === 0 && chunk.length - offset > this.frameSize) {
+          // A whole frame with input after it: seal it straight from the chunk, no copy.
+          this.pushFrame(chunk.subarray(offset, offset + this.frameSize), false);
+          offset += this.frameSize;
+          continue;
+        }
+        const copied = chunk.copy(this.pending, this.filled, offset, offset + this.frameSize - this.filled);
+        this.filled += copied;
+        offset += copied;
+      }
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.pushFrame(this.pending.subarray(0, this.filled), true);
+      this.frames.destroy();
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
+    this.frames.destroy();
+    this.pending.fill(0);
+    callback(error);
+  }
+
+  private pushFrame(plaintext: Buffer, final: boolean): void {
+    const { ciphertext, tag } = this.frames.seal(this.index, final, plaintext);
+    let prefix: Buffer;
+    if (final) {
+      prefix = Buffer.alloc(FINAL_PREFIX_BYTES);
+      prefix[0] = FRAME_FINAL;
+      prefix.writeUInt32BE(plaintext.length, 1);
+    } else {
+      prefix = Buffer.of(FRAME_REGULAR);
+    }
+    this.push(Buffer.concat([prefix, ciphertext, tag]));
+    this.index += 1;
+  }
+}
+
+class OpenTransform extends Transform {
+  private readonly input = new ByteQueue();
+  private state: 'header' | 'frames' | 'done' = 'header';
+  private headerNeeded = 1;
+  private frameSize = 0;
+  private frames: FrameCipher | undefined;
+  private index = 0;
+
+  constructor(
+    private readonly kms: Kms,
+    private readonly context: EncryptionContext,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.input.push(chunk);
+    this.process().then(() => callback(), callback);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.state === 'header') callback(new SealedObjectError('sealed object truncated (incomplete header)'));
+    else if (this.state === 'frames') callback(new SealedObjectError(`sealed object truncated (no final frame after ${this.index} frames)`));
+    else callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
+    this.frames?.destroy();
+    callback(error);
+  }
+
+  private async process(): Promise<void> {
+    if (this.state === 'header') {
+      if (this.input.length < this.headerNeeded) return;
+      const parsed = parseSealedHeader(this.input.peek(Math.min(this.input.length, MAX_HEADER_BYTES)));
+      if ('needed' in parsed) {
+        this.headerNeeded = parsed.needed;
+        return;
+      }
+      const headerBytes = Buffer.from(this.input.peek(parsed.length));
+      this.input.skip(parsed.length);
+      const frames = await this.unlock(parsed.header, headerBytes);
+      if (this.destroyed) return frames.destroy(); // the consumer gave up while the KMS answered
+      this.frames = frames;
+      this.frameSize = parsed.header.frameSize;
+      this.state = 'frames';
+    }
+    while (this.state === 'frames' && this.openFrame());
+    if (this.state === 'done' && this.input.length > 0) throw new SealedObjectError('unexpected bytes after the final frame');
+  }
+
+  /** Unwraps the data key and checks the commitment before any frame is decrypted. */
+  private async unlock(header: SealedHeader, headerBytes: Buffer): Promise<FrameCipher> {
+    const dataKey = await this.kms.decryptDataKey(header.wrappedDataKey, this.context);
+    const keys = deriveKeysThenZero(dataKey.plaintext, header.messageId);
+    if (!timingSafeEqual(keys.commitment, header.commitment)) {
+      keys.contentKey.fill(0);
+      throw new SealedObjectError('key commitment mismatch');
+    }
+    if (dataKey.keyId !== header.keyId) {
+      keys.contentKey.fill(0);
+      throw new SealedObjectError(`key id mismatch: the header names ${header.keyId}, the KMS used ${dataKey.keyId}`);
+    }
+    return new FrameCipher(keys.contentKey, header.noncePrefix, headerBytes, this.context);
+  }
+
+  /** Opens the next frame if all of it has arrived; returns whether it did. */
+  private openFrame(): boolean {
+    if (this.input.length < 1) return false;
+    const type = this.input.peek(1)[0];
+    let final: boolean;
+    let prefixLength: number;
+    let length: number;
+    if (type === FRAME_REGULAR) {
+      [final, prefixLength, length] = [false, 1, this.frameSize];
+    } else if (type === FRAME_FINAL) {
+      if (this.input.length < FINAL_PREFIX_BYTES) return false;
+      [final, prefixLength, length] = [true, FINAL_PREFIX_BYTES, this.input.peek(FINAL_PREFIX_BYTES).readUInt32BE(1)];
+      if (length > this.frameSize) throw new SealedObjectError(`frame ${this.index} claims ${length} bytes, more than the frame size ${this.frameSize}`);
+      // A sealer makes an empty final frame only for an empty object; anything else is not ours.
+      if (length === 0 && this.index > 0) throw new SealedObjectError(`frame ${this.index} is an empty final frame after data`);
+    } else {
+      throw new SealedObjectError(`frame ${this.index} has unknown type ${type}`);
+    }
+    if (this.input.length < prefixLength + length + GCM_TAG_BYTES) return false;
+    this.input.skip(prefixLength);
+    const body = this.input.peek(length + GCM_TAG_BYTES);
+    const plaintext = this.frames!.open(this.index, final, body.subarray(0, length), body.subarray(length));
+    this.input.skip(length + GCM_TAG_BYTES);
+    if (!plaintext) throw new SealedObjectError(`frame ${this.index} failed authentication`);
+    this.push(plaintext);
+    this.index += 1;
+    if (final) {
+      this.frames!.destroy();
+      this.state = 'done';
+    }
+    return true;
+  }
+}
+
+/** Input chunks of any size (1 byte to many MB), read back as contiguous byte ranges without quadratic copying. */
+class ByteQueue {
+  private readonly chunks: Buffer[] = [];
+  private offset = 0; // into chunks[0]
+  length = 0;
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+  }
+
+  /** The first n bytes (n ≤ length): a view when they lie in one chunk, else a copy. */
+  peek(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
+    const first = this.chunks[0];
+    if (first.length - this.offset >= n) return first.subarray(this.offset, this.offset + n);
+    const out = Buffer.allocUnsafe(n);
+    let written = 0;
+    let start = this.offset;
+    for (let i = 0; written < n; i++, start = 0) {
+      const chunk = this.chunks[i];
+      written += chunk.copy(out, written, start, Math.min(chunk.length, start + n - written));
+    }
+    return out;
+  }
+
+  skip(n: number): void {
+    this.length -= n;
+    let consumed = 0;
+    while (n > 0) {
+      const available = this.chunks[consumed].length - this.offset;
+      if (n < available) {
+        this.offset += n;
+        break;
+      }
+      n -= available;
+      consumed += 1;
+      this.offset = 0;
+    }
+    this.chunks.splice(0, consumed);
+  }
+}

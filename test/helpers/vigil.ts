@@ -1,0 +1,37 @@
+import { LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startVigil, type RunningVigil } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+
+export interface TestVigil extends RunningVigil {
+  dataDir: string;
+  /** An SDK client signed with the root access key and trusting the generated certificate. */
+  lookoutVision(): LookoutVisionClient;
+  /** Stops the server and deletes its data directory. */
+  stop(): Promise<void>;
+}
+
+/** Starts a real Vigil on a free loopback port over a fresh temporary data directory. */
+export async function startTestVigil(options: { dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<TestVigil> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'vigil-test-')));
+  const config = loadConfig({ dataDir, port: 0, logLevel: 'silent' }, {});
+  const vigil = await startVigil(config, options.env ?? {});
+  return Object.assign(vigil, {
+    dataDir,
+    lookoutVision: () =>
+      new LookoutVisionClient({
+        region: 'us-east-1',
+        endpoint: vigil.endpoint,
+        credentials: vigil.rootAccessKey,
+        requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: vigil.tls.cert }) }),
+      }),
+    async stop() {
+      await vigil.close();
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  });
+}
