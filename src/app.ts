@@ -6,6 +6,7 @@ import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Server } from 'node:https';
 import { FsBlobStore } from './blob/fsBlobStore.js';
+import { SealedBlobStore } from './blob/sealedBlobStore.js';
 import type { VigilConfig } from './config.js';
 import { EmbeddedKms } from './crypto/embeddedKms.js';
 import { checkRootKey } from './crypto/rootKeyCheck.js';
@@ -27,7 +28,8 @@ export interface RunningVigil {
   credentialsPath: string;
   rootAccessKey: AccessKeyPair;
   kms: EmbeddedKms;
-  blobs: FsBlobStore;
+  /** Object storage; everything in it is sealed under the KMS. */
+  blobs: SealedBlobStore;
   store: MetadataStore;
   server: FastifyInstance<Server>;
   /** Stops accepting connections, lets in-flight requests finish, then closes the stores. */
@@ -46,7 +48,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     await checkRootKey(store.settings, rootKey);
     const accountId = await store.settings.putIfAbsent('account.id', String(randomInt(1e11, 1e12)));
     const kms = await EmbeddedKms.open(store, rootKey, { region: config.region, accountId });
-    const blobs = await FsBlobStore.open(join(config.dataDir, 'blobs'));
+    const blobs = new SealedBlobStore(await FsBlobStore.open(join(config.dataDir, 'blobs')), kms);
     const accessKeys = new AccessKeys(store, rootKey);
     const rootAccessKey = await accessKeys.ensureRootAccessKey();
     const credentialsPath = join(config.dataDir, 'credentials');
