@@ -169,7 +169,9 @@ export class EmbeddedKms implements Kms {
     Buffer.from(key.keyId.replaceAll('-', ''), 'hex').copy(prefix, 1);
     prefix.writeUInt32BE(key.currentVersion, 17);
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', await this.materialOf(key.keyId, key.currentVersion), iv);
+    const material = await this.materialOf(key.keyId, key.currentVersion);
+    if (!material) throw new KmsError('KMSInternalException', `The current material of ${key.arn} is missing.`);
+    const cipher = createCipheriv('aes-256-gcm', material, iv);
     cipher.setAAD(Buffer.concat([prefix, canonicalContext(context)]));
     const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return { keyId: key.arn, ciphertextBlob: Buffer.concat([prefix, iv, body, cipher.getAuthTag()]) };
@@ -183,9 +185,8 @@ export class EmbeddedKms implements Kms {
     const keyId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
     const version = ciphertextBlob.readUInt32BE(17);
     const key = await this.usableKey(keyId);
-    const material = await this.materialOf(key.keyId, version).catch(() => {
-      throw new KmsError('InvalidCiphertextException', 'The ciphertext refers to key material that does not exist.');
-    });
+    const material = await this.materialOf(key.keyId, version);
+    if (!material) throw new KmsError('InvalidCiphertextException', 'The ciphertext refers to key material that does not exist.');
     const decipher = createDecipheriv('aes-256-gcm', material, ciphertextBlob.subarray(PREFIX_BYTES, PREFIX_BYTES + IV_BYTES));
     decipher.setAAD(Buffer.concat([ciphertextBlob.subarray(0, PREFIX_BYTES), canonicalContext(context)]));
     decipher.setAuthTag(ciphertextBlob.subarray(ciphertextBlob.length - TAG_BYTES));
@@ -224,13 +225,18 @@ export class EmbeddedKms implements Kms {
     return key;
   }
 
-  private async materialOf(keyId: string, version: number): Promise<Buffer> {
+  /** The unsealed material of one key version, or undefined when that version does not exist. */
+  private async materialOf(keyId: string, version: number): Promise<Buffer | undefined> {
     const cacheKey = `${keyId}:${version}`;
     let material = this.material.get(cacheKey);
     if (!material) {
       const record = await this.store.kmsKeys.getVersion(keyId, version);
-      if (!record) throw new Error(`no version ${version} of key ${keyId}`);
-      material = this.rootKey.unseal(record.sealedMaterial, materialPurpose(keyId, version));
+      if (!record) return undefined;
+      try {
+        material = this.rootKey.unseal(record.sealedMaterial, materialPurpose(keyId, version));
+      } catch (error) {
+        throw new KmsError('KMSInternalException', (error as Error).message);
+      }
       this.material.set(cacheKey, material);
     }
     return material;

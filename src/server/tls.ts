@@ -68,12 +68,13 @@ async function generateSelfSigned(host: string): Promise<{ cert: string; key: st
   }
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const now = Date.now();
+  // Backdated a minute for clocks slightly behind; the whole validity stays VALIDITY_DAYS.
+  const notBefore = Date.now() - 60_000;
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
     {
       name: 'CN=Vigil self-signed',
-      notBefore: new Date(now - 60_000),
-      notAfter: new Date(now + VALIDITY_DAYS * 86_400_000),
+      notBefore: new Date(notBefore),
+      notAfter: new Date(notBefore + VALIDITY_DAYS * 86_400_000),
       signingAlgorithm: algorithm,
       keys,
       extensions: [
