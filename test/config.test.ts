@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('configuration', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vigil-config-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  test('defaults: ./.vigil, 127.0.0.1:8443, us-east-1', () => {
+    const config = loadConfig({}, {});
+    assert.deepEqual(config, { dataDir: resolve('.vigil'), host: '127.0.0.1', port: 8443, region: 'us-east-1', logLevel: 'info', tlsCert: undefined, tlsKey: undefined });
+  });
+
+  test('flags beat environment, environment beats the config file', async () => {
+    const file = join(dir, 'vigil.json');
+    await writeFile(file, JSON.stringify({ port: 9000, region: 'eu-west-1', host: '0.0.0.0', logLevel: 'warn' }));
+    const env = { VIGIL_CONFIG: file, VIGIL_PORT: '9100', VIGIL_REGION: 'eu-central-1' };
+    const config = loadConfig({ port: 0 }, env);
+    assert.equal(config.port, 0);
+    assert.equal(config.region, 'eu-central-1');
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.logLevel, 'warn');
+  });
+
+  test('invalid settings are refused with a message that names them', async () => {
+    const cases: [Parameters<typeof loadConfig>[0], NodeJS.ProcessEnv, RegExp][] = [
+      [{ port: 70000 }, {}, /port must be an integer/],
+      [{}, { VIGIL_PORT: '80a' }, /port must be an integer/],
+      [{ region: 'mars' }, {}, /region mars/],
+      [{ logLevel: 'loud' }, {}, /logLevel must be one of/],
+      [{ tlsCert: 'cert.pem' }, {}, /both tlsCert and tlsKey/],
+      [{ config: join(dir, 'missing.json') }, {}, /cannot read config file/],
+    ];
+    for (const [flags, env, message] of cases) assert.throws(() => loadConfig(flags, env), (e: unknown) => e instanceof ConfigError && message.test(e.message));
+    const unknown = join(dir, 'unknown.json');
+    await writeFile(unknown, JSON.stringify({ prot: 1 }));
+    assert.throws(() => loadConfig({ config: unknown }, {}), /unknown settings: prot/);
+    const notObject = join(dir, 'array.json');
+    await writeFile(notObject, '[1]');
+    assert.throws(() => loadConfig({ config: notObject }, {}), /must hold a JSON object/);
+  });
+});
