@@ -181,6 +181,8 @@ class SealTransform extends Transform {
   /** The frame being filled. A full frame is sealed only when more input arrives (then it is not final) or at end. */
   private readonly pending: Buffer;
   private filled = 0;
+  /** A whole frame held by reference instead of copied into `pending` (writers never change a chunk after write). */
+  private held: Buffer | undefined;
   private index = 0;
 
   constructor(
@@ -197,14 +199,20 @@ class SealTransform extends Transform {
     try {
       let offset = 0;
       while (offset < chunk.length) {
+        if (this.held) {
+          this.pushFrame(this.held, false);
+          this.held = undefined;
+        }
         if (this.filled === this.frameSize) {
           this.pushFrame(this.pending, false);
           this.filled = 0;
         }
-        if (this.filled === 0 && chunk.length - offset > this.frameSize) {
-          // A whole frame with input after it: seal it straight from the chunk, no copy.
-          this.pushFrame(chunk.subarray(offset, offset + this.frameSize), false);
+        if (this.filled === 0 && chunk.length - offset >= this.frameSize) {
+          // A whole frame: seal it straight from the chunk, or hold it until we know whether it is the last.
+          const frame = chunk.subarray(offset, offset + this.frameSize);
           offset += this.frameSize;
+          if (offset < chunk.length) this.pushFrame(frame, false);
+          else this.held = frame;
           continue;
         }
         const copied = chunk.copy(this.pending, this.filled, offset, offset + this.frameSize - this.filled);
@@ -219,7 +227,7 @@ class SealTransform extends Transform {
 
   override _flush(callback: TransformCallback): void {
     try {
-      this.pushFrame(this.pending.subarray(0, this.filled), true);
+      this.pushFrame(this.held ?? this.pending.subarray(0, this.filled), true);
       this.frames.destroy();
       callback();
     } catch (error) {
@@ -230,6 +238,7 @@ class SealTransform extends Transform {
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
     this.frames.destroy();
     this.pending.fill(0);
+    this.held = undefined;
     callback(error);
   }
 

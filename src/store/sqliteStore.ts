@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type {
   AccessKeyRecord,
@@ -23,7 +23,12 @@ type Row = Record<string, unknown>;
  * or power loss, and readers never block the writer.
  */
 export function openSqliteStore(path: string): MetadataStore {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Owner-only from the start; SQLite gives its -wal and -shm files the database file's mode.
+    closeSync(openSync(path, 'a', 0o600));
+    chmodSync(path, 0o600);
+  }
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
