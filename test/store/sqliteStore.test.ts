@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { sqliteMigrations } from '../../src/store/sqliteMigrations.js';
+import { sqliteMigrations } from '../../src/store/migrations/index.js';
 import { openSqliteStore } from '../../src/store/sqliteStore.js';
 
 describe('SQLite metadata store', () => {

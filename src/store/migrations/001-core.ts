@@ -1,9 +1,5 @@
-/**
- * Schema versions of the SQLite store, applied in order inside one transaction each.
- * Never edit a released migration: add the next one.
- */
-export const sqliteMigrations: readonly string[] = [
-  `
+/** Settings, the embedded KMS, access keys and projects. */
+export const coreMigration = `
   CREATE TABLE settings (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -41,5 +37,4 @@ export const sqliteMigrations: readonly string[] = [
     arn        TEXT NOT NULL UNIQUE,
     created_at INTEGER NOT NULL
   ) STRICT;
-  `,
-];
+  `;

@@ -1,0 +1,7 @@
+import { coreMigration } from './001-core.js';
+
+/**
+ * Schema versions of the SQLite store, one file each, applied in order inside one transaction each.
+ * Never edit a released migration: add the next one.
+ */
+export const sqliteMigrations: readonly string[] = [coreMigration];

@@ -1,0 +1,73 @@
+import type Database from 'better-sqlite3';
+import type { KmsKeyRecord, KmsKeyRepository, KmsKeyState, KmsKeyVersionRecord } from '../metadataStore.js';
+import { optionalDate, toDate, type Row } from './rows.js';
+
+export class SqliteKmsKeys implements KmsKeyRepository {
+  constructor(private readonly db: Database.Database) {}
+
+  async create(key: Omit<KmsKeyRecord, 'currentVersion'>, first: Omit<KmsKeyVersionRecord, 'keyId' | 'version'>): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO kms_keys (key_id, arn, description, key_manager, state, created_at, deletion_date, current_version)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
+        )
+        .run(key.keyId, key.arn, key.description, key.keyManager, key.state, key.createdAt.getTime(), key.deletionDate?.getTime() ?? null);
+      this.db
+        .prepare('INSERT INTO kms_key_versions (key_id, version, sealed_material, created_at) VALUES (?, 1, ?, ?)')
+        .run(key.keyId, first.sealedMaterial, first.createdAt.getTime());
+    }).immediate();
+  }
+
+  async get(keyId: string): Promise<KmsKeyRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM kms_keys WHERE key_id = ?').get(keyId) as Row | undefined;
+    if (!row) return undefined;
+    return {
+      keyId: row.key_id as string,
+      arn: row.arn as string,
+      description: row.description as string,
+      keyManager: row.key_manager as KmsKeyRecord['keyManager'],
+      state: row.state as KmsKeyState,
+      createdAt: toDate(row.created_at),
+      deletionDate: optionalDate(row.deletion_date),
+      currentVersion: row.current_version as number,
+    };
+  }
+
+  async getVersion(keyId: string, version: number): Promise<KmsKeyVersionRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM kms_key_versions WHERE key_id = ? AND version = ?').get(keyId, version) as Row | undefined;
+    if (!row) return undefined;
+    return { keyId, version, sealedMaterial: row.sealed_material as Buffer, createdAt: toDate(row.created_at) };
+  }
+
+  async addVersion(keyId: string, version: Omit<KmsKeyVersionRecord, 'keyId' | 'version'>): Promise<number> {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT current_version FROM kms_keys WHERE key_id = ?').get(keyId) as Row | undefined;
+      if (!row) throw new Error(`no KMS key ${keyId}`);
+      const next = (row.current_version as number) + 1;
+      this.db
+        .prepare('INSERT INTO kms_key_versions (key_id, version, sealed_material, created_at) VALUES (?, ?, ?, ?)')
+        .run(keyId, next, version.sealedMaterial, version.createdAt.getTime());
+      this.db.prepare('UPDATE kms_keys SET current_version = ? WHERE key_id = ?').run(next, keyId);
+      return next;
+    }).immediate();
+  }
+
+  async setState(keyId: string, state: KmsKeyState, deletionDate?: Date): Promise<void> {
+    this.db.prepare('UPDATE kms_keys SET state = ?, deletion_date = ? WHERE key_id = ?').run(state, deletionDate?.getTime() ?? null, keyId);
+  }
+
+  async destroy(keyId: string): Promise<void> {
+    // Versions go with the key (ON DELETE CASCADE). secure_delete overwrites the freed pages.
+    this.db.pragma('secure_delete = ON');
+    this.db.prepare('DELETE FROM kms_keys WHERE key_id = ?').run(keyId);
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  async dueForDeletion(now: Date): Promise<string[]> {
+    const rows = this.db
+      .prepare("SELECT key_id FROM kms_keys WHERE state = 'PendingDeletion' AND deletion_date <= ?")
+      .all(now.getTime()) as Row[];
+    return rows.map((row) => row.key_id as string);
+  }
+}
