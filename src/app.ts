@@ -14,6 +14,7 @@ import { loadRootKey } from './crypto/rootKeyFile.js';
 import { createHttpsServer } from './server/httpsServer.js';
 import { loadTlsMaterial, type TlsMaterial } from './server/tls.js';
 import { AccessKeys, type AccessKeyPair } from './service/accessKeys.js';
+import { Idempotency } from './service/idempotency.js';
 import { Projects } from './service/projects.js';
 import type { MetadataStore } from './store/metadataStore.js';
 import { openSqliteStore } from './store/sqliteStore.js';
@@ -47,7 +48,9 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
   try {
     await checkRootKey(store.settings, rootKey);
     const accountId = await store.settings.putIfAbsent('account.id', String(randomInt(1e11, 1e12)));
-    const kms = await EmbeddedKms.open(store, rootKey, { region: config.region, accountId });
+    const installation = { region: config.region, accountId };
+    const kms = await EmbeddedKms.open(store, rootKey, installation);
+    const idempotency = new Idempotency(store.idempotency);
     const blobs = new SealedBlobStore(await FsBlobStore.open(join(config.dataDir, 'blobs')), kms);
     const accessKeys = new AccessKeys(store, rootKey);
     const rootAccessKey = await accessKeys.ensureRootAccessKey();
@@ -64,7 +67,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       },
       pino.destination(2),
     );
-    const server = await createHttpsServer({ tls, logger, services: { accessKeys, projects: new Projects(store) } });
+    const server = await createHttpsServer({ tls, logger, services: { accessKeys, projects: new Projects(store, idempotency, installation) } });
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;
     const destroyTimer = setInterval(() => {

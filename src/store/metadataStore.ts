@@ -1,3 +1,5 @@
+import type { DatasetRepository, IdempotencyRepository } from './datasetRecords.js';
+
 /**
  * The metadata repository. Every method is atomic on its own; the embedded engine is SQLite,
  * and the methods are async so that a PostgreSQL engine can implement the same interface.
@@ -7,6 +9,8 @@ export interface MetadataStore {
   readonly kmsKeys: KmsKeyRepository;
   readonly accessKeys: AccessKeyRepository;
   readonly projects: ProjectRepository;
+  readonly datasets: DatasetRepository;
+  readonly idempotency: IdempotencyRepository;
   close(): Promise<void>;
 }
 
@@ -72,6 +76,9 @@ export interface ProjectRecord {
   name: string;
   arn: string;
   createdAt: Date;
+  /** The size every image of the project has, fixed by its first images (LFV's rule). */
+  imageWidth?: number;
+  imageHeight?: number;
 }
 
 export interface Page<T> {
@@ -81,6 +88,15 @@ export interface Page<T> {
 }
 
 export interface ProjectRepository {
+  /** Inserts a project; false when the name is taken (nothing changed). */
+  create(record: ProjectRecord): Promise<boolean>;
+  get(name: string): Promise<ProjectRecord | undefined>;
   /** Projects ordered by name, starting after `after` (a name from a previous page). */
   list(limit: number, after?: string): Promise<Page<ProjectRecord>>;
+  /** Deletes a project that has no datasets (and no models); says why not otherwise. */
+  deleteIfEmpty(name: string): Promise<'deleted' | 'notFound' | 'notEmpty'>;
+  /** Binds the project to an image size unless it already has one; returns the size it has now. */
+  bindImageSize(name: string, width: number, height: number): Promise<{ width: number; height: number }>;
+  /** Frees the image size once no dataset of the project holds images. */
+  releaseImageSizeIfUnused(name: string): Promise<void>;
 }

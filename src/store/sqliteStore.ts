@@ -3,7 +3,10 @@ import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AccessKeyRepository, KmsKeyRepository, MetadataStore, ProjectRepository, SettingsRepository } from './metadataStore.js';
 import { sqliteMigrations } from './migrations/index.js';
+import type { DatasetRepository, IdempotencyRepository } from './datasetRecords.js';
 import { SqliteAccessKeys } from './sqlite/accessKeyRepository.js';
+import { SqliteDatasets } from './sqlite/datasetRepository.js';
+import { SqliteIdempotency } from './sqlite/idempotencyRepository.js';
 import { SqliteKmsKeys } from './sqlite/kmsKeyRepository.js';
 import { SqliteProjects } from './sqlite/projectRepository.js';
 import { SqliteSettings } from './sqlite/settingsRepository.js';
@@ -52,12 +55,16 @@ class SqliteStore implements MetadataStore {
   readonly kmsKeys: KmsKeyRepository;
   readonly accessKeys: AccessKeyRepository;
   readonly projects: ProjectRepository;
+  readonly datasets: DatasetRepository;
+  readonly idempotency: IdempotencyRepository;
 
   constructor(private readonly db: Database.Database) {
     this.settings = new SqliteSettings(db);
     this.kmsKeys = new SqliteKmsKeys(db);
     this.accessKeys = new SqliteAccessKeys(db);
     this.projects = new SqliteProjects(db);
+    this.datasets = new SqliteDatasets(db);
+    this.idempotency = new SqliteIdempotency(db);
   }
 
   async close(): Promise<void> {

@@ -20,3 +20,28 @@ export function queryString(request: FastifyRequest, name: string): string | und
 export function epochSeconds(date: Date): number {
   return date.getTime() / 1000;
 }
+
+/** The JSON body of an operation; a missing or malformed body is a ValidationException. */
+export function jsonBody(request: FastifyRequest): Record<string, unknown> {
+  const raw = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+  if (raw.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ValidationError('The request body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ValidationError('The request body must be a JSON object.');
+  return parsed as Record<string, unknown>;
+}
+
+/** A path label, percent-decoded by the router. */
+export function pathLabel(request: FastifyRequest, name: string): string {
+  return (request.params as Record<string, string>)[name];
+}
+
+/** The idempotency token header (X-Amzn-Client-Token), when sent. */
+export function clientToken(request: FastifyRequest): string | undefined {
+  const value = request.headers['x-amzn-client-token'];
+  return Array.isArray(value) ? value.join(',') : value;
+}
