@@ -1,3 +1,4 @@
+import type { BucketRepository, MultipartRepository, ObjectRepository } from './bucketRecords.js';
 import type { DatasetRepository, IdempotencyRepository } from './datasetRecords.js';
 
 /**
@@ -11,6 +12,9 @@ export interface MetadataStore {
   readonly projects: ProjectRepository;
   readonly datasets: DatasetRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly buckets: BucketRepository;
+  readonly objects: ObjectRepository;
+  readonly multipartUploads: MultipartRepository;
   close(): Promise<void>;
 }
 

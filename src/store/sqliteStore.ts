@@ -3,8 +3,12 @@ import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AccessKeyRepository, KmsKeyRepository, MetadataStore, ProjectRepository, SettingsRepository } from './metadataStore.js';
 import { sqliteMigrations } from './migrations/index.js';
+import type { BucketRepository, MultipartRepository, ObjectRepository } from './bucketRecords.js';
 import type { DatasetRepository, IdempotencyRepository } from './datasetRecords.js';
 import { SqliteAccessKeys } from './sqlite/accessKeyRepository.js';
+import { SqliteBuckets } from './sqlite/bucketRepository.js';
+import { SqliteMultipartUploads } from './sqlite/multipartRepository.js';
+import { SqliteObjects } from './sqlite/objectRepository.js';
 import { SqliteDatasets } from './sqlite/datasetRepository.js';
 import { SqliteIdempotency } from './sqlite/idempotencyRepository.js';
 import { SqliteKmsKeys } from './sqlite/kmsKeyRepository.js';
@@ -57,6 +61,9 @@ class SqliteStore implements MetadataStore {
   readonly projects: ProjectRepository;
   readonly datasets: DatasetRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly buckets: BucketRepository;
+  readonly objects: ObjectRepository;
+  readonly multipartUploads: MultipartRepository;
 
   constructor(private readonly db: Database.Database) {
     this.settings = new SqliteSettings(db);
@@ -65,6 +72,9 @@ class SqliteStore implements MetadataStore {
     this.projects = new SqliteProjects(db);
     this.datasets = new SqliteDatasets(db);
     this.idempotency = new SqliteIdempotency(db);
+    this.buckets = new SqliteBuckets(db);
+    this.objects = new SqliteObjects(db);
+    this.multipartUploads = new SqliteMultipartUploads(db);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,119 @@
+import type Database from 'better-sqlite3';
+import {
+  MissingBucketError,
+  MissingUploadError,
+  type ChecksumAlgorithm,
+  type MultipartRepository,
+  type MultipartUploadRecord,
+  type ObjectRecord,
+  type PartRecord,
+  type SseAlgorithm,
+} from '../bucketRecords.js';
+import { replaceObject } from './objectRepository.js';
+import { toDate, type Row } from './rows.js';
+
+export class SqliteMultipartUploads implements MultipartRepository {
+  constructor(private readonly db: Database.Database) {}
+
+  async create(upload: MultipartUploadRecord): Promise<void> {
+    this.db.transaction(() => {
+      if (!this.db.prepare('SELECT 1 FROM buckets WHERE name = ?').get(upload.bucket)) throw new MissingBucketError(`no bucket ${upload.bucket}`);
+      this.db
+        .prepare(
+          `INSERT INTO multipart_uploads (upload_id, bucket, key, created_at, headers, metadata, sse_algorithm, kms_key_id, checksum_algorithm)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          upload.uploadId,
+          upload.bucket,
+          upload.key,
+          upload.createdAt.getTime(),
+          JSON.stringify(upload.headers),
+          JSON.stringify(upload.metadata),
+          upload.sseAlgorithm,
+          upload.kmsKeyId,
+          upload.checksumAlgorithm ?? null,
+        );
+    }).immediate();
+  }
+
+  async get(uploadId: string): Promise<MultipartUploadRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM multipart_uploads WHERE upload_id = ?').get(uploadId) as Row | undefined;
+    return row && uploadFromRow(row);
+  }
+
+  async listUploads(bucket: string): Promise<MultipartUploadRecord[]> {
+    return (this.db.prepare('SELECT * FROM multipart_uploads WHERE bucket = ? ORDER BY key, created_at').all(bucket) as Row[]).map(uploadFromRow);
+  }
+
+  async putPart(part: PartRecord): Promise<{ replacedBlobKey?: string }> {
+    return this.db.transaction(() => {
+      if (!this.db.prepare('SELECT 1 FROM multipart_uploads WHERE upload_id = ?').get(part.uploadId)) {
+        throw new MissingUploadError(`no upload ${part.uploadId}`);
+      }
+      const old = this.db
+        .prepare('SELECT blob_key FROM multipart_parts WHERE upload_id = ? AND part_number = ?')
+        .get(part.uploadId, part.partNumber) as Row | undefined;
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO multipart_parts (upload_id, part_number, blob_key, size, etag, checksums, last_modified)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(part.uploadId, part.partNumber, part.blobKey, part.size, part.eTag, JSON.stringify(part.checksums), part.lastModified.getTime());
+      return { replacedBlobKey: old?.blob_key as string | undefined };
+    }).immediate();
+  }
+
+  async listParts(uploadId: string, after: number, limit: number): Promise<PartRecord[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM multipart_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?')
+      .all(uploadId, after, limit) as Row[];
+    return rows.map(partFromRow);
+  }
+
+  async delete(uploadId: string): Promise<string[] | undefined> {
+    return this.db.transaction(() => deleteUpload(this.db, uploadId)).immediate();
+  }
+
+  async complete(uploadId: string, object: ObjectRecord): Promise<{ obsoleteBlobKeys: string[] }> {
+    return this.db.transaction(() => {
+      const partBlobKeys = deleteUpload(this.db, uploadId);
+      if (partBlobKeys === undefined) throw new MissingUploadError(`no upload ${uploadId}`);
+      const { replacedBlobKey } = replaceObject(this.db, object);
+      return { obsoleteBlobKeys: replacedBlobKey === undefined ? partBlobKeys : [replacedBlobKey, ...partBlobKeys] };
+    }).immediate();
+  }
+}
+
+function deleteUpload(db: Database.Database, uploadId: string): string[] | undefined {
+  if (!db.prepare('SELECT 1 FROM multipart_uploads WHERE upload_id = ?').get(uploadId)) return undefined;
+  const rows = db.prepare('DELETE FROM multipart_parts WHERE upload_id = ? RETURNING blob_key').all(uploadId) as Row[];
+  db.prepare('DELETE FROM multipart_uploads WHERE upload_id = ?').run(uploadId);
+  return rows.map((row) => row.blob_key as string);
+}
+
+function uploadFromRow(row: Row): MultipartUploadRecord {
+  return {
+    uploadId: row.upload_id as string,
+    bucket: row.bucket as string,
+    key: row.key as string,
+    createdAt: toDate(row.created_at),
+    headers: JSON.parse(row.headers as string),
+    metadata: JSON.parse(row.metadata as string),
+    sseAlgorithm: row.sse_algorithm as SseAlgorithm,
+    kmsKeyId: row.kms_key_id as string,
+    checksumAlgorithm: (row.checksum_algorithm as ChecksumAlgorithm | null) ?? undefined,
+  };
+}
+
+function partFromRow(row: Row): PartRecord {
+  return {
+    uploadId: row.upload_id as string,
+    partNumber: row.part_number as number,
+    blobKey: row.blob_key as string,
+    size: row.size as number,
+    eTag: row.etag as string,
+    checksums: JSON.parse(row.checksums as string),
+    lastModified: toDate(row.last_modified),
+  };
+}
