@@ -16,7 +16,6 @@ export async function serve(flags: ConfigInput & { config?: string }): Promise<v
     `Try: AWS_SHARED_CREDENTIALS_FILE=${shown(vigil.credentialsPath)} AWS_PROFILE=vigil aws lookoutvision list-projects ` +
       `--region ${config.region} --endpoint-url ${vigil.endpoint} --ca-bundle ${shown(vigil.tls.certPath)}`,
   ];
-  process.stdout.write(lines.join('\n') + '\n');
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -36,4 +35,6 @@ export async function serve(flags: ConfigInput & { config?: string }): Promise<v
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Announced only once a signal stops it cleanly: whoever reads these lines may signal right away.
+  process.stdout.write(lines.join('\n') + '\n');
 }

@@ -41,6 +41,20 @@ export async function createHttpsServer(options: { tls: TlsMaterial; logger: Log
     reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
   });
 
+  // Once close() has begun, a request still in flight gets its answer and then its connection is
+  // closed, so that shutdown does not wait out a keep-alive client (up to keepAliveTimeout).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('onResponse', async () => {
+    if (closing) app.server.closeIdleConnections();
+  });
+
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 

@@ -22,7 +22,9 @@ describe('SQLite metadata store', () => {
     assert.equal(db.pragma('user_version', { simple: true }), sqliteMigrations.length);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
-    assert.deepEqual(tables, ['access_keys', 'kms_key_versions', 'kms_keys', 'projects', 'settings']);
+    for (const table of ['access_keys', 'datasets', 'idempotency_tokens', 'kms_key_versions', 'kms_keys', 'projects', 'settings']) {
+      assert.ok(tables.includes(table), `table ${table} is missing`);
+    }
     db.close();
   });
 
