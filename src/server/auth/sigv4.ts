@@ -1,7 +1,7 @@
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export type SigningService = 'lookoutvision' | 's3' | 'kms';
 
@@ -40,6 +40,20 @@ export interface Authenticated {
   region: string;
   /** The payload hash the signature covers: hex SHA-256, UNSIGNED-PAYLOAD or a STREAMING-* marker. */
   payloadHash: string;
+  /** Present only for signed aws-chunked bodies (STREAMING-AWS4-HMAC-SHA256-*): what chunk signatures chain from. */
+  chunkSigning?: ChunkSigning;
+}
+
+/** What verifying the chunk signatures of a STREAMING-AWS4-HMAC-SHA256-PAYLOAD body needs. */
+export interface ChunkSigning {
+  /** The request's own signature: the first chunk's "previous signature". */
+  seedSignature: string;
+  /** X-Amz-Date as received (YYYYMMDDTHHMMSSZ). */
+  amzDate: string;
+  /** <date>/<region>/<service>/aws4_request */
+  scope: string;
+  /** The derived SigV4 signing key of the request's scope. Keep it in memory only. */
+  signingKey: Buffer;
 }
 
 /** Largest clock difference accepted between client and server, as AWS allows. */
@@ -110,7 +124,23 @@ export async function verifySigV4(
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
     );
   }
-  return { accessKeyId, region, payloadHash };
+  const authenticated: Authenticated = { accessKeyId, region, payloadHash };
+  if (payloadHash.startsWith('STREAMING-AWS4-HMAC-SHA256-')) {
+    authenticated.chunkSigning = {
+      seedSignature: signature,
+      amzDate: amzDate!,
+      scope: `${scopeDate}/${region}/${service}/aws4_request`,
+      signingKey: signingKey(secretAccessKey, scopeDate, region, service),
+    };
+  }
+  return authenticated;
+}
+
+/** The SigV4 signing key: HMAC-SHA256 chained over date, region, service and "aws4_request". */
+export function signingKey(secretAccessKey: string, date: string, region: string, service: string): Buffer {
+  let key: Buffer = Buffer.from(`AWS4${secretAccessKey}`, 'utf8');
+  for (const part of [date, region, service, 'aws4_request']) key = createHmac('sha256', key).update(part, 'utf8').digest();
+  return key;
 }
 
 /** The payload hash to sign with; a stated hash must match the body that arrived. */

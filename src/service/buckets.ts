@@ -1,0 +1,337 @@
+import type { Readable } from 'node:stream';
+import { BlobNotFoundError } from '../blob/blobStore.js';
+import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
+import {
+  MissingBucketError,
+  type BucketRecord,
+  type ObjectChecksums,
+  type ObjectHeaders,
+  type ObjectRecord,
+  type SseAlgorithm,
+} from '../store/bucketRecords.js';
+import type { MetadataStore } from '../store/metadataStore.js';
+import { BucketError } from './bucketErrors.js';
+import { assertBucketName, assertObjectKey } from './bucketNames.js';
+import { newBlobKey, objectContext, sliceStream, writeSealed } from './objectBlobs.js';
+import { kmsFailure, resolveEncryption, usableKeyArn, type KeyDirectory, type SseRequest } from './objectEncryption.js';
+import { listObjectPage, type ListObjectsInput, type ObjectListing } from './objectListing.js';
+
+/** What GET/HEAD report about an object. */
+export interface ObjectInfo {
+  bucket: string;
+  key: string;
+  size: number;
+  /** Without quotes. */
+  eTag: string;
+  contentType: string;
+  headers: ObjectHeaders;
+  metadata: Record<string, string>;
+  lastModified: Date;
+  sseAlgorithm: SseAlgorithm;
+  kmsKeyId: string;
+  checksums: ObjectChecksums;
+  partCount?: number;
+}
+
+/** A byte range as HTTP Range states it: first-last (last optional), or the last suffixLength bytes. */
+export type ByteRange = { first: number; last?: number } | { suffixLength: number };
+
+export interface ObjectRead {
+  /** The plaintext (of the range, when one was asked), decrypted and authenticated as it streams. */
+  body: Readable;
+  /** Bytes in body. */
+  size: number;
+  contentType: string;
+  eTag: string;
+  info: ObjectInfo;
+  /** The bytes of the object that body holds, when a range was asked. */
+  range?: { start: number; end: number };
+}
+
+export interface PutObjectInput {
+  bucket: string;
+  key: string;
+  body: Readable;
+  headers?: ObjectHeaders;
+  metadata?: Record<string, string>;
+  sse?: SseRequest;
+  /**
+   * Called once the body has ended cleanly: returns the checksums to store with the object, or
+   * throws to refuse it. The object is committed only after it returned.
+   */
+  checksums?: () => ObjectChecksums;
+}
+
+export interface CopyObjectInput {
+  source: { bucket: string; key: string; versionId?: string };
+  bucket: string;
+  key: string;
+  /** COPY (default) keeps the source's headers and metadata; REPLACE takes these. */
+  metadataDirective?: 'COPY' | 'REPLACE';
+  headers?: ObjectHeaders;
+  metadata?: Record<string, string>;
+  sse?: SseRequest;
+}
+
+export const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
+/** The largest single PUT S3 accepts. */
+export const MAX_PUT_BYTES = 5 * 1024 ** 3;
+
+/**
+ * Buckets and their objects (the S3 API subset's use cases). Objects are sealed blobs under fresh
+ * service-generated keys with encryption context {"aws:s3:arn": "arn:aws:s3:::<bucket>/<key>"};
+ * the metadata row is written only after the blob is complete and every check passed, in one
+ * transaction that swaps out any previous row, whose blob is deleted afterwards. A crash between
+ * that commit and the delete leaves unreachable ciphertext behind, never a row without its blob.
+ */
+export class Buckets {
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly blobs: SealedBlobStore,
+    private readonly keys: KeyDirectory,
+  ) {}
+
+  // ---- buckets ----
+
+  async createBucket(name: string): Promise<void> {
+    assertBucketName(name);
+    const created = await this.store.buckets.create({ name, createdAt: new Date() });
+    if (!created) {
+      throw new BucketError('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', {
+        bucket: name,
+      });
+    }
+  }
+
+  async headBucket(name: string): Promise<BucketRecord> {
+    return this.bucket(name);
+  }
+
+  listBuckets(): Promise<BucketRecord[]> {
+    return this.store.buckets.list();
+  }
+
+  async deleteBucket(name: string): Promise<void> {
+    const outcome = await this.store.buckets.delete(name);
+    if (outcome === 'missing') throw noSuchBucket(name);
+    if (outcome === 'not-empty') {
+      throw new BucketError('BucketNotEmpty', 'The bucket you tried to delete is not empty (objects or multipart uploads remain).', { bucket: name });
+    }
+  }
+
+  /** Sets the bucket's default encryption; an aws:kms key id must name an enabled key. */
+  async putBucketEncryption(name: string, encryption: SseRequest): Promise<void> {
+    await this.bucket(name);
+    let kmsKeyId: string | undefined;
+    if (encryption.algorithm === 'AES256') {
+      if (encryption.kmsKeyId) throw new BucketError('InvalidArgument', 'KMSMasterKeyID may only be given with aws:kms.');
+    } else if (encryption.kmsKeyId !== undefined) {
+      kmsKeyId = await usableKeyArn(this.keys, encryption.kmsKeyId);
+    }
+    if (!(await this.store.buckets.setEncryption(name, { algorithm: encryption.algorithm, kmsKeyId }))) throw noSuchBucket(name);
+  }
+
+  /** The bucket's default encryption as reported: its own setting, or aws:kms under the service key. */
+  async getBucketEncryption(name: string): Promise<{ algorithm: SseAlgorithm; kmsKeyId?: string }> {
+    const bucket = await this.bucket(name);
+    if (bucket.encryption) return bucket.encryption;
+    return { algorithm: 'aws:kms', kmsKeyId: this.keys.defaultKeyId };
+  }
+
+  /** Back to the default: aws:kms under the service key. Objects are sealed either way. */
+  async deleteBucketEncryption(name: string): Promise<void> {
+    if (!(await this.store.buckets.setEncryption(name, undefined))) throw noSuchBucket(name);
+  }
+
+  // ---- objects ----
+
+  async putObject(input: PutObjectInput): Promise<ObjectInfo> {
+    assertObjectKey(input.key);
+    const bucket = await this.bucket(input.bucket);
+    const encryption = await resolveEncryption(this.keys, bucket, input.sse);
+    const blobKey = newBlobKey('objects');
+    const written = await this.seal(blobKey, input.body, input.bucket, input.key, encryption.kmsKeyId);
+    let checksums: ObjectChecksums = {};
+    try {
+      checksums = input.checksums?.() ?? {};
+    } catch (error) {
+      await this.blobs.delete(blobKey);
+      throw error;
+    }
+    const record: ObjectRecord = {
+      bucket: input.bucket,
+      key: input.key,
+      blobKey,
+      size: written.size,
+      eTag: written.md5.toString('hex'),
+      headers: input.headers ?? {},
+      metadata: input.metadata ?? {},
+      lastModified: new Date(),
+      sseAlgorithm: encryption.algorithm,
+      kmsKeyId: encryption.kmsKeyId,
+      checksums,
+    };
+    await this.commit(record);
+    return infoOf(record);
+  }
+
+  /**
+   * Reads an object. Buckets are unversioned: a versionId other than "null" is NoSuchVersion.
+   * The body fails (never ends cleanly) if the stored ciphertext was changed.
+   */
+  async getObject(bucket: string, key: string, options: { versionId?: string; range?: ByteRange } = {}): Promise<ObjectRead> {
+    for (let attempt = 0; ; attempt++) {
+      const record = await this.objectRecord(bucket, key, options.versionId);
+      const range = options.range === undefined ? undefined : resolveRange(options.range, record.size);
+      let stream: Readable;
+      try {
+        stream = await this.blobs.get(record.blobKey, objectContext(bucket, key));
+      } catch (error) {
+        // Overwritten or deleted between reading the row and opening its blob: read the row again.
+        if (error instanceof BlobNotFoundError && attempt < 3) continue;
+        throw kmsFailure(error);
+      }
+      const info = infoOf(record);
+      if (range === undefined) return { body: stream, size: record.size, contentType: info.contentType, eTag: record.eTag, info };
+      const length = range.end - range.start + 1;
+      return { body: sliceStream(stream, range.start, length), size: length, contentType: info.contentType, eTag: record.eTag, info, range };
+    }
+  }
+
+  async headObject(bucket: string, key: string, versionId?: string): Promise<ObjectInfo> {
+    return infoOf(await this.objectRecord(bucket, key, versionId));
+  }
+
+  /** Deleting an absent key succeeds, as on S3; the bucket must exist. */
+  async deleteObject(bucket: string, key: string, versionId?: string): Promise<void> {
+    await this.bucket(bucket);
+    if (versionId !== undefined && versionId !== 'null') return;
+    const blobKey = await this.store.objects.delete(bucket, key);
+    if (blobKey !== undefined) await this.blobs.delete(blobKey);
+  }
+
+  /** DeleteObjects: each key deleted on its own; per-key failures are reported, not thrown. */
+  async deleteObjects(bucket: string, keys: { key: string; versionId?: string }[]): Promise<{ key: string; versionId?: string; error?: BucketError }[]> {
+    await this.bucket(bucket);
+    const results: { key: string; versionId?: string; error?: BucketError }[] = [];
+    for (const entry of keys) {
+      try {
+        assertObjectKey(entry.key);
+        await this.deleteObject(bucket, entry.key, entry.versionId);
+        results.push({ key: entry.key, versionId: entry.versionId });
+      } catch (error) {
+        if (!(error instanceof BucketError)) throw error;
+        results.push({ key: entry.key, versionId: entry.versionId, error });
+      }
+    }
+    return results;
+  }
+
+  async listObjects(bucket: string, input: ListObjectsInput): Promise<ObjectListing> {
+    await this.bucket(bucket);
+    if (!Number.isInteger(input.maxKeys) || input.maxKeys < 0) throw new BucketError('InvalidArgument', 'max-keys must be a non-negative integer.');
+    return listObjectPage(this.store.objects, bucket, { ...input, maxKeys: Math.min(input.maxKeys, 1000) });
+  }
+
+  /** Copies by decrypting the source and sealing a new object under the destination's own context and key. */
+  async copyObject(input: CopyObjectInput): Promise<ObjectInfo> {
+    assertObjectKey(input.key);
+    const source = await this.getObject(input.source.bucket, input.source.key, { versionId: input.source.versionId });
+    const sameObject = input.source.bucket === input.bucket && input.source.key === input.key;
+    if (sameObject && input.metadataDirective !== 'REPLACE' && input.sse === undefined) {
+      source.body.destroy();
+      throw new BucketError(
+        'InvalidRequest',
+        'This copy request is illegal because it is trying to copy an object to itself without changing the object\'s metadata, storage class, website redirect location or encryption attributes.',
+      );
+    }
+    const replace = input.metadataDirective === 'REPLACE';
+    return this.putObject({
+      bucket: input.bucket,
+      key: input.key,
+      body: source.body,
+      headers: replace ? input.headers : source.info.headers,
+      metadata: replace ? input.metadata : source.info.metadata,
+      sse: input.sse,
+      checksums: () => source.info.checksums,
+    });
+  }
+
+  // ---- shared with multipart uploads ----
+
+  /** The bucket, or NoSuchBucket. */
+  async bucket(name: string): Promise<BucketRecord> {
+    const bucket = await this.store.buckets.get(name);
+    if (!bucket) throw noSuchBucket(name);
+    return bucket;
+  }
+
+  /** Seals a body into a fresh blob of the given key. */
+  async seal(blobKey: string, body: Readable, bucket: string, key: string, kmsKeyId: string): Promise<{ size: number; md5: Buffer }> {
+    try {
+      return await writeSealed(this.blobs, blobKey, body, { keyId: kmsKeyId, context: objectContext(bucket, key) });
+    } catch (error) {
+      throw kmsFailure(error);
+    }
+  }
+
+  /** Swaps the row in, then deletes the blob it replaced; a vanished bucket deletes the new blob. */
+  private async commit(record: ObjectRecord): Promise<void> {
+    let replacedBlobKey: string | undefined;
+    try {
+      ({ replacedBlobKey } = await this.store.objects.put(record));
+    } catch (error) {
+      await this.blobs.delete(record.blobKey);
+      if (error instanceof MissingBucketError) throw noSuchBucket(record.bucket);
+      throw error;
+    }
+    if (replacedBlobKey !== undefined) await this.blobs.delete(replacedBlobKey);
+  }
+
+  private async objectRecord(bucket: string, key: string, versionId: string | undefined): Promise<ObjectRecord> {
+    const record = await this.store.objects.get(bucket, key);
+    if (!record) {
+      await this.bucket(bucket);
+      if (versionId !== undefined && versionId !== 'null') throw noSuchVersion(bucket, key);
+      throw new BucketError('NoSuchKey', 'The specified key does not exist.', { bucket, key });
+    }
+    if (versionId !== undefined && versionId !== 'null') throw noSuchVersion(bucket, key);
+    return record;
+  }
+}
+
+function noSuchBucket(bucket: string): BucketError {
+  return new BucketError('NoSuchBucket', 'The specified bucket does not exist.', { bucket });
+}
+
+function noSuchVersion(bucket: string, key: string): BucketError {
+  return new BucketError('NoSuchVersion', 'The specified version does not exist (buckets are unversioned: the only version is "null").', { bucket, key });
+}
+
+export function infoOf(record: ObjectRecord): ObjectInfo {
+  return {
+    bucket: record.bucket,
+    key: record.key,
+    size: record.size,
+    eTag: record.eTag,
+    contentType: record.headers.contentType ?? DEFAULT_CONTENT_TYPE,
+    headers: record.headers,
+    metadata: record.metadata,
+    lastModified: record.lastModified,
+    sseAlgorithm: record.sseAlgorithm,
+    kmsKeyId: record.kmsKeyId,
+    checksums: record.checksums,
+    partCount: record.partCount,
+  };
+}
+
+/** A range against an object's size; InvalidRange when it starts past the end or the object is empty. */
+function resolveRange(range: ByteRange, size: number): { start: number; end: number } {
+  const invalid = () => new BucketError('InvalidRange', 'The requested range is not satisfiable.', undefined, { ActualObjectSize: String(size) });
+  if ('suffixLength' in range) {
+    if (range.suffixLength === 0 || size === 0) throw invalid();
+    return { start: Math.max(0, size - range.suffixLength), end: size - 1 };
+  }
+  if (range.first >= size) throw invalid();
+  return { start: range.first, end: Math.min(range.last ?? size - 1, size - 1) };
+}

@@ -1,0 +1,226 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
+import {
+  MissingBucketError,
+  MissingUploadError,
+  type ChecksumAlgorithm,
+  type MultipartUploadRecord,
+  type ObjectChecksums,
+  type ObjectHeaders,
+  type ObjectRecord,
+  type PartRecord,
+} from '../store/bucketRecords.js';
+import type { MetadataStore } from '../store/metadataStore.js';
+import { BucketError } from './bucketErrors.js';
+import { assertObjectKey } from './bucketNames.js';
+import { infoOf, type Buckets, type ObjectInfo } from './buckets.js';
+import { concatenatedBlobs, newBlobKey, objectContext } from './objectBlobs.js';
+import { resolveEncryption, type KeyDirectory, type SseRequest } from './objectEncryption.js';
+
+/** Every part but the last must be at least 5 MiB, as on S3. */
+export const MIN_PART_BYTES = 5 * 1024 * 1024;
+export const MAX_PART_NUMBER = 10_000;
+export const MAX_PART_BYTES = 5 * 1024 ** 3;
+
+export interface UploadPartInput {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  partNumber: number;
+  body: Readable;
+  /** As for PutObject: called after the body ended, returns the part's verified checksums or throws. */
+  checksums?: () => ObjectChecksums;
+}
+
+/**
+ * Multipart uploads: each part a sealed blob of its own (same encryption context as the final
+ * object); Complete streams the parts, in order, into one new sealed object, commits it in the
+ * same transaction that drops the upload, and then deletes the part blobs.
+ */
+export class MultipartUploads {
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly blobs: SealedBlobStore,
+    private readonly keys: KeyDirectory,
+    private readonly buckets: Buckets,
+  ) {}
+
+  async create(input: {
+    bucket: string;
+    key: string;
+    headers?: ObjectHeaders;
+    metadata?: Record<string, string>;
+    sse?: SseRequest;
+    checksumAlgorithm?: ChecksumAlgorithm;
+  }): Promise<MultipartUploadRecord> {
+    assertObjectKey(input.key);
+    const bucket = await this.buckets.bucket(input.bucket);
+    const encryption = await resolveEncryption(this.keys, bucket, input.sse);
+    const upload: MultipartUploadRecord = {
+      uploadId: randomBytes(24).toString('base64url'),
+      bucket: input.bucket,
+      key: input.key,
+      createdAt: new Date(),
+      headers: input.headers ?? {},
+      metadata: input.metadata ?? {},
+      sseAlgorithm: encryption.algorithm,
+      kmsKeyId: encryption.kmsKeyId,
+      checksumAlgorithm: input.checksumAlgorithm,
+    };
+    try {
+      await this.store.multipartUploads.create(upload);
+    } catch (error) {
+      if (error instanceof MissingBucketError) await this.buckets.bucket(input.bucket);
+      throw error;
+    }
+    return upload;
+  }
+
+  async uploadPart(input: UploadPartInput): Promise<PartRecord & { upload: MultipartUploadRecord }> {
+    if (!Number.isInteger(input.partNumber) || input.partNumber < 1 || input.partNumber > MAX_PART_NUMBER) {
+      throw new BucketError('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive.`);
+    }
+    const upload = await this.upload(input.bucket, input.key, input.uploadId);
+    const blobKey = newBlobKey('parts');
+    const written = await this.buckets.seal(blobKey, input.body, upload.bucket, upload.key, upload.kmsKeyId);
+    const part: PartRecord = {
+      uploadId: upload.uploadId,
+      partNumber: input.partNumber,
+      blobKey,
+      size: written.size,
+      eTag: written.md5.toString('hex'),
+      checksums: {},
+      lastModified: new Date(),
+    };
+    let replacedBlobKey: string | undefined;
+    try {
+      part.checksums = input.checksums?.() ?? {};
+      ({ replacedBlobKey } = await this.store.multipartUploads.putPart(part));
+    } catch (error) {
+      await this.blobs.delete(blobKey);
+      if (error instanceof MissingUploadError) throw noSuchUpload(input.uploadId);
+      throw error;
+    }
+    if (replacedBlobKey !== undefined) await this.blobs.delete(replacedBlobKey);
+    return { ...part, upload };
+  }
+
+  async listParts(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    options: { maxParts?: number; partNumberMarker?: number } = {},
+  ): Promise<{ upload: MultipartUploadRecord; parts: PartRecord[]; isTruncated: boolean; nextPartNumberMarker?: number }> {
+    const upload = await this.upload(bucket, key, uploadId);
+    const maxParts = Math.min(options.maxParts ?? 1000, 1000);
+    const parts = await this.store.multipartUploads.listParts(uploadId, options.partNumberMarker ?? 0, maxParts + 1);
+    const isTruncated = parts.length > maxParts;
+    const page = parts.slice(0, maxParts);
+    return { upload, parts: page, isTruncated, nextPartNumberMarker: isTruncated ? page[page.length - 1].partNumber : undefined };
+  }
+
+  async abort(bucket: string, key: string, uploadId: string): Promise<void> {
+    await this.upload(bucket, key, uploadId);
+    const blobKeys = await this.store.multipartUploads.delete(uploadId);
+    if (blobKeys === undefined) throw noSuchUpload(uploadId);
+    for (const blobKey of blobKeys) await this.blobs.delete(blobKey);
+  }
+
+  /**
+   * Completes an upload from the client's list of (part number, ETag): ascending numbers
+   * (InvalidPartOrder), each an uploaded part with that ETag (InvalidPart), every part but the
+   * last at least 5 MiB (EntityTooSmall). ETag: MD5 of the parts' MD5s, "-<count>".
+   */
+  async complete(bucket: string, key: string, uploadId: string, requested: { partNumber: number; eTag: string }[]): Promise<ObjectInfo> {
+    const upload = await this.upload(bucket, key, uploadId);
+    if (requested.length === 0) throw new BucketError('MalformedXML', 'The XML you provided was not well-formed or did not validate: it lists no parts.');
+    const stored = new Map<number, PartRecord>();
+    for (let after = 0; ; ) {
+      const page = await this.store.multipartUploads.listParts(uploadId, after, 1000);
+      for (const part of page) stored.set(part.partNumber, part);
+      if (page.length < 1000) break;
+      after = page[page.length - 1].partNumber;
+    }
+    const parts: PartRecord[] = [];
+    for (const [index, wanted] of requested.entries()) {
+      if (index > 0 && wanted.partNumber <= requested[index - 1].partNumber) {
+        throw new BucketError('InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.');
+      }
+      const part = stored.get(wanted.partNumber);
+      if (!part || part.eTag !== wanted.eTag.replace(/"/g, '')) {
+        throw new BucketError(
+          'InvalidPart',
+          'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified ETag may not match the part\'s ETag.',
+          { bucket, key },
+          { PartNumber: String(wanted.partNumber), ETag: wanted.eTag },
+        );
+      }
+      parts.push(part);
+    }
+    for (const part of parts.slice(0, -1)) {
+      if (part.size < MIN_PART_BYTES) {
+        throw new BucketError('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size: every part but the last must be at least 5 MiB.', {
+          bucket,
+          key,
+        }, { PartNumber: String(part.partNumber), ProposedSize: String(part.size), MinSizeAllowed: String(MIN_PART_BYTES) });
+      }
+    }
+
+    const blobKey = newBlobKey('objects');
+    const context = objectContext(bucket, key);
+    const written = await this.buckets.seal(
+      blobKey,
+      concatenatedBlobs(this.blobs, parts.map((p) => p.blobKey), context),
+      bucket,
+      key,
+      upload.kmsKeyId,
+    );
+    const eTagHash = createHash('md5');
+    for (const part of parts) eTagHash.update(Buffer.from(part.eTag, 'hex'));
+    const record: ObjectRecord = {
+      bucket,
+      key,
+      blobKey,
+      size: written.size,
+      eTag: `${eTagHash.digest('hex')}-${parts.length}`,
+      headers: upload.headers,
+      metadata: upload.metadata,
+      lastModified: new Date(),
+      sseAlgorithm: upload.sseAlgorithm,
+      kmsKeyId: upload.kmsKeyId,
+      checksums: {},
+      partCount: parts.length,
+    };
+    let obsoleteBlobKeys: string[];
+    try {
+      ({ obsoleteBlobKeys } = await this.store.multipartUploads.complete(uploadId, record));
+    } catch (error) {
+      await this.blobs.delete(blobKey);
+      if (error instanceof MissingUploadError) throw noSuchUpload(uploadId);
+      if (error instanceof MissingBucketError) throw new BucketError('NoSuchBucket', 'The specified bucket does not exist.', { bucket });
+      throw error;
+    }
+    for (const obsolete of obsoleteBlobKeys) await this.blobs.delete(obsolete);
+    return infoOf(record);
+  }
+
+  /** The upload, which must belong to this bucket and key; NoSuchBucket / NoSuchUpload otherwise. */
+  private async upload(bucket: string, key: string, uploadId: string): Promise<MultipartUploadRecord> {
+    const upload = await this.store.multipartUploads.get(uploadId);
+    if (!upload || upload.bucket !== bucket || upload.key !== key) {
+      await this.buckets.bucket(bucket);
+      throw noSuchUpload(uploadId);
+    }
+    return upload;
+  }
+}
+
+function noSuchUpload(uploadId: string): BucketError {
+  return new BucketError(
+    'NoSuchUpload',
+    'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.',
+    undefined,
+    { UploadId: uploadId },
+  );
+}

@@ -1,0 +1,87 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
+import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
+import type { EncryptionContext } from '../crypto/encryptionContext.js';
+
+/**
+ * Blob keys of bucket data: service-generated ids (never the user's key name), fanned out over
+ * 256 folders: buckets/objects/<2 hex>/<uuid> and buckets/parts/<2 hex>/<uuid>. A write always goes
+ * to a fresh key, so an overwrite never touches the blob that readers may still be streaming.
+ */
+export function newBlobKey(kind: 'objects' | 'parts'): string {
+  const id = randomUUID();
+  return `buckets/${kind}/${id.slice(0, 2)}/${id}`;
+}
+
+/** The encryption context of an object and of its parts, as S3 SSE-KMS binds it. */
+export function objectContext(bucket: string, key: string): EncryptionContext {
+  return { 'aws:s3:arn': `arn:aws:s3:::${bucket}/${key}` };
+}
+
+/**
+ * Streams body into a new sealed blob, counting bytes and hashing MD5 on the way. Nothing is left
+ * behind if the body fails (an integrity check of the caller's stream, a client abort, a KMS error).
+ */
+export async function writeSealed(
+  blobs: SealedBlobStore,
+  blobKey: string,
+  body: Readable,
+  protection: { keyId: string; context: EncryptionContext },
+): Promise<{ size: number; md5: Buffer }> {
+  const md5 = createHash('md5');
+  let size = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      md5.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  body.on('error', (error) => counter.destroy(error));
+  try {
+    await blobs.put(blobKey, body.pipe(counter), protection);
+  } catch (error) {
+    await blobs.delete(blobKey).catch(() => undefined);
+    throw error;
+  }
+  return { size, md5: md5.digest() };
+}
+
+/** Bytes [start, start + length) of a stream; the source is released as soon as they are out. */
+export function sliceStream(source: Readable, start: number, length: number): Readable {
+  return Readable.from(
+    (async function* () {
+      let skip = start;
+      let remaining = length;
+      if (remaining === 0) {
+        source.destroy();
+        return;
+      }
+      for await (const piece of source) {
+        let chunk = piece as Buffer;
+        if (skip >= chunk.length) {
+          skip -= chunk.length;
+          continue;
+        }
+        chunk = chunk.subarray(skip, skip + remaining);
+        skip = 0;
+        remaining -= chunk.length;
+        yield chunk;
+        if (remaining === 0) break;
+      }
+    })(),
+    { objectMode: false },
+  );
+}
+
+/** Several sealed blobs read one after the other as one plaintext stream. */
+export function concatenatedBlobs(blobs: SealedBlobStore, blobKeys: string[], context: EncryptionContext): Readable {
+  return Readable.from(
+    (async function* () {
+      for (const blobKey of blobKeys) {
+        for await (const chunk of await blobs.get(blobKey, context)) yield chunk as Buffer;
+      }
+    })(),
+    { objectMode: false },
+  );
+}
