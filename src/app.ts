@@ -14,7 +14,11 @@ import { loadRootKey } from './crypto/rootKeyFile.js';
 import { createHttpsServer } from './server/httpsServer.js';
 import { loadTlsMaterial, type TlsMaterial } from './server/tls.js';
 import { AccessKeys, type AccessKeyPair } from './service/accessKeys.js';
+import { Buckets } from './service/buckets.js';
+import { DatasetContents } from './service/datasetContents.js';
+import { Datasets } from './service/datasets.js';
 import { Idempotency } from './service/idempotency.js';
+import { JobQueue } from './jobs/jobQueue.js';
 import { Projects } from './service/projects.js';
 import type { MetadataStore } from './store/metadataStore.js';
 import { openSqliteStore } from './store/sqliteStore.js';
@@ -33,12 +37,14 @@ export interface RunningVigil {
   blobs: SealedBlobStore;
   store: MetadataStore;
   server: FastifyInstance<Server>;
+  /** Background work; tests wait on jobs.idle(). */
+  jobs: JobQueue;
   /** Stops accepting connections, lets in-flight requests finish, then closes the stores. */
   close(): Promise<void>;
 }
 
-/** How often keys whose deletion waiting period has ended are destroyed. */
-const KEY_DESTRUCTION_INTERVAL_MS = 60 * 60_000;
+/** How often keys past their deletion date are destroyed and expired client tokens forgotten. */
+const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
 
 /** Starts Vigil on the embedded engines: SQLite metadata, local object directory, embedded KMS. */
 export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = process.env): Promise<RunningVigil> {
@@ -67,12 +73,18 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       },
       pino.destination(2),
     );
-    const server = await createHttpsServer({ tls, logger, services: { accessKeys, projects: new Projects(store, idempotency, installation) } });
+    const jobs = new JobQueue(2, (name, error) => logger.error({ err: error, job: name }, 'background job failed'));
+    const projects = new Projects(store, idempotency, installation);
+    const buckets = new Buckets(store, blobs, kms);
+    const datasets = new Datasets(store, new DatasetContents(blobs), buckets, jobs, idempotency, projects);
+    await datasets.recover();
+    const server = await createHttpsServer({ tls, logger, services: { accessKeys, projects, datasets, buckets } });
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;
-    const destroyTimer = setInterval(() => {
+    const maintenanceTimer = setInterval(() => {
       kms.destroyDueKeys().catch((error: unknown) => logger.error({ err: error }, 'destroying keys past their deletion date failed'));
-    }, KEY_DESTRUCTION_INTERVAL_MS).unref();
+      idempotency.purgeExpired().catch((error: unknown) => logger.error({ err: error }, 'purging expired client tokens failed'));
+    }, MAINTENANCE_INTERVAL_MS).unref();
     await kms.destroyDueKeys();
 
     return {
@@ -86,9 +98,11 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       blobs,
       store,
       server,
+      jobs,
       async close() {
-        clearInterval(destroyTimer);
+        clearInterval(maintenanceTimer);
         await server.close();
+        await jobs.close();
         await store.close();
       },
     };

@@ -1,8 +1,12 @@
 import type { AccessKeys } from '../service/accessKeys.js';
+import type { Buckets } from '../service/buckets.js';
+import type { Datasets } from '../service/datasets.js';
 import type { Projects } from '../service/projects.js';
 
 /** The use cases the protocol adapters call. */
 export interface Services {
   accessKeys: AccessKeys;
   projects: Projects;
+  datasets: Datasets;
+  buckets: Buckets;
 }

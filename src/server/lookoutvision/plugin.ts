@@ -2,12 +2,23 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { verifySigV4 } from '../auth/sigv4.js';
 import { receivedRequest } from '../receivedRequest.js';
 import type { Services } from '../services.js';
+import { createDataset, deleteDataset, describeDataset, listDatasetEntries, updateDatasetEntries } from './datasetOperations.js';
 import { createProject, deleteProject, describeProject, listProjects } from './projectOperations.js';
 import type { LookoutVisionOperation } from './operation.js';
 import { sendLookoutVisionError, UnknownOperationError } from './wireErrors.js';
 
 export const API_VERSION = '2020-11-20';
-const operations: LookoutVisionOperation[] = [createProject, describeProject, listProjects, deleteProject];
+const operations: LookoutVisionOperation[] = [
+  createProject,
+  describeProject,
+  listProjects,
+  deleteProject,
+  createDataset,
+  describeDataset,
+  listDatasetEntries,
+  updateDatasetEntries,
+  deleteDataset,
+];
 /** Bodies of JSON operations; larger limits are set per operation. */
 const DEFAULT_BODY_LIMIT = 64 * 1024;
 

@@ -45,3 +45,20 @@ export function clientToken(request: FastifyRequest): string | undefined {
   const value = request.headers['x-amzn-client-token'];
   return Array.isArray(value) ? value.join(',') : value;
 }
+
+/** An optional boolean query parameter: true or false. */
+export function queryBoolean(request: FastifyRequest, name: string): boolean | undefined {
+  const value = queryString(request, name);
+  if (value === undefined) return undefined;
+  if (value !== 'true' && value !== 'false') throw new ValidationError(`${name} must be true or false.`);
+  return value === 'true';
+}
+
+/** An optional timestamp query parameter, ISO 8601 (reference §1). */
+export function queryTimestamp(request: FastifyRequest, name: string): Date | undefined {
+  const value = queryString(request, name);
+  if (value === undefined) return undefined;
+  const date = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime())) throw new ValidationError(`${name} must be an ISO 8601 date-time such as 2020-06-23T00:00:00Z.`);
+  return date;
+}

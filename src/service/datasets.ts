@@ -1,0 +1,333 @@
+import { Readable } from 'node:stream';
+import type { JobQueue } from '../jobs/jobQueue.js';
+import type { DatasetRecord, DatasetStatus, DatasetType, ImageStats } from '../store/datasetRecords.js';
+import type { MetadataStore } from '../store/metadataStore.js';
+import { DatasetContents, referencedBlobs, statsOf, type StoredEntry } from './datasetContents.js';
+import { DatasetImporter, ImportError } from './datasetImport.js';
+import { ConflictError, NotFoundError, ValidationError } from './errors.js';
+import type { Idempotency } from './idempotency.js';
+import { manifestLines, ManifestReadError } from './manifestLines.js';
+import type { ObjectSource } from './objectSource.js';
+import { decodePageToken, encodePageToken, pageSize } from './pagination.js';
+import { datasetMetadata, type DatasetMetadata, type Projects } from './projects.js';
+import { optionalString, requireString } from './validation.js';
+
+/** Largest manifest a dataset is created from (reference §9). */
+export const MAX_MANIFEST_BYTES = 1024 ** 3;
+/** Largest decoded UpdateDatasetEntries Changes. */
+export const MAX_CHANGES_BYTES = 10_485_760;
+/** A raw manifest line may carry formatting whitespace beyond the 8192 characters of an entry. */
+const MAX_RAW_LINE_CHARS = 64 * 1024;
+
+/** Statuses in which a dataset is at rest and may be changed or deleted. */
+const SETTLED: readonly DatasetStatus[] = ['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_FAILED_ROLLBACK_COMPLETE'];
+const DELETABLE: readonly DatasetStatus[] = [...SETTLED, 'CREATE_FAILED', 'DELETE_FAILED'];
+
+export interface DatasetDescription extends DatasetMetadata {
+  projectName: string;
+  lastUpdatedTimestamp: Date;
+  imageStats: ImageStats;
+}
+
+export interface EntryFilter {
+  labeled?: boolean;
+  anomalyClass?: string;
+  createdBefore?: Date;
+  createdAfter?: Date;
+  sourceRefContains?: string;
+}
+
+/**
+ * Datasets: a project's `train` (and optional `test`) image sets. Creating from a manifest and
+ * updating entries run as background jobs that copy every image into the dataset's own sealed
+ * storage; a failure keeps the previous content and leaves no copies behind.
+ */
+export class Datasets {
+  private readonly importer: DatasetImporter;
+
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly contents: DatasetContents,
+    private readonly objects: ObjectSource,
+    private readonly jobs: JobQueue,
+    private readonly idempotency: Idempotency,
+    private readonly projects: Projects,
+  ) {
+    this.importer = new DatasetImporter(store, contents, objects);
+  }
+
+  async create(input: { projectName: unknown; datasetType: unknown; datasetSource?: unknown; clientToken?: unknown }): Promise<DatasetMetadata> {
+    const projectName = requireString(input.projectName, 'ProjectName', 'projectName');
+    const datasetType = requireString(input.datasetType, 'DatasetType', 'datasetType') as DatasetType;
+    const manifest = manifestObject(input.datasetSource);
+    return this.idempotency.run(
+      {
+        operation: 'CreateDataset',
+        resourceId: `${projectName}/${datasetType}`,
+        resourceType: 'DATASET',
+        token: input.clientToken,
+        parameters: { projectName, datasetType, manifest },
+      },
+      async () => {
+        await this.projects.get(projectName);
+        const now = new Date();
+        const record: DatasetRecord = {
+          projectName,
+          datasetType,
+          status: manifest ? 'CREATE_IN_PROGRESS' : 'CREATE_COMPLETE',
+          createdAt: now,
+          updatedAt: now,
+          stats: { total: 0, labeled: 0, normal: 0, anomaly: 0 },
+        };
+        if (!(await this.store.datasets.create(record))) {
+          throw new ConflictError(`Project ${projectName} already has a ${datasetType} dataset; delete it first to replace it.`, projectName, 'DATASET');
+        }
+        if (manifest) this.jobs.enqueue(`create ${projectName}/${datasetType}`, (signal) => this.createFromManifest(record, manifest, signal));
+        return datasetMetadata(record);
+      },
+    );
+  }
+
+  async describe(input: { projectName: unknown; datasetType: unknown }): Promise<DatasetDescription> {
+    const dataset = await this.get(input.projectName, input.datasetType);
+    return {
+      ...datasetMetadata(dataset),
+      projectName: dataset.projectName,
+      lastUpdatedTimestamp: dataset.updatedAt,
+      imageStats: dataset.stats,
+    };
+  }
+
+  async listEntries(input: { projectName: unknown; datasetType: unknown; filter: EntryFilter; maxResults?: number; nextToken?: string }) {
+    const dataset = await this.get(input.projectName, input.datasetType);
+    const limit = pageSize(input.maxResults);
+    const anomalyClass = optionalString(input.filter.anomalyClass, 'AnomalyClass', 'anomalyClass');
+    const contains = optionalString(input.filter.sourceRefContains, 'SourceRefContains', 'queryString');
+    const { createdBefore, createdAfter, labeled } = input.filter;
+    // A token is bound to one version of the entry list, so pages never skip or repeat entries.
+    const listing = `entries ${dataset.projectName}/${dataset.datasetType} ${dataset.entriesBlob ?? ''}`;
+    const start = Number(decodePageToken(listing, input.nextToken) ?? 0);
+    const entries = await this.contents.read(dataset.projectName, dataset.datasetType, dataset.entriesBlob);
+    const matches = entries.filter(
+      (e) =>
+        (labeled === undefined || (e.label !== undefined) === labeled) &&
+        (anomalyClass === undefined || e.label === anomalyClass) &&
+        (createdBefore === undefined || e.createdAt < createdBefore.getTime()) &&
+        (createdAfter === undefined || e.createdAt > createdAfter.getTime()) &&
+        (contains === undefined || e.sourceRef.includes(contains)),
+    );
+    const page = matches.slice(start, start + limit);
+    return {
+      entries: page.map((e) => e.text),
+      nextToken: start + limit < matches.length ? encodePageToken(listing, String(start + limit)) : undefined,
+    };
+  }
+
+  async updateEntries(input: { projectName: unknown; datasetType: unknown; changes: unknown; clientToken?: unknown }): Promise<{ status: DatasetStatus }> {
+    const projectName = requireString(input.projectName, 'ProjectName', 'projectName');
+    const datasetType = requireString(input.datasetType, 'DatasetType', 'datasetType') as DatasetType;
+    const changes = decodeChanges(input.changes);
+    return this.idempotency.run(
+      {
+        operation: 'UpdateDatasetEntries',
+        resourceId: `${projectName}/${datasetType}`,
+        resourceType: 'DATASET',
+        token: input.clientToken,
+        parameters: { projectName, datasetType, changes: input.changes },
+      },
+      async () => {
+        const dataset = await this.get(projectName, datasetType);
+        if (!(await this.store.datasets.transition(projectName, datasetType, SETTLED, { status: 'UPDATE_IN_PROGRESS' }))) {
+          throw this.busy(dataset, 'updated');
+        }
+        this.jobs.enqueue(`update ${projectName}/${datasetType}`, (signal) => this.update(dataset, changes, signal));
+        return { status: 'UPDATE_IN_PROGRESS' as const };
+      },
+    );
+  }
+
+  async delete(input: { projectName: unknown; datasetType: unknown; clientToken?: unknown }): Promise<void> {
+    const projectName = requireString(input.projectName, 'ProjectName', 'projectName');
+    const datasetType = requireString(input.datasetType, 'DatasetType', 'datasetType') as DatasetType;
+    await this.idempotency.run(
+      { operation: 'DeleteDataset', resourceId: `${projectName}/${datasetType}`, resourceType: 'DATASET', token: input.clientToken, parameters: {} },
+      async () => {
+        const dataset = await this.get(projectName, datasetType);
+        if (!(await this.store.datasets.transition(projectName, datasetType, DELETABLE, { status: 'DELETE_IN_PROGRESS' }))) {
+          throw this.busy(dataset, 'deleted');
+        }
+        this.jobs.enqueue(`delete ${projectName}/${datasetType}`, () => this.finishDelete(projectName, datasetType));
+        return {};
+      },
+    );
+  }
+
+  /** The entries of a dataset, for training. */
+  async entriesOf(projectName: string, datasetType: DatasetType): Promise<StoredEntry[]> {
+    const dataset = await this.get(projectName, datasetType);
+    return this.contents.read(projectName, datasetType, dataset.entriesBlob);
+  }
+
+  /**
+   * Finishes what a crash or shutdown interrupted: imports are rolled back (their copies deleted,
+   * the previous version kept) and deletions completed. Called once at start.
+   */
+  async recover(): Promise<void> {
+    for (const dataset of await this.store.datasets.listInProgress()) {
+      const { projectName, datasetType } = dataset;
+      if (dataset.status === 'DELETE_IN_PROGRESS') {
+        await this.finishDelete(projectName, datasetType);
+        continue;
+      }
+      const entries = await this.contents.read(projectName, datasetType, dataset.entriesBlob);
+      await this.contents.collectGarbage(projectName, datasetType, referencedBlobs(dataset.entriesBlob, entries));
+      const message = 'Vigil stopped before this finished; nothing was changed. Run it again.';
+      const status: DatasetStatus = dataset.status === 'CREATE_IN_PROGRESS' ? 'CREATE_FAILED' : 'UPDATE_FAILED_ROLLBACK_COMPLETE';
+      await this.store.datasets.transition(projectName, datasetType, [dataset.status], { status, statusMessage: message });
+      await this.store.projects.releaseImageSizeIfUnused(projectName);
+    }
+  }
+
+  private async get(projectName: unknown, datasetType: unknown): Promise<DatasetRecord> {
+    const name = requireString(projectName, 'ProjectName', 'projectName');
+    const type = requireString(datasetType, 'DatasetType', 'datasetType') as DatasetType;
+    await this.projects.get(name);
+    const dataset = await this.store.datasets.get(name, type);
+    if (!dataset) throw new NotFoundError(`Project ${name} has no ${type} dataset.`, `${name}/${type}`, 'DATASET');
+    return dataset;
+  }
+
+  private busy(dataset: DatasetRecord, what: string): ConflictError {
+    return new ConflictError(
+      `The ${dataset.datasetType} dataset of project ${dataset.projectName} is ${dataset.status} and cannot be ${what} now.`,
+      `${dataset.projectName}/${dataset.datasetType}`,
+      'DATASET',
+    );
+  }
+
+  private async createFromManifest(record: DatasetRecord, manifest: ManifestObject, signal: AbortSignal): Promise<void> {
+    const { projectName, datasetType } = record;
+    const written = new Set<string>();
+    try {
+      const object = await this.objects.getObject(manifest.Bucket, manifest.Key, { versionId: manifest.VersionId }).catch((error: Error) => {
+        throw new ImportError(`Cannot read the manifest s3://${manifest.Bucket}/${manifest.Key}: ${error.message}`);
+      });
+      if (object.size > MAX_MANIFEST_BYTES) {
+        object.body.destroy();
+        throw new ImportError(`The manifest is ${object.size} bytes; at most 1 GB is allowed.`);
+      }
+      const result = await this.importer.run(
+        { projectName, datasetType, lines: manifestLines(object.body, MAX_RAW_LINE_CHARS), existing: [], signal },
+        written,
+      );
+      const entriesBlob = await this.contents.write(projectName, datasetType, result.entries);
+      written.add(entriesBlob);
+      const committed = await this.store.datasets.transition(projectName, datasetType, ['CREATE_IN_PROGRESS'], {
+        status: 'CREATE_COMPLETE',
+        entriesBlob,
+        stats: statsOf(result.entries),
+        imageBucket: result.imageBucket,
+      });
+      if (!committed) throw new ImportError('The dataset changed while it was being created.');
+    } catch (error) {
+      await this.contents.collectGarbage(projectName, datasetType, new Set());
+      await this.store.datasets.transition(projectName, datasetType, ['CREATE_IN_PROGRESS'], {
+        status: 'CREATE_FAILED',
+        statusMessage: failureMessage(error),
+      });
+      await this.store.projects.releaseImageSizeIfUnused(projectName);
+      if (!isExpected(error)) throw error;
+    }
+  }
+
+  private async update(dataset: DatasetRecord, changes: Buffer, signal: AbortSignal): Promise<void> {
+    const { projectName, datasetType } = dataset;
+    const written = new Set<string>();
+    try {
+      const existing = await this.contents.read(projectName, datasetType, dataset.entriesBlob);
+      const result = await this.importer.run(
+        { projectName, datasetType, lines: manifestLines(Readable.from([changes]), MAX_RAW_LINE_CHARS), existing, imageBucket: dataset.imageBucket, signal },
+        written,
+      );
+      const entriesBlob = await this.contents.write(projectName, datasetType, result.entries);
+      written.add(entriesBlob);
+      const committed = await this.store.datasets.transition(projectName, datasetType, ['UPDATE_IN_PROGRESS'], {
+        status: 'UPDATE_COMPLETE',
+        entriesBlob,
+        stats: statsOf(result.entries),
+        imageBucket: result.imageBucket,
+      });
+      if (!committed) throw new ImportError('The dataset changed while it was being updated.');
+      // The new version is committed: the replaced copies and the old list are garbage now.
+      await this.contents.collectGarbage(projectName, datasetType, referencedBlobs(entriesBlob, result.entries));
+    } catch (error) {
+      await this.store.datasets.transition(projectName, datasetType, ['UPDATE_IN_PROGRESS'], {
+        status: 'UPDATE_FAILED_ROLLBACK_IN_PROGRESS',
+        statusMessage: failureMessage(error),
+      });
+      const existing = await this.contents.read(projectName, datasetType, dataset.entriesBlob);
+      await this.contents.collectGarbage(projectName, datasetType, referencedBlobs(dataset.entriesBlob, existing));
+      await this.store.datasets.transition(projectName, datasetType, ['UPDATE_FAILED_ROLLBACK_IN_PROGRESS'], {
+        status: 'UPDATE_FAILED_ROLLBACK_COMPLETE',
+        statusMessage: failureMessage(error),
+      });
+      await this.store.projects.releaseImageSizeIfUnused(projectName);
+      if (!isExpected(error)) throw error;
+    }
+  }
+
+  private async finishDelete(projectName: string, datasetType: DatasetType): Promise<void> {
+    try {
+      await this.contents.collectGarbage(projectName, datasetType, new Set());
+      await this.store.datasets.delete(projectName, datasetType);
+      await this.store.projects.releaseImageSizeIfUnused(projectName);
+    } catch (error) {
+      await this.store.datasets.transition(projectName, datasetType, ['DELETE_IN_PROGRESS'], {
+        status: 'DELETE_FAILED',
+        statusMessage: 'The dataset could not be deleted completely; delete it again.',
+      });
+      throw error;
+    }
+  }
+}
+
+interface ManifestObject {
+  Bucket: string;
+  Key: string;
+  VersionId?: string;
+}
+
+/** DatasetSource.GroundTruthManifest.S3Object, validated; undefined for an empty dataset. */
+function manifestObject(source: unknown): ManifestObject | undefined {
+  if (source === undefined || source === null) return undefined;
+  const groundTruth = (source as Record<string, unknown>).GroundTruthManifest as Record<string, unknown> | undefined;
+  const object = groundTruth?.S3Object as Record<string, unknown> | undefined;
+  if (typeof source !== 'object' || !object || typeof object !== 'object') {
+    throw new ValidationError('DatasetSource must be {"GroundTruthManifest": {"S3Object": {"Bucket", "Key", "VersionId"?}}}.');
+  }
+  return {
+    Bucket: requireString(object.Bucket, 'DatasetSource.GroundTruthManifest.S3Object.Bucket', 's3BucketName'),
+    Key: requireString(object.Key, 'DatasetSource.GroundTruthManifest.S3Object.Key', 's3ObjectKey'),
+    VersionId: optionalString(object.VersionId, 'DatasetSource.GroundTruthManifest.S3Object.VersionId', 's3ObjectVersion'),
+  };
+}
+
+/** UpdateDatasetEntries' Changes: base64 of 1..10,485,760 bytes of JSON Lines. */
+function decodeChanges(changes: unknown): Buffer {
+  if (typeof changes !== 'string' || changes === '') throw new ValidationError('Changes is required: base64 of JSON Lines manifest entries.');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(changes) || changes.length % 4 !== 0) throw new ValidationError('Changes is not valid base64.');
+  const bytes = Buffer.from(changes, 'base64');
+  if (bytes.length < 1 || bytes.length > MAX_CHANGES_BYTES) {
+    throw new ValidationError(`Changes must decode to 1 to ${MAX_CHANGES_BYTES} bytes; it is ${bytes.length}.`);
+  }
+  return bytes;
+}
+
+function isExpected(error: unknown): boolean {
+  return error instanceof ImportError || error instanceof ManifestReadError;
+}
+
+function failureMessage(error: unknown): string {
+  return isExpected(error) ? (error as Error).message : 'An internal error stopped the import; see the server log.';
+}
+
