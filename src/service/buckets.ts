@@ -14,24 +14,11 @@ import { BucketError } from './bucketErrors.js';
 import { assertBucketName, assertObjectKey } from './bucketNames.js';
 import { newBlobKey, objectContext, sliceStream, writeSealed } from './objectBlobs.js';
 import { kmsFailure, resolveEncryption, usableKeyArn, type KeyDirectory, type SseRequest } from './objectEncryption.js';
+import { infoOf, type ObjectInfo } from './objectInfo.js';
 import { listObjectPage, type ListObjectsInput, type ObjectListing } from './objectListing.js';
+import { MultipartUploads } from './multipartUploads.js';
 
-/** What GET/HEAD report about an object. */
-export interface ObjectInfo {
-  bucket: string;
-  key: string;
-  size: number;
-  /** Without quotes. */
-  eTag: string;
-  contentType: string;
-  headers: ObjectHeaders;
-  metadata: Record<string, string>;
-  lastModified: Date;
-  sseAlgorithm: SseAlgorithm;
-  kmsKeyId: string;
-  checksums: ObjectChecksums;
-  partCount?: number;
-}
+export { DEFAULT_CONTENT_TYPE, type ObjectInfo } from './objectInfo.js';
 
 /** A byte range as HTTP Range states it: first-last (last optional), or the last suffixLength bytes. */
 export type ByteRange = { first: number; last?: number } | { suffixLength: number };
@@ -73,7 +60,6 @@ export interface CopyObjectInput {
   sse?: SseRequest;
 }
 
-export const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
 /** The largest single PUT S3 accepts. */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3;
 
@@ -85,11 +71,16 @@ export const MAX_PUT_BYTES = 5 * 1024 ** 3;
  * that commit and the delete leaves unreachable ciphertext behind, never a row without its blob.
  */
 export class Buckets {
+  /** Multipart uploads into these buckets. */
+  readonly multipart: MultipartUploads;
+
   constructor(
     private readonly store: MetadataStore,
     private readonly blobs: SealedBlobStore,
     private readonly keys: KeyDirectory,
-  ) {}
+  ) {
+    this.multipart = new MultipartUploads(store, blobs, keys, this);
+  }
 
   // ---- buckets ----
 
@@ -306,23 +297,6 @@ function noSuchBucket(bucket: string): BucketError {
 
 function noSuchVersion(bucket: string, key: string): BucketError {
   return new BucketError('NoSuchVersion', 'The specified version does not exist (buckets are unversioned: the only version is "null").', { bucket, key });
-}
-
-export function infoOf(record: ObjectRecord): ObjectInfo {
-  return {
-    bucket: record.bucket,
-    key: record.key,
-    size: record.size,
-    eTag: record.eTag,
-    contentType: record.headers.contentType ?? DEFAULT_CONTENT_TYPE,
-    headers: record.headers,
-    metadata: record.metadata,
-    lastModified: record.lastModified,
-    sseAlgorithm: record.sseAlgorithm,
-    kmsKeyId: record.kmsKeyId,
-    checksums: record.checksums,
-    partCount: record.partCount,
-  };
 }
 
 /** A range against an object's size; InvalidRange when it starts past the end or the object is empty. */

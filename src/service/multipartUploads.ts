@@ -14,7 +14,8 @@ import {
 import type { MetadataStore } from '../store/metadataStore.js';
 import { BucketError } from './bucketErrors.js';
 import { assertObjectKey } from './bucketNames.js';
-import { infoOf, type Buckets, type ObjectInfo } from './buckets.js';
+import type { Buckets } from './buckets.js';
+import { infoOf, type ObjectInfo } from './objectInfo.js';
 import { concatenatedBlobs, newBlobKey, objectContext } from './objectBlobs.js';
 import { resolveEncryption, type KeyDirectory, type SseRequest } from './objectEncryption.js';
 
