@@ -1,0 +1,230 @@
+/*
+ * `vigil eval --train DIR [--test DIR] [--json]`: "would Vigil catch my defects?" before any server.
+ * Each DIR holds normal/ and anomaly/ (and optional masks/: one PNG per anomalous image, same base name;
+ * optional classes.json: [{"name", "color"}]). Trains, tests, prints image AUROC, F1 / precision / recall at
+ * the chosen threshold, pixel AUROC when masks exist, train seconds and ms per image.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import cliProgress from 'cli-progress';
+import sharp from 'sharp';
+import { decodeClassMask } from '../ml/image.js';
+import { loadDetector, train, type AnomalyClass, type TrainingImage } from '../ml/index.js';
+import { auroc, aurocBinned, confusionAt, precisionRecall } from '../ml/metrics.js';
+import { Rng } from '../ml/random.js';
+
+export interface EvalOptions {
+  train: string;
+  test?: string;
+  json?: boolean;
+  seed?: number;
+  /** Without --test: fraction of the normals used for training (default 0.5). */
+  split?: number;
+  /** Without --test: fraction of the anomalies used for training (default 0: train on normals only). */
+  trainAnomalies?: number;
+  resolution?: number;
+  augment?: boolean;
+  useAnomalies?: boolean;
+  threads?: number;
+  coresetRatio?: number;
+  maxBank?: number;
+}
+
+export interface EvalReport {
+  imageAUROC: number;
+  f1: number;
+  precision: number;
+  recall: number;
+  threshold: number;
+  pixelAUROC: number | null;
+  trainSeconds: number;
+  msPerImage: number;
+  seed: number | null;
+  trainImages: { normal: number; anomaly: number };
+  testImages: { normal: number; anomaly: number };
+  resolution: string;
+  bankSize: number;
+  head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
+}
+
+interface LabeledFile {
+  path: string;
+  anomalous: boolean;
+  mask?: string;
+}
+
+const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
+
+async function listImages(dir: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  return (await readdir(dir))
+    .filter((f) => IMAGE_EXT.has(extname(f).toLowerCase()))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+    .map((f) => join(dir, f));
+}
+
+async function readDataset(dir: string): Promise<LabeledFile[]> {
+  const normal = await listImages(join(dir, 'normal'));
+  const anomaly = await listImages(join(dir, 'anomaly'));
+  if (!normal.length && !anomaly.length) throw new Error(`${dir} has no images under normal/ or anomaly/`);
+  const masksDir = join(dir, 'masks');
+  return [
+    ...normal.map((path) => ({ path, anomalous: false })),
+    ...anomaly.map((path) => {
+      const mask = join(masksDir, `${basename(path, extname(path))}.png`);
+      return { path, anomalous: true, mask: existsSync(mask) ? mask : undefined };
+    }),
+  ];
+}
+
+/** classes.json of a dataset, or the colours found in its masks. */
+async function readClasses(dirs: string[], files: LabeledFile[]): Promise<AnomalyClass[]> {
+  for (const d of dirs) {
+    const f = join(d, 'classes.json');
+    if (existsSync(f)) return JSON.parse(await readFile(f, 'utf8')) as AnomalyClass[];
+  }
+  const counts = new Map<string, number>();
+  let total = 0;
+  for (const file of files) {
+    if (!file.mask) continue;
+    const { data, info } = await sharp(file.mask).ensureAlpha().resize(128, 128, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer({ resolveWithObject: true });
+    for (let i = 0; i < info.width * info.height; i++) {
+      const [r, g, b, a] = [data[i * 4]!, data[i * 4 + 1]!, data[i * 4 + 2]!, data[i * 4 + 3]!];
+      if (a < 128 || (r === g && g === b && (r === 0 || r === 255))) continue;
+      const hex = `#${[r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')}`.toUpperCase();
+      counts.set(hex, (counts.get(hex) ?? 0) + 1);
+      total++;
+    }
+  }
+  const colours = [...counts.entries()].filter(([, n]) => n >= 0.05 * total).sort((a, b) => b[1] - a[1]).map(([c]) => c);
+  return colours.map((color, k) => ({ name: colours.length === 1 ? 'anomaly' : `anomaly-${k + 1}`, color }));
+}
+
+export async function evaluate(options: EvalOptions, log: (line: string) => void = () => {}): Promise<EvalReport> {
+  const all = await readDataset(options.train);
+  let trainFiles: LabeledFile[];
+  let testFiles: LabeledFile[];
+  let seed: number | null = null;
+  if (options.test) {
+    trainFiles = all;
+    testFiles = await readDataset(options.test);
+  } else {
+    seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+    const rng = new Rng(seed);
+    const normals = rng.shuffle(all.filter((f) => !f.anomalous));
+    const anomalies = rng.shuffle(all.filter((f) => f.anomalous));
+    const nTrain = Math.max(2, Math.round(normals.length * (options.split ?? 0.5)));
+    const aTrain = Math.round(anomalies.length * (options.trainAnomalies ?? 0));
+    trainFiles = [...normals.slice(0, nTrain), ...anomalies.slice(0, aTrain)];
+    testFiles = [...normals.slice(nTrain), ...anomalies.slice(aTrain)];
+    log(`split seed ${seed}: ${nTrain} normal + ${aTrain} anomalous images for training`);
+  }
+  if (!testFiles.length) throw new Error('no test images');
+  const classes = await readClasses([options.train, ...(options.test ? [options.test] : [])], [...trainFiles, ...testFiles]);
+  const load = async (f: LabeledFile): Promise<TrainingImage> => ({
+    bytes: new Uint8Array(await readFile(f.path)),
+    anomalous: f.anomalous,
+    mask: f.mask ? new Uint8Array(await readFile(f.mask)) : undefined,
+    name: basename(f.path),
+  });
+  const trainImages = await Promise.all(trainFiles.map(load));
+
+  const bar = options.json || !process.stderr.isTTY ? undefined : new cliProgress.SingleBar({ format: ' {stage} [{bar}] {value}/{total}', stream: process.stderr }, cliProgress.Presets.shades_classic);
+  let currentStage = '';
+  const trained = await train(trainImages, {
+    classes,
+    resolution: options.resolution,
+    augment: options.augment,
+    useAnomalies: options.useAnomalies,
+    threads: options.threads ?? 2,
+    seed: options.seed ?? 0,
+    bank: { ...(options.coresetRatio ? { coresetRatio: options.coresetRatio } : {}), ...(options.maxBank ? { maxBankSize: options.maxBank } : {}) },
+    onProgress: (p) => {
+      if (!bar) return;
+      if (p.stage !== currentStage) {
+        if (currentStage) bar.stop();
+        currentStage = p.stage;
+        bar.start(p.total, p.done, { stage: `train: ${p.stage}`.padEnd(20) });
+      } else bar.update(p.done);
+    },
+  });
+  bar?.stop();
+  const m = trained.metrics;
+  log(`trained in ${m.trainSeconds.toFixed(1)} s at ${m.preprocessing.width}×${m.preprocessing.height}: bank ${m.bankSize} of ${m.patches} patches, threshold ${m.threshold.toFixed(4)} (${m.calibrationMethod})${m.head ? `, anomaly head ${m.head.used ? 'used' : 'not used'} (cv AUROC ${m.head.headAUROC.toFixed(3)} vs PatchCore ${m.head.patchcoreAUROC.toFixed(3)})` : ''}`);
+
+  // Detection runs on one thread: the figure to compare with the per-core goal.
+  const detector = await loadDetector(trained.artifact, { threads: 1 });
+  const scores: number[] = [];
+  const labels: boolean[] = [];
+  const pixelScores: Float32Array[] = [];
+  const pixelLabels: Uint8Array[] = [];
+  const anyMasks = testFiles.some((f) => f.mask);
+  const prep = detector.model.preprocessing;
+  let detectMs = 0;
+  bar?.start(testFiles.length, 0, { stage: 'test'.padEnd(20) });
+  for (const [k, f] of testFiles.entries()) {
+    const bytes = new Uint8Array(await readFile(f.path));
+    const t0 = performance.now();
+    const d = await detector.detect(bytes, { returnMap: anyMasks });
+    detectMs += performance.now() - t0;
+    scores.push(d.score);
+    labels.push(f.anomalous);
+    if (anyMasks && d.map && (!f.anomalous || f.mask)) {
+      pixelScores.push(d.map.data);
+      pixelLabels.push(f.mask ? Uint8Array.from(await decodeClassMask(new Uint8Array(await readFile(f.mask)), prep, classes.map((c) => c.color)), (c) => (c > 0 ? 1 : 0)) : new Uint8Array(d.map.data.length));
+    }
+    bar?.update(k + 1);
+  }
+  bar?.stop();
+  let pixelAUROC: number | null = null;
+  if (pixelScores.length) {
+    const total = pixelScores.reduce((n, a) => n + a.length, 0);
+    const s = new Float32Array(total);
+    const l = new Uint8Array(total);
+    let o = 0;
+    pixelScores.forEach((a, k) => {
+      s.set(a, o);
+      l.set(pixelLabels[k]!, o);
+      o += a.length;
+    });
+    pixelAUROC = aurocBinned(s, l);
+  }
+  const threshold = (detector.model.head?.calibration ?? detector.model.calibration).threshold;
+  const pr = precisionRecall(confusionAt(scores, labels, threshold));
+  return {
+    imageAUROC: auroc(scores, labels),
+    f1: pr.f1,
+    precision: pr.precision,
+    recall: pr.recall,
+    threshold,
+    pixelAUROC,
+    trainSeconds: m.trainSeconds,
+    msPerImage: detectMs / testFiles.length,
+    seed,
+    trainImages: { normal: m.normalImages, anomaly: m.anomalousImages },
+    testImages: { normal: testFiles.filter((f) => !f.anomalous).length, anomaly: testFiles.filter((f) => f.anomalous).length },
+    resolution: `${prep.width}x${prep.height}`,
+    bankSize: m.bankSize,
+    head: m.head,
+  };
+}
+
+export async function evalCommand(options: EvalOptions): Promise<void> {
+  const report = await evaluate(options, options.json ? () => {} : (line) => process.stderr.write(`${line}\n`));
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return;
+  }
+  const f = (v: number | null, digits = 3): string => (v === null || Number.isNaN(v) ? 'n/a' : v.toFixed(digits));
+  process.stdout.write(
+    [
+      `image AUROC   ${f(report.imageAUROC)}`,
+      `F1            ${f(report.f1)}  (precision ${f(report.precision)}, recall ${f(report.recall)}, threshold ${f(report.threshold, 4)})`,
+      `pixel AUROC   ${f(report.pixelAUROC)}`,
+      `train         ${report.trainSeconds.toFixed(1)} s  (${report.trainImages.normal} normal + ${report.trainImages.anomaly} anomalous images, ${report.resolution}, bank ${report.bankSize})`,
+      `detect        ${report.msPerImage.toFixed(1)} ms per image  (${report.testImages.normal} normal + ${report.testImages.anomaly} anomalous test images, 1 thread)`,
+      ...(report.seed !== null ? [`split seed    ${report.seed}`] : []),
+    ].join('\n') + '\n',
+  );
+}

@@ -1,0 +1,98 @@
+/*
+ * Detection with a trained model: load the artifact once, then detect(image bytes) per image.
+ */
+import { anomalyMap, type ScoreMap } from './anomalyMap.js';
+import { headLogit, headStatistics } from './anomalyHead.js';
+import { ArtifactError } from './artifact.js';
+import { backboneInfo, loadBackbone } from './backbone.js';
+import { DEFAULT_SENSITIVITY, thresholdAt, verdict } from './calibration.js';
+import { decodeForModel, featuresOf } from './features.js';
+import { imageSize } from './image.js';
+import { decodeModel, type ModelState } from './model.js';
+import { nearest } from './nearest.js';
+import { maxScore, scorePatches } from './patchcore.js';
+import { maskPng, segment } from './segmentation.js';
+
+export interface DetectOptions {
+  /** 0..1, default the detector's (0.5 = the calibrated threshold); higher flags more images. */
+  sensitivity?: number;
+  /** Also return the smoothed anomaly map at the working resolution (evaluation). */
+  returnMap?: boolean;
+}
+
+export interface DetectedAnomaly {
+  name: string;
+  /** "#RRGGBB". */
+  color: string;
+  /** Fraction 0..1 of the image. */
+  totalPercentageArea: number;
+}
+
+export interface Detection {
+  isAnomalous: boolean;
+  /** Confidence in isAnomalous, 0.5..1 (Lookout for Vision's meaning). */
+  confidence: number;
+  /** Calibrated P(anomalous), monotone in the score. */
+  anomalyProbability: number;
+  /** Raw anomaly score (PatchCore: largest patch distance; head: its logit) and the threshold used. */
+  score: number;
+  threshold: number;
+  /** Segmentation models: background first, then each class found. */
+  anomalies?: DetectedAnomaly[];
+  /** Segmentation models: RGB PNG of the input's size, background white, classes in their colours. */
+  mask?: Uint8Array;
+  map?: ScoreMap;
+}
+
+export interface Detector {
+  readonly model: ModelState;
+  detect(image: Uint8Array, options?: DetectOptions): Promise<Detection>;
+}
+
+export interface LoadOptions {
+  /** Runtime threads per detection (default 1). */
+  threads?: number;
+  sensitivity?: number;
+  cacheDir?: string;
+}
+
+export async function loadDetector(artifact: Uint8Array, options: LoadOptions = {}): Promise<Detector> {
+  const model = decodeModel(artifact);
+  const info = backboneInfo();
+  if (model.backbone.id !== info.id || model.backbone.weightHash !== info.weightHash) {
+    throw new ArtifactError(`the model was trained with backbone ${model.backbone.id} (weights ${model.backbone.weightHash.slice(0, 12)}…), this installation has ${info.id} (weights ${info.weightHash.slice(0, 12)}…)`);
+  }
+  const threads = options.threads ?? 1;
+  const backbone = await loadBackbone({ threads, cacheDir: options.cacheDir });
+  const memory = { bank: model.bank, source: new Int32Array(model.bank.size) };
+  const prep = model.preprocessing;
+  return {
+    model,
+    async detect(bytes, detectOptions = {}) {
+      const sensitivity = detectOptions.sensitivity ?? options.sensitivity ?? DEFAULT_SENSITIVITY;
+      const decoded = await decodeForModel(bytes, prep);
+      const features = await featuresOf(backbone, decoded);
+      const { grid } = await scorePatches(features, memory, { threads });
+      let score = maxScore(grid);
+      let calibration = model.calibration;
+      if (model.head) {
+        const toAnomalies = await nearest(features.data, model.head.anomalyBank, { threads });
+        score = headLogit(model.head, headStatistics(grid.data, toAnomalies.distance, model.head.topK));
+        calibration = model.head.calibration;
+      }
+      const v = verdict(calibration, score, sensitivity);
+      const result: Detection = { ...v, score, threshold: thresholdAt(calibration, sensitivity) };
+      const needMap = detectOptions.returnMap || model.classes.length > 0;
+      const map = needMap ? anomalyMap(grid, prep.width, prep.height, model.mapSigma) : undefined;
+      if (detectOptions.returnMap) result.map = map;
+      if (model.classes.length && map) {
+        // The mask follows the verdict: a normal verdict has an all-background mask.
+        const seg = await segment(map, features, v.isAnomalous ? model.pixelThreshold : Infinity, model.classes, model.classBank, threads);
+        const size = await imageSize(bytes);
+        result.anomalies = seg.anomalies;
+        result.mask = await maskPng(seg.classMap, prep.width, prep.height, model.classes, size.width, size.height);
+      }
+      return result;
+    },
+  };
+}

@@ -1,0 +1,156 @@
+/*
+ * Image decoding for the detection engine (sharp): PNG or JPEG judged by content, a pixel limit against
+ * decompression bombs, EXIF orientation applied, sRGB without alpha, resized to the working resolution.
+ */
+import sharp, { type Sharp } from 'sharp';
+
+/** Largest decoded image accepted (pixels); Lookout for Vision's own limit is 4096×4096 ≈ 16.8 M. */
+export const MAX_INPUT_PIXELS = 4096 * 4096;
+
+export class ImageFormatError extends Error {
+  override readonly name = 'ImageFormatError';
+}
+
+export type ImageFormat = 'png' | 'jpeg';
+
+/** The format by magic bytes, or undefined when the bytes are neither PNG nor JPEG. */
+export function detectImageFormat(bytes: Uint8Array): ImageFormat | undefined {
+  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47 && bytes[4] === 0x0d && bytes[5] === 0x0a && bytes[6] === 0x1a && bytes[7] === 0x0a) return 'png';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  return undefined;
+}
+
+export interface RgbImage {
+  width: number;
+  height: number;
+  /** Interleaved 8-bit RGB. */
+  data: Uint8Array;
+}
+
+function open(bytes: Uint8Array): Sharp {
+  if (!detectImageFormat(bytes)) throw new ImageFormatError('the image is neither PNG nor JPEG');
+  return sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' });
+}
+
+async function run<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ImageFormatError) throw error;
+    throw new ImageFormatError(`the image cannot be decoded: ${(error as Error).message}`);
+  }
+}
+
+/** Width and height after EXIF orientation, without decoding the pixels. */
+export async function imageSize(bytes: Uint8Array): Promise<{ width: number; height: number }> {
+  return run(async () => {
+    const meta = await open(bytes).metadata();
+    if (!meta.width || !meta.height) throw new ImageFormatError('the image has no size');
+    const swap = (meta.orientation ?? 1) >= 5;
+    return swap ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
+  });
+}
+
+/** Decodes to 8-bit RGB, upright, resized (stretched) to width×height when given. */
+export async function decodeRgb(bytes: Uint8Array, size?: { width: number; height: number }): Promise<RgbImage> {
+  return run(async () => {
+    let pipeline = open(bytes).rotate().toColourspace('srgb').removeAlpha();
+    if (size) pipeline = pipeline.resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' });
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new ImageFormatError(`unexpected ${info.channels} channels after decoding`);
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  });
+}
+
+/** A "#rrggbb" colour as [r, g, b]. */
+export function parseHexColor(hex: string): [number, number, number] {
+  const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+  if (!m) throw new Error(`not a colour: ${hex}`);
+  return [parseInt(m[1]!, 16), parseInt(m[2]!, 16), parseInt(m[3]!, 16)];
+}
+
+/**
+ * Decodes a segmentation mask to class indices at the given size (nearest-neighbour): 0 = background
+ * (transparent, black, white or an unknown colour), k = the class whose colour (`colors[k - 1]`) the pixel
+ * matches (nearest within a tolerance, so anti-aliased edges of an opaque-enough pixel still count).
+ */
+export async function decodeClassMask(bytes: Uint8Array, size: { width: number; height: number }, colors: readonly string[]): Promise<Uint8Array> {
+  const palette = colors.map(parseHexColor);
+  return run(async () => {
+    const { data } = await open(bytes)
+      .rotate()
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .resize(size.width, size.height, { fit: 'fill', kernel: 'nearest' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const out = new Uint8Array(size.width * size.height);
+    for (let i = 0; i < out.length; i++) {
+      const a = data[i * 4 + 3]!;
+      if (a < 128) continue;
+      const r = data[i * 4]!;
+      const g = data[i * 4 + 1]!;
+      const b = data[i * 4 + 2]!;
+      let best = 0;
+      let bestD = 60 * 60 * 3;
+      palette.forEach(([pr, pg, pb], k) => {
+        const d = (r - pr) ** 2 + (g - pg) ** 2 + (b - pb) ** 2;
+        if (d < bestD) {
+          bestD = d;
+          best = k + 1;
+        }
+      });
+      out[i] = best;
+    }
+    return out;
+  });
+}
+
+/** RGB bytes → float RGB in [0, 1] (the backbone rescales to its own input range). */
+export function toUnitFloat(image: RgbImage): Float32Array {
+  const out = new Float32Array(image.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = image.data[i]! / 255;
+  return out;
+}
+
+/** Encodes an RGB image as PNG. */
+export async function encodeRgbPng(image: RgbImage): Promise<Uint8Array> {
+  const buffer = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer();
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+export type Augmentation = 'none' | 'flipH' | 'flipV' | 'rot90' | 'rot180' | 'rot270' | 'transpose' | 'transverse';
+
+/** The 8 symmetries of the square (flips and 90° rotations). */
+export const ALL_AUGMENTATIONS: readonly Augmentation[] = ['none', 'flipH', 'flipV', 'rot90', 'rot180', 'rot270', 'transpose', 'transverse'];
+
+/** Applies a flip / 90° rotation to an RGB image (rotations by 90° swap width and height). */
+export function augment(image: RgbImage, a: Augmentation): RgbImage {
+  if (a === 'none') return image;
+  const { width: w, height: h, data } = image;
+  const swap = a === 'rot90' || a === 'rot270' || a === 'transpose' || a === 'transverse';
+  const ow = swap ? h : w;
+  const oh = swap ? w : h;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      let sx: number;
+      let sy: number;
+      switch (a) {
+        case 'flipH': sx = w - 1 - x; sy = y; break;
+        case 'flipV': sx = x; sy = h - 1 - y; break;
+        case 'rot180': sx = w - 1 - x; sy = h - 1 - y; break;
+        case 'rot90': sx = y; sy = h - 1 - x; break; // clockwise
+        case 'rot270': sx = w - 1 - y; sy = x; break;
+        case 'transpose': sx = y; sy = x; break;
+        default: sx = w - 1 - y; sy = h - 1 - x; break; // transverse
+      }
+      const s = (sy * w + sx) * 3;
+      const d = (y * ow + x) * 3;
+      out[d] = data[s]!;
+      out[d + 1] = data[s + 1]!;
+      out[d + 2] = data[s + 2]!;
+    }
+  }
+  return { width: ow, height: oh, data: out };
+}

@@ -1,0 +1,80 @@
+/*
+ * The trained model as data, and its artifact encoding (see artifact.ts for the container).
+ */
+import { ArtifactError, parseArtifact, serializeArtifact } from './artifact.js';
+import type { BackboneInfo } from './backbone.js';
+import type { Calibration } from './calibration.js';
+import type { Preprocessing } from './features.js';
+import type { HeadModel } from './anomalyHead.js';
+import { bankVectors, makeBank, type Bank } from './nearest.js';
+import type { AnomalyClass, ClassBank } from './segmentation.js';
+
+export const MODEL_KIND = 'vigil.patchcore';
+
+export interface ModelState {
+  backbone: Pick<BackboneInfo, 'id' | 'weightHash' | 'stride' | 'channels'>;
+  preprocessing: Preprocessing;
+  /** Gaussian σ (working-resolution pixels) of the anomaly map. */
+  mapSigma: number;
+  /** Normal patch memory bank. */
+  bank: Bank;
+  calibration: Calibration;
+  /** Smoothed-map level above which a pixel is anomalous. */
+  pixelThreshold: number;
+  /** Anomaly classes (segmentation models); empty for classification-only models. */
+  classes: AnomalyClass[];
+  classBank?: ClassBank;
+  /** The labeled-anomaly head, when it beat plain PatchCore at training. */
+  head?: HeadModel;
+  /** Facts about the training run, for people reading the artifact. */
+  training: Record<string, unknown>;
+}
+
+export function encodeModel(m: ModelState): Uint8Array {
+  const arrays: Record<string, Float32Array | Uint8Array> = { bank: bankVectors(m.bank) };
+  if (m.classBank) {
+    arrays.classBank = bankVectors(m.classBank.bank);
+    arrays.classLabels = m.classBank.labels;
+  }
+  if (m.head) arrays.anomalyBank = bankVectors(m.head.anomalyBank);
+  return serializeArtifact(
+    {
+      kind: MODEL_KIND,
+      backbone: m.backbone,
+      preprocessing: m.preprocessing,
+      mapSigma: m.mapSigma,
+      featureDim: m.bank.dim,
+      calibration: m.calibration,
+      pixelThreshold: m.pixelThreshold,
+      classes: m.classes,
+      head: m.head ? { weights: m.head.weights, mean: m.head.mean, scale: m.head.scale, topK: m.head.topK, calibration: m.head.calibration } : undefined,
+      training: m.training,
+    },
+    arrays,
+  );
+}
+
+export function decodeModel(bytes: Uint8Array): ModelState {
+  const { meta, arrays } = parseArtifact(bytes);
+  if (meta.kind !== MODEL_KIND) throw new ArtifactError(`not a PatchCore model artifact (kind ${String(meta.kind)})`);
+  const dim = meta.featureDim as number;
+  const need = (name: string): Float32Array => {
+    const a = arrays.get(name);
+    if (!(a instanceof Float32Array) || a.length % dim) throw new ArtifactError(`model artifact array ${name} is missing or malformed`);
+    return a;
+  };
+  const classLabels = arrays.get('classLabels');
+  const head = meta.head as (Omit<HeadModel, 'anomalyBank'> | undefined);
+  return {
+    backbone: meta.backbone as ModelState['backbone'],
+    preprocessing: meta.preprocessing as Preprocessing,
+    mapSigma: meta.mapSigma as number,
+    bank: makeBank(need('bank'), dim),
+    calibration: meta.calibration as Calibration,
+    pixelThreshold: meta.pixelThreshold as number,
+    classes: (meta.classes as AnomalyClass[]) ?? [],
+    classBank: classLabels instanceof Uint8Array ? { bank: makeBank(need('classBank'), dim), labels: classLabels } : undefined,
+    head: head ? { ...head, anomalyBank: makeBank(need('anomalyBank'), dim) } : undefined,
+    training: (meta.training as Record<string, unknown>) ?? {},
+  };
+}

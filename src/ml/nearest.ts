@@ -1,0 +1,151 @@
+/*
+ * Exact nearest-neighbour search of patch features against a memory bank.
+ * ‖q − b‖² = ‖q‖² − 2 q·b + ‖b‖²: the q·b products are one matrix product on onnxruntime (MLAS sgemm,
+ * ~20× a JavaScript loop), the bank stored transposed ([dim, size]) so the product streams it once;
+ * the minimum and its index per query are reduced on the runtime as well. A plain Float32 loop
+ * (`nearestBruteForce`) is the reference the tests compare against.
+ */
+import * as ort from 'onnxruntime-node';
+import { encodeOnnxModel } from './onnxProto.js';
+
+/** A bank of `size` vectors of `dim` values, stored transposed, with its squared norms. */
+export interface Bank {
+  dim: number;
+  size: number;
+  /** transposed[d * size + j] = value d of vector j. */
+  transposed: Float32Array;
+  /** ‖b_j‖². */
+  norms: Float32Array;
+}
+
+export function makeBank(vectors: Float32Array, dim: number): Bank {
+  const size = vectors.length / dim;
+  const transposed = new Float32Array(vectors.length);
+  const norms = new Float32Array(size);
+  for (let j = 0; j < size; j++) {
+    let n = 0;
+    for (let d = 0; d < dim; d++) {
+      const v = vectors[j * dim + d]!;
+      transposed[d * size + j] = v;
+      n += v * v;
+    }
+    norms[j] = n;
+  }
+  return { dim, size, transposed, norms };
+}
+
+/** Row-major vectors back from a bank. */
+export function bankVectors(bank: Bank): Float32Array {
+  const out = new Float32Array(bank.dim * bank.size);
+  for (let d = 0; d < bank.dim; d++) for (let j = 0; j < bank.size; j++) out[j * bank.dim + d] = bank.transposed[d * bank.size + j]!;
+  return out;
+}
+
+export interface NearestResult {
+  /** Euclidean distance to the nearest bank vector, per query. */
+  distance: Float32Array;
+  /** Index of that bank vector. */
+  index: Int32Array;
+}
+
+const sessions = new Map<number, Promise<ort.InferenceSession>>();
+
+function session(threads: number): Promise<ort.InferenceSession> {
+  let s = sessions.get(threads);
+  if (!s) {
+    const model = encodeOnnxModel({
+      name: 'nearest',
+      nodes: [
+        { op: 'MatMul', inputs: ['q', 'bt'], outputs: ['dot'] },
+        { op: 'Mul', inputs: ['dot', 'minus2'], outputs: ['dot2'] },
+        { op: 'Add', inputs: ['dot2', 'bnorm'], outputs: ['partial'] },
+        { op: 'ReduceMin', inputs: ['partial'], outputs: ['min'], attributes: [{ name: 'axes', ints: [1] }, { name: 'keepdims', int: 0 }] },
+        { op: 'ArgMin', inputs: ['partial'], outputs: ['argmin'], attributes: [{ name: 'axis', int: 1 }, { name: 'keepdims', int: 0 }] },
+      ],
+      initializers: [{ name: 'minus2', dims: [], type: 'float', data: Float32Array.of(-2) }],
+      inputs: [
+        { name: 'q', type: 'float', shape: ['n', 'd'] },
+        { name: 'bt', type: 'float', shape: ['d', 'm'] },
+        { name: 'bnorm', type: 'float', shape: [1, 'm'] },
+      ],
+      outputs: [
+        { name: 'min', type: 'float', shape: ['n'] },
+        { name: 'argmin', type: 'int64', shape: ['n'] },
+      ],
+    });
+    s = ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+    sessions.set(threads, s);
+  }
+  return s;
+}
+
+export interface NearestOptions {
+  threads?: number;
+  /** Added to ‖b_j‖² before the minimum: +Infinity excludes entry j (leave-one-out scoring). */
+  penalty?: Float32Array;
+  /** Queries per runtime call (bounds the n×m distance matrix in memory). */
+  chunk?: number;
+}
+
+/** Exact nearest bank vector for each of `queries` (row-major, bank.dim values each). */
+export async function nearest(queries: Float32Array, bank: Bank, options: NearestOptions = {}): Promise<NearestResult> {
+  const dim = bank.dim;
+  const n = queries.length / dim;
+  const distance = new Float32Array(n);
+  const index = new Int32Array(n);
+  if (n === 0) return { distance, index };
+  if (bank.size === 0) throw new Error('the memory bank is empty');
+  const s = await session(Math.max(1, options.threads ?? 1));
+  let norms = bank.norms;
+  if (options.penalty) {
+    norms = new Float32Array(bank.size);
+    for (let j = 0; j < bank.size; j++) norms[j] = bank.norms[j]! + options.penalty[j]!;
+  }
+  const bt = new ort.Tensor('float32', bank.transposed, [dim, bank.size]);
+  const bn = new ort.Tensor('float32', norms, [1, bank.size]);
+  // Keep the n×m intermediate around 32 MB.
+  const chunk = options.chunk ?? Math.max(16, Math.floor((8 * 1024 * 1024) / bank.size));
+  for (let start = 0; start < n; start += chunk) {
+    const rows = Math.min(chunk, n - start);
+    const q = queries.subarray(start * dim, (start + rows) * dim);
+    const out = await s.run({ q: new ort.Tensor('float32', q, [rows, dim]), bt, bnorm: bn });
+    const min = out.min!.data as Float32Array;
+    const arg = out.argmin!.data as BigInt64Array;
+    for (let r = 0; r < rows; r++) {
+      let qn = 0;
+      for (let d = 0; d < dim; d++) {
+        const v = q[r * dim + d]!;
+        qn += v * v;
+      }
+      distance[start + r] = Math.sqrt(Math.max(0, qn + min[r]!));
+      index[start + r] = Number(arg[r]!);
+    }
+  }
+  return { distance, index };
+}
+
+/** The reference: a plain double loop over every pair. */
+export function nearestBruteForce(queries: Float32Array, vectors: Float32Array, dim: number): NearestResult {
+  const n = queries.length / dim;
+  const m = vectors.length / dim;
+  const distance = new Float32Array(n);
+  const index = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = Infinity;
+    let bestJ = -1;
+    for (let j = 0; j < m; j++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) {
+        const diff = queries[i * dim + d]! - vectors[j * dim + d]!;
+        s += diff * diff;
+      }
+      if (s < best) {
+        best = s;
+        bestJ = j;
+      }
+    }
+    distance[i] = Math.sqrt(best);
+    index[i] = bestJ;
+  }
+  return { distance, index };
+}

@@ -1,0 +1,298 @@
+/*
+ * Training: a pure function from labeled images (+ options) to artifact bytes and training metrics, so it
+ * runs the same in the main thread, a worker thread or `vigil eval`.
+ */
+import { anomalyMap, type ScoreMap } from './anomalyMap.js';
+import { crossValidatedLogits, fitLogistic, headLogit, headStatistics, selectHead, type HeadModel } from './anomalyHead.js';
+import { loadBackbone, type FeatureMap } from './backbone.js';
+import { calibrate, type Calibration } from './calibration.js';
+import { chooseResolution, decodeForModel, featuresOf, typicalSize, type Preprocessing } from './features.js';
+import { ALL_AUGMENTATIONS, decodeClassMask, type Augmentation } from './image.js';
+import { auroc, confusionAt, f1MaxThreshold, precisionRecall } from './metrics.js';
+import { encodeModel, type ModelState } from './model.js';
+import { makeBank, nearest } from './nearest.js';
+import { buildMemoryBank, DEFAULT_BANK_OPTIONS, maxScore, scorePatches, type BankOptions, type MemoryBank } from './patchcore.js';
+import { buildClassBank, cellClasses, type AnomalyClass } from './segmentation.js';
+
+export interface TrainingImage {
+  /** PNG or JPEG bytes. */
+  bytes: Uint8Array;
+  anomalous: boolean;
+  /** Segmentation mask (PNG, classes painted in their colours) for anomalous images. */
+  mask?: Uint8Array;
+  /** For messages only. */
+  name?: string;
+}
+
+export interface TrainProgress {
+  stage: 'features' | 'coreset' | 'scoring' | 'calibration';
+  done: number;
+  total: number;
+}
+
+export interface TrainOptions {
+  /** Anomaly classes painted in the masks (segmentation projects). */
+  classes?: AnomalyClass[];
+  /** Longer side of the working resolution (default: from the images' size, see features.ts). */
+  resolution?: number;
+  /** Memory bank: coreset ratio and bounds. */
+  bank?: Partial<BankOptions>;
+  /** Add flipped / 90°-rotated copies of the normal images to the bank (parts seen in any orientation). */
+  augment?: boolean;
+  /** Use labeled anomalies to learn a scoring head (kept only when it cross-validates better). Default true. */
+  useAnomalies?: boolean;
+  /** Images held out for calibration (F1-max threshold); default: leave-one-out scores of the training set. */
+  validation?: TrainingImage[];
+  /** Runtime threads (default 1). */
+  threads?: number;
+  /** Where the converted backbone may be cached between processes. */
+  cacheDir?: string;
+  seed?: number;
+  onProgress?: (p: TrainProgress) => void;
+}
+
+export interface TrainMetrics {
+  normalImages: number;
+  anomalousImages: number;
+  preprocessing: Preprocessing;
+  bankSize: number;
+  patches: number;
+  calibrationMethod: Calibration['method'];
+  /** Score threshold (at sensitivity 0.5). */
+  threshold: number;
+  /** On the calibration scores (leave-one-out on the training set, or the validation images). */
+  calibrationAUROC: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  /** Whether the labeled-anomaly head is used, and the cross-validated figures that decided it. */
+  head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
+  trainSeconds: number;
+}
+
+export interface TrainResult {
+  artifact: Uint8Array;
+  metrics: TrainMetrics;
+}
+
+export const MAP_SIGMA = 4;
+const HEAD_TOP_K = 10;
+const ANOMALY_BANK_PER_IMAGE = 10;
+
+interface Extracted {
+  features: FeatureMap;
+  image: TrainingImage;
+}
+
+export async function train(images: readonly TrainingImage[], options: TrainOptions = {}): Promise<TrainResult> {
+  const started = performance.now();
+  const threads = options.threads ?? 1;
+  const seed = options.seed ?? 0;
+  const classes = options.classes ?? [];
+  const normals = images.filter((i) => !i.anomalous);
+  const anomalies = images.filter((i) => i.anomalous);
+  if (normals.length < 2) throw new Error('training needs at least 2 normal images');
+  const progress = options.onProgress ?? (() => {});
+
+  const backbone = await loadBackbone({ threads, cacheDir: options.cacheDir });
+  const size = await typicalSize(images.map((i) => i.bytes));
+  const prep = chooseResolution(size.width, size.height, { longSide: options.resolution, sizeMultiple: backbone.info.sizeMultiple });
+  const augmentations: readonly Augmentation[] = options.augment ? ALL_AUGMENTATIONS : ['none'];
+  const validation = options.validation ?? [];
+
+  // 1. Features (normals with their augmented copies for the bank).
+  const total = images.length + validation.length;
+  let done = 0;
+  const bankMaps: FeatureMap[] = [];
+  const bankSources: number[] = [];
+  const extract = async (image: TrainingImage, augs: readonly Augmentation[]): Promise<FeatureMap[]> => {
+    const decoded = await decodeForModel(image.bytes, prep);
+    const maps: FeatureMap[] = [];
+    for (const a of augs) maps.push(await featuresOf(backbone, decoded, a));
+    progress({ stage: 'features', done: ++done, total });
+    return maps;
+  };
+  const normalFeatures: Extracted[] = [];
+  for (const [k, image] of normals.entries()) {
+    const maps = await extract(image, augmentations);
+    normalFeatures.push({ features: maps[0]!, image });
+    for (const m of maps) {
+      bankMaps.push(m);
+      bankSources.push(k);
+    }
+  }
+  const anomalyFeatures: Extracted[] = [];
+  for (const image of anomalies) anomalyFeatures.push({ features: (await extract(image, ['none']))[0]!, image });
+  const validationFeatures: Extracted[] = [];
+  for (const image of validation) validationFeatures.push({ features: (await extract(image, ['none']))[0]!, image });
+
+  // 2. Memory bank.
+  progress({ stage: 'coreset', done: 0, total: 1 });
+  const memory = await buildMemoryBank(bankMaps, bankSources, { ...DEFAULT_BANK_OPTIONS, seed, ...options.bank }, threads);
+  progress({ stage: 'coreset', done: 1, total: 1 });
+  const patches = bankMaps.reduce((n, m) => n + m.width * m.height, 0);
+
+  // 3. Held-out scores: each training normal against the bank without its own patches.
+  const scoring = normalFeatures.length + anomalyFeatures.length + validationFeatures.length;
+  let scored = 0;
+  const grids = async (list: Extracted[], exclude: boolean): Promise<ScoreMap[]> => {
+    const out: ScoreMap[] = [];
+    for (const [k, e] of list.entries()) {
+      out.push((await scorePatches(e.features, memory, { threads, excludeSource: exclude ? k : undefined })).grid);
+      progress({ stage: 'scoring', done: ++scored, total: scoring });
+    }
+    return out;
+  };
+  const normalGrids = await grids(normalFeatures, true);
+  const anomalyGrids = await grids(anomalyFeatures, false);
+  const validationGrids = await grids(validationFeatures, false);
+
+  // 4. The labeled-anomaly head.
+  progress({ stage: 'calibration', done: 0, total: 1 });
+  const trainGrids = [...normalGrids, ...anomalyGrids];
+  const trainExtracted = [...normalFeatures, ...anomalyFeatures];
+  const trainLabels = trainExtracted.map((e) => e.image.anomalous);
+  const trainScores = trainGrids.map(maxScore);
+  let head: HeadModel | undefined;
+  let headScores: number[] = [];
+  let headReport: TrainMetrics['head'] = null;
+  if ((options.useAnomalies ?? true) && anomalyFeatures.length >= 4 && normalFeatures.length >= 4) {
+    const anomalyBank = await topPatchBank(anomalyFeatures, anomalyGrids);
+    const stats: number[][] = [];
+    for (const [k, e] of trainExtracted.entries()) {
+      const own = e.image.anomalous ? k - normalFeatures.length : -1;
+      const penalty = new Float32Array(anomalyBank.source.length);
+      for (let j = 0; j < penalty.length; j++) if (anomalyBank.source[j] === own) penalty[j] = Infinity;
+      const toAnomalies = await nearest(e.features.data, anomalyBank.bank, { threads, penalty });
+      stats.push(headStatistics(trainGrids[k]!.data, toAnomalies.distance, HEAD_TOP_K));
+    }
+    const selection = selectHead(stats, trainScores, trainLabels, seed);
+    headReport = { used: selection.keep, patchcoreAUROC: selection.patchcoreAUROC, headAUROC: selection.headAUROC };
+    if (selection.keep) {
+      const fitted = fitLogistic(stats, trainLabels);
+      const folds = Math.min(5, anomalyFeatures.length, normalFeatures.length);
+      // Calibrate the head on out-of-fold logits (in-sample logits would be overconfident).
+      const oof = crossValidatedLogits(stats, trainLabels, folds, seed);
+      head = { ...fitted, topK: HEAD_TOP_K, anomalyBank: anomalyBank.bank, calibration: calibrate(oof, trainLabels) };
+      headScores = oof;
+      if (validationFeatures.length) {
+        const vLogits: number[] = [];
+        for (const [k, e] of validationFeatures.entries()) {
+          const toAnomalies = await nearest(e.features.data, anomalyBank.bank, { threads });
+          vLogits.push(headLogit(head, headStatistics(validationGrids[k]!.data, toAnomalies.distance, HEAD_TOP_K)));
+        }
+        head.calibration = calibrate(vLogits, validationFeatures.map((e) => e.image.anomalous));
+        headScores = vLogits;
+      }
+    }
+  }
+
+  // 5. Calibration of PatchCore's score (used directly, or for the map when the head decides).
+  const calScores = validationFeatures.length ? validationGrids.map(maxScore) : trainScores;
+  const calLabels = validationFeatures.length ? validationFeatures.map((e) => e.image.anomalous) : trainLabels;
+  const calibration = calibrate(calScores, calLabels);
+
+  // 6. Pixel threshold: F1-max over the pixels of masked anomalies (and normals), else the image rule on map maxima.
+  const allExtracted = [...trainExtracted, ...validationFeatures];
+  const allGrids = [...trainGrids, ...validationGrids];
+  const maps = allGrids.map((g) => anomalyMap(g, prep.width, prep.height, MAP_SIGMA));
+  const classColors = classes.map((c) => c.color);
+  const masks = new Map<number, Uint8Array>();
+  for (const [k, e] of allExtracted.entries()) {
+    if (e.image.anomalous && e.image.mask && classes.length) masks.set(k, await decodeClassMask(e.image.mask, prep, classColors));
+  }
+  let pixelThreshold: number;
+  if (masks.size) {
+    const pixelScores: number[] = [];
+    const pixelLabels: boolean[] = [];
+    const stride = 4; // every 4th pixel in each direction is plenty for a threshold
+    allExtracted.forEach((e, k) => {
+      const mask = masks.get(k);
+      if (e.image.anomalous && !mask) return;
+      for (let y = 0; y < prep.height; y += stride)
+        for (let x = 0; x < prep.width; x += stride) {
+          const i = y * prep.width + x;
+          pixelScores.push(maps[k]!.data[i]!);
+          pixelLabels.push(mask ? mask[i]! > 0 : false);
+        }
+    });
+    pixelThreshold = f1MaxThreshold(pixelScores, pixelLabels).threshold;
+  } else {
+    const maxima = maps.map((m) => maxScore(m));
+    pixelThreshold = calibrate(maxima, allExtracted.map((e) => e.image.anomalous)).threshold;
+  }
+
+  // 7. Classes: labeled patches of the masked anomalies.
+  const classBank = classes.length > 1
+    ? buildClassBank(
+        [...masks.entries()].map(([k, mask]) => ({ features: allExtracted[k]!.features, cells: cellClasses(mask, prep.width, prep.height, allExtracted[k]!.features.width, allExtracted[k]!.features.height) })),
+        classes.length,
+        512,
+        seed,
+      )
+    : undefined;
+
+  const stateTraining = {
+    normalImages: normals.length,
+    anomalousImages: anomalies.length,
+    validationImages: validation.length,
+    augmented: Boolean(options.augment),
+    patches,
+    seed,
+  };
+  const state: ModelState = {
+    backbone: { id: backbone.info.id, weightHash: backbone.info.weightHash, stride: backbone.info.stride, channels: backbone.info.channels },
+    preprocessing: prep,
+    mapSigma: MAP_SIGMA,
+    bank: memory.bank,
+    calibration,
+    pixelThreshold,
+    classes,
+    classBank,
+    head,
+    training: stateTraining,
+  };
+  const artifact = encodeModel(state);
+  progress({ stage: 'calibration', done: 1, total: 1 });
+
+  // Figures on the calibration images with the scoring actually used (head logits are out-of-fold).
+  const reportCal = head ? head.calibration : calibration;
+  const reportScores = head ? headScores : calScores;
+  const pr = precisionRecall(confusionAt(reportScores, calLabels, reportCal.threshold));
+  return {
+    artifact,
+    metrics: {
+      normalImages: normals.length,
+      anomalousImages: anomalies.length,
+      preprocessing: prep,
+      bankSize: memory.bank.size,
+      patches,
+      calibrationMethod: reportCal.method,
+      threshold: reportCal.threshold,
+      calibrationAUROC: auroc(reportScores, calLabels),
+      precision: pr.precision,
+      recall: pr.recall,
+      f1: pr.f1,
+      head: headReport,
+      trainSeconds: (performance.now() - started) / 1000,
+    },
+  };
+}
+
+/** The top-scoring patches of each anomalous training image, tagged with their image. */
+async function topPatchBank(anomalies: Extracted[], grids: ScoreMap[]): Promise<MemoryBank> {
+  const dim = anomalies[0]!.features.channels;
+  const source: number[] = [];
+  const rows: Float32Array[] = [];
+  anomalies.forEach((e, k) => {
+    const g = grids[k]!.data;
+    const order = Array.from(g.keys()).sort((a, b) => g[b]! - g[a]!).slice(0, ANOMALY_BANK_PER_IMAGE);
+    for (const i of order) {
+      rows.push(e.features.data.subarray(i * dim, (i + 1) * dim));
+      source.push(k);
+    }
+  });
+  const data = new Float32Array(rows.length * dim);
+  rows.forEach((r, j) => data.set(r, j * dim));
+  return { bank: makeBank(data, dim), source: Int32Array.from(source) };
+}
