@@ -12,6 +12,7 @@ import { EmbeddedKms } from './crypto/embeddedKms.js';
 import { checkRootKey } from './crypto/rootKeyCheck.js';
 import { loadRootKey } from './crypto/rootKeyFile.js';
 import { createHttpsServer } from './server/httpsServer.js';
+import type { Services } from './server/services.js';
 import { loadTlsMaterial, type TlsMaterial } from './server/tls.js';
 import { AccessKeys, type AccessKeyPair } from './service/accessKeys.js';
 import { Buckets } from './service/buckets.js';
@@ -39,6 +40,8 @@ export interface RunningVigil {
   server: FastifyInstance<Server>;
   /** Background work; tests wait on jobs.idle(). */
   jobs: JobQueue;
+  /** The use cases behind the APIs. */
+  services: Services;
   /** Stops accepting connections, lets in-flight requests finish, then closes the stores. */
   close(): Promise<void>;
 }
@@ -78,7 +81,8 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     const buckets = new Buckets(store, blobs, kms);
     const datasets = new Datasets(store, new DatasetContents(blobs), buckets, jobs, idempotency, projects);
     await datasets.recover();
-    const server = await createHttpsServer({ tls, logger, services: { accessKeys, projects, datasets, buckets } });
+    const services: Services = { accessKeys, projects, datasets, buckets };
+    const server = await createHttpsServer({ tls, logger, services });
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;
     const maintenanceTimer = setInterval(() => {
@@ -99,6 +103,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       store,
       server,
       jobs,
+      services,
       async close() {
         clearInterval(maintenanceTimer);
         await server.close();

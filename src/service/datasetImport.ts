@@ -95,7 +95,11 @@ export class DatasetImporter {
 
   private async copyAll(input: ImportInput, parsed: { number: number; entry: ManifestEntry }[], written: Set<string>): Promise<StoredEntry[]> {
     const copies: StoredEntry[] = new Array(parsed.length);
-    let next = 0;
+    // The first image alone first: in a new project it fixes the image size, so the other lines
+    // are judged against it, whatever order the parallel copies finish in.
+    if (input.signal.aborted) throw new ImportError('Vigil was shut down during the import; run it again.');
+    copies[0] = await this.copyOne(input, parsed[0].number, parsed[0].entry, written);
+    let next = 1;
     let failure: unknown;
     // Workers stop taking lines after the first failure, and all are awaited before it is
     // reported, so that no copy is still being written while the caller cleans up.
