@@ -21,6 +21,7 @@ import { Datasets } from './service/datasets.js';
 import { Idempotency } from './service/idempotency.js';
 import { JobQueue } from './jobs/jobQueue.js';
 import { Projects } from './service/projects.js';
+import { Tags } from './service/tags.js';
 import type { MetadataStore } from './store/metadataStore.js';
 import { openSqliteStore } from './store/sqliteStore.js';
 import { writeFileAtomic } from './util/atomicFile.js';
@@ -81,7 +82,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     const buckets = new Buckets(store, blobs, kms);
     const datasets = new Datasets(store, new DatasetContents(blobs), buckets, jobs, idempotency, projects);
     await datasets.recover();
-    const services: Services = { accessKeys, projects, datasets, buckets };
+    const services: Services = { accessKeys, projects, datasets, buckets, tags: new Tags(store.models, installation) };
     const server = await createHttpsServer({ tls, logger, services });
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;

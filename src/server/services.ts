@@ -2,6 +2,7 @@ import type { AccessKeys } from '../service/accessKeys.js';
 import type { Buckets } from '../service/buckets.js';
 import type { Datasets } from '../service/datasets.js';
 import type { Projects } from '../service/projects.js';
+import type { Tags } from '../service/tags.js';
 
 /** The use cases the protocol adapters call. */
 export interface Services {
@@ -9,4 +10,5 @@ export interface Services {
   projects: Projects;
   datasets: Datasets;
   buckets: Buckets;
+  tags: Tags;
 }

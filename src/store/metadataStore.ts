@@ -1,5 +1,6 @@
 import type { BucketRepository, MultipartRepository, ObjectRepository } from './bucketRecords.js';
 import type { DatasetRepository, IdempotencyRepository } from './datasetRecords.js';
+import type { ModelRepository } from './modelRecords.js';
 
 /**
  * The metadata repository. Every method is atomic on its own; the embedded engine is SQLite,
@@ -12,6 +13,7 @@ export interface MetadataStore {
   readonly projects: ProjectRepository;
   readonly datasets: DatasetRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly models: ModelRepository;
   readonly buckets: BucketRepository;
   readonly objects: ObjectRepository;
   readonly multipartUploads: MultipartRepository;

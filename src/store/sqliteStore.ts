@@ -11,6 +11,8 @@ import { SqliteMultipartUploads } from './sqlite/multipartRepository.js';
 import { SqliteObjects } from './sqlite/objectRepository.js';
 import { SqliteDatasets } from './sqlite/datasetRepository.js';
 import { SqliteIdempotency } from './sqlite/idempotencyRepository.js';
+import { SqliteModels } from './sqlite/modelRepository.js';
+import type { ModelRepository } from './modelRecords.js';
 import { SqliteKmsKeys } from './sqlite/kmsKeyRepository.js';
 import { SqliteProjects } from './sqlite/projectRepository.js';
 import { SqliteSettings } from './sqlite/settingsRepository.js';
@@ -61,6 +63,7 @@ class SqliteStore implements MetadataStore {
   readonly projects: ProjectRepository;
   readonly datasets: DatasetRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly models: ModelRepository;
   readonly buckets: BucketRepository;
   readonly objects: ObjectRepository;
   readonly multipartUploads: MultipartRepository;
@@ -72,6 +75,7 @@ class SqliteStore implements MetadataStore {
     this.projects = new SqliteProjects(db);
     this.datasets = new SqliteDatasets(db);
     this.idempotency = new SqliteIdempotency(db);
+    this.models = new SqliteModels(db);
     this.buckets = new SqliteBuckets(db);
     this.objects = new SqliteObjects(db);
     this.multipartUploads = new SqliteMultipartUploads(db);

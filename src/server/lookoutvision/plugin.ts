@@ -4,6 +4,7 @@ import { receivedRequest } from '../receivedRequest.js';
 import type { Services } from '../services.js';
 import { createDataset, deleteDataset, describeDataset, listDatasetEntries, updateDatasetEntries } from './datasetOperations.js';
 import { createProject, deleteProject, describeProject, listProjects } from './projectOperations.js';
+import { listTagsForResource, tagResource, untagResource } from './tagOperations.js';
 import type { LookoutVisionOperation } from './operation.js';
 import { sendLookoutVisionError, UnknownOperationError } from './wireErrors.js';
 
@@ -18,6 +19,9 @@ const operations: LookoutVisionOperation[] = [
   listDatasetEntries,
   updateDatasetEntries,
   deleteDataset,
+  tagResource,
+  untagResource,
+  listTagsForResource,
 ];
 /** Bodies of JSON operations; larger limits are set per operation. */
 const DEFAULT_BODY_LIMIT = 64 * 1024;

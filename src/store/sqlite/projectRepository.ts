@@ -27,6 +27,7 @@ export class SqliteProjects implements ProjectRepository {
     return this.db.transaction(() => {
       if (!this.db.prepare('SELECT 1 FROM projects WHERE name = ?').get(name)) return 'notFound';
       if (this.db.prepare('SELECT 1 FROM datasets WHERE project_name = ?').get(name)) return 'notEmpty';
+      if (this.db.prepare('SELECT 1 FROM models WHERE project_name = ?').get(name)) return 'notEmpty';
       this.db.prepare('DELETE FROM projects WHERE name = ?').run(name);
       return 'deleted';
     }).immediate();

@@ -1,0 +1,83 @@
+import { ListTagsForResourceCommand, TagResourceCommand, UntagResourceCommand, type LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
+import Database from 'better-sqlite3';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
+
+describe('tags', () => {
+  let vigil: TestVigil;
+  let client: LookoutVisionClient;
+  let modelArn: string;
+  const rejects = (promise: Promise<unknown>, name: string) =>
+    assert.rejects(promise, (error: Error) => {
+      assert.equal(error.name, name, error.message);
+      return true;
+    });
+  const tagsOf = async (arn: string) => (await client.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags;
+
+  before(async () => {
+    vigil = await startTestVigil();
+    client = vigil.lookoutVision();
+    await vigil.services.projects.create({ projectName: 'p1' });
+    // Models are created by training; until then one is recorded directly, as training will record it.
+    modelArn = `arn:aws:lookoutvision:us-east-1:${vigil.accountId}:model/p1/1`;
+    const db = new Database(join(vigil.dataDir, 'metadata.db'));
+    db.prepare("INSERT INTO models (project_name, version, arn, status, created_at) VALUES ('p1', 1, ?, 'TRAINED', ?)").run(modelArn, Date.now());
+    db.close();
+  });
+  after(async () => {
+    client.destroy();
+    await vigil.stop();
+  });
+
+  test('a model is tagged, listed as a list of {Key, Value}, re-tagged and untagged', async () => {
+    assert.deepEqual(await tagsOf(modelArn), []);
+    await client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'stage', Value: 'production' }, { Key: 'line', Value: '3' }] }));
+    assert.deepEqual(await tagsOf(modelArn), [{ Key: 'line', Value: '3' }, { Key: 'stage', Value: 'production' }]);
+    await client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'stage', Value: 'test' }, { Key: 'owner name', Value: '' }] }));
+    assert.deepEqual(await tagsOf(modelArn), [{ Key: 'line', Value: '3' }, { Key: 'owner name', Value: '' }, { Key: 'stage', Value: 'test' }]);
+    await client.send(new UntagResourceCommand({ ResourceArn: modelArn, TagKeys: ['line', 'owner name', 'absent'] }));
+    assert.deepEqual(await tagsOf(modelArn), [{ Key: 'stage', Value: 'test' }]);
+  });
+
+  test('ARNs of anything but an existing model of this installation are ResourceNotFoundException', async () => {
+    for (const arn of [
+      `arn:aws:lookoutvision:us-east-1:${vigil.accountId}:model/p1/2`,
+      `arn:aws:lookoutvision:us-east-1:${vigil.accountId}:model/p2/1`,
+      `arn:aws:lookoutvision:us-east-1:${vigil.accountId}:project/p1`,
+      `arn:aws:lookoutvision:eu-west-1:${vigil.accountId}:model/p1/1`,
+      'arn:aws:lookoutvision:us-east-1:123456789012:model/p1/1',
+      'not-an-arn',
+    ]) {
+      await rejects(tagsOf(arn), 'ResourceNotFoundException');
+      await rejects(client.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'a', Value: 'b' }] })), 'ResourceNotFoundException');
+      await rejects(client.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['a'] })), 'ResourceNotFoundException');
+    }
+  });
+
+  test('bad tags are ValidationExceptions and change nothing', async () => {
+    const bad = [
+      [{ Key: '', Value: 'x' }],
+      [{ Key: 'k'.repeat(129), Value: 'x' }],
+      [{ Key: 'k', Value: 'v'.repeat(257) }],
+      [{ Key: 'semi;colon', Value: 'x' }],
+      Array.from({ length: 201 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })),
+    ];
+    for (const tags of bad) await rejects(client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: tags })), 'ValidationException');
+    await rejects(client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: Array.from({ length: 200 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) })), 'ValidationException');
+    await rejects(client.send(new UntagResourceCommand({ ResourceArn: modelArn, TagKeys: ['bad;key'] })), 'ValidationException');
+    assert.deepEqual(await tagsOf(modelArn), [{ Key: 'stage', Value: 'test' }]);
+  });
+
+  test('the AWS CLI lists the tags of the model', async () => {
+    const { stdout } = await promisify(execFile)(
+      '/usr/bin/aws',
+      ['lookoutvision', 'list-tags-for-resource', '--resource-arn', modelArn, '--region', 'us-east-1', '--endpoint-url', vigil.endpoint, '--ca-bundle', vigil.tls.certPath],
+      { env: { PATH: process.env.PATH, HOME: vigil.dataDir, AWS_SHARED_CREDENTIALS_FILE: vigil.credentialsPath, AWS_PROFILE: 'vigil', AWS_CONFIG_FILE: '/dev/null' } },
+    );
+    assert.deepEqual(JSON.parse(stdout), { Tags: [{ Key: 'stage', Value: 'test' }] });
+  });
+});
