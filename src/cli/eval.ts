@@ -46,6 +46,8 @@ export interface EvalReport {
   resolution: string;
   bankSize: number;
   head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
+  /** Per test image: its label, score and verdict. */
+  images: Array<{ name: string; anomalous: boolean; score: number; isAnomalous: boolean; confidence: number }>;
 }
 
 interface LabeledFile {
@@ -157,6 +159,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
   const detector = await loadDetector(trained.artifact, { threads: 1 });
   const scores: number[] = [];
   const labels: boolean[] = [];
+  const perImage: EvalReport['images'] = [];
   const pixelScores: Float32Array[] = [];
   const pixelLabels: Uint8Array[] = [];
   const anyMasks = testFiles.some((f) => f.mask);
@@ -170,6 +173,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     detectMs += performance.now() - t0;
     scores.push(d.score);
     labels.push(f.anomalous);
+    perImage.push({ name: basename(f.path), anomalous: f.anomalous, score: d.score, isAnomalous: d.isAnomalous, confidence: d.confidence });
     if (anyMasks && d.map && (!f.anomalous || f.mask)) {
       pixelScores.push(d.map.data);
       pixelLabels.push(f.mask ? Uint8Array.from(await decodeClassMask(new Uint8Array(await readFile(f.mask)), prep, classes.map((c) => c.color)), (c) => (c > 0 ? 1 : 0)) : new Uint8Array(d.map.data.length));
@@ -207,6 +211,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     resolution: `${prep.width}x${prep.height}`,
     bankSize: m.bankSize,
     head: m.head,
+    images: perImage,
   };
 }
 
