@@ -107,6 +107,12 @@ export class MultipartUploads {
     return { ...part, upload };
   }
 
+  /** The bucket's uploads in progress. */
+  async listUploads(bucket: string): Promise<MultipartUploadRecord[]> {
+    await this.buckets.bucket(bucket);
+    return this.store.multipartUploads.listUploads(bucket);
+  }
+
   async listParts(
     bucket: string,
     key: string,

@@ -38,6 +38,17 @@ export async function lookoutVisionApi(app: FastifyInstance, options: { services
     reply.header('x-amzn-errortype', 'UnknownOperationException');
     return sendLookoutVisionError(reply, new UnknownOperationError(request.method, request.url));
   });
+  // Every path under /2020-11-20 belongs to this API, whatever the method: an unknown one never falls through to S3.
+  app.route({
+    method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'],
+    url: `/${API_VERSION}/*`,
+    exposeHeadRoute: false,
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    handler: async (request, reply) => {
+      reply.header('x-amzn-errortype', 'UnknownOperationException');
+      return sendLookoutVisionError(reply, new UnknownOperationError(request.method, request.url));
+    },
+  });
   for (const operation of operations) {
     app.route({
       method: operation.method,

@@ -1,0 +1,110 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { verifySigV4, type Authenticated } from '../auth/sigv4.js';
+import { receivedRequest } from '../receivedRequest.js';
+import type { Services } from '../services.js';
+import type { S3Call } from './call.js';
+import { chooseRoute } from './dispatch.js';
+import { S3ProtocolError, sendS3Error } from './errors.js';
+import { openPayload, readPayload, type IncomingPayload } from './payload.js';
+import { parseQuery, s3Address } from './routing.js';
+
+/** XML and JSON documents of the bucket operations are small; object bodies stream instead. */
+const SMALL_BODY_LIMIT = 1024 * 1024;
+const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] as const;
+
+export interface S3ApiOptions {
+  services: Services;
+  /** Domains under which <bucket>.<domain> is a virtual-host-style address. */
+  virtualHostDomains?: readonly string[];
+}
+
+/**
+ * The S3 API subset (REST/XML, SigV4 service "s3") on every path the other APIs do not own.
+ * Bodies are not buffered here: this context's '*' parser leaves the request stream unread, and
+ * each operation opens it as a checked stream (./payload.ts) or reads a small document.
+ */
+export async function s3Api(app: FastifyInstance, options: S3ApiOptions): Promise<void> {
+  const { services } = options;
+  const virtualHostDomains = options.virtualHostDomains ?? ['localhost'];
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  app.setErrorHandler((error, request, reply) => sendS3Error(request, reply, error));
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-amz-request-id', request.id);
+    reply.header('x-amz-id-2', randomBytes(24).toString('base64'));
+  });
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (reservedForKms(request)) return answerReservedKmsRequest(reply);
+    const query = parseQuery(request.raw.url ?? '/');
+    if (request.headers.authorization === undefined && (query.has('X-Amz-Signature') || query.has('X-Amz-Credential'))) {
+      throw new S3ProtocolError('NotImplemented', 'Presigned URLs (query-string authentication) are not supported; sign requests in the Authorization header.');
+    }
+    if (request.headers.authorization !== undefined && request.headers['x-amz-content-sha256'] === undefined) {
+      throw new S3ProtocolError('MissingSecurityHeader', 'Your request is missing a required header: x-amz-content-sha256.', {
+        MissingHeaderName: 'x-amz-content-sha256',
+      });
+    }
+    const auth = await verifySigV4(receivedRequest(request), { service: 's3', secretFor: (id) => services.accessKeys.secretFor(id) });
+    const address = s3Address(request.headers.host, request.raw.url ?? '/', virtualHostDomains);
+    const route = chooseRoute(request.method, address.bucket, address.key, query, request.headers['x-amz-copy-source'] !== undefined);
+    if (route.level === 'unsupported') throw new S3ProtocolError('NotImplemented', `A header or query you provided implies functionality that is not implemented (${route.name}).`);
+    const call = makeCall(request, reply, services, auth, address.bucket, address.key, query);
+    if (route.level === 'service') return route.handler(call);
+    if (route.level === 'bucket') return route.handler({ ...call, bucket: address.bucket! });
+    return route.handler({ ...call, bucket: address.bucket!, key: address.key! });
+  };
+  for (const url of ['/', '/*']) app.route({ method: [...METHODS], url, exposeHeadRoute: false, handler });
+}
+
+function makeCall(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  services: Services,
+  auth: Authenticated,
+  bucket: string | undefined,
+  key: string | undefined,
+  query: Map<string, string>,
+): S3Call {
+  let opened: IncomingPayload | undefined;
+  const payload = (maxBytes: number) => {
+    if (opened) throw new Error('the request body was opened twice');
+    opened = openPayload(request.raw, auth, maxBytes);
+    return opened;
+  };
+  return {
+    request,
+    reply,
+    services,
+    auth,
+    bucket,
+    key,
+    query,
+    header(name) {
+      const value = request.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(',') : value;
+    },
+    payload,
+    smallBody: (limit = SMALL_BODY_LIMIT) => readPayload(payload(limit), limit),
+  };
+}
+
+/**
+ * POST / with X-Amz-Target: TrentService.* is the AWS KMS JSON protocol, which belongs to the KMS
+ * API (not yet served). The KMS adapter takes these requests over here; until then they get an
+ * awsJson-style UnknownOperationException instead of being read as S3.
+ */
+function reservedForKms(request: FastifyRequest): boolean {
+  const target = request.headers['x-amz-target'];
+  return request.method === 'POST' && (request.raw.url ?? '/').split('?')[0] === '/' && typeof target === 'string' && target.startsWith('TrentService.');
+}
+
+function answerReservedKmsRequest(reply: FastifyReply): FastifyReply {
+  return reply
+    .code(400)
+    .header('content-type', 'application/x-amz-json-1.1')
+    .header('x-amzn-errortype', 'UnknownOperationException')
+    .send(JSON.stringify({ __type: 'UnknownOperationException', message: 'The KMS API is not available on this server yet.' }));
+}

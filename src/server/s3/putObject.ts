@@ -1,0 +1,27 @@
+import { MAX_PUT_BYTES } from '../../service/buckets.js';
+import type { ChecksumAlgorithm } from '../../store/bucketRecords.js';
+import type { S3Handler } from './call.js';
+import { CHECKSUM_HEADERS } from './checksums.js';
+import { checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, sseRequestOf } from './objectHeaders.js';
+
+/** PUT /bucket/key: the body streams, checked, into a sealed blob; the object exists only once every check passed. */
+export const putObject: S3Handler = async (call) => {
+  checkWriteHeaders(call);
+  const { headers, metadata } = objectHeadersOf(call);
+  const sse = sseRequestOf(call);
+  await call.services.buckets.headBucket(call.bucket);
+  const payload = call.payload(MAX_PUT_BYTES);
+  const info = await call.services.buckets.putObject({
+    bucket: call.bucket,
+    key: call.key,
+    body: payload.stream,
+    headers,
+    metadata,
+    sse,
+    checksums: () => payload.checksums(),
+  });
+  call.reply.header('etag', `"${info.eTag}"`);
+  setEncryptionHeaders(call.reply, info);
+  for (const [algorithm, value] of Object.entries(info.checksums) as [ChecksumAlgorithm, string][]) call.reply.header(CHECKSUM_HEADERS[algorithm], value);
+  return call.reply.code(200).send();
+};

@@ -1,0 +1,75 @@
+import type { FastifyReply } from 'fastify';
+import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { BucketError } from '../../service/bucketErrors.js';
+
+export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', processEntities: true, suppressEmptyNode: false });
+
+/** Elements that may repeat in the request documents S3 clients send. */
+const REPEATED = new Set(['Object', 'Part', 'Rule', 'Grant', 'Statement']);
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  // Keys such as "0001" or " a " must stay strings exactly as sent.
+  parseTagValue: false,
+  trimValues: false,
+  processEntities: true,
+  isArray: (name) => REPEATED.has(name),
+});
+
+/** A response document: root element with the S3 namespace; undefined members are left out. */
+export function xmlDocument(root: string, content: Record<string, unknown>, namespace = true): string {
+  return DECLARATION + builder.build({ [root]: namespace ? { '@_xmlns': S3_XMLNS, ...withoutUndefined(content) } : withoutUndefined(content) });
+}
+
+export function sendXml(reply: FastifyReply, root: string, content: Record<string, unknown>, status = 200): FastifyReply {
+  return reply.code(status).header('content-type', 'application/xml').send(xmlDocument(root, content));
+}
+
+/** Parses a request document and returns its root element's content; MalformedXML when it is not XML or has another root. */
+export function parseXmlBody(body: Buffer, root: string): Record<string, unknown> {
+  const text = body.toString('utf8');
+  const malformed = new BucketError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+  if (text.trim() === '' || XMLValidator.validate(text) !== true) throw malformed;
+  const document = parser.parse(text) as Record<string, unknown>;
+  const content = document[root];
+  if (content === undefined) throw malformed;
+  return typeof content === 'object' && content !== null ? (content as Record<string, unknown>) : {};
+}
+
+/** The text of a child element (trimmed unless it is a key), or undefined. */
+export function childText(element: unknown, name: string, trim = true): string | undefined {
+  if (!element || typeof element !== 'object') return undefined;
+  const value = (element as Record<string, unknown>)[name];
+  if (value === undefined || value === null) return undefined;
+  const text = typeof value === 'object' ? String((value as Record<string, unknown>)['#text'] ?? '') : String(value);
+  return trim ? text.trim() : text;
+}
+
+/** The child elements of a repeated name. */
+export function children(element: unknown, name: string): unknown[] {
+  if (!element || typeof element !== 'object') return [];
+  const value = (element as Record<string, unknown>)[name];
+  return Array.isArray(value) ? value : value === undefined ? [] : [value];
+}
+
+function withoutUndefined(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) {
+    if (member === undefined) continue;
+    if (Array.isArray(member)) out[key] = member.map((item) => (isPlainObject(item) ? withoutUndefined(item) : item));
+    else out[key] = isPlainObject(member) ? withoutUndefined(member) : member;
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/** S3 timestamps in XML: ISO 8601 with milliseconds. */
+export function xmlDate(date: Date): string {
+  return date.toISOString();
+}
