@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config.js';
 import { serve } from './serve.js';
 import { evalCommand } from './eval.js';
+import { importDataset } from './import.js';
 
 const program = new Command('vigil').description('Self-hosted visual anomaly detection, wire-compatible with Amazon Lookout for Vision');
 
@@ -52,6 +53,43 @@ program
   .option('--max-bank <n>', 'memory bank size bound (default 16384)', Number)
   .action(async (o: Record<string, unknown>) => {
     await evalCommand({ ...(o as { train: string }), useAnomalies: o.anomalies !== false } as Parameters<typeof evalCommand>[0]);
+  });
+
+program
+  .command('import')
+  .description('fill a project dataset from a local folder (normal/ and anomaly/ subfolders) or a local manifest, through a running Vigil')
+  .requiredOption('--project <name>', 'project (created when missing)')
+  .option('--dataset <type>', 'train or test', 'train')
+  .option('--folder <dir>', 'folder with normal/ and anomaly/ subfolders: images are labelled by folder name')
+  .option('--manifest <file>', 'Ground Truth manifest whose relative source-ref and *-ref paths name local files')
+  .option('--images-dir <dir>', 'where the manifest\'s relative paths start (default: the manifest\'s folder)')
+  .option('--bucket <name>', 'bucket to upload into (created when missing)', 'vigil-datasets')
+  .option('--prefix <prefix>', 'key prefix of the uploads (default: <project>/<dataset>/<time>/)')
+  .option('--endpoint <url>', 'Vigil endpoint (default: https://host:port of the configuration)')
+  .option('--ca-bundle <file>', 'CA certificate to trust (default: <data>/tls/cert.pem)')
+  .option('--data-dir <dir>', 'data directory holding credentials and certificate (env VIGIL_DATA_DIR, default ./.vigil)')
+  .option('--port <port>', 'port of the running Vigil (env VIGIL_PORT, default 8443)', port)
+  .option('--config <file>', 'JSON configuration file (env VIGIL_CONFIG)')
+  .action(async (o: Record<string, string | number | undefined>) => {
+    if (o.dataset !== 'train' && o.dataset !== 'test') throw new InvalidArgumentError('--dataset is train or test');
+    const dataset = await importDataset(
+      { dataDir: o.dataDir, port: o.port, config: o.config as string | undefined },
+      {
+        project: o.project as string,
+        dataset: o.dataset,
+        folder: o.folder as string | undefined,
+        manifest: o.manifest as string | undefined,
+        imagesDir: o.imagesDir as string | undefined,
+        bucket: o.bucket as string,
+        prefix: o.prefix as string | undefined,
+        endpoint: o.endpoint as string | undefined,
+        caBundle: o.caBundle as string | undefined,
+      },
+    );
+    const stats = dataset.ImageStats ?? {};
+    process.stdout.write(
+      `${o.project}/${o.dataset}: ${dataset.Status}, ${stats.Total} images (${stats.Normal} normal, ${stats.Anomaly} anomaly, ${(stats.Total ?? 0) - (stats.Labeled ?? 0)} unlabelled)\n`,
+    );
   });
 
 program.parseAsync().catch((error: unknown) => {
