@@ -40,6 +40,8 @@ export class SealedBlobStore {
     const sealed = await this.engine.get(key);
     const opener = createOpenStream(this.kms, contextFor(key, context));
     sealed.on('error', (error) => opener.destroy(error));
+    // A reader that stops early (a range, a failed check) releases the file too.
+    opener.on('close', () => sealed.destroy());
     return sealed.pipe(opener);
   }
 

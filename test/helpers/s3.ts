@@ -1,0 +1,100 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { execFile } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { Agent } from 'node:https';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { sendSigned, type RawResponse, type SignedRequestOptions } from './signedRequest.js';
+import type { TestVigil } from './vigil.js';
+
+/** The real @aws-sdk/client-s3 against a test Vigil, path style, trusting its certificate. */
+export function s3Client(vigil: TestVigil, options: { credentials?: { accessKeyId: string; secretAccessKey: string } } = {}): S3Client {
+  return new S3Client({
+    region: 'us-east-1',
+    endpoint: vigil.endpoint,
+    forcePathStyle: true,
+    credentials: options.credentials ?? vigil.rootAccessKey,
+    requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: vigil.tls.cert }) }),
+  });
+}
+
+/** A request signed for service s3 (path given percent-encoded, as sent). */
+export function sendS3(vigil: TestVigil, options: Omit<SignedRequestOptions, 'credentials' | 'service'> & { credentials?: SignedRequestOptions['credentials'] }): Promise<RawResponse> {
+  return sendSigned(vigil.endpoint, vigil.tls.cert, { credentials: vigil.rootAccessKey, service: 's3', ...options });
+}
+
+/** The Code of an S3 XML error body. */
+export function errorCode(response: RawResponse): string | undefined {
+  return /<Code>([^<]*)<\/Code>/.exec(response.body)?.[1];
+}
+
+/** Runs the Debian AWS CLI v2 against the test Vigil with its credentials file. */
+export async function awsCli(vigil: TestVigil, args: string[], options: { cwd?: string } = {}): Promise<{ stdout: string; stderr: string }> {
+  const env = {
+    PATH: process.env.PATH,
+    HOME: vigil.dataDir,
+    AWS_SHARED_CREDENTIALS_FILE: vigil.credentialsPath,
+    AWS_PROFILE: 'vigil',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_PAGER: '',
+  };
+  return promisify(execFile)('/usr/bin/aws', [...args, '--region', 'us-east-1', '--endpoint-url', vigil.endpoint, '--ca-bundle', vigil.tls.certPath], {
+    env,
+    cwd: options.cwd,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+/** Every regular file under a directory. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
+    else if (entry.isFile()) out.push(path);
+  }
+  return out;
+}
+
+/** Blob files of bucket data (objects and parts) on disk. */
+export async function bucketBlobFiles(vigil: TestVigil): Promise<string[]> {
+  return (await filesUnder(join(vigil.dataDir, 'blobs'))).filter((path) => path.includes('/buckets/'));
+}
+
+/**
+ * A signed S3 request sent with its own Host header (virtual-host style) while TLS still verifies
+ * the certificate's "localhost" name.
+ */
+export async function sendS3WithHost(
+  vigil: TestVigil,
+  host: string,
+  options: { method: string; path: string; query?: Record<string, string>; body?: string },
+): Promise<RawResponse> {
+  const { Hash } = await import('@smithy/hash-node');
+  const { HttpRequest } = await import('@smithy/protocol-http');
+  const { SignatureV4 } = await import('@smithy/signature-v4');
+  const { request } = await import('node:https');
+  const body = Buffer.from(options.body ?? '');
+  const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: vigil.rootAccessKey, sha256: Hash.bind(null, 'sha256'), uriEscapePath: false });
+  const signed = await signer.sign(
+    new HttpRequest({ method: options.method, protocol: 'https:', hostname: host, path: options.path, query: options.query ?? {}, headers: { host, 'content-length': String(body.length) }, body }),
+  );
+  const query = new URLSearchParams(options.query ?? {}).toString();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: vigil.port, servername: 'localhost', method: options.method, path: options.path + (query ? `?${query}` : ''), headers: signed.headers, ca: vigil.tls.cert, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body.length ? body : undefined);
+  });
+}
