@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { ArtifactError, ImageFormatError, loadDetector, train, type TrainingImage, type TrainResult } from '../../src/ml/index.js';
+
+// A handful of the real cookie photos (CC BY-SA 4.0, see shared/datasets/README.md), read in place.
+const COOKIES = new URL('../../../../shared/datasets/cookies/', import.meta.url);
+const read = (path: string): Uint8Array => new Uint8Array(readFileSync(new URL(path, COOKIES)));
+const normal = (n: number): TrainingImage => ({ bytes: read(`training-images/normal-${n}.jpg`), anomalous: false });
+const anomaly = (n: number): TrainingImage => ({ bytes: read(`training-images/anomaly-${n}.jpg`), anomalous: true, mask: read(`mask-images/anomaly-${n}.png`) });
+const CLASSES = [{ name: 'cracked', color: '#23A436' }];
+
+describe('training and detection on real images', () => {
+  let trained: TrainResult;
+
+  before(async () => {
+    trained = await train([1, 3, 5, 7, 9, 11].map(normal).concat([1, 3, 5, 7].map(anomaly)), { classes: CLASSES, resolution: 192, threads: 2 });
+  });
+
+  it('trains a segmentation model and reports its calibration', () => {
+    const m = trained.metrics;
+    assert.equal(m.normalImages, 6);
+    assert.equal(m.anomalousImages, 4);
+    assert.equal(m.preprocessing.height, 192);
+    assert.equal(m.preprocessing.width % 16, 0);
+    assert.ok(m.bankSize > 0 && m.bankSize <= m.patches);
+    assert.equal(m.calibrationMethod, 'f1-max');
+    assert.ok(Number.isFinite(m.threshold));
+    assert.ok(m.trainSeconds > 0);
+  });
+
+  it('detects: verdict, confidence, anomalies and an RGB mask of the input size', async () => {
+    const detector = await loadDetector(trained.artifact);
+    const crack = await detector.detect(read('training-images/anomaly-2.jpg'));
+    const plain = await detector.detect(read('training-images/normal-2.jpg'));
+    assert.ok(crack.score > plain.score, `anomaly ${crack.score} vs normal ${plain.score}`);
+    for (const d of [crack, plain]) {
+      assert.ok(d.confidence >= 0.5 && d.confidence <= 1);
+      assert.ok(d.anomalyProbability >= 0 && d.anomalyProbability <= 1);
+      assert.equal(d.isAnomalous, d.anomalyProbability >= 0.5);
+      assert.equal(d.anomalies![0]!.name, 'background');
+      assert.equal(d.anomalies![0]!.color, '#FFFFFF');
+      const meta = await sharp(d.mask!).metadata();
+      assert.deepEqual([meta.format, meta.width, meta.height, meta.channels], ['png', 576, 768, 3]);
+      const area = d.anomalies!.reduce((a, x) => a + x.totalPercentageArea, 0);
+      assert.ok(Math.abs(area - 1) < 1e-9);
+    }
+    if (crack.isAnomalous) assert.equal(crack.anomalies![1]?.name, 'cracked');
+    if (!plain.isAnomalous) assert.equal(plain.anomalies!.length, 1);
+    // Sensitivity moves the decision without retraining: at 1 the threshold is the median normal score.
+    const sensitive = await detector.detect(read('training-images/normal-2.jpg'), { sensitivity: 1 });
+    assert.ok(sensitive.threshold < plain.threshold);
+    assert.equal(sensitive.score, plain.score);
+    await assert.rejects(detector.detect(new TextEncoder().encode('not an image')), ImageFormatError);
+  });
+
+  it('refuses a tampered artifact', async () => {
+    const tampered = Uint8Array.from(trained.artifact);
+    tampered[Math.floor(tampered.length / 2)]! ^= 0x40;
+    await assert.rejects(loadDetector(tampered), ArtifactError);
+    await assert.rejects(loadDetector(read('training-images/normal-1.jpg')), /not a Vigil model artifact/);
+  });
+});

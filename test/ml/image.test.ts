@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import sharp from 'sharp';
+import { ALL_AUGMENTATIONS, augment, decodeClassMask, decodeRgb, detectImageFormat, ImageFormatError, imageSize, type RgbImage } from '../../src/ml/image.js';
+
+const COOKIES = new URL('../../../../shared/datasets/cookies/', import.meta.url);
+
+describe('image pipeline', () => {
+  it('recognises PNG and JPEG by content and refuses anything else', async () => {
+    const jpeg = new Uint8Array(readFileSync(new URL('training-images/normal-1.jpg', COOKIES)));
+    const png = new Uint8Array(await sharp({ create: { width: 4, height: 3, channels: 3, background: '#102030' } }).png().toBuffer());
+    assert.equal(detectImageFormat(jpeg), 'jpeg');
+    assert.equal(detectImageFormat(png), 'png');
+    const gif = new Uint8Array(await sharp({ create: { width: 4, height: 3, channels: 3, background: '#000' } }).gif().toBuffer());
+    await assert.rejects(decodeRgb(gif), ImageFormatError);
+    await assert.rejects(decodeRgb(new TextEncoder().encode('hello')), ImageFormatError);
+    await assert.rejects(decodeRgb(jpeg.subarray(0, 200)), ImageFormatError);
+    const rgb = await decodeRgb(png);
+    assert.deepEqual([rgb.width, rgb.height, rgb.data[0], rgb.data[1], rgb.data[2]], [4, 3, 0x10, 0x20, 0x30]);
+    assert.deepEqual(await imageSize(jpeg), { width: 576, height: 768 });
+    const small = await decodeRgb(jpeg, { width: 64, height: 96 });
+    assert.equal(small.data.length, 64 * 96 * 3);
+  });
+
+  it('applies the EXIF orientation', async () => {
+    const upright = await sharp({ create: { width: 8, height: 4, channels: 3, background: '#fff' } }).jpeg().toBuffer();
+    const rotated = new Uint8Array(await sharp(upright).withMetadata({ orientation: 6 }).jpeg().toBuffer());
+    assert.deepEqual(await imageSize(rotated), { width: 4, height: 8 });
+    const decoded = await decodeRgb(rotated);
+    assert.deepEqual([decoded.width, decoded.height], [4, 8]);
+  });
+
+  it('refuses images over the pixel limit before decoding them', async () => {
+    const huge = new Uint8Array(await sharp({ create: { width: 5000, height: 4000, channels: 3, background: '#000' } }).png({ compressionLevel: 9 }).toBuffer());
+    await assert.rejects(decodeRgb(huge), /pixel limit|cannot be decoded/);
+  });
+
+  it('flips and rotations are symmetries of the square', () => {
+    const image: RgbImage = { width: 3, height: 2, data: Uint8Array.from({ length: 18 }, (_, i) => i) };
+    const rot = (i: RgbImage, n: number): RgbImage => (n ? rot(augment(i, 'rot90'), n - 1) : i);
+    assert.deepEqual(rot(image, 4), image);
+    assert.deepEqual(augment(augment(image, 'flipH'), 'flipH'), image);
+    const r = augment(image, 'rot90');
+    assert.deepEqual([r.width, r.height], [2, 3]);
+    const all = ALL_AUGMENTATIONS.map((a) => Buffer.from(augment(image, a).data).toString('hex'));
+    assert.equal(new Set(all).size, 8);
+  });
+
+  it('reads segmentation masks as class indices (transparent background, colour match)', async () => {
+    const mask = new Uint8Array(readFileSync(new URL('mask-images/anomaly-1.png', COOKIES)));
+    const classes = await decodeClassMask(mask, { width: 144, height: 192 }, ['#23A436']);
+    const counts = [0, 0];
+    for (const c of classes) counts[c]!++;
+    assert.ok(counts[1]! > 0 && counts[0]! > counts[1]!, `class counts ${counts}`);
+  });
+});
