@@ -1,0 +1,216 @@
+import { Crc32 } from '@aws-crypto/crc32';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { signingKey } from '../../../src/server/auth/sigv4.js';
+import { chunkSignature } from '../../../src/server/s3/awsChunked.js';
+import { bucketBlobFiles, errorCode, sendS3 } from '../../helpers/s3.js';
+import type { RawResponse, SignedRequestOptions } from '../../helpers/signedRequest.js';
+import { sendSigned } from '../../helpers/signedRequest.js';
+import { startTestVigil, type TestVigil } from '../../helpers/vigil.js';
+
+const BUCKET = 'errors';
+
+function crc32Base64(data: Buffer): string {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(new Crc32().update(data).digest() >>> 0);
+  return bytes.toString('base64');
+}
+
+/** An aws-chunked body of unsigned chunks and a trailer, as the JS SDK sends it. */
+function unsignedChunked(data: Buffer, trailer: string): Buffer {
+  return Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from(`\r\n0\r\n${trailer}\r\n\r\n`)]);
+}
+
+describe('S3 API errors: status, code and the XML error document', () => {
+  let vigil: TestVigil;
+  type Options = Omit<SignedRequestOptions, 'credentials' | 'service'> & { credentials?: SignedRequestOptions['credentials'] };
+  const send = (options: Options) => sendS3(vigil, options);
+  const put = (key: string, body: string | Buffer, extra: Partial<Options> = {}) => send({ method: 'PUT', path: `/${BUCKET}/${key}`, body, ...extra });
+  const get = (key: string, extra: Partial<Options> = {}) => send({ method: 'GET', path: `/${BUCKET}/${key}`, ...extra });
+
+  function assertError(response: RawResponse, status: number, code: string): void {
+    assert.equal(response.status, status, response.body);
+    assert.equal(errorCode(response), code, response.body);
+    assert.match(response.body, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<Error><Code>/);
+    assert.match(response.body, /<Message>[^<]+<\/Message>/);
+    assert.match(response.body, /<Resource>\/[^<]*<\/Resource>/);
+    assert.match(response.body, new RegExp(`<RequestId>${response.headers['x-amz-request-id']}</RequestId>`));
+  }
+
+  /** The object is still exactly `expected`, and no blob was added. */
+  async function assertUnchanged(key: string, expected: string, blobCount: number): Promise<void> {
+    const response = await get(key);
+    assert.equal(response.status, 200);
+    assert.equal(response.body, expected);
+    assert.equal((await bucketBlobFiles(vigil)).length, blobCount, 'a refused body leaves no blob behind');
+  }
+
+  before(async () => {
+    vigil = await startTestVigil();
+    assert.equal((await send({ method: 'PUT', path: `/${BUCKET}` })).status, 200);
+    assert.equal((await put('kept', 'original content')).status, 200);
+  });
+  after(() => vigil.stop());
+
+  test('NoSuchBucket, NoSuchKey, NoSuchVersion, BucketNotEmpty, BucketAlreadyOwnedByYou, InvalidBucketName', async () => {
+    assertError(await send({ method: 'GET', path: '/missing-bucket/key' }), 404, 'NoSuchBucket');
+    assertError(await send({ method: 'GET', path: '/missing-bucket', query: { 'list-type': '2' } }), 404, 'NoSuchBucket');
+    assertError(await get('missing-key'), 404, 'NoSuchKey');
+    assertError(await get('kept', { query: { versionId: 'abc' } }), 404, 'NoSuchVersion');
+    assert.equal((await get('kept', { query: { versionId: 'null' } })).status, 200);
+    assertError(await send({ method: 'DELETE', path: `/${BUCKET}` }), 409, 'BucketNotEmpty');
+    assertError(await send({ method: 'PUT', path: `/${BUCKET}` }), 409, 'BucketAlreadyOwnedByYou');
+    for (const name of ['ab', 'Upper', 'under_score', '192.168.1.1', 'a..b', '-start', '2020-11-20']) {
+      assertError(await send({ method: 'PUT', path: `/${name}` }), 400, 'InvalidBucketName');
+    }
+    const head = await send({ method: 'HEAD', path: `/${BUCKET}/missing-key` });
+    assert.equal(head.status, 404);
+    assert.equal(head.body, '');
+  });
+
+  test('authentication: AccessDenied (anonymous), SignatureDoesNotMatch, InvalidAccessKeyId, MissingSecurityHeader, AuthorizationHeaderMalformed, RequestTimeTooSkewed', async () => {
+    assertError(await get('kept', { tamper: (r) => delete r.headers.authorization }), 403, 'AccessDenied');
+    assertError(await get('kept', { credentials: { ...vigil.rootAccessKey, secretAccessKey: 'x'.repeat(40) } }), 403, 'SignatureDoesNotMatch');
+    assertError(await get('kept', { credentials: { accessKeyId: 'VKIAUNKNOWNKEY000000', secretAccessKey: 'x'.repeat(40) } }), 403, 'InvalidAccessKeyId');
+    assertError(await get('kept', { contentSha256Header: false }), 400, 'MissingSecurityHeader');
+    assertError(await get('kept', { tamper: (r) => (r.headers.authorization = 'AWS4-HMAC-SHA256 Credential=abc') }), 400, 'AuthorizationHeaderMalformed');
+    assertError(await get('kept', { signingDate: new Date(Date.now() - 20 * 60_000) }), 403, 'RequestTimeTooSkewed');
+    assertError(await get('kept', { tamper: (r) => (r.path = `/${BUCKET}/other`) }), 403, 'SignatureDoesNotMatch');
+    // A request signed for another service is not an S3 request.
+    assertError(await sendSigned(vigil.endpoint, vigil.tls.cert, { method: 'GET', path: `/${BUCKET}/kept`, credentials: vigil.rootAccessKey, service: 'lookoutvision' }), 403, 'SignatureDoesNotMatch');
+    // Presigned URLs are not supported.
+    const presigned = await get('kept', { tamper: (r) => { delete r.headers.authorization; r.query = 'X-Amz-Signature=00&X-Amz-Credential=x'; } });
+    assertError(presigned, 501, 'NotImplemented');
+  });
+
+  test('integrity: a wrong payload hash, Content-MD5 or checksum (header or trailer) stores nothing and keeps the previous object', async () => {
+    const blobs = (await bucketBlobFiles(vigil)).length;
+    const replacement = Buffer.from('replacement content');
+
+    const tamperedBody = await put('kept', replacement, { tamper: (r) => (r.body = Buffer.from('REPLACEMENT CONTENT')) });
+    assertError(tamperedBody, 400, 'XAmzContentSHA256Mismatch');
+    await assertUnchanged('kept', 'original content', blobs);
+
+    const wrongMd5 = createHash('md5').update('something else').digest('base64');
+    assertError(await put('kept', replacement, { headers: { 'content-md5': wrongMd5 } }), 400, 'BadDigest');
+    await assertUnchanged('kept', 'original content', blobs);
+    assertError(await put('kept', replacement, { headers: { 'content-md5': 'not-an-md5' } }), 400, 'InvalidDigest');
+    const rightMd5 = createHash('md5').update(replacement).digest('base64');
+
+    assertError(await put('kept', replacement, { headers: { 'x-amz-checksum-crc32': crc32Base64(Buffer.from('other')) } }), 400, 'BadDigest');
+    await assertUnchanged('kept', 'original content', blobs);
+    assertError(await put('kept', replacement, { headers: { 'x-amz-checksum-sha256': createHash('sha256').update('other').digest('base64') } }), 400, 'BadDigest');
+    await assertUnchanged('kept', 'original content', blobs);
+
+    const chunkedHeaders = {
+      'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+      'content-encoding': 'aws-chunked',
+      'x-amz-decoded-content-length': String(replacement.length),
+      'x-amz-trailer': 'x-amz-checksum-crc32',
+    };
+    const badTrailer = unsignedChunked(replacement, `x-amz-checksum-crc32:${crc32Base64(Buffer.from('other'))}`);
+    assertError(await put('kept', badTrailer, { headers: chunkedHeaders }), 400, 'BadDigest');
+    await assertUnchanged('kept', 'original content', blobs);
+    const wrongLength = { ...chunkedHeaders, 'x-amz-decoded-content-length': String(replacement.length + 1) };
+    assertError(await put('kept', unsignedChunked(replacement, `x-amz-checksum-crc32:${crc32Base64(replacement)}`), { headers: wrongLength }), 400, 'IncompleteBody');
+    await assertUnchanged('kept', 'original content', blobs);
+
+    // All right: a correct trailer and a correct Content-MD5 are accepted and the object replaced (old blob gone).
+    const ok = await put('kept', unsignedChunked(replacement, `x-amz-checksum-crc32:${crc32Base64(replacement)}`), { headers: { ...chunkedHeaders, 'content-md5': rightMd5 } });
+    assert.equal(ok.status, 200, ok.body);
+    assert.equal(ok.headers['x-amz-checksum-crc32'], crc32Base64(replacement));
+    await assertUnchanged('kept', replacement.toString(), blobs);
+    assert.equal((await put('kept', 'original content')).status, 200);
+  });
+
+  test('signed aws-chunked bodies (STREAMING-AWS4-HMAC-SHA256-PAYLOAD): verified chunk by chunk; a changed chunk stores nothing', async () => {
+    const data = Buffer.alloc(100_000, 'v');
+    const chunks = [data.subarray(0, 65536), data.subarray(65536)];
+    const signedChunked = (change: boolean) => (r: { headers: Record<string, string>; body: Buffer }) => {
+      const seed = /Signature=([0-9a-f]{64})$/.exec(r.headers.authorization)![1];
+      const amzDate = r.headers['x-amz-date'];
+      const signing = { amzDate, scope: `${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`, signingKey: signingKey(vigil.rootAccessKey.secretAccessKey, amzDate.slice(0, 8), 'us-east-1', 's3') };
+      const parts: Buffer[] = [];
+      let previous = seed;
+      for (const chunk of [...chunks, Buffer.alloc(0)]) {
+        previous = chunkSignature(signing, previous, chunk);
+        const sent = change && chunk.length === 34464 ? Buffer.alloc(chunk.length, 'w') : chunk;
+        parts.push(Buffer.from(`${chunk.length.toString(16)};chunk-signature=${previous}\r\n`), sent, Buffer.from('\r\n'));
+      }
+      r.body = Buffer.concat(parts);
+    };
+    const headers = { 'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(data.length) };
+    // The signed Content-Length is the encoded size: the placeholder has it, the tamper hook puts the frames in.
+    const placeholder = Buffer.alloc([...chunks, Buffer.alloc(0)].reduce((n, c) => n + c.length.toString(16).length + 17 + 64 + 2 + c.length + 2, 0));
+    const blobs = (await bucketBlobFiles(vigil)).length;
+    assertError(await put('signed-chunks', placeholder, { headers, tamper: signedChunked(true) }), 403, 'SignatureDoesNotMatch');
+    assertError(await get('signed-chunks'), 404, 'NoSuchKey');
+    assert.equal((await bucketBlobFiles(vigil)).length, blobs);
+    const ok = await put('signed-chunks', placeholder, { headers, tamper: signedChunked(false) });
+    assert.equal(ok.status, 200, ok.body);
+    assert.equal((await get('signed-chunks')).body, data.toString());
+  });
+
+  test('ranges, multipart and XML: InvalidRange, NoSuchUpload, InvalidPart, InvalidPartOrder, EntityTooSmall, MalformedXML', async () => {
+    const range = await get('kept', { headers: { range: 'bytes=1000-' } });
+    assertError(range, 416, 'InvalidRange');
+    assert.equal(range.headers['content-range'], 'bytes */16');
+
+    const created = await send({ method: 'POST', path: `/${BUCKET}/mp`, query: { uploads: '' } });
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created.body)![1];
+    const eTags: string[] = [];
+    for (const partNumber of ['1', '2']) {
+      const part = await send({ method: 'PUT', path: `/${BUCKET}/mp`, query: { partNumber, uploadId }, body: `small part ${partNumber}` });
+      assert.equal(part.status, 200, part.body);
+      eTags.push(String(part.headers.etag));
+    }
+    const complete = (parts: [number, string][], body?: string) =>
+      send({
+        method: 'POST',
+        path: `/${BUCKET}/mp`,
+        query: { uploadId },
+        body: body ?? `<CompleteMultipartUpload>${parts.map(([n, e]) => `<Part><PartNumber>${n}</PartNumber><ETag>${e}</ETag></Part>`).join('')}</CompleteMultipartUpload>`,
+      });
+    assertError(await complete([[1, eTags[0]], [2, '"00000000000000000000000000000000"']]), 400, 'InvalidPart');
+    assertError(await complete([[1, eTags[0]], [3, eTags[1]]]), 400, 'InvalidPart');
+    assertError(await complete([[2, eTags[1]], [1, eTags[0]]]), 400, 'InvalidPartOrder');
+    assertError(await complete([[1, eTags[0]], [2, eTags[1]]]), 400, 'EntityTooSmall');
+    assertError(await complete([], '<CompleteMultipartUpload><Part>'), 400, 'MalformedXML');
+    assertError(await complete([], 'not xml at all'), 400, 'MalformedXML');
+    assertError(await send({ method: 'POST', path: `/${BUCKET}`, query: { delete: '' }, body: '<Delete></Oops>' }), 400, 'MalformedXML');
+    // A single small part is a valid (last) part.
+    assert.equal((await complete([[2, eTags[1]]])).status, 200);
+    assertError(await complete([[2, eTags[1]]]), 404, 'NoSuchUpload');
+    assertError(await send({ method: 'PUT', path: `/${BUCKET}/mp`, query: { partNumber: '1', uploadId: 'no-such-upload' }, body: 'x' }), 404, 'NoSuchUpload');
+    assertError(await send({ method: 'DELETE', path: `/${BUCKET}/mp`, query: { uploadId: 'no-such-upload' } }), 404, 'NoSuchUpload');
+    assert.equal((await get('mp')).body, 'small part 2');
+  });
+
+  test('NotImplemented (501) for unsupported operations and features', async () => {
+    assertError(await send({ method: 'GET', path: `/${BUCKET}`, query: { tagging: '' } }), 501, 'NotImplemented');
+    assertError(await send({ method: 'PUT', path: `/${BUCKET}`, query: { versioning: '' }, body: '<VersioningConfiguration/>' }), 501, 'NotImplemented');
+    assertError(await get('kept', { query: { torrent: '' } }), 501, 'NotImplemented');
+    assertError(await put('x', 'x', { headers: { 'x-amz-server-side-encryption-customer-algorithm': 'AES256' } }), 501, 'NotImplemented');
+    assertError(await send({ method: 'PATCH', path: `/${BUCKET}/kept` }), 501, 'NotImplemented');
+    assertError(await put('x', 'x', { headers: { 'x-amz-checksum-crc64nvme': 'AAAAAAAAAAA=' } }), 501, 'NotImplemented');
+  });
+
+  test('the Lookout for Vision paths and the KMS protocol are never S3 requests', async () => {
+    const unknown = await sendSigned(vigil.endpoint, vigil.tls.cert, { method: 'DELETE', path: '/2020-11-20/no/such/operation', credentials: vigil.rootAccessKey });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.headers['x-amzn-errortype'], 'UnknownOperationException');
+    const unsigned = await sendSigned(vigil.endpoint, vigil.tls.cert, { method: 'PUT', path: '/2020-11-20/anything', credentials: vigil.rootAccessKey, tamper: (r) => delete r.headers.authorization });
+    assert.equal(unsigned.headers['x-amzn-errortype'], 'MissingAuthenticationTokenException', 'authenticated before being found unknown');
+    const kms = await sendSigned(vigil.endpoint, vigil.tls.cert, {
+      method: 'POST',
+      path: '/',
+      service: 'kms',
+      credentials: vigil.rootAccessKey,
+      headers: { 'x-amz-target': 'TrentService.ListKeys', 'content-type': 'application/x-amz-json-1.1' },
+      body: '{}',
+    });
+    assert.equal(kms.status, 400);
+    assert.equal(kms.json().__type, 'UnknownOperationException');
+  });
+});
