@@ -28,6 +28,7 @@ export interface EvalOptions {
   useAnomalies?: boolean;
   threads?: number;
   coresetRatio?: number;
+  featureDim?: number;
   maxBank?: number;
 }
 
@@ -45,6 +46,7 @@ export interface EvalReport {
   testImages: { normal: number; anomaly: number };
   resolution: string;
   bankSize: number;
+  featureDim: number;
   head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
   /** Per test image: its label, score and verdict. */
   images: Array<{ name: string; anomalous: boolean; score: number; isAnomalous: boolean; confidence: number }>;
@@ -137,6 +139,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
   const trained = await train(trainImages, {
     classes,
     resolution: options.resolution,
+    featureDim: options.featureDim,
     augment: options.augment,
     useAnomalies: options.useAnomalies,
     threads: options.threads ?? 2,
@@ -210,6 +213,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     testImages: { normal: testFiles.filter((f) => !f.anomalous).length, anomaly: testFiles.filter((f) => f.anomalous).length },
     resolution: `${prep.width}x${prep.height}`,
     bankSize: m.bankSize,
+    featureDim: m.featureDim,
     head: m.head,
     images: perImage,
   };

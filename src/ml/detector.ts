@@ -10,6 +10,7 @@ import { decodeForModel, featuresOf } from './features.js';
 import { imageSize } from './image.js';
 import { decodeModel, type ModelState } from './model.js';
 import { nearest } from './nearest.js';
+import { projectPca } from './pca.js';
 import { maxScore, scorePatches } from './patchcore.js';
 import { maskPng, segment } from './segmentation.js';
 
@@ -71,7 +72,8 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
     async detect(bytes, detectOptions = {}) {
       const sensitivity = detectOptions.sensitivity ?? options.sensitivity ?? DEFAULT_SENSITIVITY;
       const decoded = await decodeForModel(bytes, prep);
-      const features = await featuresOf(backbone, decoded);
+      const raw = await featuresOf(backbone, decoded);
+      const features = model.pca ? { ...raw, channels: model.pca.outDim, data: await projectPca(model.pca, raw.data, threads) } : raw;
       const { grid } = await scorePatches(features, memory, { threads });
       let score = maxScore(grid);
       let calibration = model.calibration;

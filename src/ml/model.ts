@@ -6,6 +6,7 @@ import type { BackboneInfo } from './backbone.js';
 import type { Calibration } from './calibration.js';
 import type { Preprocessing } from './features.js';
 import type { HeadModel } from './anomalyHead.js';
+import type { Pca } from './pca.js';
 import { bankVectors, makeBank, type Bank } from './nearest.js';
 import type { AnomalyClass, ClassBank } from './segmentation.js';
 
@@ -16,6 +17,8 @@ export interface ModelState {
   preprocessing: Preprocessing;
   /** Gaussian σ (working-resolution pixels) of the anomaly map. */
   mapSigma: number;
+  /** Projection of the backbone's features onto their principal subspace (absent: full features). */
+  pca?: Pick<Pca, 'dim' | 'outDim' | 'components'>;
   /** Normal patch memory bank. */
   bank: Bank;
   calibration: Calibration;
@@ -37,6 +40,7 @@ export function encodeModel(m: ModelState): Uint8Array {
     arrays.classLabels = m.classBank.labels;
   }
   if (m.head) arrays.anomalyBank = bankVectors(m.head.anomalyBank);
+  if (m.pca) arrays.pca = m.pca.components;
   return serializeArtifact(
     {
       kind: MODEL_KIND,
@@ -44,6 +48,7 @@ export function encodeModel(m: ModelState): Uint8Array {
       preprocessing: m.preprocessing,
       mapSigma: m.mapSigma,
       featureDim: m.bank.dim,
+      pca: m.pca ? { dim: m.pca.dim, outDim: m.pca.outDim } : undefined,
       calibration: m.calibration,
       pixelThreshold: m.pixelThreshold,
       classes: m.classes,
@@ -64,11 +69,19 @@ export function decodeModel(bytes: Uint8Array): ModelState {
     return a;
   };
   const classLabels = arrays.get('classLabels');
+  const pcaMeta = meta.pca as { dim: number; outDim: number } | undefined;
+  let pca: ModelState['pca'];
+  if (pcaMeta) {
+    const components = arrays.get('pca');
+    if (!(components instanceof Float32Array) || components.length !== pcaMeta.dim * pcaMeta.outDim || pcaMeta.outDim !== dim) throw new ArtifactError('model artifact projection is missing or malformed');
+    pca = { dim: pcaMeta.dim, outDim: pcaMeta.outDim, components };
+  }
   const head = meta.head as (Omit<HeadModel, 'anomalyBank'> | undefined);
   return {
     backbone: meta.backbone as ModelState['backbone'],
     preprocessing: meta.preprocessing as Preprocessing,
     mapSigma: meta.mapSigma as number,
+    pca,
     bank: makeBank(need('bank'), dim),
     calibration: meta.calibration as Calibration,
     pixelThreshold: meta.pixelThreshold as number,

@@ -11,7 +11,8 @@ import { ALL_AUGMENTATIONS, decodeClassMask, type Augmentation } from './image.j
 import { auroc, confusionAt, f1MaxThreshold, precisionRecall } from './metrics.js';
 import { encodeModel, type ModelState } from './model.js';
 import { makeBank, nearest } from './nearest.js';
-import { buildMemoryBank, DEFAULT_BANK_OPTIONS, maxScore, scorePatches, type BankOptions, type MemoryBank } from './patchcore.js';
+import { buildMemoryBank, DEFAULT_BANK_OPTIONS, maxScore, scorePatches, stackPatches, type BankOptions, type MemoryBank } from './patchcore.js';
+import { fitPca, projectPca, type Pca } from './pca.js';
 import { buildClassBank, cellClasses, type AnomalyClass } from './segmentation.js';
 
 export interface TrainingImage {
@@ -35,6 +36,8 @@ export interface TrainOptions {
   classes?: AnomalyClass[];
   /** Longer side of the working resolution (default: from the images' size, see features.ts). */
   resolution?: number;
+  /** Patch features are projected onto this many principal directions (0: keep all 816). Default 128. */
+  featureDim?: number;
   /** Memory bank: coreset ratio and bounds. */
   bank?: Partial<BankOptions>;
   /** Add flipped / 90°-rotated copies of the normal images to the bank (parts seen in any orientation). */
@@ -57,6 +60,9 @@ export interface TrainMetrics {
   preprocessing: Preprocessing;
   bankSize: number;
   patches: number;
+  /** Dimension of the scored patch features, and the share of variance it keeps. */
+  featureDim: number;
+  explainedVariance: number;
   calibrationMethod: Calibration['method'];
   /** Score threshold (at sensitivity 0.5). */
   threshold: number;
@@ -76,6 +82,7 @@ export interface TrainResult {
 }
 
 export const MAP_SIGMA = 4;
+export const DEFAULT_FEATURE_DIM = 128;
 const HEAD_TOP_K = 10;
 const ANOMALY_BANK_PER_IMAGE = 10;
 
@@ -126,13 +133,32 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const validationFeatures: Extracted[] = [];
   for (const image of validation) validationFeatures.push({ features: (await extract(image, ['none']))[0]!, image });
 
-  // 2. Memory bank.
+  // 2. Principal subspace of the normal patches; every map is projected onto it.
+  const featureDim = options.featureDim ?? DEFAULT_FEATURE_DIM;
+  let pca: Pca | undefined;
+  if (featureDim > 0 && featureDim < backbone.info.channels) {
+    const sample = stackPatches(bankMaps, bankSources);
+    pca = await fitPca(sample.data, sample.dim, featureDim, { seed, threads });
+    const projected = new Map<FeatureMap, FeatureMap>();
+    const project = async (m: FeatureMap): Promise<FeatureMap> => {
+      let p = projected.get(m);
+      if (!p) {
+        p = { ...m, channels: featureDim, data: await projectPca(pca!, m.data, threads) };
+        projected.set(m, p);
+      }
+      return p;
+    };
+    for (let i = 0; i < bankMaps.length; i++) bankMaps[i] = await project(bankMaps[i]!);
+    for (const list of [normalFeatures, anomalyFeatures, validationFeatures]) for (const e of list) e.features = await project(e.features);
+  }
+
+  // 3. Memory bank.
   progress({ stage: 'coreset', done: 0, total: 1 });
   const memory = await buildMemoryBank(bankMaps, bankSources, { ...DEFAULT_BANK_OPTIONS, seed, ...options.bank }, threads);
   progress({ stage: 'coreset', done: 1, total: 1 });
   const patches = bankMaps.reduce((n, m) => n + m.width * m.height, 0);
 
-  // 3. Held-out scores: each training normal against the bank without its own patches.
+  // 4. Held-out scores: each training normal against the bank without its own patches.
   const scoring = normalFeatures.length + anomalyFeatures.length + validationFeatures.length;
   let scored = 0;
   const grids = async (list: Extracted[], exclude: boolean): Promise<ScoreMap[]> => {
@@ -147,7 +173,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const anomalyGrids = await grids(anomalyFeatures, false);
   const validationGrids = await grids(validationFeatures, false);
 
-  // 4. The labeled-anomaly head.
+  // 5. The labeled-anomaly head.
   progress({ stage: 'calibration', done: 0, total: 1 });
   const trainGrids = [...normalGrids, ...anomalyGrids];
   const trainExtracted = [...normalFeatures, ...anomalyFeatures];
@@ -187,12 +213,12 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
     }
   }
 
-  // 5. Calibration of PatchCore's score (used directly, or for the map when the head decides).
+  // 6. Calibration of PatchCore's score (used directly, or for the map when the head decides).
   const calScores = validationFeatures.length ? validationGrids.map(maxScore) : trainScores;
   const calLabels = validationFeatures.length ? validationFeatures.map((e) => e.image.anomalous) : trainLabels;
   const calibration = calibrate(calScores, calLabels);
 
-  // 6. Pixel threshold: F1-max over the pixels of masked anomalies (and normals), else the image rule on map maxima.
+  // 7. Pixel threshold: F1-max over the pixels of masked anomalies (and normals), else the image rule on map maxima.
   const allExtracted = [...trainExtracted, ...validationFeatures];
   const allGrids = [...trainGrids, ...validationGrids];
   const maps = allGrids.map((g) => anomalyMap(g, prep.width, prep.height, MAP_SIGMA));
@@ -222,7 +248,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
     pixelThreshold = calibrate(maxima, allExtracted.map((e) => e.image.anomalous)).threshold;
   }
 
-  // 7. Classes: labeled patches of the masked anomalies.
+  // 8. Classes: labeled patches of the masked anomalies.
   const classBank = classes.length > 1
     ? buildClassBank(
         [...masks.entries()].map(([k, mask]) => ({ features: allExtracted[k]!.features, cells: cellClasses(mask, prep.width, prep.height, allExtracted[k]!.features.width, allExtracted[k]!.features.height) })),
@@ -237,6 +263,8 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
     anomalousImages: anomalies.length,
     validationImages: validation.length,
     augmented: Boolean(options.augment),
+    featureDim: pca ? pca.outDim : backbone.info.channels,
+    explainedVariance: pca?.explainedVariance,
     patches,
     seed,
   };
@@ -244,6 +272,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
     backbone: { id: backbone.info.id, weightHash: backbone.info.weightHash, stride: backbone.info.stride, channels: backbone.info.channels },
     preprocessing: prep,
     mapSigma: MAP_SIGMA,
+    pca,
     bank: memory.bank,
     calibration,
     pixelThreshold,
@@ -267,6 +296,8 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
       preprocessing: prep,
       bankSize: memory.bank.size,
       patches,
+      featureDim: memory.bank.dim,
+      explainedVariance: pca?.explainedVariance ?? 1,
       calibrationMethod: reportCal.method,
       threshold: reportCal.threshold,
       calibrationAUROC: auroc(reportScores, calLabels),
