@@ -40,6 +40,7 @@ export interface EvalReport {
   threshold: number;
   pixelAUROC: number | null;
   trainSeconds: number;
+  trainTimings: Record<string, number>;
   msPerImage: number;
   seed: number | null;
   trainImages: { normal: number; anomaly: number };
@@ -207,6 +208,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     threshold,
     pixelAUROC,
     trainSeconds: m.trainSeconds,
+    trainTimings: m.timings,
     msPerImage: detectMs / testFiles.length,
     seed,
     trainImages: { normal: m.normalImages, anomaly: m.anomalousImages },

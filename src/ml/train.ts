@@ -74,6 +74,8 @@ export interface TrainMetrics {
   /** Whether the labeled-anomaly head is used, and the cross-validated figures that decided it. */
   head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
   trainSeconds: number;
+  /** Seconds per stage. */
+  timings: { features: number; pca: number; coreset: number; scoring: number; calibration: number };
 }
 
 export interface TrainResult {
@@ -133,6 +135,15 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const validationFeatures: Extracted[] = [];
   for (const image of validation) validationFeatures.push({ features: (await extract(image, ['none']))[0]!, image });
 
+  const timings = { features: 0, pca: 0, coreset: 0, scoring: 0, calibration: 0 };
+  let mark = performance.now();
+  const lap = (stage: keyof typeof timings): void => {
+    const now = performance.now();
+    timings[stage] += (now - mark) / 1000;
+    mark = now;
+  };
+  timings.features = (mark - started) / 1000;
+
   // 2. Principal subspace of the normal patches; every map is projected onto it.
   const featureDim = options.featureDim ?? DEFAULT_FEATURE_DIM;
   let pca: Pca | undefined;
@@ -152,11 +163,14 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
     for (const list of [normalFeatures, anomalyFeatures, validationFeatures]) for (const e of list) e.features = await project(e.features);
   }
 
+  lap('pca');
+
   // 3. Memory bank.
   progress({ stage: 'coreset', done: 0, total: 1 });
   const memory = await buildMemoryBank(bankMaps, bankSources, { ...DEFAULT_BANK_OPTIONS, seed, ...options.bank }, threads);
   progress({ stage: 'coreset', done: 1, total: 1 });
   const patches = bankMaps.reduce((n, m) => n + m.width * m.height, 0);
+  lap('coreset');
 
   // 4. Held-out scores: each training normal against the bank without its own patches.
   const scoring = normalFeatures.length + anomalyFeatures.length + validationFeatures.length;
@@ -172,6 +186,8 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const normalGrids = await grids(normalFeatures, true);
   const anomalyGrids = await grids(anomalyFeatures, false);
   const validationGrids = await grids(validationFeatures, false);
+
+  lap('scoring');
 
   // 5. The labeled-anomaly head.
   progress({ stage: 'calibration', done: 0, total: 1 });
@@ -284,6 +300,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const artifact = encodeModel(state);
   progress({ stage: 'calibration', done: 1, total: 1 });
 
+  lap('calibration');
   // Figures on the calibration images with the scoring actually used (head logits are out-of-fold).
   const reportCal = head ? head.calibration : calibration;
   const reportScores = head ? headScores : calScores;
@@ -306,6 +323,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
       f1: pr.f1,
       head: headReport,
       trainSeconds: (performance.now() - started) / 1000,
+      timings,
     },
   };
 }

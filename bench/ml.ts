@@ -1,0 +1,112 @@
+/*
+ * Detection-engine benchmark: runs `vigil eval --json` on the shared sample datasets and prints a table
+ * next to the prototype floor of issue 4. Not a test: it prints figures and never fails on them.
+ * Run: npm run bench:ml            (main rows + pure PatchCore vs labeled-anomaly head side by side)
+ *      npm run bench:ml -- --augment   (adds the flips/rotations rows; slower training)
+ *
+ * Datasets (shared/datasets, CC BY-SA 4.0):
+ *  - cookies: training-images split by name (odd numbers train, even numbers test; masks for pixel AUROC)
+ *  - aliens: seeded half of the normals train (seeds 1, 2, 3), the rest and all anomalies test
+ *  - circuitboard: its train/ folder → its test/ folder (2000×1334 photos, small defects)
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const datasets = resolve(root, '..', 'shared', 'datasets');
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+
+interface Row {
+  dataset: string;
+  variant: string;
+  floor: string;
+  goal: string;
+  args: string[];
+}
+
+interface Report {
+  imageAUROC: number;
+  f1: number;
+  precision: number;
+  recall: number;
+  pixelAUROC: number | null;
+  trainSeconds: number;
+  msPerImage: number;
+  resolution: string;
+  bankSize: number;
+  head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
+}
+
+/** cookies/training-images laid out as train/ and test/ folders (symlinks), split by odd/even number. */
+async function cookiesFolders(into: string): Promise<{ train: string; test: string }> {
+  const src = join(datasets, 'cookies');
+  for (const split of ['train', 'test']) for (const sub of ['normal', 'anomaly', 'masks']) await mkdir(join(into, split, sub), { recursive: true });
+  for (const file of await readdir(join(src, 'training-images'))) {
+    const m = /^(normal|anomaly)-(\d+)\.jpg$/.exec(file);
+    if (!m) continue;
+    const split = Number(m[2]) % 2 ? 'train' : 'test';
+    await symlink(join(src, 'training-images', file), join(into, split, m[1]!, file));
+    if (m[1] === 'anomaly') await symlink(join(src, 'mask-images', `${basename(file, '.jpg')}.png`), join(into, split, 'masks', `${basename(file, '.jpg')}.png`));
+  }
+  return { train: join(into, 'train'), test: join(into, 'test') };
+}
+
+const fmt = (v: number | null | undefined, d = 3): string => (v === null || v === undefined || Number.isNaN(v) ? '—' : v.toFixed(d));
+
+async function main(): Promise<void> {
+  const withAugment = process.argv.includes('--augment');
+  const tmp = await mkdtemp(join(tmpdir(), 'vigil-bench-ml-'));
+  try {
+    const cookies = await cookiesFolders(join(tmp, 'cookies'));
+    const circuit = { train: join(datasets, 'circuitboard', 'train'), test: join(datasets, 'circuitboard', 'test') };
+    const aliens = join(datasets, 'aliens');
+    const rows: Row[] = [
+      { dataset: 'cookies', variant: 'default', floor: '0.983', goal: '≥0.99 (px ≥0.97)', args: ['--train', cookies.train, '--test', cookies.test] },
+      { dataset: 'cookies', variant: 'PatchCore only', floor: '0.983', goal: '≥0.99 (px ≥0.97)', args: ['--train', cookies.train, '--test', cookies.test, '--no-anomalies'] },
+      ...[1, 2, 3].map((seed) => ({ dataset: 'aliens', variant: `seed ${seed}`, floor: '1.000', goal: '≥0.995', args: ['--train', aliens, '--seed', String(seed)] })),
+      { dataset: 'circuitboard', variant: 'default', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test] },
+      { dataset: 'circuitboard', variant: 'PatchCore only', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--no-anomalies'] },
+    ];
+    if (withAugment) {
+      rows.push({ dataset: 'aliens', variant: 'seed 1 + augment', floor: '1.000', goal: '≥0.995', args: ['--train', aliens, '--seed', '1', '--augment'] });
+      rows.push({ dataset: 'circuitboard', variant: 'augment', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--augment'] });
+    }
+    const header = ['dataset', 'variant', 'image AUROC', 'floor', 'goal', 'pixel AUROC', 'F1', 'P', 'R', 'train s', 'ms/img', 'resolution', 'bank', 'head (cv vs LOO)'];
+    const lines: string[][] = [];
+    process.stderr.write(`vigil eval on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), detection on 1 thread\n`);
+    for (const row of rows) {
+      process.stderr.write(`… ${row.dataset} ${row.variant}\n`);
+      const { stdout } = await run(process.execPath, [cli, 'eval', '--json', ...row.args], { maxBuffer: 64 * 1024 * 1024 });
+      const r = JSON.parse(stdout) as Report;
+      lines.push([
+        row.dataset,
+        row.variant,
+        fmt(r.imageAUROC),
+        row.floor,
+        row.goal,
+        fmt(r.pixelAUROC),
+        fmt(r.f1),
+        fmt(r.precision),
+        fmt(r.recall),
+        fmt(r.trainSeconds, 1),
+        fmt(r.msPerImage, 1),
+        r.resolution,
+        String(r.bankSize),
+        r.head ? `${r.head.used ? 'used' : 'off'} (${fmt(r.head.headAUROC)} vs ${fmt(r.head.patchcoreAUROC)})` : '—',
+      ]);
+    }
+    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+    const print = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+    process.stdout.write([print(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(print)].join('\n') + '\n');
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();
