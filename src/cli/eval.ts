@@ -29,6 +29,7 @@ export interface EvalOptions {
   threads?: number;
   coresetRatio?: number;
   featureDim?: number;
+  mapSigma?: number;
   maxBank?: number;
 }
 
@@ -141,6 +142,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     classes,
     resolution: options.resolution,
     featureDim: options.featureDim,
+    mapSigma: options.mapSigma,
     augment: options.augment,
     useAnomalies: options.useAnomalies,
     threads: options.threads ?? 2,

@@ -1,7 +1,9 @@
 /*
  * Decision threshold and Confidence.
  * - With labeled anomalies among the calibration scores: the F1-maximising threshold.
- * - Normal scores only: mean + 3 standard deviations of held-out normal scores.
+ * - Normal scores only: median + 3 robust standard deviations (1.4826 · median absolute deviation) of
+ *   held-out normal scores; robust because a few unusual normal training images inflate a plain standard
+ *   deviation (on aliens, mean + 3 sd gave F1 0.55–0.89 over three splits, the robust rule 0.97–0.99).
  * Anomaly probability p(s) = σ(slope · (s − threshold)), so p ≥ 0.5 exactly when the image is judged
  * anomalous; the slope is fitted by maximum likelihood on the calibration scores (with a prior that keeps
  * it finite on separable data), or set so that the median normal image gets p = 0.05 when only normals
@@ -42,9 +44,10 @@ export function calibrate(scores: readonly number[], labels: readonly boolean[])
     threshold = f1MaxThreshold(scores, labels).threshold;
     method = 'f1-max';
   } else {
+    const mad = median(normals.map((v) => Math.abs(v - normalMedian)));
     const mean = normals.reduce((a, b) => a + b, 0) / normals.length;
     const sd = Math.sqrt(normals.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, normals.length - 1));
-    threshold = Math.max(mean + 3 * sd, Math.max(...normals) * 1.0001);
+    threshold = normalMedian + 3 * (mad > 0 ? 1.4826 * mad : sd);
     method = 'normal-statistics';
   }
   const spread = Math.max(threshold - normalMedian, 1e-6 * Math.max(1, Math.abs(threshold)));

@@ -38,6 +38,8 @@ export interface TrainOptions {
   resolution?: number;
   /** Patch features are projected onto this many principal directions (0: keep all 816). Default 128. */
   featureDim?: number;
+  /** Gaussian σ of the anomaly map in working-resolution pixels (default 4, as in PatchCore). */
+  mapSigma?: number;
   /** Memory bank: coreset ratio and bounds. */
   bank?: Partial<BankOptions>;
   /** Add flipped / 90°-rotated copies of the normal images to the bank (parts seen in any orientation). */
@@ -237,7 +239,8 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   // 7. Pixel threshold: F1-max over the pixels of masked anomalies (and normals), else the image rule on map maxima.
   const allExtracted = [...trainExtracted, ...validationFeatures];
   const allGrids = [...trainGrids, ...validationGrids];
-  const maps = allGrids.map((g) => anomalyMap(g, prep.width, prep.height, MAP_SIGMA));
+  const mapSigma = options.mapSigma ?? MAP_SIGMA;
+  const maps = allGrids.map((g) => anomalyMap(g, prep.width, prep.height, mapSigma));
   const classColors = classes.map((c) => c.color);
   const masks = new Map<number, Uint8Array>();
   for (const [k, e] of allExtracted.entries()) {
@@ -287,7 +290,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const state: ModelState = {
     backbone: { id: backbone.info.id, weightHash: backbone.info.weightHash, stride: backbone.info.stride, channels: backbone.info.channels },
     preprocessing: prep,
-    mapSigma: MAP_SIGMA,
+    mapSigma,
     pca,
     bank: memory.bank,
     calibration,

@@ -14,15 +14,18 @@ describe('calibration', () => {
     assert.ok(c.slope > 0 && Number.isFinite(c.slope));
   });
 
-  it('normal images only: mean + 3 standard deviations', () => {
-    const normals = [1, 2, 3, 2, 2];
+  it('normal images only: median + 3 robust standard deviations', () => {
+    // median 4, absolute deviations 3 2 1 0 1 2 96 → MAD 2; the outlier does not move the threshold
+    const normals = [1, 2, 3, 4, 5, 6, 100];
     const c = calibrate(normals, normals.map(() => false));
     assert.equal(c.method, 'normal-statistics');
-    const sd = Math.sqrt(2 / 4);
-    assert.ok(Math.abs(c.threshold - (2 + 3 * sd)) < 1e-12);
-    assert.equal(c.normalMedian, 2);
+    assert.ok(Math.abs(c.threshold - (4 + 3 * 1.4826 * 2)) < 1e-9);
+    assert.equal(c.normalMedian, 4);
     // the median normal image gets a 5 % anomaly probability
-    assert.ok(Math.abs(anomalyProbability(c, 2) - 0.05) < 1e-9);
+    assert.ok(Math.abs(anomalyProbability(c, 4) - 0.05) < 1e-9);
+    // no spread at all around the median: the plain standard deviation
+    const flat = calibrate([2, 2, 2, 2, 3], [false, false, false, false, false]);
+    assert.ok(Math.abs(flat.threshold - (2 + 3 * Math.sqrt(0.8 / 4))) < 1e-9);
   });
 
   it('probability is monotone; confidence is in the verdict; sensitivity moves the threshold', () => {
