@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -20,6 +21,7 @@ import { DatasetContents } from './service/datasetContents.js';
 import { Datasets } from './service/datasets.js';
 import { Idempotency } from './service/idempotency.js';
 import { JobQueue } from './jobs/jobQueue.js';
+import { Models } from './service/models.js';
 import { Projects } from './service/projects.js';
 import { Tags } from './service/tags.js';
 import type { MetadataStore } from './store/metadataStore.js';
@@ -80,9 +82,15 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     const jobs = new JobQueue(2, (name, error) => logger.error({ err: error, job: name }, 'background job failed'));
     const projects = new Projects(store, idempotency, installation);
     const buckets = new Buckets(store, blobs, kms);
-    const datasets = new Datasets(store, new DatasetContents(blobs), buckets, jobs, idempotency, projects);
+    const contents = new DatasetContents(blobs);
+    const datasets = new Datasets(store, contents, buckets, jobs, idempotency, projects);
+    const models = new Models(store, contents, blobs, buckets, kms, jobs, idempotency, projects, installation, {
+      maxInferenceUnits: cpus().length,
+      backboneCacheDir: join(config.dataDir, 'cache', 'backbone'),
+    });
     await datasets.recover();
-    const services: Services = { accessKeys, projects, datasets, buckets, tags: new Tags(store.models, installation) };
+    await models.recover();
+    const services: Services = { accessKeys, projects, datasets, buckets, tags: new Tags(store.models, installation), models };
     const server = await createHttpsServer({ tls, logger, services });
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;
@@ -109,6 +117,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
         clearInterval(maintenanceTimer);
         await server.close();
         await jobs.close();
+        await models.close();
         await store.close();
       },
     };

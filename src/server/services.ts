@@ -1,6 +1,7 @@
 import type { AccessKeys } from '../service/accessKeys.js';
 import type { Buckets } from '../service/buckets.js';
 import type { Datasets } from '../service/datasets.js';
+import type { Models } from '../service/models.js';
 import type { Projects } from '../service/projects.js';
 import type { Tags } from '../service/tags.js';
 
@@ -11,4 +12,5 @@ export interface Services {
   datasets: Datasets;
   buckets: Buckets;
   tags: Tags;
+  models: Models;
 }

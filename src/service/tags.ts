@@ -31,11 +31,7 @@ export class Tags {
   async tag(input: { resourceArn: unknown; tags: unknown }): Promise<void> {
     const model = this.model(input.resourceArn);
     if (!Array.isArray(input.tags)) throw new ValidationError('Tags is required: a list of {Key, Value}.');
-    if (input.tags.length > 200) throw new ValidationError('Tags may hold at most 200 tags.');
-    const added = input.tags.map((tag: unknown) => {
-      const { Key, Value } = (tag ?? {}) as { Key?: unknown; Value?: unknown };
-      return { key: tagText(Key, 'Tag Key', 1, 128), value: tagText(Value, 'Tag Value', 0, 256) };
-    });
+    const added = parseTags(input.tags);
     const existing = await this.models.tagsOf(model.projectName, model.version);
     if (!existing) throw notFound(model.arn);
     const merged = new Map(existing.map((t) => [t.key, t.value]));
@@ -63,6 +59,17 @@ export class Tags {
     if (!match || match[1] !== this.installation.region || match[2] !== this.installation.accountId) throw notFound(resourceArn);
     return { arn: resourceArn, projectName: match[3], version: Number(match[4]) };
   }
+}
+
+/** A request's list of {Key, Value} tags (at most 200), checked; absent is no tags. */
+export function parseTags(tags: unknown): Tag[] {
+  if (tags === undefined || tags === null) return [];
+  if (!Array.isArray(tags)) throw new ValidationError('Tags must be a list of {Key, Value}.');
+  if (tags.length > 200) throw new ValidationError('Tags may hold at most 200 tags.');
+  return tags.map((tag: unknown) => {
+    const { Key, Value } = (tag ?? {}) as { Key?: unknown; Value?: unknown };
+    return { key: tagText(Key, 'Tag Key', 1, 128), value: tagText(Value, 'Tag Value', 0, 256) };
+  });
 }
 
 function tagText(value: unknown, member: string, min: number, max: number): string {

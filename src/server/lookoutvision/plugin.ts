@@ -3,6 +3,7 @@ import { verifySigV4 } from '../auth/sigv4.js';
 import { receivedRequest } from '../receivedRequest.js';
 import type { Services } from '../services.js';
 import { createDataset, deleteDataset, describeDataset, listDatasetEntries, updateDatasetEntries } from './datasetOperations.js';
+import { createModel, deleteModel, describeModel, detectAnomalies, listModels, startModel, stopModel } from './modelOperations.js';
 import { createProject, deleteProject, describeProject, listProjects } from './projectOperations.js';
 import { listTagsForResource, tagResource, untagResource } from './tagOperations.js';
 import type { LookoutVisionOperation } from './operation.js';
@@ -19,6 +20,13 @@ const operations: LookoutVisionOperation[] = [
   listDatasetEntries,
   updateDatasetEntries,
   deleteDataset,
+  createModel,
+  describeModel,
+  listModels,
+  deleteModel,
+  startModel,
+  stopModel,
+  detectAnomalies,
   tagResource,
   untagResource,
   listTagsForResource,

@@ -1,11 +1,29 @@
-/** Model versions of projects (the training and hosting columns come with the model work) and their tags. */
+/** Model versions of projects (training, evaluation and hosting state) and their tags. */
 export const modelsMigration = `
+  ALTER TABLE projects ADD COLUMN next_model_version INTEGER NOT NULL DEFAULT 1;
+
   CREATE TABLE models (
-    project_name TEXT NOT NULL REFERENCES projects (name),
-    version      INTEGER NOT NULL,
-    arn          TEXT NOT NULL UNIQUE,
-    status       TEXT NOT NULL,
-    created_at   INTEGER NOT NULL,
+    project_name        TEXT NOT NULL REFERENCES projects (name),
+    version             INTEGER NOT NULL,
+    arn                 TEXT NOT NULL UNIQUE,
+    status              TEXT NOT NULL,
+    status_message      TEXT,
+    description         TEXT,
+    created_at          INTEGER NOT NULL,
+    updated_at          INTEGER NOT NULL,
+    kms_key_id          TEXT NOT NULL,
+    output_bucket       TEXT NOT NULL,
+    output_prefix       TEXT NOT NULL,
+    performance         TEXT,
+    artifact_blob       TEXT,
+    evaluation_manifest TEXT,
+    evaluation_result   TEXT,
+    evaluation_end      INTEGER,
+    min_inference_units INTEGER,
+    max_inference_units INTEGER,
+    training_attempts   INTEGER NOT NULL DEFAULT 0,
+    image_width         INTEGER,
+    image_height        INTEGER,
     PRIMARY KEY (project_name, version)
   ) STRICT;
 

@@ -1,0 +1,39 @@
+import { cpus } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { AnomalyClass, DetectedAnomaly, TrainingImage } from '../ml/index.js';
+
+export interface TrainingJobInput {
+  train: TrainingImage[];
+  /** Images the trained model is evaluated on (their labels stay with the caller). */
+  test: { bytes: Uint8Array }[];
+  classes: AnomalyClass[];
+  threads: number;
+  seed: number;
+  cacheDir?: string;
+}
+
+export interface TrainingJobOutput {
+  artifact: Uint8Array;
+  trainSeconds: number;
+  detections: { isAnomalous: boolean; confidence: number; anomalies?: DetectedAnomaly[] }[];
+}
+
+/** Trains in a worker thread with as many runtime threads as the machine has cores (at most 4). */
+export function runTraining(input: Omit<TrainingJobInput, 'threads'>, signal: AbortSignal): Promise<TrainingJobOutput> {
+  const data: TrainingJobInput = { ...input, threads: Math.min(4, cpus().length) };
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./trainingWorker.js', import.meta.url), { workerData: data });
+    let settled = false;
+    const abort = () => void worker.terminate();
+    signal.addEventListener('abort', abort, { once: true });
+    const finish = (action: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', abort);
+      action();
+    };
+    worker.once('message', (output: TrainingJobOutput) => finish(() => resolve(output)));
+    worker.once('error', (error) => finish(() => reject(error)));
+    worker.once('exit', (code) => finish(() => reject(new Error(signal.aborted ? 'training was stopped because Vigil shut down' : `the training worker exited with code ${code}`))));
+  });
+}

@@ -1,0 +1,18 @@
+/*
+ * Worker thread that trains one model and evaluates it on the test images, so that the CPU-heavy
+ * work never blocks the API's event loop. Input and output are plain data (see modelTraining.ts).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadDetector, train } from '../ml/index.js';
+import type { TrainingJobInput, TrainingJobOutput } from './modelTraining.js';
+
+const input = workerData as TrainingJobInput;
+const result = await train(input.train, { classes: input.classes, threads: input.threads, seed: input.seed, cacheDir: input.cacheDir });
+const detector = await loadDetector(result.artifact, { threads: input.threads, cacheDir: input.cacheDir });
+const detections: TrainingJobOutput['detections'] = [];
+for (const image of input.test) {
+  const detection = await detector.detect(image.bytes);
+  detections.push({ isAnomalous: detection.isAnomalous, confidence: detection.confidence, anomalies: detection.anomalies });
+}
+const output: TrainingJobOutput = { artifact: result.artifact, trainSeconds: result.metrics.trainSeconds, detections };
+parentPort!.postMessage(output, [result.artifact.buffer as ArrayBuffer]);
