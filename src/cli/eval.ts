@@ -30,6 +30,7 @@ export interface EvalOptions {
   coresetRatio?: number;
   featureDim?: number;
   mapSigma?: number;
+  coresetDim?: number;
   maxBank?: number;
 }
 
@@ -147,7 +148,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     useAnomalies: options.useAnomalies,
     threads: options.threads ?? 2,
     seed: options.seed ?? 0,
-    bank: { ...(options.coresetRatio ? { coresetRatio: options.coresetRatio } : {}), ...(options.maxBank ? { maxBankSize: options.maxBank } : {}) },
+    bank: { ...(options.coresetRatio ? { coresetRatio: options.coresetRatio } : {}), ...(options.maxBank ? { maxBankSize: options.maxBank } : {}), ...(options.coresetDim ? { projectionDim: options.coresetDim } : {}) },
     onProgress: (p) => {
       if (!bar) return;
       if (p.stage !== currentStage) {

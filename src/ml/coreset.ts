@@ -1,6 +1,8 @@
 /*
  * Greedy coreset (k-center) selection, as in PatchCore: repeatedly add the point farthest from the points
- * chosen so far, distances measured after a seeded Gaussian random projection (PatchCore: 128 dims).
+ * chosen so far, distances measured after a seeded Gaussian random projection (PatchCore: 128 dims; here
+ * 64 by default: on the circuit boards 64 and 32 dims gave the same image AUROC as 128, and the pruning
+ * below works far better in fewer dimensions: 22 s → 16 s → 5 s for 94k patches → 9.4k).
  *
  * The answer is exactly the plain greedy algorithm's, computed with triangle-inequality pruning: every
  * point belongs to its nearest chosen centre a at distance r. When a new centre c is chosen, a point p of
@@ -27,14 +29,28 @@ export async function projectForCoreset(vectors: Float32Array, dim: number, outD
 }
 
 function dist(x: Float32Array, i: number, j: number, dim: number): number {
-  let s = 0;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
   const a = i * dim;
   const b = j * dim;
-  for (let d = 0; d < dim; d++) {
-    const diff = x[a + d]! - x[b + d]!;
-    s += diff * diff;
+  let d = 0;
+  for (; d + 3 < dim; d += 4) {
+    const e0 = x[a + d]! - x[b + d]!;
+    const e1 = x[a + d + 1]! - x[b + d + 1]!;
+    const e2 = x[a + d + 2]! - x[b + d + 2]!;
+    const e3 = x[a + d + 3]! - x[b + d + 3]!;
+    s0 += e0 * e0;
+    s1 += e1 * e1;
+    s2 += e2 * e2;
+    s3 += e3 * e3;
   }
-  return Math.sqrt(s);
+  for (; d < dim; d++) {
+    const e = x[a + d]! - x[b + d]!;
+    s0 += e * e;
+  }
+  return Math.sqrt(s0 + s1 + s2 + s3);
 }
 
 /**

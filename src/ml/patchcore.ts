@@ -27,8 +27,8 @@ export const DEFAULT_BANK_OPTIONS: BankOptions = {
   coresetRatio: 0.1,
   maxBankSize: 16384,
   minBankSize: 1024,
-  projectionDim: 128,
-  maxCandidates: 400_000,
+  projectionDim: 64,
+  maxCandidates: 200_000,
   seed: 0,
 };
 
