@@ -12,7 +12,7 @@ import {
 import type { MetadataStore } from '../store/metadataStore.js';
 import { BucketError } from './bucketErrors.js';
 import { assertBucketName, assertObjectKey } from './bucketNames.js';
-import { newBlobKey, objectContext, sliceStream, writeSealed } from './objectBlobs.js';
+import { newBlobKey, objectContext, sliceStream, startedStream, writeSealed } from './objectBlobs.js';
 import { kmsFailure, resolveEncryption, usableKeyArn, type KeyDirectory, type SseRequest } from './objectEncryption.js';
 import { infoOf, type ObjectInfo } from './objectInfo.js';
 import { listObjectPage, type ListObjectsInput, type ObjectListing } from './objectListing.js';
@@ -176,7 +176,7 @@ export class Buckets {
       const range = options.range === undefined ? undefined : resolveRange(options.range, record.size);
       let stream: Readable;
       try {
-        stream = await this.blobs.get(record.blobKey, objectContext(bucket, key));
+        stream = await startedStream(await this.blobs.get(record.blobKey, objectContext(bucket, key)));
       } catch (error) {
         // Overwritten or deleted between reading the row and opening its blob: read the row again.
         if (error instanceof BlobNotFoundError && attempt < 3) continue;

@@ -85,3 +85,29 @@ export function concatenatedBlobs(blobs: SealedBlobStore, blobKeys: string[], co
     { objectMode: false },
   );
 }
+
+/**
+ * Waits for a stream's first chunk (or its end) and returns a stream of all its bytes: failures at
+ * the start (a disabled KMS key, a wrong context, a damaged header) are thrown here, before a caller
+ * has answered anything. Failures later in the stream still fail the returned stream.
+ */
+export async function startedStream(source: Readable): Promise<Readable> {
+  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await iterator.next();
+  return Readable.from(
+    (async function* () {
+      try {
+        if (first.done) return;
+        yield first.value;
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) return;
+          yield next.value;
+        }
+      } finally {
+        await iterator.return?.();
+      }
+    })(),
+    { objectMode: false },
+  );
+}

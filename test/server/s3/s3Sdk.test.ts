@@ -269,7 +269,7 @@ describe('S3 API with @aws-sdk/client-s3', () => {
 
     // A disabled key: its objects cannot be read, and it cannot seal new ones.
     await vigil.kms.disableKey(key.keyId);
-    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: 'encrypted', Key: 'default' })).then(bodyOf));
+    await rejectsWith(s3.send(new GetObjectCommand({ Bucket: 'encrypted', Key: 'default' })), 'KMS.DisabledException', 400);
     await rejectsWith(s3.send(new PutObjectCommand({ Bucket: 'encrypted', Key: 'k', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key.keyId })), 'KMS.DisabledException', 400);
     await vigil.kms.enableKey(key.keyId);
     assert.equal((await bodyOf(await s3.send(new GetObjectCommand({ Bucket: 'encrypted', Key: 'default' })))).toString(), 'under the bucket key');
