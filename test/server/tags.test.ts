@@ -22,10 +22,13 @@ describe('tags', () => {
     vigil = await startTestVigil();
     client = vigil.lookoutVision();
     await vigil.services.projects.create({ projectName: 'p1' });
-    // Models are created by training; until then one is recorded directly, as training will record it.
+    // A trained model recorded directly: training one takes far longer than what this test is about.
     modelArn = `arn:aws:lookoutvision:us-east-1:${vigil.accountId}:model/p1/1`;
     const db = new Database(join(vigil.dataDir, 'metadata.db'));
-    db.prepare("INSERT INTO models (project_name, version, arn, status, created_at) VALUES ('p1', 1, ?, 'TRAINED', ?)").run(modelArn, Date.now());
+    db.prepare(
+      `INSERT INTO models (project_name, version, arn, status, created_at, updated_at, kms_key_id, output_bucket, output_prefix)
+       VALUES ('p1', 1, ?, 'TRAINED', ?, ?, ?, 'out', '')`,
+    ).run(modelArn, Date.now(), Date.now(), vigil.kms.defaultKeyId);
     db.close();
   });
   after(async () => {
