@@ -47,6 +47,7 @@ const STATUS: Record<string, number> = {
   NoSuchUpload: 404,
   NoSuchVersion: 404,
   NotImplemented: 501,
+  PreconditionFailed: 412,
   RequestTimeTooSkewed: 403,
   ServerSideEncryptionConfigurationNotFoundError: 404,
   SignatureDoesNotMatch: 403,

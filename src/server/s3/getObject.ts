@@ -1,10 +1,15 @@
-import type { ByteRange } from '../../service/buckets.js';
-import type { S3Handler } from './call.js';
+import type { ByteRange, ObjectInfo } from '../../service/buckets.js';
+import type { S3Call, S3Handler } from './call.js';
+import { S3ProtocolError } from './errors.js';
 import { setObjectHeaders } from './objectHeaders.js';
 
 /** GET /bucket/key, with a single byte range (206 + Content-Range) when Range asks for one. */
 export const getObject: S3Handler = async (call) => {
   const range = parseRange(call.header('range'));
+  if (hasConditions(call)) {
+    const info = await call.services.buckets.headObject(call.bucket, call.key, call.query.get('versionId'));
+    if (checkConditions(call, info) !== undefined) return;
+  }
   const read = await call.services.buckets.getObject(call.bucket, call.key, { versionId: call.query.get('versionId'), range });
   setObjectHeaders(call, read.info, { wholeObject: read.range === undefined });
   call.reply.header('content-length', String(read.size));
@@ -18,6 +23,7 @@ export const getObject: S3Handler = async (call) => {
 
 export const headObject: S3Handler = async (call) => {
   const info = await call.services.buckets.headObject(call.bucket, call.key, call.query.get('versionId'));
+  if (checkConditions(call, info) !== undefined) return;
   setObjectHeaders(call, info, { wholeObject: true });
   return call.reply.code(200).header('content-length', String(info.size)).send();
 };
@@ -35,4 +41,44 @@ export function parseRange(header: string | undefined): ByteRange | undefined {
   if (match[2] === '') return { first };
   const last = Number(match[2]);
   return last < first ? undefined : { first, last };
+}
+
+const CONDITIONS = ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since'];
+
+function hasConditions(call: S3Call): boolean {
+  return CONDITIONS.some((name) => call.header(name) !== undefined);
+}
+
+/**
+ * Conditional GET/HEAD as S3 evaluates them: If-Match (else 412) before If-Unmodified-Since,
+ * If-None-Match (else 304) before If-Modified-Since. Answers 304 itself; returns 'answered' then.
+ */
+function checkConditions(call: S3Call, info: ObjectInfo): 'answered' | undefined {
+  const eTag = `"${info.eTag}"`;
+  const matches = (header: string) => header.split(',').some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === eTag);
+  const seconds = Math.floor(info.lastModified.getTime() / 1000);
+  const date = (header: string) => {
+    const time = Date.parse(header);
+    return Number.isNaN(time) ? undefined : Math.floor(time / 1000);
+  };
+  const ifMatch = call.header('if-match');
+  const ifUnmodifiedSince = call.header('if-unmodified-since');
+  const ifNoneMatch = call.header('if-none-match');
+  const ifModifiedSince = call.header('if-modified-since');
+  const failed = () => new S3ProtocolError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.', { Condition: ifMatch !== undefined ? 'If-Match' : 'If-Unmodified-Since' });
+  if (ifMatch !== undefined) {
+    if (!matches(ifMatch)) throw failed();
+  } else if (ifUnmodifiedSince !== undefined) {
+    const since = date(ifUnmodifiedSince);
+    if (since !== undefined && seconds > since) throw failed();
+  }
+  let notModified = false;
+  if (ifNoneMatch !== undefined) notModified = matches(ifNoneMatch);
+  else if (ifModifiedSince !== undefined) {
+    const since = date(ifModifiedSince);
+    notModified = since !== undefined && seconds <= since;
+  }
+  if (!notModified) return undefined;
+  call.reply.code(304).header('etag', eTag).header('last-modified', info.lastModified.toUTCString()).send();
+  return 'answered';
 }

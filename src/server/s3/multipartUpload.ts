@@ -42,6 +42,9 @@ export const uploadPart: S3Handler = async (call) => {
 
 /** POST /bucket/key?uploadId=U with CompleteMultipartUpload{Part{PartNumber,ETag}…}. */
 export const completeMultipartUpload: S3Handler = async (call) => {
+  for (const name of ['if-match', 'if-none-match']) {
+    if (call.header(name) !== undefined) throw new S3ProtocolError('NotImplemented', `The header ${name} is not supported by this server.`);
+  }
   const document = parseXmlBody(await call.smallBody(4 * 1024 * 1024), 'CompleteMultipartUpload');
   const parts = children(document, 'Part').map((part) => {
     const partNumber = childText(part, 'PartNumber');

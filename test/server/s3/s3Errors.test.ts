@@ -187,6 +187,21 @@ describe('S3 API errors: status, code and the XML error document', () => {
     assert.equal((await get('mp')).body, 'small part 2');
   });
 
+  test('conditional reads: 304 Not Modified and 412 PreconditionFailed; conditional writes are NotImplemented', async () => {
+    const head = await send({ method: 'HEAD', path: `/${BUCKET}/kept` });
+    const eTag = String(head.headers.etag);
+    const lastModified = String(head.headers['last-modified']);
+    assert.equal((await get('kept', { headers: { 'if-none-match': eTag } })).status, 304);
+    assert.equal((await get('kept', { headers: { 'if-modified-since': lastModified } })).status, 304);
+    assert.equal((await get('kept', { headers: { 'if-match': eTag } })).status, 200);
+    assert.equal((await get('kept', { headers: { 'if-none-match': '"other"' } })).status, 200);
+    assertError(await get('kept', { headers: { 'if-match': '"other"' } }), 412, 'PreconditionFailed');
+    assertError(await get('kept', { headers: { 'if-unmodified-since': 'Mon, 01 Jan 2001 00:00:00 GMT' } }), 412, 'PreconditionFailed');
+    assert.equal((await send({ method: 'HEAD', path: `/${BUCKET}/kept`, headers: { 'if-match': '"other"' } })).status, 412);
+    assertError(await put('kept', 'x', { headers: { 'if-none-match': '*' } }), 501, 'NotImplemented');
+    assert.equal((await get('kept')).body, 'original content');
+  });
+
   test('NotImplemented (501) for unsupported operations and features', async () => {
     assertError(await send({ method: 'GET', path: `/${BUCKET}`, query: { tagging: '' } }), 501, 'NotImplemented');
     assertError(await send({ method: 'PUT', path: `/${BUCKET}`, query: { versioning: '' }, body: '<VersioningConfiguration/>' }), 501, 'NotImplemented');
