@@ -1,6 +1,7 @@
 import { Crc32 } from '@aws-crypto/crc32';
 import { Crc32c } from '@aws-crypto/crc32c';
 import { createHash, type Hash } from 'node:crypto';
+import zlib from 'node:zlib';
 import type { ChecksumAlgorithm } from '../../store/bucketRecords.js';
 
 /** x-amz-checksum-* header (and trailer) names by algorithm. */
@@ -26,6 +27,20 @@ export function createChecksummer(algorithm: ChecksumAlgorithm): Checksummer {
   if (algorithm === 'SHA256') {
     const hash: Hash = createHash('sha256');
     return { update: (chunk) => hash.update(chunk), digestBase64: () => hash.digest('base64') };
+  }
+  if (algorithm === 'CRC32' && typeof zlib.crc32 === 'function') {
+    // zlib's CRC32 (Node >= 20.15) is native and ~100x faster than the JavaScript table of @aws-crypto/crc32.
+    let value = 0;
+    return {
+      update: (chunk) => {
+        value = zlib.crc32(chunk, value);
+      },
+      digestBase64: () => {
+        const bytes = Buffer.alloc(4);
+        bytes.writeUInt32BE(value >>> 0);
+        return bytes.toString('base64');
+      },
+    };
   }
   const crc = algorithm === 'CRC32' ? new Crc32() : new Crc32c();
   return {
