@@ -1,0 +1,75 @@
+import { CreateModelCommand, DescribeModelCommand, DetectAnomaliesCommand, StartModelCommand } from '@aws-sdk/client-lookoutvision';
+import Database from 'better-sqlite3';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { test } from 'node:test';
+import { ALIENS } from '../helpers/datasets.js';
+import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
+
+/** A single-dataset aliens project with the fewest images training accepts (20 normal, 10 anomalous). */
+async function aliensProject(vigil: TestVigil): Promise<void> {
+  const { buckets, projects, datasets } = vigil.services;
+  await buckets.createBucket('aliens');
+  const lines: string[] = [];
+  for (const [className, count] of [['normal', 20], ['anomaly', 10]] as const) {
+    for (let i = 1; i <= count; i++) {
+      const key = `${className}/${i}.png`;
+      await buckets.putObject({ bucket: 'aliens', key, body: Readable.from([await readFile(join(ALIENS, key))]) });
+      lines.push(JSON.stringify({ 'source-ref': `s3://aliens/${key}`, 'anomaly-label': 1, 'anomaly-label-metadata': { 'class-name': className, type: 'groundtruth/image-classification' } }));
+    }
+  }
+  await buckets.putObject({ bucket: 'aliens', key: 'm', body: Readable.from([Buffer.from(lines.join('\n'))]) });
+  await projects.create({ projectName: 'aliens' });
+  await datasets.create({ projectName: 'aliens', datasetType: 'train', datasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'aliens', Key: 'm' } } } });
+  await vigil.jobs.idle();
+}
+
+test('after a restart, hosted models are hosted again and interrupted trainings run once more or fail with the reason', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'vigil-model-recovery-'));
+  try {
+    let vigil = await startTestVigil({ dataDir });
+    try {
+      await aliensProject(vigil);
+      const client = vigil.lookoutVision();
+      for (let i = 0; i < 3; i++) {
+        await client.send(new CreateModelCommand({ ProjectName: 'aliens', OutputConfig: { S3Location: { Bucket: 'aliens' } } }));
+        await vigil.jobs.idle();
+      }
+      await client.send(new StartModelCommand({ ProjectName: 'aliens', ModelVersion: '1', MinInferenceUnits: 1 }));
+      await vigil.jobs.idle();
+      assert.equal((await client.send(new DescribeModelCommand({ ProjectName: 'aliens', ModelVersion: '1' }))).ModelDescription?.Status, 'HOSTED');
+      client.destroy();
+    } finally {
+      await vigil.stop();
+    }
+    // What a kill -9 during two trainings leaves: version 2 on its first attempt, version 3 on its last.
+    const db = new Database(join(dataDir, 'metadata.db'));
+    db.prepare("UPDATE models SET status = 'TRAINING', training_attempts = 1 WHERE version = 2").run();
+    db.prepare("UPDATE models SET status = 'TRAINING', training_attempts = 2 WHERE version = 3").run();
+    db.close();
+
+    vigil = await startTestVigil({ dataDir });
+    const client = vigil.lookoutVision();
+    try {
+      await vigil.jobs.idle();
+      const status = async (version: string) => (await client.send(new DescribeModelCommand({ ProjectName: 'aliens', ModelVersion: version }))).ModelDescription!;
+      assert.equal((await status('1')).Status, 'HOSTED');
+      const answer = await client.send(
+        new DetectAnomaliesCommand({ ProjectName: 'aliens', ModelVersion: '1', ContentType: 'image/png', Body: await readFile(join(ALIENS, 'anomaly', '50.png')) }),
+      );
+      assert.equal(typeof answer.DetectAnomalyResult?.IsAnomalous, 'boolean');
+      assert.equal((await status('2')).Status, 'TRAINED');
+      const failed = await status('3');
+      assert.equal(failed.Status, 'TRAINING_FAILED');
+      assert.match(failed.StatusMessage ?? '', /interrupted by restarts twice/);
+    } finally {
+      client.destroy();
+      await vigil.stop();
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
