@@ -82,6 +82,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     const jobs = new JobQueue(2, (name, error) => logger.error({ err: error, job: name }, 'background job failed'));
     const projects = new Projects(store, idempotency, installation);
     const buckets = new Buckets(store, blobs, kms);
+    await buckets.removeUnreferencedBlobs(); // leftovers of a crash; nothing writes yet
     const contents = new DatasetContents(blobs);
     const datasets = new Datasets(store, contents, buckets, jobs, idempotency, projects);
     const models = new Models(store, contents, blobs, buckets, kms, jobs, idempotency, projects, installation, {

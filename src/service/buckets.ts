@@ -248,6 +248,22 @@ export class Buckets {
     });
   }
 
+  /**
+   * Deletes blobs of bucket data that no row points at: what a crash between writing a blob and
+   * committing its row (or between a commit and deleting the replaced blob) leaves behind. Only
+   * safe while no bucket write is in flight: call it at startup, before the server listens.
+   */
+  async removeUnreferencedBlobs(): Promise<number> {
+    let removed = 0;
+    for await (const blobKey of this.blobs.list('buckets/')) {
+      if (await this.store.objects.referencesBlob(blobKey)) continue;
+      if (await this.store.multipartUploads.referencesBlob(blobKey)) continue;
+      await this.blobs.delete(blobKey);
+      removed++;
+    }
+    return removed;
+  }
+
   // ---- shared with multipart uploads ----
 
   /** The bucket, or NoSuchBucket. */

@@ -68,6 +68,8 @@ export interface ObjectRepository {
   put(object: ObjectRecord): Promise<{ replacedBlobKey?: string }>;
   /** Removes the row; returns the blob key it pointed at, or undefined when there was none. */
   delete(bucket: string, key: string): Promise<string | undefined>;
+  /** Whether any object row points at this blob. */
+  referencesBlob(blobKey: string): Promise<boolean>;
   /** Objects of a bucket whose key is > after and >= from, in UTF-8 byte order. */
   list(bucket: string, options: { after?: string; from?: string; limit: number }): Promise<ObjectRecord[]>;
 }
@@ -102,6 +104,8 @@ export interface MultipartRepository {
   listUploads(bucket: string): Promise<MultipartUploadRecord[]>;
   /** Inserts or replaces a part; returns the replaced part's blob key. Throws MissingUploadError when the upload is gone. */
   putPart(part: PartRecord): Promise<{ replacedBlobKey?: string }>;
+  /** Whether any part row points at this blob. */
+  referencesBlob(blobKey: string): Promise<boolean>;
   /** Parts ordered by number, after `after`. */
   listParts(uploadId: string, after: number, limit: number): Promise<PartRecord[]>;
   /** Deletes the upload and its parts; returns the parts' blob keys, or undefined when the upload did not exist. */

@@ -64,6 +64,10 @@ export class SqliteMultipartUploads implements MultipartRepository {
     }).immediate();
   }
 
+  async referencesBlob(blobKey: string): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM multipart_parts WHERE blob_key = ?').get(blobKey) !== undefined;
+  }
+
   async listParts(uploadId: string, after: number, limit: number): Promise<PartRecord[]> {
     const rows = this.db
       .prepare('SELECT * FROM multipart_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?')

@@ -19,6 +19,10 @@ export class SqliteObjects implements ObjectRepository {
     return row?.blob_key as string | undefined;
   }
 
+  async referencesBlob(blobKey: string): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM bucket_objects WHERE blob_key = ?').get(blobKey) !== undefined;
+  }
+
   async list(bucket: string, options: { after?: string; from?: string; limit: number }): Promise<ObjectRecord[]> {
     const rows = this.db
       .prepare('SELECT * FROM bucket_objects WHERE bucket = ? AND key > ? AND key >= ? ORDER BY key LIMIT ?')

@@ -289,3 +289,32 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     assert.equal(errorCode(missing), 'NoSuchKey');
   });
 });
+
+describe('bucket blobs left behind by a crash', () => {
+  test('are removed at the next start; referenced objects and parts stay', async () => {
+    const first = await startTestVigil();
+    const dataDir = first.dataDir;
+    const s3 = s3Client(first);
+    await s3.send(new CreateBucketCommand({ Bucket: 'crashed' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'crashed', Key: 'kept', Body: 'still here' }));
+    const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'crashed', Key: 'pending' }));
+    await s3.send(new UploadPartCommand({ Bucket: 'crashed', Key: 'pending', UploadId: upload.UploadId, PartNumber: 1, Body: 'part' }));
+    // What a crash between writing a blob and committing its row leaves: a sealed blob nobody points at.
+    await first.blobs.put('buckets/objects/00/00000000-dead-4000-8000-000000000000', Buffer.from('orphan'), { context: { 'aws:s3:arn': 'arn:aws:s3:::crashed/x' } });
+    const before = (await bucketBlobFiles(first)).length;
+    await first.close();
+
+    const second = await startTestVigil({ dataDir });
+    try {
+      assert.equal((await bucketBlobFiles(second)).length, before - 1);
+      const got = await s3Client(second).send(new GetObjectCommand({ Bucket: 'crashed', Key: 'kept' }));
+      assert.equal((await bodyOf(got)).toString(), 'still here');
+      const parts = await s3Client(second).send(new ListPartsCommand({ Bucket: 'crashed', Key: 'pending', UploadId: upload.UploadId }));
+      assert.equal(parts.Parts?.length, 1);
+    } finally {
+      await second.stop();
+      const { rm } = await import('node:fs/promises');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
