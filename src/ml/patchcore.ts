@@ -20,6 +20,8 @@ export interface BankOptions {
   projectionDim: number;
   /** Patches drawn at random before the coreset when there are more (bounds training time). */
   maxCandidates: number;
+  /** Patch count the ratio applies to (default: all patches; augmented training passes twice the originals). */
+  ratioBasis?: number;
   seed: number;
 }
 
@@ -72,7 +74,7 @@ export async function buildMemoryBank(maps: readonly FeatureMap[], sources: read
     source = s2;
     n = pick.length;
   }
-  const size = Math.min(n, Math.max(o.minBankSize, Math.min(o.maxBankSize, Math.round(n * o.coresetRatio))));
+  const size = Math.min(n, Math.max(o.minBankSize, Math.min(o.maxBankSize, Math.round((o.ratioBasis ?? n) * o.coresetRatio))));
   let chosen: Int32Array;
   if (size >= n) chosen = Int32Array.from({ length: n }, (_, i) => i);
   else {

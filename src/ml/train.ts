@@ -169,7 +169,10 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
 
   // 3. Memory bank.
   progress({ stage: 'coreset', done: 0, total: 1 });
-  const memory = await buildMemoryBank(bankMaps, bankSources, { ...DEFAULT_BANK_OPTIONS, seed, ...options.bank }, threads);
+  // Augmented copies add views, not new parts: the bank grows to twice the plain bank, not eightfold.
+  const plainPatches = normalFeatures.reduce((n, e) => n + e.features.width * e.features.height, 0);
+  const ratioBasis = options.augment ? 2 * plainPatches : undefined;
+  const memory = await buildMemoryBank(bankMaps, bankSources, { ...DEFAULT_BANK_OPTIONS, seed, ratioBasis, ...options.bank }, threads);
   progress({ stage: 'coreset', done: 1, total: 1 });
   const patches = bankMaps.reduce((n, m) => n + m.width * m.height, 0);
   lap('coreset');
