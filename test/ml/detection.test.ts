@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { ArtifactError, ImageFormatError, loadDetector, train, type TrainingImage, type TrainResult } from '../../src/ml/index.js';
 
@@ -60,5 +61,28 @@ describe('training and detection on real images', () => {
     tampered[Math.floor(tampered.length / 2)]! ^= 0x40;
     await assert.rejects(loadDetector(tampered), ArtifactError);
     await assert.rejects(loadDetector(read('training-images/normal-1.jpg')), /not a Vigil model artifact/);
+  });
+
+  it('trains and detects inside a worker thread (pure functions of their inputs)', async () => {
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      import(workerData.engine).then(async ({ train, loadDetector }) => {
+        const trained = await train(workerData.images, { resolution: 128 });
+        const detection = await (await loadDetector(trained.artifact)).detect(workerData.probe);
+        parentPort.postMessage({ artifact: trained.artifact, score: detection.score });
+      }).catch((error) => parentPort.postMessage({ error: String(error) }));`;
+    const engine = new URL('../../src/ml/index.js', import.meta.url).href;
+    const images = [1, 3, 5, 7].map(normal);
+    const probe = read('training-images/anomaly-2.jpg');
+    const worker = new Worker(code, { eval: true, workerData: { engine, images, probe } });
+    const reply = await new Promise<{ artifact?: Uint8Array; score?: number; error?: string }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    assert.equal(reply.error, undefined);
+    // the artifact made in the worker loads here and scores the same image identically
+    const here = await (await loadDetector(reply.artifact!)).detect(probe);
+    assert.ok(Math.abs(here.score - reply.score!) < 1e-4);
   });
 });
