@@ -35,6 +35,8 @@ describe('S3 API with the AWS CLI (aws s3 / aws s3api)', () => {
       await writeFile(join(source, i % 2 ? 'nested' : '', name), bytes);
       uploaded.push({ name, slice: bytes.subarray(bytes.length >> 1, (bytes.length >> 1) + 64) });
     }
+    // A name that URL-encoded listings (encoding-type=url, which the CLI asks for) must round-trip.
+    await writeFile(join(source, 'odd name+plus%.jpg'), await readFile(join(IMAGES, names[0])));
     await awsCli(vigil, ['s3', 'sync', source, 's3://cli-images/cookies/']);
     const listing = (await awsCli(vigil, ['s3', 'ls', '--recursive', 's3://cli-images/'])).stdout;
     for (const name of names) assert.match(listing, new RegExp(`cookies/(nested/)?${name.replace('.', '\\.')}`));
@@ -47,7 +49,7 @@ describe('S3 API with the AWS CLI (aws s3 / aws s3api)', () => {
 
     await awsCli(vigil, ['s3', 'rm', '--recursive', 's3://cli-images/cookies/nested/']);
     const left = await s3Client(vigil).send(new ListObjectsV2Command({ Bucket: 'cli-images', Prefix: 'cookies/' }));
-    assert.deepEqual(left.Contents?.map((c) => c.Key).sort(), names.filter((_, i) => i % 2 === 0).map((name) => `cookies/${name}`).sort());
+    assert.deepEqual(left.Contents?.map((c) => c.Key).sort(), [...names.filter((_, i) => i % 2 === 0), 'odd name+plus%.jpg'].map((name) => `cookies/${name}`).sort());
   });
 
   test('a 20 MB file goes up as a multipart upload and comes back byte-identical', async () => {

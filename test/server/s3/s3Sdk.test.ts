@@ -15,7 +15,10 @@ import {
   ListBucketsCommand,
   ListObjectsV2Command,
   ListObjectsCommand,
+  ListMultipartUploadsCommand,
   ListPartsCommand,
+  GetBucketLocationCommand,
+  GetBucketVersioningCommand,
   PutBucketEncryptionCommand,
   PutObjectCommand,
   UploadPartCommand,
@@ -59,6 +62,8 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'lifecycle' }));
     const head = await s3.send(new HeadBucketCommand({ Bucket: 'lifecycle' }));
     assert.equal(head.BucketRegion, 'us-east-1');
+    assert.equal((await s3.send(new GetBucketLocationCommand({ Bucket: 'lifecycle' }))).LocationConstraint, undefined);
+    assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: 'lifecycle' }))).Status, undefined);
     const listed = await s3.send(new ListBucketsCommand({}));
     assert.ok(listed.Buckets?.some((b) => b.Name === 'lifecycle' && b.CreationDate instanceof Date));
     await rejectsWith(s3.send(new CreateBucketCommand({ Bucket: 'lifecycle' })), 'BucketAlreadyOwnedByYou', 409);
@@ -222,6 +227,9 @@ describe('S3 API with @aws-sdk/client-s3', () => {
 
     const other = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'multipart', Key: 'aborted.bin' }));
     await s3.send(new UploadPartCommand({ Bucket: 'multipart', Key: 'aborted.bin', UploadId: other.UploadId, PartNumber: 1, Body: 'x' }));
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'multipart' }));
+    assert.deepEqual(uploads.Uploads?.map((u) => [u.Key, u.UploadId]), [['aborted.bin', other.UploadId]]);
+    await rejectsWith(s3.send(new DeleteBucketCommand({ Bucket: 'multipart' })).then(() => s3.send(new HeadBucketCommand({ Bucket: 'multipart' }))), 'BucketNotEmpty', 409);
     await s3.send(new AbortMultipartUploadCommand({ Bucket: 'multipart', Key: 'aborted.bin', UploadId: other.UploadId }));
     await rejectsWith(s3.send(new ListPartsCommand({ Bucket: 'multipart', Key: 'aborted.bin', UploadId: other.UploadId })), 'NoSuchUpload', 404);
     const blobs = await bucketBlobFiles(vigil);
