@@ -227,6 +227,7 @@ export class Buckets {
   /** Copies by decrypting the source and sealing a new object under the destination's own context and key. */
   async copyObject(input: CopyObjectInput): Promise<ObjectInfo> {
     assertObjectKey(input.key);
+    await this.bucket(input.bucket);
     const source = await this.getObject(input.source.bucket, input.source.key, { versionId: input.source.versionId });
     const sameObject = input.source.bucket === input.bucket && input.source.key === input.key;
     if (sameObject && input.metadataDirective !== 'REPLACE' && input.sse === undefined) {
@@ -237,15 +238,19 @@ export class Buckets {
       );
     }
     const replace = input.metadataDirective === 'REPLACE';
-    return this.putObject({
-      bucket: input.bucket,
-      key: input.key,
-      body: source.body,
-      headers: replace ? input.headers : source.info.headers,
-      metadata: replace ? input.metadata : source.info.metadata,
-      sse: input.sse,
-      checksums: () => source.info.checksums,
-    });
+    try {
+      return await this.putObject({
+        bucket: input.bucket,
+        key: input.key,
+        body: source.body,
+        headers: replace ? input.headers : source.info.headers,
+        metadata: replace ? input.metadata : source.info.metadata,
+        sse: input.sse,
+        checksums: () => source.info.checksums,
+      });
+    } finally {
+      source.body.destroy(); // released even when the copy failed before reading it
+    }
   }
 
   /**

@@ -15,6 +15,8 @@ export interface ObjectListing {
   isTruncated: boolean;
   /** Where the next page starts (exclusive) when truncated: the last key, or past the last common prefix. */
   nextAfter?: string;
+  /** The last key or common prefix of this page when truncated (ListObjects V1's NextMarker). */
+  nextMarker?: string;
 }
 
 /** Past every key that starts with prefix, in UTF-8 byte order: U+10FFFF is the largest code point. */
@@ -46,9 +48,15 @@ export async function listObjectPage(objects: ObjectRepository, bucket: string, 
         after = object.key;
         continue;
       }
+      // A marker naming a common prefix (V1 NextMarker, or StartAfter) skips everything under it.
+      if (commonPrefix !== undefined && input.after !== undefined && Buffer.compare(Buffer.from(commonPrefix), Buffer.from(input.after)) <= 0) {
+        after = commonPrefix + PAST;
+        break;
+      }
       if (count === input.maxKeys) {
         listing.isTruncated = true;
         listing.nextAfter = lastEntry;
+        listing.nextMarker = lastEntry!.endsWith(PAST) ? lastEntry!.slice(0, -PAST.length) : lastEntry;
         return listing;
       }
       count++;

@@ -46,9 +46,7 @@ export const listObjectsV1: S3BucketHandler = async (call) => {
   const marker = q.get('marker') ?? '';
   const maxKeys = maxKeysOf(q.get('max-keys'));
   const listing = await call.services.buckets.listObjects(call.bucket, { prefix: q.get('prefix'), delimiter: q.get('delimiter'), maxKeys, after: marker || undefined });
-  const last = listing.objects.length ? listing.objects[listing.objects.length - 1].key : undefined;
-  const lastPrefix = listing.commonPrefixes[listing.commonPrefixes.length - 1];
-  const nextMarker = listing.isTruncated ? ([last, lastPrefix].filter(Boolean).sort().pop() as string) : undefined;
+  const nextMarker = listing.nextMarker;
   return sendXml(call.reply, 'ListBucketResult', {
     Name: call.bucket,
     Prefix: encode(q.get('prefix') ?? ''),

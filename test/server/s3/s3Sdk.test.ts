@@ -159,6 +159,19 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     assert.equal(none.KeyCount, 0);
     assert.equal(none.Contents, undefined);
 
+    // V1 with a delimiter: NextMarker may be a common prefix, and the next page continues after everything under it.
+    const v1pages: string[] = [];
+    let marker: string | undefined;
+    for (;;) {
+      const page = await s3.send(new ListObjectsCommand({ Bucket: 'listing', MaxKeys: 2, Delimiter: '/', Marker: marker }));
+      v1pages.push(...(page.Contents ?? []).map((c) => c.Key!), ...(page.CommonPrefixes ?? []).map((p) => p.Prefix!));
+      if (!page.IsTruncated) break;
+      marker = page.NextMarker;
+    }
+    assert.deepEqual(v1pages.sort(), ['a.txt', 'dir/', 'dir2/', 'weird key+&%.txt', 'z', 'é/'].sort());
+    const afterPrefix = await s3.send(new ListObjectsV2Command({ Bucket: 'listing', StartAfter: 'dir/', Delimiter: '/' }));
+    assert.deepEqual(afterPrefix.CommonPrefixes?.map((p) => p.Prefix), ['dir2/', 'é/']);
+
     const v1 = await s3.send(new ListObjectsCommand({ Bucket: 'listing', MaxKeys: 2 }));
     assert.equal(v1.IsTruncated, true);
     const v1next = await s3.send(new ListObjectsCommand({ Bucket: 'listing', Marker: v1.Contents![1].Key }));
