@@ -21,6 +21,7 @@ import { DatasetContents } from './service/datasetContents.js';
 import { Datasets } from './service/datasets.js';
 import { Idempotency } from './service/idempotency.js';
 import { JobQueue } from './jobs/jobQueue.js';
+import { DetectionMetrics } from './service/detectionMetrics.js';
 import { Models } from './service/models.js';
 import { Projects } from './service/projects.js';
 import { Tags } from './service/tags.js';
@@ -85,13 +86,15 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     await buckets.removeUnreferencedBlobs(); // leftovers of a crash; nothing writes yet
     const contents = new DatasetContents(blobs);
     const datasets = new Datasets(store, contents, buckets, jobs, idempotency, projects);
+    const metrics = new DetectionMetrics();
     const models = new Models(store, contents, blobs, buckets, kms, jobs, idempotency, projects, installation, {
       maxInferenceUnits: cpus().length,
       backboneCacheDir: join(config.dataDir, 'cache', 'backbone'),
+      metrics,
     });
     await datasets.recover();
     await models.recover();
-    const services: Services = { accessKeys, projects, datasets, buckets, tags: new Tags(store.models, installation), models };
+    const services: Services = { accessKeys, projects, datasets, buckets, tags: new Tags(store.models, installation), models, metrics };
     const server = await createHttpsServer({ tls, logger, services });
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;

@@ -3,6 +3,7 @@ import type { Server } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { lookoutVisionApi } from './lookoutvision/plugin.js';
+import { metricsEndpoint } from './metricsEndpoint.js';
 import { s3Api } from './s3/plugin.js';
 import type { Services } from './services.js';
 import type { TlsMaterial } from './tls.js';
@@ -60,6 +61,7 @@ export async function createHttpsServer(options: { tls: TlsMaterial; logger: Log
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   await app.register(lookoutVisionApi, { services: options.services });
+  await app.register(metricsEndpoint, { services: options.services });
   // Everything else is the S3 API, which streams bodies: its own context replaces the buffering parser.
   await app.register(s3Api, { services: options.services });
 

@@ -1,6 +1,7 @@
 import type { AccessKeys } from '../service/accessKeys.js';
 import type { Buckets } from '../service/buckets.js';
 import type { Datasets } from '../service/datasets.js';
+import type { DetectionMetrics } from '../service/detectionMetrics.js';
 import type { Models } from '../service/models.js';
 import type { Projects } from '../service/projects.js';
 import type { Tags } from '../service/tags.js';
@@ -13,4 +14,5 @@ export interface Services {
   buckets: Buckets;
   tags: Tags;
   models: Models;
+  metrics: DetectionMetrics;
 }

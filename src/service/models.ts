@@ -9,6 +9,7 @@ import type { DatasetType } from '../store/datasetRecords.js';
 import type { MetadataStore } from '../store/metadataStore.js';
 import type { ModelRecord, ModelStatus } from '../store/modelRecords.js';
 import type { Buckets } from './buckets.js';
+import type { DetectionMetrics } from './detectionMetrics.js';
 import type { DatasetContents, StoredEntry } from './datasetContents.js';
 import { ConflictError, NotFoundError, ServiceQuotaExceededError, ThrottlingError, ValidationError } from './errors.js';
 import type { Idempotency } from './idempotency.js';
@@ -31,6 +32,7 @@ export interface ModelServiceOptions {
   maxInferenceUnits: number;
   /** Where the converted backbone is cached (public weights, not user data). */
   backboneCacheDir?: string;
+  metrics: DetectionMetrics;
 }
 
 /**
@@ -169,6 +171,7 @@ export class Models {
         }
         const pool = this.pools.get(model.arn);
         this.pools.delete(model.arn);
+        this.options.metrics.forget(model.projectName, model.version);
         await pool?.stop();
         await this.store.models.transition(model.projectName, model.version, ['STOPPING_HOSTING'], { status: 'TRAINED' });
         return { status: 'STOPPING_HOSTING' as const };
@@ -182,18 +185,17 @@ export class Models {
     if (model.status !== 'HOSTED' || !pool) {
       throw new ConflictError(`Model ${model.version} is ${model.status}, not HOSTED; start it with StartModel first.`, model.arn, 'MODEL');
     }
+    const started = performance.now();
     const body = input.body ?? Buffer.alloc(0);
-    const declared = input.contentType === 'image/png' ? 'png' : input.contentType === 'image/jpeg' ? 'jpeg' : undefined;
-    if (!declared) throw new ValidationError('ContentType must be image/png or image/jpeg.');
-    if (imageFormatOf(body) !== declared) throw new ValidationError(`The body is not a ${declared.toUpperCase()} image, as ContentType says.`);
-    const image = await checkImage(body).catch((error: Error) => {
-      throw new ValidationError(`The image ${error.message}.`);
-    });
-    if (image.width !== model.imageWidth || image.height !== model.imageHeight) {
-      throw new ValidationError(`The image is ${image.width}×${image.height} pixels; this model was trained on ${model.imageWidth}×${model.imageHeight} images.`);
+    try {
+      await checkDetectInput(body, input.contentType, model);
+    } catch (error) {
+      this.options.metrics.invalidImage(model.projectName, model.version);
+      throw error;
     }
     try {
       const detection = await pool.detect(new Uint8Array(body));
+      this.options.metrics.detected(model.projectName, model.version, detection.isAnomalous, (performance.now() - started) / 1000);
       return { detection, segmentation: detection.anomalies !== undefined };
     } catch (error) {
       if (error instanceof PoolBusyError) throw new ThrottlingError(error.message, 1);
@@ -379,6 +381,8 @@ export class Models {
       });
       if (await this.store.models.transition(model.projectName, model.version, ['STARTING_HOSTING'], { status: 'HOSTED' })) {
         this.pools.set(model.arn, pool);
+        const min = model.minInferenceUnits ?? 1;
+        this.options.metrics.hosting(model.projectName, model.version, () => ({ min, max: model.maxInferenceUnits ?? min, inService: pool.inService }));
       } else {
         await pool.stop(); // stopped while starting
       }
@@ -388,6 +392,19 @@ export class Models {
         statusMessage: `The model could not be loaded: ${(error as Error).message}`,
       });
     }
+  }
+}
+
+/** The body must be the PNG or JPEG its ContentType says, of the size the model was trained on. */
+async function checkDetectInput(body: Buffer, contentType: unknown, model: ModelRecord): Promise<void> {
+  const declared = contentType === 'image/png' ? 'png' : contentType === 'image/jpeg' ? 'jpeg' : undefined;
+  if (!declared) throw new ValidationError('ContentType must be image/png or image/jpeg.');
+  if (imageFormatOf(body) !== declared) throw new ValidationError(`The body is not a ${declared.toUpperCase()} image, as ContentType says.`);
+  const image = await checkImage(body).catch((error: Error) => {
+    throw new ValidationError(`The image ${error.message}.`);
+  });
+  if (image.width !== model.imageWidth || image.height !== model.imageHeight) {
+    throw new ValidationError(`The image is ${image.width}×${image.height} pixels; this model was trained on ${model.imageWidth}×${model.imageHeight} images.`);
   }
 }
 

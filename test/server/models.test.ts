@@ -157,6 +157,14 @@ describe('models: train, host, detect, stop', () => {
     await rejects(detect('cookies', Buffer.from('not an image'), 'image/jpeg'), 'ValidationException');
     await rejects(detect('cookies', await readFile(join(ALIENS, 'normal', '1.png')), 'image/png'), 'ValidationException', /550×380 pixels; this model was trained on 576×768/);
     await rejects(client.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '9', ContentType: 'image/jpeg', Body: jpeg })), 'ResourceNotFoundException');
+
+    // The metrics count what was processed, found anomalous and refused, per project and version.
+    const metrics = await vigil.services.metrics.registry.metrics();
+    const value = (name: string) => Number(new RegExp(`^${name}\\{project_name="cookies",model_version="1"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    assert.ok(value('vigil_processed_images_total') >= 10);
+    assert.ok(value('vigil_detected_anomalies_total') >= 1);
+    assert.equal(value('vigil_invalid_images_total'), 4);
+    assert.match(metrics, /vigil_inference_units\{project_name="cookies",model_version="1",kind="in_service"\} [12]/);
   });
 
   test('StopModel returns the model to TRAINED; then it can be deleted, and the project with it', async () => {
