@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { DatasetRecord, DatasetRepository, DatasetStatus, DatasetType } from '../datasetRecords.js';
 import { toDate, type Row } from './rows.js';
+import { transitionWhereStatus } from './statusTransition.js';
 
 const COLUMNS: Record<string, string> = {
   status: 'status',
@@ -52,32 +53,14 @@ export class SqliteDatasets implements DatasetRepository {
     from: readonly DatasetStatus[],
     to: Partial<Omit<DatasetRecord, 'projectName' | 'datasetType' | 'createdAt'>> & { status: DatasetStatus },
   ): Promise<boolean> {
-    const sets: string[] = [];
-    const values: unknown[] = [];
-    for (const [field, value] of Object.entries(to)) {
-      if (field === 'stats') {
-        const stats = value as DatasetRecord['stats'];
-        sets.push('stats_total = ?', 'stats_labeled = ?', 'stats_normal = ?', 'stats_anomaly = ?');
-        values.push(stats.total, stats.labeled, stats.normal, stats.anomaly);
-      } else {
-        const column = COLUMNS[field];
-        if (!column) throw new Error(`datasets has no field ${field}`);
-        sets.push(`${column} = ?`);
-        values.push(value instanceof Date ? value.getTime() : (value ?? null));
-      }
-    }
-    if (!('statusMessage' in to)) sets.push('status_message = NULL');
-    if (!('updatedAt' in to)) {
-      sets.push('updated_at = ?');
-      values.push(Date.now());
-    }
-    const result = this.db
-      .prepare(
-        `UPDATE datasets SET ${sets.join(', ')}
-         WHERE project_name = ? AND dataset_type = ? AND status IN (${from.map(() => '?').join(', ')})`,
-      )
-      .run(...values, projectName, datasetType, ...from);
-    return result.changes === 1;
+    return transitionWhereStatus(this.db, 'datasets', { project_name: projectName, dataset_type: datasetType }, from, to, COLUMNS, {
+      stats: (stats: DatasetRecord['stats']) => ({
+        stats_total: stats.total,
+        stats_labeled: stats.labeled,
+        stats_normal: stats.normal,
+        stats_anomaly: stats.anomaly,
+      }),
+    });
   }
 
   async delete(projectName: string, datasetType: DatasetType): Promise<void> {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ModelChanges, ModelRecord, ModelRepository, ModelStatus, ModelTag } from '../modelRecords.js';
 import { optionalDate, toDate, type Row } from './rows.js';
+import { transitionWhereStatus } from './statusTransition.js';
 
 const COLUMNS: Record<string, string> = {
   status: 'status',
@@ -76,23 +77,7 @@ export class SqliteModels implements ModelRepository {
   }
 
   async transition(projectName: string, version: number, from: readonly ModelStatus[], to: ModelChanges): Promise<boolean> {
-    const sets: string[] = [];
-    const values: unknown[] = [];
-    for (const [field, value] of Object.entries(to)) {
-      const column = COLUMNS[field];
-      if (!column) throw new Error(`models has no field ${field}`);
-      sets.push(`${column} = ?`);
-      values.push(value instanceof Date ? value.getTime() : field === 'performance' && value ? JSON.stringify(value) : (value ?? null));
-    }
-    if (!('statusMessage' in to)) sets.push('status_message = NULL');
-    if (!('updatedAt' in to)) {
-      sets.push('updated_at = ?');
-      values.push(Date.now());
-    }
-    const result = this.db
-      .prepare(`UPDATE models SET ${sets.join(', ')} WHERE project_name = ? AND version = ? AND status IN (${from.map(() => '?').join(', ')})`)
-      .run(...values, projectName, version, ...from);
-    return result.changes === 1;
+    return transitionWhereStatus(this.db, 'models', { project_name: projectName, version }, from, to, COLUMNS);
   }
 
   async delete(projectName: string, version: number, from: readonly ModelStatus[]): Promise<boolean> {
