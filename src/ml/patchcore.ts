@@ -40,40 +40,51 @@ export interface MemoryBank {
   source: Int32Array;
 }
 
-/** Stacks feature maps' patches (row-major) with the index of their image. */
-export function stackPatches(maps: readonly FeatureMap[], sources: readonly number[]): { data: Float32Array; source: Int32Array; dim: number } {
+/** Gathers the patches with the given global indices (in order) from a list of maps. */
+export function gatherPatches(maps: readonly FeatureMap[], sources: readonly number[], indices: ArrayLike<number>): { data: Float32Array; source: Int32Array; dim: number } {
   const dim = maps[0]?.channels ?? 0;
-  const count = maps.reduce((n, m) => n + m.width * m.height, 0);
-  const data = new Float32Array(count * dim);
-  const source = new Int32Array(count);
-  let offset = 0;
-  maps.forEach((m, k) => {
-    if (m.channels !== dim) throw new Error('feature maps differ in depth');
-    data.set(m.data, offset * dim);
-    source.fill(sources[k]!, offset, offset + m.width * m.height);
-    offset += m.width * m.height;
-  });
+  const starts: number[] = [];
+  let total = 0;
+  for (const m of maps) {
+    starts.push(total);
+    total += m.width * m.height;
+  }
+  const data = new Float32Array(indices.length * dim);
+  const source = new Int32Array(indices.length);
+  let map = 0;
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k]!;
+    if (i < starts[map]! || i >= starts[map]! + maps[map]!.width * maps[map]!.height) {
+      map = starts.findIndex((s, j) => i >= s && i < s + maps[j]!.width * maps[j]!.height);
+    }
+    const local = i - starts[map]!;
+    data.set(maps[map]!.data.subarray(local * dim, (local + 1) * dim), k * dim);
+    source[k] = sources[map]!;
+  }
   return { data, source, dim };
+}
+
+/** Up to `count` seeded-random patch indices out of `total`, sorted. */
+export function samplePatchIndices(total: number, count: number, seed: number): Int32Array {
+  if (count >= total) return Int32Array.from({ length: total }, (_, i) => i);
+  const rng = new Rng(seed);
+  const all = Int32Array.from({ length: total }, (_, i) => i);
+  for (let i = 0; i < count; i++) {
+    const j = i + rng.int(total - i);
+    const t = all[i]!;
+    all[i] = all[j]!;
+    all[j] = t;
+  }
+  return all.subarray(0, count).sort();
 }
 
 /** Builds the coreset-reduced memory bank from the normal images' feature maps. */
 export async function buildMemoryBank(maps: readonly FeatureMap[], sources: readonly number[], options: Partial<BankOptions> = {}, threads = 1): Promise<MemoryBank> {
   const o = { ...DEFAULT_BANK_OPTIONS, ...options };
-  let { data, source, dim } = stackPatches(maps, sources);
-  let n = source.length;
-  if (n > o.maxCandidates) {
-    const rng = new Rng(o.seed + 7);
-    const pick = rng.shuffle(Array.from({ length: n }, (_, i) => i)).slice(0, o.maxCandidates).sort((a, b) => a - b);
-    const d2 = new Float32Array(pick.length * dim);
-    const s2 = new Int32Array(pick.length);
-    pick.forEach((i, k) => {
-      d2.set(data.subarray(i * dim, (i + 1) * dim), k * dim);
-      s2[k] = source[i]!;
-    });
-    data = d2;
-    source = s2;
-    n = pick.length;
-  }
+  const total = maps.reduce((n, m) => n + m.width * m.height, 0);
+  // Beyond maxCandidates (augmented training), a seeded random subset enters the coreset.
+  const { data, source, dim } = gatherPatches(maps, sources, samplePatchIndices(total, o.maxCandidates, o.seed + 7));
+  const n = source.length;
   const size = Math.min(n, Math.max(o.minBankSize, Math.min(o.maxBankSize, Math.round((o.ratioBasis ?? n) * o.coresetRatio))));
   let chosen: Int32Array;
   if (size >= n) chosen = Int32Array.from({ length: n }, (_, i) => i);

@@ -11,7 +11,7 @@ import { ALL_AUGMENTATIONS, decodeClassMask, type Augmentation } from './image.j
 import { auroc, confusionAt, f1MaxThreshold, precisionRecall } from './metrics.js';
 import { encodeModel, type ModelState } from './model.js';
 import { makeBank, nearest } from './nearest.js';
-import { buildMemoryBank, DEFAULT_BANK_OPTIONS, maxScore, scorePatches, stackPatches, type BankOptions, type MemoryBank } from './patchcore.js';
+import { buildMemoryBank, DEFAULT_BANK_OPTIONS, gatherPatches, maxScore, samplePatchIndices, scorePatches, type BankOptions, type MemoryBank } from './patchcore.js';
 import { fitPca, projectPca, type Pca } from './pca.js';
 import { buildClassBank, cellClasses, type AnomalyClass } from './segmentation.js';
 
@@ -87,6 +87,7 @@ export interface TrainResult {
 
 export const MAP_SIGMA = 4;
 export const DEFAULT_FEATURE_DIM = 128;
+const PCA_SAMPLES = 20_000;
 const HEAD_TOP_K = 10;
 const ANOMALY_BANK_PER_IMAGE = 10;
 
@@ -150,8 +151,9 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const featureDim = options.featureDim ?? DEFAULT_FEATURE_DIM;
   let pca: Pca | undefined;
   if (featureDim > 0 && featureDim < backbone.info.channels) {
-    const sample = stackPatches(bankMaps, bankSources);
-    pca = await fitPca(sample.data, sample.dim, featureDim, { seed, threads });
+    const total = bankMaps.reduce((n, m) => n + m.width * m.height, 0);
+    const sample = gatherPatches(bankMaps, bankSources, samplePatchIndices(total, PCA_SAMPLES, seed + 3));
+    pca = await fitPca(sample.data, sample.dim, featureDim, { seed, threads, maxSamples: PCA_SAMPLES });
     const projected = new Map<FeatureMap, FeatureMap>();
     const project = async (m: FeatureMap): Promise<FeatureMap> => {
       let p = projected.get(m);

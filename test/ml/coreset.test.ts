@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { greedyCoreset, greedyCoresetBruteForce, projectForCoreset } from '../../src/ml/coreset.js';
-import { makeBank, nearest, nearestBruteForce } from '../../src/ml/nearest.js';
+import { bankVectors, makeBank, nearest, nearestBruteForce } from '../../src/ml/nearest.js';
+import { buildMemoryBank } from '../../src/ml/patchcore.js';
 import { Rng } from '../../src/ml/random.js';
 
 function randomVectors(n: number, dim: number, seed: number, clusters = 0): Float32Array {
@@ -64,5 +65,26 @@ describe('nearest neighbours on the runtime', () => {
     const rest = nearestBruteForce(q, Float32Array.from(b).fill(1e6, 3 * dim, 4 * dim), dim);
     assert.equal(without.index[0], rest.index[0]);
     assert.ok(without.distance[0]! > 0);
+  });
+});
+
+describe('memory bank', () => {
+  it('keeps the coreset share of the patches, each entry a real patch of its image', async () => {
+    const dim = 8;
+    const maps = [0, 1, 2].map((k) => ({ width: 10, height: 6, channels: dim, data: randomVectors(60, dim, 20 + k, 3) }));
+    const memory = await buildMemoryBank(maps, [5, 6, 7], { coresetRatio: 0.25, minBankSize: 1, maxBankSize: 1000, projectionDim: 4 });
+    assert.equal(memory.bank.size, 45);
+    const vectors = bankVectors(memory.bank);
+    for (let j = 0; j < memory.bank.size; j++) {
+      const map = maps[memory.source[j]! - 5]!;
+      const v = vectors.subarray(j * dim, (j + 1) * dim);
+      let found = false;
+      for (let i = 0; i < 60 && !found; i++) found = map.data.subarray(i * dim, (i + 1) * dim).every((x, d) => x === v[d]);
+      assert.ok(found, `bank entry ${j} is a patch of image ${memory.source[j]}`);
+    }
+    const capped = await buildMemoryBank(maps, [5, 6, 7], { coresetRatio: 0.25, minBankSize: 1, maxBankSize: 1000, maxCandidates: 50, projectionDim: 4 });
+    assert.equal(capped.bank.size, 13);
+    const bounded = await buildMemoryBank(maps, [5, 6, 7], { coresetRatio: 0.9, minBankSize: 1, maxBankSize: 20 });
+    assert.equal(bounded.bank.size, 20);
   });
 });
