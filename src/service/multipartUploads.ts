@@ -107,6 +107,25 @@ export class MultipartUploads {
     return { ...part, upload };
   }
 
+  /**
+   * UploadPartCopy: a part made of an existing object, or of the byte range first..last of it
+   * (which must lie inside the object), decrypted and sealed again under the upload's key.
+   */
+  async uploadPartCopy(
+    input: Omit<UploadPartInput, 'body' | 'checksums'> & { source: { bucket: string; key: string; versionId?: string }; range?: { first: number; last: number } },
+  ): Promise<PartRecord & { upload: MultipartUploadRecord }> {
+    await this.upload(input.bucket, input.key, input.uploadId);
+    const read = await this.buckets.getObject(input.source.bucket, input.source.key, { versionId: input.source.versionId, range: input.range });
+    try {
+      if (input.range && read.range?.end !== input.range.last) {
+        throw new BucketError('InvalidArgument', `Range specified is not valid for source object of size: ${read.info.size}`);
+      }
+      return await this.uploadPart({ ...input, body: read.body });
+    } finally {
+      read.body.destroy();
+    }
+  }
+
   /** The bucket's uploads in progress. */
   async listUploads(bucket: string): Promise<MultipartUploadRecord[]> {
     await this.buckets.bucket(bucket);

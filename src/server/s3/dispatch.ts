@@ -21,6 +21,7 @@ import {
   getBucketPolicy,
   getBucketPolicyStatus,
   getObjectAcl,
+  getObjectTagging,
   getPublicAccessBlock,
   putBucketAcl,
   putBucketPolicy,
@@ -75,7 +76,7 @@ const BUCKET: Table<S3BucketHandler> = {
 
 const OBJECT: Table<S3Handler> = {
   PUT: { '': ['PutObject', putObject], uploadId: ['UploadPart', uploadPart], acl: ['PutObjectAcl', putObjectAcl] },
-  GET: { '': ['GetObject', getObject], uploadId: ['ListParts', listParts], acl: ['GetObjectAcl', getObjectAcl] },
+  GET: { '': ['GetObject', getObject], uploadId: ['ListParts', listParts], acl: ['GetObjectAcl', getObjectAcl], tagging: ['GetObjectTagging', getObjectTagging] },
   HEAD: { '': ['HeadObject', headObject] },
   DELETE: { '': ['DeleteObject', deleteObject], uploadId: ['AbortMultipartUpload', abortMultipartUpload] },
   POST: { uploads: ['CreateMultipartUpload', createMultipartUpload], uploadId: ['CompleteMultipartUpload', completeMultipartUpload] },

@@ -3,6 +3,7 @@ import { MAX_PART_BYTES } from '../../service/multipartUploads.js';
 import type { ChecksumAlgorithm } from '../../store/bucketRecords.js';
 import type { S3BucketHandler, S3Handler } from './call.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
+import { copySourceOf } from './copyObject.js';
 import { S3ProtocolError } from './errors.js';
 import { checkWriteHeaders, checksumAlgorithmOf, objectHeadersOf, setEncryptionHeaders, sseRequestOf } from './objectHeaders.js';
 import { OWNER } from './owner.js';
@@ -21,7 +22,7 @@ export const createMultipartUpload: S3Handler = async (call) => {
 
 /** PUT /bucket/key?partNumber=N&uploadId=U: streams like PutObject. */
 export const uploadPart: S3Handler = async (call) => {
-  if (call.header('x-amz-copy-source') !== undefined) throw new S3ProtocolError('NotImplemented', 'UploadPartCopy is not supported.');
+  if (call.header('x-amz-copy-source') !== undefined) return uploadPartCopy(call);
   const partNumber = call.query.get('partNumber')!;
   if (!/^\d{1,5}$/.test(partNumber)) throw new BucketError('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive.');
   const uploadId = call.query.get('uploadId')!;
@@ -38,6 +39,32 @@ export const uploadPart: S3Handler = async (call) => {
   setEncryptionHeaders(call.reply, part.upload);
   for (const [algorithm, value] of Object.entries(part.checksums) as [ChecksumAlgorithm, string][]) call.reply.header(CHECKSUM_HEADERS[algorithm], value);
   return call.reply.code(200).send();
+};
+
+/** UploadPart with x-amz-copy-source (+ x-amz-copy-source-range: bytes=first-last): what aws s3 cp uses to copy large objects. */
+const uploadPartCopy: S3Handler = async (call) => {
+  const partNumber = call.query.get('partNumber')!;
+  if (!/^\d{1,5}$/.test(partNumber)) throw new BucketError('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive.');
+  const rangeHeader = call.header('x-amz-copy-source-range');
+  let range: { first: number; last: number } | undefined;
+  if (rangeHeader !== undefined) {
+    const match = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader.trim());
+    if (!match || Number(match[2]) < Number(match[1])) {
+      throw new BucketError('InvalidArgument', 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy');
+    }
+    range = { first: Number(match[1]), last: Number(match[2]) };
+  }
+  await call.smallBody(0);
+  const part = await call.services.buckets.multipart.uploadPartCopy({
+    bucket: call.bucket,
+    key: call.key,
+    uploadId: call.query.get('uploadId')!,
+    partNumber: Number(partNumber),
+    source: copySourceOf(call.header('x-amz-copy-source')!),
+    range,
+  });
+  setEncryptionHeaders(call.reply, part.upload);
+  return sendXml(call.reply, 'CopyPartResult', { LastModified: xmlDate(part.lastModified), ETag: `"${part.eTag}"` });
 };
 
 /** POST /bucket/key?uploadId=U with CompleteMultipartUpload{Part{PartNumber,ETag}…}. */

@@ -18,6 +18,7 @@ const UNSUPPORTED_HEADERS = [
   'x-amz-object-lock-legal-hold',
   'x-amz-bucket-object-lock-enabled',
   'x-amz-website-redirect-location',
+  'x-amz-tagging',
   // Conditional writes would need an atomic compare in the commit; refused rather than ignored.
   'if-match',
   'if-none-match',

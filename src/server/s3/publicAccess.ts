@@ -94,6 +94,12 @@ export const getBucketAcl: S3BucketHandler = async (call) => {
   return sendXml(call.reply, 'AccessControlPolicy', ownerOnlyAcl());
 };
 
+/** Objects carry no tags here (x-amz-tagging and PutObjectTagging are refused): an empty set, as aws s3 cp reads before copying. */
+export const getObjectTagging: S3Handler = async (call) => {
+  await call.services.buckets.headObject(call.bucket, call.key, call.query.get('versionId'));
+  return sendXml(call.reply, 'Tagging', { TagSet: '' });
+};
+
 export const getObjectAcl: S3Handler = async (call) => {
   await call.services.buckets.headObject(call.bucket, call.key, call.query.get('versionId'));
   return sendXml(call.reply, 'AccessControlPolicy', ownerOnlyAcl());

@@ -52,7 +52,7 @@ describe('S3 API with the AWS CLI (aws s3 / aws s3api)', () => {
     assert.deepEqual(left.Contents?.map((c) => c.Key).sort(), [...names.filter((_, i) => i % 2 === 0), 'odd name+plus%.jpg'].map((name) => `cookies/${name}`).sort());
   });
 
-  test('a 20 MB file goes up as a multipart upload and comes back byte-identical', async () => {
+  test('a 20 MB file goes up as a multipart upload, is copied (UploadPartCopy) and comes back byte-identical', async () => {
     const big = randomBytes(20 * 1024 * 1024);
     uploaded.push({ name: 'big.bin', slice: big.subarray(12_345_678, 12_345_678 + 64) });
     await writeFile(join(work, 'big.bin'), big);
@@ -61,7 +61,9 @@ describe('S3 API with the AWS CLI (aws s3 / aws s3api)', () => {
     assert.equal(head.ContentLength, big.length);
     assert.match(head.ETag ?? '', /-3"$/, 'aws s3 cp switched to multipart (8 MB parts)');
     assert.equal(head.ServerSideEncryption, 'aws:kms');
-    await awsCli(vigil, ['s3', 'cp', 's3://cli-images/big/big.bin', join(work, 'big.copy')]);
+    // A copy inside the server: aws s3 cp uses UploadPartCopy above 8 MB.
+    await awsCli(vigil, ['s3', 'cp', 's3://cli-images/big/big.bin', 's3://cli-images/big/big2.bin']);
+    await awsCli(vigil, ['s3', 'cp', 's3://cli-images/big/big2.bin', join(work, 'big.copy')]);
     assert.ok(big.equals(await readFile(join(work, 'big.copy'))), 'downloaded bytes differ');
   });
 

@@ -45,7 +45,8 @@ describe('S3 request addressing', () => {
     assert.equal(route('DELETE', 'b', 'k', 'uploadId=u'), 'AbortMultipartUpload');
     assert.equal(route('GET', 'b', 'k', 'uploadId=u'), 'ListParts');
     assert.equal(route('GET', 'b', undefined, 'tagging'), 'GET bucket?tagging');
-    assert.equal(route('GET', 'b', 'k', 'tagging'), 'GET object?tagging');
+    assert.equal(route('GET', 'b', 'k', 'tagging'), 'GetObjectTagging');
+    assert.equal(route('PUT', 'b', 'k', 'tagging'), 'PUT object?tagging');
     assert.equal(route('POST', undefined, undefined), 'POST /');
   });
 

@@ -22,6 +22,7 @@ import {
   PutBucketEncryptionCommand,
   PutObjectCommand,
   UploadPartCommand,
+  UploadPartCopyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
@@ -237,6 +238,27 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     assert.deepEqual(got.Metadata, { m: '1' });
     assert.deepEqual(await bodyOf(got), Buffer.concat([part1, part2]));
     await rejectsWith(s3.send(new ListPartsCommand({ Bucket: 'multipart', Key: 'big.bin', UploadId: uploadId })), 'NoSuchUpload', 404);
+
+    // UploadPartCopy: parts cut from an existing object (how aws s3 cp copies large objects).
+    const copy = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'multipart', Key: 'copy.bin' }));
+    const whole = Buffer.concat([part1, part2]);
+    const c1 = await s3.send(new UploadPartCopyCommand({ Bucket: 'multipart', Key: 'copy.bin', UploadId: copy.UploadId, PartNumber: 1, CopySource: 'multipart/big.bin', CopySourceRange: `bytes=0-${part1.length - 1}` }));
+    const c2 = await s3.send(new UploadPartCopyCommand({ Bucket: 'multipart', Key: 'copy.bin', UploadId: copy.UploadId, PartNumber: 2, CopySource: 'multipart/big.bin', CopySourceRange: `bytes=${part1.length}-${whole.length - 1}` }));
+    assert.equal(c1.CopyPartResult?.ETag, p1.ETag);
+    await rejectsWith(
+      s3.send(new UploadPartCopyCommand({ Bucket: 'multipart', Key: 'copy.bin', UploadId: copy.UploadId, PartNumber: 3, CopySource: 'multipart/big.bin', CopySourceRange: `bytes=0-${whole.length}` })),
+      'InvalidArgument',
+      400,
+    );
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'multipart',
+        Key: 'copy.bin',
+        UploadId: copy.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: c1.CopyPartResult?.ETag }, { PartNumber: 2, ETag: c2.CopyPartResult?.ETag }] },
+      }),
+    );
+    assert.deepEqual(await bodyOf(await s3.send(new GetObjectCommand({ Bucket: 'multipart', Key: 'copy.bin' }))), whole);
 
     const other = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'multipart', Key: 'aborted.bin' }));
     await s3.send(new UploadPartCommand({ Bucket: 'multipart', Key: 'aborted.bin', UploadId: other.UploadId, PartNumber: 1, Body: 'x' }));
