@@ -1,11 +1,12 @@
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { AnomalyClass, DetectedAnomaly, TrainingImage } from '../ml/index.js';
+import type { PixelClassMetrics } from './segmentationEvaluation.js';
 
 export interface TrainingJobInput {
   train: TrainingImage[];
-  /** Images the trained model is evaluated on (their labels stay with the caller). */
-  test: { bytes: Uint8Array }[];
+  /** Images the trained model is evaluated on (their labels stay with the caller); true masks for segmentation metrics. */
+  test: { bytes: Uint8Array; mask?: Uint8Array; width: number; height: number }[];
   classes: AnomalyClass[];
   threads: number;
   seed: number;
@@ -16,6 +17,8 @@ export interface TrainingJobOutput {
   artifact: Uint8Array;
   trainSeconds: number;
   detections: { isAnomalous: boolean; confidence: number; anomalies?: DetectedAnomaly[] }[];
+  /** Segmentation models: per-label pixel metrics on the test images with masks. */
+  pixelMetrics?: PixelClassMetrics[];
 }
 
 /** Trains in a worker thread with as many runtime threads as the machine has cores (at most 4). */

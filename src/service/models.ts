@@ -278,7 +278,14 @@ export class Models {
               mask: segmentation && entry.label === 'anomaly' && entry.mask ? await load(entry, entry.mask) : undefined,
             })),
           ),
-          test: await Promise.all(split.test.map(async (entry) => ({ bytes: await load(entry, entry.image) }))),
+          test: await Promise.all(
+            split.test.map(async (entry) => ({
+              bytes: await load(entry, entry.image),
+              mask: segmentation && entry.mask ? await load(entry, entry.mask) : undefined,
+              width: entry.width,
+              height: entry.height,
+            })),
+          ),
           classes: [...classes].map(([name, color]) => ({ name, color })),
           seed: version,
           cacheDir: this.options.backboneCacheDir,
@@ -361,7 +368,21 @@ export class Models {
         NumberOfTrainingImages: trainingImages,
         NumberOfTestingImages: test.length,
       },
-      AggregatedEvaluationResults: { Metrics: { Precision: precision, Recall: recall, F1Score: performance.f1Score } },
+      AggregatedEvaluationResults: {
+        Metrics: {
+          Precision: precision,
+          Recall: recall,
+          F1Score: performance.f1Score,
+          PixelAnomalyClassMetrics: output.pixelMetrics?.map((m) => ({
+            ClassName: m.className,
+            Precision: m.precision,
+            Recall: m.recall,
+            F1Score: m.f1Score,
+            AIOU: m.aiou,
+            NumberOfTestingImages: m.images,
+          })),
+        },
+      },
     };
     const name = `${model.projectName}-${model.version}`;
     const manifestKey = `${model.outputPrefix}EvaluationManifest-${name}.json`;

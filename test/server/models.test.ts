@@ -107,6 +107,11 @@ describe('models: train, host, detect, stop', () => {
     assert.equal(result.EvaluationDetails.ModelArn, model.ModelArn);
     const testLines = manifest.trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(result.EvaluationDetails.NumberOfTestingImages, testLines.length);
+    const [cracked] = result.AggregatedEvaluationResults.Metrics.PixelAnomalyClassMetrics;
+    assert.equal(cracked.ClassName, 'cracked');
+    assert.equal(cracked.NumberOfTestingImages, testLines.filter((l) => l['anomaly-label-metadata']['class-name'] === 'anomaly').length);
+    assert.ok(cracked.F1Score > 0.2 && cracked.F1Score <= 1, `pixel F1 ${cracked.F1Score}`);
+    assert.ok(cracked.AIOU > 0.1 && cracked.AIOU <= 1, `mean IoU ${cracked.AIOU}`);
 
     await rejects(client.send(new StartModelCommand({ ProjectName: 'cookies', ModelVersion: '1', MinInferenceUnits: 0 })), 'ValidationException');
     await rejects(client.send(new StartModelCommand({ ProjectName: 'cookies', ModelVersion: '1', MinInferenceUnits: 2, MaxInferenceUnits: 1 })), 'ValidationException');
