@@ -158,7 +158,12 @@ export class MultipartUploads {
    * (InvalidPartOrder), each an uploaded part with that ETag (InvalidPart), every part but the
    * last at least 5 MiB (EntityTooSmall). ETag: MD5 of the parts' MD5s, "-<count>".
    */
-  async complete(bucket: string, key: string, uploadId: string, requested: { partNumber: number; eTag: string }[]): Promise<ObjectInfo> {
+  async complete(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    requested: { partNumber: number; eTag: string; checksums?: ObjectChecksums }[],
+  ): Promise<ObjectInfo> {
     const upload = await this.upload(bucket, key, uploadId);
     if (requested.length === 0) throw new BucketError('MalformedXML', 'The XML you provided was not well-formed or did not validate: it lists no parts.');
     const stored = new Map<number, PartRecord>();
@@ -174,7 +179,11 @@ export class MultipartUploads {
         throw new BucketError('InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.');
       }
       const part = stored.get(wanted.partNumber);
-      if (!part || part.eTag !== wanted.eTag.replace(/"/g, '')) {
+      // A checksum the client lists for a part must be the one verified when the part was uploaded.
+      const checksumMismatch = Object.entries(wanted.checksums ?? {}).some(
+        ([algorithm, value]) => part?.checksums[algorithm as keyof ObjectChecksums] !== undefined && part.checksums[algorithm as keyof ObjectChecksums] !== value,
+      );
+      if (!part || part.eTag !== wanted.eTag.replace(/"/g, '') || checksumMismatch) {
         throw new BucketError(
           'InvalidPart',
           'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified ETag may not match the part\'s ETag.',

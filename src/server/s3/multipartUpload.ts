@@ -1,6 +1,6 @@
 import { BucketError } from '../../service/bucketErrors.js';
 import { MAX_PART_BYTES } from '../../service/multipartUploads.js';
-import type { ChecksumAlgorithm } from '../../store/bucketRecords.js';
+import type { ChecksumAlgorithm, ObjectChecksums } from '../../store/bucketRecords.js';
 import type { S3BucketHandler, S3Handler } from './call.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
 import { copySourceOf } from './copyObject.js';
@@ -77,7 +77,12 @@ export const completeMultipartUpload: S3Handler = async (call) => {
     const partNumber = childText(part, 'PartNumber');
     const eTag = childText(part, 'ETag');
     if (!partNumber || !/^\d{1,5}$/.test(partNumber) || !eTag) throw new BucketError('MalformedXML', 'Every Part needs a PartNumber and an ETag.');
-    return { partNumber: Number(partNumber), eTag };
+    const checksums: ObjectChecksums = {};
+    for (const algorithm of ['CRC32', 'CRC32C', 'SHA256'] as const) {
+      const value = childText(part, `Checksum${algorithm}`);
+      if (value) checksums[algorithm] = value;
+    }
+    return { partNumber: Number(partNumber), eTag, checksums };
   });
   const info = await call.services.buckets.multipart.complete(call.bucket, call.key, call.query.get('uploadId')!, parts);
   setEncryptionHeaders(call.reply, info);

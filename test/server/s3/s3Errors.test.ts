@@ -175,6 +175,10 @@ describe('S3 API errors: status, code and the XML error document', () => {
     assertError(await complete([[1, eTags[0]], [2, '"00000000000000000000000000000000"']]), 400, 'InvalidPart');
     assertError(await complete([[1, eTags[0]], [3, eTags[1]]]), 400, 'InvalidPart');
     assertError(await complete([[2, eTags[1]], [1, eTags[0]]]), 400, 'InvalidPartOrder');
+    const crcPart = await send({ method: 'PUT', path: `/${BUCKET}/mp`, query: { partNumber: '3', uploadId }, body: 'crc part', headers: { 'x-amz-checksum-crc32': crc32Base64(Buffer.from('crc part')) } });
+    assert.equal(crcPart.status, 200, crcPart.body);
+    const wrongCrc = `<CompleteMultipartUpload><Part><PartNumber>3</PartNumber><ETag>${crcPart.headers.etag}</ETag><ChecksumCRC32>${crc32Base64(Buffer.from('x'))}</ChecksumCRC32></Part></CompleteMultipartUpload>`;
+    assertError(await complete([], wrongCrc), 400, 'InvalidPart');
     assertError(await complete([[1, eTags[0]], [2, eTags[1]]]), 400, 'EntityTooSmall');
     assertError(await complete([], '<CompleteMultipartUpload><Part>'), 400, 'MalformedXML');
     assertError(await complete([], 'not xml at all'), 400, 'MalformedXML');
