@@ -50,7 +50,7 @@ program
   .option('--no-anomalies', 'ignore labeled anomalies for scoring (pure PatchCore)')
   .option('--threads <n>', 'training threads (default 2; detection always uses 1)', Number)
   .option('--coreset-ratio <fraction>', 'memory bank size as a fraction of the patches (default 0.1)', Number)
-  .option('--coreset-dim <n>', 'random projection dimension for the coreset distances (default 64)', Number)
+  .option('--coreset-dim <n>', 'random projection dimension for the coreset distances (default 128)', Number)
   .option('--max-bank <n>', 'memory bank size bound (default 16384)', Number)
   .option('--map-sigma <pixels>', 'Gaussian smoothing of the anomaly map (default 4)', Number)
   .option('--feature-dim <n>', 'principal directions kept of the 816 backbone features (default 128, 0 = all)', Number)

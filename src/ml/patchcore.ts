@@ -29,7 +29,7 @@ export const DEFAULT_BANK_OPTIONS: BankOptions = {
   coresetRatio: 0.1,
   maxBankSize: 16384,
   minBankSize: 1024,
-  projectionDim: 64,
+  projectionDim: 128,
   maxCandidates: 200_000,
   seed: 0,
 };
