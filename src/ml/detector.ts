@@ -67,6 +67,13 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
   const backbone = await loadBackbone({ threads, cacheDir: options.cacheDir });
   const memory = { bank: model.bank, source: new Int32Array(model.bank.size) };
   const prep = model.preprocessing;
+  // Warm up: the runtime prepares its kernels for a new input shape on the first run (~100 ms); do it at
+  // load time so that the first detection is as fast as the others.
+  {
+    const blank = await backbone.extract(new Float32Array(prep.width * prep.height * 3), prep.height, prep.width);
+    const f = model.pca ? await projectPca(model.pca, blank.data, threads) : blank.data;
+    await nearest(f, model.bank, { threads });
+  }
   return {
     model,
     async detect(bytes, detectOptions = {}) {
