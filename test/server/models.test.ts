@@ -67,6 +67,28 @@ describe('models: train, host, detect, stop', () => {
     assert.deepEqual((await client.send(new ListModelsCommand({ ProjectName: 'cookies' }))).Models, []);
   });
 
+  test('too few labelled images fail the training with a message that says what is missing', async () => {
+    const { buckets } = vigil.services;
+    const lines = (await cookieManifest('cookies')).split('\n').filter((l) => l.includes('normal-')).slice(0, 12);
+    await buckets.putObject({ bucket: 'cookies', key: 'few.manifest', body: Readable.from([Buffer.from(lines.join('\n'))]) });
+    await client.send(new CreateProjectCommand({ ProjectName: 'few' }));
+    await client.send(new CreateDatasetCommand({ ProjectName: 'few', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'cookies', Key: 'few.manifest' } } } }));
+    await vigil.jobs.idle();
+    const output = { S3Location: { Bucket: 'cookies' } };
+    await client.send(new CreateModelCommand({ ProjectName: 'few', OutputConfig: output }));
+    await vigil.jobs.idle();
+    let model = await describeModel('few');
+    assert.equal(model.Status, 'TRAINING_FAILED');
+    assert.equal(model.StatusMessage, 'The training dataset needs at least 20 normal images; it has 12.');
+    // With a (still empty) test dataset the project is a split project, with its own minimums.
+    await client.send(new CreateDatasetCommand({ ProjectName: 'few', DatasetType: 'test' }));
+    await client.send(new CreateModelCommand({ ProjectName: 'few', OutputConfig: output }));
+    await vigil.jobs.idle();
+    model = await describeModel('few');
+    assert.equal(model.ModelVersion, '2');
+    assert.equal(model.StatusMessage, 'The test dataset needs at least 10 normal images; it has 0.');
+  });
+
   test('a segmentation model trains on the cookies; its reported F1 is that of DetectAnomalies on its test images', async () => {
     const created = await client.send(
       new CreateModelCommand({
