@@ -13,7 +13,7 @@ export interface Preprocessing {
 }
 
 export interface ResolutionOptions {
-  /** Longer side of the working resolution; default: half the images' longer side, within [320, 672]. */
+  /** Longer side of the working resolution; default: half the images' longer side, within [288, 672]. */
   longSide?: number;
   sizeMultiple: number;
 }
@@ -21,7 +21,7 @@ export interface ResolutionOptions {
 /** The working resolution for images of (typically) width×height. */
 export function chooseResolution(width: number, height: number, options: ResolutionOptions): Preprocessing {
   const long = Math.max(width, height);
-  const target = options.longSide ?? Math.min(672, Math.max(320, long / 2));
+  const target = options.longSide ?? Math.min(672, Math.max(288, long / 2));
   const scale = target / long;
   const m = options.sizeMultiple;
   const round = (v: number): number => Math.max(m, Math.round((v * scale) / m) * m);

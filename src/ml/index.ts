@@ -29,7 +29,7 @@
  *                   Layers expanded_conv_6/expand (stride 8, 288 ch) + expanded_conv_10/expand (stride 16,
  *                   528 ch, bilinear ×2), each 3×3 average-pooled, concatenated: 816 values per patch.
  *                   Backbone id + SHA-256 of the shipped weight files go into every artifact.
- *   features.ts     working resolution per project: half the images' longer side, within 320..672
+ *   features.ts     working resolution per project: half the images' longer side, within 288..672
  *   pca.ts          patch features projected onto their top 128 principal directions (subspace iteration
  *                   on the runtime): same AUROC on cookies as 816-d, scoring 4–6× cheaper
  *   coreset.ts      greedy k-center on a 128-d random projection, exact (equal to the plain algorithm) with
