@@ -41,6 +41,7 @@ interface Report {
   resolution: string;
   bankSize: number;
   head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
+  perClass: Array<{ name: string; f1: number; iou: number }>;
 }
 
 /** cookies/training-images laid out as train/ and test/ folders (symlinks), split by odd/even number. */
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
       rows.push({ dataset: 'aliens', variant: 'seed 1 + augment', floor: '1.000', goal: '≥0.995', args: ['--train', aliens, '--seed', '1', '--augment'] });
       rows.push({ dataset: 'circuitboard', variant: 'augment', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--augment'] });
     }
-    const header = ['dataset', 'variant', 'image AUROC', 'floor', 'goal', 'pixel AUROC', 'F1', 'P', 'R', 'train s', 'ms/img', 'resolution', 'bank', 'head (cv vs LOO)'];
+    const header = ['dataset', 'variant', 'image AUROC', 'floor', 'goal', 'pixel AUROC', 'px F1/IoU', 'F1', 'P', 'R', 'train s', 'ms/img', 'resolution', 'bank', 'head (cv vs LOO)'];
     const lines: string[][] = [];
     process.stderr.write(`vigil eval on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), detection on 1 thread\n`);
     for (const row of rows) {
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
         row.floor,
         row.goal,
         fmt(r.pixelAUROC),
+        r.perClass.length ? r.perClass.map((c) => `${fmt(c.f1, 2)}/${fmt(c.iou, 2)}`).join(' ') : '—',
         fmt(r.f1),
         fmt(r.precision),
         fmt(r.recall),

@@ -11,7 +11,7 @@ import cliProgress from 'cli-progress';
 import sharp from 'sharp';
 import { decodeClassMask } from '../ml/image.js';
 import { loadDetector, train, type AnomalyClass, type TrainingImage } from '../ml/index.js';
-import { auroc, aurocBinned, confusionAt, precisionRecall } from '../ml/metrics.js';
+import { auroc, aurocBinned, confusionAt, perClassOverlap, prCurve, precisionRecall } from '../ml/metrics.js';
 import { Rng } from '../ml/random.js';
 
 export interface EvalOptions {
@@ -51,6 +51,10 @@ export interface EvalReport {
   bankSize: number;
   featureDim: number;
   head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
+  /** Pixel F1 and IoU per anomaly class over the test images with masks (segmentation). */
+  perClass: Array<{ name: string; color: string; f1: number; iou: number }>;
+  /** Precision / recall / F1 at every distinct test score as the threshold. */
+  prCurve: Array<{ threshold: number; precision: number; recall: number; f1: number }>;
   /** Per test image: its label, score and verdict. */
   images: Array<{ name: string; anomalous: boolean; score: number; isAnomalous: boolean; confidence: number }>;
 }
@@ -169,6 +173,8 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
   const perImage: EvalReport['images'] = [];
   const pixelScores: Float32Array[] = [];
   const pixelLabels: Uint8Array[] = [];
+  const predictedClasses: Uint8Array[] = [];
+  const trueClasses: Uint8Array[] = [];
   const anyMasks = testFiles.some((f) => f.mask);
   const prep = detector.model.preprocessing;
   let detectMs = 0;
@@ -182,8 +188,13 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     labels.push(f.anomalous);
     perImage.push({ name: basename(f.path), anomalous: f.anomalous, score: d.score, isAnomalous: d.isAnomalous, confidence: d.confidence });
     if (anyMasks && d.map && (!f.anomalous || f.mask)) {
+      const truth = f.mask ? await decodeClassMask(new Uint8Array(await readFile(f.mask)), prep, classes.map((c) => c.color)) : new Uint8Array(d.map.data.length);
       pixelScores.push(d.map.data);
-      pixelLabels.push(f.mask ? Uint8Array.from(await decodeClassMask(new Uint8Array(await readFile(f.mask)), prep, classes.map((c) => c.color)), (c) => (c > 0 ? 1 : 0)) : new Uint8Array(d.map.data.length));
+      pixelLabels.push(Uint8Array.from(truth, (c) => (c > 0 ? 1 : 0)));
+      if (d.classMap) {
+        predictedClasses.push(d.classMap);
+        trueClasses.push(truth);
+      }
     }
     bar?.update(k + 1);
   }
@@ -201,6 +212,20 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     });
     pixelAUROC = aurocBinned(s, l);
   }
+  const concat = (parts: Uint8Array[]): Uint8Array => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  };
+  const overlap = predictedClasses.length ? perClassOverlap(concat(predictedClasses), concat(trueClasses), classes.length) : new Map<number, { f1: number; iou: number }>();
+  const perClass = classes.flatMap((c, k) => {
+    const o = overlap.get(k + 1);
+    return o ? [{ name: c.name, color: c.color, f1: o.f1, iou: o.iou }] : [];
+  });
   const threshold = (detector.model.head?.calibration ?? detector.model.calibration).threshold;
   const pr = precisionRecall(confusionAt(scores, labels, threshold));
   return {
@@ -220,6 +245,8 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     bankSize: m.bankSize,
     featureDim: m.featureDim,
     head: m.head,
+    perClass,
+    prCurve: prCurve(scores, labels),
     images: perImage,
   };
 }
@@ -236,6 +263,7 @@ export async function evalCommand(options: EvalOptions): Promise<void> {
       `image AUROC   ${f(report.imageAUROC)}`,
       `F1            ${f(report.f1)}  (precision ${f(report.precision)}, recall ${f(report.recall)}, threshold ${f(report.threshold, 4)})`,
       `pixel AUROC   ${f(report.pixelAUROC)}`,
+      ...report.perClass.map((c) => `  ${c.name.padEnd(12)} pixel F1 ${f(c.f1)}, IoU ${f(c.iou)}`),
       `train         ${report.trainSeconds.toFixed(1)} s  (${report.trainImages.normal} normal + ${report.trainImages.anomaly} anomalous images, ${report.resolution}, bank ${report.bankSize})`,
       `detect        ${report.msPerImage.toFixed(1)} ms per image  (${report.testImages.normal} normal + ${report.testImages.anomaly} anomalous test images, 1 thread)`,
       ...(report.seed !== null ? [`split seed    ${report.seed}`] : []),

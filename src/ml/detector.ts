@@ -42,7 +42,9 @@ export interface Detection {
   anomalies?: DetectedAnomaly[];
   /** Segmentation models: RGB PNG of the input's size, background white, classes in their colours. */
   mask?: Uint8Array;
+  /** With returnMap: the smoothed anomaly map and (segmentation models) the class per pixel, both at the working resolution. */
   map?: ScoreMap;
+  classMap?: Uint8Array;
 }
 
 export interface Detector {
@@ -99,6 +101,7 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
         const seg = await segment(map, features, v.isAnomalous ? model.pixelThreshold : Infinity, model.classes, model.classBank, threads);
         const size = await imageSize(bytes);
         result.anomalies = seg.anomalies;
+        if (detectOptions.returnMap) result.classMap = seg.classMap;
         result.mask = await maskPng(seg.classMap, prep.width, prep.height, model.classes, size.width, size.height);
       }
       return result;

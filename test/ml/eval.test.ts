@@ -45,6 +45,8 @@ describe('vigil eval', () => {
     assert.ok(report.imageAUROC >= 0 && report.imageAUROC <= 1);
     assert.deepEqual(report.testImages, { normal: 2, anomaly: 2 });
     assert.equal(report.images.length, 4);
+    assert.ok(Array.isArray(report.prCurve) && report.prCurve.length >= 1);
+    for (const c of report.perClass) assert.ok(c.f1 >= 0 && c.f1 <= 1 && c.iou >= 0 && c.iou <= c.f1);
   });
 
   it('splits with a printed seed when there is no test folder, and reports null pixel AUROC without masks', async () => {
