@@ -15,7 +15,8 @@
  *     detect(image bytes, { sensitivity?, returnMap? }) →
  *       { isAnomalous, confidence, anomalyProbability, score, threshold, anomalies?, mask? (RGB PNG) }
  *     A foreign, corrupt or other-backbone artifact is refused with an ArtifactError; an image that is
- *     not a decodable PNG/JPEG with an ImageFormatError.
+ *     not a decodable PNG/JPEG with an ImageFormatError (also from train, for images and masks); a training
+ *     set that cannot make a model (fewer than 2 normal images) with a TrainingDataError.
  *
  * Both are pure functions of their inputs (no global state beyond caches of the backbone session), so
  * they run unchanged inside a worker thread. Nothing is downloaded: the backbone's weights come from the
@@ -64,7 +65,7 @@
  * Not reached: cookies pixel AUROC 0.97 (0.964; σ = 8 gives 0.967). The aliens split seed 1 stays at 0.991
  * (mean of three splits 0.995); the 288 resolution floor was chosen looking at these splits.
  */
-export { train, type TrainingImage, type TrainOptions, type TrainMetrics, type TrainResult, type TrainProgress } from './train.js';
+export { train, TrainingDataError, type TrainingImage, type TrainOptions, type TrainMetrics, type TrainResult, type TrainProgress } from './train.js';
 export { loadDetector, type Detector, type Detection, type DetectOptions, type DetectedAnomaly, type LoadOptions } from './detector.js';
 export { ArtifactError } from './artifact.js';
 export { ImageFormatError, MAX_INPUT_PIXELS } from './image.js';

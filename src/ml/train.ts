@@ -15,6 +15,11 @@ import { buildMemoryBank, DEFAULT_BANK_OPTIONS, gatherPatches, maxScore, sampleP
 import { fitPca, projectPca, type Pca } from './pca.js';
 import { buildClassBank, cellClasses, type AnomalyClass } from './segmentation.js';
 
+/** The training set cannot make a model (too few images of a kind); nothing was trained. */
+export class TrainingDataError extends Error {
+  override readonly name = 'TrainingDataError';
+}
+
 export interface TrainingImage {
   /** PNG or JPEG bytes. */
   bytes: Uint8Array;
@@ -103,7 +108,8 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const classes = options.classes ?? [];
   const normals = images.filter((i) => !i.anomalous);
   const anomalies = images.filter((i) => i.anomalous);
-  if (normals.length < 2) throw new Error('training needs at least 2 normal images');
+  if (normals.length < 2) throw new TrainingDataError('training needs at least 2 normal images');
+  if (options.validation?.length && !options.validation.some((v) => !v.anomalous)) throw new TrainingDataError('validation images must include normal images');
   const progress = options.onProgress ?? (() => {});
 
   const backbone = await loadBackbone({ threads, cacheDir: options.cacheDir });

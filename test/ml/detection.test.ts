@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
-import { ArtifactError, ImageFormatError, loadDetector, train, type TrainingImage, type TrainResult } from '../../src/ml/index.js';
+import { ArtifactError, ImageFormatError, loadDetector, train, TrainingDataError, type TrainingImage, type TrainResult } from '../../src/ml/index.js';
 
 // A handful of the real cookie photos (CC BY-SA 4.0, see shared/datasets/README.md), read in place.
 const COOKIES = new URL('../../../../shared/datasets/cookies/', import.meta.url);
@@ -54,6 +54,10 @@ describe('training and detection on real images', () => {
     assert.ok(sensitive.threshold < plain.threshold);
     assert.equal(sensitive.score, plain.score);
     await assert.rejects(detector.detect(new TextEncoder().encode('not an image')), ImageFormatError);
+  });
+
+  it('refuses a training set without enough normal images', async () => {
+    await assert.rejects(train([normal(1), anomaly(1)]), TrainingDataError);
   });
 
   it('refuses a tampered artifact', async () => {
