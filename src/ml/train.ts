@@ -93,6 +93,8 @@ export interface TrainResult {
 export const MAP_SIGMA = 4;
 export const DEFAULT_FEATURE_DIM = 128;
 const PCA_SAMPLES = 20_000;
+/** Normal images whose patches the principal subspace is fitted on. */
+const PCA_FIT_IMAGES = 32;
 const HEAD_TOP_K = 10;
 const ANOMALY_BANK_PER_IMAGE = 10;
 
@@ -118,7 +120,14 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const augmentations: readonly Augmentation[] = options.augment ? ALL_AUGMENTATIONS : ['none'];
   const validation = options.validation ?? [];
 
-  // 1. Features (normals with their augmented copies for the bank).
+  // 1. Features (normals with their augmented copies for the bank), projected onto the principal subspace
+  //    of the first PCA_FIT_IMAGES normals as soon as it is known, so that memory holds 128 values per patch
+  //    rather than 816 however many images there are.
+  const timings = { features: 0, pca: 0, coreset: 0, scoring: 0, calibration: 0 };
+  const featureDim = options.featureDim ?? DEFAULT_FEATURE_DIM;
+  const usePca = featureDim > 0 && featureDim < backbone.info.channels;
+  let pca: Pca | undefined;
+  const reduce = async (m: FeatureMap): Promise<FeatureMap> => (pca ? { ...m, channels: pca.outDim, data: await projectPca(pca, m.data, threads) } : m);
   const total = images.length + validation.length;
   let done = 0;
   const bankMaps: FeatureMap[] = [];
@@ -126,11 +135,12 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const extract = async (image: TrainingImage, augs: readonly Augmentation[]): Promise<FeatureMap[]> => {
     const decoded = await decodeForModel(image.bytes, prep);
     const maps: FeatureMap[] = [];
-    for (const a of augs) maps.push(await featuresOf(backbone, decoded, a));
+    for (const a of augs) maps.push(await reduce(await featuresOf(backbone, decoded, a)));
     progress({ stage: 'features', done: ++done, total });
     return maps;
   };
   const normalFeatures: Extracted[] = [];
+  const fitImages = Math.min(normals.length, PCA_FIT_IMAGES);
   for (const [k, image] of normals.entries()) {
     const maps = await extract(image, augmentations);
     normalFeatures.push({ features: maps[0]!, image });
@@ -138,42 +148,28 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
       bankMaps.push(m);
       bankSources.push(k);
     }
+    if (usePca && k + 1 === fitImages) {
+      const fitStart = performance.now();
+      const count = bankMaps.reduce((n, m) => n + m.width * m.height, 0);
+      const sample = gatherPatches(bankMaps, bankSources, samplePatchIndices(count, PCA_SAMPLES, seed + 3));
+      pca = await fitPca(sample.data, sample.dim, featureDim, { seed, threads, maxSamples: PCA_SAMPLES });
+      for (let i = 0; i < bankMaps.length; i++) bankMaps[i] = await reduce(bankMaps[i]!);
+      for (let i = 0; i < normalFeatures.length; i++) normalFeatures[i]!.features = bankMaps[i * augmentations.length]!;
+      timings.pca = (performance.now() - fitStart) / 1000;
+    }
   }
   const anomalyFeatures: Extracted[] = [];
   for (const image of anomalies) anomalyFeatures.push({ features: (await extract(image, ['none']))[0]!, image });
   const validationFeatures: Extracted[] = [];
   for (const image of validation) validationFeatures.push({ features: (await extract(image, ['none']))[0]!, image });
 
-  const timings = { features: 0, pca: 0, coreset: 0, scoring: 0, calibration: 0 };
   let mark = performance.now();
   const lap = (stage: keyof typeof timings): void => {
     const now = performance.now();
     timings[stage] += (now - mark) / 1000;
     mark = now;
   };
-  timings.features = (mark - started) / 1000;
-
-  // 2. Principal subspace of the normal patches; every map is projected onto it.
-  const featureDim = options.featureDim ?? DEFAULT_FEATURE_DIM;
-  let pca: Pca | undefined;
-  if (featureDim > 0 && featureDim < backbone.info.channels) {
-    const total = bankMaps.reduce((n, m) => n + m.width * m.height, 0);
-    const sample = gatherPatches(bankMaps, bankSources, samplePatchIndices(total, PCA_SAMPLES, seed + 3));
-    pca = await fitPca(sample.data, sample.dim, featureDim, { seed, threads, maxSamples: PCA_SAMPLES });
-    const projected = new Map<FeatureMap, FeatureMap>();
-    const project = async (m: FeatureMap): Promise<FeatureMap> => {
-      let p = projected.get(m);
-      if (!p) {
-        p = { ...m, channels: featureDim, data: await projectPca(pca!, m.data, threads) };
-        projected.set(m, p);
-      }
-      return p;
-    };
-    for (let i = 0; i < bankMaps.length; i++) bankMaps[i] = await project(bankMaps[i]!);
-    for (const list of [normalFeatures, anomalyFeatures, validationFeatures]) for (const e of list) e.features = await project(e.features);
-  }
-
-  lap('pca');
+  timings.features = (mark - started) / 1000 - timings.pca;
 
   // 3. Memory bank.
   progress({ stage: 'coreset', done: 0, total: 1 });

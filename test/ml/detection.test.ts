@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
@@ -54,6 +54,18 @@ describe('training and detection on real images', () => {
     assert.ok(sensitive.threshold < plain.threshold);
     assert.equal(sensitive.score, plain.score);
     await assert.rejects(detector.detect(new TextEncoder().encode('not an image')), ImageFormatError);
+  });
+
+  it('projects features onto the subspace fitted on the first normals when there are many', async () => {
+    const aliens = new URL('../../../../shared/datasets/aliens/normal/', import.meta.url);
+    const files = readdirSync(aliens).sort().slice(0, 36);
+    const many = files.map((f) => ({ bytes: new Uint8Array(readFileSync(new URL(f, aliens))), anomalous: false }));
+    const result = await train(many, { resolution: 64, featureDim: 16 });
+    assert.equal(result.metrics.featureDim, 16);
+    assert.equal(result.metrics.normalImages, 36);
+    assert.ok(result.metrics.explainedVariance > 0.5 && result.metrics.explainedVariance <= 1);
+    const d = await (await loadDetector(result.artifact)).detect(many[35]!.bytes);
+    assert.ok(Number.isFinite(d.score));
   });
 
   it('refuses a training set without enough normal images', async () => {
