@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
+import { parseArtifact, serializeArtifact } from '../../src/ml/artifact.js';
 import { ArtifactError, ImageFormatError, loadDetector, train, TrainingDataError, type TrainingImage, type TrainResult } from '../../src/ml/index.js';
 
 // A handful of the real cookie photos (CC BY-SA 4.0, see shared/datasets/README.md), read in place.
@@ -77,6 +78,10 @@ describe('training and detection on real images', () => {
     tampered[Math.floor(tampered.length / 2)]! ^= 0x40;
     await assert.rejects(loadDetector(tampered), ArtifactError);
     await assert.rejects(loadDetector(read('training-images/normal-1.jpg')), /not a Vigil model artifact/);
+    // a well-formed artifact made with other backbone weights
+    const { meta, arrays } = parseArtifact(trained.artifact);
+    const foreign = serializeArtifact({ ...meta, backbone: { ...(meta.backbone as object), weightHash: 'f'.repeat(64) } }, Object.fromEntries(arrays));
+    await assert.rejects(loadDetector(foreign), (e: unknown) => e instanceof ArtifactError && /trained with backbone/.test((e as Error).message));
   });
 
   it('trains and detects inside a worker thread (pure functions of their inputs)', async () => {
