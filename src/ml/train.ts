@@ -247,7 +247,8 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const allExtracted = [...trainExtracted, ...validationFeatures];
   const allGrids = [...trainGrids, ...validationGrids];
   const mapSigma = options.mapSigma ?? MAP_SIGMA;
-  const maps = allGrids.map((g) => anomalyMap(g, prep.width, prep.height, mapSigma));
+  // Maps are made one image at a time (a working-resolution map per image adds up for large projects).
+  const mapOf = (k: number): ScoreMap => anomalyMap(allGrids[k]!, prep.width, prep.height, mapSigma);
   const classColors = classes.map((c) => c.color);
   const masks = new Map<number, Uint8Array>();
   for (const [k, e] of allExtracted.entries()) {
@@ -261,16 +262,17 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
     allExtracted.forEach((e, k) => {
       const mask = masks.get(k);
       if (e.image.anomalous && !mask) return;
+      const map = mapOf(k);
       for (let y = 0; y < prep.height; y += stride)
         for (let x = 0; x < prep.width; x += stride) {
           const i = y * prep.width + x;
-          pixelScores.push(maps[k]!.data[i]!);
+          pixelScores.push(map.data[i]!);
           pixelLabels.push(mask ? mask[i]! > 0 : false);
         }
     });
     pixelThreshold = f1MaxThreshold(pixelScores, pixelLabels).threshold;
   } else {
-    const maxima = maps.map((m) => maxScore(m));
+    const maxima = allGrids.map((_, k) => maxScore(mapOf(k)));
     pixelThreshold = calibrate(maxima, allExtracted.map((e) => e.image.anomalous)).threshold;
   }
 
