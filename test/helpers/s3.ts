@@ -66,35 +66,10 @@ export async function bucketBlobFiles(vigil: TestVigil): Promise<string[]> {
  * A signed S3 request sent with its own Host header (virtual-host style) while TLS still verifies
  * the certificate's "localhost" name.
  */
-export async function sendS3WithHost(
+export function sendS3WithHost(
   vigil: TestVigil,
   host: string,
   options: { method: string; path: string; query?: Record<string, string>; body?: string },
 ): Promise<RawResponse> {
-  const { Hash } = await import('@smithy/hash-node');
-  const { HttpRequest } = await import('@smithy/protocol-http');
-  const { SignatureV4 } = await import('@smithy/signature-v4');
-  const { request } = await import('node:https');
-  const body = Buffer.from(options.body ?? '');
-  const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: vigil.rootAccessKey, sha256: Hash.bind(null, 'sha256'), uriEscapePath: false });
-  const signed = await signer.sign(
-    new HttpRequest({ method: options.method, protocol: 'https:', hostname: host, path: options.path, query: options.query ?? {}, headers: { host, 'content-length': String(body.length) }, body }),
-  );
-  const query = new URLSearchParams(options.query ?? {}).toString();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: vigil.port, servername: 'localhost', method: options.method, path: options.path + (query ? `?${query}` : ''), headers: signed.headers, ca: vigil.tls.cert, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body.length ? body : undefined);
-  });
+  return sendS3(vigil, { ...options, host });
 }

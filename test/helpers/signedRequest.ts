@@ -23,6 +23,8 @@ export interface SignedRequestOptions {
   signingDate?: Date;
   /** Send x-amz-content-sha256 as the JS SDK does (default), or leave it out as the AWS CLI does. */
   contentSha256Header?: boolean;
+  /** Host header to sign and send instead of the endpoint's (virtual-host style); TLS still checks "localhost". */
+  host?: string;
   /** Changes the signed request before it is sent: the tampering under test. */
   tamper?(request: { method: string; path: string; query: string; headers: Record<string, string>; body: Buffer }): void;
 }
@@ -47,7 +49,7 @@ export async function sendSigned(endpoint: string, ca: string, options: SignedRe
       port: Number(url.port),
       path: options.path,
       query: options.query ?? {},
-      headers: { host: url.host, ...(body.length ? { 'content-length': String(body.length) } : {}), ...options.headers },
+      headers: { host: options.host ?? url.host, ...(body.length ? { 'content-length': String(body.length) } : {}), ...options.headers },
       body,
     }),
     { signingDate: options.signingDate },
@@ -62,13 +64,13 @@ export async function sendSigned(endpoint: string, ca: string, options: SignedRe
   options.tamper?.(wire);
   // A tampered body keeps a valid HTTP framing: only the signature may be what is wrong.
   if (wire.body.length) wire.headers['content-length'] = String(wire.body.length);
-  return sendRaw(endpoint, ca, wire);
+  return sendRaw(endpoint, ca, { ...wire, servername: options.host ? 'localhost' : undefined });
 }
 
 export function sendRaw(
   endpoint: string,
   ca: string,
-  wire: { method: string; path: string; query?: string; headers: Record<string, string>; body?: Buffer },
+  wire: { method: string; path: string; query?: string; headers: Record<string, string>; body?: Buffer; servername?: string },
 ): Promise<RawResponse> {
   const url = new URL(endpoint);
   return new Promise((resolve, reject) => {
@@ -80,6 +82,7 @@ export function sendRaw(
         path: wire.path + (wire.query ? `?${wire.query}` : ''),
         headers: wire.headers,
         ca,
+        servername: wire.servername,
         agent: false,
       },
       (res) => {
