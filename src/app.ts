@@ -94,8 +94,8 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     });
     await datasets.recover();
     await models.recover();
-    const services: Services = { accessKeys, projects, datasets, buckets, tags: new Tags(store.models, installation), models, metrics };
-    const server = await createHttpsServer({ tls, logger, services });
+    const services: Services = { accessKeys, projects, datasets, buckets, tags: new Tags(store.models, installation), models, metrics, keys: kms };
+    const server = await createHttpsServer({ tls, logger, services, accountId });
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;
     const maintenanceTimer = setInterval(() => {

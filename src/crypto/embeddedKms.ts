@@ -20,6 +20,9 @@ const DATA_KEY_BYTES = 32;
 export const MAX_ENCRYPT_BYTES = 4096;
 const DEFAULT_KEY_SETTING = 'kms.defaultKeyId';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ALIAS_NAME = /^alias\/[a-zA-Z0-9/_-]{1,250}$/;
+/** Aliases of the service-owned key, as AWS names its managed keys per service. */
+const SERVICE_KEY_ALIASES = new Set(['alias/aws/lookoutvision', 'alias/aws/s3']);
 
 export interface EmbeddedKmsOptions {
   region: string;
@@ -101,13 +104,13 @@ export class EmbeddedKms implements Kms {
   }
 
   async enableKey(keyIdOrArn: string): Promise<void> {
-    const key = await this.findKey(keyIdOrArn);
+    const key = await this.customerKey(keyIdOrArn);
     if (key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
     await this.store.kmsKeys.setState(key.keyId, 'Enabled');
   }
 
   async disableKey(keyIdOrArn: string): Promise<void> {
-    const key = await this.findKey(keyIdOrArn);
+    const key = await this.customerKey(keyIdOrArn);
     if (key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
     await this.store.kmsKeys.setState(key.keyId, 'Disabled');
   }
@@ -117,10 +120,7 @@ export class EmbeddedKms implements Kms {
     if (!Number.isInteger(pendingWindowInDays) || pendingWindowInDays < 7 || pendingWindowInDays > 30) {
       throw new KmsError('ValidationException', 'PendingWindowInDays must be an integer from 7 to 30.');
     }
-    const key = await this.findKey(keyIdOrArn);
-    if (key.keyId === this.keyIdOf(this.defaultKeyId)) {
-      throw new KmsError('KMSInvalidStateException', 'The service-owned default key cannot be deleted.');
-    }
+    const key = await this.customerKey(keyIdOrArn);
     if (key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
     const deletionDate = new Date(now.getTime() + pendingWindowInDays * 86_400_000);
     await this.store.kmsKeys.setState(key.keyId, 'PendingDeletion', deletionDate);
@@ -129,7 +129,7 @@ export class EmbeddedKms implements Kms {
 
   /** Stops a scheduled deletion; the key comes back Disabled, as in AWS KMS. */
   async cancelKeyDeletion(keyIdOrArn: string): Promise<void> {
-    const key = await this.findKey(keyIdOrArn);
+    const key = await this.customerKey(keyIdOrArn);
     if (key.state !== 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is not pending deletion.`);
     await this.store.kmsKeys.setState(key.keyId, 'Disabled');
   }
@@ -147,6 +147,50 @@ export class EmbeddedKms implements Kms {
       }
     }
     return due;
+  }
+
+  /** Customer keys (the service-owned key is not listed, as AWS-owned keys are not). */
+  async listKeys(limit: number, after?: string): Promise<{ keys: KeyDescription[]; next?: string }> {
+    const page = await this.store.kmsKeys.list('CUSTOMER', limit, after);
+    return { keys: page.items, next: page.next };
+  }
+
+  async createAlias(aliasName: string, targetKeyId: string): Promise<void> {
+    if (!ALIAS_NAME.test(aliasName)) throw new KmsError('ValidationException', 'AliasName must be alias/ followed by letters, digits, /, _ or -.');
+    if (aliasName.startsWith('alias/aws/')) throw new KmsError('ValidationException', 'Alias names starting with alias/aws/ are reserved.');
+    const key = await this.customerKey(targetKeyId);
+    if (!(await this.store.kmsKeys.createAlias(aliasName, key.keyId, new Date()))) {
+      throw new KmsError('AlreadyExistsException', `An alias with the name ${this.aliasArn(aliasName)} already exists.`);
+    }
+  }
+
+  async deleteAlias(aliasName: string): Promise<void> {
+    if (!(await this.store.kmsKeys.deleteAlias(aliasName))) throw new KmsError('NotFoundException', `Alias ${this.aliasArn(aliasName)} is not found.`);
+  }
+
+  async listAliases(limit: number, after?: string, keyIdOrArn?: string) {
+    const keyId = keyIdOrArn === undefined ? undefined : (await this.findKey(keyIdOrArn)).keyId;
+    const page = await this.store.kmsKeys.listAliases(limit, after, keyId);
+    return {
+      aliases: page.items.map((a) => ({ aliasName: a.aliasName, aliasArn: this.aliasArn(a.aliasName), targetKeyId: a.keyId, createdAt: a.createdAt })),
+      next: page.next,
+    };
+  }
+
+  /** Decrypts under the source context and encrypts again under another key or context; the plaintext never leaves. */
+  async reEncrypt(
+    ciphertextBlob: Buffer,
+    sourceContext: EncryptionContext,
+    destinationKeyId: string,
+    destinationContext: EncryptionContext,
+  ): Promise<{ sourceKeyId: string; keyId: string; ciphertextBlob: Buffer }> {
+    const source = await this.decrypt(ciphertextBlob, sourceContext);
+    try {
+      const target = await this.encrypt(destinationKeyId, source.plaintext, destinationContext);
+      return { sourceKeyId: source.keyId, ...target };
+    } finally {
+      source.plaintext.fill(0);
+    }
   }
 
   async generateDataKey(keyIdOrArn: string | undefined, context: EncryptionContext): Promise<GeneratedDataKey> {
@@ -206,15 +250,33 @@ export class EmbeddedKms implements Kms {
     return `arn:aws:kms:${this.options.region}:${this.options.accountId}:key/${keyId}`;
   }
 
+  private aliasArn(aliasName: string): string {
+    return `arn:aws:kms:${this.options.region}:${this.options.accountId}:${aliasName}`;
+  }
+
   private keyIdOf(keyIdOrArn: string): string {
     const arn = /^arn:aws:kms:[^:]*:\d{12}:key\/(.+)$/.exec(keyIdOrArn);
     return arn ? arn[1] : keyIdOrArn;
   }
 
+  /** A key by id, key ARN, alias name or alias ARN; NotFoundException otherwise. */
   private async findKey(keyIdOrArn: string): Promise<KmsKeyRecord> {
-    const keyId = this.keyIdOf(keyIdOrArn);
-    const key = UUID.test(keyId) ? await this.store.kmsKeys.get(keyId) : undefined;
+    const aliasName = /^arn:aws:kms:[^:]*:\d{12}:(alias\/.+)$/.exec(keyIdOrArn)?.[1] ?? (keyIdOrArn.startsWith('alias/') ? keyIdOrArn : undefined);
+    const keyId =
+      aliasName === undefined
+        ? this.keyIdOf(keyIdOrArn)
+        : SERVICE_KEY_ALIASES.has(aliasName)
+          ? this.keyIdOf(this.defaultKeyId)
+          : await this.store.kmsKeys.aliasTarget(aliasName);
+    const key = keyId !== undefined && UUID.test(keyId) ? await this.store.kmsKeys.get(keyId) : undefined;
     if (!key) throw new KmsError('NotFoundException', `Key '${keyIdOrArn}' does not exist`);
+    return key;
+  }
+
+  /** A key a user may manage: the service-owned key is Vigil's, like an AWS-owned key. */
+  private async customerKey(keyIdOrArn: string): Promise<KmsKeyRecord> {
+    const key = await this.findKey(keyIdOrArn);
+    if (key.keyManager !== 'CUSTOMER') throw new KmsError('AccessDeniedException', `${key.arn} is the service-owned key; it cannot be changed.`);
     return key;
   }
 

@@ -6,6 +6,8 @@ export type KmsErrorName =
   | 'InvalidCiphertextException'
   | 'IncorrectKeyException'
   | 'ValidationException'
+  | 'AlreadyExistsException'
+  | 'AccessDeniedException'
   | 'KMSInternalException';
 
 export class KmsError extends Error {

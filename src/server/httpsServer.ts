@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { lookoutVisionApi } from './lookoutvision/plugin.js';
 import { metricsEndpoint } from './metricsEndpoint.js';
+import { amzTargetConstraint } from './kms/amzTarget.js';
+import { kmsApi } from './kms/plugin.js';
 import { s3Api } from './s3/plugin.js';
 import type { Services } from './services.js';
 import type { TlsMaterial } from './tls.js';
@@ -23,7 +25,7 @@ const TLS12_CIPHERS = [
  * Request bodies are kept raw (a Buffer) so that signatures can be checked over the exact bytes;
  * each protocol adapter parses them itself.
  */
-export async function createHttpsServer(options: { tls: TlsMaterial; logger: Logger; services: Services }): Promise<FastifyInstance<Server>> {
+export async function createHttpsServer(options: { tls: TlsMaterial; logger: Logger; services: Services; accountId: string }): Promise<FastifyInstance<Server>> {
   const app = Fastify({
     https: {
       key: options.tls.key,
@@ -36,6 +38,7 @@ export async function createHttpsServer(options: { tls: TlsMaterial; logger: Log
     genReqId: () => randomUUID(),
     // Paths such as /2020-11-20/tags/arn%3Aaws%3A… are matched raw; the operation decodes its labels.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
+    constraints: { amzTarget: amzTargetConstraint },
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -62,6 +65,7 @@ export async function createHttpsServer(options: { tls: TlsMaterial; logger: Log
 
   await app.register(lookoutVisionApi, { services: options.services });
   await app.register(metricsEndpoint, { services: options.services });
+  await app.register(kmsApi, { services: options.services, accountId: options.accountId });
   // Everything else is the S3 API, which streams bodies: its own context replaces the buffering parser.
   await app.register(s3Api, { services: options.services });
 

@@ -1,3 +1,4 @@
+import type { EmbeddedKms } from '../crypto/embeddedKms.js';
 import type { AccessKeys } from '../service/accessKeys.js';
 import type { Buckets } from '../service/buckets.js';
 import type { Datasets } from '../service/datasets.js';
@@ -15,4 +16,6 @@ export interface Services {
   tags: Tags;
   models: Models;
   metrics: DetectionMetrics;
+  /** The key service behind the KMS API. */
+  keys: EmbeddedKms;
 }

@@ -61,6 +61,16 @@ export interface KmsKeyRepository {
   destroy(keyId: string): Promise<void>;
   /** Keys in PendingDeletion whose deletion date has passed. */
   dueForDeletion(now: Date): Promise<string[]>;
+  /** Keys managed by `keyManager`, ordered by id, after `after` (an id from a previous page). */
+  list(keyManager: KmsKeyRecord['keyManager'], limit: number, after?: string): Promise<Page<KmsKeyRecord>>;
+  /** Adds an alias; false when the name is taken (nothing changed). */
+  createAlias(aliasName: string, keyId: string, createdAt: Date): Promise<boolean>;
+  /** Removes an alias; false when there was none. */
+  deleteAlias(aliasName: string): Promise<boolean>;
+  /** The key an alias names. */
+  aliasTarget(aliasName: string): Promise<string | undefined>;
+  /** Aliases ordered by name (of one key when keyId is given), after `after`. */
+  listAliases(limit: number, after?: string, keyId?: string): Promise<Page<{ aliasName: string; keyId: string; createdAt: Date }>>;
 }
 
 export interface AccessKeyRecord {

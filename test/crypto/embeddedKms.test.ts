@@ -86,7 +86,8 @@ describe('embedded KMS', () => {
     const key = await kms.createKey({});
     const { ciphertextBlob } = await kms.generateDataKey(key.keyId, context);
     for (const days of [6, 31, 7.5]) await rejectsWith(kms.scheduleKeyDeletion(key.keyId, days), 'ValidationException');
-    await rejectsWith(kms.scheduleKeyDeletion(kms.defaultKeyId, 7), 'KMSInvalidStateException');
+    await rejectsWith(kms.scheduleKeyDeletion(kms.defaultKeyId, 7), 'AccessDeniedException');
+    await rejectsWith(kms.disableKey(kms.defaultKeyId), 'AccessDeniedException');
 
     const now = new Date('2026-01-01T00:00:00Z');
     const deletionDate = await kms.scheduleKeyDeletion(key.keyId, 7, now);

@@ -37,7 +37,6 @@ export async function s3Api(app: FastifyInstance, options: S3ApiOptions): Promis
   });
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (reservedForKms(request)) return answerReservedKmsRequest(reply);
     const query = parseQuery(request.raw.url ?? '/');
     if (request.headers.authorization === undefined && (query.has('X-Amz-Signature') || query.has('X-Amz-Credential'))) {
       throw new S3ProtocolError('NotImplemented', 'Presigned URLs (query-string authentication) are not supported; sign requests in the Authorization header.');
@@ -89,22 +88,4 @@ function makeCall(
     payload,
     smallBody: (limit = SMALL_BODY_LIMIT) => readPayload(payload(limit), limit),
   };
-}
-
-/**
- * POST / with X-Amz-Target: TrentService.* is the AWS KMS JSON protocol, which belongs to the KMS
- * API (not yet served). The KMS adapter takes these requests over here; until then they get an
- * awsJson-style UnknownOperationException instead of being read as S3.
- */
-function reservedForKms(request: FastifyRequest): boolean {
-  const target = request.headers['x-amz-target'];
-  return request.method === 'POST' && (request.raw.url ?? '/').split('?')[0] === '/' && typeof target === 'string' && target.startsWith('TrentService.');
-}
-
-function answerReservedKmsRequest(reply: FastifyReply): FastifyReply {
-  return reply
-    .code(400)
-    .header('content-type', 'application/x-amz-json-1.1')
-    .header('x-amzn-errortype', 'UnknownOperationException')
-    .send(JSON.stringify({ __type: 'UnknownOperationException', message: 'The KMS API is not available on this server yet.' }));
 }

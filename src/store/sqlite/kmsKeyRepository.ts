@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { KmsKeyRecord, KmsKeyRepository, KmsKeyState, KmsKeyVersionRecord } from '../metadataStore.js';
+import type { KmsKeyRecord, KmsKeyRepository, KmsKeyState, KmsKeyVersionRecord, Page } from '../metadataStore.js';
 import { optionalDate, toDate, type Row } from './rows.js';
 
 export class SqliteKmsKeys implements KmsKeyRepository {
@@ -21,17 +21,39 @@ export class SqliteKmsKeys implements KmsKeyRepository {
 
   async get(keyId: string): Promise<KmsKeyRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM kms_keys WHERE key_id = ?').get(keyId) as Row | undefined;
-    if (!row) return undefined;
-    return {
-      keyId: row.key_id as string,
-      arn: row.arn as string,
-      description: row.description as string,
-      keyManager: row.key_manager as KmsKeyRecord['keyManager'],
-      state: row.state as KmsKeyState,
-      createdAt: toDate(row.created_at),
-      deletionDate: optionalDate(row.deletion_date),
-      currentVersion: row.current_version as number,
-    };
+    return row && keyFromRow(row);
+  }
+
+  async list(keyManager: KmsKeyRecord['keyManager'], limit: number, after?: string): Promise<Page<KmsKeyRecord>> {
+    const rows = this.db
+      .prepare('SELECT * FROM kms_keys WHERE key_manager = ? AND key_id > ? ORDER BY key_id LIMIT ?')
+      .all(keyManager, after ?? '', limit + 1) as Row[];
+    const items = rows.slice(0, limit).map(keyFromRow);
+    return { items, next: rows.length > limit ? items[items.length - 1].keyId : undefined };
+  }
+
+  async createAlias(aliasName: string, keyId: string, createdAt: Date): Promise<boolean> {
+    const result = this.db
+      .prepare('INSERT INTO kms_aliases (alias_name, key_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+      .run(aliasName, keyId, createdAt.getTime());
+    return result.changes === 1;
+  }
+
+  async deleteAlias(aliasName: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM kms_aliases WHERE alias_name = ?').run(aliasName).changes === 1;
+  }
+
+  async aliasTarget(aliasName: string): Promise<string | undefined> {
+    const row = this.db.prepare('SELECT key_id FROM kms_aliases WHERE alias_name = ?').get(aliasName) as Row | undefined;
+    return row?.key_id as string | undefined;
+  }
+
+  async listAliases(limit: number, after?: string, keyId?: string): Promise<Page<{ aliasName: string; keyId: string; createdAt: Date }>> {
+    const rows = this.db
+      .prepare(`SELECT * FROM kms_aliases WHERE alias_name > ? ${keyId === undefined ? '' : 'AND key_id = ?'} ORDER BY alias_name LIMIT ?`)
+      .all(...(keyId === undefined ? [after ?? '', limit + 1] : [after ?? '', keyId, limit + 1])) as Row[];
+    const items = rows.slice(0, limit).map((row) => ({ aliasName: row.alias_name as string, keyId: row.key_id as string, createdAt: toDate(row.created_at) }));
+    return { items, next: rows.length > limit ? items[items.length - 1].aliasName : undefined };
   }
 
   async getVersion(keyId: string, version: number): Promise<KmsKeyVersionRecord | undefined> {
@@ -70,4 +92,17 @@ export class SqliteKmsKeys implements KmsKeyRepository {
       .all(now.getTime()) as Row[];
     return rows.map((row) => row.key_id as string);
   }
+}
+
+function keyFromRow(row: Row): KmsKeyRecord {
+  return {
+    keyId: row.key_id as string,
+    arn: row.arn as string,
+    description: row.description as string,
+    keyManager: row.key_manager as KmsKeyRecord['keyManager'],
+    state: row.state as KmsKeyState,
+    createdAt: toDate(row.created_at),
+    deletionDate: optionalDate(row.deletion_date),
+    currentVersion: row.current_version as number,
+  };
 }
