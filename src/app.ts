@@ -62,7 +62,9 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     await checkRootKey(store.settings, rootKey);
     const accountId = await store.settings.putIfAbsent('account.id', String(randomInt(1e11, 1e12)));
     const installation = { region: config.region, accountId };
-    const kms = await EmbeddedKms.open(store, rootKey, installation);
+    const daySeconds = env.VIGIL_KMS_DAY_SECONDS === undefined ? undefined : Number(env.VIGIL_KMS_DAY_SECONDS);
+    if (daySeconds !== undefined && !(daySeconds > 0)) throw new Error('VIGIL_KMS_DAY_SECONDS must be a positive number of seconds');
+    const kms = await EmbeddedKms.open(store, rootKey, { ...installation, daySeconds });
     const idempotency = new Idempotency(store.idempotency);
     const blobs = new SealedBlobStore(await FsBlobStore.open(join(config.dataDir, 'blobs')), kms);
     const accessKeys = new AccessKeys(store, rootKey);

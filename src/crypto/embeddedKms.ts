@@ -27,6 +27,8 @@ const SERVICE_KEY_ALIASES = new Set(['alias/aws/lookoutvision', 'alias/aws/s3'])
 export interface EmbeddedKmsOptions {
   region: string;
   accountId: string;
+  /** Length of a "day" of the deletion waiting period; shortened only by tests (VIGIL_KMS_DAY_SECONDS). */
+  daySeconds?: number;
 }
 
 export interface KeyDescription {
@@ -122,7 +124,7 @@ export class EmbeddedKms implements Kms {
     }
     const key = await this.customerKey(keyIdOrArn);
     if (key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
-    const deletionDate = new Date(now.getTime() + pendingWindowInDays * 86_400_000);
+    const deletionDate = new Date(now.getTime() + pendingWindowInDays * (this.options.daySeconds ?? 86_400) * 1000);
     await this.store.kmsKeys.setState(key.keyId, 'PendingDeletion', deletionDate);
     return deletionDate;
   }

@@ -11,7 +11,7 @@ import type { ModelRecord, ModelStatus } from '../store/modelRecords.js';
 import type { Buckets } from './buckets.js';
 import type { DetectionMetrics } from './detectionMetrics.js';
 import type { DatasetContents, StoredEntry } from './datasetContents.js';
-import { ConflictError, NotFoundError, ServiceQuotaExceededError, ThrottlingError, ValidationError } from './errors.js';
+import { AccessDeniedError, ConflictError, NotFoundError, ServiceQuotaExceededError, ThrottlingError, ValidationError } from './errors.js';
 import type { Idempotency } from './idempotency.js';
 import { checkImage, imageFormatOf } from './imageChecks.js';
 import { trainingSplit, TrainingDataError } from './modelTrainingData.js';
@@ -185,6 +185,7 @@ export class Models {
     if (model.status !== 'HOSTED' || !pool) {
       throw new ConflictError(`Model ${model.version} is ${model.status}, not HOSTED; start it with StartModel first.`, model.arn, 'MODEL');
     }
+    await this.requireUsableKey(model);
     const started = performance.now();
     const body = input.body ?? Buffer.alloc(0);
     try {
@@ -241,6 +242,14 @@ export class Models {
     const model = version === 'latest' ? await this.store.models.latest(project.name) : await this.store.models.get(project.name, Number(version));
     if (!model) throw new NotFoundError(`Project ${project.name} has no model ${version}.`, `${project.name}/${version}`, 'MODEL');
     return model;
+  }
+
+  /** A hosted model answers only while its key is usable: disabling the key stops it at once. */
+  private async requireUsableKey(model: ModelRecord): Promise<void> {
+    const key = await this.kms.describeKey(model.kmsKeyId).catch(() => undefined);
+    if (key?.state !== 'Enabled') {
+      throw new AccessDeniedError(`The KMS key ${model.kmsKeyId} of model ${model.version} is ${key?.state ?? 'deleted'}; the model's data cannot be used.`);
+    }
   }
 
   private async usableKey(kmsKeyId: string | undefined): Promise<string> {

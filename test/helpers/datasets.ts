@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import type { Buckets } from '../../src/service/buckets.js';
+import type { TestVigil } from './vigil.js';
 
 /** The shared sample datasets (CC BY-SA 4.0, see ../shared/datasets/README.md); read-only. */
 export const DATASETS = join(process.cwd(), '..', 'shared', 'datasets');
@@ -39,4 +40,22 @@ export function manifestLines(text: string): Record<string, unknown>[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** A single-dataset aliens project with the fewest images training accepts (20 normal, 10 anomalous). */
+export async function aliensProject(vigil: TestVigil): Promise<void> {
+  const { buckets, projects, datasets } = vigil.services;
+  await buckets.createBucket('aliens');
+  const lines: string[] = [];
+  for (const [className, count] of [['normal', 20], ['anomaly', 10]] as const) {
+    for (let i = 1; i <= count; i++) {
+      const key = `${className}/${i}.png`;
+      await buckets.putObject({ bucket: 'aliens', key, body: Readable.from([await readFile(join(ALIENS, key))]) });
+      lines.push(JSON.stringify({ 'source-ref': `s3://aliens/${key}`, 'anomaly-label': 1, 'anomaly-label-metadata': { 'class-name': className, type: 'groundtruth/image-classification' } }));
+    }
+  }
+  await buckets.putObject({ bucket: 'aliens', key: 'm', body: Readable.from([Buffer.from(lines.join('\n'))]) });
+  await projects.create({ projectName: 'aliens' });
+  await datasets.create({ projectName: 'aliens', datasetType: 'train', datasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'aliens', Key: 'm' } } } });
+  await vigil.jobs.idle();
 }

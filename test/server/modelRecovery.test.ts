@@ -4,28 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import { ALIENS } from '../helpers/datasets.js';
-import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
-
-/** A single-dataset aliens project with the fewest images training accepts (20 normal, 10 anomalous). */
-async function aliensProject(vigil: TestVigil): Promise<void> {
-  const { buckets, projects, datasets } = vigil.services;
-  await buckets.createBucket('aliens');
-  const lines: string[] = [];
-  for (const [className, count] of [['normal', 20], ['anomaly', 10]] as const) {
-    for (let i = 1; i <= count; i++) {
-      const key = `${className}/${i}.png`;
-      await buckets.putObject({ bucket: 'aliens', key, body: Readable.from([await readFile(join(ALIENS, key))]) });
-      lines.push(JSON.stringify({ 'source-ref': `s3://aliens/${key}`, 'anomaly-label': 1, 'anomaly-label-metadata': { 'class-name': className, type: 'groundtruth/image-classification' } }));
-    }
-  }
-  await buckets.putObject({ bucket: 'aliens', key: 'm', body: Readable.from([Buffer.from(lines.join('\n'))]) });
-  await projects.create({ projectName: 'aliens' });
-  await datasets.create({ projectName: 'aliens', datasetType: 'train', datasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'aliens', Key: 'm' } } } });
-  await vigil.jobs.idle();
-}
+import { ALIENS, aliensProject } from '../helpers/datasets.js';
+import { startTestVigil } from '../helpers/vigil.js';
 
 test('after a restart, hosted models are hosted again and interrupted trainings run once more or fail with the reason', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'vigil-model-recovery-'));
