@@ -90,27 +90,18 @@ describe('models: train, host, detect, stop', () => {
   });
 
   test('a segmentation model trains on the cookies; its reported F1 is that of DetectAnomalies on its test images', async () => {
-    const created = await client.send(
-      new CreateModelCommand({
-        ProjectName: 'cookies',
-        Description: 'first cookie model',
-        OutputConfig: { S3Location: { Bucket: 'cookies', Prefix: 'model-output/' } },
-        Tags: [{ Key: 'line', Value: '3' }],
-        ClientToken: 'train-once',
-      }),
-    );
+    const input = {
+      ProjectName: 'cookies',
+      Description: 'first cookie model',
+      OutputConfig: { S3Location: { Bucket: 'cookies', Prefix: 'model-output/' } },
+      Tags: [{ Key: 'line', Value: '3' }],
+      ClientToken: 'train-once',
+    };
+    const created = await client.send(new CreateModelCommand(input));
     assert.equal(created.$metadata.httpStatusCode, 202);
     assert.equal(created.ModelMetadata?.Status, 'TRAINING');
     assert.equal(created.ModelMetadata?.ModelVersion, '1');
-    const repeated = await client.send(
-      new CreateModelCommand({
-        ProjectName: 'cookies',
-        Description: 'first cookie model',
-        OutputConfig: { S3Location: { Bucket: 'cookies', Prefix: 'model-output/' } },
-        Tags: [{ Key: 'line', Value: '3' }],
-        ClientToken: 'train-once',
-      }),
-    );
+    const repeated = await client.send(new CreateModelCommand(input));
     assert.equal(repeated.ModelMetadata?.ModelArn, created.ModelMetadata?.ModelArn, 'the same client token trains once');
     await rejects(client.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '1', ContentType: 'image/jpeg', Body: Buffer.from('x') })), 'ConflictException', /TRAINING, not HOSTED/);
     await rejects(client.send(new DeleteModelCommand({ ProjectName: 'cookies', ModelVersion: '1' })), 'ConflictException');
