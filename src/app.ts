@@ -50,7 +50,7 @@ export interface RunningVigil {
   close(): Promise<void>;
 }
 
-/** How often keys past their deletion date are destroyed and expired client tokens forgotten. */
+/** How often keys past their deletion date are destroyed, due keys rotated and expired client tokens forgotten. */
 const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
 
 /** Starts Vigil on the embedded engines: SQLite metadata, local object directory, embedded KMS. */
@@ -102,6 +102,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     const port = (server.server.address() as { port: number }).port;
     const maintenanceTimer = setInterval(() => {
       kms.destroyDueKeys().catch((error: unknown) => logger.error({ err: error }, 'destroying keys past their deletion date failed'));
+      kms.rotateDueKeys().catch((error: unknown) => logger.error({ err: error }, 'rotating keys on their schedule failed'));
       idempotency.purgeExpired().catch((error: unknown) => logger.error({ err: error }, 'purging expired client tokens failed'));
     }, MAINTENANCE_INTERVAL_MS).unref();
     await kms.destroyDueKeys();

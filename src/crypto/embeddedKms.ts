@@ -40,6 +40,8 @@ export interface KeyDescription {
   createdAt: Date;
   deletionDate?: Date;
   currentVersion: number;
+  rotationPeriodDays?: number;
+  nextRotation?: Date;
 }
 
 /**
@@ -124,7 +126,7 @@ export class EmbeddedKms implements Kms {
     }
     const key = await this.customerKey(keyIdOrArn);
     if (key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
-    const deletionDate = new Date(now.getTime() + pendingWindowInDays * (this.options.daySeconds ?? 86_400) * 1000);
+    const deletionDate = new Date(now.getTime() + pendingWindowInDays * this.dayMs());
     await this.store.kmsKeys.setState(key.keyId, 'PendingDeletion', deletionDate);
     return deletionDate;
   }
@@ -164,6 +166,37 @@ export class EmbeddedKms implements Kms {
     if (!(await this.store.kmsKeys.createAlias(aliasName, key.keyId, new Date()))) {
       throw new KmsError('AlreadyExistsException', `An alias with the name ${this.aliasArn(aliasName)} already exists.`);
     }
+  }
+
+  async updateAlias(aliasName: string, targetKeyId: string): Promise<void> {
+    const key = await this.customerKey(targetKeyId);
+    if (!(await this.store.kmsKeys.updateAlias(aliasName, key.keyId))) throw new KmsError('NotFoundException', `Alias ${this.aliasArn(aliasName)} is not found.`);
+  }
+
+  /** Rotates the key automatically every `periodDays` (90–2560, AWS's bounds), first after one period. */
+  async enableKeyRotation(keyIdOrArn: string, periodDays = 365, now = new Date()): Promise<void> {
+    if (!Number.isInteger(periodDays) || periodDays < 90 || periodDays > 2560) {
+      throw new KmsError('ValidationException', 'RotationPeriodInDays must be an integer from 90 to 2560.');
+    }
+    const key = await this.customerKey(keyIdOrArn);
+    if (key.state !== 'Enabled') throw new KmsError(key.state === 'Disabled' ? 'DisabledException' : 'KMSInvalidStateException', `${key.arn} is ${key.state}.`);
+    await this.store.kmsKeys.setRotation(key.keyId, periodDays, new Date(now.getTime() + periodDays * this.dayMs()));
+  }
+
+  async disableKeyRotation(keyIdOrArn: string): Promise<void> {
+    const key = await this.customerKey(keyIdOrArn);
+    await this.store.kmsKeys.setRotation(key.keyId);
+  }
+
+  /** Rotates every key whose automatic rotation is due and schedules its next one; returns their ids. */
+  async rotateDueKeys(now = new Date()): Promise<string[]> {
+    const due = await this.store.kmsKeys.dueForRotation(now);
+    for (const keyId of due) {
+      const key = await this.findKey(keyId);
+      await this.rotateKey(keyId);
+      await this.store.kmsKeys.setRotation(keyId, key.rotationPeriodDays, new Date(now.getTime() + (key.rotationPeriodDays ?? 365) * this.dayMs()));
+    }
+    return due;
   }
 
   async deleteAlias(aliasName: string): Promise<void> {
@@ -250,6 +283,10 @@ export class EmbeddedKms implements Kms {
 
   private arnOf(keyId: string): string {
     return `arn:aws:kms:${this.options.region}:${this.options.accountId}:key/${keyId}`;
+  }
+
+  private dayMs(): number {
+    return (this.options.daySeconds ?? 86_400) * 1000;
   }
 
   private aliasArn(aliasName: string): string {

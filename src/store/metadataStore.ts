@@ -39,6 +39,9 @@ export interface KmsKeyRecord {
   /** When a PendingDeletion key's material is destroyed. */
   deletionDate?: Date;
   currentVersion: number;
+  /** Automatic rotation: its period, and when it next happens; absent when off. */
+  rotationPeriodDays?: number;
+  nextRotation?: Date;
 }
 
 export interface KmsKeyVersionRecord {
@@ -67,6 +70,12 @@ export interface KmsKeyRepository {
   createAlias(aliasName: string, keyId: string, createdAt: Date): Promise<boolean>;
   /** Removes an alias; false when there was none. */
   deleteAlias(aliasName: string): Promise<boolean>;
+  /** Points an existing alias at another key; false when there is no such alias. */
+  updateAlias(aliasName: string, keyId: string): Promise<boolean>;
+  /** Turns automatic rotation on (a period and the next date) or off (both undefined). */
+  setRotation(keyId: string, periodDays?: number, nextRotation?: Date): Promise<void>;
+  /** Enabled keys whose next automatic rotation is due. */
+  dueForRotation(now: Date): Promise<string[]>;
   /** The key an alias names. */
   aliasTarget(aliasName: string): Promise<string | undefined>;
   /** Aliases ordered by name (of one key when keyId is given), after `after`. */

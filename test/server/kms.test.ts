@@ -16,6 +16,10 @@ import {
   ReEncryptCommand,
   RotateKeyOnDemandCommand,
   ScheduleKeyDeletionCommand,
+  UpdateAliasCommand,
+  EnableKeyRotationCommand,
+  DisableKeyRotationCommand,
+  GetKeyRotationStatusCommand,
 } from '@aws-sdk/client-kms';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import assert from 'node:assert/strict';
@@ -122,6 +126,32 @@ describe('the KMS API (AWS KMS JSON protocol)', () => {
     }
     await kms.send(new DeleteAliasCommand({ AliasName: 'alias/line3' }));
     await rejects(kms.send(new DeleteAliasCommand({ AliasName: 'alias/line3' })), 'NotFoundException');
+  });
+
+  test('automatic rotation runs on its schedule, keeps old ciphertexts readable, and can be turned off; aliases move', async () => {
+    const key = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!;
+    const old = await kms.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from('old material') }));
+    await rejects(kms.send(new EnableKeyRotationCommand({ KeyId: key.KeyId, RotationPeriodInDays: 89 })), 'ValidationException');
+    await kms.send(new EnableKeyRotationCommand({ KeyId: key.KeyId, RotationPeriodInDays: 90 }));
+    const status = await kms.send(new GetKeyRotationStatusCommand({ KeyId: key.KeyId }));
+    assert.equal(status.KeyRotationEnabled, true);
+    assert.equal(status.RotationPeriodInDays, 90);
+    const next = status.NextRotationDate!.getTime();
+    assert.ok(Math.abs(next - (Date.now() + 90 * 86_400_000)) < 60_000);
+
+    assert.deepEqual(await vigil.kms.rotateDueKeys(new Date(next - 1000)), []);
+    assert.deepEqual(await vigil.kms.rotateDueKeys(new Date(next)), [key.KeyId]);
+    assert.equal((await vigil.kms.describeKey(key.KeyId!)).currentVersion, 2);
+    assert.equal((await kms.send(new GetKeyRotationStatusCommand({ KeyId: key.KeyId }))).NextRotationDate!.getTime(), next + 90 * 86_400_000);
+    assert.equal(Buffer.from((await kms.send(new DecryptCommand({ CiphertextBlob: old.CiphertextBlob }))).Plaintext!).toString(), 'old material');
+    await kms.send(new DisableKeyRotationCommand({ KeyId: key.KeyId }));
+    assert.equal((await kms.send(new GetKeyRotationStatusCommand({ KeyId: key.KeyId }))).KeyRotationEnabled, false);
+    await rejects(kms.send(new EnableKeyRotationCommand({ KeyId: vigil.kms.defaultKeyId })), 'AccessDeniedException');
+
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/moving', TargetKeyId: keyId }));
+    await kms.send(new UpdateAliasCommand({ AliasName: 'alias/moving', TargetKeyId: key.KeyId }));
+    assert.equal((await kms.send(new DescribeKeyCommand({ KeyId: 'alias/moving' }))).KeyMetadata?.KeyId, key.KeyId);
+    await rejects(kms.send(new UpdateAliasCommand({ AliasName: 'alias/none', TargetKeyId: key.KeyId })), 'NotFoundException');
   });
 
   test('unsupported operations, bad JSON and bad signatures answer in the KMS error shape', async () => {

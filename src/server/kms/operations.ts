@@ -143,6 +143,28 @@ export const KMS_OPERATIONS: Record<string, Operation> = {
     await kms.createAlias(text(body, 'AliasName'), text(body, 'TargetKeyId'));
     return {};
   },
+  async UpdateAlias(kms, body) {
+    await kms.updateAlias(text(body, 'AliasName'), text(body, 'TargetKeyId'));
+    return {};
+  },
+  async EnableKeyRotation(kms, body) {
+    const days = body.RotationPeriodInDays ?? 365;
+    await kms.enableKeyRotation(text(body, 'KeyId'), days as number);
+    return {};
+  },
+  async DisableKeyRotation(kms, body) {
+    await kms.disableKeyRotation(text(body, 'KeyId'));
+    return {};
+  },
+  async GetKeyRotationStatus(kms, body) {
+    const key = await kms.describeKey(text(body, 'KeyId'));
+    return {
+      KeyId: key.arn,
+      KeyRotationEnabled: key.rotationPeriodDays !== undefined,
+      RotationPeriodInDays: key.rotationPeriodDays,
+      NextRotationDate: key.nextRotation && key.nextRotation.getTime() / 1000,
+    };
+  },
   async DeleteAlias(kms, body) {
     await kms.deleteAlias(text(body, 'AliasName'));
     return {};

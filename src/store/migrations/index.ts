@@ -2,10 +2,10 @@ import { coreMigration } from './001-core.js';
 import { bucketsMigration } from './002-buckets.js';
 import { datasetsMigration } from './003-datasets.js';
 import { modelsMigration } from './004-models.js';
-import { kmsAliasesMigration } from './005-kms-aliases.js';
+import { kmsAliasesRotationMigration } from './005-kms-aliases-rotation.js';
 
 /**
  * Schema versions of the SQLite store, one file each, applied in order inside one transaction each.
  * Never edit a released migration: add the next one.
  */
-export const sqliteMigrations: readonly string[] = [coreMigration, bucketsMigration, datasetsMigration, modelsMigration, kmsAliasesMigration];
+export const sqliteMigrations: readonly string[] = [coreMigration, bucketsMigration, datasetsMigration, modelsMigration, kmsAliasesRotationMigration];

@@ -43,6 +43,23 @@ export class SqliteKmsKeys implements KmsKeyRepository {
     return this.db.prepare('DELETE FROM kms_aliases WHERE alias_name = ?').run(aliasName).changes === 1;
   }
 
+  async updateAlias(aliasName: string, keyId: string): Promise<boolean> {
+    return this.db.prepare('UPDATE kms_aliases SET key_id = ? WHERE alias_name = ?').run(keyId, aliasName).changes === 1;
+  }
+
+  async setRotation(keyId: string, periodDays?: number, nextRotation?: Date): Promise<void> {
+    this.db
+      .prepare('UPDATE kms_keys SET rotation_period_days = ?, next_rotation = ? WHERE key_id = ?')
+      .run(periodDays ?? null, nextRotation?.getTime() ?? null, keyId);
+  }
+
+  async dueForRotation(now: Date): Promise<string[]> {
+    const rows = this.db
+      .prepare("SELECT key_id FROM kms_keys WHERE state = 'Enabled' AND next_rotation IS NOT NULL AND next_rotation <= ?")
+      .all(now.getTime()) as Row[];
+    return rows.map((row) => row.key_id as string);
+  }
+
   async aliasTarget(aliasName: string): Promise<string | undefined> {
     const row = this.db.prepare('SELECT key_id FROM kms_aliases WHERE alias_name = ?').get(aliasName) as Row | undefined;
     return row?.key_id as string | undefined;
@@ -104,5 +121,7 @@ function keyFromRow(row: Row): KmsKeyRecord {
     createdAt: toDate(row.created_at),
     deletionDate: optionalDate(row.deletion_date),
     currentVersion: row.current_version as number,
+    rotationPeriodDays: (row.rotation_period_days as number | null) ?? undefined,
+    nextRotation: optionalDate(row.next_rotation),
   };
 }
