@@ -199,6 +199,30 @@ export class EmbeddedKms implements Kms {
     return due;
   }
 
+  async listResourceTags(keyIdOrArn: string): Promise<{ key: string; value: string }[]> {
+    return this.store.kmsKeys.tagsOf((await this.findKey(keyIdOrArn)).keyId);
+  }
+
+  /** Adds or replaces tags (at most 50 per key, as AWS KMS allows). */
+  async tagResource(keyIdOrArn: string, tags: { key: string; value: string }[]): Promise<void> {
+    const key = await this.customerKey(keyIdOrArn);
+    for (const tag of tags) {
+      if (tag.key.length < 1 || tag.key.length > 128 || tag.value.length > 256 || tag.key.startsWith('aws:')) {
+        throw new KmsError('ValidationException', 'Tag keys are 1 to 128 characters and may not start with aws:; values at most 256.');
+      }
+    }
+    const merged = new Map((await this.store.kmsKeys.tagsOf(key.keyId)).map((t) => [t.key, t.value]));
+    for (const tag of tags) merged.set(tag.key, tag.value);
+    if (merged.size > 50) throw new KmsError('LimitExceededException', `A key may have at most 50 tags; this would give it ${merged.size}.`);
+    await this.store.kmsKeys.setTags(key.keyId, [...merged].map(([k, value]) => ({ key: k, value })));
+  }
+
+  async untagResource(keyIdOrArn: string, tagKeys: string[]): Promise<void> {
+    const key = await this.customerKey(keyIdOrArn);
+    const remove = new Set(tagKeys);
+    await this.store.kmsKeys.setTags(key.keyId, (await this.store.kmsKeys.tagsOf(key.keyId)).filter((t) => !remove.has(t.key)));
+  }
+
   async deleteAlias(aliasName: string): Promise<void> {
     if (!(await this.store.kmsKeys.deleteAlias(aliasName))) throw new KmsError('NotFoundException', `Alias ${this.aliasArn(aliasName)} is not found.`);
   }

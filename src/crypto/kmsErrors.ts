@@ -8,6 +8,7 @@ export type KmsErrorName =
   | 'ValidationException'
   | 'AlreadyExistsException'
   | 'AccessDeniedException'
+  | 'LimitExceededException'
   | 'KMSInternalException';
 
 export class KmsError extends Error {

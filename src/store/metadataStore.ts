@@ -76,6 +76,10 @@ export interface KmsKeyRepository {
   setRotation(keyId: string, periodDays?: number, nextRotation?: Date): Promise<void>;
   /** Enabled keys whose next automatic rotation is due. */
   dueForRotation(now: Date): Promise<string[]>;
+  /** A key's tags in key order. */
+  tagsOf(keyId: string): Promise<{ key: string; value: string }[]>;
+  /** Replaces a key's tags. */
+  setTags(keyId: string, tags: { key: string; value: string }[]): Promise<void>;
   /** The key an alias names. */
   aliasTarget(aliasName: string): Promise<string | undefined>;
   /** Aliases ordered by name (of one key when keyId is given), after `after`. */

@@ -20,6 +20,9 @@ import {
   EnableKeyRotationCommand,
   DisableKeyRotationCommand,
   GetKeyRotationStatusCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  ListResourceTagsCommand,
 } from '@aws-sdk/client-kms';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import assert from 'node:assert/strict';
@@ -152,6 +155,22 @@ describe('the KMS API (AWS KMS JSON protocol)', () => {
     await kms.send(new UpdateAliasCommand({ AliasName: 'alias/moving', TargetKeyId: key.KeyId }));
     assert.equal((await kms.send(new DescribeKeyCommand({ KeyId: 'alias/moving' }))).KeyMetadata?.KeyId, key.KeyId);
     await rejects(kms.send(new UpdateAliasCommand({ AliasName: 'alias/none', TargetKeyId: key.KeyId })), 'NotFoundException');
+  });
+
+  test('keys carry tags: added, replaced, listed and removed, within the limits', async () => {
+    const key = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!;
+    await kms.send(new TagResourceCommand({ KeyId: key.KeyId, Tags: [{ TagKey: 'line', TagValue: '3' }, { TagKey: 'owner', TagValue: 'qa' }] }));
+    await kms.send(new TagResourceCommand({ KeyId: key.Arn, Tags: [{ TagKey: 'line', TagValue: '4' }] }));
+    assert.deepEqual((await kms.send(new ListResourceTagsCommand({ KeyId: key.KeyId }))).Tags, [
+      { TagKey: 'line', TagValue: '4' },
+      { TagKey: 'owner', TagValue: 'qa' },
+    ]);
+    await kms.send(new UntagResourceCommand({ KeyId: key.KeyId, TagKeys: ['owner'] }));
+    assert.deepEqual((await kms.send(new ListResourceTagsCommand({ KeyId: key.KeyId }))).Tags, [{ TagKey: 'line', TagValue: '4' }]);
+    await rejects(kms.send(new TagResourceCommand({ KeyId: key.KeyId, Tags: [{ TagKey: 'aws:reserved', TagValue: 'x' }] })), 'ValidationException');
+    const many = Array.from({ length: 50 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' }));
+    await rejects(kms.send(new TagResourceCommand({ KeyId: key.KeyId, Tags: many })), 'LimitExceededException');
+    assert.equal((await kms.send(new ListResourceTagsCommand({ KeyId: key.KeyId }))).Tags?.length, 1, 'a refused request changes nothing');
   });
 
   test('unsupported operations, bad JSON and bad signatures answer in the KMS error shape', async () => {

@@ -165,6 +165,24 @@ export const KMS_OPERATIONS: Record<string, Operation> = {
       NextRotationDate: key.nextRotation && key.nextRotation.getTime() / 1000,
     };
   },
+  async TagResource(kms, body) {
+    const tags = body.Tags;
+    if (!Array.isArray(tags)) throw new KmsError('ValidationException', 'Tags is required: a list of {TagKey, TagValue}.');
+    await kms.tagResource(
+      text(body, 'KeyId'),
+      tags.map((tag: { TagKey?: unknown; TagValue?: unknown }) => ({ key: String(tag?.TagKey ?? ''), value: String(tag?.TagValue ?? '') })),
+    );
+    return {};
+  },
+  async UntagResource(kms, body) {
+    if (!Array.isArray(body.TagKeys)) throw new KmsError('ValidationException', 'TagKeys is required.');
+    await kms.untagResource(text(body, 'KeyId'), body.TagKeys.map(String));
+    return {};
+  },
+  async ListResourceTags(kms, body) {
+    const tags = await kms.listResourceTags(text(body, 'KeyId'));
+    return { Tags: tags.map((t) => ({ TagKey: t.key, TagValue: t.value })), Truncated: false };
+  },
   async DeleteAlias(kms, body) {
     await kms.deleteAlias(text(body, 'AliasName'));
     return {};

@@ -60,6 +60,19 @@ export class SqliteKmsKeys implements KmsKeyRepository {
     return rows.map((row) => row.key_id as string);
   }
 
+  async tagsOf(keyId: string): Promise<{ key: string; value: string }[]> {
+    const rows = this.db.prepare('SELECT tag_key, tag_value FROM kms_key_tags WHERE key_id = ? ORDER BY tag_key').all(keyId) as Row[];
+    return rows.map((row) => ({ key: row.tag_key as string, value: row.tag_value as string }));
+  }
+
+  async setTags(keyId: string, tags: { key: string; value: string }[]): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM kms_key_tags WHERE key_id = ?').run(keyId);
+      const insert = this.db.prepare('INSERT INTO kms_key_tags (key_id, tag_key, tag_value) VALUES (?, ?, ?)');
+      for (const tag of tags) insert.run(keyId, tag.key, tag.value);
+    }).immediate();
+  }
+
   async aliasTarget(aliasName: string): Promise<string | undefined> {
     const row = this.db.prepare('SELECT key_id FROM kms_aliases WHERE alias_name = ?').get(aliasName) as Row | undefined;
     return row?.key_id as string | undefined;
