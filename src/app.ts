@@ -1,14 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Server } from 'node:https';
 import { FsBlobStore } from './blob/fsBlobStore.js';
 import { SealedBlobStore } from './blob/sealedBlobStore.js';
-import type { VigilConfig } from './config.js';
+import { endpointOf, type VigilConfig } from './config.js';
 import { EmbeddedKms } from './crypto/embeddedKms.js';
 import { checkRootKey } from './crypto/rootKeyCheck.js';
 import { loadRootKey } from './crypto/rootKeyFile.js';
@@ -108,7 +107,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     await kms.destroyDueKeys();
 
     return {
-      endpoint: `https://${urlHost(config.host)}:${port}`,
+      endpoint: endpointOf(config.host, port),
       port,
       accountId,
       tls,
@@ -132,13 +131,6 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     await store.close();
     throw error;
   }
-}
-
-/** The host to put in a URL: a wildcard listener is reached on loopback. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return isIPv6(host) ? `[${host}]` : host;
 }
 
 /** The root access key in AWS shared-credentials format (profile "vigil"), rewritten only when it differs. */

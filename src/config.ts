@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import { resolve } from 'node:path';
 
 /** Vigil's whole configuration. Precedence: command-line flags, then environment, then config file, then defaults. */
@@ -105,4 +106,10 @@ function validate(input: ConfigInput): VigilConfig {
     tlsKey: input.tlsKey === undefined ? undefined : resolve(text('tlsKey')),
     logLevel,
   };
+}
+
+/** The endpoint that reaches a Vigil listening on `host`: a wildcard listener is reached on loopback. */
+export function endpointOf(host: string, port: number): string {
+  const hostname = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : isIPv6(host) ? `[${host}]` : host;
+  return `https://${hostname}:${port}`;
 }

@@ -4,7 +4,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
-import type { VigilConfig } from '../config.js';
+import { endpointOf, type VigilConfig } from '../config.js';
 
 export interface ApiClients {
   endpoint: string;
@@ -19,8 +19,7 @@ export interface ApiClients {
  * `<data>/credentials`, and the generated certificate (or --ca-bundle) as the trusted CA.
  */
 export async function apiClients(config: VigilConfig, options: { endpoint?: string; caBundle?: string }): Promise<ApiClients> {
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
-  const endpoint = options.endpoint ?? `https://${host}:${config.port}`;
+  const endpoint = options.endpoint ?? endpointOf(config.host, config.port);
   const ca = await readFile(options.caBundle ?? config.tlsCert ?? join(config.dataDir, 'tls', 'cert.pem'));
   const credentials = process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY
     ? { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY }

@@ -1,38 +1,13 @@
-import type { ObjectChecksums, ObjectHeaders, ObjectRecord, SseAlgorithm } from '../store/bucketRecords.js';
+import type { ObjectRecord } from '../store/bucketRecords.js';
 
 export const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
 
-/** What GET/HEAD report about an object. */
-export interface ObjectInfo {
-  bucket: string;
-  key: string;
-  size: number;
-  /** Without quotes. */
-  eTag: string;
+/** What GET/HEAD report about an object: its record without the internal blob key, with its content type resolved. */
+export interface ObjectInfo extends Omit<ObjectRecord, 'blobKey'> {
   contentType: string;
-  headers: ObjectHeaders;
-  metadata: Record<string, string>;
-  lastModified: Date;
-  sseAlgorithm: SseAlgorithm;
-  kmsKeyId: string;
-  checksums: ObjectChecksums;
-  partCount?: number;
 }
 
 export function infoOf(record: ObjectRecord): ObjectInfo {
-  return {
-    bucket: record.bucket,
-    key: record.key,
-    size: record.size,
-    eTag: record.eTag,
-    contentType: record.headers.contentType ?? DEFAULT_CONTENT_TYPE,
-    headers: record.headers,
-    metadata: record.metadata,
-    lastModified: record.lastModified,
-    sseAlgorithm: record.sseAlgorithm,
-    kmsKeyId: record.kmsKeyId,
-    checksums: record.checksums,
-    partCount: record.partCount,
-  };
+  const { blobKey: _blobKey, ...info } = record;
+  return { ...info, contentType: record.headers.contentType ?? DEFAULT_CONTENT_TYPE };
 }
-
