@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import type { KmsKeyRecord, MetadataStore } from '../store/metadataStore.js';
 import { canonicalContext, type EncryptionContext } from './encryptionContext.js';
-import type { DecryptedDataKey, GeneratedDataKey, Kms } from './kms.js';
+import type { DecryptedDataKey, GeneratedDataKey, Kms, WrappedDataKey } from './kms.js';
 import { KmsError } from './kmsErrors.js';
 import type { RootKey } from './rootKey.js';
 
@@ -262,6 +262,11 @@ export class EmbeddedKms implements Kms {
     return this.decrypt(ciphertextBlob, context);
   }
 
+  async reEncryptDataKey(ciphertextBlob: Buffer, context: EncryptionContext): Promise<WrappedDataKey> {
+    const { keyId, ciphertextBlob: rewrapped } = await this.reEncrypt(ciphertextBlob, context, this.keyOfBlob(ciphertextBlob).keyId, context);
+    return { keyId, ciphertextBlob: rewrapped };
+  }
+
   async encrypt(keyIdOrArn: string | undefined, plaintext: Buffer, context: EncryptionContext): Promise<{ keyId: string; ciphertextBlob: Buffer }> {
     if (plaintext.length < 1 || plaintext.length > MAX_ENCRYPT_BYTES) {
       throw new KmsError('ValidationException', `Plaintext must be 1 to ${MAX_ENCRYPT_BYTES} bytes.`);
@@ -281,12 +286,7 @@ export class EmbeddedKms implements Kms {
   }
 
   async decrypt(ciphertextBlob: Buffer, context: EncryptionContext): Promise<DecryptedDataKey> {
-    if (ciphertextBlob.length < PREFIX_BYTES + IV_BYTES + TAG_BYTES + 1 || ciphertextBlob[0] !== BLOB_FORMAT) {
-      throw new KmsError('InvalidCiphertextException', 'The ciphertext is not a Vigil KMS ciphertext.');
-    }
-    const hex = ciphertextBlob.subarray(1, 17).toString('hex');
-    const keyId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-    const version = ciphertextBlob.readUInt32BE(17);
+    const { keyId, version } = this.keyOfBlob(ciphertextBlob);
     const key = await this.usableKey(keyId);
     const material = await this.materialOf(key.keyId, version);
     if (!material) throw new KmsError('InvalidCiphertextException', 'The ciphertext refers to key material that does not exist.');
@@ -303,6 +303,16 @@ export class EmbeddedKms implements Kms {
       // Same answer for a changed blob and a wrong context, as AWS KMS gives.
       throw new KmsError('InvalidCiphertextException', 'The ciphertext or its encryption context is invalid.');
     }
+  }
+
+  /** The key id and version a ciphertext names in its prefix. */
+  private keyOfBlob(ciphertextBlob: Buffer): { keyId: string; version: number } {
+    if (ciphertextBlob.length < PREFIX_BYTES + IV_BYTES + TAG_BYTES + 1 || ciphertextBlob[0] !== BLOB_FORMAT) {
+      throw new KmsError('InvalidCiphertextException', 'The ciphertext is not a Vigil KMS ciphertext.');
+    }
+    const hex = ciphertextBlob.subarray(1, 17).toString('hex');
+    const keyId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    return { keyId, version: ciphertextBlob.readUInt32BE(17) };
   }
 
   private arnOf(keyId: string): string {

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
-import type { EmbeddedKms } from '../crypto/embeddedKms.js';
+import type { Kms } from '../crypto/kms.js';
 import { InferencePool, PoolBusyError } from '../jobs/inferencePool.js';
 import type { JobQueue } from '../jobs/jobQueue.js';
 import { runTraining, type TrainingJobOutput } from '../jobs/modelTraining.js';
@@ -47,7 +47,7 @@ export class Models {
     private readonly contents: DatasetContents,
     private readonly blobs: SealedBlobStore,
     private readonly buckets: Buckets,
-    private readonly kms: EmbeddedKms,
+    private readonly kms: Kms,
     private readonly jobs: JobQueue,
     private readonly idempotency: Idempotency,
     private readonly projects: Projects,

@@ -1,13 +1,10 @@
+import type { Kms } from '../crypto/kms.js';
 import { KmsError } from '../crypto/kmsErrors.js';
 import type { BucketRecord, SseAlgorithm } from '../store/bucketRecords.js';
 import { BucketError, type BucketErrorCode } from './bucketErrors.js';
 
-/** The key lookups the bucket service needs from the key service (the embedded KMS provides them). */
-export interface KeyDirectory {
-  /** ARN of the service-owned key. */
-  readonly defaultKeyId: string;
-  describeKey(keyIdOrArn: string): Promise<{ arn: string; state: string }>;
-}
+/** The key lookups the bucket service needs from the key service. */
+export type KeyDirectory = Pick<Kms, 'defaultKeyId' | 'describeKey'>;
 
 /** Encryption requested for one object (x-amz-server-side-encryption and its key id header). */
 export interface SseRequest {

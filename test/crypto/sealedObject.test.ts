@@ -189,8 +189,7 @@ describe('sealed object round trips', () => {
 
   test('data-key buffers handed out by the KMS are zeroed after use', async () => {
     const handedOut: Buffer[] = [];
-    const watching: Kms = {
-      defaultKeyId: kms.defaultKeyId,
+    const watching = kmsWith({
       generateDataKey: async (keyId, ctx) => {
         const key = await kms.generateDataKey(keyId, ctx);
         handedOut.push(key.plaintext);
@@ -201,7 +200,7 @@ describe('sealed object round trips', () => {
         handedOut.push(key.plaintext);
         return key;
       },
-    };
+    });
     await open(watching, await seal(watching, Buffer.from('secret'), { context }), context);
     assert.equal(handedOut.length, 2);
     for (const key of handedOut) assert.ok(key.every((byte) => byte === 0));
@@ -307,11 +306,10 @@ describe('sealed object tampering', () => {
   });
 
   test('frames are bound to the context even if a KMS ignored it', async () => {
-    const lax: Kms = {
-      defaultKeyId: kms.defaultKeyId,
+    const lax = kmsWith({
       generateDataKey: (keyId) => kms.generateDataKey(keyId, {}),
       decryptDataKey: (blob) => kms.decryptDataKey(blob, {}),
-    };
+    });
     const laxSealed = await seal(lax, plaintext, { context, frameSize: SMALL_FRAME });
     assert.deepEqual(await open(lax, laxSealed, context), plaintext);
     await assertRejects(open(lax, laxSealed, { ...context, object: 'other' }), SealedObjectError, /frame 0 failed authentication/);
@@ -327,22 +325,20 @@ describe('sealed object tampering', () => {
   });
 
   test('a data key other than the committed one is refused before any frame is decrypted', async () => {
-    const lying: Kms = {
-      defaultKeyId: kms.defaultKeyId,
+    const lying = kmsWith({
       generateDataKey: (keyId, ctx) => kms.generateDataKey(keyId, ctx),
       decryptDataKey: async (blob, ctx) => ({ ...(await kms.decryptDataKey(blob, ctx)), plaintext: randomBytes(32) }),
-    };
+    });
     await assertRejects(open(lying, sealed, context), SealedObjectError, /key commitment mismatch/);
     const { emitted } = await openStreaming(sealed, context);
     assert.deepEqual(emitted, plaintext); // the honest KMS still opens it
   });
 
   test('a KMS that unwraps under another key id than the header names is refused', async () => {
-    const renaming: Kms = {
-      defaultKeyId: kms.defaultKeyId,
+    const renaming = kmsWith({
       generateDataKey: (keyId, ctx) => kms.generateDataKey(keyId, ctx),
       decryptDataKey: async (blob, ctx) => ({ ...(await kms.decryptDataKey(blob, ctx)), keyId: 'arn:aws:kms:us-east-1:123456789012:key/other' }),
-    };
+    });
     await assertRejects(open(renaming, sealed, context), SealedObjectError, /key id mismatch/);
   });
 
@@ -381,3 +377,15 @@ describe('sealed object tampering', () => {
     await assertRejects(open(kms, bad, context), SealedObjectError, /claims 17 bytes, more than the frame size 16/);
   });
 });
+
+/** The test KMS with some of its answers replaced. */
+function kmsWith(overrides: Partial<Kms>): Kms {
+  return {
+    defaultKeyId: kms.defaultKeyId,
+    generateDataKey: (keyId, ctx) => kms.generateDataKey(keyId, ctx),
+    decryptDataKey: (blob, ctx) => kms.decryptDataKey(blob, ctx),
+    reEncryptDataKey: (blob, ctx) => kms.reEncryptDataKey(blob, ctx),
+    describeKey: (keyId) => kms.describeKey(keyId),
+    ...overrides,
+  };
+}
