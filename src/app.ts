@@ -9,8 +9,9 @@ import { FsBlobStore } from './blob/fsBlobStore.js';
 import { SealedBlobStore } from './blob/sealedBlobStore.js';
 import { endpointOf, type VigilConfig } from './config.js';
 import { EmbeddedKms } from './crypto/embeddedKms.js';
-import { checkRootKey } from './crypto/rootKeyCheck.js';
-import { loadRootKey } from './crypto/rootKeyFile.js';
+import { openRootKey } from './crypto/openRootKey.js';
+import type { RootKey } from './crypto/rootKey.js';
+import { checkRootKey, hasRootKeyCheck } from './crypto/rootKeyCheck.js';
 import { createHttpsServer } from './server/httpsServer.js';
 import type { Services } from './server/services.js';
 import { loadTlsMaterial, type TlsMaterial } from './server/tls.js';
@@ -55,9 +56,11 @@ const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
 /** Starts Vigil on the embedded engines: SQLite metadata, local object directory, embedded KMS. */
 export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = process.env): Promise<RunningVigil> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const { rootKey } = await loadRootKey(config.dataDir, env);
   const store = openSqliteStore(join(config.dataDir, 'metadata.db'));
+  let opened: RootKey | undefined;
   try {
+    // A root key on a PKCS#11 token is generated only for a new installation, never for one sealed under another key.
+    const rootKey = (opened = await openRootKey(config.dataDir, env, { installed: await hasRootKeyCheck(store.settings) }));
     await checkRootKey(store.settings, rootKey);
     const accountId = await store.settings.putIfAbsent('account.id', String(randomInt(1e11, 1e12)));
     const installation = { region: config.region, accountId };
@@ -125,10 +128,12 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
         await jobs.close();
         await models.close();
         await store.close();
+        rootKey.close();
       },
     };
   } catch (error) {
     await store.close();
+    opened?.close();
     throw error;
   }
 }

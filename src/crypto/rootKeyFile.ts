@@ -1,10 +1,10 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomicFile.js';
-import { RootKey } from './rootKey.js';
+import { InMemoryRootKey } from './inMemoryRootKey.js';
 
 export interface LoadedRootKey {
-  rootKey: RootKey;
+  rootKey: InMemoryRootKey;
   /** Where it came from, for the start-up message; never the key itself. */
   source: 'environment' | 'new key file' | 'key file';
   path?: string;
@@ -15,7 +15,7 @@ export interface LoadedRootKey {
  * created at first start with mode 0600. A key file that others can read is refused, as ssh does.
  */
 export async function loadRootKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedRootKey> {
-  if (env.VIGIL_ROOT_KEY) return { rootKey: decode(env.VIGIL_ROOT_KEY, 'VIGIL_ROOT_KEY'), source: 'environment' };
+  if (env.VIGIL_ROOT_KEY) return { rootKey: decode(env.VIGIL_ROOT_KEY, 'VIGIL_ROOT_KEY', 'root key from VIGIL_ROOT_KEY'), source: 'environment' };
   const dir = join(dataDir, 'keys');
   const path = join(dir, 'root.key');
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
@@ -26,18 +26,18 @@ export async function loadRootKey(dataDir: string, env: NodeJS.ProcessEnv = proc
     if ((info.mode & 0o077) !== 0) {
       throw new Error(`${path} can be read by other users (mode ${(info.mode & 0o777).toString(8)}); run: chmod 600 ${path}`);
     }
-    return { rootKey: decode(await readFile(path, 'utf8'), path), source: 'key file', path };
+    return { rootKey: decode(await readFile(path, 'utf8'), path, `root key file ${path}`), source: 'key file', path };
   }
-  const rootKey = RootKey.generate();
+  const rootKey = InMemoryRootKey.generate(`root key file ${path}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFileAtomic(path, rootKey.export() + '\n', 0o600);
   return { rootKey, source: 'new key file', path };
 }
 
-function decode(text: string, where: string): RootKey {
+function decode(text: string, where: string, description: string): InMemoryRootKey {
   const bytes = Buffer.from(text.trim(), 'base64');
   if (bytes.length !== 32 || bytes.toString('base64') !== text.trim()) {
     throw new Error(`${where} must hold a 32-byte key in base64 (44 characters)`);
   }
-  return RootKey.fromBytes(bytes);
+  return InMemoryRootKey.fromBytes(bytes, description);
 }

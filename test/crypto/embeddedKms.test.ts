@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { EmbeddedKms } from '../../src/crypto/embeddedKms.js';
 import { KmsError } from '../../src/crypto/kmsErrors.js';
-import { RootKey } from '../../src/crypto/rootKey.js';
+import { InMemoryRootKey } from '../../src/crypto/inMemoryRootKey.js';
 import { openSqliteStore } from '../../src/store/sqliteStore.js';
 import { makeTestKms } from '../helpers/kms.js';
 
@@ -119,7 +119,7 @@ describe('embedded KMS', () => {
   test('key material is stored sealed: the database file never holds it, and a reopened KMS with the same root key decrypts', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vigil-kms-'));
     const path = join(dir, 'metadata.db');
-    const rootKey = RootKey.generate();
+    const rootKey = InMemoryRootKey.generate();
     const options = { region: 'eu-west-1', accountId: '111122223333' };
     let store = openSqliteStore(path);
     const kms = await EmbeddedKms.open(store, rootKey, options);
@@ -136,7 +136,7 @@ describe('embedded KMS', () => {
     const reopened = await EmbeddedKms.open(store, rootKey, options);
     assert.equal(reopened.defaultKeyId, kms.defaultKeyId);
     assert.deepEqual((await reopened.decryptDataKey(ciphertextBlob, context)).plaintext, plaintext);
-    const wrongRoot = await EmbeddedKms.open(store, RootKey.generate(), options);
+    const wrongRoot = await EmbeddedKms.open(store, InMemoryRootKey.generate(), options);
     await assert.rejects(wrongRoot.decryptDataKey(ciphertextBlob, context), /cannot be opened with this root key/);
     await store.close();
     await rm(dir, { recursive: true, force: true });
