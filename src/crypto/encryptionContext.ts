@@ -29,3 +29,35 @@ export function canonicalContext(context: EncryptionContext): Buffer {
 export function contextDigest(context: EncryptionContext): Buffer {
   return createHash('sha256').update(canonicalContext(context)).digest();
 }
+
+/** Upper bound of a context's canonical bytes (AWS KMS allows 8 KiB of context). */
+export const MAX_CONTEXT_BYTES = 8192;
+
+/**
+ * The context that canonicalContext serialized, or undefined when the bytes are not exactly such a
+ * serialization (wrong lengths, unsorted or repeated keys, invalid UTF-8, trailing bytes).
+ */
+export function parseCanonicalContext(bytes: Buffer): EncryptionContext | undefined {
+  if (bytes.length < 4) return undefined;
+  const count = bytes.readUInt32BE(0);
+  let offset = 4;
+  const readText = (): string | undefined => {
+    if (offset + 4 > bytes.length) return undefined;
+    const length = bytes.readUInt32BE(offset);
+    if (offset + 4 + length > bytes.length) return undefined;
+    const raw = bytes.subarray(offset + 4, offset + 4 + length);
+    offset += 4 + length;
+    const text = raw.toString('utf8');
+    return Buffer.from(text, 'utf8').equals(raw) ? text : undefined;
+  };
+  const context: Record<string, string> = {};
+  let previous: string | undefined;
+  for (let i = 0; i < count; i++) {
+    const key = readText();
+    const value = readText();
+    if (key === undefined || value === undefined || (previous !== undefined && !(previous < key))) return undefined;
+    context[key] = value;
+    previous = key;
+  }
+  return offset === bytes.length ? context : undefined;
+}

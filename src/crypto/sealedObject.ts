@@ -1,7 +1,7 @@
-import { createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { GCM_IV_BYTES, GCM_TAG_BYTES, gcmDecrypt, gcmEncrypt, type GcmSealed } from './aesGcm.js';
-import { contextDigest, type EncryptionContext } from './encryptionContext.js';
+import { canonicalContext, contextDigest, type EncryptionContext } from './encryptionContext.js';
 import type { Kms } from './kms.js';
 import { SealedObjectError } from './sealedObjectError.js';
 import {
@@ -12,7 +12,9 @@ import {
   MIN_FRAME_SIZE,
   NONCE_PREFIX_BYTES,
   encodeSealedHeader,
+  headerBinding,
   parseSealedHeader,
+  rewrappedHeader,
   type SealedHeader,
 } from './sealedObjectHeader.js';
 
@@ -26,10 +28,11 @@ export type { SealedHeader } from './sealedObjectHeader.js';
  *   final frame:   0x01 ‖ plaintext length (4, ≤ frameSize) ‖ ciphertext ‖ tag (16)
  *
  * Each frame is AES-256-GCM under a per-object content key, IV = nonce prefix ‖ frame index (8 bytes), and
- * associated data = SHA-256(header) ‖ contextDigest(context) ‖ frame index (8) ‖ final flag (1). The index
- * stops reordering, duplication and splicing; the final flag stops truncation at a frame boundary; the
- * header hash ties every frame to this header (key id, frame size, ...); the context digest binds the
- * frames to the context even if a key service ignored it. There is exactly one final frame, always.
+ * associated data = headerBinding (a SHA-256 of the header without its wrapped data key) ‖ contextDigest(context)
+ * ‖ frame index (8) ‖ final flag (1). The index stops reordering, duplication and splicing; the final flag
+ * stops truncation at a frame boundary; the header binding ties every frame to this header (message id,
+ * frame size, ...); the context digest binds the frames to the context even if a key service ignored it.
+ * There is exactly one final frame, always.
  *
  * Streams emit a frame's plaintext only once its tag verified, but a damaged object still fails only
  * where the damage is: consumers of createOpenStream must treat what they received as unusable unless the
@@ -68,11 +71,13 @@ export async function createSealStream(kms: Kms, options: SealOptions): Promise<
       keyId: dataKey.keyId,
       wrappedDataKey: dataKey.ciphertextBlob,
       messageId,
+      context: options.context,
       noncePrefix,
       frameSize,
       commitment: keys.commitment,
     });
-    return new SealTransform(header, new FrameCipher(keys.contentKey, noncePrefix, header, options.context), frameSize);
+    const binding = headerBinding(readSealedHeader(header), header);
+    return new SealTransform(header, new FrameCipher(keys.contentKey, noncePrefix, binding, options.context), frameSize);
   } catch (error) {
     keys.contentKey.fill(0);
     throw error;
@@ -99,6 +104,18 @@ export function readSealedHeader(sealed: Uint8Array): SealedHeader {
   const parsed = parseSealedHeader(Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength));
   if ('needed' in parsed) throw new SealedObjectError('sealed object truncated (incomplete header)');
   return parsed.header;
+}
+
+/**
+ * The header of a sealed object with its data key wrapped again under the newest version of its KMS key
+ * (KMS ReEncrypt under the context stored in the header). The frames that follow stay valid unchanged;
+ * version 1 objects cannot be rewrapped this way (SealedObjectError).
+ */
+export async function rewrapSealedHeader(kms: Kms, header: SealedHeader): Promise<Buffer> {
+  if (header.context === undefined) throw new SealedObjectError(`format version ${header.version} cannot be rewrapped`);
+  const rewrapped = await kms.reEncryptDataKey(header.wrappedDataKey, header.context);
+  if (rewrapped.keyId !== header.keyId) throw new SealedObjectError(`key id mismatch: the header names ${header.keyId}, the KMS rewrapped under ${rewrapped.keyId}`);
+  return rewrappedHeader(header, rewrapped.keyId, rewrapped.ciphertextBlob);
 }
 
 async function runThrough(stream: Transform, input: Uint8Array): Promise<Buffer> {
@@ -131,10 +148,10 @@ class FrameCipher {
   constructor(
     private readonly contentKey: Buffer,
     private readonly noncePrefix: Buffer,
-    header: Buffer,
+    binding: Buffer,
     context: EncryptionContext,
   ) {
-    this.aadPrefix = Buffer.concat([createHash('sha256').update(header).digest(), contextDigest(context)]);
+    this.aadPrefix = Buffer.concat([binding, contextDigest(context)]);
   }
 
   seal(index: number, final: boolean, plaintext: Buffer): GcmSealed {
@@ -310,6 +327,9 @@ class OpenTransform extends Transform {
 
   /** Unwraps the data key and checks the commitment before any frame is decrypted. */
   private async unlock(header: SealedHeader, headerBytes: Buffer): Promise<FrameCipher> {
+    if (header.context !== undefined && !canonicalContext(header.context).equals(canonicalContext(this.context))) {
+      throw new SealedObjectError('encryption context mismatch: the object was sealed with another context');
+    }
     const dataKey = await this.kms.decryptDataKey(header.wrappedDataKey, this.context);
     const keys = deriveKeysThenZero(dataKey.plaintext, header.messageId);
     if (!timingSafeEqual(keys.commitment, header.commitment)) {
@@ -320,7 +340,7 @@ class OpenTransform extends Transform {
       keys.contentKey.fill(0);
       throw new SealedObjectError(`key id mismatch: the header names ${header.keyId}, the KMS used ${dataKey.keyId}`);
     }
-    return new FrameCipher(keys.contentKey, header.noncePrefix, headerBytes, this.context);
+    return new FrameCipher(keys.contentKey, header.noncePrefix, headerBinding(header, headerBytes), this.context);
   }
 
   /** Opens the next frame if all of it has arrived; returns whether it did. */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, test } from 'node:test';
-import type { EncryptionContext } from '../../src/crypto/encryptionContext.js';
+import { contextDigest, type EncryptionContext } from '../../src/crypto/encryptionContext.js';
 import type { Kms } from '../../src/crypto/kms.js';
 import { KmsError } from '../../src/crypto/kmsErrors.js';
 import {
@@ -13,9 +13,10 @@ import {
   createSealStream,
   open,
   readSealedHeader,
+  rewrapSealedHeader,
   seal,
 } from '../../src/crypto/sealedObject.js';
-import { MAX_FRAME_SIZE, parseSealedHeader } from '../../src/crypto/sealedObjectHeader.js';
+import { encodeSealedHeader, MAX_FRAME_SIZE, parseSealedHeader } from '../../src/crypto/sealedObjectHeader.js';
 import { makeTestKms } from '../helpers/kms.js';
 
 const context: EncryptionContext = { project: 'cookies', dataset: 'train', object: 'images/0001.jpg' };
@@ -171,7 +172,8 @@ describe('sealed object round trips', () => {
     const sealed = await seal(kms, Buffer.from('x'), { context, keyId: kms.defaultKeyId, frameSize: 1000 });
     const header = readSealedHeader(sealed);
     assert.equal(header.keyId, kms.defaultKeyId);
-    assert.equal(header.version, 1);
+    assert.equal(header.version, 2);
+    assert.deepEqual(header.context, context);
     assert.equal(header.frameSize, 1000);
     assert.equal(readSealedHeader(await seal(kms, Buffer.alloc(0), { context })).frameSize, DEFAULT_FRAME_SIZE);
   });
@@ -290,7 +292,7 @@ describe('sealed object tampering', () => {
     await assertRejects(open(kms, spliced, context), SealedObjectError, /frame 0 failed authentication/);
   });
 
-  test('a wrong encryption context is rejected by the KMS', async () => {
+  test('a wrong encryption context is rejected before the KMS is asked', async () => {
     const wrong: EncryptionContext[] = [
       { ...context, object: 'images/0002.jpg' },
       { ...context, extra: '' },
@@ -298,9 +300,9 @@ describe('sealed object tampering', () => {
       {},
     ];
     for (const other of wrong) {
-      await assertRejects(open(kms, sealed, other), KmsError);
+      await assertRejects(open(kms, sealed, other), SealedObjectError, /encryption context mismatch/);
       const { emitted, error } = await openStreaming(sealed, other);
-      assert.ok(error instanceof KmsError);
+      assert.ok(error instanceof SealedObjectError);
       assert.equal(emitted.length, 0);
     }
   });
@@ -312,7 +314,12 @@ describe('sealed object tampering', () => {
     });
     const laxSealed = await seal(lax, plaintext, { context, frameSize: SMALL_FRAME });
     assert.deepEqual(await open(lax, laxSealed, context), plaintext);
-    await assertRejects(open(lax, laxSealed, { ...context, object: 'other' }), SealedObjectError, /frame 0 failed authentication/);
+    // Someone rewrites the stored context to match what they will ask with; the frames still refuse.
+    const other = { ...context, object: 'other' };
+    const { headerLength } = layout(laxSealed);
+    const header = readSealedHeader(laxSealed);
+    const forged = Buffer.concat([encodeSealedHeader({ ...header, context: other }), laxSealed.subarray(headerLength)]);
+    await assertRejects(open(lax, forged, other), SealedObjectError, /frame 0 failed authentication/);
   });
 
   test('another KMS (different root key) cannot open it', async () => {
@@ -377,6 +384,89 @@ describe('sealed object tampering', () => {
     await assertRejects(open(kms, bad, context), SealedObjectError, /claims 17 bytes, more than the frame size 16/);
   });
 });
+
+describe('sealed object format versions and rewrapping', () => {
+  test('after a rotation the data key is rewrapped under the newest key version; the frames stay as they were', async () => {
+    const { kms: embedded, close } = await makeTestKms();
+    try {
+      const key = await embedded.createKey({ description: 'rewrap' });
+      const plaintext = randomBytes(200);
+      const sealed = await seal(embedded, plaintext, { context, keyId: key.arn, frameSize: SMALL_FRAME });
+      assert.equal(await embedded.rotateKey(key.arn), 2);
+      const header = readSealedHeader(sealed);
+      const frames = sealed.subarray(layout(sealed).headerLength);
+      const rewrapped = Buffer.concat([await rewrapSealedHeader(embedded, header), frames]);
+      const after = readSealedHeader(rewrapped);
+      assert.equal(after.keyId, key.arn);
+      // The embedded KMS's ciphertext names its key version at bytes 17..20.
+      assert.deepEqual([header.wrappedDataKey.readUInt32BE(17), after.wrappedDataKey.readUInt32BE(17)], [1, 2]);
+      assert.deepEqual({ ...after, wrappedDataKey: undefined }, { ...header, wrappedDataKey: undefined });
+      assert.deepEqual(await open(embedded, rewrapped, context), plaintext);
+      assert.deepEqual(await open(embedded, sealed, context), plaintext); // the old wrapping still opens until material is destroyed
+
+      await embedded.disableKey(key.arn);
+      await assert.rejects(rewrapSealedHeader(embedded, after), { name: 'DisabledException' });
+    } finally {
+      await close();
+    }
+  });
+
+  test('a header whose wrapped data key was swapped for another object\'s is refused by the key commitment', async () => {
+    const [a, b] = [await seal(kms, randomBytes(100), { context }), await seal(kms, randomBytes(100), { context })];
+    const swapped = encodeSealedHeader({ ...readSealedHeader(a), context, wrappedDataKey: readSealedHeader(b).wrappedDataKey });
+    await assertRejects(open(kms, Buffer.concat([swapped, a.subarray(layout(a).headerLength)]), context), SealedObjectError, /key commitment mismatch/);
+  });
+
+  test('a version 1 object (written before rewrapping existed) still opens, is still checked, and is not rewrapped', async () => {
+    const plaintext = randomBytes(300);
+    const sealed = await sealVersion1(plaintext);
+    const header = readSealedHeader(sealed);
+    assert.equal(header.version, 1);
+    assert.equal(header.context, undefined);
+    assert.deepEqual(await open(kms, sealed, context), plaintext);
+    await assertRejects(open(kms, sealed, { ...context, object: 'other' }), KmsError);
+    for (const offset of [5 + 2 + 3, sealed.length - 20, sealed.length - 1]) {
+      const tampered = Buffer.from(sealed);
+      tampered[offset] ^= 0x40;
+      await assertRejects(open(kms, tampered, context), 'either');
+    }
+    await assert.rejects(rewrapSealedHeader(kms, header), { name: 'SealedObjectError', message: /format version 1 cannot be rewrapped/ });
+  });
+});
+
+/**
+ * A format-1 object built from that format's description (one final frame, AAD = SHA-256(whole header) ‖
+ * context digest ‖ index ‖ final flag), so that the reader's compatibility is checked against the spec.
+ */
+async function sealVersion1(plaintext: Buffer): Promise<Buffer> {
+  assert.ok(plaintext.length <= 1024);
+  const dataKey = await kms.generateDataKey(undefined, context);
+  const messageId = randomBytes(32);
+  const noncePrefix = randomBytes(4);
+  const derive = (info: string) => Buffer.from(hkdfSync('sha256', dataKey.plaintext, messageId, Buffer.from(info), 32));
+  const contentKey = derive('vigil sealed object v1 content key');
+  const uint = (bytes: number, value: number) => {
+    const out = Buffer.alloc(bytes);
+    out.writeUIntBE(value, 0, bytes);
+    return out;
+  };
+  const keyId = Buffer.from(dataKey.keyId);
+  const header = Buffer.concat([
+    Buffer.of(0x89, 0x56, 0x53, 0x4f, 1),
+    uint(2, keyId.length),
+    keyId,
+    uint(2, dataKey.ciphertextBlob.length),
+    dataKey.ciphertextBlob,
+    messageId,
+    noncePrefix,
+    uint(4, 1024),
+    derive('vigil sealed object v1 commitment'),
+  ]);
+  const cipher = createCipheriv('aes-256-gcm', contentKey, Buffer.concat([noncePrefix, Buffer.alloc(8)]));
+  cipher.setAAD(Buffer.concat([createHash('sha256').update(header).digest(), contextDigest(context), Buffer.alloc(8), Buffer.of(1)]));
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([header, Buffer.of(1), uint(4, plaintext.length), body, cipher.getAuthTag()]);
+}
 
 /** The test KMS with some of its answers replaced. */
 function kmsWith(overrides: Partial<Kms>): Kms {
