@@ -149,6 +149,7 @@ function findToken(pkcs11: pkcs11js.PKCS11, settings: Pkcs11Settings): Buffer {
   const labels: string[] = [];
   for (const slot of call(() => pkcs11.C_GetSlotList(true), 'listing the slots')) {
     const info = call(() => pkcs11.C_GetTokenInfo(slot), 'reading token information');
+    if ((info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0) continue; // e.g. SoftHSM2's free slot
     const label = info.label.replace(/[ \0]+$/, '');
     if (label === settings.tokenLabel) {
       if ((info.flags & pkcs11js.CKF_USER_PIN_LOCKED) !== 0) throw new Error(`the user PIN of token "${label}" is locked`);
