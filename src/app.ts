@@ -9,6 +9,8 @@ import { FsBlobStore } from './blob/fsBlobStore.js';
 import { SealedBlobStore } from './blob/sealedBlobStore.js';
 import { endpointOf, type VigilConfig } from './config.js';
 import { EmbeddedKms } from './crypto/embeddedKms.js';
+import { ExternalKms } from './crypto/externalKms.js';
+import type { Kms } from './crypto/kms.js';
 import { openRootKey } from './crypto/openRootKey.js';
 import type { RootKey } from './crypto/rootKey.js';
 import { checkRootKey, hasRootKeyCheck } from './crypto/rootKeyCheck.js';
@@ -37,7 +39,10 @@ export interface RunningVigil {
   tls: TlsMaterial;
   credentialsPath: string;
   rootAccessKey: AccessKeyPair;
+  /** The embedded KMS: it protects the data unless an external KMS is configured. */
   kms: EmbeddedKms;
+  /** The external KMS (VIGIL_KMS_ENDPOINT) that protects the data instead, when configured. */
+  externalKms?: ExternalKms;
   /** Object storage; everything in it is sealed under the KMS. */
   blobs: SealedBlobStore;
   store: MetadataStore;
@@ -58,6 +63,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = openSqliteStore(join(config.dataDir, 'metadata.db'));
   let opened: RootKey | undefined;
+  let external: ExternalKms | undefined;
   try {
     // A root key on a PKCS#11 token is generated only for a new installation, never for one sealed under another key.
     const rootKey = (opened = await openRootKey(config.dataDir, env, { installed: await hasRootKeyCheck(store.settings) }));
@@ -67,8 +73,10 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     const daySeconds = env.VIGIL_KMS_DAY_SECONDS === undefined ? undefined : Number(env.VIGIL_KMS_DAY_SECONDS);
     if (daySeconds !== undefined && !(daySeconds > 0)) throw new Error('VIGIL_KMS_DAY_SECONDS must be a positive number of seconds');
     const kms = await EmbeddedKms.open(store, rootKey, { ...installation, daySeconds });
+    const externalKms = (external = config.kmsEndpoint === undefined ? undefined : await openExternalKms(config, config.kmsEndpoint));
+    const dataKms: Kms = externalKms ?? kms;
     const idempotency = new Idempotency(store.idempotency);
-    const blobs = new SealedBlobStore(await FsBlobStore.open(join(config.dataDir, 'blobs')), kms);
+    const blobs = new SealedBlobStore(await FsBlobStore.open(join(config.dataDir, 'blobs')), dataKms);
     const accessKeys = new AccessKeys(store, rootKey);
     const rootAccessKey = await accessKeys.ensureRootAccessKey();
     const credentialsPath = join(config.dataDir, 'credentials');
@@ -86,28 +94,29 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     );
     const jobs = new JobQueue(2, (name, error) => logger.error({ err: error, job: name }, 'background job failed'));
     const projects = new Projects(store, idempotency, installation);
-    const buckets = new Buckets(store, blobs, kms);
+    const buckets = new Buckets(store, blobs, dataKms);
     await buckets.removeUnreferencedBlobs(); // leftovers of a crash; nothing writes yet
     const contents = new DatasetContents(blobs);
     const datasets = new Datasets(store, contents, buckets, jobs, idempotency, projects);
     const metrics = new DetectionMetrics();
-    const models = new Models(store, contents, blobs, buckets, kms, jobs, idempotency, projects, installation, {
+    const models = new Models(store, contents, blobs, buckets, dataKms, jobs, idempotency, projects, installation, {
       maxInferenceUnits: cpus().length,
       backboneCacheDir: join(config.dataDir, 'cache', 'backbone'),
       metrics,
     });
     await datasets.recover();
     await models.recover();
-    const services: Services = { accessKeys, projects, datasets, buckets, tags: new Tags(store.models, installation), models, metrics, keys: kms };
+    const services: Services = { accessKeys, projects, datasets, buckets, tags: new Tags(store.models, installation), models, metrics, keys: kms, externalKmsEndpoint: externalKms?.endpoint };
     const server = await createHttpsServer({ tls, logger, services, accountId });
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;
     const maintenanceTimer = setInterval(() => {
-      kms.destroyDueKeys().catch((error: unknown) => logger.error({ err: error }, 'destroying keys past their deletion date failed'));
-      kms.rotateDueKeys().catch((error: unknown) => logger.error({ err: error }, 'rotating keys on their schedule failed'));
+      // With an external KMS, keys are that KMS's business.
+      if (!externalKms) kms.destroyDueKeys().catch((error: unknown) => logger.error({ err: error }, 'destroying keys past their deletion date failed'));
+      if (!externalKms) kms.rotateDueKeys().catch((error: unknown) => logger.error({ err: error }, 'rotating keys on their schedule failed'));
       idempotency.purgeExpired().catch((error: unknown) => logger.error({ err: error }, 'purging expired client tokens failed'));
     }, MAINTENANCE_INTERVAL_MS).unref();
-    await kms.destroyDueKeys();
+    if (!externalKms) await kms.destroyDueKeys();
 
     return {
       endpoint: endpointOf(config.host, port),
@@ -117,6 +126,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       credentialsPath,
       rootAccessKey: { accessKeyId: rootAccessKey.accessKeyId, secretAccessKey: rootAccessKey.secretAccessKey },
       kms,
+      externalKms,
       blobs,
       store,
       server,
@@ -128,12 +138,14 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
         await jobs.close();
         await models.close();
         await store.close();
+        externalKms?.close();
         rootKey.close();
       },
     };
   } catch (error) {
     await store.close();
     opened?.close();
+    external?.close();
     throw error;
   }
 }
@@ -145,4 +157,20 @@ async function writeCredentialsFile(path: string, key: AccessKeyPair): Promise<v
     `[vigil]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`;
   const current = await readFile(path, 'utf8').catch(() => undefined);
   if (current !== content) await writeFileAtomic(path, content, 0o600);
+}
+
+/** The external KMS the configuration names, its default key checked (exists, Enabled); a clear Error otherwise. */
+async function openExternalKms(config: VigilConfig, endpoint: string): Promise<ExternalKms> {
+  let ca: Buffer | undefined;
+  if (config.kmsCaFile !== undefined) {
+    ca = await readFile(config.kmsCaFile).catch((error: NodeJS.ErrnoException) => {
+      throw new Error(`cannot read the KMS CA file ${config.kmsCaFile} (VIGIL_KMS_CA_FILE): ${error.code ?? error.message}`);
+    });
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`the KMS CA file ${config.kmsCaFile} (VIGIL_KMS_CA_FILE) holds no PEM certificate`);
+  }
+  const credentials =
+    config.kmsAccessKeyId !== undefined && config.kmsSecretAccessKey !== undefined
+      ? { accessKeyId: config.kmsAccessKeyId, secretAccessKey: config.kmsSecretAccessKey }
+      : undefined;
+  return ExternalKms.open({ endpoint, region: config.kmsRegion ?? config.region, credentials, ca, defaultKeyId: config.kmsDefaultKeyId ?? '' });
 }

@@ -15,6 +15,17 @@ export interface VigilConfig {
   tlsCert?: string;
   tlsKey?: string;
   logLevel: LogLevel;
+  /**
+   * An external AWS-KMS-protocol endpoint (https URL) that protects data instead of the embedded KMS,
+   * with its region (default: region), credentials (both or neither; else the AWS SDK's default chain),
+   * a PEM file of certificates to trust, and the key for data that names none (required with an endpoint).
+   */
+  kmsEndpoint?: string;
+  kmsRegion?: string;
+  kmsAccessKeyId?: string;
+  kmsSecretAccessKey?: string;
+  kmsCaFile?: string;
+  kmsDefaultKeyId?: string;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -31,6 +42,12 @@ const ENVIRONMENT: Record<keyof VigilConfig, string> = {
   tlsCert: 'VIGIL_TLS_CERT',
   tlsKey: 'VIGIL_TLS_KEY',
   logLevel: 'VIGIL_LOG_LEVEL',
+  kmsEndpoint: 'VIGIL_KMS_ENDPOINT',
+  kmsRegion: 'VIGIL_KMS_REGION',
+  kmsAccessKeyId: 'VIGIL_KMS_ACCESS_KEY_ID',
+  kmsSecretAccessKey: 'VIGIL_KMS_SECRET_ACCESS_KEY',
+  kmsCaFile: 'VIGIL_KMS_CA_FILE',
+  kmsDefaultKeyId: 'VIGIL_KMS_DEFAULT_KEY_ID',
 };
 
 export const DEFAULT_CONFIG: VigilConfig = {
@@ -97,6 +114,7 @@ function validate(input: ConfigInput): VigilConfig {
   const logLevel = text('logLevel') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
   if ((input.tlsCert === undefined) !== (input.tlsKey === undefined)) throw new ConfigError('give both tlsCert and tlsKey, or neither');
+  const kms = validateKms(input, region);
   return {
     dataDir: resolve(text('dataDir')),
     host: text('host'),
@@ -105,6 +123,50 @@ function validate(input: ConfigInput): VigilConfig {
     tlsCert: input.tlsCert === undefined ? undefined : resolve(text('tlsCert')),
     tlsKey: input.tlsKey === undefined ? undefined : resolve(text('tlsKey')),
     logLevel,
+    ...kms,
+  };
+}
+
+/** The external KMS settings: all absent without an endpoint. Error messages never show the secret. */
+function validateKms(input: ConfigInput, region: string): Partial<VigilConfig> {
+  const given = (key: keyof VigilConfig): string | undefined => {
+    const value = input[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value === '') throw new ConfigError(`${key} must be a non-empty string`);
+    return value;
+  };
+  const endpoint = given('kmsEndpoint');
+  const rest = (['kmsRegion', 'kmsAccessKeyId', 'kmsSecretAccessKey', 'kmsCaFile', 'kmsDefaultKeyId'] as const).filter((key) => input[key] !== undefined);
+  if (endpoint === undefined) {
+    if (rest.length) throw new ConfigError(`${rest.join(', ')} apply only with kmsEndpoint (VIGIL_KMS_ENDPOINT)`);
+    return {};
+  }
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new ConfigError('kmsEndpoint must be an https URL such as https://kms.example:8443');
+  }
+  if (url.protocol !== 'https:' || url.username || url.password || url.search || url.hash || url.pathname !== '/') {
+    throw new ConfigError('kmsEndpoint must be an https URL such as https://kms.example:8443, without path, query or user information');
+  }
+  const kmsRegion = given('kmsRegion') ?? region;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(kmsRegion)) throw new ConfigError(`kmsRegion ${kmsRegion} is not a region name such as us-east-1`);
+  const accessKeyId = given('kmsAccessKeyId');
+  const secretAccessKey = given('kmsSecretAccessKey');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError('give both kmsAccessKeyId and kmsSecretAccessKey (VIGIL_KMS_ACCESS_KEY_ID, VIGIL_KMS_SECRET_ACCESS_KEY), or neither');
+  }
+  const defaultKeyId = given('kmsDefaultKeyId');
+  if (defaultKeyId === undefined) throw new ConfigError('kmsDefaultKeyId (VIGIL_KMS_DEFAULT_KEY_ID) is required with kmsEndpoint: the key that protects data that names no key');
+  const caFile = given('kmsCaFile');
+  return {
+    kmsEndpoint: url.origin,
+    kmsRegion,
+    kmsAccessKeyId: accessKeyId,
+    kmsSecretAccessKey: secretAccessKey,
+    kmsCaFile: caFile === undefined ? undefined : resolve(caFile),
+    kmsDefaultKeyId: defaultKeyId,
   };
 }
 

@@ -42,8 +42,10 @@ export interface Kms {
   /**
    * Wraps a data key again under the newest version of the key that wrapped it (KMS ReEncrypt, same
    * key and context), so a rotated key's old versions can be retired; the data key never leaves the KMS.
+   * `keyId`, the ARN of the wrapping key when the caller knows it (a sealed header names it): an AWS KMS
+   * ciphertext names its key only inside the KMS, so an external KMS needs it to call ReEncrypt directly.
    */
-  reEncryptDataKey(ciphertextBlob: Buffer, context: EncryptionContext): Promise<WrappedDataKey>;
+  reEncryptDataKey(ciphertextBlob: Buffer, context: EncryptionContext, keyId?: string): Promise<WrappedDataKey>;
   /** The key's ARN and state; NotFoundException when keyId (id, ARN, alias) names no key. */
   describeKey(keyId: string): Promise<KmsKeyState>;
 }

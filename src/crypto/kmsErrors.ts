@@ -9,7 +9,10 @@ export type KmsErrorName =
   | 'AlreadyExistsException'
   | 'AccessDeniedException'
   | 'LimitExceededException'
-  | 'KMSInternalException';
+  | 'KMSInternalException'
+  /** The KMS could not be reached or did not answer in time (an external KMS: network, TLS, timeout). */
+  | 'DependencyTimeoutException'
+  | 'UnsupportedOperationException';
 
 export class KmsError extends Error {
   constructor(

@@ -18,4 +18,6 @@ export interface Services {
   metrics: DetectionMetrics;
   /** The key service behind the KMS API. */
   keys: EmbeddedKms;
+  /** Set when an external KMS protects the data: the KMS API then refuses key operations and names it. */
+  externalKmsEndpoint?: string;
 }

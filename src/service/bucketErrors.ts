@@ -12,6 +12,7 @@ export type BucketErrorCode =
   | 'EntityTooLarge'
   | 'EntityTooSmall'
   | 'IncompleteBody'
+  | 'InternalError'
   | 'InvalidArgument'
   | 'InvalidBucketName'
   | 'InvalidDigest'
@@ -31,6 +32,7 @@ export type BucketErrorCode =
   | 'NoSuchVersion'
   | 'NotImplemented'
   | 'ServerSideEncryptionConfigurationNotFoundError'
+  | 'ServiceUnavailable'
   | 'XAmzContentSHA256Mismatch';
 
 export class BucketError extends ServiceError {

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
 import type { Kms } from '../crypto/kms.js';
+import { KmsError } from '../crypto/kmsErrors.js';
 import { InferencePool, PoolBusyError } from '../jobs/inferencePool.js';
 import type { JobQueue } from '../jobs/jobQueue.js';
 import { runTraining, type TrainingJobOutput } from '../jobs/modelTraining.js';
@@ -246,7 +247,11 @@ export class Models {
 
   /** A hosted model answers only while its key is usable: disabling the key stops it at once. */
   private async requireUsableKey(model: ModelRecord): Promise<void> {
-    const key = await this.kms.describeKey(model.kmsKeyId).catch(() => undefined);
+    // Only a key that is gone reads as deleted; an unreachable KMS fails as itself.
+    const key = await this.kms.describeKey(model.kmsKeyId).catch((error: unknown) => {
+      if (error instanceof KmsError && error.name === 'NotFoundException') return undefined;
+      throw error;
+    });
     if (key?.state !== 'Enabled') {
       throw new AccessDeniedError(`The KMS key ${model.kmsKeyId} of model ${model.version} is ${key?.state ?? 'deleted'}; the model's data cannot be used.`);
     }
@@ -260,6 +265,7 @@ export class Models {
       return key.arn;
     } catch (error) {
       if (error instanceof ValidationError) throw error;
+      if (error instanceof KmsError && error.name !== 'NotFoundException' && error.name !== 'ValidationException') throw error;
       throw new ValidationError(`KmsKeyId ${kmsKeyId} does not name a key of this installation's KMS.`);
     }
   }

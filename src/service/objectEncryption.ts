@@ -48,13 +48,19 @@ export async function usableKeyArn(keys: KeyDirectory, keyId: string | undefined
   return key.arn;
 }
 
-/** A KMS failure as the bucket error S3 reports for it (KMS.<name>); anything else unchanged. */
+/**
+ * A KMS failure as the bucket error S3 reports for it (KMS.<name> for the key's own state; an unreachable
+ * KMS is ServiceUnavailable, refused KMS credentials AccessDenied), message kept; anything else unchanged.
+ */
 export function kmsFailure(error: unknown): unknown {
   if (!(error instanceof KmsError)) return error;
   const known: Record<string, BucketErrorCode> = {
     NotFoundException: 'KMS.NotFoundException',
     DisabledException: 'KMS.DisabledException',
     KMSInvalidStateException: 'KMS.KMSInvalidStateException',
+    DependencyTimeoutException: 'ServiceUnavailable',
+    KMSInternalException: 'InternalError',
+    AccessDeniedException: 'AccessDenied',
   };
   const code = known[error.name];
   return code ? new BucketError(code, error.message) : error;

@@ -16,9 +16,10 @@ export interface TestVigil extends RunningVigil {
 }
 
 /** Starts a real Vigil on a free loopback port over a fresh temporary data directory. */
-export async function startTestVigil(options: { dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<TestVigil> {
+export async function startTestVigil(options: { dataDir?: string; env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<TestVigil> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'vigil-test-')));
-  const config = loadConfig({ dataDir, port: 0, logLevel: 'silent' }, {});
+  // VIGIL_* settings in env (e.g. the external KMS) apply as they would to `vigil serve`.
+  const config = loadConfig({ dataDir, port: options.port ?? 0, logLevel: 'silent' }, options.env ?? {});
   const vigil = await startVigil(config, options.env ?? {});
   return Object.assign(vigil, {
     dataDir,

@@ -34,6 +34,9 @@ export async function kmsApi(app: FastifyInstance, options: { services: Services
       const name = String(request.headers['x-amz-target']).slice('TrentService.'.length);
       const operation = Object.hasOwn(KMS_OPERATIONS, name) ? KMS_OPERATIONS[name] : undefined;
       if (!operation) return send(reply, 400, 'UnsupportedOperationException', `Vigil's KMS does not support ${name}.`);
+      if (services.externalKmsEndpoint !== undefined) {
+        return send(reply, 400, 'UnsupportedOperationException', `This Vigil's keys are managed by the external KMS at ${services.externalKmsEndpoint}; send ${name} there.`);
+      }
       let body: Record<string, unknown>;
       try {
         body = JSON.parse(Buffer.isBuffer(request.body) && request.body.length ? request.body.toString('utf8') : '{}');

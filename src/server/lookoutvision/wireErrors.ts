@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { AuthError, type AuthFailure } from '../auth/sigv4.js';
+import { KmsError } from '../../crypto/kmsErrors.js';
 import {
   AccessDeniedError,
   ConflictError,
@@ -55,6 +56,11 @@ function toWire(error: unknown): WireError | undefined {
   if (error instanceof ThrottlingError) {
     return { status: 429, type: 'ThrottlingException', members: { QuotaCode: 'requests', ServiceCode: 'lookoutvision' }, retryAfterSeconds: error.retryAfterSeconds };
   }
+  // An unreachable or failing KMS (an external one): its message names the KMS, not a secret.
+  if (error instanceof KmsError && (error.name === 'DependencyTimeoutException' || error.name === 'KMSInternalException')) {
+    return { status: 500, type: 'InternalServerException' };
+  }
+  if (error instanceof KmsError && error.name === 'AccessDeniedException') return { status: 403, type: 'AccessDeniedException' };
   const fastifyStatus = (error as { statusCode?: number }).statusCode;
   if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
     // Malformed HTTP caught by Fastify itself: an oversized or truncated body, a bad Content-Length.
