@@ -1,5 +1,7 @@
 /*
- * Sealed-object throughput against plaintext streaming, side by side in one run.
+ * Sealed-object throughput against plaintext streaming, side by side in one run; then data-key
+ * generation and unwrap rates through the embedded KMS with the root key held in memory (the key
+ * file) and on a PKCS#11 token (a throwaway SoftHSM2 token), side by side.
  * Run: npm run bench:crypto   (builds, then: node dist/bench/crypto.js)
  * Not a test: it prints figures and never fails on timing.
  */
@@ -10,8 +12,14 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { EmbeddedKms } from '../src/crypto/embeddedKms.js';
+import { InMemoryRootKey } from '../src/crypto/inMemoryRootKey.js';
+import { Pkcs11RootKey } from '../src/crypto/pkcs11RootKey.js';
+import type { RootKey } from '../src/crypto/rootKey.js';
 import { createOpenStream, createSealStream } from '../src/crypto/sealedObject.js';
+import { openSqliteStore } from '../src/store/sqliteStore.js';
 import { makeTestKms } from '../test/helpers/kms.js';
+import { makeSoftHsm, SOFTHSM_MODULE, softHsmSkip } from '../test/helpers/softhsm.js';
 
 const SOURCE_BYTES = 64 * 1024 * 1024;
 const PASSES = 4; // the 64 MiB buffer is streamed 4 times: 256 MiB per measurement
@@ -111,4 +119,99 @@ async function main(): Promise<void> {
   }
 }
 
+const DATA_KEY_OPS = 2000; // per round and operation
+const DATA_KEY_ROUNDS = 5;
+const dataKeyContext = { project: 'bench', dataset: 'train', object: 'data-key.bin' };
+
+interface DataKeyRates {
+  generate: number;
+  decrypt: number;
+  /** GenerateDataKey on a KMS opened just before, so the key material is unsealed by the root key in that call. */
+  generateUncached: number;
+  /** What one unseal of 32 bytes of key material by the root key costs on its own. */
+  rootUnseal: number;
+}
+
+/** One KMS over its own in-memory store per root key; each round measures every operation once. */
+async function dataKeyBench(rootKey: RootKey) {
+  const store = openSqliteStore(':memory:');
+  const options = { region: 'us-east-1', accountId: '123456789012' };
+  const kms = await EmbeddedKms.open(store, rootKey, options);
+  const { keyId } = await kms.createKey({ description: 'bench' });
+  const sealedMaterial = rootKey.seal(randomBytes(32), 'bench key material');
+  const rates: Record<keyof DataKeyRates, number[]> = { generate: [], decrypt: [], generateUncached: [], rootUnseal: [] };
+  return {
+    rates,
+    async round(record: boolean): Promise<void> {
+      const blobs: Buffer[] = [];
+      const generate = await seconds(async () => {
+        for (let i = 0; i < DATA_KEY_OPS; i++) blobs.push((await kms.generateDataKey(keyId, dataKeyContext)).ciphertextBlob);
+      });
+      const decrypt = await seconds(async () => {
+        for (const blob of blobs) (await kms.decryptDataKey(blob, dataKeyContext)).plaintext.fill(0);
+      });
+      const generateUncached = await seconds(async () => {
+        for (let i = 0; i < DATA_KEY_OPS; i++) await (await EmbeddedKms.open(store, rootKey, options)).generateDataKey(keyId, dataKeyContext);
+      });
+      const rootUnseal = await seconds(async () => {
+        for (let i = 0; i < DATA_KEY_OPS; i++) rootKey.unseal(sealedMaterial, 'bench key material').fill(0);
+      });
+      if (!record) return; // warm-up
+      rates.generate.push(DATA_KEY_OPS / generate);
+      rates.decrypt.push(DATA_KEY_OPS / decrypt);
+      rates.generateUncached.push(DATA_KEY_OPS / generateUncached);
+      rates.rootUnseal.push(DATA_KEY_OPS / rootUnseal);
+    },
+    medians: (): DataKeyRates => ({
+      generate: median(rates.generate),
+      decrypt: median(rates.decrypt),
+      generateUncached: median(rates.generateUncached),
+      rootUnseal: median(rates.rootUnseal),
+    }),
+    close: () => store.close(),
+  };
+}
+
+async function dataKeys(): Promise<void> {
+  console.log(`\ndata keys through the embedded KMS (AES_256 data keys, ${DATA_KEY_OPS} per round, median of ${DATA_KEY_ROUNDS} alternating rounds + 1 warm-up), operations per second`);
+  const fileRoot = InMemoryRootKey.generate('bench root key');
+  const hsm = softHsmSkip ? undefined : await makeSoftHsm();
+  let hsmRoot: Pkcs11RootKey | undefined;
+  const benches: Array<Awaited<ReturnType<typeof dataKeyBench>>> = [];
+  try {
+    benches.push(await dataKeyBench(fileRoot));
+    if (hsm) {
+      await hsm.initToken('vigil-bench', 'bench-pin');
+      hsmRoot = Pkcs11RootKey.open({ module: SOFTHSM_MODULE, tokenLabel: 'vigil-bench', keyLabel: 'bench-root', pin: 'bench-pin' }, { createIfMissing: true });
+      benches.push(await dataKeyBench(hsmRoot));
+    } else {
+      console.log(`PKCS#11 root key: not measured: ${softHsmSkip}`);
+    }
+    for (let round = 0; round <= DATA_KEY_ROUNDS; round++) {
+      // Alternate which root goes first, so neither always runs on a warmer or more crowded heap.
+      for (const bench of round % 2 ? [...benches].reverse() : benches) await bench.round(round > 0);
+    }
+    const [fileRates, hsmRates] = benches.map((bench) => bench.medians());
+    const rows: Array<[string, keyof DataKeyRates]> = [
+      ['GenerateDataKey', 'generate'],
+      ['Decrypt of the data key', 'decrypt'],
+      ['GenerateDataKey, key material not yet unsealed', 'generateUncached'],
+      ['root-key unseal of 32-byte key material alone', 'rootUnseal'],
+    ];
+    console.log(`${''.padEnd(48)} ${'file root key'.padStart(14)} ${'PKCS#11 root key'.padStart(17)}`);
+    for (const [label, name] of rows) {
+      console.log(`${label.padEnd(48)} ${fileRates[name].toFixed(0).padStart(14)} ${(hsmRates ? hsmRates[name].toFixed(0) : '-').padStart(17)}`);
+    }
+    console.log(`(PKCS#11: SoftHSM2 ${SOFTHSM_MODULE}, CKM_AES_GCM on the token.) The embedded KMS unseals a key version's`);
+    console.log('material through the root key once and keeps it in memory (dropped when the key is destroyed; state is checked');
+    console.log('on every call), so GenerateDataKey and Decrypt do not touch the root key after the first use of a key version.');
+  } finally {
+    for (const bench of benches) await bench.close();
+    hsmRoot?.close();
+    fileRoot.close();
+    await hsm?.cleanup();
+  }
+}
+
 await main();
+await dataKeys();
