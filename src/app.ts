@@ -20,6 +20,7 @@ import { loadTlsMaterial, type TlsMaterial } from './server/tls.js';
 import { AccessKeys, type AccessKeyPair } from './service/accessKeys.js';
 import { Buckets } from './service/buckets.js';
 import { DatasetContents } from './service/datasetContents.js';
+import { DataKeyRewrap } from './service/dataKeyRewrap.js';
 import { Datasets } from './service/datasets.js';
 import { Idempotency } from './service/idempotency.js';
 import { JobQueue } from './jobs/jobQueue.js';
@@ -106,7 +107,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     });
     await datasets.recover();
     await models.recover();
-    const services: Services = { accessKeys, projects, datasets, buckets, tags: new Tags(store.models, installation), models, metrics, keys: kms, externalKmsEndpoint: externalKms?.endpoint };
+    const services: Services = { accessKeys, projects, datasets, buckets, tags: new Tags(store.models, installation), models, metrics, keyRewrap: new DataKeyRewrap(blobs, dataKms), keys: kms, externalKmsEndpoint: externalKms?.endpoint };
     const server = await createHttpsServer({ tls, logger, services, accountId });
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;

@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
 import type { EncryptionContext } from '../crypto/encryptionContext.js';
 import type { Kms } from '../crypto/kms.js';
-import { createOpenStream, createSealStream, readSealedHeader } from '../crypto/sealedObject.js';
-import { MAX_HEADER_BYTES } from '../crypto/sealedObjectHeader.js';
-import type { BlobStore } from './blobStore.js';
+import { createOpenStream, createSealStream, rewrapSealedHeader, SealedObjectError } from '../crypto/sealedObject.js';
+import { parseSealedHeader, type SealedHeader } from '../crypto/sealedObjectHeader.js';
+import { BlobNotFoundError, type BlobStore } from './blobStore.js';
+import { KeyedLock } from './keyedLock.js';
 
 /** Which key protects an object and what it is; the context must be given again to read it. */
 export interface Protection {
@@ -11,6 +12,9 @@ export interface Protection {
   keyId?: string;
   context: EncryptionContext;
 }
+
+/** What rewrapping one object did. */
+export type RewrapOutcome = 'rewrapped' | 'other-key' | 'format-1' | 'gone';
 
 /** Context entry naming the object's own key, so objects swapped inside the engine fail to open. */
 const BLOB_KEY_CONTEXT = 'vigil:blob-key';
@@ -20,6 +24,9 @@ const BLOB_KEY_CONTEXT = 'vigil:blob-key';
  * sees a byte, opened after. The engine, local or remote, never holds plaintext.
  */
 export class SealedBlobStore {
+  /** Writers of one object (put, delete, rewrap) take turns, so a rewrap never brings back a deleted or replaced object. */
+  private readonly writers = new KeyedLock();
+
   constructor(
     private readonly engine: BlobStore,
     private readonly kms: Kms,
@@ -29,7 +36,7 @@ export class SealedBlobStore {
     const sealer = await createSealStream(this.kms, { keyId: protection.keyId, context: contextFor(key, protection.context) });
     const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
     source.on('error', (error) => sealer.destroy(error));
-    await this.engine.put(key, source.pipe(sealer));
+    await this.writers.run(key, () => this.engine.put(key, source.pipe(sealer)));
   }
 
   /**
@@ -53,16 +60,50 @@ export class SealedBlobStore {
 
   /** The ARN of the KMS key that protects an object, read from its header. */
   async keyIdOf(key: string): Promise<string> {
+    const { header, stream } = await this.readHeader(key);
+    stream.destroy();
+    return header.keyId;
+  }
+
+  /**
+   * Wraps the object's data key again under the newest version of its KMS key when that key is keyArn.
+   * Only the header is replaced: the frames are copied as they are, never decrypted.
+   */
+  async rewrap(key: string, keyArn: string): Promise<RewrapOutcome> {
+    return this.writers.run(key, async () => {
+      let read: { header: SealedHeader; rest: Buffer; stream: Readable };
+      try {
+        read = await this.readHeader(key);
+      } catch (error) {
+        if (error instanceof BlobNotFoundError) return 'gone';
+        throw error;
+      }
+      const { header, rest, stream } = read;
+      if (header.keyId !== keyArn || header.version === 1) {
+        stream.destroy();
+        return header.keyId !== keyArn ? 'other-key' : 'format-1';
+      }
+      try {
+        const newHeader = await rewrapSealedHeader(this.kms, header);
+        await this.engine.put(key, Readable.from(withHeader(newHeader, rest, stream)));
+        return 'rewrapped';
+      } finally {
+        stream.destroy();
+      }
+    });
+  }
+
+  /** Reads an object's header; returns it with the bytes read past it and the stream positioned after them. */
+  private async readHeader(key: string): Promise<{ header: SealedHeader; rest: Buffer; stream: Readable }> {
     const stream = await this.engine.get(key);
-    const chunks: Buffer[] = [];
-    let length = 0;
-    for await (const chunk of stream) {
-      chunks.push(chunk as Buffer);
-      length += (chunk as Buffer).length;
-      if (length >= MAX_HEADER_BYTES) break;
+    let bytes = Buffer.alloc(0);
+    for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
+      bytes = Buffer.concat([bytes, chunk as Buffer]);
+      const parsed = parseSealedHeader(bytes);
+      if ('header' in parsed) return { header: parsed.header, rest: bytes.subarray(parsed.length), stream };
     }
     stream.destroy();
-    return readSealedHeader(Buffer.concat(chunks)).keyId;
+    throw new SealedObjectError(`stored object ${key} is truncated (incomplete header)`);
   }
 
   exists(key: string): Promise<boolean> {
@@ -70,12 +111,18 @@ export class SealedBlobStore {
   }
 
   delete(key: string): Promise<void> {
-    return this.engine.delete(key);
+    return this.writers.run(key, () => this.engine.delete(key));
   }
 
   list(prefix: string): AsyncIterable<string> {
     return this.engine.list(prefix);
   }
+}
+
+async function* withHeader(header: Buffer, rest: Buffer, stream: Readable): AsyncGenerator<Buffer> {
+  yield header;
+  if (rest.length > 0) yield rest;
+  for await (const chunk of stream) yield chunk as Buffer;
 }
 
 function contextFor(key: string, context: EncryptionContext): EncryptionContext {

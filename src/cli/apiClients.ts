@@ -18,12 +18,8 @@ export interface ApiClients {
  * configuration (or --endpoint), credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or else
  * `<data>/credentials`, and the generated certificate (or --ca-bundle) as the trusted CA.
  */
-export async function apiClients(config: VigilConfig, options: { endpoint?: string; caBundle?: string }): Promise<ApiClients> {
-  const endpoint = options.endpoint ?? endpointOf(config.host, config.port);
-  const ca = await readFile(options.caBundle ?? config.tlsCert ?? join(config.dataDir, 'tls', 'cert.pem'));
-  const credentials = process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY
-    ? { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY }
-    : await credentialsFile(join(config.dataDir, 'credentials'));
+export async function apiClients(config: VigilConfig, options: ConnectionOptions): Promise<ApiClients> {
+  const { endpoint, ca, credentials } = await apiConnection(config, options);
   const requestHandler = new NodeHttpHandler({ httpsAgent: new Agent({ ca, keepAlive: true, maxSockets: 8 }) });
   const common = { region: config.region, endpoint, credentials, requestHandler };
   const lookoutVision = new LookoutVisionClient(common);
@@ -37,6 +33,28 @@ export async function apiClients(config: VigilConfig, options: { endpoint?: stri
       s3.destroy();
     },
   };
+}
+
+export interface ConnectionOptions {
+  endpoint?: string;
+  caBundle?: string;
+}
+
+export interface ApiConnection {
+  endpoint: string;
+  /** The CA certificate(s) to trust, PEM. */
+  ca: Buffer;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** Where a running Vigil is and how to authenticate to it (see apiClients). */
+export async function apiConnection(config: VigilConfig, options: ConnectionOptions): Promise<ApiConnection> {
+  const endpoint = options.endpoint ?? endpointOf(config.host, config.port);
+  const ca = await readFile(options.caBundle ?? config.tlsCert ?? join(config.dataDir, 'tls', 'cert.pem'));
+  const credentials = process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY
+    ? { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY }
+    : await credentialsFile(join(config.dataDir, 'credentials'));
+  return { endpoint, ca, credentials };
 }
 
 /** The [vigil] profile of the credentials file that `vigil serve` writes. */

@@ -4,6 +4,7 @@ import { ConfigError } from '../config.js';
 import { serve } from './serve.js';
 import { evalCommand } from './eval.js';
 import { importDataset } from './import.js';
+import { rewrapKey } from './keysRewrap.js';
 
 const program = new Command('vigil').description('Self-hosted visual anomaly detection, wire-compatible with Amazon Lookout for Vision');
 
@@ -93,6 +94,33 @@ program
     process.stdout.write(
       `${o.project}/${o.dataset}: ${dataset.Status}, ${stats.Total} images (${stats.Normal} normal, ${stats.Anomaly} anomaly, ${(stats.Total ?? 0) - (stats.Labeled ?? 0)} unlabelled)\n`,
     );
+  });
+
+const keys = program.command('keys').description('work on the data protected by KMS keys');
+keys
+  .command('rewrap')
+  .description('after a key rotation, wrap the data keys of every stored object under KEY again under its newest version (object bodies are copied, not decrypted)')
+  .argument('<key>', 'key id, key ARN, alias name or alias ARN')
+  .option('--endpoint <url>', 'Vigil endpoint (default: https://host:port of the configuration)')
+  .option('--ca-bundle <file>', 'CA certificate to trust (default: <data>/tls/cert.pem)')
+  .option('--data-dir <dir>', 'data directory holding credentials and certificate (env VIGIL_DATA_DIR, default ./.vigil)')
+  .option('--port <port>', 'port of the running Vigil (env VIGIL_PORT, default 8443)', port)
+  .option('--config <file>', 'JSON configuration file (env VIGIL_CONFIG)')
+  .option('--json', 'print the server\'s answer as JSON')
+  .action(async (key: string, o: Record<string, string | number | boolean | undefined>) => {
+    const answer = await rewrapKey({ dataDir: o.dataDir as string | undefined, port: o.port as number | undefined, config: o.config as string | undefined }, key, {
+      endpoint: o.endpoint as string | undefined,
+      caBundle: o.caBundle as string | undefined,
+    });
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify(answer)}\n`);
+    } else {
+      process.stdout.write(
+        `${answer.KeyArn}: ${answer.DataKeysRewrapped} data keys rewrapped, ${answer.ObjectsInFormat1} format-1 objects left as they are, ${answer.Failed} failed, ${answer.ObjectsExamined} objects examined\n`,
+      );
+      for (const failed of answer.FailedObjects) process.stdout.write(`failed: ${failed}\n`);
+    }
+    if (answer.Failed > 0) process.exitCode = 1;
   });
 
 program.parseAsync().catch((error: unknown) => {

@@ -3,6 +3,7 @@ import type { Server } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { lookoutVisionApi } from './lookoutvision/plugin.js';
+import { keyRewrapEndpoint } from './keyRewrapEndpoint.js';
 import { metricsEndpoint } from './metricsEndpoint.js';
 import { amzTargetConstraint } from './kms/amzTarget.js';
 import { kmsApi } from './kms/plugin.js';
@@ -66,6 +67,7 @@ export async function createHttpsServer(options: { tls: TlsMaterial; logger: Log
   await app.register(lookoutVisionApi, { services: options.services });
   await app.register(metricsEndpoint, { services: options.services });
   await app.register(kmsApi, { services: options.services, accountId: options.accountId });
+  await app.register(keyRewrapEndpoint, { services: options.services });
   // Everything else is the S3 API, which streams bodies: its own context replaces the buffering parser.
   await app.register(s3Api, { services: options.services });
 

@@ -1,6 +1,7 @@
 import type { EmbeddedKms } from '../crypto/embeddedKms.js';
 import type { AccessKeys } from '../service/accessKeys.js';
 import type { Buckets } from '../service/buckets.js';
+import type { DataKeyRewrap } from '../service/dataKeyRewrap.js';
 import type { Datasets } from '../service/datasets.js';
 import type { DetectionMetrics } from '../service/detectionMetrics.js';
 import type { Models } from '../service/models.js';
@@ -16,6 +17,8 @@ export interface Services {
   tags: Tags;
   models: Models;
   metrics: DetectionMetrics;
+  /** Rewraps stored objects' data keys after a key rotation (`vigil keys rewrap`). */
+  keyRewrap: DataKeyRewrap;
   /** The key service behind the KMS API. */
   keys: EmbeddedKms;
   /** Set when an external KMS protects the data: the KMS API then refuses key operations and names it. */

@@ -402,8 +402,10 @@ export class Models {
     const name = `${model.projectName}-${model.version}`;
     const manifestKey = `${model.outputPrefix}EvaluationManifest-${name}.json`;
     const resultKey = `${model.outputPrefix}EvaluationResult-${name}.json`;
-    await this.buckets.putObject({ bucket: model.outputBucket, key: manifestKey, body: Readable.from([Buffer.from(lines.join('\n') + '\n')]) });
-    await this.buckets.putObject({ bucket: model.outputBucket, key: resultKey, body: Readable.from([Buffer.from(JSON.stringify(result))]) });
+    // A model under a customer key keeps its evaluation under that key too; otherwise the bucket's default applies.
+    const sse = model.kmsKeyId === this.kms.defaultKeyId ? undefined : { algorithm: 'aws:kms' as const, kmsKeyId: model.kmsKeyId };
+    await this.buckets.putObject({ bucket: model.outputBucket, key: manifestKey, body: Readable.from([Buffer.from(lines.join('\n') + '\n')]), sse });
+    await this.buckets.putObject({ bucket: model.outputBucket, key: resultKey, body: Readable.from([Buffer.from(JSON.stringify(result))]), sse });
     return { performance, manifestKey, resultKey, end };
   }
 

@@ -50,7 +50,8 @@ export async function kmsApi(app: FastifyInstance, options: { services: Services
   });
 }
 
-function sendKmsError(reply: FastifyReply, error: unknown): FastifyReply {
+/** Answers an error in the KMS JSON shape (also used by Vigil's own key endpoints). */
+export function sendKmsError(reply: FastifyReply, error: unknown): FastifyReply {
   if (error instanceof AuthError) {
     return send(reply, error.failure === 'IncompleteSignature' ? 400 : 403, AUTH_TYPES[error.failure], error.message);
   }
