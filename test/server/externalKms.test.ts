@@ -240,6 +240,15 @@ describe('Vigil B protects its data with Vigil A\'s KMS', () => {
     );
     assert.ok(Date.now() - started < 10_000, `failed in ${Date.now() - started} ms`);
     await assert.rejects(s3.send(new PutObjectCommand({ Bucket: 'b-data', Key: 'z', Body: 'z' })), { name: 'ServiceUnavailable' });
+    const client = b.lookoutVision();
+    try {
+      await assert.rejects(
+        client.send(new CreateModelCommand({ ProjectName: 'kms-check', OutputConfig: { S3Location: { Bucket: 'b-data' } }, KmsKeyId: 'alias/b-objects' })),
+        (error: Error) => error.name === 'InternalServerException' && error.message.includes(a.endpoint),
+      );
+    } finally {
+      client.destroy();
+    }
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'b-data' }));
     assert.deepEqual(listed.Contents?.map((o) => o.Key).sort(), ['big.bin', 'during.txt', 'plain.txt', 'secret.txt'], 'metadata stays available');
 
