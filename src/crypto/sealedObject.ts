@@ -113,7 +113,8 @@ export function readSealedHeader(sealed: Uint8Array): SealedHeader {
  */
 export async function rewrapSealedHeader(kms: Kms, header: SealedHeader): Promise<Buffer> {
   if (header.context === undefined) throw new SealedObjectError(`format version ${header.version} cannot be rewrapped`);
-  const rewrapped = await kms.reEncryptDataKey(header.wrappedDataKey, header.context);
+  // The header's key ARN lets an external KMS ReEncrypt in one call (its ciphertexts name their key only inside it).
+  const rewrapped = await kms.reEncryptDataKey(header.wrappedDataKey, header.context, header.keyId);
   if (rewrapped.keyId !== header.keyId) throw new SealedObjectError(`key id mismatch: the header names ${header.keyId}, the KMS rewrapped under ${rewrapped.keyId}`);
   return rewrappedHeader(header, rewrapped.keyId, rewrapped.ciphertextBlob);
 }

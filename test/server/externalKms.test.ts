@@ -216,6 +216,16 @@ describe('Vigil B protects its data with Vigil A\'s KMS', () => {
     await assert.rejects(kms.describeKey('alias/none'), (error: Error) => error instanceof KmsError && error.name === 'NotFoundException');
   });
 
+  test('vigil keys rewrap through the external KMS: objects under the rotated key are rewrapped and stay readable', async () => {
+    await kmsA.send(new RotateKeyOnDemandCommand({ KeyId: objectKey.KeyId }));
+    const report = await b.services.keyRewrap.run('alias/b-objects');
+    assert.equal(report.keyArn, objectKey.Arn);
+    assert.equal(report.rewrapped, 2, 'secret.txt and big.bin');
+    assert.deepEqual(report.failed, []);
+    assert.equal(await text(s3, 'b-data', 'secret.txt'), 'under the alias');
+    assert.equal(await text(s3, 'b-data', 'plain.txt'), 'under the default key');
+  });
+
   test('B\'s own KMS API refuses key operations and names the external KMS', async () => {
     const kmsB = kmsClient(b);
     try {
