@@ -63,7 +63,7 @@ const REFUSED_CREDENTIALS = new Set([
  * Failures are KmsError with AWS KMS names: the KMS's own answers keep their name (DisabledException,
  * KMSInvalidStateException, NotFoundException, ...); refused credentials are AccessDeniedException;
  * an unreachable or silent KMS (connection, TLS, timeout) is DependencyTimeoutException naming the
- * endpoint. Messages never contain credentials.
+ * endpoint; a KMS that fails (5xx) is KMSInternalException. Messages never contain credentials.
  */
 export class ExternalKms implements Kms {
   private constructor(
@@ -118,7 +118,9 @@ export class ExternalKms implements Kms {
       out.Plaintext?.fill(0);
       throw this.malformed('GenerateDataKey');
     }
-    return { keyId: out.KeyId, plaintext: Buffer.from(out.Plaintext), ciphertextBlob: Buffer.from(out.CiphertextBlob) };
+    const plaintext = Buffer.from(out.Plaintext);
+    out.Plaintext.fill(0);
+    return { keyId: out.KeyId, plaintext, ciphertextBlob: Buffer.from(out.CiphertextBlob) };
   }
 
   async decryptDataKey(ciphertextBlob: Buffer, context: EncryptionContext): Promise<DecryptedDataKey> {
@@ -127,8 +129,10 @@ export class ExternalKms implements Kms {
       out.Plaintext?.fill(0);
       throw this.malformed('Decrypt');
     }
+    const plaintext = Buffer.from(out.Plaintext);
+    out.Plaintext.fill(0);
     // The sealed-object layer compares this ARN with the one its header names.
-    return { keyId: out.KeyId, plaintext: Buffer.from(out.Plaintext) };
+    return { keyId: out.KeyId, plaintext };
   }
 
   /**
