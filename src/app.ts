@@ -13,7 +13,7 @@ import { ExternalKms } from './crypto/externalKms.js';
 import type { Kms } from './crypto/kms.js';
 import { openRootKey } from './crypto/openRootKey.js';
 import type { RootKey } from './crypto/rootKey.js';
-import { checkRootKey, hasRootKeyCheck } from './crypto/rootKeyCheck.js';
+import { checkRootKey, installedRootKeyFormat } from './crypto/rootKeyCheck.js';
 import { createHttpsServer } from './server/httpsServer.js';
 import type { Services } from './server/services.js';
 import { loadTlsMaterial, type TlsMaterial } from './server/tls.js';
@@ -67,7 +67,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
   let external: ExternalKms | undefined;
   try {
     // A root key on a PKCS#11 token is generated only for a new installation, never for one sealed under another key.
-    const rootKey = (opened = await openRootKey(config.dataDir, env, { installed: await hasRootKeyCheck(store.settings) }));
+    const rootKey = (opened = await openRootKey(config.dataDir, env, { installedFormat: await installedRootKeyFormat(store.settings) }));
     await checkRootKey(store.settings, rootKey);
     const accountId = await store.settings.putIfAbsent('account.id', String(randomInt(1e11, 1e12)));
     const installation = { region: config.region, accountId };

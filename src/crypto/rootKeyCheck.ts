@@ -5,11 +5,19 @@ const SETTING = 'rootKey.check';
 const PURPOSE = 'root key check';
 const CHECK_VALUE = 'this data directory is sealed under this root key';
 /** The format byte of values sealed on a PKCS#11 token (see pkcs11RootKey.ts). */
-const PKCS11_FORMAT = 2;
+export const PKCS11_FORMAT = 2;
 
-/** Whether this data directory already has data sealed under a root key (its check value exists). */
-export async function hasRootKeyCheck(settings: SettingsRepository): Promise<boolean> {
-  return (await settings.get(SETTING)) !== undefined;
+/** Said when a data directory sealed under a token's key is started without the token's settings. */
+export const ROOT_KEY_ON_TOKEN =
+  'the root key does not match this data directory: its root key is on a PKCS#11 token; set VIGIL_PKCS11_MODULE, VIGIL_PKCS11_TOKEN_LABEL, VIGIL_PKCS11_PIN (or VIGIL_PKCS11_PIN_FILE) and VIGIL_PKCS11_KEY_LABEL';
+
+/**
+ * The kind of root key this data directory's data is sealed under, as the format byte of its check
+ * value (1: key file or VIGIL_ROOT_KEY, 2: PKCS#11 token), or undefined for a new installation.
+ */
+export async function installedRootKeyFormat(settings: SettingsRepository): Promise<number | undefined> {
+  const stored = await settings.get(SETTING);
+  return stored === undefined ? undefined : Buffer.from(stored, 'base64')[0];
 }
 
 /**
@@ -27,7 +35,7 @@ export async function checkRootKey(settings: SettingsRepository, rootKey: RootKe
   if (sealed[0] !== rootKey.format) {
     throw new Error(
       sealed[0] === PKCS11_FORMAT
-        ? 'the root key does not match this data directory: its root key is on a PKCS#11 token; set VIGIL_PKCS11_MODULE, VIGIL_PKCS11_TOKEN_LABEL, VIGIL_PKCS11_PIN (or VIGIL_PKCS11_PIN_FILE) and VIGIL_PKCS11_KEY_LABEL'
+        ? ROOT_KEY_ON_TOKEN
         : `the root key does not match this data directory: its root key is a key file or VIGIL_ROOT_KEY, not the ${rootKey.description}; unset VIGIL_PKCS11_MODULE and restore the key file (or VIGIL_ROOT_KEY) it was created with`,
     );
   }

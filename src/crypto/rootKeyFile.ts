@@ -13,8 +13,10 @@ export interface LoadedRootKey {
 /**
  * The root key: from VIGIL_ROOT_KEY (base64 of 32 bytes) when set, else `<data>/keys/root.key`,
  * created at first start with mode 0600. A key file that others can read is refused, as ssh does.
+ * `installed` says whether the data directory already holds data sealed under a root key: then a
+ * missing key file is an error to report, never a reason to write a new one.
  */
-export async function loadRootKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedRootKey> {
+export async function loadRootKey(dataDir: string, env: NodeJS.ProcessEnv, options: { installed: boolean }): Promise<LoadedRootKey> {
   if (env.VIGIL_ROOT_KEY) return { rootKey: decode(env.VIGIL_ROOT_KEY, 'VIGIL_ROOT_KEY', 'root key from VIGIL_ROOT_KEY'), source: 'environment' };
   const dir = join(dataDir, 'keys');
   const path = join(dir, 'root.key');
@@ -27,6 +29,11 @@ export async function loadRootKey(dataDir: string, env: NodeJS.ProcessEnv = proc
       throw new Error(`${path} can be read by other users (mode ${(info.mode & 0o777).toString(8)}); run: chmod 600 ${path}`);
     }
     return { rootKey: decode(await readFile(path, 'utf8'), path, `root key file ${path}`), source: 'key file', path };
+  }
+  if (options.installed) {
+    throw new Error(
+      `the root key does not match this data directory: its data is sealed under a root key, but ${path} is missing and VIGIL_ROOT_KEY is not set; restore the key file (or set VIGIL_ROOT_KEY or the VIGIL_PKCS11_* settings) it was created with`,
+    );
   }
   const rootKey = InMemoryRootKey.generate(`root key file ${path}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -126,6 +126,7 @@ describe('Vigil with its root key on a PKCS#11 token (SoftHSM2)', { skip: softHs
 
   test('started without the PKCS#11 settings, the installation says its root key is on a token', async () => {
     await refused({}, /the root key does not match this data directory: its root key is on a PKCS#11 token; set VIGIL_PKCS11_MODULE/);
+    assert.equal(await exists(join(dataDir, 'keys', 'root.key')), false, 'no key file is written for a token installation');
   });
 
   test('a key-file installation started with PKCS#11 settings is refused, and no key is generated on the token', async () => {

@@ -142,8 +142,9 @@ describe('restart', () => {
     }
 
     await assert.rejects(startTestVigil({ dataDir, env: { VIGIL_ROOT_KEY: rootKeyText() } }), /root key does not match/);
-    // Without the variable, a key file (new) does not match either.
-    await assert.rejects(startTestVigil({ dataDir, env: {} }), /root key does not match/);
+    // Without the variable there is no key: the start says so and writes no new key file.
+    await assert.rejects(startTestVigil({ dataDir, env: {} }), /root key does not match this data directory: .*keys\/root\.key is missing and VIGIL_ROOT_KEY is not set/);
+    assert.equal(await exists(join(dataDir, 'keys', 'root.key')), false, 'no key file is written for an installed data directory');
   });
 
   test('a malformed VIGIL_ROOT_KEY is refused', async () => {
