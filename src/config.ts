@@ -64,8 +64,8 @@ export class ConfigError extends Error {
 
 /**
  * Builds the configuration. `configFile` (flag --config or VIGIL_CONFIG) is a JSON object with
- * the same keys as VigilConfig. The root key is never part of it: it comes from the key file or
- * VIGIL_ROOT_KEY only.
+ * the same keys as VigilConfig. The root key is never part of it: it comes from the key file,
+ * VIGIL_ROOT_KEY or a PKCS#11 token (VIGIL_PKCS11_*, environment only).
  */
 export function loadConfig(flags: ConfigInput & { config?: string }, env: NodeJS.ProcessEnv = process.env): VigilConfig {
   const configFile = flags.config ?? env.VIGIL_CONFIG;
