@@ -51,6 +51,10 @@ export interface EvalReport {
   bankSize: number;
   featureDim: number;
   head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
+  /** Segmentation projects: the working resolutions tried on the training masks (pixel AUROC each). */
+  resolutionSelection: Array<{ width: number; height: number; pixelAUROC: number; seconds: number }> | null;
+  /** Tiles per image (1: one backbone pass). */
+  tiles: number;
   /** Pixel F1 and IoU per anomaly class over the test images with masks (segmentation). */
   perClass: Array<{ name: string; color: string; f1: number; iou: number }>;
   /** Precision / recall / F1 at every distinct test score as the threshold. */
@@ -164,7 +168,8 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
   });
   bar?.stop();
   const m = trained.metrics;
-  log(`trained in ${m.trainSeconds.toFixed(1)} s at ${m.preprocessing.width}×${m.preprocessing.height}: bank ${m.bankSize} of ${m.patches} patches, threshold ${m.threshold.toFixed(4)} (${m.calibrationMethod})${m.head ? `, anomaly head ${m.head.used ? 'used' : 'not used'} (cv AUROC ${m.head.headAUROC.toFixed(3)} vs PatchCore ${m.head.patchcoreAUROC.toFixed(3)})` : ''}`);
+  if (m.resolutionSelection) log(`working resolution chosen on the training masks: ${m.resolutionSelection.map((r) => `${r.width}×${r.height} pixel AUROC ${r.pixelAUROC.toFixed(3)}`).join(', ')}`);
+  log(`trained in ${m.trainSeconds.toFixed(1)} s at ${m.preprocessing.width}×${m.preprocessing.height}${m.preprocessing.tiles ? ` (${m.preprocessing.tiles.xs.length * m.preprocessing.tiles.ys.length} tiles of ${m.preprocessing.tiles.tileWidth}×${m.preprocessing.tiles.tileHeight})` : ''}: bank ${m.bankSize} of ${m.patches} patches, threshold ${m.threshold.toFixed(4)} (${m.calibrationMethod})${m.head ? `, anomaly head ${m.head.used ? 'used' : 'not used'} (cv AUROC ${m.head.headAUROC.toFixed(3)} vs PatchCore ${m.head.patchcoreAUROC.toFixed(3)})` : ''}`);
 
   // Detection runs on one thread: the figure to compare with the per-core goal.
   const detector = await loadDetector(trained.artifact, { threads: 1 });
@@ -245,6 +250,8 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     bankSize: m.bankSize,
     featureDim: m.featureDim,
     head: m.head,
+    resolutionSelection: m.resolutionSelection ?? null,
+    tiles: prep.tiles ? prep.tiles.xs.length * prep.tiles.ys.length : 1,
     perClass,
     prCurve: prCurve(scores, labels),
     images: perImage,

@@ -6,7 +6,7 @@ import { headLogit, headStatistics } from './anomalyHead.js';
 import { ArtifactError } from './artifact.js';
 import { backboneInfo, loadBackbone } from './backbone.js';
 import { DEFAULT_SENSITIVITY, thresholdAt, verdict } from './calibration.js';
-import { decodeForModel, featuresOf } from './features.js';
+import { decodeForModel, extractTiled, featuresOf } from './features.js';
 import { imageSize } from './image.js';
 import { decodeModel, type ModelState } from './model.js';
 import { nearest } from './nearest.js';
@@ -72,7 +72,7 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
   // Warm up: the runtime prepares its kernels for a new input shape on the first run (~100 ms); do it at
   // load time so that the first detection is as fast as the others.
   {
-    const blank = await backbone.extract(new Float32Array(prep.width * prep.height * 3), prep.height, prep.width);
+    const blank = await extractTiled(backbone, new Float32Array(prep.width * prep.height * 3), prep.height, prep.width, prep.tiles);
     const f = model.pca ? await projectPca(model.pca, blank.data, threads) : blank.data;
     await nearest(f, model.bank, { threads });
   }
@@ -81,7 +81,7 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
     async detect(bytes, detectOptions = {}) {
       const sensitivity = detectOptions.sensitivity ?? options.sensitivity ?? DEFAULT_SENSITIVITY;
       const decoded = await decodeForModel(bytes, prep);
-      const raw = await featuresOf(backbone, decoded);
+      const raw = await featuresOf(backbone, decoded, 'none', prep);
       const features = model.pca ? { ...raw, channels: model.pca.outDim, data: await projectPca(model.pca, raw.data, threads) } : raw;
       const { grid } = await scorePatches(features, memory, { threads });
       let score = maxScore(grid);

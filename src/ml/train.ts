@@ -4,11 +4,11 @@
  */
 import { anomalyMap, type ScoreMap } from './anomalyMap.js';
 import { crossValidatedLogits, fitLogistic, headLogit, headStatistics, selectHead, type HeadModel } from './anomalyHead.js';
-import { loadBackbone, type FeatureMap } from './backbone.js';
+import { backboneInfo, loadBackbone, type FeatureMap } from './backbone.js';
 import { calibrate, type Calibration } from './calibration.js';
 import { chooseResolution, decodeForModel, featuresOf, typicalSize, type Preprocessing } from './features.js';
 import { ALL_AUGMENTATIONS, decodeClassMask, type Augmentation } from './image.js';
-import { auroc, confusionAt, f1MaxThreshold, precisionRecall } from './metrics.js';
+import { auroc, aurocBinned, confusionAt, f1MaxThreshold, precisionRecall } from './metrics.js';
 import { encodeModel, type ModelState } from './model.js';
 import { makeBank, nearest } from './nearest.js';
 import { buildMemoryBank, DEFAULT_BANK_OPTIONS, gatherPatches, maxScore, samplePatchIndices, scorePatches, type BankOptions, type MemoryBank } from './patchcore.js';
@@ -75,9 +75,13 @@ export interface TrainMetrics {
   threshold: number;
   /** On the calibration scores (leave-one-out on the training set, or the validation images). */
   calibrationAUROC: number;
+  /** Pixel AUROC of the smoothed maps on the calibration images with masks (held-out normals, masked anomalies); null without masks. */
+  calibrationPixelAUROC: number | null;
   precision: number;
   recall: number;
   f1: number;
+  /** Segmentation projects: the working resolutions tried and their calibration pixel AUROC (null: none tried). */
+  resolutionSelection?: Array<{ width: number; height: number; pixelAUROC: number; seconds: number }>;
   /** Whether the labeled-anomaly head is used, and the cross-validated figures that decided it. */
   head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
   trainSeconds: number;
@@ -105,18 +109,64 @@ interface Extracted {
 
 export async function train(images: readonly TrainingImage[], options: TrainOptions = {}): Promise<TrainResult> {
   const started = performance.now();
+  if (images.filter((i) => !i.anomalous).length < 2) throw new TrainingDataError('training needs at least 2 normal images');
+  if (options.validation?.length && !options.validation.some((v) => !v.anomalous)) throw new TrainingDataError('validation images must include normal images');
+  const info = backboneInfo();
+  const size = await typicalSize(images.map((i) => i.bytes));
+  const prepAt = (longSide: number | undefined): Preprocessing => chooseResolution(size.width, size.height, { longSide, sizeMultiple: info.sizeMultiple });
+  const masked = [...images, ...(options.validation ?? [])].filter((i) => i.anomalous && i.mask).length;
+  const candidates = options.resolution === undefined && (options.classes?.length ?? 0) > 0 && masked >= MIN_MASKS_FOR_SELECTION ? resolutionCandidates(prepAt(undefined), size, info.sizeMultiple) : [];
+  if (candidates.length < 2) return trainAt(images, options, prepAt(options.resolution), started);
+  // Segmentation projects: the working resolution whose maps rank the training masks' pixels best
+  // (held-out normals, masked anomalies scored against the normal bank); larger first, a smaller one
+  // replaces it only when clearly better.
+  let best: TrainResult | undefined;
+  const tried: NonNullable<TrainMetrics['resolutionSelection']> = [];
+  for (const prep of candidates) {
+    const result = await trainAt(images, options, prep, performance.now());
+    const pixelAUROC = result.metrics.calibrationPixelAUROC ?? NaN;
+    tried.push({ width: prep.width, height: prep.height, pixelAUROC, seconds: result.metrics.trainSeconds });
+    if (!best || pixelAUROC > (best.metrics.calibrationPixelAUROC ?? -Infinity) + SELECTION_MARGIN) best = result;
+  }
+  best!.metrics.resolutionSelection = tried;
+  best!.metrics.trainSeconds = (performance.now() - started) / 1000;
+  return best!;
+}
+
+/** Masked training anomalies needed before the working resolution is chosen on them. */
+const MIN_MASKS_FOR_SELECTION = 4;
+/** Pixel AUROC a smaller working resolution must gain to be preferred. */
+const SELECTION_MARGIN = 0.002;
+/** Smallest working long side tried by the selection (the backbone's pretraining scale). */
+const MIN_SELECTED_SIDE = 224;
+
+/**
+ * Working resolutions tried for a segmentation project: the size rule's, 5/6 and 2/3 of it (not below
+ * 224 px, the backbone's pretraining scale); none for tiled (large) working images, whose training
+ * would triple.
+ */
+export function resolutionCandidates(base: Preprocessing, size: { width: number; height: number }, sizeMultiple: number): Preprocessing[] {
+  if (base.tiles) return [base];
+  const long = Math.max(base.width, base.height);
+  const out: Preprocessing[] = [base];
+  for (const f of [5 / 6, 2 / 3]) {
+    const side = Math.round(long * f);
+    if (side < MIN_SELECTED_SIDE) break;
+    const p = chooseResolution(size.width, size.height, { longSide: side, sizeMultiple });
+    if (!out.some((q) => q.width === p.width && q.height === p.height)) out.push(p);
+  }
+  return out;
+}
+
+async function trainAt(images: readonly TrainingImage[], options: TrainOptions, prep: Preprocessing, started: number): Promise<TrainResult> {
   const threads = options.threads ?? 1;
   const seed = options.seed ?? 0;
   const classes = options.classes ?? [];
   const normals = images.filter((i) => !i.anomalous);
   const anomalies = images.filter((i) => i.anomalous);
-  if (normals.length < 2) throw new TrainingDataError('training needs at least 2 normal images');
-  if (options.validation?.length && !options.validation.some((v) => !v.anomalous)) throw new TrainingDataError('validation images must include normal images');
   const progress = options.onProgress ?? (() => {});
 
   const backbone = await loadBackbone({ threads, cacheDir: options.cacheDir });
-  const size = await typicalSize(images.map((i) => i.bytes));
-  const prep = chooseResolution(size.width, size.height, { longSide: options.resolution, sizeMultiple: backbone.info.sizeMultiple });
   const augmentations: readonly Augmentation[] = options.augment ? ALL_AUGMENTATIONS : ['none'];
   const validation = options.validation ?? [];
 
@@ -135,7 +185,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const extract = async (image: TrainingImage, augs: readonly Augmentation[]): Promise<FeatureMap[]> => {
     const decoded = await decodeForModel(image.bytes, prep);
     const maps: FeatureMap[] = [];
-    for (const a of augs) maps.push(await reduce(await featuresOf(backbone, decoded, a)));
+    for (const a of augs) maps.push(await reduce(await featuresOf(backbone, decoded, a, prep)));
     progress({ stage: 'features', done: ++done, total });
     return maps;
   };
@@ -255,6 +305,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
     if (e.image.anomalous && e.image.mask && classes.length) masks.set(k, await decodeClassMask(e.image.mask, prep, classColors));
   }
   let pixelThreshold: number;
+  let calibrationPixelAUROC: number | null = null;
   if (masks.size) {
     const pixelScores: number[] = [];
     const pixelLabels: boolean[] = [];
@@ -271,6 +322,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
         }
     });
     pixelThreshold = f1MaxThreshold(pixelScores, pixelLabels).threshold;
+    calibrationPixelAUROC = aurocBinned(Float32Array.from(pixelScores), Uint8Array.from(pixelLabels, (l) => (l ? 1 : 0)));
   } else {
     const maxima = allGrids.map((_, k) => maxScore(mapOf(k)));
     pixelThreshold = calibrate(maxima, allExtracted.map((e) => e.image.anomalous)).threshold;
@@ -330,6 +382,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
       calibrationMethod: reportCal.method,
       threshold: reportCal.threshold,
       calibrationAUROC: auroc(reportScores, calLabels),
+      calibrationPixelAUROC,
       precision: pr.precision,
       recall: pr.recall,
       f1: pr.f1,
