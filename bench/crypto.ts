@@ -1,7 +1,8 @@
 /*
  * Sealed-object throughput against plaintext streaming, side by side in one run; then data-key
  * generation and unwrap rates through the embedded KMS with the root key held in memory (the key
- * file) and on a PKCS#11 token (a throwaway SoftHSM2 token), side by side.
+ * file) and on a PKCS#11 token (a throwaway SoftHSM2 token), side by side; then `vigil keys rewrap` next to
+ * rewriting the stored files unchanged and re-sealing them.
  * Run: npm run bench:crypto   (builds, then: node dist/bench/crypto.js)
  * Not a test: it prints figures and never fails on timing.
  */
@@ -12,11 +13,14 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { FsBlobStore } from '../src/blob/fsBlobStore.js';
+import { SealedBlobStore } from '../src/blob/sealedBlobStore.js';
 import { EmbeddedKms } from '../src/crypto/embeddedKms.js';
 import { InMemoryRootKey } from '../src/crypto/inMemoryRootKey.js';
 import { Pkcs11RootKey } from '../src/crypto/pkcs11RootKey.js';
 import type { RootKey } from '../src/crypto/rootKey.js';
 import { createOpenStream, createSealStream } from '../src/crypto/sealedObject.js';
+import { DataKeyRewrap } from '../src/service/dataKeyRewrap.js';
 import { openSqliteStore } from '../src/store/sqliteStore.js';
 import { makeTestKms } from '../test/helpers/kms.js';
 import { makeSoftHsm, SOFTHSM_MODULE, softHsmSkip } from '../test/helpers/softhsm.js';
@@ -213,5 +217,59 @@ async function dataKeys(): Promise<void> {
   }
 }
 
+const REWRAP_OBJECTS = 64;
+const REWRAP_OBJECT_BYTES = 1024 * 1024;
+const REWRAP_ROUNDS = 3;
+
+/**
+ * `vigil keys rewrap` next to the two things it can be compared with on the same objects: rewriting the
+ * stored files unchanged through the engine's atomic write (temp file, fsync, rename: the floor, since a
+ * rewrap rewrites each file) and re-sealing every object (open + seal under a fresh data key, what a
+ * rewrap without format 2 would need).
+ */
+async function rewrap(): Promise<void> {
+  const { kms, close } = await makeTestKms();
+  const dir = await mkdtemp(join(tmpdir(), 'vigil-bench-rewrap-'));
+  const engine = await FsBlobStore.open(join(dir, 'blobs'));
+  const blobs = new SealedBlobStore(engine, kms);
+  const { arn } = await kms.createKey({ description: 'bench rewrap' });
+  const keys = Array.from({ length: REWRAP_OBJECTS }, (_, i) => `bench/object-${i}`);
+  const objectContext = { purpose: 'bench' };
+  const times = { rewrap: [] as number[], copy: [] as number[], reseal: [] as number[] };
+  try {
+    for (const key of keys) await blobs.put(key, randomBytes(REWRAP_OBJECT_BYTES), { keyId: arn, context: objectContext });
+    const rewrapper = new DataKeyRewrap(blobs, kms);
+    for (let round = 0; round <= REWRAP_ROUNDS; round++) {
+      await kms.rotateKey(arn);
+      let report: Awaited<ReturnType<DataKeyRewrap['run']>> | undefined;
+      const rewrapSeconds = await seconds(async () => {
+        report = await rewrapper.run(arn);
+      });
+      if (report?.rewrapped !== REWRAP_OBJECTS) throw new Error(`rewrapped ${report?.rewrapped} of ${REWRAP_OBJECTS}`);
+      const copySeconds = await seconds(async () => {
+        for (const key of keys) await engine.put('floor/copy', createReadStream(join(dir, 'blobs', 'objects', key)));
+      });
+      await engine.delete('floor/copy');
+      const resealSeconds = await seconds(async () => {
+        for (const key of keys) await blobs.put(key, await blobs.getBuffer(key, objectContext), { keyId: arn, context: objectContext });
+      });
+      if (round === 0) continue;
+      times.rewrap.push(rewrapSeconds);
+      times.copy.push(copySeconds);
+      times.reseal.push(resealSeconds);
+    }
+    const perSecond = (name: keyof typeof times) => REWRAP_OBJECTS / median(times[name]);
+    console.log(`\nrewrapping data keys: ${REWRAP_OBJECTS} objects of ${REWRAP_OBJECT_BYTES / 2 ** 20} MiB under one key, median of ${REWRAP_ROUNDS} rounds + 1 warm-up, objects per second`);
+    console.log(`vigil keys rewrap (KMS ReEncrypt + header rewrite + body copy) ${perSecond('rewrap').toFixed(0).padStart(7)}`);
+    console.log(`rewriting the stored files as they are (atomic write: the floor) ${perSecond('copy').toFixed(0).padStart(5)}`);
+    console.log(`re-sealing every object (open + seal)                          ${perSecond('reseal').toFixed(0).padStart(7)}`);
+    console.log(`rewrap / floor ${(perSecond('rewrap') / perSecond('copy')).toFixed(2)}, rewrap / reseal ${(perSecond('rewrap') / perSecond('reseal')).toFixed(2)}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await close();
+  }
+}
+
 await main();
 await dataKeys();
+await rewrap();
