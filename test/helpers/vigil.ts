@@ -20,7 +20,10 @@ export async function startTestVigil(options: { dataDir?: string; env?: NodeJS.P
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'vigil-test-')));
   // VIGIL_* settings in env (e.g. the external KMS) apply as they would to `vigil serve`.
   const config = loadConfig({ dataDir, port: options.port ?? 0, logLevel: 'silent' }, options.env ?? {});
-  const vigil = await startVigil(config, options.env ?? {});
+  const vigil = await startVigil(config, options.env ?? {}).catch(async (error: unknown) => {
+    if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  });
   return Object.assign(vigil, {
     dataDir,
     lookoutVision: () =>
