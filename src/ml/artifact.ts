@@ -12,7 +12,12 @@
 import { createHash } from 'node:crypto';
 
 export const ARTIFACT_MAGIC = 'VIGILMDL';
-export const ARTIFACT_FORMAT_VERSION = 1;
+/**
+ * 2: preprocessing may hold a tile layout (large working images). 1: no tiles; still read (a version-1
+ * model runs exactly as before: one backbone pass). Versions above this build's are refused.
+ */
+export const ARTIFACT_FORMAT_VERSION = 2;
+export const ARTIFACT_READABLE_VERSIONS: readonly number[] = [1, 2];
 
 export class ArtifactError extends Error {
   override readonly name = 'ArtifactError';
@@ -32,7 +37,7 @@ interface ArrayEntry {
 const typeOf = (a: ArrayValue): ArrayType => (a instanceof Float32Array ? 'f32' : a instanceof Int32Array ? 'i32' : 'u8');
 const align8 = (n: number): number => (n + 7) & ~7;
 
-export function serializeArtifact(meta: Record<string, unknown>, arrays: Record<string, ArrayValue>): Uint8Array {
+export function serializeArtifact(meta: Record<string, unknown>, arrays: Record<string, ArrayValue>, version = ARTIFACT_FORMAT_VERSION): Uint8Array {
   const entries: ArrayEntry[] = [];
   let offset = 0;
   for (const [name, a] of Object.entries(arrays)) {
@@ -45,7 +50,7 @@ export function serializeArtifact(meta: Record<string, unknown>, arrays: Record<
   const out = new Uint8Array(total);
   out.set(new TextEncoder().encode(ARTIFACT_MAGIC), 0);
   const view = new DataView(out.buffer);
-  view.setUint32(8, ARTIFACT_FORMAT_VERSION, true);
+  view.setUint32(8, version, true);
   view.setUint32(12, header.length, true);
   out.set(header, 16);
   for (const e of entries) {
@@ -57,6 +62,7 @@ export function serializeArtifact(meta: Record<string, unknown>, arrays: Record<
 }
 
 export interface ParsedArtifact {
+  version: number;
   meta: Record<string, unknown>;
   arrays: Map<string, ArrayValue>;
 }
@@ -67,7 +73,7 @@ export function parseArtifact(bytes: Uint8Array): ParsedArtifact {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== ARTIFACT_FORMAT_VERSION) throw new ArtifactError(`unsupported model artifact format version ${version} (this build reads ${ARTIFACT_FORMAT_VERSION})`);
+  if (!ARTIFACT_READABLE_VERSIONS.includes(version)) throw new ArtifactError(`unsupported model artifact format version ${version} (this build reads ${ARTIFACT_READABLE_VERSIONS.join(' and ')})`);
   const digest = createHash('sha256').update(bytes.subarray(0, bytes.length - 32)).digest();
   if (!digest.equals(bytes.subarray(bytes.length - 32))) throw new ArtifactError('model artifact is corrupt or truncated (checksum mismatch)');
   const headerLength = view.getUint32(12, true);
@@ -93,5 +99,5 @@ export function parseArtifact(bytes: Uint8Array): ParsedArtifact {
     arrays.set(e.name, new Type(copy.buffer));
   }
   const { arrays: _table, ...meta } = header;
-  return { meta, arrays };
+  return { version, meta, arrays };
 }

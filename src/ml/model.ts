@@ -60,7 +60,7 @@ export function encodeModel(m: ModelState): Uint8Array {
 }
 
 export function decodeModel(bytes: Uint8Array): ModelState {
-  const { meta, arrays } = parseArtifact(bytes);
+  const { version, meta, arrays } = parseArtifact(bytes);
   if (meta.kind !== MODEL_KIND) throw new ArtifactError(`not a PatchCore model artifact (kind ${String(meta.kind)})`);
   const dim = meta.featureDim as number;
   const need = (name: string): Float32Array => {
@@ -77,9 +77,18 @@ export function decodeModel(bytes: Uint8Array): ModelState {
     pca = { dim: pcaMeta.dim, outDim: pcaMeta.outDim, components };
   }
   const head = meta.head as (Omit<HeadModel, 'anomalyBank'> | undefined);
+  const preprocessing = meta.preprocessing as Preprocessing;
+  if (!preprocessing || !Number.isInteger(preprocessing.width) || !Number.isInteger(preprocessing.height)) throw new ArtifactError('model artifact preprocessing is missing or malformed');
+  if (preprocessing.tiles !== undefined) {
+    const t = preprocessing.tiles;
+    const ints = (v: unknown): boolean => Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x) && x >= 0);
+    if (version < 2 || !t || !Number.isInteger(t.tileWidth) || !Number.isInteger(t.tileHeight) || !Number.isInteger(t.margin) || !ints(t.xs) || !ints(t.ys) || t.xs.some((x) => x + t.tileWidth > preprocessing.width) || t.ys.some((y) => y + t.tileHeight > preprocessing.height)) {
+      throw new ArtifactError('model artifact tile layout is malformed');
+    }
+  }
   return {
     backbone: meta.backbone as ModelState['backbone'],
-    preprocessing: meta.preprocessing as Preprocessing,
+    preprocessing,
     mapSigma: meta.mapSigma as number,
     pca,
     bank: makeBank(need('bank'), dim),

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
-import { parseArtifact, serializeArtifact } from '../../src/ml/artifact.js';
+import { ARTIFACT_FORMAT_VERSION, parseArtifact, serializeArtifact } from '../../src/ml/artifact.js';
 import { ArtifactError, ImageFormatError, loadDetector, train, TrainingDataError, type TrainingImage, type TrainResult } from '../../src/ml/index.js';
 
 // A handful of the real cookie photos (CC BY-SA 4.0, see shared/datasets/README.md), read in place.
@@ -82,6 +82,47 @@ describe('training and detection on real images', () => {
     const { meta, arrays } = parseArtifact(trained.artifact);
     const foreign = serializeArtifact({ ...meta, backbone: { ...(meta.backbone as object), weightHash: 'f'.repeat(64) } }, Object.fromEntries(arrays));
     await assert.rejects(loadDetector(foreign), (e: unknown) => e instanceof ArtifactError && /trained with backbone/.test((e as Error).message));
+  });
+
+  it('loads format-1 artifacts (before tiles) and refuses a tile layout in one', async () => {
+    const { meta, arrays } = parseArtifact(trained.artifact);
+    assert.equal(parseArtifact(trained.artifact).version, ARTIFACT_FORMAT_VERSION);
+    assert.equal((meta.preprocessing as { tiles?: unknown }).tiles, undefined);
+    const v1 = serializeArtifact(meta, Object.fromEntries(arrays), 1);
+    const probe = read('training-images/anomaly-2.jpg');
+    const [now, old] = await Promise.all([trained.artifact, v1].map(async (a) => (await loadDetector(a)).detect(probe)));
+    assert.equal(old!.score, now!.score);
+    const tiles = { max: 96, tileWidth: 96, tileHeight: 192, margin: 32, xs: [0, 48], ys: [0] };
+    const tiledV1 = serializeArtifact({ ...meta, preprocessing: { ...(meta.preprocessing as object), tiles } }, Object.fromEntries(arrays), 1);
+    await assert.rejects(loadDetector(tiledV1), /tile layout is malformed/);
+    const v3 = serializeArtifact(meta, Object.fromEntries(arrays), 3);
+    await assert.rejects(loadDetector(v3), /unsupported model artifact format version 3/);
+  });
+
+  it('trains and detects on tiles when the working resolution is large', async () => {
+    const result = await train([1, 3, 5, 7].map(normal), { resolution: 800, threads: 2 });
+    const tiles = result.metrics.preprocessing.tiles;
+    assert.ok(tiles && tiles.xs.length * tiles.ys.length > 1, 'a 608×800 working image is tiled');
+    const detector = await loadDetector(result.artifact);
+    const crack = await detector.detect(read('training-images/anomaly-2.jpg'), { returnMap: true });
+    const plain = await detector.detect(read('training-images/normal-2.jpg'));
+    assert.deepEqual([crack.map!.width, crack.map!.height], [608, 800]);
+    assert.ok(crack.score > plain.score, `anomaly ${crack.score} vs normal ${plain.score}`);
+  });
+
+  it('chooses the working resolution of a segmentation project on its training masks', async () => {
+    const m = trained.metrics;
+    assert.equal(m.resolutionSelection, undefined, 'an explicit resolution is kept');
+    const chosen = await train([1, 3, 5, 7, 9, 11].map(normal).concat([1, 3, 5, 7].map(anomaly)), { classes: CLASSES, threads: 2 });
+    const tried = chosen.metrics.resolutionSelection!;
+    assert.ok(tried.length >= 2, 'several resolutions tried');
+    const sides = tried.map((t) => Math.max(t.width, t.height));
+    assert.deepEqual([...sides].sort((a, b) => b - a), sides, 'largest first');
+    // the rule: a smaller resolution replaces the current choice only when its pixel AUROC is higher by 0.002
+    let best = tried[0]!;
+    for (const t of tried.slice(1)) if (t.pixelAUROC > best.pixelAUROC + 0.002) best = t;
+    assert.deepEqual([chosen.metrics.preprocessing.width, chosen.metrics.preprocessing.height], [best.width, best.height]);
+    assert.equal(chosen.metrics.calibrationPixelAUROC, best.pixelAUROC);
   });
 
   it('trains and detects inside a worker thread (pure functions of their inputs)', async () => {
