@@ -6,16 +6,15 @@ import {
   StartModelCommand,
   StopModelCommand,
 } from '@aws-sdk/client-lookoutvision';
-import { CreateAliasCommand, CreateKeyCommand, DecryptCommand, DisableKeyCommand, EncryptCommand, EnableKeyCommand, KMSClient, RotateKeyOnDemandCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, DecryptCommand, DisableKeyCommand, EncryptCommand, EnableKeyCommand, RotateKeyOnDemandCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { kmsClient } from '../helpers/kms.js';
 import { ALIENS, aliensProject } from '../helpers/datasets.js';
 import { filesUnder, s3Client } from '../helpers/s3.js';
 import { startTestVigil } from '../helpers/vigil.js';
@@ -24,12 +23,7 @@ test('a model under a customer key: disabling the key stops it, enabling restore
   // One "day" of the deletion window is one second here.
   const vigil = await startTestVigil({ env: { VIGIL_KMS_DAY_SECONDS: '1' } });
   const client = vigil.lookoutVision();
-  const kms = new KMSClient({
-    region: 'us-east-1',
-    endpoint: vigil.endpoint,
-    credentials: vigil.rootAccessKey,
-    requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: vigil.tls.cert }) }),
-  });
+  const kms = kmsClient(vigil);
   const model = { ProjectName: 'aliens', ModelVersion: '1' };
   const image = await readFile(join(ALIENS, 'anomaly', '45.png'));
   const detect = () => client.send(new DetectAnomaliesCommand({ ...model, ContentType: 'image/png', Body: image }));

@@ -17,28 +17,18 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { ExternalKms } from '../../src/crypto/externalKms.js';
 import { KmsError } from '../../src/crypto/kmsErrors.js';
+import { kmsClient } from '../helpers/kms.js';
 import { s3Client } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
-
-function kmsClient(vigil: TestVigil, credentials = vigil.rootAccessKey): KMSClient {
-  return new KMSClient({
-    region: 'us-east-1',
-    endpoint: vigil.endpoint,
-    credentials,
-    requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: vigil.tls.cert }) }),
-  });
-}
 
 /** The env that points a Vigil at another Vigil's KMS. */
 function externalEnv(a: TestVigil, defaultKeyId: string, overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

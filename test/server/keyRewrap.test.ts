@@ -1,16 +1,15 @@
 import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, KMSClient, RotateKeyOnDemandCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { Agent } from 'node:https';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseSealedHeader, type SealedHeader } from '../../src/crypto/sealedObjectHeader.js';
 import { KEY_REWRAP_PATH } from '../../src/server/keyRewrapEndpoint.js';
+import { kmsClient } from '../helpers/kms.js';
 import { filesUnder, s3Client } from '../helpers/s3.js';
 import { sendRaw, sendSigned } from '../helpers/signedRequest.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
@@ -57,12 +56,7 @@ describe('vigil keys rewrap', () => {
 
   before(async () => {
     vigil = await startTestVigil();
-    kms = new KMSClient({
-      region: 'us-east-1',
-      endpoint: vigil.endpoint,
-      credentials: vigil.rootAccessKey,
-      requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: vigil.tls.cert }) }),
-    });
+    kms = kmsClient(vigil);
     keyArn = (await kms.send(new CreateKeyCommand({ Description: 'line 3 images' }))).KeyMetadata!.Arn!;
     await kms.send(new CreateAliasCommand({ AliasName: 'alias/line-3', TargetKeyId: keyArn }));
     const s3 = s3Client(vigil);

@@ -24,12 +24,11 @@ import {
   UntagResourceCommand,
   ListResourceTagsCommand,
 } from '@aws-sdk/client-kms';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
-import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { kmsClient } from '../helpers/kms.js';
 import { awsCli } from '../helpers/s3.js';
 import { sendSigned } from '../helpers/signedRequest.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
@@ -48,12 +47,7 @@ describe('the KMS API (AWS KMS JSON protocol)', () => {
 
   before(async () => {
     vigil = await startTestVigil();
-    kms = new KMSClient({
-      region: 'us-east-1',
-      endpoint: vigil.endpoint,
-      credentials: vigil.rootAccessKey,
-      requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: vigil.tls.cert }) }),
-    });
+    kms = kmsClient(vigil);
   });
   after(async () => {
     kms.destroy();

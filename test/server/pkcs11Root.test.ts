@@ -1,26 +1,16 @@
 import { CreateKeyCommand, DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import assert from 'node:assert/strict';
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { kmsClient } from '../helpers/kms.js';
 import { createKeyOnToken, makeSoftHsm, softHsmSkip, type SoftHsm } from '../helpers/softhsm.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
 const PIN = 'vigil-pin-2718';
 const WRONG_PIN = 'wrong-pin-3141';
 const context = { line: '3', purpose: 'pkcs11 root test' };
-
-function kmsClient(vigil: TestVigil): KMSClient {
-  return new KMSClient({
-    region: 'us-east-1',
-    endpoint: vigil.endpoint,
-    credentials: vigil.rootAccessKey,
-    requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: vigil.tls.cert }) }),
-  });
-}
 
 async function withKms<T>(vigil: TestVigil, work: (kms: KMSClient) => Promise<T>): Promise<T> {
   const kms = kmsClient(vigil);
