@@ -2,6 +2,7 @@
  * Detection-engine benchmark: runs `vigil eval --json` on the shared sample datasets and prints a table
  * next to the prototype floor of issue 4. Not a test: it prints figures and never fails on them.
  * Run: npm run bench:ml            (main rows + pure PatchCore vs labeled-anomaly head side by side)
+ *      node <outDir>/bench/ml.js     (after tsc into any out dir: the CLI is found next to this file)
  *      npm run bench:ml -- --augment   (adds the flips/rotations rows; slower training)
  *
  * Datasets (shared/datasets, CC BY-SA 4.0):
@@ -17,10 +18,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+// Compiled to <outDir>/bench/ml.js: the CLI is <outDir>/src/cli/main.js whatever the out dir (dist, dist-ml…),
+// and the repository root is the out dir's parent.
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const datasets = resolve(root, '..', 'shared', 'datasets');
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const cli = resolve(here, '..', 'src', 'cli', 'main.js');
 
 interface Row {
   dataset: string;
@@ -40,6 +43,8 @@ interface Report {
   msPerImage: number;
   resolution: string;
   bankSize: number;
+  tiles: number;
+  resolutionSelection: Array<{ width: number; height: number; pixelAUROC: number }> | null;
   head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
   perClass: Array<{ name: string; f1: number; iou: number }>;
 }
@@ -73,12 +78,15 @@ async function main(): Promise<void> {
       ...[1, 2, 3].map((seed) => ({ dataset: 'aliens', variant: `seed ${seed}`, floor: '1.000', goal: '≥0.995', args: ['--train', aliens, '--seed', String(seed)] })),
       { dataset: 'circuitboard', variant: 'default', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test] },
       { dataset: 'circuitboard', variant: 'PatchCore only', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--no-anomalies'] },
+      // Tiles: the same boards at 1008×672 (half their size) in two overlapping backbone tiles, against the default 672×448.
+      { dataset: 'circuitboard', variant: '1008 px, tiles', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--resolution', '1008'] },
+      { dataset: 'circuitboard', variant: '1008 px, tiles, PatchCore only', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--resolution', '1008', '--no-anomalies'] },
     ];
     if (withAugment) {
       rows.push({ dataset: 'aliens', variant: 'seed 1 + augment', floor: '1.000', goal: '≥0.995', args: ['--train', aliens, '--seed', '1', '--augment'] });
       rows.push({ dataset: 'circuitboard', variant: 'augment', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--augment'] });
     }
-    const header = ['dataset', 'variant', 'image AUROC', 'floor', 'goal', 'pixel AUROC', 'px F1/IoU', 'F1', 'P', 'R', 'train s', 'ms/img', 'resolution', 'bank', 'head (cv vs LOO)'];
+    const header = ['dataset', 'variant', 'image AUROC', 'floor', 'goal', 'pixel AUROC', 'px F1/IoU', 'F1', 'P', 'R', 'train s', 'ms/img', 'resolution', 'tiles', 'bank', 'head (cv vs LOO)'];
     const lines: string[][] = [];
     process.stderr.write(`vigil eval on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), detection on 1 thread\n`);
     for (const row of rows) {
@@ -98,7 +106,8 @@ async function main(): Promise<void> {
         fmt(r.recall),
         fmt(r.trainSeconds, 1),
         fmt(r.msPerImage, 1),
-        r.resolution,
+        r.resolution + (r.resolutionSelection ? ` (of ${r.resolutionSelection.map((c) => `${Math.max(c.width, c.height)}:${fmt(c.pixelAUROC)}`).join(' ')})` : ''),
+        String(r.tiles),
         String(r.bankSize),
         r.head ? `${r.head.used ? 'used' : 'off'} (${fmt(r.head.headAUROC)} vs ${fmt(r.head.patchcoreAUROC)})` : '—',
       ]);
