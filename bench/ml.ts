@@ -4,6 +4,8 @@
  * Run: npm run bench:ml            (main rows + pure PatchCore vs labeled-anomaly head side by side)
  *      node <outDir>/bench/ml.js     (after tsc into any out dir: the CLI is found next to this file)
  *      npm run bench:ml -- --augment   (adds the flips/rotations rows; slower training)
+ *      node <outDir>/bench/ml.js --reweight   (only: image-score re-weighting off vs on, PatchCore eq. 7,
+ *                                      on cookies, aliens seeds 1–3, circuit boards, same splits, one run)
  *
  * Datasets (shared/datasets, CC BY-SA 4.0):
  *  - cookies: training-images split by name (odd numbers train, even numbers test; masks for pixel AUROC)
@@ -72,7 +74,19 @@ async function main(): Promise<void> {
     const cookies = await cookiesFolders(join(tmp, 'cookies'));
     const circuit = { train: join(datasets, 'circuitboard', 'train'), test: join(datasets, 'circuitboard', 'test') };
     const aliens = join(datasets, 'aliens');
-    const rows: Row[] = [
+    const reweightRows = (): Row[] => {
+      const base: Row[] = [
+        { dataset: 'cookies', variant: 'default', floor: '0.983', goal: '≥0.99 (px ≥0.97)', args: ['--train', cookies.train, '--test', cookies.test] },
+        { dataset: 'cookies', variant: 'PatchCore only', floor: '0.983', goal: '≥0.99 (px ≥0.97)', args: ['--train', cookies.train, '--test', cookies.test, '--no-anomalies'] },
+        ...[1, 2, 3].map((seed) => ({ dataset: 'aliens', variant: `seed ${seed}`, floor: '1.000', goal: '≥0.995', args: ['--train', aliens, '--seed', String(seed)] })),
+        { dataset: 'circuitboard', variant: 'default', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test] },
+      ];
+      return base.flatMap((r) => [
+        { ...r, variant: `${r.variant}, max`, args: [...r.args, '--no-reweight'] },
+        { ...r, variant: `${r.variant}, re-weighted`, args: [...r.args, '--reweight'] },
+      ]);
+    };
+    const rows: Row[] = process.argv.includes('--reweight') ? reweightRows() : [
       { dataset: 'cookies', variant: 'default', floor: '0.983', goal: '≥0.99 (px ≥0.97)', args: ['--train', cookies.train, '--test', cookies.test] },
       { dataset: 'cookies', variant: 'PatchCore only', floor: '0.983', goal: '≥0.99 (px ≥0.97)', args: ['--train', cookies.train, '--test', cookies.test, '--no-anomalies'] },
       ...[1, 2, 3].map((seed) => ({ dataset: 'aliens', variant: `seed ${seed}`, floor: '1.000', goal: '≥0.995', args: ['--train', aliens, '--seed', String(seed)] })),
@@ -82,7 +96,7 @@ async function main(): Promise<void> {
       { dataset: 'circuitboard', variant: '1008 px, tiles', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--resolution', '1008'] },
       { dataset: 'circuitboard', variant: '1008 px, tiles, PatchCore only', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--resolution', '1008', '--no-anomalies'] },
     ];
-    if (withAugment) {
+    if (withAugment && !process.argv.includes('--reweight')) {
       rows.push({ dataset: 'aliens', variant: 'seed 1 + augment', floor: '1.000', goal: '≥0.995', args: ['--train', aliens, '--seed', '1', '--augment'] });
       rows.push({ dataset: 'circuitboard', variant: 'augment', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--augment'] });
     }

@@ -26,6 +26,8 @@ export interface EvalOptions {
   resolution?: number;
   augment?: boolean;
   useAnomalies?: boolean;
+  /** Re-weight the image score (PatchCore eq. 7); default: the engine's. */
+  reweight?: boolean;
   threads?: number;
   coresetRatio?: number;
   featureDim?: number;
@@ -50,6 +52,8 @@ export interface EvalReport {
   resolution: string;
   bankSize: number;
   featureDim: number;
+  /** Whether the image score was re-weighted (PatchCore eq. 7). */
+  reweight: boolean;
   head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
   /** Segmentation projects: the working resolutions tried on the training masks (pixel AUROC each). */
   resolutionSelection: Array<{ width: number; height: number; pixelAUROC: number; seconds: number }> | null;
@@ -154,6 +158,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     mapSigma: options.mapSigma,
     augment: options.augment,
     useAnomalies: options.useAnomalies,
+    reweight: options.reweight,
     threads: options.threads ?? 2,
     seed: options.seed ?? 0,
     bank: { ...(options.coresetRatio ? { coresetRatio: options.coresetRatio } : {}), ...(options.maxBank ? { maxBankSize: options.maxBank } : {}), ...(options.coresetDim ? { projectionDim: options.coresetDim } : {}) },
@@ -249,6 +254,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     resolution: `${prep.width}x${prep.height}`,
     bankSize: m.bankSize,
     featureDim: m.featureDim,
+    reweight: m.reweight,
     head: m.head,
     resolutionSelection: m.resolutionSelection ?? null,
     tiles: prep.tiles ? prep.tiles.xs.length * prep.tiles.ys.length : 1,

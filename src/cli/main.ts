@@ -49,6 +49,8 @@ program
   .option('--resolution <pixels>', 'longer side of the working resolution (default: from the image size)', Number)
   .option('--augment', 'add flipped and 90°-rotated normals (parts seen in any orientation)')
   .option('--no-anomalies', 'ignore labeled anomalies for scoring (pure PatchCore)')
+  .option('--reweight', 're-weight the image score by the memory bank neighbourhood (PatchCore eq. 7)')
+  .option('--no-reweight', 'image score = largest patch distance, not re-weighted')
   .option('--threads <n>', 'training threads (default 2; detection always uses 1)', Number)
   .option('--coreset-ratio <fraction>', 'memory bank size as a fraction of the patches (default 0.1)', Number)
   .option('--coreset-dim <n>', 'random projection dimension for the coreset distances (default 128)', Number)

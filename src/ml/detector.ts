@@ -11,7 +11,7 @@ import { imageSize } from './image.js';
 import { decodeModel, type ModelState } from './model.js';
 import { nearest } from './nearest.js';
 import { projectPca } from './pca.js';
-import { maxScore, scorePatches } from './patchcore.js';
+import { imageScore, scorePatches } from './patchcore.js';
 import { maskPng, segment } from './segmentation.js';
 
 export interface DetectOptions {
@@ -35,7 +35,7 @@ export interface Detection {
   confidence: number;
   /** Calibrated P(anomalous), monotone in the score. */
   anomalyProbability: number;
-  /** Raw anomaly score (PatchCore: largest patch distance; head: its logit) and the threshold used. */
+  /** Raw anomaly score (PatchCore: largest patch distance, re-weighted if the model says so; head: its logit) and the threshold used. */
   score: number;
   threshold: number;
   /** Segmentation models: background first, then each class found. */
@@ -83,8 +83,8 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
       const decoded = await decodeForModel(bytes, prep);
       const raw = await featuresOf(backbone, decoded, 'none', prep);
       const features = model.pca ? { ...raw, channels: model.pca.outDim, data: await projectPca(model.pca, raw.data, threads) } : raw;
-      const { grid } = await scorePatches(features, memory, { threads });
-      let score = maxScore(grid);
+      const { grid, nearestIndex } = await scorePatches(features, memory, { threads });
+      let score = imageScore(grid, nearestIndex, features.data, model.bank, model.reweighting);
       let calibration = model.calibration;
       if (model.head) {
         const toAnomalies = await nearest(features.data, model.head.anomalyBank, { threads });

@@ -8,6 +8,7 @@ import type { Preprocessing } from './features.js';
 import type { HeadModel } from './anomalyHead.js';
 import type { Pca } from './pca.js';
 import { bankVectors, makeBank, type Bank } from './nearest.js';
+import type { Reweighting } from './patchcore.js';
 import type { AnomalyClass, ClassBank } from './segmentation.js';
 
 export const MODEL_KIND = 'vigil.patchcore';
@@ -21,6 +22,8 @@ export interface ModelState {
   pca?: Pick<Pca, 'dim' | 'outDim' | 'components'>;
   /** Normal patch memory bank. */
   bank: Bank;
+  /** Image-score re-weighting (format ≥ 3; absent: image score = largest patch score). */
+  reweighting?: Reweighting;
   calibration: Calibration;
   /** Smoothed-map level above which a pixel is anomalous. */
   pixelThreshold: number;
@@ -34,7 +37,8 @@ export interface ModelState {
 }
 
 export function encodeModel(m: ModelState): Uint8Array {
-  const arrays: Record<string, Float32Array | Uint8Array> = { bank: bankVectors(m.bank) };
+  const arrays: Record<string, Float32Array | Int32Array | Uint8Array> = { bank: bankVectors(m.bank) };
+  if (m.reweighting) arrays.bankNeighbours = m.reweighting.neighbours;
   if (m.classBank) {
     arrays.classBank = bankVectors(m.classBank.bank);
     arrays.classLabels = m.classBank.labels;
@@ -48,6 +52,7 @@ export function encodeModel(m: ModelState): Uint8Array {
       preprocessing: m.preprocessing,
       mapSigma: m.mapSigma,
       featureDim: m.bank.dim,
+      reweight: m.reweighting ? { b: m.reweighting.b, width: m.reweighting.width } : undefined,
       pca: m.pca ? { dim: m.pca.dim, outDim: m.pca.outDim } : undefined,
       calibration: m.calibration,
       pixelThreshold: m.pixelThreshold,
@@ -86,12 +91,24 @@ export function decodeModel(bytes: Uint8Array): ModelState {
       throw new ArtifactError('model artifact tile layout is malformed');
     }
   }
+  const bank = makeBank(need('bank'), dim);
+  let reweighting: Reweighting | undefined;
+  if (meta.reweight !== undefined) {
+    const r = meta.reweight as { b?: unknown; width?: unknown };
+    const neighbours = arrays.get('bankNeighbours');
+    const ok = version >= 3 && Number.isInteger(r.b) && Number.isInteger(r.width) && (r.b as number) >= 1 && (r.width as number) >= 0
+      && (r.width as number) <= Math.max(0, bank.size - 1) && neighbours instanceof Int32Array && neighbours.length === bank.size * (r.width as number)
+      && neighbours.every((j) => j >= 0 && j < bank.size);
+    if (!ok) throw new ArtifactError('model artifact re-weighting neighbours are missing or malformed');
+    reweighting = { b: r.b as number, width: r.width as number, neighbours: neighbours as Int32Array };
+  }
   return {
     backbone: meta.backbone as ModelState['backbone'],
     preprocessing,
     mapSigma: meta.mapSigma as number,
     pca,
-    bank: makeBank(need('bank'), dim),
+    bank,
+    reweighting,
     calibration: meta.calibration as Calibration,
     pixelThreshold: meta.pixelThreshold as number,
     classes: (meta.classes as AnomalyClass[]) ?? [],

@@ -3,7 +3,8 @@
  * ‖q − b‖² = ‖q‖² − 2 q·b + ‖b‖²: the q·b products are one matrix product on onnxruntime (MLAS sgemm,
  * ~20× a JavaScript loop), the bank stored transposed ([dim, size]) so the product streams it once;
  * the minimum and its index per query are reduced on the runtime as well. A plain Float32 loop
- * (`nearestBruteForce`) is the reference the tests compare against.
+ * (`nearestBruteForce`) is the reference the tests compare against. `nearestK` returns the k nearest
+ * (TopK on the same product) for the bank's own neighbourhoods (image-score re-weighting, patchcore.ts).
  */
 import * as ort from 'onnxruntime-node';
 import { encodeOnnxModel } from './onnxProto.js';
@@ -122,6 +123,62 @@ export async function nearest(queries: Float32Array, bank: Bank, options: Neares
     }
   }
   return { distance, index };
+}
+
+const topKSessions = new Map<number, Promise<ort.InferenceSession>>();
+
+function topKSession(threads: number): Promise<ort.InferenceSession> {
+  let s = topKSessions.get(threads);
+  if (!s) {
+    const model = encodeOnnxModel({
+      name: 'nearestK',
+      nodes: [
+        { op: 'MatMul', inputs: ['q', 'bt'], outputs: ['dot'] },
+        { op: 'Mul', inputs: ['dot', 'minus2'], outputs: ['dot2'] },
+        { op: 'Add', inputs: ['dot2', 'bnorm'], outputs: ['partial'] },
+        { op: 'TopK', inputs: ['partial', 'k'], outputs: ['values', 'indices'], attributes: [{ name: 'axis', int: 1 }, { name: 'largest', int: 0 }, { name: 'sorted', int: 1 }] },
+      ],
+      initializers: [{ name: 'minus2', dims: [], type: 'float', data: Float32Array.of(-2) }],
+      inputs: [
+        { name: 'q', type: 'float', shape: ['n', 'd'] },
+        { name: 'bt', type: 'float', shape: ['d', 'm'] },
+        { name: 'bnorm', type: 'float', shape: [1, 'm'] },
+        { name: 'k', type: 'int64', shape: [1] },
+      ],
+      outputs: [
+        { name: 'values', type: 'float', shape: ['n', 'k'] },
+        { name: 'indices', type: 'int64', shape: ['n', 'k'] },
+      ],
+    });
+    s = ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+    topKSessions.set(threads, s);
+  }
+  return s;
+}
+
+/**
+ * The `k` nearest bank vectors of each query, nearest first: row-major [n, k] indices (k ≤ bank.size).
+ * Ordered by ‖b‖² − 2 q·b (float32), so near-ties may come in either order.
+ */
+export async function nearestK(queries: Float32Array, bank: Bank, k: number, options: Omit<NearestOptions, 'penalty'> = {}): Promise<Int32Array> {
+  const dim = bank.dim;
+  const n = queries.length / dim;
+  if (!Number.isInteger(k) || k < 1 || k > bank.size) throw new Error(`k = ${k} is outside 1..${bank.size}`);
+  const out = new Int32Array(n * k);
+  if (n === 0) return out;
+  const s = await topKSession(Math.max(1, options.threads ?? 1));
+  const bt = new ort.Tensor('float32', bank.transposed, [dim, bank.size]);
+  const bn = new ort.Tensor('float32', bank.norms, [1, bank.size]);
+  const kt = new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]);
+  const chunk = options.chunk ?? Math.max(16, Math.floor((8 * 1024 * 1024) / bank.size));
+  for (let start = 0; start < n; start += chunk) {
+    const rows = Math.min(chunk, n - start);
+    const q = queries.subarray(start * dim, (start + rows) * dim);
+    const res = await s.run({ q: new ort.Tensor('float32', q, [rows, dim]), bt, bnorm: bn, k: kt });
+    const idx = res.indices!.data as BigInt64Array;
+    for (let i = 0; i < rows * k; i++) out[start * k + i] = Number(idx[i]!);
+  }
+  return out;
 }
 
 /** The reference: a plain double loop over every pair. */

@@ -1,12 +1,22 @@
 /*
  * PatchCore (Roth et al., 2022) on precomputed feature maps: a memory bank of normal patch features
  * reduced by greedy coreset selection, patch score = distance to the nearest bank entry, image score =
- * the largest patch score.
+ * the largest patch score s*, optionally re-weighted as in the paper (eq. 7):
+ *
+ *   s = (1 − exp‖m_test − m*‖ / Σ_{m ∈ N_b(m*)} exp‖m_test − m‖) · s*
+ *
+ * m_test: the test patch with the largest nearest-neighbour distance s*, m*: its nearest bank entry,
+ * N_b(m*): the b nearest bank entries of m*, m* itself included (as in anomalib's implementation), b = 9
+ * (the paper's value). The factor lies in [1 − 1/b, 1): close to 1 when m* is an isolated, rare normal
+ * patch (its neighbours far from m_test), 1 − 1/b in a dense region. The neighbour lists are computed once
+ * at training (`bankNeighbours`) and stored in the artifact, so scoring adds b distance computations. The
+ * exponentials are taken relative to the smallest distance (distances are in feature units, ~10–100, and
+ * exp overflows past 709).
  */
 import type { ScoreMap } from './anomalyMap.js';
 import type { FeatureMap } from './backbone.js';
 import { greedyCoreset, projectForCoreset } from './coreset.js';
-import { makeBank, nearest, type Bank } from './nearest.js';
+import { bankVectors, makeBank, nearest, nearestK, type Bank } from './nearest.js';
 import { Rng } from './random.js';
 
 export interface BankOptions {
@@ -124,4 +134,95 @@ export function maxScore(grid: ScoreMap): number {
   let m = -Infinity;
   for (let i = 0; i < grid.data.length; i++) if (grid.data[i]! > m) m = grid.data[i]!;
   return m;
+}
+
+/** b of the paper's re-weighting: the size of N_b(m*), m* included. */
+export const REWEIGHT_NEIGHBOURS = 9;
+
+/** What image-score re-weighting needs besides the bank (stored in the artifact). */
+export interface Reweighting {
+  /** b: the size of N_b(m*), m* itself included. */
+  b: number;
+  /** Row j (`width` entries): bank entry j's nearest other bank entries, nearest first. */
+  neighbours: Int32Array;
+  /** Entries per row, ≥ b − 1 (training keeps spares for leave-one-out scoring); ≤ bank size − 1. */
+  width: number;
+}
+
+/** For each bank entry, the indices of its `count` nearest other entries (nearest first), [size, count] row-major. */
+export async function bankNeighbours(bank: Bank, count: number, threads = 1): Promise<Int32Array> {
+  const width = Math.min(count, bank.size - 1);
+  const out = new Int32Array(bank.size * width);
+  if (width <= 0) return out;
+  const k = width + 1;
+  const all = await nearestK(bankVectors(bank), bank, k, { threads });
+  for (let j = 0; j < bank.size; j++) {
+    let w = 0;
+    let selfSeen = false;
+    for (let t = 0; t < k && w < width; t++) {
+      const i = all[j * k + t]!;
+      // Drop the entry itself (at distance 0; with exact duplicates it may not come first, or at all).
+      if (i === j && !selfSeen) {
+        selfSeen = true;
+        continue;
+      }
+      if (i === j) continue;
+      out[j * width + w++] = i;
+    }
+  }
+  return out;
+}
+
+/**
+ * The re-weighting factor 1 − exp(d₀) / Σ_j exp(d_j), where d₀ = ‖m_test − m*‖ is `distances[0]` and the
+ * d_j are the distances to all of N_b(m*) (m* included). Computed as 1 − exp(d₀ − d_min) / Σ_j exp(d_j − d_min):
+ * the same value, and no overflow (each term ≤ 1, the sum ≥ 1). Fewer than two distances: 1 (nothing to weigh).
+ */
+export function reweightFactor(distances: ArrayLike<number>): number {
+  if (distances.length < 2) return 1;
+  let min = Infinity;
+  for (let j = 0; j < distances.length; j++) if (distances[j]! < min) min = distances[j]!;
+  let sum = 0;
+  for (let j = 0; j < distances.length; j++) sum += Math.exp(distances[j]! - min);
+  return 1 - Math.exp(distances[0]! - min) / sum;
+}
+
+/**
+ * Image score of a scored feature map: the largest patch score s*, or with `reweighting` the paper's
+ * re-weighted score. `exclude` (leave-one-out scoring at training) skips the neighbours that came from the
+ * excluded training image, as if the bank had been built without it.
+ */
+export function imageScore(
+  grid: ScoreMap,
+  nearestIndex: Int32Array,
+  features: Float32Array,
+  bank: Bank,
+  reweighting?: Reweighting,
+  exclude?: { source: Int32Array; id: number },
+): number {
+  let best = -1;
+  let sStar = -Infinity;
+  for (let i = 0; i < grid.data.length; i++) if (grid.data[i]! > sStar) {
+    sStar = grid.data[i]!;
+    best = i;
+  }
+  if (!reweighting || best < 0) return sStar;
+  const dim = bank.dim;
+  const q = features.subarray(best * dim, (best + 1) * dim);
+  const mStar = nearestIndex[best]!;
+  const members = [mStar];
+  for (let t = 0; t < reweighting.width && members.length < reweighting.b; t++) {
+    const j = reweighting.neighbours[mStar * reweighting.width + t]!;
+    if (exclude && exclude.source[j] === exclude.id) continue;
+    members.push(j);
+  }
+  const distances = members.map((j) => {
+    let s = 0;
+    for (let d = 0; d < dim; d++) {
+      const diff = q[d]! - bank.transposed[d * bank.size + j]!;
+      s += diff * diff;
+    }
+    return Math.sqrt(s);
+  });
+  return reweightFactor(distances) * sStar;
 }

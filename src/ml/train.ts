@@ -11,7 +11,7 @@ import { ALL_AUGMENTATIONS, decodeClassMask, type Augmentation } from './image.j
 import { auroc, aurocBinned, confusionAt, f1MaxThreshold, precisionRecall } from './metrics.js';
 import { encodeModel, type ModelState } from './model.js';
 import { makeBank, nearest } from './nearest.js';
-import { buildMemoryBank, DEFAULT_BANK_OPTIONS, gatherPatches, maxScore, samplePatchIndices, scorePatches, type BankOptions, type MemoryBank } from './patchcore.js';
+import { bankNeighbours, buildMemoryBank, DEFAULT_BANK_OPTIONS, gatherPatches, imageScore, maxScore, REWEIGHT_NEIGHBOURS, samplePatchIndices, scorePatches, type BankOptions, type MemoryBank, type Reweighting } from './patchcore.js';
 import { fitPca, projectPca, type Pca } from './pca.js';
 import { buildClassBank, cellClasses, type AnomalyClass } from './segmentation.js';
 
@@ -51,6 +51,11 @@ export interface TrainOptions {
   augment?: boolean;
   /** Use labeled anomalies to learn a scoring head (kept only when it cross-validates better). Default true. */
   useAnomalies?: boolean;
+  /**
+   * Re-weight the image score by the nearest bank entry's neighbourhood (PatchCore eq. 7, b = 9; see
+   * patchcore.ts). Default DEFAULT_REWEIGHT (see index.ts for the side-by-side figures that decided it).
+   */
+  reweight?: boolean;
   /** Images held out for calibration (F1-max threshold); default: leave-one-out scores of the training set. */
   validation?: TrainingImage[];
   /** Runtime threads (default 1). */
@@ -82,6 +87,8 @@ export interface TrainMetrics {
   f1: number;
   /** Segmentation projects: the working resolutions tried and their calibration pixel AUROC (null: none tried). */
   resolutionSelection?: Array<{ width: number; height: number; pixelAUROC: number; seconds: number }>;
+  /** Whether the image score is re-weighted (PatchCore eq. 7). */
+  reweight: boolean;
   /** Whether the labeled-anomaly head is used, and the cross-validated figures that decided it. */
   head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
   trainSeconds: number;
@@ -100,6 +107,13 @@ const PCA_SAMPLES = 20_000;
 /** Normal images whose patches the principal subspace is fitted on. */
 const PCA_FIT_IMAGES = 32;
 const HEAD_TOP_K = 10;
+/**
+ * Image-score re-weighting by default? Rule fixed before the side-by-side run (index.ts): on only if it is
+ * not worse than 0.002 image AUROC on any dataset/seed of bench/ml.ts --reweight and better on their average.
+ */
+export const DEFAULT_REWEIGHT = false;
+/** Neighbour lists kept at training for leave-one-out scoring (spares for the excluded image's entries). */
+const REWEIGHT_TRAIN_WIDTH = 4 * (REWEIGHT_NEIGHBOURS - 1);
 const ANOMALY_BANK_PER_IMAGE = 10;
 
 interface Extracted {
@@ -227,6 +241,11 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   const plainPatches = normalFeatures.reduce((n, e) => n + e.features.width * e.features.height, 0);
   const ratioBasis = options.augment ? 2 * plainPatches : undefined;
   const memory = await buildMemoryBank(bankMaps, bankSources, { ...DEFAULT_BANK_OPTIONS, seed, ratioBasis, ...options.bank }, threads);
+  let reweighting: Reweighting | undefined;
+  if (options.reweight ?? DEFAULT_REWEIGHT) {
+    const width = Math.min(REWEIGHT_TRAIN_WIDTH, memory.bank.size - 1);
+    reweighting = { b: REWEIGHT_NEIGHBOURS, width, neighbours: await bankNeighbours(memory.bank, width, threads) };
+  }
   progress({ stage: 'coreset', done: 1, total: 1 });
   const patches = bankMaps.reduce((n, m) => n + m.width * m.height, 0);
   lap('coreset');
@@ -234,10 +253,14 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   // 4. Held-out scores: each training normal against the bank without its own patches.
   const scoring = normalFeatures.length + anomalyFeatures.length + validationFeatures.length;
   let scored = 0;
+  // Image scores as detection computes them (re-weighted or not), leave-one-out for the training normals.
+  const imageScores = new Map<ScoreMap, number>();
   const grids = async (list: Extracted[], exclude: boolean): Promise<ScoreMap[]> => {
     const out: ScoreMap[] = [];
     for (const [k, e] of list.entries()) {
-      out.push((await scorePatches(e.features, memory, { threads, excludeSource: exclude ? k : undefined })).grid);
+      const { grid, nearestIndex } = await scorePatches(e.features, memory, { threads, excludeSource: exclude ? k : undefined });
+      imageScores.set(grid, imageScore(grid, nearestIndex, e.features.data, memory.bank, reweighting, exclude ? { source: memory.source, id: k } : undefined));
+      out.push(grid);
       progress({ stage: 'scoring', done: ++scored, total: scoring });
     }
     return out;
@@ -245,6 +268,7 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   const normalGrids = await grids(normalFeatures, true);
   const anomalyGrids = await grids(anomalyFeatures, false);
   const validationGrids = await grids(validationFeatures, false);
+  const scoreOf = (g: ScoreMap): number => imageScores.get(g)!;
 
   lap('scoring');
 
@@ -253,7 +277,7 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   const trainGrids = [...normalGrids, ...anomalyGrids];
   const trainExtracted = [...normalFeatures, ...anomalyFeatures];
   const trainLabels = trainExtracted.map((e) => e.image.anomalous);
-  const trainScores = trainGrids.map(maxScore);
+  const trainScores = trainGrids.map(scoreOf);
   let head: HeadModel | undefined;
   let headScores: number[] = [];
   let headReport: TrainMetrics['head'] = null;
@@ -289,7 +313,7 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   }
 
   // 6. Calibration of PatchCore's score (used directly, or for the map when the head decides).
-  const calScores = validationFeatures.length ? validationGrids.map(maxScore) : trainScores;
+  const calScores = validationFeatures.length ? validationGrids.map(scoreOf) : trainScores;
   const calLabels = validationFeatures.length ? validationFeatures.map((e) => e.image.anomalous) : trainLabels;
   const calibration = calibrate(calScores, calLabels);
 
@@ -343,6 +367,7 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
     anomalousImages: anomalies.length,
     validationImages: validation.length,
     augmented: Boolean(options.augment),
+    reweight: Boolean(reweighting),
     featureDim: pca ? pca.outDim : backbone.info.channels,
     explainedVariance: pca?.explainedVariance,
     patches,
@@ -354,6 +379,8 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
     mapSigma,
     pca,
     bank: memory.bank,
+    // The artifact keeps b − 1 neighbours per entry (the spares only serve leave-one-out scoring here).
+    reweighting: reweighting ? trimNeighbours(reweighting, Math.min(reweighting.b - 1, reweighting.width)) : undefined,
     calibration,
     pixelThreshold,
     classes,
@@ -386,6 +413,7 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
       precision: pr.precision,
       recall: pr.recall,
       f1: pr.f1,
+      reweight: Boolean(reweighting),
       head: headReport,
       trainSeconds: (performance.now() - started) / 1000,
       timings,
@@ -409,4 +437,12 @@ async function topPatchBank(anomalies: Extracted[], grids: ScoreMap[]): Promise<
   const data = new Float32Array(rows.length * dim);
   rows.forEach((r, j) => data.set(r, j * dim));
   return { bank: makeBank(data, dim), source: Int32Array.from(source) };
+}
+
+/** The first `width` neighbours of each row. */
+function trimNeighbours(r: Reweighting, width: number): Reweighting {
+  const rows = r.width ? r.neighbours.length / r.width : 0;
+  const neighbours = new Int32Array(rows * width);
+  for (let j = 0; j < rows; j++) neighbours.set(r.neighbours.subarray(j * r.width, j * r.width + width), j * width);
+  return { b: r.b, width, neighbours };
 }
