@@ -10,11 +10,21 @@ export interface AccessKeyPair {
 const ROOT_KEY_SETTING = 'accessKeys.rootAccessKeyId';
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
+/** Unsealed secrets kept at most; far more than an installation has keys, so it only bounds a misuse. */
+const MAX_CACHED_SECRETS = 1024;
+
 /**
  * Vigil's own access keys, the credentials that requests are signed with (SigV4). Secrets are
  * stored sealed under the root key and unsealed only to verify a signature.
  */
 export class AccessKeys {
+  /**
+   * Unsealed secrets by key id and sealed value: every request still reads the key's record (so its
+   * status applies at once), but does not ask the root key again — on a PKCS#11 token that is a token
+   * call per request. A changed sealed secret misses the cache.
+   */
+  private readonly unsealed = new Map<string, string>();
+
   constructor(
     private readonly store: MetadataStore,
     private readonly rootKey: RootKey,
@@ -52,7 +62,14 @@ export class AccessKeys {
   async secretFor(accessKeyId: string): Promise<string | undefined> {
     const key = await this.store.accessKeys.get(accessKeyId);
     if (!key || key.status !== 'Active') return undefined;
-    return this.rootKey.unseal(key.sealedSecret, secretPurpose(accessKeyId)).toString('utf8');
+    const cacheKey = `${accessKeyId}:${key.sealedSecret.toString('base64')}`;
+    let secret = this.unsealed.get(cacheKey);
+    if (secret === undefined) {
+      secret = this.rootKey.unseal(key.sealedSecret, secretPurpose(accessKeyId)).toString('utf8');
+      if (this.unsealed.size >= MAX_CACHED_SECRETS) this.unsealed.clear();
+      this.unsealed.set(cacheKey, secret);
+    }
+    return secret;
   }
 }
 
