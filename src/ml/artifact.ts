@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 
 export const ARTIFACT_MAGIC = 'VIGILMDL';
 /**
- * 3: may hold image-score re-weighting (`reweight: { b }` and the i32 array `bankNeighbours`, see
+ * 3: may hold image-score re-weighting (`reweight: { b, width }`, i32 array `bankNeighbours`, see
  * patchcore.ts); without it a version-3 model scores as version 2 does. 2: preprocessing may hold a tile
  * layout (large working images). 1: no tiles; still read (a version-1 model runs exactly as before: one
  * backbone pass). Versions 1 and 2 never re-weight. Versions above this build's are refused.

@@ -95,8 +95,35 @@ describe('training and detection on real images', () => {
     const tiles = { max: 96, tileWidth: 96, tileHeight: 192, margin: 32, xs: [0, 48], ys: [0] };
     const tiledV1 = serializeArtifact({ ...meta, preprocessing: { ...(meta.preprocessing as object), tiles } }, Object.fromEntries(arrays), 1);
     await assert.rejects(loadDetector(tiledV1), /tile layout is malformed/);
-    const v3 = serializeArtifact(meta, Object.fromEntries(arrays), 3);
-    await assert.rejects(loadDetector(v3), /unsupported model artifact format version 3/);
+    const v2 = serializeArtifact(meta, Object.fromEntries(arrays), 2);
+    assert.equal((await (await loadDetector(v2)).detect(probe)).score, now!.score);
+    const v4 = serializeArtifact(meta, Object.fromEntries(arrays), 4);
+    await assert.rejects(loadDetector(v4), /unsupported model artifact format version 4/);
+  });
+
+  it('re-weights the image score when trained so (format 3), and format 1/2 or malformed neighbour lists do not', async () => {
+    const images = [1, 3, 5, 7, 9, 11].map(normal).concat([1, 3, 5, 7].map(anomaly));
+    const options = { classes: CLASSES, resolution: 192, threads: 2, useAnomalies: false };
+    const [plain, weighted] = await Promise.all([false, true].map((reweight) => train(images, { ...options, reweight })));
+    assert.equal(plain!.metrics.reweight, false);
+    assert.equal(weighted!.metrics.reweight, true);
+    const { meta, arrays, version } = parseArtifact(weighted!.artifact);
+    assert.equal(version, 3);
+    assert.deepEqual(meta.reweight, { b: 9, width: 8 });
+    assert.equal(arrays.get('bankNeighbours')!.length, weighted!.metrics.bankSize * 8);
+    assert.equal(parseArtifact(plain!.artifact).meta.reweight, undefined);
+    assert.equal(parseArtifact(plain!.artifact).arrays.get('bankNeighbours'), undefined);
+    const probe = read('training-images/anomaly-2.jpg');
+    const [p, w] = await Promise.all([plain!.artifact, weighted!.artifact].map(async (a) => (await loadDetector(a)).detect(probe)));
+    // Same bank (same seed): the re-weighted score is the largest patch distance times a factor in [1 − 1/9, 1).
+    assert.ok(w!.score < p!.score && w!.score >= (8 / 9) * p!.score, `${w!.score} vs ${p!.score}`);
+    // Re-weighting in a format-2 artifact, or neighbour lists that do not fit the bank, are refused.
+    await assert.rejects(loadDetector(serializeArtifact(meta, Object.fromEntries(arrays), 2)), /re-weighting neighbours are missing or malformed/);
+    const { bankNeighbours: _dropped, ...rest } = Object.fromEntries(arrays);
+    await assert.rejects(loadDetector(serializeArtifact(meta, rest)), /re-weighting neighbours are missing or malformed/);
+    const outOfRange = Int32Array.from(arrays.get('bankNeighbours')!);
+    outOfRange[5] = weighted!.metrics.bankSize;
+    await assert.rejects(loadDetector(serializeArtifact(meta, { ...Object.fromEntries(arrays), bankNeighbours: outOfRange })), /re-weighting neighbours are missing or malformed/);
   });
 
   it('trains and detects on tiles when the working resolution is large', async () => {
