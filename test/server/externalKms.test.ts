@@ -7,7 +7,7 @@ import {
   ListKeysCommand,
   RotateKeyOnDemandCommand,
 } from '@aws-sdk/client-kms';
-import { CreateModelCommand } from '@aws-sdk/client-lookoutvision';
+import { CreateModelCommand, DescribeModelCommand, DetectAnomaliesCommand, StartModelCommand, StopModelCommand } from '@aws-sdk/client-lookoutvision';
 import {
   CreateBucketCommand,
   GetBucketEncryptionCommand,
@@ -18,7 +18,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { after, before, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { ExternalKms } from '../../src/crypto/externalKms.js';
 import { KmsError } from '../../src/crypto/kmsErrors.js';
+import { ALIENS, aliensProject } from '../helpers/datasets.js';
 import { kmsClient } from '../helpers/kms.js';
 import { s3Client } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
@@ -162,6 +163,38 @@ describe('Vigil B protects its data with Vigil A\'s KMS', () => {
         client.send(new CreateModelCommand({ ProjectName: 'kms-check', OutputConfig: { S3Location: { Bucket: 'b-data' } }, KmsKeyId: 'alias/not-on-a' })),
         (error: Error) => error.name === 'ValidationException' && /alias\/not-on-a/.test(error.message),
       );
+    } finally {
+      client.destroy();
+    }
+  });
+
+  test('a model under a key of the external KMS trains and answers, and stops answering while that key is disabled', async () => {
+    const modelKey = (await kmsA.send(new CreateKeyCommand({ Description: 'B models' }))).KeyMetadata!;
+    await kmsA.send(new CreateAliasCommand({ AliasName: 'alias/b-models', TargetKeyId: modelKey.KeyId }));
+    await aliensProject(b);
+    const client = b.lookoutVision();
+    const model = { ProjectName: 'aliens', ModelVersion: '1' };
+    const image = await readFile(join(ALIENS, 'anomaly', '45.png'));
+    const detect = () => client.send(new DetectAnomaliesCommand({ ...model, ContentType: 'image/png', Body: image }));
+    try {
+      await client.send(new CreateModelCommand({ ProjectName: 'aliens', OutputConfig: { S3Location: { Bucket: 'aliens' } }, KmsKeyId: 'alias/b-models' }));
+      await b.jobs.idle();
+      const trained = (await client.send(new DescribeModelCommand(model))).ModelDescription!;
+      assert.equal(trained.Status, 'TRAINED', trained.StatusMessage);
+      assert.equal(trained.KmsKeyId, modelKey.Arn);
+      assert.equal(await b.blobs.keyIdOf('projects/aliens/models/1/artifact'), modelKey.Arn, 'the artifact is sealed under A\'s key');
+
+      await client.send(new StartModelCommand({ ...model, MinInferenceUnits: 1 }));
+      await b.jobs.idle();
+      assert.equal(typeof (await detect()).DetectAnomalyResult?.IsAnomalous, 'boolean');
+      await kmsA.send(new DisableKeyCommand({ KeyId: modelKey.KeyId }));
+      try {
+        await assert.rejects(detect(), (error: Error) => error.name === 'AccessDeniedException' && error.message.includes(modelKey.Arn!) && /Disabled/.test(error.message));
+      } finally {
+        await kmsA.send(new EnableKeyCommand({ KeyId: modelKey.KeyId }));
+      }
+      assert.equal(typeof (await detect()).DetectAnomalyResult?.IsAnomalous, 'boolean');
+      await client.send(new StopModelCommand(model));
     } finally {
       client.destroy();
     }
