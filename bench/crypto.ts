@@ -243,7 +243,7 @@ async function rewrap(): Promise<void> {
       await kms.rotateKey(arn);
       let report: Awaited<ReturnType<DataKeyRewrap['run']>> | undefined;
       const rewrapSeconds = await seconds(async () => {
-        report = await rewrapper.run(arn);
+        report = await rewrapper.run(arn, { maxObjects: 10_000 });
       });
       if (report?.rewrapped !== REWRAP_OBJECTS) throw new Error(`rewrapped ${report?.rewrapped} of ${REWRAP_OBJECTS}`);
       const copySeconds = await seconds(async () => {

@@ -51,6 +51,7 @@ program
   .option('--no-anomalies', 'ignore labeled anomalies for scoring (pure PatchCore)')
   .option('--reweight', 're-weight the image score by the memory bank neighbourhood (PatchCore eq. 7)')
   .option('--no-reweight', 'image score = largest patch distance, not re-weighted')
+  .option('--global-score <kind>', 'fuse an image-level score with the patch score: pyramid, mean or none (default: the engine\'s)')
   .option('--threads <n>', 'training threads (default 2; detection always uses 1)', Number)
   .option('--coreset-ratio <fraction>', 'memory bank size as a fraction of the patches (default 0.1)', Number)
   .option('--coreset-dim <n>', 'random projection dimension for the coreset distances (default 128)', Number)
@@ -108,11 +109,19 @@ keys
   .option('--data-dir <dir>', 'data directory holding credentials and certificate (env VIGIL_DATA_DIR, default ./.vigil)')
   .option('--port <port>', 'port of the running Vigil (env VIGIL_PORT, default 8443)', port)
   .option('--config <file>', 'JSON configuration file (env VIGIL_CONFIG)')
-  .option('--json', 'print the server\'s answer as JSON')
+  .option('--batch-size <n>', 'objects per request (1 to 10000, default 1000)', (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 10_000) throw new InvalidArgumentError('a batch size is a number from 1 to 10000');
+    return Number(value);
+  })
+  .option('--start-after <object>', 'resume after this stored object, as an interrupted run printed')
+  .option('--json', 'print the totals as JSON')
   .action(async (key: string, o: Record<string, string | number | boolean | undefined>) => {
     const answer = await rewrapKey({ dataDir: o.dataDir as string | undefined, port: o.port as number | undefined, config: o.config as string | undefined }, key, {
       endpoint: o.endpoint as string | undefined,
       caBundle: o.caBundle as string | undefined,
+      batchSize: o.batchSize as number | undefined,
+      startAfter: o.startAfter as string | undefined,
+      onProgress: (totals) => process.stderr.write(`… ${totals.ObjectsExamined} objects examined, ${totals.DataKeysRewrapped} data keys rewrapped, ${totals.Failed} failed\n`),
     });
     if (o.json) {
       process.stdout.write(`${JSON.stringify(answer)}\n`);

@@ -241,7 +241,7 @@ describe('Vigil B protects its data with Vigil A\'s KMS', () => {
 
   test('vigil keys rewrap through the external KMS: objects under the rotated key are rewrapped and stay readable', async () => {
     await kmsA.send(new RotateKeyOnDemandCommand({ KeyId: objectKey.KeyId }));
-    const report = await b.services.keyRewrap.run('alias/b-objects');
+    const report = await b.services.keyRewrap.run('alias/b-objects', { maxObjects: 10_000 });
     assert.equal(report.keyArn, objectKey.Arn);
     assert.equal(report.rewrapped, 2, 'secret.txt and big.bin');
     assert.deepEqual(report.failed, []);

@@ -17,8 +17,8 @@ import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 const MAIN = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
 
 /** `vigil keys rewrap KEY --json` against the test server, as an operator runs it. */
-async function rewrapCli(vigil: TestVigil, key: string): Promise<{ code: number; answer?: Record<string, unknown>; stderr: string }> {
-  const args = [MAIN, 'keys', 'rewrap', key, '--data-dir', vigil.dataDir, '--port', String(vigil.port), '--json'];
+async function rewrapCli(vigil: TestVigil, key: string, extra: string[] = []): Promise<{ code: number; answer?: Record<string, unknown>; stderr: string }> {
+  const args = [MAIN, 'keys', 'rewrap', key, '--data-dir', vigil.dataDir, '--port', String(vigil.port), '--json', ...extra];
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { env: { PATH: process.env.PATH } });
     return { code: 0, answer: JSON.parse(stdout) as Record<string, unknown>, stderr };
@@ -115,6 +115,61 @@ describe('vigil keys rewrap', () => {
     const read = await readAll();
     for (const [key, body] of bodies) assert.ok(read.get(key)!.equals(body), key);
     assert.equal(read.get('service-key.txt')!.toString(), 'under the service key');
+  });
+
+  test('in batches: each request takes the next objects in key order, until no NextStartAfter is given', async () => {
+    await kms.send(new RotateKeyOnDemandCommand({ KeyId: keyArn }));
+    const stored = [...(await storedObjects(vigil)).keys()];
+    let examined = 0;
+    let rewrapped = 0;
+    let startAfter: string | undefined;
+    for (let request = 0; request <= stored.length; request++) {
+      const response = await sendSigned(vigil.endpoint, vigil.tls.cert, {
+        method: 'POST',
+        path: KEY_REWRAP_PATH,
+        service: 'kms',
+        body: JSON.stringify({ KeyId: 'alias/line-3', MaxObjects: 2, ...(startAfter === undefined ? {} : { StartAfter: startAfter }) }),
+        credentials: vigil.rootAccessKey,
+      });
+      assert.equal(response.status, 200, response.body);
+      const answer = response.json() as { ObjectsExamined: number; DataKeysRewrapped: number; NextStartAfter?: string };
+      assert.ok(answer.ObjectsExamined <= 2);
+      rewrapped += answer.DataKeysRewrapped;
+      examined += answer.ObjectsExamined;
+      if (answer.NextStartAfter === undefined) break;
+      assert.ok(startAfter === undefined || answer.NextStartAfter > startAfter, 'batches move forward');
+      startAfter = answer.NextStartAfter;
+    }
+    assert.equal(examined, stored.length, 'every object examined exactly once');
+    assert.equal(rewrapped, bodies.size);
+    const versions = [...(await storedObjects(vigil)).values()].filter((object) => object.header.keyId === keyArn).map((object) => wrapVersion(object.header));
+    assert.deepEqual(versions, Array(bodies.size).fill(3));
+
+    // The CLI does the same in batches of 1, reports progress on stderr, and can resume.
+    await kms.send(new RotateKeyOnDemandCommand({ KeyId: keyArn }));
+    const batched = await rewrapCli(vigil, 'alias/line-3', ['--batch-size', '1']);
+    assert.equal(batched.code, 0, batched.stderr);
+    assert.deepEqual(batched.answer, { KeyArn: keyArn, ObjectsExamined: stored.length, DataKeysRewrapped: bodies.size, ObjectsInFormat1: 0, Failed: 0, FailedObjects: [] });
+    assert.equal(batched.stderr.match(/objects examined/g)?.length, stored.length - 1);
+    const sorted = [...stored].sort(); // blob keys are the paths under blobs/objects
+    const resumed = await rewrapCli(vigil, 'alias/line-3', ['--start-after', sorted[sorted.length - 2]]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(resumed.answer?.ObjectsExamined, 1);
+
+    for (const body of [{ MaxObjects: 0 }, { MaxObjects: 10_001 }, { MaxObjects: 1.5 }, { MaxObjects: '5' }, { StartAfter: 7 }]) {
+      const bad = await sendSigned(vigil.endpoint, vigil.tls.cert, {
+        method: 'POST',
+        path: KEY_REWRAP_PATH,
+        service: 'kms',
+        body: JSON.stringify({ KeyId: keyArn, ...body }),
+        credentials: vigil.rootAccessKey,
+      });
+      assert.equal(bad.status, 400, JSON.stringify(body));
+      assert.equal(bad.json().__type, 'ValidationException', JSON.stringify(body));
+    }
+    const invalid = await rewrapCli(vigil, 'alias/line-3', ['--batch-size', '0']);
+    assert.equal(invalid.code, 1);
+    assert.match(invalid.stderr, /a batch size is a number from 1 to 10000/);
   });
 
   test('a key that names no key, or a disabled key, is refused with the KMS error and nothing changes', async () => {
