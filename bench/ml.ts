@@ -4,6 +4,8 @@
  * Run: npm run bench:ml            (main rows + pure PatchCore vs labeled-anomaly head side by side)
  *      node <outDir>/bench/ml.js     (after tsc into any out dir: the CLI is found next to this file)
  *      npm run bench:ml -- --augment   (adds the flips/rotations rows; slower training)
+ *      node <outDir>/bench/ml.js --global     (only: global score fused with the patch score, none vs pyramid
+ *                                      vs mean, same six rows and splits as --reweight, one run)
  *      node <outDir>/bench/ml.js --reweight   (only: image-score re-weighting off vs on, PatchCore eq. 7,
  *                                      on cookies, aliens seeds 1–3, circuit boards, same splits, one run)
  *
@@ -86,7 +88,11 @@ async function main(): Promise<void> {
         { ...r, variant: `${r.variant}, re-weighted`, args: [...r.args, '--reweight'] },
       ]);
     };
-    const rows: Row[] = process.argv.includes('--reweight') ? reweightRows() : [
+    const globalRows = (): Row[] =>
+      reweightRows()
+        .filter((r) => r.variant.endsWith(', max'))
+        .flatMap((r) => (['none', 'pyramid', 'mean'] as const).map((kind) => ({ ...r, variant: `${r.variant.replace(', max', '')}, global ${kind}`, args: [...r.args.filter((a) => a !== '--no-reweight'), '--global-score', kind] })));
+    const rows: Row[] = process.argv.includes('--global') ? globalRows() : process.argv.includes('--reweight') ? reweightRows() : [
       { dataset: 'cookies', variant: 'default', floor: '0.983', goal: '≥0.99 (px ≥0.97)', args: ['--train', cookies.train, '--test', cookies.test] },
       { dataset: 'cookies', variant: 'PatchCore only', floor: '0.983', goal: '≥0.99 (px ≥0.97)', args: ['--train', cookies.train, '--test', cookies.test, '--no-anomalies'] },
       ...[1, 2, 3].map((seed) => ({ dataset: 'aliens', variant: `seed ${seed}`, floor: '1.000', goal: '≥0.995', args: ['--train', aliens, '--seed', String(seed)] })),
@@ -96,7 +102,7 @@ async function main(): Promise<void> {
       { dataset: 'circuitboard', variant: '1008 px, tiles', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--resolution', '1008'] },
       { dataset: 'circuitboard', variant: '1008 px, tiles, PatchCore only', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--resolution', '1008', '--no-anomalies'] },
     ];
-    if (withAugment && !process.argv.includes('--reweight')) {
+    if (withAugment && !process.argv.includes('--reweight') && !process.argv.includes('--global')) {
       rows.push({ dataset: 'aliens', variant: 'seed 1 + augment', floor: '1.000', goal: '≥0.995', args: ['--train', aliens, '--seed', '1', '--augment'] });
       rows.push({ dataset: 'circuitboard', variant: 'augment', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--augment'] });
     }

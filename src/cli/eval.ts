@@ -28,6 +28,8 @@ export interface EvalOptions {
   useAnomalies?: boolean;
   /** Re-weight the image score (PatchCore eq. 7); default: the engine's. */
   reweight?: boolean;
+  /** Global score fused with the patch score: 'pyramid', 'mean' or 'none'; default: the engine's. */
+  globalScore?: 'pyramid' | 'mean' | 'none';
   threads?: number;
   coresetRatio?: number;
   featureDim?: number;
@@ -54,6 +56,8 @@ export interface EvalReport {
   featureDim: number;
   /** Whether the image score was re-weighted (PatchCore eq. 7). */
   reweight: boolean;
+  /** The global descriptor fused with the patch score ('none': patch score alone). */
+  globalScore: string;
   head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
   /** Segmentation projects: the working resolutions tried on the training masks (pixel AUROC each). */
   resolutionSelection: Array<{ width: number; height: number; pixelAUROC: number; seconds: number }> | null;
@@ -159,6 +163,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     augment: options.augment,
     useAnomalies: options.useAnomalies,
     reweight: options.reweight,
+    globalScore: options.globalScore,
     threads: options.threads ?? 2,
     seed: options.seed ?? 0,
     bank: { ...(options.coresetRatio ? { coresetRatio: options.coresetRatio } : {}), ...(options.maxBank ? { maxBankSize: options.maxBank } : {}), ...(options.coresetDim ? { projectionDim: options.coresetDim } : {}) },
@@ -255,6 +260,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     bankSize: m.bankSize,
     featureDim: m.featureDim,
     reweight: m.reweight,
+    globalScore: m.globalScore,
     head: m.head,
     resolutionSelection: m.resolutionSelection ?? null,
     tiles: prep.tiles ? prep.tiles.xs.length * prep.tiles.ys.length : 1,

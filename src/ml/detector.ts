@@ -12,6 +12,7 @@ import { decodeModel, type ModelState } from './model.js';
 import { nearest } from './nearest.js';
 import { projectPca } from './pca.js';
 import { imageScore, scorePatches } from './patchcore.js';
+import { fuseScores, globalDescriptor, globalDistance } from './globalScore.js';
 import { maskPng, segment } from './segmentation.js';
 
 export interface DetectOptions {
@@ -35,7 +36,7 @@ export interface Detection {
   confidence: number;
   /** Calibrated P(anomalous), monotone in the score. */
   anomalyProbability: number;
-  /** Raw anomaly score (PatchCore: largest patch distance, re-weighted if the model says so; head: its logit) and the threshold used. */
+  /** Raw anomaly score (PatchCore: largest patch distance, re-weighted if the model says so, or fused with the global score as robust z-scores; head: its logit) and the threshold used. */
   score: number;
   threshold: number;
   /** Segmentation models: background first, then each class found. */
@@ -85,6 +86,8 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
       const features = model.pca ? { ...raw, channels: model.pca.outDim, data: await projectPca(model.pca, raw.data, threads) } : raw;
       const { grid, nearestIndex } = await scorePatches(features, memory, { threads });
       let score = imageScore(grid, nearestIndex, features.data, model.bank, model.reweighting);
+      const g = model.globalScoring;
+      if (g) score = fuseScores(score, globalDistance(globalDescriptor(features, g.kind), g.descriptors, g.dim), g);
       let calibration = model.calibration;
       if (model.head) {
         const toAnomalies = await nearest(features.data, model.head.anomalyBank, { threads });

@@ -9,6 +9,7 @@ import type { HeadModel } from './anomalyHead.js';
 import type { Pca } from './pca.js';
 import { bankVectors, makeBank, type Bank } from './nearest.js';
 import type { Reweighting } from './patchcore.js';
+import { descriptorDim, type GlobalScoring, type RobustScale } from './globalScore.js';
 import type { AnomalyClass, ClassBank } from './segmentation.js';
 
 export const MODEL_KIND = 'vigil.patchcore';
@@ -24,6 +25,8 @@ export interface ModelState {
   bank: Bank;
   /** Image-score re-weighting (format ≥ 3; absent: image score = largest patch score). */
   reweighting?: Reweighting;
+  /** Global score fused with the patch score (format ≥ 4; absent: the patch score alone). */
+  globalScoring?: GlobalScoring;
   calibration: Calibration;
   /** Smoothed-map level above which a pixel is anomalous. */
   pixelThreshold: number;
@@ -39,6 +42,7 @@ export interface ModelState {
 export function encodeModel(m: ModelState): Uint8Array {
   const arrays: Record<string, Float32Array | Int32Array | Uint8Array> = { bank: bankVectors(m.bank) };
   if (m.reweighting) arrays.bankNeighbours = m.reweighting.neighbours;
+  if (m.globalScoring) arrays.globalDescriptors = m.globalScoring.descriptors;
   if (m.classBank) {
     arrays.classBank = bankVectors(m.classBank.bank);
     arrays.classLabels = m.classBank.labels;
@@ -53,6 +57,7 @@ export function encodeModel(m: ModelState): Uint8Array {
       mapSigma: m.mapSigma,
       featureDim: m.bank.dim,
       reweight: m.reweighting ? { b: m.reweighting.b, width: m.reweighting.width } : undefined,
+      globalScore: m.globalScoring ? { kind: m.globalScoring.kind, dim: m.globalScoring.dim, patch: m.globalScoring.patch, global: m.globalScoring.global } : undefined,
       pca: m.pca ? { dim: m.pca.dim, outDim: m.pca.outDim } : undefined,
       calibration: m.calibration,
       pixelThreshold: m.pixelThreshold,
@@ -102,6 +107,17 @@ export function decodeModel(bytes: Uint8Array): ModelState {
     if (!ok) throw new ArtifactError('model artifact re-weighting neighbours are missing or malformed');
     reweighting = { b: r.b as number, width: r.width as number, neighbours: neighbours as Int32Array };
   }
+  let globalScoring: GlobalScoring | undefined;
+  if (meta.globalScore !== undefined) {
+    const g = meta.globalScore as { kind?: unknown; dim?: unknown; patch?: RobustScale; global?: RobustScale };
+    const descriptors = arrays.get('globalDescriptors');
+    const scaleOk = (r: RobustScale | undefined): boolean => !!r && Number.isFinite(r.median) && Number.isFinite(r.scale) && r.scale > 0;
+    const kind = g.kind as GlobalScoring['kind'];
+    const ok = version >= 4 && (kind === 'pyramid' || kind === 'mean') && g.dim === descriptorDim(kind, dim)
+      && descriptors instanceof Float32Array && descriptors.length > 0 && descriptors.length % (g.dim as number) === 0 && scaleOk(g.patch) && scaleOk(g.global);
+    if (!ok) throw new ArtifactError('model artifact global score is missing or malformed');
+    globalScoring = { kind, dim: g.dim as number, descriptors: descriptors as Float32Array, patch: g.patch!, global: g.global! };
+  }
   return {
     backbone: meta.backbone as ModelState['backbone'],
     preprocessing,
@@ -109,6 +125,7 @@ export function decodeModel(bytes: Uint8Array): ModelState {
     pca,
     bank,
     reweighting,
+    globalScoring,
     calibration: meta.calibration as Calibration,
     pixelThreshold: meta.pixelThreshold as number,
     classes: (meta.classes as AnomalyClass[]) ?? [],

@@ -84,7 +84,7 @@ describe('training and detection on real images', () => {
     await assert.rejects(loadDetector(foreign), (e: unknown) => e instanceof ArtifactError && /trained with backbone/.test((e as Error).message));
   });
 
-  it('loads format-1 artifacts (before tiles) and refuses a tile layout in one', async () => {
+  it('loads format-1, 2 and 3 artifacts as before (same score) and refuses a tile layout in format 1', async () => {
     const { meta, arrays } = parseArtifact(trained.artifact);
     assert.equal(parseArtifact(trained.artifact).version, ARTIFACT_FORMAT_VERSION);
     assert.equal((meta.preprocessing as { tiles?: unknown }).tiles, undefined);
@@ -97,8 +97,10 @@ describe('training and detection on real images', () => {
     await assert.rejects(loadDetector(tiledV1), /tile layout is malformed/);
     const v2 = serializeArtifact(meta, Object.fromEntries(arrays), 2);
     assert.equal((await (await loadDetector(v2)).detect(probe)).score, now!.score);
-    const v4 = serializeArtifact(meta, Object.fromEntries(arrays), 4);
-    await assert.rejects(loadDetector(v4), /unsupported model artifact format version 4/);
+    const v3 = serializeArtifact(meta, Object.fromEntries(arrays), 3);
+    assert.equal((await (await loadDetector(v3)).detect(probe)).score, now!.score);
+    const v5 = serializeArtifact(meta, Object.fromEntries(arrays), 5);
+    await assert.rejects(loadDetector(v5), /unsupported model artifact format version 5/);
   });
 
   it('re-weights the image score when trained so (format 3), and format 1/2 or malformed neighbour lists do not', async () => {
@@ -108,7 +110,7 @@ describe('training and detection on real images', () => {
     assert.equal(plain!.metrics.reweight, false);
     assert.equal(weighted!.metrics.reweight, true);
     const { meta, arrays, version } = parseArtifact(weighted!.artifact);
-    assert.equal(version, 3);
+    assert.equal(version, ARTIFACT_FORMAT_VERSION);
     assert.deepEqual(meta.reweight, { b: 9, width: 8 });
     assert.equal(arrays.get('bankNeighbours')!.length, weighted!.metrics.bankSize * 8);
     assert.equal(parseArtifact(plain!.artifact).meta.reweight, undefined);
@@ -124,6 +126,36 @@ describe('training and detection on real images', () => {
     const outOfRange = Int32Array.from(arrays.get('bankNeighbours')!);
     outOfRange[5] = weighted!.metrics.bankSize;
     await assert.rejects(loadDetector(serializeArtifact(meta, { ...Object.fromEntries(arrays), bankNeighbours: outOfRange })), /re-weighting neighbours are missing or malformed/);
+  });
+
+  it('fuses the global score when trained so (format 4); formats 1–3 or a malformed global score do not load it', async () => {
+    const images = [1, 3, 5, 7, 9, 11].map(normal).concat([1, 3, 5, 7].map(anomaly));
+    const options = { classes: CLASSES, resolution: 192, threads: 2, useAnomalies: false };
+    const [plain, fused] = await Promise.all((['none', 'pyramid'] as const).map((globalScore) => train(images, { ...options, globalScore })));
+    assert.equal(plain!.metrics.globalScore, 'none');
+    assert.equal(fused!.metrics.globalScore, 'pyramid');
+    assert.equal(parseArtifact(plain!.artifact).meta.globalScore, undefined);
+    const { meta, arrays, version } = parseArtifact(fused!.artifact);
+    assert.equal(version, 4);
+    const g = meta.globalScore as { kind: string; dim: number; patch: { median: number; scale: number }; global: { median: number; scale: number } };
+    assert.equal(g.kind, 'pyramid');
+    assert.equal(g.dim, 5 * fused!.metrics.featureDim);
+    assert.equal(arrays.get('globalDescriptors')!.length, 6 * g.dim);
+    // Same bank (same seed): the fused score is at least the patch score's robust z-score.
+    const probe = read('training-images/anomaly-2.jpg');
+    const [p, f] = await Promise.all([plain!.artifact, fused!.artifact].map(async (a) => (await loadDetector(a)).detect(probe)));
+    const zPatch = (p!.score - g.patch.median) / g.patch.scale;
+    assert.ok(f!.score >= zPatch - 1e-9 && Number.isFinite(f!.score), `${f!.score} vs ${zPatch}`);
+    // Calibration is on the fused scale: the verdict and threshold come from it.
+    assert.equal(f!.threshold, fused!.metrics.threshold);
+    assert.equal(f!.isAnomalous, f!.score >= f!.threshold);
+    // A global score in a format-3 artifact, or one whose descriptors do not fit, is refused.
+    for (const v of [1, 2, 3]) await assert.rejects(loadDetector(serializeArtifact(meta, Object.fromEntries(arrays), v)), /global score is missing or malformed/);
+    const { globalDescriptors: _dropped, ...rest } = Object.fromEntries(arrays);
+    await assert.rejects(loadDetector(serializeArtifact(meta, rest)), /global score is missing or malformed/);
+    await assert.rejects(loadDetector(serializeArtifact({ ...meta, globalScore: { ...g, dim: g.dim + 1 } }, Object.fromEntries(arrays))), /global score is missing or malformed/);
+    await assert.rejects(loadDetector(serializeArtifact({ ...meta, globalScore: { ...g, global: { median: 1, scale: 0 } } }, Object.fromEntries(arrays))), /global score is missing or malformed/);
+    await assert.rejects(train(images, { ...options, globalScore: 'fancy' as 'mean' }), RangeError);
   });
 
   it('trains and detects on tiles when the working resolution is large', async () => {
