@@ -25,7 +25,9 @@ export interface TrainingJobOutput {
 export function runTraining(input: Omit<TrainingJobInput, 'threads'>, signal: AbortSignal): Promise<TrainingJobOutput> {
   const data: TrainingJobInput = { ...input, threads: Math.min(4, cpus().length) };
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./trainingWorker.js', import.meta.url), { workerData: data });
+    // The image bytes move to the worker instead of being copied: the caller does not use them again,
+    // and a copy would double the memory a large training set needs at this moment.
+    const worker = new Worker(new URL('./trainingWorker.js', import.meta.url), { workerData: data, transferList: ownedBuffers(data) });
     let settled = false;
     const abort = () => void worker.terminate();
     signal.addEventListener('abort', abort, { once: true });
@@ -39,4 +41,18 @@ export function runTraining(input: Omit<TrainingJobInput, 'threads'>, signal: Ab
     worker.once('error', (error) => finish(() => reject(error)));
     worker.once('exit', (code) => finish(() => reject(new Error(signal.aborted ? 'training was stopped because Vigil shut down' : `the training worker exited with code ${code}`))));
   });
+}
+
+/**
+ * The ArrayBuffers that hold nothing but one image or mask. A view into a larger buffer shares its
+ * ArrayBuffer with other data (so do small Buffers from Node's pool), and moving it would take that too.
+ */
+function ownedBuffers(input: TrainingJobInput): ArrayBuffer[] {
+  const owned = new Set<ArrayBuffer>();
+  for (const image of [...input.train, ...input.test]) {
+    for (const bytes of [image.bytes, image.mask]) {
+      if (bytes && bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) owned.add(bytes.buffer);
+    }
+  }
+  return [...owned];
 }
