@@ -14,7 +14,7 @@ import {
   encodeSealedHeader,
   headerBinding,
   parseSealedHeader,
-  rewrappedHeader,
+  SEALED_VERSION,
   type SealedHeader,
 } from './sealedObjectHeader.js';
 
@@ -67,7 +67,7 @@ export async function createSealStream(kms: Kms, options: SealOptions): Promise<
   const noncePrefix = randomBytes(NONCE_PREFIX_BYTES);
   const keys = deriveKeysThenZero(dataKey.plaintext, messageId);
   try {
-    const header = encodeSealedHeader({
+    const fields = {
       keyId: dataKey.keyId,
       wrappedDataKey: dataKey.ciphertextBlob,
       messageId,
@@ -75,8 +75,9 @@ export async function createSealStream(kms: Kms, options: SealOptions): Promise<
       noncePrefix,
       frameSize,
       commitment: keys.commitment,
-    });
-    const binding = headerBinding(readSealedHeader(header), header);
+    };
+    const header = encodeSealedHeader(fields);
+    const binding = headerBinding({ version: SEALED_VERSION, ...fields }, header);
     return new SealTransform(header, new FrameCipher(keys.contentKey, noncePrefix, binding, options.context), frameSize);
   } catch (error) {
     keys.contentKey.fill(0);
@@ -116,7 +117,7 @@ export async function rewrapSealedHeader(kms: Kms, header: SealedHeader): Promis
   // The header's key ARN lets an external KMS ReEncrypt in one call (its ciphertexts name their key only inside it).
   const rewrapped = await kms.reEncryptDataKey(header.wrappedDataKey, header.context, header.keyId);
   if (rewrapped.keyId !== header.keyId) throw new SealedObjectError(`key id mismatch: the header names ${header.keyId}, the KMS rewrapped under ${rewrapped.keyId}`);
-  return rewrappedHeader(header, rewrapped.keyId, rewrapped.ciphertextBlob);
+  return encodeSealedHeader({ ...header, context: header.context, wrappedDataKey: rewrapped.ciphertextBlob });
 }
 
 async function runThrough(stream: Transform, input: Uint8Array): Promise<Buffer> {

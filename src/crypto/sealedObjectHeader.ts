@@ -77,12 +77,6 @@ export function encodeSealedHeader(fields: SealedHeaderFields): Buffer {
   ]);
 }
 
-/** The same header with the data key wrapped again (a version 2 header keeps its frames valid). */
-export function rewrappedHeader(header: SealedHeader, keyId: string, wrappedDataKey: Buffer): Buffer {
-  if (header.version !== SEALED_VERSION || header.context === undefined) throw new SealedObjectError(`format version ${header.version} cannot be rewrapped`);
-  return encodeSealedHeader({ ...header, context: header.context, keyId, wrappedDataKey });
-}
-
 /**
  * The digest every frame's associated data starts with. Version 2: magic, version, context and the
  * fields after it — not the key id and wrapped data key, which a rewrap replaces. Version 1: the whole header.
