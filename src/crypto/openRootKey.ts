@@ -1,7 +1,7 @@
-import { Pkcs11RootKey } from './pkcs11RootKey.js';
+import { PKCS11_FORMAT, Pkcs11RootKey } from './pkcs11RootKey.js';
 import { pkcs11SettingsFromEnv } from './pkcs11Settings.js';
 import type { RootKey } from './rootKey.js';
-import { PKCS11_FORMAT, ROOT_KEY_ON_TOKEN } from './rootKeyCheck.js';
+import { ROOT_KEY_ON_TOKEN } from './rootKeyCheck.js';
 import { loadRootKey } from './rootKeyFile.js';
 
 /**

@@ -10,7 +10,8 @@ import type { RootKey } from './rootKey.js';
  * associated data "vigil root key v2\0" + purpose. The token does the AES-256-GCM (CKM_AES_GCM,
  * 128-bit tag) with an IV that Vigil draws from node:crypto; the key never leaves the token.
  */
-const FORMAT = 2;
+/** The first byte of every value a PKCS#11 root key seals (a key held in memory seals format 1). */
+export const PKCS11_FORMAT = 2;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -47,7 +48,7 @@ export interface Pkcs11OpenOptions {
  * another on the session.
  */
 export class Pkcs11RootKey implements RootKey {
-  readonly format = FORMAT;
+  readonly format = PKCS11_FORMAT;
   readonly description: string;
   /** Whether open() generated the key object (a new installation whose key was not on the token yet). */
   readonly created: boolean;
@@ -104,11 +105,11 @@ export class Pkcs11RootKey implements RootKey {
     this.pkcs11.C_EncryptInit(this.session, this.mechanism(iv, purpose), this.key);
     const body = this.pkcs11.C_Encrypt(this.session, plaintext, Buffer.alloc(plaintext.length + TAG_BYTES));
     if (body.length !== plaintext.length + TAG_BYTES) throw new Error(`${this.description} returned ${body.length} bytes of AES-GCM output for ${plaintext.length} bytes`);
-    return Buffer.concat([Buffer.of(FORMAT), iv, body]);
+    return Buffer.concat([Buffer.of(PKCS11_FORMAT), iv, body]);
   }
 
   unseal(sealed: Buffer, purpose: string): Buffer {
-    if (sealed.length < 1 + IV_BYTES + TAG_BYTES || sealed[0] !== FORMAT) {
+    if (sealed.length < 1 + IV_BYTES + TAG_BYTES || sealed[0] !== PKCS11_FORMAT) {
       throw new Error(`value sealed for ${purpose} is malformed or was not sealed by a PKCS#11 root key`);
     }
     const iv = sealed.subarray(1, 1 + IV_BYTES);
@@ -131,7 +132,7 @@ export class Pkcs11RootKey implements RootKey {
   }
 
   private mechanism(iv: Buffer, purpose: string): pkcs11js.Mechanism {
-    const aad = Buffer.from(`vigil root key v${FORMAT}\0${purpose}`, 'utf8');
+    const aad = Buffer.from(`vigil root key v${PKCS11_FORMAT}\0${purpose}`, 'utf8');
     return { mechanism: pkcs11js.CKM_AES_GCM, parameter: { type: pkcs11js.CK_PARAMS_AES_GCM, iv, ivBits: IV_BYTES * 8, aad, tagBits: TAG_BYTES * 8 } as pkcs11js.AesGCM };
   }
 }

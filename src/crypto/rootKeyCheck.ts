@@ -1,11 +1,10 @@
 import type { SettingsRepository } from '../store/metadataStore.js';
+import { PKCS11_FORMAT } from './pkcs11RootKey.js';
 import type { RootKey } from './rootKey.js';
 
 const SETTING = 'rootKey.check';
 const PURPOSE = 'root key check';
 const CHECK_VALUE = 'this data directory is sealed under this root key';
-/** The format byte of values sealed on a PKCS#11 token (see pkcs11RootKey.ts). */
-export const PKCS11_FORMAT = 2;
 
 /** Said when a data directory sealed under a token's key is started without the token's settings. */
 export const ROOT_KEY_ON_TOKEN =
