@@ -3,7 +3,10 @@
  * next to the prototype floor of issue 4. Not a test: it prints figures and never fails on them.
  * Run: npm run bench:ml            (main rows + pure PatchCore vs labeled-anomaly head side by side)
  *      node <outDir>/bench/ml.js     (after tsc into any out dir: the CLI is found next to this file)
- *      npm run bench:ml -- --augment   (adds the flips/rotations rows; slower training)
+ *      npm run bench:ml -- --augment   (adds the tilt rows of cookies and circuit boards and the any-orientation
+ *                                      rows: flips + 90° rotations; slower training)
+ *      node <outDir>/bench/ml.js --tilt       (only: no augmentation vs tilts of ±5°/±10°, aliens seeds 1–8,
+ *                                      cookies, circuit boards, same splits, one run)
  *      node <outDir>/bench/ml.js --global     (only: global score fused with the patch score, none vs pyramid
  *                                      vs mean, same six rows and splits as --reweight, one run)
  *      node <outDir>/bench/ml.js --reweight   (only: image-score re-weighting off vs on, PatchCore eq. 7,
@@ -11,7 +14,8 @@
  *
  * Datasets (shared/datasets, CC BY-SA 4.0):
  *  - cookies: training-images split by name (odd numbers train, even numbers test; masks for pixel AUROC)
- *  - aliens: seeded half of the normals train (seeds 1, 2, 3), the rest and all anomalies test
+ *  - aliens: seeded half of the normals train (seeds 1, 2, 3), the rest and all anomalies test; the aliens lie
+ *    at slightly varying angles, so their rows are run both plain and with tilted views (`--augment tilt`)
  *  - circuitboard: its train/ folder → its test/ folder (2000×1334 photos, small defects)
  */
 import { execFile } from 'node:child_process';
@@ -76,36 +80,36 @@ async function main(): Promise<void> {
     const cookies = await cookiesFolders(join(tmp, 'cookies'));
     const circuit = { train: join(datasets, 'circuitboard', 'train'), test: join(datasets, 'circuitboard', 'test') };
     const aliens = join(datasets, 'aliens');
-    const reweightRows = (): Row[] => {
-      const base: Row[] = [
-        { dataset: 'cookies', variant: 'default', floor: '0.983', goal: '≥0.99 (px ≥0.97)', args: ['--train', cookies.train, '--test', cookies.test] },
-        { dataset: 'cookies', variant: 'PatchCore only', floor: '0.983', goal: '≥0.99 (px ≥0.97)', args: ['--train', cookies.train, '--test', cookies.test, '--no-anomalies'] },
-        ...[1, 2, 3].map((seed) => ({ dataset: 'aliens', variant: `seed ${seed}`, floor: '1.000', goal: '≥0.995', args: ['--train', aliens, '--seed', String(seed)] })),
-        { dataset: 'circuitboard', variant: 'default', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test] },
-      ];
-      return base.flatMap((r) => [
+    const cookiesRow: Row = { dataset: 'cookies', variant: 'default', floor: '0.983', goal: '≥0.99 (px ≥0.97)', args: ['--train', cookies.train, '--test', cookies.test] };
+    const circuitRow: Row = { dataset: 'circuitboard', variant: 'default', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test] };
+    const aliensRow = (seed: number): Row => ({ dataset: 'aliens', variant: `seed ${seed}`, floor: '1.000', goal: '≥0.995', args: ['--train', aliens, '--seed', String(seed)] });
+    const pureRow = (r: Row): Row => ({ ...r, variant: 'PatchCore only', args: [...r.args, '--no-anomalies'] });
+    const tilted = (r: Row): Row => ({ ...r, variant: `${r.variant}, tilt`, args: [...r.args, '--augment', 'tilt'] });
+    const reweightRows = (): Row[] =>
+      [cookiesRow, pureRow(cookiesRow), ...[1, 2, 3].map(aliensRow), circuitRow].flatMap((r) => [
         { ...r, variant: `${r.variant}, max`, args: [...r.args, '--no-reweight'] },
         { ...r, variant: `${r.variant}, re-weighted`, args: [...r.args, '--reweight'] },
       ]);
-    };
     const globalRows = (): Row[] =>
       reweightRows()
         .filter((r) => r.variant.endsWith(', max'))
         .flatMap((r) => (['none', 'pyramid', 'mean'] as const).map((kind) => ({ ...r, variant: `${r.variant.replace(', max', '')}, global ${kind}`, args: [...r.args.filter((a) => a !== '--no-reweight'), '--global-score', kind] })));
-    const rows: Row[] = process.argv.includes('--global') ? globalRows() : process.argv.includes('--reweight') ? reweightRows() : [
-      { dataset: 'cookies', variant: 'default', floor: '0.983', goal: '≥0.99 (px ≥0.97)', args: ['--train', cookies.train, '--test', cookies.test] },
-      { dataset: 'cookies', variant: 'PatchCore only', floor: '0.983', goal: '≥0.99 (px ≥0.97)', args: ['--train', cookies.train, '--test', cookies.test, '--no-anomalies'] },
-      ...[1, 2, 3].map((seed) => ({ dataset: 'aliens', variant: `seed ${seed}`, floor: '1.000', goal: '≥0.995', args: ['--train', aliens, '--seed', String(seed)] })),
-      { dataset: 'circuitboard', variant: 'default', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test] },
-      { dataset: 'circuitboard', variant: 'PatchCore only', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--no-anomalies'] },
+    const tiltRows = (): Row[] => [...[1, 2, 3, 4, 5, 6, 7, 8].map(aliensRow), cookiesRow, circuitRow].flatMap((r) => [r, tilted(r)]);
+    const mainRows = (): Row[] => [
+      cookiesRow,
+      pureRow(cookiesRow),
+      ...[1, 2, 3].map(aliensRow),
+      ...[1, 2, 3].map((seed) => tilted(aliensRow(seed))),
+      circuitRow,
+      pureRow(circuitRow),
       // Tiles: the same boards at 1008×672 (half their size) in two overlapping backbone tiles, against the default 672×448.
-      { dataset: 'circuitboard', variant: '1008 px, tiles', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--resolution', '1008'] },
-      { dataset: 'circuitboard', variant: '1008 px, tiles, PatchCore only', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--resolution', '1008', '--no-anomalies'] },
+      { ...circuitRow, variant: '1008 px, tiles', args: [...circuitRow.args, '--resolution', '1008'] },
+      { ...circuitRow, variant: '1008 px, tiles, PatchCore only', args: [...circuitRow.args, '--resolution', '1008', '--no-anomalies'] },
+      ...(withAugment
+        ? [tilted(cookiesRow), tilted(circuitRow), ...[aliensRow(1), circuitRow].map((r) => ({ ...r, variant: `${r.variant}, any orientation`, args: [...r.args, '--augment', 'any-orientation'] }))]
+        : []),
     ];
-    if (withAugment && !process.argv.includes('--reweight') && !process.argv.includes('--global')) {
-      rows.push({ dataset: 'aliens', variant: 'seed 1 + augment', floor: '1.000', goal: '≥0.995', args: ['--train', aliens, '--seed', '1', '--augment'] });
-      rows.push({ dataset: 'circuitboard', variant: 'augment', floor: '0.925', goal: '≥0.95', args: ['--train', circuit.train, '--test', circuit.test, '--augment'] });
-    }
+    const rows = process.argv.includes('--tilt') ? tiltRows() : process.argv.includes('--global') ? globalRows() : process.argv.includes('--reweight') ? reweightRows() : mainRows();
     const header = ['dataset', 'variant', 'image AUROC', 'floor', 'goal', 'pixel AUROC', 'px F1/IoU', 'F1', 'P', 'R', 'train s', 'ms/img', 'resolution', 'tiles', 'bank', 'head (cv vs LOO)'];
     const lines: string[][] = [];
     process.stderr.write(`vigil eval on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), detection on 1 thread\n`);

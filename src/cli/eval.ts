@@ -10,7 +10,7 @@ import { basename, extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import sharp from 'sharp';
 import { decodeClassMask } from '../ml/image.js';
-import { loadDetector, train, type AnomalyClass, type TrainingImage } from '../ml/index.js';
+import { loadDetector, train, type AnomalyClass, type AugmentationKind, type TrainingImage } from '../ml/index.js';
 import { auroc, aurocBinned, confusionAt, perClassOverlap, prCurve, precisionRecall } from '../ml/metrics.js';
 import { Rng } from '../ml/random.js';
 
@@ -24,7 +24,7 @@ export interface EvalOptions {
   /** Without --test: fraction of the anomalies used for training (default 0: train on normals only). */
   trainAnomalies?: number;
   resolution?: number;
-  augment?: boolean;
+  augment?: AugmentationKind;
   useAnomalies?: boolean;
   /** Re-weight the image score (PatchCore eq. 7); default: the engine's. */
   reweight?: boolean;
@@ -58,6 +58,8 @@ export interface EvalReport {
   reweight: boolean;
   /** The global descriptor fused with the patch score ('none': patch score alone). */
   globalScore: string;
+  /** Extra views of the training normals in the bank ('none', 'tilt' or 'any-orientation'). */
+  augmentation: AugmentationKind;
   head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
   /** Segmentation projects: the working resolutions tried on the training masks (pixel AUROC each). */
   resolutionSelection: Array<{ width: number; height: number; pixelAUROC: number; seconds: number }> | null;
@@ -261,6 +263,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     featureDim: m.featureDim,
     reweight: m.reweight,
     globalScore: m.globalScore,
+    augmentation: options.augment ?? 'none',
     head: m.head,
     resolutionSelection: m.resolutionSelection ?? null,
     tiles: prep.tiles ? prep.tiles.xs.length * prep.tiles.ys.length : 1,
@@ -283,7 +286,7 @@ export async function evalCommand(options: EvalOptions): Promise<void> {
       `F1            ${f(report.f1)}  (precision ${f(report.precision)}, recall ${f(report.recall)}, threshold ${f(report.threshold, 4)})`,
       `pixel AUROC   ${f(report.pixelAUROC)}`,
       ...report.perClass.map((c) => `  ${c.name.padEnd(12)} pixel F1 ${f(c.f1)}, IoU ${f(c.iou)}`),
-      `train         ${report.trainSeconds.toFixed(1)} s  (${report.trainImages.normal} normal + ${report.trainImages.anomaly} anomalous images, ${report.resolution}, bank ${report.bankSize})`,
+      `train         ${report.trainSeconds.toFixed(1)} s  (${report.trainImages.normal} normal + ${report.trainImages.anomaly} anomalous images, ${report.resolution}, bank ${report.bankSize}${report.augmentation === 'none' ? '' : `, ${report.augmentation} views`})`,
       `detect        ${report.msPerImage.toFixed(1)} ms per image  (${report.testImages.normal} normal + ${report.testImages.anomaly} anomalous test images, 1 thread)`,
       ...(report.seed !== null ? [`split seed    ${report.seed}`] : []),
     ].join('\n') + '\n',

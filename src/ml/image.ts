@@ -119,14 +119,19 @@ export async function encodeRgbPng(image: RgbImage): Promise<Uint8Array> {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
-export type Augmentation = 'none' | 'flipH' | 'flipV' | 'rot90' | 'rot180' | 'rot270' | 'transpose' | 'transverse';
+/** A view of a normal training image added to the memory bank: a symmetry of the square, or a small tilt in degrees. */
+export type Augmentation = 'none' | 'flipH' | 'flipV' | 'rot90' | 'rot180' | 'rot270' | 'transpose' | 'transverse' | `tilt${number}`;
 
-/** The 8 symmetries of the square (flips and 90° rotations). */
+/** The 8 symmetries of the square (flips and 90° rotations): parts that appear in any orientation. */
 export const ALL_AUGMENTATIONS: readonly Augmentation[] = ['none', 'flipH', 'flipV', 'rot90', 'rot180', 'rot270', 'transpose', 'transverse'];
 
-/** Applies a flip / 90° rotation to an RGB image (rotations by 90° swap width and height). */
+/** The image and its tilts by ±5° and ±10°: parts placed at slightly varying angles. */
+export const TILT_AUGMENTATIONS: readonly Augmentation[] = ['none', 'tilt-10', 'tilt-5', 'tilt5', 'tilt10'];
+
+/** Applies a flip / 90° rotation (which swaps width and height) or a tilt to an RGB image. */
 export function augment(image: RgbImage, a: Augmentation): RgbImage {
   if (a === 'none') return image;
+  if (a.startsWith('tilt')) return tilt(image, Number(a.slice(4)));
   const { width: w, height: h, data } = image;
   const swap = a === 'rot90' || a === 'rot270' || a === 'transpose' || a === 'transverse';
   const ow = swap ? h : w;
@@ -153,4 +158,36 @@ export function augment(image: RgbImage, a: Augmentation): RgbImage {
     }
   }
   return { width: ow, height: oh, data: out };
+}
+
+/**
+ * Rotates by a small angle (degrees, clockwise) about the centre, same size, bilinear; pixels from outside
+ * the image repeat its nearest edge (a plain background stays plain).
+ */
+export function tilt(image: RgbImage, degrees: number): RgbImage {
+  const { width: w, height: h, data } = image;
+  const cos = Math.cos((degrees * Math.PI) / 180);
+  const sin = Math.sin((degrees * Math.PI) / 180);
+  const cx = (w - 1) / 2;
+  const cy = (h - 1) / 2;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      // Source of output pixel (x, y): the inverse rotation, clamped to the image.
+      const sx = Math.min(w - 1, Math.max(0, cos * (x - cx) + sin * (y - cy) + cx));
+      const sy = Math.min(h - 1, Math.max(0, -sin * (x - cx) + cos * (y - cy) + cy));
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      const x1 = Math.min(w - 1, x0 + 1);
+      const y1 = Math.min(h - 1, y0 + 1);
+      const fx = sx - x0;
+      const fy = sy - y0;
+      for (let c = 0; c < 3; c++) {
+        const top = (1 - fx) * data[(y0 * w + x0) * 3 + c]! + fx * data[(y0 * w + x1) * 3 + c]!;
+        const bottom = (1 - fx) * data[(y1 * w + x0) * 3 + c]! + fx * data[(y1 * w + x1) * 3 + c]!;
+        out[(y * w + x) * 3 + c] = Math.round((1 - fy) * top + fy * bottom);
+      }
+    }
+  }
+  return { width: w, height: h, data: out };
 }

@@ -7,7 +7,7 @@ import { crossValidatedLogits, fitLogistic, headLogit, headStatistics, selectHea
 import { backboneInfo, loadBackbone, type FeatureMap } from './backbone.js';
 import { calibrate, type Calibration } from './calibration.js';
 import { chooseResolution, decodeForModel, featuresOf, typicalSize, type Preprocessing } from './features.js';
-import { ALL_AUGMENTATIONS, decodeClassMask, type Augmentation } from './image.js';
+import { ALL_AUGMENTATIONS, decodeClassMask, TILT_AUGMENTATIONS, type Augmentation } from './image.js';
 import { auroc, aurocBinned, confusionAt, f1MaxThreshold, precisionRecall } from './metrics.js';
 import { encodeModel, type ModelState } from './model.js';
 import { makeBank, nearest } from './nearest.js';
@@ -37,6 +37,10 @@ export interface TrainProgress {
   total: number;
 }
 
+export type AugmentationKind = 'none' | 'tilt' | 'any-orientation';
+
+const AUGMENTATIONS: Record<AugmentationKind, readonly Augmentation[]> = { none: ['none'], tilt: TILT_AUGMENTATIONS, 'any-orientation': ALL_AUGMENTATIONS };
+
 export interface TrainOptions {
   /** Anomaly classes painted in the masks (segmentation projects). */
   classes?: AnomalyClass[];
@@ -48,8 +52,11 @@ export interface TrainOptions {
   mapSigma?: number;
   /** Memory bank: coreset ratio and bounds. */
   bank?: Partial<BankOptions>;
-  /** Add flipped / 90°-rotated copies of the normal images to the bank (parts seen in any orientation). */
-  augment?: boolean;
+  /**
+   * Extra views of the normal images in the bank: 'tilt' (±5° and ±10°, parts placed at slightly varying
+   * angles) or 'any-orientation' (flips and 90° rotations). Default none (see index.ts for the figures).
+   */
+  augment?: AugmentationKind;
   /** Use labeled anomalies to learn a scoring head (kept only when it cross-validates better). Default true. */
   useAnomalies?: boolean;
   /**
@@ -142,6 +149,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const started = performance.now();
   if (images.filter((i) => !i.anomalous).length < 2) throw new TrainingDataError('training needs at least 2 normal images');
   if (options.globalScore !== undefined && !['none', 'pyramid', 'mean'].includes(options.globalScore)) throw new RangeError(`globalScore must be none, pyramid or mean (not ${String(options.globalScore)})`);
+  if (options.augment !== undefined && !Object.hasOwn(AUGMENTATIONS, options.augment)) throw new RangeError(`augment must be none, tilt or any-orientation (not ${String(options.augment)})`);
   if (options.validation?.length && !options.validation.some((v) => !v.anomalous)) throw new TrainingDataError('validation images must include normal images');
   const info = backboneInfo();
   const size = await typicalSize(images.map((i) => i.bytes));
@@ -199,7 +207,7 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   const progress = options.onProgress ?? (() => {});
 
   const backbone = await loadBackbone({ threads, cacheDir: options.cacheDir });
-  const augmentations: readonly Augmentation[] = options.augment ? ALL_AUGMENTATIONS : ['none'];
+  const augmentations = AUGMENTATIONS[options.augment ?? 'none'];
   const validation = options.validation ?? [];
 
   // 1. Features (normals with their augmented copies for the bank), projected onto the principal subspace
@@ -257,7 +265,7 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   progress({ stage: 'coreset', done: 0, total: 1 });
   // Augmented copies add views, not new parts: the bank grows to twice the plain bank, not eightfold.
   const plainPatches = normalFeatures.reduce((n, e) => n + e.features.width * e.features.height, 0);
-  const ratioBasis = options.augment ? 2 * plainPatches : undefined;
+  const ratioBasis = augmentations.length > 1 ? 2 * plainPatches : undefined;
   const memory = await buildMemoryBank(bankMaps, bankSources, { ...DEFAULT_BANK_OPTIONS, seed, ratioBasis, ...options.bank }, threads);
   let reweighting: Reweighting | undefined;
   if (options.reweight ?? DEFAULT_REWEIGHT) {
@@ -406,7 +414,7 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
     normalImages: normals.length,
     anomalousImages: anomalies.length,
     validationImages: validation.length,
-    augmented: Boolean(options.augment),
+    augmentation: options.augment ?? 'none',
     reweight: Boolean(reweighting),
     globalScore: globalKind,
     featureDim: pca ? pca.outDim : backbone.info.channels,

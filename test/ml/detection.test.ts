@@ -4,6 +4,7 @@ import { before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { ARTIFACT_FORMAT_VERSION, parseArtifact, serializeArtifact } from '../../src/ml/artifact.js';
+import { decodeModel } from '../../src/ml/model.js';
 import { ArtifactError, ImageFormatError, loadDetector, train, TrainingDataError, type TrainingImage, type TrainResult } from '../../src/ml/index.js';
 
 // A handful of the real cookie photos (CC BY-SA 4.0, see shared/datasets/README.md), read in place.
@@ -67,6 +68,22 @@ describe('training and detection on real images', () => {
     assert.ok(result.metrics.explainedVariance > 0.5 && result.metrics.explainedVariance <= 1);
     const d = await (await loadDetector(result.artifact)).detect(many[35]!.bytes);
     assert.ok(Number.isFinite(d.score));
+  });
+
+  it('adds tilted views of the normals to the bank (augment: tilt): a tilted part scores lower', async () => {
+    const aliens = new URL('../../../../shared/datasets/aliens/normal/', import.meta.url);
+    const files = readdirSync(aliens).sort().slice(0, 8);
+    const normals = files.map((f) => ({ bytes: new Uint8Array(readFileSync(new URL(f, aliens))), anomalous: false }));
+    const options = { resolution: 160, threads: 2 } as const;
+    const plain = await train(normals.slice(0, 7), options);
+    const tilted = await train(normals.slice(0, 7), { ...options, augment: 'tilt' });
+    assert.equal(tilted.metrics.patches, 5 * plain.metrics.patches, 'the image and four tilts of each normal');
+    assert.equal(decodeModel(tilted.artifact).training.augmentation, 'tilt');
+    // The held-out normal, tilted by 8°, looks more normal to the model that has seen tilts.
+    const held = new Uint8Array(await sharp(normals[7]!.bytes).rotate(8, { background: '#ffffff' }).png().toBuffer());
+    const [a, b] = await Promise.all([plain, tilted].map(async (t) => (await loadDetector(t.artifact)).detect(held)));
+    assert.ok(b!.score < a!.score, `tilt-trained ${b!.score} vs plain ${a!.score}`);
+    await assert.rejects(train(normals, { augment: 'sideways' as 'tilt' }), RangeError);
   });
 
   it('refuses a training set without enough normal images', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { ALL_AUGMENTATIONS, augment, decodeClassMask, decodeRgb, detectImageFormat, ImageFormatError, imageSize, type RgbImage } from '../../src/ml/image.js';
+import { ALL_AUGMENTATIONS, augment, decodeClassMask, decodeRgb, detectImageFormat, ImageFormatError, imageSize, tilt, TILT_AUGMENTATIONS, type RgbImage } from '../../src/ml/image.js';
 
 const COOKIES = new URL('../../../../shared/datasets/cookies/', import.meta.url);
 
@@ -45,6 +45,19 @@ describe('image pipeline', () => {
     assert.deepEqual([r.width, r.height], [2, 3]);
     const all = ALL_AUGMENTATIONS.map((a) => Buffer.from(augment(image, a).data).toString('hex'));
     assert.equal(new Set(all).size, 8);
+  });
+
+  it('tilts by small angles about the centre, keeping the size and a plain background plain', () => {
+    const square: RgbImage = { width: 5, height: 5, data: Uint8Array.from({ length: 75 }, (_, i) => (i * 37) % 256) };
+    assert.deepEqual(tilt(square, 0), square);
+    assert.deepEqual(tilt(square, 90), augment(square, 'rot90'), 'a 90° tilt of a square is the clockwise rotation');
+    const plain: RgbImage = { width: 6, height: 4, data: new Uint8Array(72).fill(200) };
+    assert.deepEqual(tilt(plain, 10), plain);
+    const views = TILT_AUGMENTATIONS.map((a) => augment(square, a));
+    assert.ok(views.every((v) => v.width === 5 && v.height === 5));
+    assert.equal(new Set(views.map((v) => Buffer.from(v.data).toString('hex'))).size, 5);
+    // The centre pixel stays where it is.
+    for (const v of views) assert.deepEqual(v.data.subarray(36, 39), square.data.subarray(36, 39));
   });
 
   it('reads segmentation masks as class indices (transparent background, colour match)', async () => {
