@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { AnomalyClass, DetectedAnomaly, TrainingImage } from '../ml/index.js';
+import type { AnomalyClass, AugmentationKind, DetectedAnomaly, TrainingImage } from '../ml/index.js';
 import type { PixelClassMetrics } from './segmentationEvaluation.js';
 
 export interface TrainingJobInput {
@@ -8,6 +8,8 @@ export interface TrainingJobInput {
   /** Images the trained model is evaluated on (their labels stay with the caller); true masks for segmentation metrics. */
   test: { bytes: Uint8Array; mask?: Uint8Array; width: number; height: number }[];
   classes: AnomalyClass[];
+  /** Extra views of the normal images (the model's `vigil:augment` tag). */
+  augment: AugmentationKind;
   threads: number;
   seed: number;
   cacheDir?: string;

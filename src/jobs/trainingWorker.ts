@@ -8,7 +8,7 @@ import type { TrainingJobInput, TrainingJobOutput } from './modelTraining.js';
 import { SegmentationEvaluation } from './segmentationEvaluation.js';
 
 const input = workerData as TrainingJobInput;
-const result = await train(input.train, { classes: input.classes, threads: input.threads, seed: input.seed, cacheDir: input.cacheDir });
+const result = await train(input.train, { classes: input.classes, augment: input.augment, threads: input.threads, seed: input.seed, cacheDir: input.cacheDir });
 const detector = await loadDetector(result.artifact, { threads: input.threads, cacheDir: input.cacheDir });
 const detections: TrainingJobOutput['detections'] = [];
 const segmentation = input.classes.length > 0 ? new SegmentationEvaluation(input.classes) : undefined;

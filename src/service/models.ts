@@ -19,6 +19,7 @@ import { trainingSplit, TrainingDataError } from './modelTrainingData.js';
 import { decodePageToken, encodePageToken, pageSize } from './pagination.js';
 import type { Installation, Projects } from './projects.js';
 import { parseTags } from './tags.js';
+import { trainingSettings } from './trainingSettings.js';
 import { requireString } from './validation.js';
 
 const VERSION = /^([1-9][0-9]{0,9}|latest)$/;
@@ -68,6 +69,7 @@ export class Models {
     const description = optionalText(input.description, 'Description', 500);
     const output = outputLocation(input.outputConfig);
     const tags = parseTags(input.tags);
+    trainingSettings(tags);
     const kmsKeyId = input.kmsKeyId === undefined || input.kmsKeyId === null ? undefined : String(input.kmsKeyId);
     if (kmsKeyId !== undefined && !KMS_KEY_ID.test(kmsKeyId)) throw new ValidationError('KmsKeyId is not a key id, key ARN or alias.');
     return this.idempotency.run(
@@ -284,6 +286,7 @@ export class Models {
       const classes = new Map<string, string>();
       for (const entry of split.train) for (const c of entry.classes ?? []) classes.set(c.className, c.hexColor);
       const segmentation = classes.size > 0;
+      const { augment } = trainingSettings((await this.store.models.tagsOf(projectName, version)) ?? []);
       const output = await runTraining(
         {
           train: await Promise.all(
@@ -302,6 +305,7 @@ export class Models {
             })),
           ),
           classes: [...classes].map(([name, color]) => ({ name, color })),
+          augment,
           seed: version,
           cacheDir: this.options.backboneCacheDir,
         },

@@ -1,5 +1,6 @@
 import type { ModelRepository } from '../store/modelRecords.js';
 import { NotFoundError, ValidationError } from './errors.js';
+import { trainingSettings } from './trainingSettings.js';
 
 /** Tag limits of the API (reference §3): at most 200 in a request, keys 1..128, values 0..256 characters. */
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -32,6 +33,7 @@ export class Tags {
     const model = this.model(input.resourceArn);
     if (!Array.isArray(input.tags)) throw new ValidationError('Tags is required: a list of {Key, Value}.');
     const added = parseTags(input.tags);
+    trainingSettings(added);
     const existing = await this.models.tagsOf(model.projectName, model.version);
     if (!existing) throw notFound(model.arn);
     const merged = new Map(existing.map((t) => [t.key, t.value]));

@@ -18,6 +18,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { decodeModel } from '../../src/ml/model.js';
 import { ALIENS, COOKIES, cookieManifest, putCookieImages } from '../helpers/datasets.js';
 import { awsCli, s3Client } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
@@ -64,6 +65,7 @@ describe('models: train, host, detect, stop', () => {
     await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, KmsKeyId: 'alias/unknown' })), 'ValidationException', /KmsKeyId/);
     await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, Description: 'd'.repeat(501) })), 'ValidationException');
     await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, Tags: [{ Key: 'bad;key', Value: '' }] })), 'ValidationException');
+    await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, Tags: [{ Key: 'vigil:augment', Value: 'sideways' }] })), 'ValidationException', /vigil:augment must be none, tilt, any-orientation \(not sideways\)/);
     assert.deepEqual((await client.send(new ListModelsCommand({ ProjectName: 'cookies' }))).Models, []);
   });
 
@@ -202,7 +204,7 @@ describe('models: train, host, detect, stop', () => {
     await rejects(client.send(new DeleteProjectCommand({ ProjectName: 'cookies' })), 'ConflictException');
   });
 
-  test('the AWS CLI trains, hosts, detects and stops a classification model on the aliens', async () => {
+  test('the AWS CLI trains (with tilted views, asked for by a tag), hosts, detects and stops a classification model on the aliens', async () => {
     const cli = async (...args: string[]) => JSON.parse((await awsCli(vigil, args)).stdout || '{}');
     for (const className of ['normal', 'anomaly']) {
       await awsCli(vigil, ['s3', 'cp', '--recursive', join(ALIENS, className), `s3://cookies/aliens/${className}/`]);
@@ -221,11 +223,13 @@ describe('models: train, host, detect, stop', () => {
     await cli('lookoutvision', 'create-project', '--project-name', 'aliens');
     await cli('lookoutvision', 'create-dataset', '--project-name', 'aliens', '--dataset-type', 'train', '--dataset-source', JSON.stringify({ GroundTruthManifest: { S3Object: { Bucket: 'cookies', Key: 'aliens.manifest' } } }));
     await vigil.jobs.idle();
-    const created = await cli('lookoutvision', 'create-model', '--project-name', 'aliens', '--output-config', JSON.stringify({ S3Location: { Bucket: 'cookies', Prefix: 'aliens-output/' } }));
+    const created = await cli('lookoutvision', 'create-model', '--project-name', 'aliens', '--output-config', JSON.stringify({ S3Location: { Bucket: 'cookies', Prefix: 'aliens-output/' } }), '--tags', 'Key=vigil:augment,Value=tilt');
     assert.equal(created.ModelMetadata.Status, 'TRAINING');
     await vigil.jobs.idle();
     const model = await cli('lookoutvision', 'describe-model', '--project-name', 'aliens', '--model-version', '1');
     assert.equal(model.ModelDescription.Status, 'TRAINED', model.ModelDescription.StatusMessage);
+    const artifact = await vigil.blobs.getBuffer('projects/aliens/models/1/artifact', { 'vigil:model': model.ModelDescription.ModelArn });
+    assert.equal(decodeModel(artifact).training.augmentation, 'tilt', 'the tag reached the training');
     assert.ok(model.ModelDescription.Performance.F1Score > 0.5);
     await cli('lookoutvision', 'start-model', '--project-name', 'aliens', '--model-version', '1', '--min-inference-units', '1');
     await vigil.jobs.idle();

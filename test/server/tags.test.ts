@@ -68,6 +68,7 @@ describe('tags', () => {
       [{ Key: 'k', Value: 'v'.repeat(257) }],
       [{ Key: 'semi;colon', Value: 'x' }],
       Array.from({ length: 201 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })),
+      [{ Key: 'vigil:augment', Value: 'sideways' }], // a training setting Vigil does not know
     ];
     for (const tags of bad) await rejects(client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: tags })), 'ValidationException');
     await rejects(client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: Array.from({ length: 200 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) })), 'ValidationException');

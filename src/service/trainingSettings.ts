@@ -1,0 +1,25 @@
+/*
+ * Training settings a model takes from its tags. Lookout for Vision's CreateModel has no training
+ * options, so Vigil reads them from reserved `vigil:` tag keys: unchanged SDK and CLI code can set them
+ * (`--tags Key=vigil:augment,Value=tilt`), and ListTagsForResource shows what a model was trained with.
+ */
+import type { AugmentationKind } from '../ml/index.js';
+import { ValidationError } from './errors.js';
+import type { Tag } from './tags.js';
+
+/** Extra views of the normal images: `tilt` (±5° and ±10°) or `any-orientation` (flips and 90° rotations). */
+export const AUGMENT_TAG = 'vigil:augment';
+const AUGMENT_VALUES: readonly AugmentationKind[] = ['none', 'tilt', 'any-orientation'];
+
+export interface TrainingSettings {
+  augment: AugmentationKind;
+}
+
+/** The settings the tags ask for; a reserved key with a value Vigil does not know is a ValidationException. */
+export function trainingSettings(tags: readonly Tag[]): TrainingSettings {
+  const augment = tags.find((t) => t.key === AUGMENT_TAG)?.value ?? 'none';
+  if (!(AUGMENT_VALUES as readonly string[]).includes(augment)) {
+    throw new ValidationError(`Tag ${AUGMENT_TAG} must be ${AUGMENT_VALUES.join(', ')} (not ${augment}).`);
+  }
+  return { augment: augment as AugmentationKind };
+}
