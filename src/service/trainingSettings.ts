@@ -1,7 +1,8 @@
 /*
  * Training settings a model takes from its tags. Lookout for Vision's CreateModel has no training
  * options, so Vigil reads them from reserved `vigil:` tag keys: unchanged SDK and CLI code can set them
- * (`--tags Key=vigil:augment,Value=tilt`), and ListTagsForResource shows what a model was trained with.
+ * (`--tags Key=vigil:augment,Value=tilt`), and ListTagsForResource shows what a model was trained with:
+ * they are set by CreateModel only, never changed by TagResource or UntagResource.
  */
 import type { AugmentationKind } from '../ml/index.js';
 import { ValidationError } from './errors.js';
@@ -13,6 +14,16 @@ const AUGMENT_VALUES: readonly AugmentationKind[] = ['none', 'tilt', 'any-orient
 
 export interface TrainingSettings {
   augment: AugmentationKind;
+}
+
+/** Tag keys that are training settings. */
+export const TRAINING_SETTING_TAGS: ReadonlySet<string> = new Set([AUGMENT_TAG]);
+
+/** Refuses a change of a model's training settings after CreateModel. */
+export function refuseSettingChange(keys: Iterable<string>): void {
+  for (const key of keys) {
+    if (TRAINING_SETTING_TAGS.has(key)) throw new ValidationError(`Tag ${key} is a training setting: it is set by CreateModel and cannot be changed; create a new model version instead.`);
+  }
 }
 
 /** The settings the tags ask for; a reserved key with a value Vigil does not know is a ValidationException. */

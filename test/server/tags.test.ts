@@ -68,11 +68,12 @@ describe('tags', () => {
       [{ Key: 'k', Value: 'v'.repeat(257) }],
       [{ Key: 'semi;colon', Value: 'x' }],
       Array.from({ length: 201 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })),
-      [{ Key: 'vigil:augment', Value: 'sideways' }], // a training setting Vigil does not know
+      [{ Key: 'vigil:augment', Value: 'tilt' }], // a training setting: CreateModel only
     ];
     for (const tags of bad) await rejects(client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: tags })), 'ValidationException');
     await rejects(client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: Array.from({ length: 200 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) })), 'ValidationException');
     await rejects(client.send(new UntagResourceCommand({ ResourceArn: modelArn, TagKeys: ['bad;key'] })), 'ValidationException');
+    await rejects(client.send(new UntagResourceCommand({ ResourceArn: modelArn, TagKeys: ['stage', 'vigil:augment'] })), 'ValidationException');
     assert.deepEqual(await tagsOf(modelArn), [{ Key: 'stage', Value: 'test' }]);
   });
 
