@@ -140,7 +140,7 @@
  * Detection cost is a pooling and ≤ a few hundred descriptor distances (cookies 52–71 ms/img, aliens 20–23
  * ms/img in all three columns of that run); the artifact grows by one descriptor per training normal.
  */
-export { train, TrainingDataError, type AugmentationKind, type TrainingImage, type TrainOptions, type TrainMetrics, type TrainResult, type TrainProgress } from './train.js';
+export { train, TrainingDataError, AUGMENTATION_KINDS, type AugmentationKind, type TrainingImage, type TrainOptions, type TrainMetrics, type TrainResult, type TrainProgress } from './train.js';
 export { loadDetector, type Detector, type Detection, type DetectOptions, type DetectedAnomaly, type LoadOptions } from './detector.js';
 export { ArtifactError } from './artifact.js';
 export { ImageFormatError, MAX_INPUT_PIXELS } from './image.js';

@@ -40,6 +40,7 @@ export interface TrainProgress {
 export type AugmentationKind = 'none' | 'tilt' | 'any-orientation';
 
 const AUGMENTATIONS: Record<AugmentationKind, readonly Augmentation[]> = { none: ['none'], tilt: TILT_AUGMENTATIONS, 'any-orientation': ALL_AUGMENTATIONS };
+export const AUGMENTATION_KINDS = Object.keys(AUGMENTATIONS) as readonly AugmentationKind[];
 
 export interface TrainOptions {
   /** Anomaly classes painted in the masks (segmentation projects). */
@@ -149,7 +150,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const started = performance.now();
   if (images.filter((i) => !i.anomalous).length < 2) throw new TrainingDataError('training needs at least 2 normal images');
   if (options.globalScore !== undefined && !['none', 'pyramid', 'mean'].includes(options.globalScore)) throw new RangeError(`globalScore must be none, pyramid or mean (not ${String(options.globalScore)})`);
-  if (options.augment !== undefined && !Object.hasOwn(AUGMENTATIONS, options.augment)) throw new RangeError(`augment must be none, tilt or any-orientation (not ${String(options.augment)})`);
+  if (options.augment !== undefined && !AUGMENTATION_KINDS.includes(options.augment)) throw new RangeError(`augment must be ${AUGMENTATION_KINDS.join(', ')} (not ${String(options.augment)})`);
   if (options.validation?.length && !options.validation.some((v) => !v.anomalous)) throw new TrainingDataError('validation images must include normal images');
   const info = backboneInfo();
   const size = await typicalSize(images.map((i) => i.bytes));

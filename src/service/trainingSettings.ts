@@ -4,20 +4,17 @@
  * (`--tags Key=vigil:augment,Value=tilt`), and ListTagsForResource shows what a model was trained with:
  * they are set by CreateModel only, never changed by TagResource or UntagResource.
  */
-import type { AugmentationKind } from '../ml/index.js';
+import { AUGMENTATION_KINDS, type AugmentationKind } from '../ml/index.js';
 import { ValidationError } from './errors.js';
 import type { Tag } from './tags.js';
 
 /** Extra views of the normal images: `tilt` (±5° and ±10°) or `any-orientation` (flips and 90° rotations). */
-export const AUGMENT_TAG = 'vigil:augment';
-const AUGMENT_VALUES: readonly AugmentationKind[] = ['none', 'tilt', 'any-orientation'];
+const AUGMENT_TAG = 'vigil:augment';
+const TRAINING_SETTING_TAGS: ReadonlySet<string> = new Set([AUGMENT_TAG]);
 
 export interface TrainingSettings {
   augment: AugmentationKind;
 }
-
-/** Tag keys that are training settings. */
-export const TRAINING_SETTING_TAGS: ReadonlySet<string> = new Set([AUGMENT_TAG]);
 
 /** Refuses a change of a model's training settings after CreateModel. */
 export function refuseSettingChange(keys: Iterable<string>): void {
@@ -29,8 +26,8 @@ export function refuseSettingChange(keys: Iterable<string>): void {
 /** The settings the tags ask for; a reserved key with a value Vigil does not know is a ValidationException. */
 export function trainingSettings(tags: readonly Tag[]): TrainingSettings {
   const augment = tags.find((t) => t.key === AUGMENT_TAG)?.value ?? 'none';
-  if (!(AUGMENT_VALUES as readonly string[]).includes(augment)) {
-    throw new ValidationError(`Tag ${AUGMENT_TAG} must be ${AUGMENT_VALUES.join(', ')} (not ${augment}).`);
+  if (!(AUGMENTATION_KINDS as readonly string[]).includes(augment)) {
+    throw new ValidationError(`Tag ${AUGMENT_TAG} must be ${AUGMENTATION_KINDS.join(', ')} (not ${augment}).`);
   }
   return { augment: augment as AugmentationKind };
 }
