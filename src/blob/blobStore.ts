@@ -13,8 +13,8 @@ export interface BlobStore {
   exists(key: string): Promise<boolean>;
   /** Deleting an absent object is not an error. */
   delete(key: string): Promise<void>;
-  /** Keys that start with prefix, in lexicographic order. */
-  list(prefix: string): AsyncIterable<string>;
+  /** Keys that start with prefix (and sort after startAfter, when given), in lexicographic order. */
+  list(prefix: string, startAfter?: string): AsyncIterable<string>;
 }
 
 export class BlobNotFoundError extends Error {

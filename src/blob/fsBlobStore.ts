@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fsyncPath } from '../util/atomicFile.js';
@@ -58,22 +58,32 @@ export class FsBlobStore implements BlobStore {
     await fsyncPath(dirname(path)).catch(() => undefined);
   }
 
-  async *list(prefix: string): AsyncIterable<string> {
-    const objects = join(this.root, 'objects');
-    const keys: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-      for (const entry of entries) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(path);
-        else keys.push(relative(objects, path).split(sep).join('/'));
-      }
-    };
+  async *list(prefix: string, startAfter?: string): AsyncIterable<string> {
     // Only the folder that holds the prefix's complete segments can contain matches.
     const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
     if (folder) assertBlobKey(folder);
-    await walk(join(objects, ...folder.split('/').filter(Boolean)));
-    for (const key of keys.filter((k) => k.startsWith(prefix)).sort()) yield key;
+    yield* this.walk(folder ? `${folder}/` : '', prefix, startAfter);
+  }
+
+  /**
+   * Keys under one folder in lexicographic order, read one directory at a time as they are consumed (a
+   * listing that stops early reads little). A sub-folder's keys all start with "<name>/", so sorting the
+   * entries by that (not by bare name) gives the keys' order; a sub-folder whose keys all sort before
+   * startAfter is not read at all.
+   */
+  private async *walk(folderKey: string, prefix: string, startAfter: string | undefined): AsyncIterable<string> {
+    const entries = await readdir(join(this.root, 'objects', ...folderKey.split('/').filter(Boolean)), { withFileTypes: true }).catch(() => []);
+    const named = entries.map((e) => ({ key: `${folderKey}${e.name}${e.isDirectory() ? '/' : ''}`, folder: e.isDirectory() }));
+    named.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const { key, folder } of named) {
+      if (folder) {
+        const matches = key.startsWith(prefix) || prefix.startsWith(key);
+        const passed = startAfter !== undefined && key < startAfter && !startAfter.startsWith(key);
+        if (matches && !passed) yield* this.walk(key, prefix, startAfter);
+      } else if (key.startsWith(prefix) && (startAfter === undefined || key > startAfter)) {
+        yield key;
+      }
+    }
   }
 
   private pathOf(key: string): string {

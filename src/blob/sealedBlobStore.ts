@@ -114,8 +114,8 @@ export class SealedBlobStore {
     return this.writers.run(key, () => this.engine.delete(key));
   }
 
-  list(prefix: string): AsyncIterable<string> {
-    return this.engine.list(prefix);
+  list(prefix: string, startAfter?: string): AsyncIterable<string> {
+    return this.engine.list(prefix, startAfter);
   }
 }
 

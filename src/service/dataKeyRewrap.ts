@@ -41,8 +41,7 @@ export class DataKeyRewrap {
     if (key.state !== 'Enabled') throw new KmsError(key.state === 'Disabled' ? 'DisabledException' : 'KMSInvalidStateException', `${key.arn} is ${key.state}; only an enabled key can rewrap.`);
     const report: RewrapReport = { keyArn: key.arn, examined: 0, rewrapped: 0, formatOne: 0, failed: [] };
     let last: string | undefined;
-    for await (const blobKey of this.blobs.list('')) {
-      if (batch.startAfter !== undefined && blobKey <= batch.startAfter) continue;
+    for await (const blobKey of this.blobs.list('', batch.startAfter)) {
       if (report.examined === batch.maxObjects) {
         report.nextStartAfter = last;
         break;

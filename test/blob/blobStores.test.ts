@@ -54,6 +54,24 @@ describe('blob stores', () => {
     await assert.rejects(engine.get('p/a/1'), BlobNotFoundError);
   });
 
+  test('filesystem engine: lists in the keys\' lexicographic order, from any start', async () => {
+    // Folder names around "/" in byte order: "-" and "." sort before it, digits and letters after.
+    const keys = ['o/a.x', 'o/a/b', 'o/a/c/d', 'o/a0', 'o/a-b', 'o/b', 'o/a/c.e', 'o/a/cd/e', 'o/z/1'];
+    for (const key of keys) await engine.put(key, Buffer.from(key));
+    const stored = [...keys].sort();
+    const list = async (prefix: string, startAfter?: string) => {
+      const out: string[] = [];
+      for await (const key of engine.list(prefix, startAfter)) out.push(key);
+      return out;
+    };
+    assert.deepEqual(await list('o/'), stored);
+    for (const start of ['', 'o/', 'o/a', 'o/a-b', 'o/a.', 'o/a/', 'o/a/c', 'o/a/c/d', 'o/a/cd/e', 'o/a0', 'o/y', 'o/z/1', 'p']) {
+      assert.deepEqual(await list('o/', start), stored.filter((k) => k > start), `after ${start}`);
+    }
+    assert.deepEqual(await list('o/a', 'o/a/b'), stored.filter((k) => k.startsWith('o/a') && k > 'o/a/b'));
+    for (const key of stored) await engine.delete(key);
+  });
+
   test('filesystem engine: keys that could escape the store are refused', async () => {
     for (const key of ['../x', 'a/../../x', '/abs', 'a//b', 'a/./b', '', 'a\\b', 'a/b c']) {
       await assert.rejects(engine.put(key, Buffer.from('x')), /invalid blob key/, key);
