@@ -12,7 +12,9 @@ export type KmsErrorName =
   | 'KMSInternalException'
   /** The KMS could not be reached or did not answer in time (an external KMS: network, TLS, timeout). */
   | 'DependencyTimeoutException'
-  | 'UnsupportedOperationException';
+  | 'UnsupportedOperationException'
+  /** The request body is not a JSON object (the KMS protocol's answer, before any member is looked at). */
+  | 'SerializationException';
 
 export class KmsError extends Error {
   constructor(

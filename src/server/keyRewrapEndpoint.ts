@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { KmsError } from '../crypto/kmsErrors.js';
 import { verifySigV4 } from './auth/sigv4.js';
-import { sendKmsError } from './kms/plugin.js';
+import { kmsRequestBody, sendKmsError } from './kms/plugin.js';
 import { receivedRequest } from './receivedRequest.js';
 import type { Services } from './services.js';
 
@@ -24,13 +24,7 @@ export async function keyRewrapEndpoint(app: FastifyInstance, options: { service
   app.setErrorHandler((error, _request, reply) => sendKmsError(reply, error));
   app.post(KEY_REWRAP_PATH, { bodyLimit: 64 * 1024 }, async (request, reply) => {
     await verifySigV4(receivedRequest(request), { service: 'kms', secretFor: (id) => services.accessKeys.secretFor(id) });
-    let body: { KeyId?: unknown; StartAfter?: unknown; MaxObjects?: unknown };
-    try {
-      body = JSON.parse(Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '') as typeof body;
-    } catch {
-      throw new KmsError('ValidationException', 'The request body is not valid JSON.');
-    }
-    const { KeyId: keyId, StartAfter: startAfter, MaxObjects: maxObjects = DEFAULT_BATCH } = body ?? {};
+    const { KeyId: keyId, StartAfter: startAfter, MaxObjects: maxObjects = DEFAULT_BATCH } = kmsRequestBody(request.body);
     if (typeof keyId !== 'string' || keyId.length < 1 || keyId.length > 2048) throw new KmsError('ValidationException', 'KeyId must be a key id, key ARN, alias name or alias ARN.');
     if (startAfter !== undefined && (typeof startAfter !== 'string' || startAfter.length > 1024)) throw new KmsError('ValidationException', 'StartAfter must be the NextStartAfter of an earlier answer.');
     if (!Number.isInteger(maxObjects) || (maxObjects as number) < 1 || (maxObjects as number) > MAX_BATCH) throw new KmsError('ValidationException', `MaxObjects must be an integer from 1 to ${MAX_BATCH}.`);

@@ -181,6 +181,7 @@ describe('the KMS API (AWS KMS JSON protocol)', () => {
     assert.equal(unsupported.status, 400);
     assert.equal(unsupported.json().__type, 'UnsupportedOperationException');
     assert.equal((await call('ListKeys', '{not json')).json().__type, 'SerializationException');
+    assert.equal((await call('ListKeys', 'null')).json().__type, 'SerializationException');
     const refused = await call('ListKeys', '{}', 'wrong'.repeat(8));
     assert.equal(refused.status, 403);
     assert.equal(refused.json().__type, 'InvalidSignatureException');

@@ -37,17 +37,24 @@ export async function kmsApi(app: FastifyInstance, options: { services: Services
       if (services.externalKmsEndpoint !== undefined) {
         return send(reply, 400, 'UnsupportedOperationException', `This Vigil's keys are managed by the external KMS at ${services.externalKmsEndpoint}; send ${name} there.`);
       }
-      let body: Record<string, unknown>;
-      try {
-        body = JSON.parse(Buffer.isBuffer(request.body) && request.body.length ? request.body.toString('utf8') : '{}');
-      } catch {
-        return send(reply, 400, 'SerializationException', 'The request body is not valid JSON.');
-      }
-      const result = await operation(services.keys, body, accountId);
+      const result = await operation(services.keys, kmsRequestBody(request.body), accountId);
       reply.header('content-type', CONTENT_TYPE);
       return JSON.stringify(result);
     },
   });
+}
+
+/** A KMS-protocol request body (also Vigil's own key endpoints): a JSON object, an empty body being `{}`. */
+export function kmsRequestBody(raw: unknown): Record<string, unknown> {
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : '';
+  let body: unknown;
+  try {
+    body = text.length ? JSON.parse(text) : {};
+  } catch {
+    throw new KmsError('SerializationException', 'The request body is not valid JSON.');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new KmsError('SerializationException', 'The request body is not a JSON object.');
+  return body as Record<string, unknown>;
 }
 
 /** Answers an error in the KMS JSON shape (also used by Vigil's own key endpoints). */
