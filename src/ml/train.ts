@@ -160,18 +160,21 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   if (candidates.length < 2) return trainAt(images, options, prepAt(options.resolution), started);
   // Segmentation projects: the working resolution whose maps rank the training masks' pixels best
   // (held-out normals, masked anomalies scored against the normal bank); larger first, a smaller one
-  // replaces it only when clearly better.
-  let best: TrainResult | undefined;
+  // replaces it only when clearly better. The resolution follows the defects' scale, not the parts' pose:
+  // it is chosen without augmentation, and only the chosen one is trained with the extra views.
+  const augmented = (options.augment ?? 'none') !== 'none';
+  let best: { result: TrainResult; prep: Preprocessing } | undefined;
   const tried: NonNullable<TrainMetrics['resolutionSelection']> = [];
   for (const prep of candidates) {
-    const result = await trainAt(images, options, prep, performance.now());
+    const result = await trainAt(images, { ...options, augment: 'none' }, prep, performance.now());
     const pixelAUROC = result.metrics.calibrationPixelAUROC ?? NaN;
     tried.push({ width: prep.width, height: prep.height, pixelAUROC, seconds: result.metrics.trainSeconds });
-    if (!best || pixelAUROC > (best.metrics.calibrationPixelAUROC ?? -Infinity) + SELECTION_MARGIN) best = result;
+    if (!best || pixelAUROC > (best.result.metrics.calibrationPixelAUROC ?? -Infinity) + SELECTION_MARGIN) best = { result, prep };
   }
-  best!.metrics.resolutionSelection = tried;
-  best!.metrics.trainSeconds = (performance.now() - started) / 1000;
-  return best!;
+  const chosen = augmented ? await trainAt(images, options, best!.prep, performance.now()) : best!.result;
+  chosen.metrics.resolutionSelection = tried;
+  chosen.metrics.trainSeconds = (performance.now() - started) / 1000;
+  return chosen;
 }
 
 /** Masked training anomalies needed before the working resolution is chosen on them. */

@@ -199,6 +199,12 @@ describe('training and detection on real images', () => {
     for (const t of tried.slice(1)) if (t.pixelAUROC > best.pixelAUROC + 0.002) best = t;
     assert.deepEqual([chosen.metrics.preprocessing.width, chosen.metrics.preprocessing.height], [best.width, best.height]);
     assert.equal(chosen.metrics.calibrationPixelAUROC, best.pixelAUROC);
+    // With extra views the same search runs without them; only the chosen resolution is trained with them.
+    const tilted = await train([1, 3, 5, 7, 9, 11].map(normal).concat([1, 3, 5, 7].map(anomaly)), { classes: CLASSES, threads: 2, augment: 'tilt' });
+    assert.deepEqual(tilted.metrics.resolutionSelection!.map((t) => [t.width, t.height, t.pixelAUROC]), tried.map((t) => [t.width, t.height, t.pixelAUROC]));
+    assert.deepEqual(tilted.metrics.preprocessing, chosen.metrics.preprocessing);
+    assert.equal(tilted.metrics.patches, 5 * chosen.metrics.patches);
+    assert.equal(decodeModel(tilted.artifact).training.augmentation, 'tilt');
   });
 
   it('trains and detects inside a worker thread (pure functions of their inputs)', async () => {
