@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { encodeOnnxModel } from './onnxProto.js';
+import { runtimeSession } from './runtimeSession.js';
 import { decodeTfjsWeights, tfjsGraphToOnnx, type TfjsGraphModel } from './tfjsToOnnx.js';
 
 const PREFIX = 'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/MobilenetV2/';
@@ -128,23 +129,10 @@ export interface BackboneOptions {
   cacheDir?: string;
 }
 
-const sessions = new Map<number, Promise<ort.InferenceSession>>();
-
 /** Loads (once per thread count) the backbone session. */
 export async function loadBackbone(options: BackboneOptions = {}): Promise<Backbone> {
   const threads = Math.max(1, options.threads ?? 1);
-  let session = sessions.get(threads);
-  if (!session) {
-    session = (async () =>
-      ort.InferenceSession.create(await backboneOnnx(options.cacheDir), {
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-      }))();
-    sessions.set(threads, session);
-  }
-  const s = await session;
+  const s = await runtimeSession('backbone', threads, () => backboneOnnx(options.cacheDir));
   const info = backboneInfo();
   return {
     info,

@@ -4,27 +4,19 @@
  */
 import * as ort from 'onnxruntime-node';
 import { encodeOnnxModel } from './onnxProto.js';
+import { runtimeSession } from './runtimeSession.js';
 
-const sessions = new Map<number, Promise<ort.InferenceSession>>();
-
-function session(threads: number): Promise<ort.InferenceSession> {
-  let s = sessions.get(threads);
-  if (!s) {
-    const model = encodeOnnxModel({
-      name: 'matmul',
-      nodes: [{ op: 'MatMul', inputs: ['a', 'b'], outputs: ['c'] }],
-      initializers: [],
-      inputs: [
-        { name: 'a', type: 'float', shape: ['m', 'k'] },
-        { name: 'b', type: 'float', shape: ['k', 'n'] },
-      ],
-      outputs: [{ name: 'c', type: 'float', shape: ['m', 'n'] }],
-    });
-    s = ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
-    sessions.set(threads, s);
-  }
-  return s;
-}
+const matmulGraph = (): Uint8Array =>
+  encodeOnnxModel({
+    name: 'matmul',
+    nodes: [{ op: 'MatMul', inputs: ['a', 'b'], outputs: ['c'] }],
+    initializers: [],
+    inputs: [
+      { name: 'a', type: 'float', shape: ['m', 'k'] },
+      { name: 'b', type: 'float', shape: ['k', 'n'] },
+    ],
+    outputs: [{ name: 'c', type: 'float', shape: ['m', 'n'] }],
+  });
 
 /** C = A·B with A [m×k] and B [k×n], row-major; A is processed in row blocks of `chunk`. */
 export async function matmul(a: Float32Array, b: Float32Array, k: number, n: number, options: { threads?: number; chunk?: number } = {}): Promise<Float32Array> {
@@ -32,7 +24,7 @@ export async function matmul(a: Float32Array, b: Float32Array, k: number, n: num
   if (!Number.isInteger(m) || b.length !== k * n) throw new Error('matmul: shapes do not match');
   const out = new Float32Array(m * n);
   if (m === 0) return out;
-  const s = await session(Math.max(1, options.threads ?? 1));
+  const s = await runtimeSession('matmul', Math.max(1, options.threads ?? 1), matmulGraph);
   const bt = new ort.Tensor('float32', b, [k, n]);
   const chunk = options.chunk ?? 16384;
   for (let start = 0; start < m; start += chunk) {

@@ -7,7 +7,8 @@
  * (TopK on the same product) for the bank's own neighbourhoods (image-score re-weighting, patchcore.ts).
  */
 import * as ort from 'onnxruntime-node';
-import { encodeOnnxModel } from './onnxProto.js';
+import { encodeOnnxModel, type OnnxNode, type OnnxValueInfo } from './onnxProto.js';
+import { runtimeSession } from './runtimeSession.js';
 
 /** A bank of `size` vectors of `dim` values, stored transposed, with its squared norms. */
 export interface Bank {
@@ -49,36 +50,54 @@ export interface NearestResult {
   index: Int32Array;
 }
 
-const sessions = new Map<number, Promise<ort.InferenceSession>>();
-
-function session(threads: number): Promise<ort.InferenceSession> {
-  let s = sessions.get(threads);
-  if (!s) {
-    const model = encodeOnnxModel({
-      name: 'nearest',
-      nodes: [
-        { op: 'MatMul', inputs: ['q', 'bt'], outputs: ['dot'] },
-        { op: 'Mul', inputs: ['dot', 'minus2'], outputs: ['dot2'] },
-        { op: 'Add', inputs: ['dot2', 'bnorm'], outputs: ['partial'] },
-        { op: 'ReduceMin', inputs: ['partial'], outputs: ['min'], attributes: [{ name: 'axes', ints: [1] }, { name: 'keepdims', int: 0 }] },
-        { op: 'ArgMin', inputs: ['partial'], outputs: ['argmin'], attributes: [{ name: 'axis', int: 1 }, { name: 'keepdims', int: 0 }] },
-      ],
-      initializers: [{ name: 'minus2', dims: [], type: 'float', data: Float32Array.of(-2) }],
-      inputs: [
-        { name: 'q', type: 'float', shape: ['n', 'd'] },
-        { name: 'bt', type: 'float', shape: ['d', 'm'] },
-        { name: 'bnorm', type: 'float', shape: [1, 'm'] },
-      ],
-      outputs: [
-        { name: 'min', type: 'float', shape: ['n'] },
-        { name: 'argmin', type: 'int64', shape: ['n'] },
-      ],
-    });
-    s = ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
-    sessions.set(threads, s);
-  }
-  return s;
+/**
+ * A graph over `partial` = ‖b‖² − 2 q·b (the query's own ‖q‖² is added in JavaScript where needed), with
+ * the given reduction of each query's row.
+ */
+function distanceGraph(name: string, reduce: OnnxNode[], extraInputs: OnnxValueInfo[], outputs: OnnxValueInfo[]): Uint8Array {
+  return encodeOnnxModel({
+    name,
+    nodes: [
+      { op: 'MatMul', inputs: ['q', 'bt'], outputs: ['dot'] },
+      { op: 'Mul', inputs: ['dot', 'minus2'], outputs: ['dot2'] },
+      { op: 'Add', inputs: ['dot2', 'bnorm'], outputs: ['partial'] },
+      ...reduce,
+    ],
+    initializers: [{ name: 'minus2', dims: [], type: 'float', data: Float32Array.of(-2) }],
+    inputs: [
+      { name: 'q', type: 'float', shape: ['n', 'd'] },
+      { name: 'bt', type: 'float', shape: ['d', 'm'] },
+      { name: 'bnorm', type: 'float', shape: [1, 'm'] },
+      ...extraInputs,
+    ],
+    outputs,
+  });
 }
+
+const nearestGraph = (): Uint8Array =>
+  distanceGraph(
+    'nearest',
+    [
+      { op: 'ReduceMin', inputs: ['partial'], outputs: ['min'], attributes: [{ name: 'axes', ints: [1] }, { name: 'keepdims', int: 0 }] },
+      { op: 'ArgMin', inputs: ['partial'], outputs: ['argmin'], attributes: [{ name: 'axis', int: 1 }, { name: 'keepdims', int: 0 }] },
+    ],
+    [],
+    [
+      { name: 'min', type: 'float', shape: ['n'] },
+      { name: 'argmin', type: 'int64', shape: ['n'] },
+    ],
+  );
+
+const nearestKGraph = (): Uint8Array =>
+  distanceGraph(
+    'nearestK',
+    [{ op: 'TopK', inputs: ['partial', 'k'], outputs: ['values', 'indices'], attributes: [{ name: 'axis', int: 1 }, { name: 'largest', int: 0 }, { name: 'sorted', int: 1 }] }],
+    [{ name: 'k', type: 'int64', shape: [1] }],
+    [
+      { name: 'values', type: 'float', shape: ['n', 'k'] },
+      { name: 'indices', type: 'int64', shape: ['n', 'k'] },
+    ],
+  );
 
 export interface NearestOptions {
   threads?: number;
@@ -96,7 +115,7 @@ export async function nearest(queries: Float32Array, bank: Bank, options: Neares
   const index = new Int32Array(n);
   if (n === 0) return { distance, index };
   if (bank.size === 0) throw new Error('the memory bank is empty');
-  const s = await session(Math.max(1, options.threads ?? 1));
+  const s = await runtimeSession('nearest', Math.max(1, options.threads ?? 1), nearestGraph);
   let norms = bank.norms;
   if (options.penalty) {
     norms = new Float32Array(bank.size);
@@ -125,37 +144,6 @@ export async function nearest(queries: Float32Array, bank: Bank, options: Neares
   return { distance, index };
 }
 
-const topKSessions = new Map<number, Promise<ort.InferenceSession>>();
-
-function topKSession(threads: number): Promise<ort.InferenceSession> {
-  let s = topKSessions.get(threads);
-  if (!s) {
-    const model = encodeOnnxModel({
-      name: 'nearestK',
-      nodes: [
-        { op: 'MatMul', inputs: ['q', 'bt'], outputs: ['dot'] },
-        { op: 'Mul', inputs: ['dot', 'minus2'], outputs: ['dot2'] },
-        { op: 'Add', inputs: ['dot2', 'bnorm'], outputs: ['partial'] },
-        { op: 'TopK', inputs: ['partial', 'k'], outputs: ['values', 'indices'], attributes: [{ name: 'axis', int: 1 }, { name: 'largest', int: 0 }, { name: 'sorted', int: 1 }] },
-      ],
-      initializers: [{ name: 'minus2', dims: [], type: 'float', data: Float32Array.of(-2) }],
-      inputs: [
-        { name: 'q', type: 'float', shape: ['n', 'd'] },
-        { name: 'bt', type: 'float', shape: ['d', 'm'] },
-        { name: 'bnorm', type: 'float', shape: [1, 'm'] },
-        { name: 'k', type: 'int64', shape: [1] },
-      ],
-      outputs: [
-        { name: 'values', type: 'float', shape: ['n', 'k'] },
-        { name: 'indices', type: 'int64', shape: ['n', 'k'] },
-      ],
-    });
-    s = ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
-    topKSessions.set(threads, s);
-  }
-  return s;
-}
-
 /**
  * The `k` nearest bank vectors of each query, nearest first: row-major [n, k] indices (k ≤ bank.size).
  * Ordered by ‖b‖² − 2 q·b (float32), so near-ties may come in either order.
@@ -166,7 +154,7 @@ export async function nearestK(queries: Float32Array, bank: Bank, k: number, opt
   if (!Number.isInteger(k) || k < 1 || k > bank.size) throw new Error(`k = ${k} is outside 1..${bank.size}`);
   const out = new Int32Array(n * k);
   if (n === 0) return out;
-  const s = await topKSession(Math.max(1, options.threads ?? 1));
+  const s = await runtimeSession('nearestK', Math.max(1, options.threads ?? 1), nearestKGraph);
   const bt = new ort.Tensor('float32', bank.transposed, [dim, bank.size]);
   const bn = new ort.Tensor('float32', bank.norms, [1, bank.size]);
   const kt = new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]);
