@@ -90,8 +90,9 @@
  * 0.999/0.996 (mean 0.9960 vs 0.9974, every seed ≥ 0.995 with tilt, worst change −0.0006), training 3.3–3.7 s vs
  * 12–17 s, 19–22 vs 24–26 ms/img; cookies 1.000 vs 1.000, pixel 0.973 vs 0.976, but 14 s vs 57 s training (three
  * working resolutions × five views; now the resolution is chosen on plain views and only the chosen one is trained
- * with the five: 35 s, pixel 0.976, same resolution, `vigil eval --augment tilt` on the same split); circuit boards 0.953 vs 0.882 (the labeled-anomaly head is then selected and
- * hurts; an earlier run of the same setting gave 0.935), 21 s vs 68 s. So it is a per-project choice, not a
+ * with the five: 35 s, pixel 0.976, same resolution, `vigil eval --augment tilt` on the same split); circuit
+ * boards 0.953 vs 0.882 (the labeled-anomaly head is then selected and hurts; an earlier run of the same setting
+ * gave 0.935), 21 s vs 68 s. So it is a per-project choice, not a
  * default: it helps parts that are not fixture-aligned and hurts parts that are. Tried on aliens seeds 1/2/3 before
  * settling on ±5°/±10°: ±8° alone 0.988/0.995/0.998, ±4°/±8° 0.994/0.995/0.997; a bank twice as large without
  * tilts (coreset ratio 0.2) 0.987/0.997 (seeds 1/2), so the gain is the tilted views, not the larger bank.

@@ -163,15 +163,15 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   // replaces it only when clearly better. The resolution follows the defects' scale, not the parts' pose:
   // it is chosen without augmentation, and only the chosen one is trained with the extra views.
   const augmented = (options.augment ?? 'none') !== 'none';
-  let best: { result: TrainResult; prep: Preprocessing } | undefined;
+  let best: TrainResult | undefined;
   const tried: NonNullable<TrainMetrics['resolutionSelection']> = [];
   for (const prep of candidates) {
     const result = await trainAt(images, { ...options, augment: 'none' }, prep, performance.now());
     const pixelAUROC = result.metrics.calibrationPixelAUROC ?? NaN;
     tried.push({ width: prep.width, height: prep.height, pixelAUROC, seconds: result.metrics.trainSeconds });
-    if (!best || pixelAUROC > (best.result.metrics.calibrationPixelAUROC ?? -Infinity) + SELECTION_MARGIN) best = { result, prep };
+    if (!best || pixelAUROC > (best.metrics.calibrationPixelAUROC ?? -Infinity) + SELECTION_MARGIN) best = result;
   }
-  const chosen = augmented ? await trainAt(images, options, best!.prep, performance.now()) : best!.result;
+  const chosen = augmented ? await trainAt(images, options, best!.metrics.preprocessing, performance.now()) : best!;
   chosen.metrics.resolutionSelection = tried;
   chosen.metrics.trainSeconds = (performance.now() - started) / 1000;
   return chosen;
