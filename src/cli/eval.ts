@@ -103,27 +103,50 @@ async function readDataset(dir: string): Promise<LabeledFile[]> {
   ];
 }
 
-/** classes.json of a dataset, or the colours found in its masks. */
-async function readClasses(dirs: string[], files: LabeledFile[]): Promise<AnomalyClass[]> {
+/** Class colour given to binary (white on black) masks, which carry one class and no colour of their own. */
+const BINARY_MASK_CLASS: AnomalyClass = { name: 'anomaly', color: '#FF0000' };
+
+interface DatasetClasses {
+  classes: AnomalyClass[];
+  /** The masks are binary: read them with readMask, which paints their white in BINARY_MASK_CLASS's colour. */
+  binary: boolean;
+}
+
+/** classes.json of a dataset, or the colours found in its masks (one class for binary masks). */
+async function readClasses(dirs: string[], files: LabeledFile[]): Promise<DatasetClasses> {
   for (const d of dirs) {
     const f = join(d, 'classes.json');
-    if (existsSync(f)) return JSON.parse(await readFile(f, 'utf8')) as AnomalyClass[];
+    if (existsSync(f)) return { classes: JSON.parse(await readFile(f, 'utf8')) as AnomalyClass[], binary: false };
   }
   const counts = new Map<string, number>();
   let total = 0;
+  let white = 0;
   for (const file of files) {
     if (!file.mask) continue;
-    const { data, info } = await sharp(file.mask).ensureAlpha().resize(128, 128, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(file.mask).toColourspace('srgb').ensureAlpha().resize(128, 128, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer({ resolveWithObject: true });
     for (let i = 0; i < info.width * info.height; i++) {
       const [r, g, b, a] = [data[i * 4]!, data[i * 4 + 1]!, data[i * 4 + 2]!, data[i * 4 + 3]!];
-      if (a < 128 || (r === g && g === b && (r === 0 || r === 255))) continue;
+      if (a < 128 || (r === g && g === b && (r === 0 || r === 255))) {
+        if (a >= 128 && r === 255) white++;
+        continue;
+      }
       const hex = `#${[r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')}`.toUpperCase();
       counts.set(hex, (counts.get(hex) ?? 0) + 1);
       total++;
     }
   }
   const colours = [...counts.entries()].filter(([, n]) => n >= 0.05 * total).sort((a, b) => b[1] - a[1]).map(([c]) => c);
-  return colours.map((color, k) => ({ name: colours.length === 1 ? 'anomaly' : `anomaly-${k + 1}`, color }));
+  if (!colours.length && white > 0) return { classes: [BINARY_MASK_CLASS], binary: true };
+  return { classes: colours.map((color, k) => ({ name: colours.length === 1 ? 'anomaly' : `anomaly-${k + 1}`, color })), binary: false };
+}
+
+/** A mask file's bytes; binary masks come back as PNGs with their white (> 127) in the class colour. */
+async function readMask(path: string, binary: boolean): Promise<Uint8Array> {
+  if (!binary) return new Uint8Array(await readFile(path));
+  const { data, info } = await sharp(path).greyscale().raw().toBuffer({ resolveWithObject: true });
+  const rgb = Buffer.alloc(info.width * info.height * 3);
+  for (let i = 0; i < info.width * info.height; i++) if (data[i * info.channels]! > 127) rgb[i * 3] = 255;
+  return new Uint8Array(await sharp(rgb, { raw: { width: info.width, height: info.height, channels: 3 } }).png().toBuffer());
 }
 
 export async function evaluate(options: EvalOptions, log: (line: string) => void = () => {}): Promise<EvalReport> {
@@ -146,11 +169,11 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     log(`split seed ${seed}: ${nTrain} normal + ${aTrain} anomalous images for training`);
   }
   if (!testFiles.length) throw new Error('no test images');
-  const classes = await readClasses([options.train, ...(options.test ? [options.test] : [])], [...trainFiles, ...testFiles]);
+  const { classes, binary } = await readClasses([options.train, ...(options.test ? [options.test] : [])], [...trainFiles, ...testFiles]);
   const load = async (f: LabeledFile): Promise<TrainingImage> => ({
     bytes: new Uint8Array(await readFile(f.path)),
     anomalous: f.anomalous,
-    mask: f.mask ? new Uint8Array(await readFile(f.mask)) : undefined,
+    mask: f.mask ? await readMask(f.mask, binary) : undefined,
     name: basename(f.path),
   });
   const trainImages = await Promise.all(trainFiles.map(load));
@@ -205,7 +228,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     labels.push(f.anomalous);
     perImage.push({ name: basename(f.path), anomalous: f.anomalous, score: d.score, isAnomalous: d.isAnomalous, confidence: d.confidence });
     if (anyMasks && d.map && (!f.anomalous || f.mask)) {
-      const truth = f.mask ? await decodeClassMask(new Uint8Array(await readFile(f.mask)), prep, classes.map((c) => c.color)) : new Uint8Array(d.map.data.length);
+      const truth = f.mask ? await decodeClassMask(await readMask(f.mask, binary), prep, classes.map((c) => c.color)) : new Uint8Array(d.map.data.length);
       pixelScores.push(d.map.data);
       pixelLabels.push(Uint8Array.from(truth, (c) => (c > 0 ? 1 : 0)));
       if (d.classMap) {
