@@ -1,59 +1,149 @@
 /*
- * Decision threshold and Confidence.
- * - With labeled anomalies among the calibration scores: the F1-maximising threshold.
- * - Normal scores only: median + 3 robust standard deviations (1.4826 · median absolute deviation) of
- *   held-out normal scores; robust because a few unusual normal training images inflate a plain standard
- *   deviation (on aliens, mean + 3 sd gave F1 0.55–0.89 over three splits, the robust rule 0.97–0.99).
- * Anomaly probability p(s) = σ(slope · (s − threshold)), so p ≥ 0.5 exactly when the image is judged
- * anomalous; the slope is fitted by maximum likelihood on the calibration scores (with a prior that keeps
- * it finite on separable data), or set so that the median normal image gets p = 0.05 when only normals
- * are known. Confidence (Lookout for Vision's meaning: confidence in the IsAnomalous decision) is p for an
- * anomalous verdict and 1 − p for a normal one.
- * Sensitivity s ∈ [0, 1] (default 0.5 = the calibrated threshold) moves the threshold linearly between the
- * median normal score (s = 1: most sensitive) and 2·threshold − median (s = 0), without retraining.
+ * Decision threshold, expected false-alarm rate and Confidence, from held-out scores only.
+ *
+ * A production line sees few anomalies (1–10 %), so a threshold that maximises F1 on balanced training data
+ * flags far too many good parts there. The threshold is therefore bounded by the held-out normal scores:
+ * - The false-alarm rate of a threshold t is estimated from the held-out normal scores x₁ ≤ … ≤ xₙ: below the
+ *   upper quartile u it is the empirical exceedance, above it an exponential tail fitted to the top k scores
+ *   (peaks over threshold; mean excess β), S(t) = (k + 1)/(n + 1) · exp(−(t − u)/β). The +1s make it
+ *   conservative in the conformal way, and the tail lets a few dozen normals speak about 1 % rates.
+ * - The default threshold is the one whose estimated false-alarm rate is DEFAULT_FALSE_ALARM_RATE; with labeled
+ *   anomalies the F1-maximising threshold of the (balanced) calibration scores is a lower bound, never the rule.
+ * - A false-alarm-rate target given after training (detection option) moves the threshold the same way.
+ * Anomaly probability p(s) = σ(slope · (s − threshold)), so p ≥ 0.5 exactly when the image is judged anomalous;
+ * the slope is fitted by maximum likelihood on the calibration scores (with a prior that keeps it finite on
+ * separable data), or set so that the median normal image gets p = 0.05 when only normals are known.
+ * Confidence (Lookout for Vision's meaning: confidence in the IsAnomalous decision) is p for an anomalous
+ * verdict and 1 − p for a normal one.
  */
 import { f1MaxThreshold } from './metrics.js';
 
 export interface Calibration {
-  method: 'f1-max' | 'normal-statistics';
-  /** Threshold at sensitivity 0.5. */
+  /** How the default threshold was set: by the false-alarm bound, or by the F1-max lower bound above it. */
+  method: 'false-alarm-rate' | 'f1-max' | 'normal-statistics';
+  /** Default threshold. */
   threshold: number;
-  /** Median held-out normal score (the sensitivity scale's anchor). */
+  /** Median held-out normal score. */
   normalMedian: number;
   /** Logistic slope of the anomaly probability. */
   slope: number;
+  /** Held-out normal scores, ascending (at most MAX_KEPT_SCORES quantiles); absent in models trained before them. */
+  normalScores?: number[];
+  /** Number of held-out normal scores they summarise. */
+  normalCount?: number;
+  /** Held-out anomaly scores, ascending (at most MAX_KEPT_SCORES quantiles); empty without labeled anomalies. */
+  anomalyScores?: number[];
 }
 
-export const DEFAULT_SENSITIVITY = 0.5;
+/** Estimated share of good parts flagged at the default threshold (chosen before measuring; issue 11 asks ≤ 2 %). */
+export const DEFAULT_FALSE_ALARM_RATE = 0.01;
+/** Bounds of a false-alarm-rate target. */
+export const MIN_FALSE_ALARM_RATE = 0.0001;
+export const MAX_FALSE_ALARM_RATE = 0.5;
+const MAX_KEPT_SCORES = 1000;
 
-const median = (v: number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+const median = (sorted: readonly number[]): number => {
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
 };
 
-/** Calibrates from scores with labels (true = anomalous). Needs at least one normal score. */
-export function calibrate(scores: readonly number[], labels: readonly boolean[]): Calibration {
-  const normals = scores.filter((_, i) => !labels[i]);
-  const anomalies = scores.filter((_, i) => labels[i]);
+/** Up to `max` evenly spaced order statistics of ascending values (all of them when there are few). */
+function quantileSummary(sorted: readonly number[], max = MAX_KEPT_SCORES): number[] {
+  if (sorted.length <= max) return [...sorted];
+  return Array.from({ length: max }, (_, i) => sorted[Math.round((i * (sorted.length - 1)) / (max - 1))]!);
+}
+
+interface Tail {
+  /** Scores (ascending) and how many they stand for. */
+  sorted: readonly number[];
+  n: number;
+  /** Start of the fitted tail, its weight (k + 1)/(n + 1) and mean excess. */
+  u: number;
+  weight: number;
+  beta: number;
+}
+
+function fitTail(sorted: readonly number[], n: number): Tail {
+  const m = sorted.length;
+  // Top quarter of the scores, at least 2 (a single excess says nothing about the tail's scale).
+  const k = Math.min(m - 1, Math.max(2, Math.round(m / 4)));
+  const u = sorted[m - 1 - k]!;
+  let excess = 0;
+  for (let i = m - k; i < m; i++) excess += sorted[i]! - u;
+  const spread = sorted[m - 1]! - sorted[0]!;
+  // Ties at the top leave no excess: fall back to a sliver of the overall spread so the tail stays a tail.
+  const beta = Math.max(excess / k, 1e-3 * spread, 1e-9 * Math.max(1, Math.abs(u)));
+  return { sorted, n, u, weight: (k * (n / m) + 1) / (n + 1), beta };
+}
+
+/** The normal-score tail of a calibration; models trained before it kept scores assume a Gaussian one. */
+function tailOf(c: Calibration): Tail | undefined {
+  if (!c.normalScores?.length || c.normalScores.length < 3) return undefined;
+  return fitTail(c.normalScores, c.normalCount ?? c.normalScores.length);
+}
+
+/** Estimated share of normal images scoring above `threshold`. */
+export function falseAlarmRateAt(c: Calibration, threshold: number): number {
+  const tail = tailOf(c);
+  if (!tail) {
+    // Older models: normal scores Gaussian around the median, their default threshold 3 robust sd above it.
+    const sd = Math.max(c.threshold - c.normalMedian, 1e-12) / 3;
+    return 0.5 * erfc((threshold - c.normalMedian) / (sd * Math.SQRT2));
+  }
+  if (threshold >= tail.u) return tail.weight * Math.exp(-(threshold - tail.u) / tail.beta);
+  let above = 0;
+  for (const s of tail.sorted) if (s > threshold) above++;
+  return (above * (tail.n / tail.sorted.length) + 1) / (tail.n + 1);
+}
+
+/** The threshold whose estimated false-alarm rate is `rate`. */
+export function thresholdForFalseAlarmRate(c: Calibration, rate: number): number {
+  checkFalseAlarmRate(rate);
+  const tail = tailOf(c);
+  if (!tail) {
+    const sd = Math.max(c.threshold - c.normalMedian, 1e-12) / 3;
+    return c.normalMedian + sd * Math.SQRT2 * erfcInverse(2 * rate);
+  }
+  if (rate < tail.weight) return tail.u + tail.beta * Math.log(tail.weight / rate);
+  // Within the observed scores: the smallest one that leaves at most `rate` above it.
+  for (const s of tail.sorted) if (falseAlarmRateAt(c, s) <= rate) return s;
+  return tail.u;
+}
+
+/** Share of the held-out anomalies scoring at or above `threshold`; null without labeled anomalies. */
+export function expectedRecallAt(c: Calibration, threshold: number): number | null {
+  const a = c.anomalyScores;
+  if (!a?.length) return null;
+  return a.filter((s) => s >= threshold).length / a.length;
+}
+
+export function checkFalseAlarmRate(rate: number): void {
+  if (!(rate >= MIN_FALSE_ALARM_RATE && rate <= MAX_FALSE_ALARM_RATE)) throw new RangeError(`false-alarm rate must be between ${MIN_FALSE_ALARM_RATE} and ${MAX_FALSE_ALARM_RATE}`);
+}
+
+/**
+ * Calibrates from held-out scores with labels (true = anomalous). Needs at least one normal score.
+ * `falseAlarmRate`: the estimated false-alarm rate of the default threshold.
+ */
+export function calibrate(scores: readonly number[], labels: readonly boolean[], falseAlarmRate = DEFAULT_FALSE_ALARM_RATE): Calibration {
+  const normals = scores.filter((_, i) => !labels[i]).sort((a, b) => a - b);
+  const anomalies = scores.filter((_, i) => labels[i]).sort((a, b) => a - b);
   if (normals.length === 0) throw new Error('calibration needs normal images');
   const normalMedian = median(normals);
-  let threshold: number;
-  let method: Calibration['method'];
+  const base: Calibration = { method: 'false-alarm-rate', threshold: normalMedian, normalMedian, slope: 1, normalScores: quantileSummary(normals), normalCount: normals.length, anomalyScores: quantileSummary(anomalies) };
+  let threshold = normals.length >= 3 ? thresholdForFalseAlarmRate(base, falseAlarmRate) : normals[normals.length - 1]!;
+  let method: Calibration['method'] = 'false-alarm-rate';
   if (anomalies.length > 0) {
-    threshold = f1MaxThreshold(scores, labels).threshold;
-    method = 'f1-max';
-  } else {
-    const mad = median(normals.map((v) => Math.abs(v - normalMedian)));
-    const mean = normals.reduce((a, b) => a + b, 0) / normals.length;
-    const sd = Math.sqrt(normals.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, normals.length - 1));
-    threshold = normalMedian + 3 * (mad > 0 ? 1.4826 * mad : sd);
-    method = 'normal-statistics';
+    const f1 = f1MaxThreshold(scores, labels).threshold;
+    if (f1 > threshold) {
+      threshold = f1;
+      method = 'f1-max';
+    }
   }
   const spread = Math.max(threshold - normalMedian, 1e-6 * Math.max(1, Math.abs(threshold)));
   const prior = Math.log(19) / spread;
   const slope = anomalies.length > 0 ? fitSlope(scores, labels, threshold, prior) : prior;
-  return { method, threshold, normalMedian, slope };
+  return { ...base, method, threshold, slope };
 }
 
 /** Maximum a posteriori slope of σ(a(s − t)) with a log-normal prior centred on `prior`. */
@@ -82,16 +172,9 @@ function fitSlope(scores: readonly number[], labels: readonly boolean[], t: numb
 
 const softplus = (z: number): number => (z > 30 ? z : Math.log1p(Math.exp(z)));
 
-/** The threshold at a sensitivity in [0, 1]. */
-export function thresholdAt(c: Calibration, sensitivity = DEFAULT_SENSITIVITY): number {
-  if (!(sensitivity >= 0 && sensitivity <= 1)) throw new RangeError('sensitivity must be between 0 and 1');
-  return c.threshold + (0.5 - sensitivity) * 2 * (c.threshold - c.normalMedian);
-}
-
-/** Calibrated probability that an image with this score is anomalous (monotone in the score). */
-export function anomalyProbability(c: Calibration, score: number, sensitivity = DEFAULT_SENSITIVITY): number {
-  const z = c.slope * (score - thresholdAt(c, sensitivity));
-  return 1 / (1 + Math.exp(-z));
+/** The threshold for a false-alarm-rate target, or the default one. */
+export function thresholdFor(c: Calibration, falseAlarmRate?: number): number {
+  return falseAlarmRate === undefined ? c.threshold : thresholdForFalseAlarmRate(c, falseAlarmRate);
 }
 
 export interface Verdict {
@@ -102,8 +185,29 @@ export interface Verdict {
   anomalyProbability: number;
 }
 
-export function verdict(c: Calibration, score: number, sensitivity = DEFAULT_SENSITIVITY): Verdict {
-  const p = anomalyProbability(c, score, sensitivity);
-  const isAnomalous = score >= thresholdAt(c, sensitivity);
+/** The verdict on a score at a threshold (default: the calibrated one). */
+export function verdict(c: Calibration, score: number, threshold = c.threshold): Verdict {
+  const p = 1 / (1 + Math.exp(-c.slope * (score - threshold)));
+  const isAnomalous = score >= threshold;
   return { isAnomalous, confidence: isAnomalous ? p : 1 - p, anomalyProbability: p };
+}
+
+/** Complementary error function (Numerical Recipes' Chebyshev fit, |error| < 1.2e-7). */
+function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? r : 2 - r;
+}
+
+/** Inverse of erfc on (0, 2), by bisection (only for the older models' Gaussian tail). */
+function erfcInverse(y: number): number {
+  let lo = -10;
+  let hi = 10;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (erfc(mid) > y) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }

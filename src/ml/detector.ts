@@ -5,7 +5,7 @@ import { anomalyMap, type ScoreMap } from './anomalyMap.js';
 import { headLogit, headStatistics } from './anomalyHead.js';
 import { ArtifactError } from './artifact.js';
 import { backboneInfo, loadBackbone } from './backbone.js';
-import { DEFAULT_SENSITIVITY, thresholdAt, verdict } from './calibration.js';
+import { checkFalseAlarmRate, expectedRecallAt, falseAlarmRateAt, thresholdFor, verdict } from './calibration.js';
 import { decodeForModel, extractTiled, featuresOf } from './features.js';
 import { imageSize } from './image.js';
 import { decodeModel, type ModelState } from './model.js';
@@ -16,8 +16,11 @@ import { fuseScores, globalDescriptor, globalDistance } from './globalScore.js';
 import { maskPng, segment } from './segmentation.js';
 
 export interface DetectOptions {
-  /** 0..1, default the detector's (0.5 = the calibrated threshold); higher flags more images. */
-  sensitivity?: number;
+  /**
+   * Estimated share of good parts to flag (0.0001..0.5): sets the threshold from the model's held-out normal
+   * scores without retraining. Default: the detector's, else the model's calibrated threshold.
+   */
+  falseAlarmRate?: number;
   /** Also return the smoothed anomaly map at the working resolution (evaluation). */
   returnMap?: boolean;
 }
@@ -53,10 +56,27 @@ export interface Detector {
   detect(image: Uint8Array, options?: DetectOptions): Promise<Detection>;
 }
 
+/** What a threshold is expected to do on the line, estimated from the model's held-out training scores. */
+export interface OperatingPoint {
+  threshold: number;
+  /** Estimated share of good parts flagged. */
+  falseAlarmRate: number;
+  /** Share of the held-out labeled anomalies caught; null when the model was trained on normals only. */
+  recall: number | null;
+}
+
+/** The operating point of a model at a false-alarm-rate target (default: its calibrated threshold). */
+export function operatingPoint(model: ModelState, falseAlarmRate?: number): OperatingPoint {
+  const c = model.head?.calibration ?? model.calibration;
+  const threshold = thresholdFor(c, falseAlarmRate);
+  return { threshold, falseAlarmRate: falseAlarmRateAt(c, threshold), recall: expectedRecallAt(c, threshold) };
+}
+
 export interface LoadOptions {
   /** Runtime threads per detection (default 1). */
   threads?: number;
-  sensitivity?: number;
+  /** Default false-alarm-rate target of detect(). */
+  falseAlarmRate?: number;
   cacheDir?: string;
 }
 
@@ -67,6 +87,7 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
     throw new ArtifactError(`the model was trained with backbone ${model.backbone.id} (weights ${model.backbone.weightHash.slice(0, 12)}…), this installation has ${info.id} (weights ${info.weightHash.slice(0, 12)}…)`);
   }
   const threads = options.threads ?? 1;
+  if (options.falseAlarmRate !== undefined) checkFalseAlarmRate(options.falseAlarmRate);
   const backbone = await loadBackbone({ threads, cacheDir: options.cacheDir });
   const memory = { bank: model.bank, source: new Int32Array(model.bank.size) };
   const prep = model.preprocessing;
@@ -80,7 +101,7 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
   return {
     model,
     async detect(bytes, detectOptions = {}) {
-      const sensitivity = detectOptions.sensitivity ?? options.sensitivity ?? DEFAULT_SENSITIVITY;
+      const falseAlarmRate = detectOptions.falseAlarmRate ?? options.falseAlarmRate;
       const decoded = await decodeForModel(bytes, prep);
       const raw = await featuresOf(backbone, decoded, 'none', prep);
       const features = model.pca ? { ...raw, channels: model.pca.outDim, data: await projectPca(model.pca, raw.data, threads) } : raw;
@@ -94,8 +115,9 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
         score = headLogit(model.head, headStatistics(grid.data, toAnomalies.distance, model.head.topK));
         calibration = model.head.calibration;
       }
-      const v = verdict(calibration, score, sensitivity);
-      const result: Detection = { ...v, score, threshold: thresholdAt(calibration, sensitivity) };
+      const threshold = thresholdFor(calibration, falseAlarmRate);
+      const v = verdict(calibration, score, threshold);
+      const result: Detection = { ...v, score, threshold };
       const needMap = detectOptions.returnMap || model.classes.length > 0;
       const map = needMap ? anomalyMap(grid, prep.width, prep.height, model.mapSigma) : undefined;
       if (detectOptions.returnMap) result.map = map;

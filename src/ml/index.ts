@@ -143,7 +143,7 @@
  * ms/img in all three columns of that run); the artifact grows by one descriptor per training normal.
  */
 export { train, TrainingDataError, AUGMENTATION_KINDS, type AugmentationKind, type TrainingImage, type TrainOptions, type TrainMetrics, type TrainResult, type TrainProgress } from './train.js';
-export { loadDetector, type Detector, type Detection, type DetectOptions, type DetectedAnomaly, type LoadOptions } from './detector.js';
+export { loadDetector, operatingPoint, type OperatingPoint, type Detector, type Detection, type DetectOptions, type DetectedAnomaly, type LoadOptions } from './detector.js';
 export { ArtifactError } from './artifact.js';
 export { ImageFormatError, MAX_INPUT_PIXELS } from './image.js';
 export { backboneInfo, type BackboneInfo } from './backbone.js';

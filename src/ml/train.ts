@@ -5,7 +5,7 @@
 import { anomalyMap, type ScoreMap } from './anomalyMap.js';
 import { crossValidatedLogits, fitLogistic, headLogit, headStatistics, selectHead, type HeadModel } from './anomalyHead.js';
 import { backboneInfo, loadBackbone, type FeatureMap } from './backbone.js';
-import { calibrate, type Calibration } from './calibration.js';
+import { calibrate, expectedRecallAt, falseAlarmRateAt, type Calibration } from './calibration.js';
 import { chooseResolution, decodeForModel, featuresOf, typicalSize, type Preprocessing } from './features.js';
 import { ALL_AUGMENTATIONS, decodeClassMask, TILT_AUGMENTATIONS, type Augmentation } from './image.js';
 import { auroc, aurocBinned, confusionAt, f1MaxThreshold, precisionRecall } from './metrics.js';
@@ -91,8 +91,11 @@ export interface TrainMetrics {
   featureDim: number;
   explainedVariance: number;
   calibrationMethod: Calibration['method'];
-  /** Score threshold (at sensitivity 0.5). */
+  /** Default score threshold. */
   threshold: number;
+  /** At that threshold: estimated share of good parts flagged, and share of held-out labeled anomalies caught (null: none). */
+  expectedFalseAlarmRate: number;
+  expectedRecall: number | null;
   /** On the calibration scores (leave-one-out on the training set, or the validation images). */
   calibrationAUROC: number;
   /** Pixel AUROC of the smoothed maps on the calibration images with masks (held-out normals, masked anomalies); null without masks. */
@@ -462,6 +465,8 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
       explainedVariance: pca?.explainedVariance ?? 1,
       calibrationMethod: reportCal.method,
       threshold: reportCal.threshold,
+      expectedFalseAlarmRate: falseAlarmRateAt(reportCal, reportCal.threshold),
+      expectedRecall: expectedRecallAt(reportCal, reportCal.threshold),
       calibrationAUROC: auroc(reportScores, calLabels),
       calibrationPixelAUROC,
       precision: pr.precision,

@@ -1,54 +1,98 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { anomalyProbability, calibrate, thresholdAt, verdict } from '../../src/ml/calibration.js';
+import { calibrate, DEFAULT_FALSE_ALARM_RATE, expectedRecallAt, falseAlarmRateAt, thresholdFor, thresholdForFalseAlarmRate, verdict, type Calibration } from '../../src/ml/calibration.js';
+import { Rng } from '../../src/ml/random.js';
+
+/** Draws from an exponential distribution (a right tail like that of patch-distance scores). */
+function exponentialScores(n: number, seed: number, offset = 1): number[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => offset - Math.log(1 - rng.next()));
+}
 
 describe('calibration', () => {
-  it('labeled anomalies: the F1-maximising threshold, probability ½ there', () => {
-    const scores = [1, 1.2, 1.4, 1.5, 3, 3.5, 4, 1.45];
-    const labels = [false, false, false, false, true, true, true, true];
-    const c = calibrate(scores, labels);
-    assert.equal(c.method, 'f1-max');
-    // F1-max: flag scores ≥ 3 and 1.45? best F1 = flag the top 3 (F1 6/7) or top 5 ({4,3.5,3,1.5,1.45}: P 4/5, R 1 → 8/9)
-    assert.ok(c.threshold > 1.4 && c.threshold <= 1.45, `threshold ${c.threshold}`);
-    assert.ok(Math.abs(anomalyProbability(c, c.threshold) - 0.5) < 1e-12);
-    assert.ok(c.slope > 0 && Number.isFinite(c.slope));
-  });
-
-  it('normal images only: median + 3 robust standard deviations', () => {
-    // median 4, absolute deviations 3 2 1 0 1 2 96 → MAD 2; the outlier does not move the threshold
-    const normals = [1, 2, 3, 4, 5, 6, 100];
+  it('normal images only: the threshold whose estimated false-alarm rate is the default', () => {
+    const normals = exponentialScores(40, 1);
     const c = calibrate(normals, normals.map(() => false));
-    assert.equal(c.method, 'normal-statistics');
-    assert.ok(Math.abs(c.threshold - (4 + 3 * 1.4826 * 2)) < 1e-9);
-    assert.equal(c.normalMedian, 4);
-    // the median normal image gets a 5 % anomaly probability
-    assert.ok(Math.abs(anomalyProbability(c, 4) - 0.05) < 1e-9);
-    // no spread at all around the median: the plain standard deviation
-    const flat = calibrate([2, 2, 2, 2, 3], [false, false, false, false, false]);
-    assert.ok(Math.abs(flat.threshold - (2 + 3 * Math.sqrt(0.8 / 4))) < 1e-9);
+    assert.equal(c.method, 'false-alarm-rate');
+    assert.ok(Math.abs(falseAlarmRateAt(c, c.threshold) - DEFAULT_FALSE_ALARM_RATE) < 1e-9);
+    // Beyond every training normal: 1 % cannot be read off 40 scores, the fitted tail extrapolates.
+    assert.ok(c.threshold > Math.max(...normals), `threshold ${c.threshold}`);
+    assert.equal(expectedRecallAt(c, c.threshold), null);
+    assert.equal(c.normalCount, 40);
   });
 
-  it('probability is monotone; confidence is in the verdict; sensitivity moves the threshold', () => {
+  it('holds its estimated false-alarm rate on new normals of the same distribution', () => {
+    // 60 held-out normals from an exponential tail; the true rate above the 1 % threshold is e^{-(t - 1)}.
+    const rates: number[] = [];
+    for (let seed = 1; seed <= 40; seed++) {
+      const normals = exponentialScores(60, seed);
+      const c = calibrate(normals, normals.map(() => false));
+      rates.push(Math.exp(-(c.threshold - 1)));
+    }
+    rates.sort((a, b) => a - b);
+    const medianRate = rates[rates.length >> 1]!;
+    assert.ok(medianRate > 0.002 && medianRate < 0.02, `median true false-alarm rate ${medianRate}`);
+  });
+
+  it('labeled anomalies: the F1-max threshold of balanced data is only a lower bound', () => {
+    // Anomalies overlap the normals' upper tail: F1-max on balanced data sits inside the normals, the
+    // false-alarm bound lies above it and decides.
+    const normals = exponentialScores(50, 3);
+    const anomalies = exponentialScores(50, 4, 3);
+    const scores = [...normals, ...anomalies];
+    const labels = [...normals.map(() => false), ...anomalies.map(() => true)];
+    const c = calibrate(scores, labels);
+    assert.equal(c.method, 'false-alarm-rate');
+    assert.ok(Math.abs(falseAlarmRateAt(c, c.threshold) - DEFAULT_FALSE_ALARM_RATE) < 1e-9);
+    const recall = expectedRecallAt(c, c.threshold)!;
+    assert.ok(recall > 0 && recall < 1);
+    // Well separated anomalies: the F1-max threshold lies above the bound and is kept.
+    const far = [...normals, ...anomalies.map((a) => a + 20)];
+    const separated = calibrate(far, labels);
+    assert.equal(separated.method, 'f1-max');
+    assert.ok(separated.threshold > thresholdForFalseAlarmRate(separated, DEFAULT_FALSE_ALARM_RATE));
+    assert.equal(expectedRecallAt(separated, separated.threshold), 1);
+  });
+
+  it('a false-alarm-rate target moves the threshold monotonically; out of range is refused', () => {
+    const normals = exponentialScores(30, 5);
+    const c = calibrate(normals, normals.map(() => false));
+    let last = Infinity;
+    for (const rate of [0.0001, 0.001, 0.01, 0.05, 0.1, 0.3, 0.5]) {
+      const t = thresholdForFalseAlarmRate(c, rate);
+      assert.ok(t < last, `rate ${rate}: ${t} !< ${last}`);
+      assert.ok(falseAlarmRateAt(c, t) <= rate + 1e-9);
+      last = t;
+    }
+    assert.equal(thresholdFor(c), c.threshold);
+    for (const bad of [0, 0.6, NaN, -1]) assert.throws(() => thresholdForFalseAlarmRate(c, bad), RangeError);
+  });
+
+  it('probability is monotone, ½ at the threshold used; confidence is in the verdict', () => {
     const c = calibrate([1, 2, 3, 10, 11, 12], [false, false, false, true, true, true]);
     let last = -1;
     for (let s = 0; s < 15; s += 0.25) {
-      const p = anomalyProbability(c, s);
+      const p = verdict(c, s).anomalyProbability;
       assert.ok(p >= last && p >= 0 && p <= 1);
       last = p;
     }
+    assert.ok(Math.abs(verdict(c, c.threshold).anomalyProbability - 0.5) < 1e-12);
     const high = verdict(c, 11);
     assert.equal(high.isAnomalous, true);
     assert.ok(high.confidence > 0.5 && high.confidence === high.anomalyProbability);
     const low = verdict(c, 1.5);
     assert.equal(low.isAnomalous, false);
     assert.ok(Math.abs(low.confidence - (1 - low.anomalyProbability)) < 1e-12);
-    assert.equal(thresholdAt(c, 0.5), c.threshold);
-    assert.equal(thresholdAt(c, 1), c.normalMedian);
-    assert.ok(thresholdAt(c, 0.8) < c.threshold && thresholdAt(c, 0.2) > c.threshold);
-    // a borderline image flips with sensitivity, without retraining
-    const borderline = (c.threshold + c.normalMedian) / 2;
-    assert.equal(verdict(c, borderline).isAnomalous, false);
-    assert.equal(verdict(c, borderline, 0.9).isAnomalous, true);
-    assert.throws(() => thresholdAt(c, 1.5), RangeError);
+    // a borderline image flips with the threshold, without retraining
+    assert.equal(verdict(c, 5, 4).isAnomalous, true);
+    assert.equal(verdict(c, 5, 6).isAnomalous, false);
+  });
+
+  it('models trained before held-out scores were kept: a Gaussian tail around their median', () => {
+    const old: Calibration = { method: 'normal-statistics', threshold: 7, normalMedian: 4, slope: 1 };
+    // their threshold was 3 sd above the median: 0.135 % estimated
+    assert.ok(Math.abs(falseAlarmRateAt(old, 7) - 0.00135) < 2e-5);
+    assert.ok(Math.abs(thresholdForFalseAlarmRate(old, 0.5) - 4) < 1e-6);
+    assert.ok(thresholdForFalseAlarmRate(old, 0.01) < 7);
   });
 });

@@ -28,8 +28,10 @@ describe('training and detection on real images', () => {
     assert.equal(m.preprocessing.height, 192);
     assert.equal(m.preprocessing.width % 16, 0);
     assert.ok(m.bankSize > 0 && m.bankSize <= m.patches);
-    assert.equal(m.calibrationMethod, 'f1-max');
+    assert.ok(['false-alarm-rate', 'f1-max'].includes(m.calibrationMethod), m.calibrationMethod);
     assert.ok(Number.isFinite(m.threshold));
+    assert.ok(m.expectedFalseAlarmRate > 0 && m.expectedFalseAlarmRate <= 0.5, `${m.expectedFalseAlarmRate}`);
+    assert.ok(m.expectedRecall !== null && m.expectedRecall >= 0 && m.expectedRecall <= 1);
     assert.ok(m.trainSeconds > 0);
   });
 
@@ -51,10 +53,12 @@ describe('training and detection on real images', () => {
     }
     if (crack.isAnomalous) assert.equal(crack.anomalies![1]?.name, 'cracked');
     if (!plain.isAnomalous) assert.equal(plain.anomalies!.length, 1);
-    // Sensitivity moves the decision without retraining: at 1 the threshold is the median normal score.
-    const sensitive = await detector.detect(read('training-images/normal-2.jpg'), { sensitivity: 1 });
+    // A false-alarm-rate target moves the decision without retraining: accepting half the good parts
+    // flagged lowers the threshold; an impossible target is refused.
+    const sensitive = await detector.detect(read('training-images/normal-2.jpg'), { falseAlarmRate: 0.5 });
     assert.ok(sensitive.threshold < plain.threshold);
     assert.equal(sensitive.score, plain.score);
+    await assert.rejects(detector.detect(read('training-images/normal-2.jpg'), { falseAlarmRate: 0.9 }), RangeError);
     await assert.rejects(detector.detect(new TextEncoder().encode('not an image')), ImageFormatError);
   });
 
