@@ -24,6 +24,7 @@ export interface EvalOptions {
   /** Without --test: fraction of the anomalies used for training (default 0: train on normals only). */
   trainAnomalies?: number;
   resolution?: number;
+  localContrast?: boolean;
   augment?: AugmentationKind;
   useAnomalies?: boolean;
   /** Re-weight the image score (PatchCore eq. 7); default: the engine's. */
@@ -36,14 +37,27 @@ export interface EvalOptions {
   mapSigma?: number;
   coresetDim?: number;
   maxBank?: number;
+  /** Anomaly rate the test set is re-weighted to for the line figures (default 0.07). */
+  lineAnomalyRate?: number;
 }
 
 export interface EvalReport {
   imageAUROC: number;
+  /** At the model's default threshold, on the test images as they are. */
   f1: number;
   precision: number;
   recall: number;
   threshold: number;
+  /** Share of the test normals flagged at that threshold. */
+  falseAlarmRate: number;
+  /** What training expected at that threshold (held-out training scores; recall null without labeled anomalies). */
+  expectedFalseAlarmRate: number;
+  expectedRecall: number | null;
+  /**
+   * The test set re-weighted to a line's anomaly rate (`lineAnomalyRate`, default 7 %): F1 and precision at the
+   * default threshold, and the best F1 any threshold could reach there (what the ranking allows).
+   */
+  line: { anomalyRate: number; f1: number; precision: number; bestF1: number };
   pixelAUROC: number | null;
   trainSeconds: number;
   trainTimings: Record<string, number>;
@@ -183,6 +197,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
   const trained = await train(trainImages, {
     classes,
     resolution: options.resolution,
+    localContrast: options.localContrast,
     featureDim: options.featureDim,
     mapSigma: options.mapSigma,
     augment: options.augment,
@@ -267,13 +282,26 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     return o ? [{ name: c.name, color: c.color, f1: o.f1, iou: o.iou }] : [];
   });
   const threshold = (detector.model.head?.calibration ?? detector.model.calibration).threshold;
-  const pr = precisionRecall(confusionAt(scores, labels, threshold));
+  const confusion = confusionAt(scores, labels, threshold);
+  const pr = precisionRecall(confusion);
+  const anomalyRate = options.lineAnomalyRate ?? 0.07;
+  const falseAlarmRate = confusion.fp / Math.max(1, confusion.fp + confusion.tn);
+  const curve = prCurve(scores, labels);
+  const lineAt = (t: number): { precision: number; f1: number } => {
+    const c = confusionAt(scores, labels, t);
+    return atAnomalyRate(precisionRecall(c).recall, c.fp / Math.max(1, c.fp + c.tn), anomalyRate);
+  };
+  const bestF1 = Math.max(0, ...curve.map((p) => lineAt(p.threshold).f1));
   return {
     imageAUROC: auroc(scores, labels),
     f1: pr.f1,
     precision: pr.precision,
     recall: pr.recall,
     threshold,
+    falseAlarmRate,
+    expectedFalseAlarmRate: m.expectedFalseAlarmRate,
+    expectedRecall: m.expectedRecall,
+    line: { anomalyRate, ...lineAt(threshold), bestF1 },
     pixelAUROC,
     trainSeconds: m.trainSeconds,
     trainTimings: m.timings,
@@ -291,9 +319,17 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     resolutionSelection: m.resolutionSelection ?? null,
     tiles: prep.tiles ? prep.tiles.xs.length * prep.tiles.ys.length : 1,
     perClass,
-    prCurve: prCurve(scores, labels),
+    prCurve: curve,
     images: perImage,
   };
+}
+
+/** Precision and F1 of a threshold with this recall and false-alarm rate on a line with this anomaly rate. */
+function atAnomalyRate(recall: number, falseAlarmRate: number, anomalyRate: number): { precision: number; f1: number } {
+  const tp = anomalyRate * recall;
+  const fp = (1 - anomalyRate) * falseAlarmRate;
+  const precision = tp + fp > 0 ? tp / (tp + fp) : 0;
+  return { precision, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0 };
 }
 
 export async function evalCommand(options: EvalOptions): Promise<void> {
@@ -303,10 +339,13 @@ export async function evalCommand(options: EvalOptions): Promise<void> {
     return;
   }
   const f = (v: number | null, digits = 3): string => (v === null || Number.isNaN(v) ? 'n/a' : v.toFixed(digits));
+  const pct = (v: number): string => `${(100 * v).toFixed(1)} %`;
   process.stdout.write(
     [
       `image AUROC   ${f(report.imageAUROC)}`,
       `F1            ${f(report.f1)}  (precision ${f(report.precision)}, recall ${f(report.recall)}, threshold ${f(report.threshold, 4)})`,
+      `false alarms  ${pct(report.falseAlarmRate)} of the test normals (training expected ${pct(report.expectedFalseAlarmRate)}${report.expectedRecall === null ? '' : `, recall ${f(report.expectedRecall)}`})`,
+      `at ${pct(report.line.anomalyRate)} anomalies  F1 ${f(report.line.f1)}, precision ${f(report.line.precision)} (best threshold: F1 ${f(report.line.bestF1)})`,
       `pixel AUROC   ${f(report.pixelAUROC)}`,
       ...report.perClass.map((c) => `  ${c.name.padEnd(12)} pixel F1 ${f(c.f1)}, IoU ${f(c.iou)}`),
       `train         ${report.trainSeconds.toFixed(1)} s  (${report.trainImages.normal} normal + ${report.trainImages.anomaly} anomalous images, ${report.resolution}, bank ${report.bankSize}${report.augmentation === 'none' ? '' : `, ${report.augmentation} views`})`,

@@ -47,6 +47,7 @@ program
   .option('--split <fraction>', 'without --test: fraction of normals to train on (default 0.5)', Number)
   .option('--train-anomalies <fraction>', 'without --test: fraction of anomalies to train on (default 0)', Number)
   .option('--resolution <pixels>', 'longer side of the working resolution (default: from the image size)', Number)
+  .option('--local-contrast', 'equalise local contrast (CLAHE) before the backbone: unevenly lit, low-contrast surfaces')
   .option('--augment <kind>', 'extra views of the normals: tilt (±5° and ±10°, parts at slightly varying angles) or any-orientation (flips and 90° rotations)')
   .option('--no-anomalies', 'ignore labeled anomalies for scoring (pure PatchCore)')
   .option('--reweight', 're-weight the image score by the memory bank neighbourhood (PatchCore eq. 7)')
@@ -56,6 +57,7 @@ program
   .option('--coreset-ratio <fraction>', 'memory bank size as a fraction of the patches (default 0.1)', Number)
   .option('--coreset-dim <n>', 'random projection dimension for the coreset distances (default 128)', Number)
   .option('--max-bank <n>', 'memory bank size bound (default 16384)', Number)
+  .option('--line-anomaly-rate <fraction>', 'anomaly rate the test set is re-weighted to for the line figures (default 0.07)', Number)
   .option('--map-sigma <pixels>', 'Gaussian smoothing of the anomaly map (default 4)', Number)
   .option('--feature-dim <n>', 'principal directions kept of the 816 backbone features (default 128, 0 = all)', Number)
   .action(async (o: Record<string, unknown>) => {

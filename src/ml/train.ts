@@ -47,6 +47,8 @@ export interface TrainOptions {
   classes?: AnomalyClass[];
   /** Longer side of the working resolution (default: from the images' size, see features.ts). */
   resolution?: number;
+  /** Equalise local contrast before the backbone (see Preprocessing.localContrast). Default off. */
+  localContrast?: boolean;
   /** Patch features are projected onto this many principal directions (0: keep all 816). Default 128. */
   featureDim?: number;
   /** Gaussian σ of the anomaly map in working-resolution pixels (default 4, as in PatchCore). */
@@ -157,7 +159,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   if (options.validation?.length && !options.validation.some((v) => !v.anomalous)) throw new TrainingDataError('validation images must include normal images');
   const info = backboneInfo();
   const size = await typicalSize(images.map((i) => i.bytes));
-  const prepAt = (longSide: number | undefined): Preprocessing => chooseResolution(size.width, size.height, { longSide, sizeMultiple: info.sizeMultiple });
+  const prepAt = (longSide: number | undefined): Preprocessing => withContrast(chooseResolution(size.width, size.height, { longSide, sizeMultiple: info.sizeMultiple }), options.localContrast);
   const masked = [...images, ...(options.validation ?? [])].filter((i) => i.anomalous && i.mask).length;
   const candidates = options.resolution === undefined && (options.classes?.length ?? 0) > 0 && masked >= MIN_MASKS_FOR_SELECTION ? resolutionCandidates(prepAt(undefined), size, info.sizeMultiple) : [];
   if (candidates.length < 2) return trainAt(images, options, prepAt(options.resolution), started);
@@ -180,6 +182,8 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   return chosen;
 }
 
+const withContrast = (p: Preprocessing, on: boolean | undefined): Preprocessing => (on ? { ...p, localContrast: true } : p);
+
 /** Masked training anomalies needed before the working resolution is chosen on them. */
 const MIN_MASKS_FOR_SELECTION = 4;
 /** Pixel AUROC a smaller working resolution must gain to be preferred. */
@@ -199,7 +203,7 @@ export function resolutionCandidates(base: Preprocessing, size: { width: number;
   for (const f of [5 / 6, 2 / 3]) {
     const side = Math.round(long * f);
     if (side < MIN_SELECTED_SIDE) break;
-    const p = chooseResolution(size.width, size.height, { longSide: side, sizeMultiple });
+    const p = { ...chooseResolution(size.width, size.height, { longSide: side, sizeMultiple }), ...(base.localContrast ? { localContrast: true } : {}) };
     if (!out.some((q) => q.width === p.width && q.height === p.height)) out.push(p);
   }
   return out;
