@@ -61,7 +61,7 @@ interface Report {
   resolution: string;
   bankSize: number;
   tiles: number;
-  resolutionSelection: Array<{ width: number; height: number; pixelAUROC: number }> | null;
+  search: { trials: Array<{ width: number; height: number; score: number }> } | null;
   head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
   perClass: Array<{ name: string; f1: number; iou: number }>;
 }
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
         `${fmt(r.line.f1)} (${fmt(r.line.bestF1)})`,
         fmt(r.trainSeconds, 1),
         fmt(r.msPerImage, 1),
-        r.resolution + (r.resolutionSelection ? ` (of ${r.resolutionSelection.map((c) => `${Math.max(c.width, c.height)}:${fmt(c.pixelAUROC)}`).join(' ')})` : ''),
+        r.resolution + (r.search ? ` (of ${r.search.trials.map((c) => `${Math.max(c.width, c.height)}:${fmt(c.score)}`).join(' ')})` : ''),
         String(r.tiles),
         String(r.bankSize),
         r.head ? `${r.head.used ? 'used' : 'off'} (${fmt(r.head.headAUROC)} vs ${fmt(r.head.patchcoreAUROC)})` : '—',

@@ -58,6 +58,8 @@ export interface EvalReport {
    * default threshold, and the best F1 any threshold could reach there (what the ranking allows).
    */
   line: { anomalyRate: number; f1: number; precision: number; bestF1: number };
+  /** Reliability of the anomaly probability on the test images: expected calibration error over 10 equal-width bins. */
+  probabilityCalibrationError: number;
   pixelAUROC: number | null;
   trainSeconds: number;
   trainTimings: Record<string, number>;
@@ -76,7 +78,7 @@ export interface EvalReport {
   augmentation: AugmentationKind;
   head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
   /** Segmentation projects: the working resolutions tried on the training masks (pixel AUROC each). */
-  resolutionSelection: Array<{ width: number; height: number; pixelAUROC: number; seconds: number }> | null;
+  search: { criterion: string; trials: Array<{ width: number; height: number; score: number; seconds: number }> } | null;
   /** Tiles per image (1: one backbone pass). */
   tiles: number;
   /** Pixel F1 and IoU per anomaly class over the test images with masks (segmentation). */
@@ -84,7 +86,7 @@ export interface EvalReport {
   /** Precision / recall / F1 at every distinct test score as the threshold. */
   prCurve: Array<{ threshold: number; precision: number; recall: number; f1: number }>;
   /** Per test image: its label, score and verdict. */
-  images: Array<{ name: string; anomalous: boolean; score: number; isAnomalous: boolean; confidence: number }>;
+  images: Array<{ name: string; anomalous: boolean; score: number; isAnomalous: boolean; confidence: number; anomalyProbability: number }>;
 }
 
 interface LabeledFile {
@@ -218,7 +220,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
   });
   bar?.stop();
   const m = trained.metrics;
-  if (m.resolutionSelection) log(`working resolution chosen on the training masks: ${m.resolutionSelection.map((r) => `${r.width}×${r.height} pixel AUROC ${r.pixelAUROC.toFixed(3)}`).join(', ')}`);
+  if (m.search) log(`working resolution chosen on the training data (${m.search.criterion}): ${m.search.trials.map((r) => `${r.width}×${r.height} ${r.score.toFixed(3)}`).join(', ')}`);
   log(`trained in ${m.trainSeconds.toFixed(1)} s at ${m.preprocessing.width}×${m.preprocessing.height}${m.preprocessing.tiles ? ` (${m.preprocessing.tiles.xs.length * m.preprocessing.tiles.ys.length} tiles of ${m.preprocessing.tiles.tileWidth}×${m.preprocessing.tiles.tileHeight})` : ''}: bank ${m.bankSize} of ${m.patches} patches, threshold ${m.threshold.toFixed(4)} (${m.calibrationMethod})${m.head ? `, anomaly head ${m.head.used ? 'used' : 'not used'} (cv AUROC ${m.head.headAUROC.toFixed(3)} vs PatchCore ${m.head.patchcoreAUROC.toFixed(3)})` : ''}`);
 
   // Detection runs on one thread: the figure to compare with the per-core goal.
@@ -241,7 +243,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     detectMs += performance.now() - t0;
     scores.push(d.score);
     labels.push(f.anomalous);
-    perImage.push({ name: basename(f.path), anomalous: f.anomalous, score: d.score, isAnomalous: d.isAnomalous, confidence: d.confidence });
+    perImage.push({ name: basename(f.path), anomalous: f.anomalous, score: d.score, isAnomalous: d.isAnomalous, confidence: d.confidence, anomalyProbability: d.anomalyProbability });
     if (anyMasks && d.map && (!f.anomalous || f.mask)) {
       const truth = f.mask ? await decodeClassMask(await readMask(f.mask, binary), prep, classes.map((c) => c.color)) : new Uint8Array(d.map.data.length);
       pixelScores.push(d.map.data);
@@ -302,6 +304,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     expectedFalseAlarmRate: m.expectedFalseAlarmRate,
     expectedRecall: m.expectedRecall,
     line: { anomalyRate, ...lineAt(threshold), bestF1 },
+    probabilityCalibrationError: expectedCalibrationError(perImage.map((i) => i.anomalyProbability), labels),
     pixelAUROC,
     trainSeconds: m.trainSeconds,
     trainTimings: m.timings,
@@ -316,12 +319,24 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     globalScore: m.globalScore,
     augmentation: options.augment ?? 'none',
     head: m.head,
-    resolutionSelection: m.resolutionSelection ?? null,
+    search: m.search ?? null,
     tiles: prep.tiles ? prep.tiles.xs.length * prep.tiles.ys.length : 1,
     perClass,
     prCurve: curve,
     images: perImage,
   };
+}
+
+/** Mean |observed anomaly share − mean probability| over 10 equal-width probability bins, weighted by their images. */
+function expectedCalibrationError(probabilities: number[], labels: boolean[]): number {
+  const bins = Array.from({ length: 10 }, () => ({ n: 0, p: 0, positives: 0 }));
+  probabilities.forEach((p, i) => {
+    const b = bins[Math.min(9, Math.floor(p * 10))]!;
+    b.n++;
+    b.p += p;
+    if (labels[i]) b.positives++;
+  });
+  return bins.reduce((e, b) => e + (b.n ? Math.abs(b.positives - b.p) : 0), 0) / Math.max(1, probabilities.length);
 }
 
 /** Precision and F1 of a threshold with this recall and false-alarm rate on a line with this anomaly rate. */
@@ -345,6 +360,7 @@ export async function evalCommand(options: EvalOptions): Promise<void> {
       `image AUROC   ${f(report.imageAUROC)}`,
       `F1            ${f(report.f1)}  (precision ${f(report.precision)}, recall ${f(report.recall)}, threshold ${f(report.threshold, 4)})`,
       `false alarms  ${pct(report.falseAlarmRate)} of the test normals (training expected ${pct(report.expectedFalseAlarmRate)}${report.expectedRecall === null ? '' : `, recall ${f(report.expectedRecall)}`})`,
+      `probability   calibration error ${f(report.probabilityCalibrationError)} (10 bins, test images)`,
       `at ${pct(report.line.anomalyRate)} anomalies  F1 ${f(report.line.f1)}, precision ${f(report.line.precision)} (best threshold: F1 ${f(report.line.bestF1)})`,
       `pixel AUROC   ${f(report.pixelAUROC)}`,
       ...report.perClass.map((c) => `  ${c.name.padEnd(12)} pixel F1 ${f(c.f1)}, IoU ${f(c.iou)}`),

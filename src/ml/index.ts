@@ -14,8 +14,8 @@
  *              cacheDir (converted backbone), seed, onProgress.
  *     artifact: self-describing bytes (see artifact.ts) for the caller to seal; metrics: calibration figures.
  *
- *   loadDetector(artifact, { threads, sensitivity, cacheDir }) → Detector
- *     detect(image bytes, { sensitivity?, returnMap? }) →
+ *   loadDetector(artifact, { threads, falseAlarmRate, cacheDir }) → Detector
+ *     detect(image bytes, { falseAlarmRate?, returnMap? }) →
  *       { isAnomalous, confidence, anomalyProbability, score, threshold, anomalies?, mask? (RGB PNG) }
  *     A foreign, corrupt or other-backbone artifact is refused with an ArtifactError; an image that is
  *     not a decodable PNG/JPEG with an ImageFormatError (also from train, for images and masks); a training
@@ -33,11 +33,15 @@
  *                   Layers expanded_conv_6/expand (stride 8, 288 ch) + expanded_conv_10/expand (stride 16,
  *                   528 ch, bilinear ×2), each 3×3 average-pooled, concatenated: 816 values per patch.
  *                   Backbone id + SHA-256 of the shipped weight files go into every artifact.
- *   features.ts     working resolution per project: half the images' longer side, within 288..672; segmentation
- *                   projects (≥ 4 masked training anomalies, no explicit resolution) train at that, 5/6 and 2/3 of
- *                   it (≥ 224 px) and keep the one whose held-out maps rank the training masks' pixels best (a
- *                   smaller one must gain 0.002). Working images above 768 px (a larger `resolution`) run through
- *                   the backbone in overlapping tiles (48 px margins), stitched into one stride-8 grid.
+ *   features.ts     working resolution per project: half the images' longer side, within 288..672. Working images
+ *                   above 768 px (a larger `resolution`) run through the backbone in overlapping tiles (48 px
+ *                   margins), stitched into one stride-8 grid. Optional local contrast equalisation (CLAHE).
+ *   train.ts        the search (searchPlan): without an explicit resolution, projects whose training data can
+ *                   score candidates train several working resolutions and keep the best on training data only —
+ *                   segmentation projects (≥ 4 masked anomalies) the size rule's, 5/6 and 2/3 of it by how well
+ *                   held-out maps rank the masks' pixels; projects with ≥ 4 labeled anomalies the size rule's, 4/3
+ *                   and 5/3 of it by held-out image AUROC; a later candidate must gain 0.002; a time budget
+ *                   (300 s) skips candidates that would overrun it; recorded in the artifact and the metrics.
  *   pca.ts          patch features projected onto their top 128 principal directions (subspace iteration
  *                   on the runtime): same AUROC on cookies as 816-d, scoring 4–6× cheaper
  *   coreset.ts      greedy k-center on a 128-d random projection, exact (equal to the plain algorithm) with
@@ -49,8 +53,10 @@
  *                   the nearest training normal's; patch and global scores fused as max of robust z-scores
  *                   (median / MAD of the held-out normals' scores; `globalScore`, artifact format 4)
  *   anomalyMap.ts   bilinear upsampling + Gaussian σ = 4 (blurred at half resolution)
- *   calibration.ts  F1-max threshold, or median + 3 robust sd of held-out normal scores; logistic
- *                   Confidence; sensitivity 0..1 moves the threshold after training
+ *   calibration.ts  threshold at an estimated false-alarm rate of 1 % (held-out normal scores, exponential tail
+ *                   above their upper quartile), the balanced F1-max threshold only a lower bound; logistic
+ *                   Confidence; a false-alarm-rate target moves the threshold after training (operatingPoint
+ *                   gives the expected false-alarm rate and recall of a target)
  *   anomalyHead.ts  labeled anomalies: gated logistic head (see its header for what it did here)
  *   segmentation.ts mask above the pixel threshold, classes from the nearest labeled anomalous patch
  *   metrics.ts      AUROC, P/R/F1, PR curve, pixel AUROC, per-class F1/IoU — the one implementation

@@ -6,10 +6,10 @@ import { anomalyMap, type ScoreMap } from './anomalyMap.js';
 import { crossValidatedLogits, fitLogistic, headLogit, headStatistics, selectHead, type HeadModel } from './anomalyHead.js';
 import { backboneInfo, loadBackbone, type FeatureMap } from './backbone.js';
 import { calibrate, expectedRecallAt, falseAlarmRateAt, type Calibration } from './calibration.js';
-import { chooseResolution, decodeForModel, featuresOf, typicalSize, type Preprocessing } from './features.js';
+import { chooseResolution, decodeForModel, featuresOf, TILE_MAX, typicalSize, type Preprocessing } from './features.js';
 import { ALL_AUGMENTATIONS, decodeClassMask, TILT_AUGMENTATIONS, type Augmentation } from './image.js';
 import { auroc, aurocBinned, confusionAt, f1MaxThreshold, precisionRecall } from './metrics.js';
-import { encodeModel, type ModelState } from './model.js';
+import { decodeModel, encodeModel, type ModelState } from './model.js';
 import { makeBank, nearest } from './nearest.js';
 import { bankNeighbours, buildMemoryBank, DEFAULT_BANK_OPTIONS, gatherPatches, imageScore, maxScore, REWEIGHT_NEIGHBOURS, samplePatchIndices, scorePatches, type BankOptions, type MemoryBank, type Reweighting } from './patchcore.js';
 import { fitPca, projectPca, type Pca } from './pca.js';
@@ -75,6 +75,8 @@ export interface TrainOptions {
   globalScore?: GlobalDescriptorKind | 'none';
   /** Images held out for calibration (F1-max threshold); default: leave-one-out scores of the training set. */
   validation?: TrainingImage[];
+  /** Training-time budget (seconds) of the search over working resolutions (default DEFAULT_SEARCH_SECONDS). */
+  searchSeconds?: number;
   /** Runtime threads (default 1). */
   threads?: number;
   /** Where the converted backbone may be cached between processes. */
@@ -105,8 +107,8 @@ export interface TrainMetrics {
   precision: number;
   recall: number;
   f1: number;
-  /** Segmentation projects: the working resolutions tried and their calibration pixel AUROC (null: none tried). */
-  resolutionSelection?: Array<{ width: number; height: number; pixelAUROC: number; seconds: number }>;
+  /** The working resolutions the search tried and their score on the training data (absent: no search, see searchPlan). */
+  search?: { criterion: 'pixel AUROC' | 'image AUROC'; trials: SearchTrial[] };
   /** Whether the image score is re-weighted (PatchCore eq. 7). */
   reweight: boolean;
   /** The global descriptor fused with the patch score ('none': patch score alone). */
@@ -160,50 +162,88 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const info = backboneInfo();
   const size = await typicalSize(images.map((i) => i.bytes));
   const prepAt = (longSide: number | undefined): Preprocessing => withContrast(chooseResolution(size.width, size.height, { longSide, sizeMultiple: info.sizeMultiple }), options.localContrast);
-  const masked = [...images, ...(options.validation ?? [])].filter((i) => i.anomalous && i.mask).length;
-  const candidates = options.resolution === undefined && (options.classes?.length ?? 0) > 0 && masked >= MIN_MASKS_FOR_SELECTION ? resolutionCandidates(prepAt(undefined), size, info.sizeMultiple) : [];
-  if (candidates.length < 2) return trainAt(images, options, prepAt(options.resolution), started);
-  // Segmentation projects: the working resolution whose maps rank the training masks' pixels best
-  // (held-out normals, masked anomalies scored against the normal bank); larger first, a smaller one
-  // replaces it only when clearly better. The resolution follows the defects' scale, not the parts' pose:
-  // it is chosen without augmentation, and only the chosen one is trained with the extra views.
+  const search = options.resolution === undefined ? searchPlan(images, options, prepAt(undefined), size, info.sizeMultiple) : undefined;
+  if (!search) return trainAt(images, options, prepAt(options.resolution), started);
+  // Candidates are trained without augmentation (the working resolution follows the defects' scale, not the
+  // parts' pose) and scored on training data only; the first (the size rule's) is kept unless another is
+  // clearly better, and only the chosen one is trained again with the extra views.
+  const budget = options.searchSeconds ?? DEFAULT_SEARCH_SECONDS;
   const augmented = (options.augment ?? 'none') !== 'none';
-  let best: TrainResult | undefined;
-  const tried: NonNullable<TrainMetrics['resolutionSelection']> = [];
-  for (const prep of candidates) {
+  let best: { result: TrainResult; score: number } | undefined;
+  const trials: SearchTrial[] = [];
+  for (const prep of search.candidates) {
+    const elapsed = (performance.now() - started) / 1000;
+    const last = trials.at(-1);
+    // Skip what would overrun the budget, judging by the last trial scaled by pixel count.
+    if (last && elapsed + last.seconds * ((prep.width * prep.height) / (last.width * last.height)) > budget) continue;
     const result = await trainAt(images, { ...options, augment: 'none' }, prep, performance.now());
-    const pixelAUROC = result.metrics.calibrationPixelAUROC ?? NaN;
-    tried.push({ width: prep.width, height: prep.height, pixelAUROC, seconds: result.metrics.trainSeconds });
-    if (!best || pixelAUROC > (best.metrics.calibrationPixelAUROC ?? -Infinity) + SELECTION_MARGIN) best = result;
+    const score = (search.criterion === 'pixel AUROC' ? result.metrics.calibrationPixelAUROC : result.metrics.calibrationAUROC) ?? NaN;
+    trials.push({ width: prep.width, height: prep.height, score, seconds: result.metrics.trainSeconds });
+    if (!best || score > best.score + SELECTION_MARGIN) best = { result, score };
   }
-  const chosen = augmented ? await trainAt(images, options, best!.metrics.preprocessing, performance.now()) : best!;
-  chosen.metrics.resolutionSelection = tried;
+  const chosen = augmented ? await trainAt(images, options, best!.result.metrics.preprocessing, performance.now()) : best!.result;
+  chosen.metrics.search = { criterion: search.criterion, trials };
   chosen.metrics.trainSeconds = (performance.now() - started) / 1000;
-  return chosen;
+  // The artifact records what was tried, for people reading it later.
+  const state = decodeModel(chosen.artifact);
+  return { ...chosen, artifact: encodeModel({ ...state, training: { ...state.training, search: chosen.metrics.search } }) };
 }
 
 const withContrast = (p: Preprocessing, on: boolean | undefined): Preprocessing => (on ? { ...p, localContrast: true } : p);
 
-/** Masked training anomalies needed before the working resolution is chosen on them. */
-const MIN_MASKS_FOR_SELECTION = 4;
-/** Pixel AUROC a smaller working resolution must gain to be preferred. */
+/** Labeled images of a kind needed before the search may score candidates on them. */
+const MIN_LABELED_FOR_SEARCH = 4;
+/** Score a later candidate must gain over the best so far to replace it. */
 const SELECTION_MARGIN = 0.002;
-/** Smallest working long side tried by the selection (the backbone's pretraining scale). */
+/** Smallest working long side tried by the search (the backbone's pretraining scale). */
 const MIN_SELECTED_SIDE = 224;
+/** Default training-time budget of the search (seconds); the first candidate is always trained. */
+export const DEFAULT_SEARCH_SECONDS = 300;
+
+export interface SearchTrial {
+  width: number;
+  height: number;
+  /** The criterion's value on the training data. */
+  score: number;
+  seconds: number;
+}
+
+interface SearchPlan {
+  criterion: 'pixel AUROC' | 'image AUROC';
+  candidates: Preprocessing[];
+}
 
 /**
- * Working resolutions tried for a segmentation project: the size rule's, 5/6 and 2/3 of it (not below
- * 224 px, the backbone's pretraining scale); none for tiled (large) working images, whose training
- * would triple.
+ * What the search tries, and how it scores them, or undefined when the training data cannot tell candidates
+ * apart (normal images only):
+ * - segmentation projects (≥ 4 masked anomalies): how well the held-out maps rank the masks' pixels, at the
+ *   size rule's resolution, 5/6 and 2/3 of it (the defects' scale, finer maps);
+ * - projects with ≥ 4 labeled anomalies and normals: the image AUROC of the held-out scores actually used
+ *   (leave-one-out PatchCore or the head's out-of-fold logits), at the size rule's resolution, 4/3 and 5/3 of
+ *   it (small defects on small images), never above the images' own size.
+ * Not below 224 px (the backbone's pretraining scale); none for tiled (large) working images.
  */
-export function resolutionCandidates(base: Preprocessing, size: { width: number; height: number }, sizeMultiple: number): Preprocessing[] {
+export function searchPlan(images: readonly TrainingImage[], options: TrainOptions, base: Preprocessing, size: { width: number; height: number }, sizeMultiple: number): SearchPlan | undefined {
+  const all = [...images, ...(options.validation ?? [])];
+  const masked = all.filter((i) => i.anomalous && i.mask).length;
+  const anomalies = all.filter((i) => i.anomalous).length;
+  const normals = all.length - anomalies;
+  let plan: SearchPlan;
+  if ((options.classes?.length ?? 0) > 0 && masked >= MIN_LABELED_FOR_SEARCH) plan = { criterion: 'pixel AUROC', candidates: scaledCandidates(base, [5 / 6, 2 / 3], size, sizeMultiple) };
+  else if ((options.useAnomalies ?? true) && anomalies >= MIN_LABELED_FOR_SEARCH && normals >= MIN_LABELED_FOR_SEARCH) plan = { criterion: 'image AUROC', candidates: scaledCandidates(base, [4 / 3, 5 / 3], size, sizeMultiple) };
+  else return undefined;
+  return plan.candidates.length > 1 ? plan : undefined;
+}
+
+/** The base working resolution and the given multiples of its long side that fit (distinct, in order). */
+function scaledCandidates(base: Preprocessing, factors: number[], size: { width: number; height: number }, sizeMultiple: number): Preprocessing[] {
   if (base.tiles) return [base];
   const long = Math.max(base.width, base.height);
   const out: Preprocessing[] = [base];
-  for (const f of [5 / 6, 2 / 3]) {
+  for (const f of factors) {
     const side = Math.round(long * f);
-    if (side < MIN_SELECTED_SIDE) break;
-    const p = { ...chooseResolution(size.width, size.height, { longSide: side, sizeMultiple }), ...(base.localContrast ? { localContrast: true } : {}) };
+    if (side < MIN_SELECTED_SIDE || side > Math.max(long, size.width, size.height) || side > TILE_MAX) continue;
+    const p = withContrast(chooseResolution(size.width, size.height, { longSide: side, sizeMultiple }), base.localContrast);
     if (!out.some((q) => q.width === p.width && q.height === p.height)) out.push(p);
   }
   return out;

@@ -192,20 +192,21 @@ describe('training and detection on real images', () => {
 
   it('chooses the working resolution of a segmentation project on its training masks', async () => {
     const m = trained.metrics;
-    assert.equal(m.resolutionSelection, undefined, 'an explicit resolution is kept');
+    assert.equal(m.search, undefined, 'an explicit resolution is kept');
     const chosen = await train([1, 3, 5, 7, 9, 11].map(normal).concat([1, 3, 5, 7].map(anomaly)), { classes: CLASSES, threads: 2 });
-    const tried = chosen.metrics.resolutionSelection!;
+    assert.equal(chosen.metrics.search!.criterion, 'pixel AUROC');
+    const tried = chosen.metrics.search!.trials;
     assert.ok(tried.length >= 2, 'several resolutions tried');
     const sides = tried.map((t) => Math.max(t.width, t.height));
     assert.deepEqual([...sides].sort((a, b) => b - a), sides, 'largest first');
     // the rule: a smaller resolution replaces the current choice only when its pixel AUROC is higher by 0.002
     let best = tried[0]!;
-    for (const t of tried.slice(1)) if (t.pixelAUROC > best.pixelAUROC + 0.002) best = t;
+    for (const t of tried.slice(1)) if (t.score > best.score + 0.002) best = t;
     assert.deepEqual([chosen.metrics.preprocessing.width, chosen.metrics.preprocessing.height], [best.width, best.height]);
-    assert.equal(chosen.metrics.calibrationPixelAUROC, best.pixelAUROC);
+    assert.equal(chosen.metrics.calibrationPixelAUROC, best.score);
     // With extra views the same search runs without them; only the chosen resolution is trained with them.
     const tilted = await train([1, 3, 5, 7, 9, 11].map(normal).concat([1, 3, 5, 7].map(anomaly)), { classes: CLASSES, threads: 2, augment: 'tilt' });
-    assert.deepEqual(tilted.metrics.resolutionSelection!.map((t) => [t.width, t.height, t.pixelAUROC]), tried.map((t) => [t.width, t.height, t.pixelAUROC]));
+    assert.deepEqual(tilted.metrics.search!.trials.map((t) => [t.width, t.height, t.score]), tried.map((t) => [t.width, t.height, t.score]));
     assert.deepEqual(tilted.metrics.preprocessing, chosen.metrics.preprocessing);
     assert.equal(tilted.metrics.patches, 5 * chosen.metrics.patches);
     assert.equal(decodeModel(tilted.artifact).training.augmentation, 'tilt');
