@@ -24,7 +24,6 @@ export interface EvalOptions {
   /** Without --test: fraction of the anomalies used for training (default 0: train on normals only). */
   trainAnomalies?: number;
   resolution?: number;
-  localContrast?: boolean;
   augment?: AugmentationKind;
   useAnomalies?: boolean;
   /** Re-weight the image score (PatchCore eq. 7); default: the engine's. */
@@ -199,7 +198,6 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
   const trained = await train(trainImages, {
     classes,
     resolution: options.resolution,
-    localContrast: options.localContrast,
     featureDim: options.featureDim,
     mapSigma: options.mapSigma,
     augment: options.augment,

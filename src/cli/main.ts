@@ -47,7 +47,6 @@ program
   .option('--split <fraction>', 'without --test: fraction of normals to train on (default 0.5)', Number)
   .option('--train-anomalies <fraction>', 'without --test: fraction of anomalies to train on (default 0)', Number)
   .option('--resolution <pixels>', 'longer side of the working resolution (default: from the image size)', Number)
-  .option('--local-contrast', 'equalise local contrast (CLAHE) before the backbone: unevenly lit, low-contrast surfaces')
   .option('--augment <kind>', 'extra views of the normals: tilt (±5° and ±10°, parts at slightly varying angles) or any-orientation (flips and 90° rotations)')
   .option('--no-anomalies', 'ignore labeled anomalies for scoring (pure PatchCore)')
   .option('--reweight', 're-weight the image score by the memory bank neighbourhood (PatchCore eq. 7)')

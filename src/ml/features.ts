@@ -20,11 +20,6 @@ export interface Preprocessing {
   height: number;
   /** Overlapping tiles for working images above TILE_MAX (absent: one pass; artifacts before format 2). */
   tiles?: TileLayout;
-  /**
-   * Local contrast equalised (CLAHE on 8×8 regions) after resizing: unevenly lit, low-contrast surfaces
-   * (textures) show their defects to the backbone at the same strength wherever they lie. Absent: off.
-   */
-  localContrast?: boolean;
 }
 
 /** Largest backbone input side done in one pass; larger working images are tiled. */
@@ -141,12 +136,9 @@ export async function typicalSize(images: readonly Uint8Array[]): Promise<{ widt
   return { width: median(sizes.map((s) => s.width)), height: median(sizes.map((s) => s.height)) };
 }
 
-/** Regions per side of the local contrast equalisation. */
-const LOCAL_CONTRAST_REGIONS = 8;
-
 /** Decodes at the working resolution. */
 export function decodeForModel(bytes: Uint8Array, prep: Preprocessing): Promise<RgbImage> {
-  return decodeRgb(bytes, { width: prep.width, height: prep.height }, prep.localContrast ? LOCAL_CONTRAST_REGIONS : undefined);
+  return decodeRgb(bytes, { width: prep.width, height: prep.height });
 }
 
 /** Backbone features of a decoded working-resolution image, optionally flipped / rotated first (tiled per `prep`). */

@@ -51,19 +51,11 @@ export async function imageSize(bytes: Uint8Array): Promise<{ width: number; hei
   });
 }
 
-/**
- * Decodes to 8-bit RGB, upright, resized (stretched) to width×height when given, then with `contrastRegions`
- * its local contrast equalised (CLAHE over that many regions per side, sharp's default slope limit).
- */
-export async function decodeRgb(bytes: Uint8Array, size?: { width: number; height: number }, contrastRegions?: number): Promise<RgbImage> {
+/** Decodes to 8-bit RGB, upright, resized (stretched) to width×height when given. */
+export async function decodeRgb(bytes: Uint8Array, size?: { width: number; height: number }): Promise<RgbImage> {
   return run(async () => {
     let pipeline = open(bytes).rotate().toColourspace('srgb').removeAlpha();
     if (size) pipeline = pipeline.resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' });
-    if (contrastRegions) {
-      // CLAHE runs on the resized pixels, so it needs its own pipeline stage after the resize.
-      const resized = await pipeline.png({ compressionLevel: 0 }).toBuffer({ resolveWithObject: true });
-      pipeline = sharp(resized.data).clahe({ width: Math.max(3, Math.round(resized.info.width / contrastRegions)), height: Math.max(3, Math.round(resized.info.height / contrastRegions)) }).toColourspace('srgb').removeAlpha();
-    }
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new ImageFormatError(`unexpected ${info.channels} channels after decoding`);
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };

@@ -35,7 +35,7 @@
  *                   Backbone id + SHA-256 of the shipped weight files go into every artifact.
  *   features.ts     working resolution per project: half the images' longer side, within 288..672. Working images
  *                   above 768 px (a larger `resolution`) run through the backbone in overlapping tiles (48 px
- *                   margins), stitched into one stride-8 grid. Optional local contrast equalisation (CLAHE).
+ *                   margins), stitched into one stride-8 grid.
  *   train.ts        the search (searchPlan): without an explicit resolution, projects whose training data can
  *                   score candidates train several working resolutions and keep the best on training data only —
  *                   segmentation projects (≥ 4 masked anomalies) the size rule's, 5/6 and 2/3 of it by how well

@@ -47,8 +47,6 @@ export interface TrainOptions {
   classes?: AnomalyClass[];
   /** Longer side of the working resolution (default: from the images' size, see features.ts). */
   resolution?: number;
-  /** Equalise local contrast before the backbone (see Preprocessing.localContrast). Default off. */
-  localContrast?: boolean;
   /** Patch features are projected onto this many principal directions (0: keep all 816). Default 128. */
   featureDim?: number;
   /** Gaussian σ of the anomaly map in working-resolution pixels (default 4, as in PatchCore). */
@@ -161,7 +159,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   if (options.validation?.length && !options.validation.some((v) => !v.anomalous)) throw new TrainingDataError('validation images must include normal images');
   const info = backboneInfo();
   const size = await typicalSize(images.map((i) => i.bytes));
-  const prepAt = (longSide: number | undefined): Preprocessing => withContrast(chooseResolution(size.width, size.height, { longSide, sizeMultiple: info.sizeMultiple }), options.localContrast);
+  const prepAt = (longSide: number | undefined): Preprocessing => chooseResolution(size.width, size.height, { longSide, sizeMultiple: info.sizeMultiple });
   const search = options.resolution === undefined ? searchPlan(images, options, prepAt(undefined), size, info.sizeMultiple) : undefined;
   if (!search) return trainAt(images, options, prepAt(options.resolution), started);
   // Candidates are trained without augmentation (the working resolution follows the defects' scale, not the
@@ -188,8 +186,6 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const state = decodeModel(chosen.artifact);
   return { ...chosen, artifact: encodeModel({ ...state, training: { ...state.training, search: chosen.metrics.search } }) };
 }
-
-const withContrast = (p: Preprocessing, on: boolean | undefined): Preprocessing => (on ? { ...p, localContrast: true } : p);
 
 /** Labeled images of a kind needed before the search may score candidates on them. */
 const MIN_LABELED_FOR_SEARCH = 4;
@@ -243,7 +239,7 @@ function scaledCandidates(base: Preprocessing, factors: number[], size: { width:
   for (const f of factors) {
     const side = Math.round(long * f);
     if (side < MIN_SELECTED_SIDE || side > Math.max(long, size.width, size.height) || side > TILE_MAX) continue;
-    const p = withContrast(chooseResolution(size.width, size.height, { longSide: side, sizeMultiple }), base.localContrast);
+    const p = chooseResolution(size.width, size.height, { longSide: side, sizeMultiple });
     if (!out.some((q) => q.width === p.width && q.height === p.height)) out.push(p);
   }
   return out;
