@@ -96,6 +96,10 @@ export function decodeModel(bytes: Uint8Array): ModelState {
       throw new ArtifactError('model artifact tile layout is malformed');
     }
   }
+  if (preprocessing.scale !== undefined) {
+    const { factor, multiple } = preprocessing.scale as { factor?: unknown; multiple?: unknown };
+    if (typeof factor !== 'number' || !(factor > 0 && Number.isFinite(factor)) || !Number.isInteger(multiple) || (multiple as number) < 1 || preprocessing.tiles) throw new ArtifactError('model artifact scale is malformed');
+  }
   const bank = makeBank(need('bank'), dim);
   let reweighting: Reweighting | undefined;
   if (meta.reweight !== undefined) {

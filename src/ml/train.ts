@@ -6,7 +6,7 @@ import { anomalyMap, type ScoreMap } from './anomalyMap.js';
 import { crossValidatedLogits, fitLogistic, headLogit, headStatistics, selectHead, type HeadModel } from './anomalyHead.js';
 import { backboneInfo, loadBackbone, type FeatureMap } from './backbone.js';
 import { calibrate, expectedRecallAt, falseAlarmRateAt, type Calibration } from './calibration.js';
-import { chooseResolution, decodeForModel, featuresOf, TILE_MAX, typicalSize, type Preprocessing } from './features.js';
+import { chooseResolution, decodeForModel, featuresOf, KEEP_ASPECT_SPREAD, TILE_MAX, typicalSize, type Preprocessing } from './features.js';
 import { ALL_AUGMENTATIONS, decodeClassMask, TILT_AUGMENTATIONS, type Augmentation } from './image.js';
 import { auroc, aurocBinned, confusionAt, f1MaxThreshold, precisionRecall } from './metrics.js';
 import { decodeModel, encodeModel, type ModelState } from './model.js';
@@ -159,7 +159,8 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   if (options.validation?.length && !options.validation.some((v) => !v.anomalous)) throw new TrainingDataError('validation images must include normal images');
   const info = backboneInfo();
   const size = await typicalSize(images.map((i) => i.bytes));
-  const prepAt = (longSide: number | undefined): Preprocessing => chooseResolution(size.width, size.height, { longSide, sizeMultiple: info.sizeMultiple });
+  const keepAspect = size.aspectSpread > KEEP_ASPECT_SPREAD;
+  const prepAt = (longSide: number | undefined): Preprocessing => chooseResolution(size.width, size.height, { longSide, sizeMultiple: info.sizeMultiple, keepAspect });
   const search = options.resolution === undefined ? searchPlan(images, options, prepAt(undefined), size, info.sizeMultiple) : undefined;
   if (!search) return trainAt(images, options, prepAt(options.resolution), started);
   // Candidates are trained without augmentation (the working resolution follows the defects' scale, not the
@@ -239,7 +240,7 @@ function scaledCandidates(base: Preprocessing, factors: number[], size: { width:
   for (const f of factors) {
     const side = Math.round(long * f);
     if (side < MIN_SELECTED_SIDE || side > Math.max(long, size.width, size.height) || side > TILE_MAX) continue;
-    const p = chooseResolution(size.width, size.height, { longSide: side, sizeMultiple });
+    const p = chooseResolution(size.width, size.height, { longSide: side, sizeMultiple, keepAspect: base.scale !== undefined });
     if (!out.some((q) => q.width === p.width && q.height === p.height)) out.push(p);
   }
   return out;
@@ -416,12 +417,14 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   const allExtracted = [...trainExtracted, ...validationFeatures];
   const allGrids = [...trainGrids, ...validationGrids];
   const mapSigma = options.mapSigma ?? MAP_SIGMA;
+  // An image's working size is its grid's (one size for all, unless the images keep their aspect).
+  const sizeOf = (k: number): { width: number; height: number } => ({ width: allGrids[k]!.width * backbone.info.stride, height: allGrids[k]!.height * backbone.info.stride });
   // Maps are made one image at a time (a working-resolution map per image adds up for large projects).
-  const mapOf = (k: number): ScoreMap => anomalyMap(allGrids[k]!, prep.width, prep.height, mapSigma);
+  const mapOf = (k: number): ScoreMap => anomalyMap(allGrids[k]!, sizeOf(k).width, sizeOf(k).height, mapSigma);
   const classColors = classes.map((c) => c.color);
   const masks = new Map<number, Uint8Array>();
   for (const [k, e] of allExtracted.entries()) {
-    if (e.image.anomalous && e.image.mask && classes.length) masks.set(k, await decodeClassMask(e.image.mask, prep, classColors));
+    if (e.image.anomalous && e.image.mask && classes.length) masks.set(k, await decodeClassMask(e.image.mask, sizeOf(k), classColors));
   }
   let pixelThreshold: number;
   let calibrationPixelAUROC: number | null = null;
@@ -433,9 +436,9 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
       const mask = masks.get(k);
       if (e.image.anomalous && !mask) return;
       const map = mapOf(k);
-      for (let y = 0; y < prep.height; y += stride)
-        for (let x = 0; x < prep.width; x += stride) {
-          const i = y * prep.width + x;
+      for (let y = 0; y < map.height; y += stride)
+        for (let x = 0; x < map.width; x += stride) {
+          const i = y * map.width + x;
           pixelScores.push(map.data[i]!);
           pixelLabels.push(mask ? mask[i]! > 0 : false);
         }
@@ -450,7 +453,7 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   // 8. Classes: labeled patches of the masked anomalies.
   const classBank = classes.length > 1
     ? buildClassBank(
-        [...masks.entries()].map(([k, mask]) => ({ features: allExtracted[k]!.features, cells: cellClasses(mask, prep.width, prep.height, allExtracted[k]!.features.width, allExtracted[k]!.features.height) })),
+        [...masks.entries()].map(([k, mask]) => ({ features: allExtracted[k]!.features, cells: cellClasses(mask, sizeOf(k).width, sizeOf(k).height, allExtracted[k]!.features.width, allExtracted[k]!.features.height) })),
         classes.length,
         512,
         seed,

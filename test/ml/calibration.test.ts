@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { calibrate, DEFAULT_FALSE_ALARM_RATE, expectedRecallAt, falseAlarmRateAt, thresholdFor, thresholdForFalseAlarmRate, verdict, type Calibration } from '../../src/ml/calibration.js';
+import { calibrate, DEFAULT_FALSE_ALARM_RATE, expectedRecallAt, LINE_ANOMALY_RATE, MAX_DEFAULT_FALSE_ALARM_RATE, falseAlarmRateAt, thresholdFor, thresholdForFalseAlarmRate, verdict, type Calibration } from '../../src/ml/calibration.js';
+import { f1MaxThreshold } from '../../src/ml/metrics.js';
 import { Rng } from '../../src/ml/random.js';
 
 /** Draws from an exponential distribution (a right tail like that of patch-distance scores). */
@@ -34,23 +35,32 @@ describe('calibration', () => {
     assert.ok(medianRate > 0.002 && medianRate < 0.02, `median true false-alarm rate ${medianRate}`);
   });
 
-  it('labeled anomalies: the F1-max threshold of balanced data is only a lower bound', () => {
-    // Anomalies overlap the normals' upper tail: F1-max on balanced data sits inside the normals, the
-    // false-alarm bound lies above it and decides.
+  it('labeled anomalies: the best F1 expected on a line, false alarms capped; balanced F1-max only a lower bound', () => {
+    // Anomalies overlap the normals' upper tail: F1-max on balanced data sits inside the normals; the line's
+    // threshold lies above it, within the false-alarm cap, at the best of the expected line F1.
     const normals = exponentialScores(50, 3);
     const anomalies = exponentialScores(50, 4, 3);
     const scores = [...normals, ...anomalies];
     const labels = [...normals.map(() => false), ...anomalies.map(() => true)];
     const c = calibrate(scores, labels);
-    assert.equal(c.method, 'false-alarm-rate');
-    assert.ok(Math.abs(falseAlarmRateAt(c, c.threshold) - DEFAULT_FALSE_ALARM_RATE) < 1e-9);
+    assert.equal(c.method, 'line-f1');
+    assert.ok(falseAlarmRateAt(c, c.threshold) <= MAX_DEFAULT_FALSE_ALARM_RATE + 1e-9);
     const recall = expectedRecallAt(c, c.threshold)!;
     assert.ok(recall > 0 && recall < 1);
-    // Well separated anomalies: the F1-max threshold lies above the bound and is kept.
+    const lineF1 = (t: number): number => {
+      const tp = LINE_ANOMALY_RATE * expectedRecallAt(c, t)!;
+      return (2 * tp) / (tp + LINE_ANOMALY_RATE + (1 - LINE_ANOMALY_RATE) * falseAlarmRateAt(c, t));
+    };
+    // midway below the held-out anomaly score with the best expected line F1
+    const best = Math.max(...anomalies.filter((a) => a >= c.threshold).map(lineF1));
+    const next = Math.min(...anomalies.filter((a) => a >= c.threshold));
+    assert.ok(Math.abs(lineF1(next) - best) < 1e-12);
+    assert.ok(c.threshold > f1MaxThreshold(scores, labels).threshold);
+    // Well separated anomalies: a threshold between the normals' tail and the anomalies, catching them all.
     const far = [...normals, ...anomalies.map((a) => a + 20)];
     const separated = calibrate(far, labels);
-    assert.equal(separated.method, 'f1-max');
     assert.ok(separated.threshold > thresholdForFalseAlarmRate(separated, DEFAULT_FALSE_ALARM_RATE));
+    assert.ok(separated.threshold < Math.min(...anomalies) + 20);
     assert.equal(expectedRecallAt(separated, separated.threshold), 1);
   });
 

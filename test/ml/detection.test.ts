@@ -28,7 +28,7 @@ describe('training and detection on real images', () => {
     assert.equal(m.preprocessing.height, 192);
     assert.equal(m.preprocessing.width % 16, 0);
     assert.ok(m.bankSize > 0 && m.bankSize <= m.patches);
-    assert.ok(['false-alarm-rate', 'f1-max'].includes(m.calibrationMethod), m.calibrationMethod);
+    assert.ok(['line-f1', 'f1-max'].includes(m.calibrationMethod), m.calibrationMethod);
     assert.ok(Number.isFinite(m.threshold));
     assert.ok(m.expectedFalseAlarmRate > 0 && m.expectedFalseAlarmRate <= 0.5, `${m.expectedFalseAlarmRate}`);
     assert.ok(m.expectedRecall !== null && m.expectedRecall >= 0 && m.expectedRecall <= 1);
