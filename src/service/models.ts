@@ -5,7 +5,6 @@ import { KmsError } from '../crypto/kmsErrors.js';
 import { InferencePool, PoolBusyError } from '../jobs/inferencePool.js';
 import type { JobQueue } from '../jobs/jobQueue.js';
 import { runTraining, type TrainingJobOutput } from '../jobs/modelTraining.js';
-import { vigilEvaluation } from './vigilEvaluation.js';
 import type { Detection } from '../ml/index.js';
 import type { DatasetType } from '../store/datasetRecords.js';
 import type { MetadataStore } from '../store/metadataStore.js';
@@ -22,6 +21,7 @@ import type { Installation, Projects } from './projects.js';
 import { parseTags } from './tags.js';
 import { checkCreateTags, falseAlarmRateTarget, trainingSettings } from './reservedTags.js';
 import { requireString } from './validation.js';
+import { vigilEvaluation } from './vigilEvaluation.js';
 
 const VERSION = /^([1-9][0-9]{0,9}|latest)$/;
 const KMS_KEY_ID = /^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$/;
