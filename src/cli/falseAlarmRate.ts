@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-lookoutvision';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { loadConfig, type ConfigInput } from '../config.js';
-import { FALSE_ALARM_RATE_TAG } from '../service/reservedTags.js';
+import { FALSE_ALARM_RATE_TAG, falseAlarmRateTarget } from '../service/reservedTags.js';
 import { readVigilEvaluation, type OperatingCurvePoint } from '../service/vigilEvaluation.js';
 import { apiClients, type ApiClients, type ConnectionOptions } from './apiClients.js';
 
@@ -23,6 +23,8 @@ export interface FalseAlarmRateReport {
   ModelArn: string;
   /** The vigil:false-alarm-rate tag's value; null: the calibrated threshold. */
   FalseAlarmRateTarget: string | null;
+  /** The tag holds no valid target (set before Vigil reserved the key): the calibrated threshold applies. */
+  TargetIgnored: boolean;
   /** Expected at the target, from the evaluation result file; null when the model's evaluation has no such figures. */
   Expected: ExpectedAtTarget | null;
   OperatingCurve: OperatingCurvePoint[];
@@ -53,11 +55,14 @@ export async function falseAlarmRate(flags: ConfigInput & { config?: string }, p
     if (options.clear) await clients.lookoutVision.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: [FALSE_ALARM_RATE_TAG] }));
     const tags = (await clients.lookoutVision.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags ?? [];
     const target = tags.find((t) => t.Key === FALSE_ALARM_RATE_TAG)?.Value ?? null;
+    // As the server reads it: a value tagged before Vigil reserved the key and not a valid target is ignored.
+    const rate = falseAlarmRateTarget(tags.map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })));
     const evaluation = await evaluationOf(clients, model);
     return {
       ModelArn: arn,
       FalseAlarmRateTarget: target,
-      Expected: evaluation ? expectedAt(evaluation.curve, evaluation.calibrated, target === null ? undefined : Number(target)) : null,
+      TargetIgnored: target !== null && rate === undefined,
+      Expected: evaluation ? expectedAt(evaluation.curve, evaluation.calibrated, rate) : null,
       OperatingCurve: evaluation?.curve ?? [],
     };
   } finally {
@@ -68,7 +73,13 @@ export async function falseAlarmRate(flags: ConfigInput & { config?: string }, p
 /** The human-readable report. */
 export function describeReport(project: string, version: string, report: FalseAlarmRateReport, withCurve: boolean): string {
   const lines = [
-    `${project}/${version}: ${report.FalseAlarmRateTarget === null ? `calibrated threshold (no ${FALSE_ALARM_RATE_TAG} tag)` : `false-alarm-rate target ${report.FalseAlarmRateTarget} (tag ${FALSE_ALARM_RATE_TAG})`}`,
+    `${project}/${version}: ${
+      report.FalseAlarmRateTarget === null
+        ? `calibrated threshold (no ${FALSE_ALARM_RATE_TAG} tag)`
+        : report.TargetIgnored
+          ? `calibrated threshold (tag ${FALSE_ALARM_RATE_TAG} holds '${report.FalseAlarmRateTarget}', not a valid target; set it again or remove it)`
+          : `false-alarm-rate target ${report.FalseAlarmRateTarget} (tag ${FALSE_ALARM_RATE_TAG})`
+    }`,
   ];
   const e = report.Expected;
   if (!e) {
