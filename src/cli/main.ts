@@ -5,6 +5,7 @@ import { serve } from './serve.js';
 import { evalCommand } from './eval.js';
 import { importDataset } from './import.js';
 import { rewrapKey } from './keysRewrap.js';
+import { describeReport, falseAlarmRate } from './falseAlarmRate.js';
 
 const program = new Command('vigil').description('Self-hosted visual anomaly detection, wire-compatible with Amazon Lookout for Vision');
 
@@ -133,6 +134,32 @@ keys
       for (const failed of answer.FailedObjects) process.stdout.write(`failed: ${failed}\n`);
     }
     if (answer.Failed > 0) process.exitCode = 1;
+  });
+
+const models = program.command('models').description('settings of trained models, through a running Vigil');
+models
+  .command('false-alarm-rate')
+  .description(
+    'show or set the share of good parts a model flags (tag vigil:false-alarm-rate, applied to the hosted model at once) and what it is expected to do there',
+  )
+  .argument('<project>', 'project name')
+  .argument('<version>', 'model version, or latest')
+  .argument('[rate]', 'target as a decimal from 0.0001 to 0.5 (0.01 is 1 %); without it and --default, shows the setting and the operating curve')
+  .option('--default', 'remove the target: back to the model\'s calibrated threshold')
+  .option('--json', 'print the report as JSON')
+  .option('--endpoint <url>', 'Vigil endpoint (default: https://host:port of the configuration)')
+  .option('--ca-bundle <file>', 'CA certificate to trust (default: <data>/tls/cert.pem)')
+  .option('--data-dir <dir>', 'data directory holding credentials and certificate (env VIGIL_DATA_DIR, default ./.vigil)')
+  .option('--port <port>', 'port of the running Vigil (env VIGIL_PORT, default 8443)', port)
+  .option('--config <file>', 'JSON configuration file (env VIGIL_CONFIG)')
+  .action(async (project: string, version: string, rate: string | undefined, o: Record<string, string | number | boolean | undefined>) => {
+    const report = await falseAlarmRate({ dataDir: o.dataDir as string | undefined, port: o.port as number | undefined, config: o.config as string | undefined }, project, version, {
+      endpoint: o.endpoint as string | undefined,
+      caBundle: o.caBundle as string | undefined,
+      set: rate,
+      clear: Boolean(o.default),
+    });
+    process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : describeReport(project, version, report, rate === undefined && !o.default));
   });
 
 program.parseAsync().catch((error: unknown) => {

@@ -19,6 +19,8 @@ interface Unit {
 
 interface Waiting {
   image: Uint8Array;
+  /** The model's false-alarm-rate target when the request arrived (undefined: its calibrated threshold). */
+  falseAlarmRate: number | undefined;
   resolve(detection: Detection): void;
   reject(error: Error): void;
 }
@@ -63,13 +65,17 @@ export class InferencePool {
     return this.units.size;
   }
 
-  detect(image: Uint8Array): Promise<Detection> {
+  /**
+   * Detects with the false-alarm-rate target given (default: the model's calibrated threshold). The target
+   * travels with the request, so a changed setting applies from the next request on, whichever unit takes it.
+   */
+  detect(image: Uint8Array, options: { falseAlarmRate?: number } = {}): Promise<Detection> {
     if (this.stopped) return Promise.reject(new PoolBusyError('the model is being stopped'));
     if (this.queue.length >= QUEUE_PER_UNIT * Math.max(1, this.units.size)) {
       return Promise.reject(new PoolBusyError('every inference unit is busy and the queue is full; retry shortly'));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ image, resolve, reject });
+      this.queue.push({ image, falseAlarmRate: options.falseAlarmRate, resolve, reject });
       this.dispatch();
       if (this.queue.length > 0 && this.units.size + this.starting < this.max) void this.addUnit().catch(() => undefined);
     });
@@ -147,7 +153,7 @@ export class InferencePool {
       const id = this.nextId++;
       unit.current = id;
       this.pending.set(id, waiting);
-      unit.worker.postMessage({ id, image: waiting.image });
+      unit.worker.postMessage({ id, image: waiting.image, falseAlarmRate: waiting.falseAlarmRate });
     }
   }
 

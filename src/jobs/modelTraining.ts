@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { AnomalyClass, AugmentationKind, DetectedAnomaly, TrainingImage } from '../ml/index.js';
+import type { AnomalyClass, AugmentationKind, DetectedAnomaly, OperatingPoint, TrainingImage } from '../ml/index.js';
 import type { PixelClassMetrics } from './segmentationEvaluation.js';
 
 export interface TrainingJobInput {
@@ -21,6 +21,15 @@ export interface TrainingJobOutput {
   detections: { isAnomalous: boolean; confidence: number; anomalies?: DetectedAnomaly[] }[];
   /** Segmentation models: per-label pixel metrics on the test images with masks. */
   pixelMetrics?: PixelClassMetrics[];
+  /** What the model is expected to do on a line, estimated from its held-out training images. */
+  operating: ExpectedOperation;
+}
+
+export interface ExpectedOperation {
+  /** At the calibrated threshold (no vigil:false-alarm-rate tag). */
+  calibrated: OperatingPoint;
+  /** At a ladder of false-alarm-rate targets (the values a vigil:false-alarm-rate tag may take). */
+  curve: (OperatingPoint & { target: number })[];
 }
 
 /** Trains in a worker thread with as many runtime threads as the machine has cores (at most 4). */

@@ -19,8 +19,9 @@ import { trainingSplit, TrainingDataError } from './modelTrainingData.js';
 import { decodePageToken, encodePageToken, pageSize } from './pagination.js';
 import type { Installation, Projects } from './projects.js';
 import { parseTags } from './tags.js';
-import { trainingSettings } from './trainingSettings.js';
+import { checkCreateTags, falseAlarmRateTarget, trainingSettings } from './reservedTags.js';
 import { requireString } from './validation.js';
+import { vigilEvaluation } from './vigilEvaluation.js';
 
 const VERSION = /^([1-9][0-9]{0,9}|latest)$/;
 const KMS_KEY_ID = /^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$/;
@@ -69,7 +70,7 @@ export class Models {
     const description = optionalText(input.description, 'Description', 500);
     const output = outputLocation(input.outputConfig);
     const tags = parseTags(input.tags);
-    trainingSettings(tags);
+    checkCreateTags(tags);
     const kmsKeyId = input.kmsKeyId === undefined || input.kmsKeyId === null ? undefined : String(input.kmsKeyId);
     if (kmsKeyId !== undefined && !KMS_KEY_ID.test(kmsKeyId)) throw new ValidationError('KmsKeyId is not a key id, key ARN or alias.');
     return this.idempotency.run(
@@ -197,8 +198,12 @@ export class Models {
       this.options.metrics.invalidImage(model.projectName, model.version);
       throw error;
     }
+    // The target is read from the stored tags on every request (one indexed read beside a detection of tens of
+    // milliseconds): a TagResource or UntagResource applies from the next request on, also after a restart,
+    // with no cached copy to keep in step.
+    const falseAlarmRate = falseAlarmRateTarget((await this.store.models.tagsOf(model.projectName, model.version)) ?? []);
     try {
-      const detection = await pool.detect(new Uint8Array(body));
+      const detection = await pool.detect(new Uint8Array(body), { falseAlarmRate });
       this.options.metrics.detected(model.projectName, model.version, detection.isAnomalous, (performance.now() - started) / 1000);
       return { detection, segmentation: detection.anomalies !== undefined };
     } catch (error) {
@@ -348,11 +353,15 @@ export class Models {
     return { train, test: await read('test') };
   }
 
-  /** Precision, recall and F1 on the test images, and LFV's evaluation files in the output location. */
+  /**
+   * Precision, recall and F1 on the test images, and LFV's evaluation files in the output location; the
+   * result file also holds the false-alarm rates and recall a line should expect (see vigilEvaluation.ts).
+   */
   private async writeEvaluation(model: ModelRecord, test: StoredEntry[], output: TrainingJobOutput, trainingImages: number) {
     let tp = 0;
     let fp = 0;
     let fn = 0;
+    let normals = 0;
     const end = new Date();
     const lines = test.map((entry, i) => {
       const detected = output.detections[i];
@@ -360,6 +369,7 @@ export class Models {
       if (detected.isAnomalous && actual) tp += 1;
       if (detected.isAnomalous && !actual) fp += 1;
       if (!detected.isAnomalous && actual) fn += 1;
+      if (!actual) normals += 1;
       return JSON.stringify({
         ...JSON.parse(entry.text),
         'anomaly-label-detected': detected.isAnomalous ? 1 : 0,
@@ -402,6 +412,8 @@ export class Models {
           })),
         },
       },
+      // Vigil's own figures, in a member of their own that Lookout for Vision clients do not look at.
+      Vigil: vigilEvaluation(output.operating, normals === 0 ? null : fp / normals, normals),
     };
     const name = `${model.projectName}-${model.version}`;
     const manifestKey = `${model.outputPrefix}EvaluationManifest-${name}.json`;

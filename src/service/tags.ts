@@ -1,6 +1,6 @@
 import type { ModelRepository } from '../store/modelRecords.js';
 import { NotFoundError, ValidationError } from './errors.js';
-import { refuseSettingChange } from './trainingSettings.js';
+import { checkAddedTags, checkRemovedKeys } from './reservedTags.js';
 
 /** Tag limits of the API (reference §3): at most 200 in a request, keys 1..128, values 0..256 characters. */
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -33,7 +33,7 @@ export class Tags {
     const model = this.model(input.resourceArn);
     if (!Array.isArray(input.tags)) throw new ValidationError('Tags is required: a list of {Key, Value}.');
     const added = parseTags(input.tags);
-    refuseSettingChange(added.map((t) => t.key));
+    checkAddedTags(added);
     const existing = await this.models.tagsOf(model.projectName, model.version);
     if (!existing) throw notFound(model.arn);
     const merged = new Map(existing.map((t) => [t.key, t.value]));
@@ -47,7 +47,7 @@ export class Tags {
     if (!Array.isArray(input.tagKeys)) throw new ValidationError('TagKeys is required.');
     if (input.tagKeys.length > 200) throw new ValidationError('TagKeys may hold at most 200 keys.');
     const keys = new Set(input.tagKeys.map((key: unknown) => tagText(key, 'TagKeys member', 1, 128)));
-    refuseSettingChange(keys);
+    checkRemovedKeys(keys);
     const existing = await this.models.tagsOf(model.projectName, model.version);
     if (!existing) throw notFound(model.arn);
     if (!(await this.models.setTags(model.projectName, model.version, existing.filter((t) => !keys.has(t.key))))) throw notFound(model.arn);

@@ -3,7 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { InferencePool, PoolBusyError } from '../../src/jobs/inferencePool.js';
-import { train } from '../../src/ml/index.js';
+import { operatingPoint, train } from '../../src/ml/index.js';
+import { decodeModel } from '../../src/ml/model.js';
 import { ALIENS } from '../helpers/datasets.js';
 
 describe('inference pool', () => {
@@ -42,6 +43,18 @@ describe('inference pool', () => {
     assert.equal(pool.inService, 2);
     await Promise.all(Array.from({ length: 6 }, () => pool!.detect(new Uint8Array(image))));
     assert.equal(pool.inService, 2, 'never more than the maximum');
+    await pool.stop();
+  });
+
+  test('each request is judged at the false-alarm-rate target it was sent with, whichever unit takes it', async () => {
+    pool = await InferencePool.start(artifact, { min: 2, max: 2 });
+    const model = decodeModel(artifact);
+    const targets = [undefined, 0.5, 0.001, undefined, 0.05, 0.5, 0.0001, 0.2];
+    const answers = await Promise.all(targets.map((falseAlarmRate) => pool!.detect(new Uint8Array(image), { falseAlarmRate })));
+    for (const [i, falseAlarmRate] of targets.entries()) {
+      assert.equal(answers[i].threshold, operatingPoint(model, falseAlarmRate).threshold, `target ${falseAlarmRate}`);
+    }
+    assert.equal(new Set(answers.map((a) => a.threshold)).size, 6, 'six targets, six thresholds');
     await pool.stop();
   });
 

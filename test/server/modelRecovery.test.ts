@@ -1,4 +1,4 @@
-import { CreateModelCommand, DescribeModelCommand, DetectAnomaliesCommand, StartModelCommand } from '@aws-sdk/client-lookoutvision';
+import { CreateModelCommand, DescribeModelCommand, DetectAnomaliesCommand, StartModelCommand, TagResourceCommand, type LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -8,8 +8,12 @@ import { test } from 'node:test';
 import { ALIENS, aliensProject } from '../helpers/datasets.js';
 import { startTestVigil } from '../helpers/vigil.js';
 
-test('after a restart, hosted models are hosted again and interrupted trainings run once more or fail with the reason', async () => {
+test('after a restart, hosted models are hosted again (at their vigil:false-alarm-rate target) and interrupted trainings run once more or fail with the reason', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'vigil-model-recovery-'));
+  const detect = async (client: LookoutVisionClient, normal: number) =>
+    (await client.send(new DetectAnomaliesCommand({ ProjectName: 'aliens', ModelVersion: '1', ContentType: 'image/png', Body: await readFile(join(ALIENS, 'normal', `${normal}.png`)) })))
+      .DetectAnomalyResult!.IsAnomalous!;
+  const flippedByTag: number[] = [];
   try {
     let vigil = await startTestVigil({ dataDir });
     try {
@@ -21,7 +25,14 @@ test('after a restart, hosted models are hosted again and interrupted trainings 
       }
       await client.send(new StartModelCommand({ ProjectName: 'aliens', ModelVersion: '1', MinInferenceUnits: 1 }));
       await vigil.jobs.idle();
-      assert.equal((await client.send(new DescribeModelCommand({ ProjectName: 'aliens', ModelVersion: '1' }))).ModelDescription?.Status, 'HOSTED');
+      const hosted = (await client.send(new DescribeModelCommand({ ProjectName: 'aliens', ModelVersion: '1' }))).ModelDescription!;
+      assert.equal(hosted.Status, 'HOSTED');
+      // Unseen normals that pass at the calibrated threshold and are flagged at a permissive false-alarm-rate target.
+      const passing: number[] = [];
+      for (let i = 21; i <= 58; i++) if (!(await detect(client, i))) passing.push(i);
+      await client.send(new TagResourceCommand({ ResourceArn: hosted.ModelArn, Tags: [{ Key: 'vigil:false-alarm-rate', Value: '0.5' }] }));
+      for (const i of passing) if (await detect(client, i)) flippedByTag.push(i);
+      assert.ok(flippedByTag.length > 0, 'a target of 0.5 flags unseen normals that passed');
       client.destroy();
     } finally {
       await vigil.stop();
@@ -42,6 +53,7 @@ test('after a restart, hosted models are hosted again and interrupted trainings 
         new DetectAnomaliesCommand({ ProjectName: 'aliens', ModelVersion: '1', ContentType: 'image/png', Body: await readFile(join(ALIENS, 'anomaly', '50.png')) }),
       );
       assert.equal(typeof answer.DetectAnomalyResult?.IsAnomalous, 'boolean');
+      for (const i of flippedByTag) assert.equal(await detect(client, i), true, `normal ${i} is still judged at the tag's target after the restart`);
       assert.equal((await status('2')).Status, 'TRAINED');
       const failed = await status('3');
       assert.equal(failed.Status, 'TRAINING_FAILED');

@@ -10,18 +10,24 @@ import {
   ListTagsForResourceCommand,
   StartModelCommand,
   StopModelCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   type LookoutVisionClient,
 } from '@aws-sdk/client-lookoutvision';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { decodeModel } from '../../src/ml/model.js';
 import { ALIENS, COOKIES, cookieManifest, putCookieImages } from '../helpers/datasets.js';
 import { awsCli, s3Client } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
+
+const VIGIL_CLI = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
 
 describe('models: train, host, detect, stop', () => {
   let vigil: TestVigil;
@@ -37,6 +43,17 @@ describe('models: train, host, detect, stop', () => {
     (await client.send(new DescribeModelCommand({ ProjectName: project, ModelVersion: version }))).ModelDescription!;
   const detect = async (project: string, bytes: Buffer, contentType = 'image/jpeg') =>
     (await client.send(new DetectAnomaliesCommand({ ProjectName: project, ModelVersion: '1', ContentType: contentType, Body: bytes }))).DetectAnomalyResult!;
+
+  /** `vigil ARGS --data-dir … --port …` against the test server, as an operator runs it. */
+  const vigilCliText = async (...args: string[]) =>
+    (await promisify(execFile)(process.execPath, [VIGIL_CLI, ...args, '--data-dir', vigil.dataDir, '--port', String(vigil.port)], { env: { PATH: process.env.PATH } })).stdout;
+  const vigilCli = async (...args: string[]) => JSON.parse(await vigilCliText(...args));
+  /** The Vigil member of a model's evaluation result file. */
+  const modelEvaluation = async (arn: string) => {
+    const [project, version] = arn.split('/').slice(-2);
+    const location = (await describeModel(project, version)).EvaluationResult!;
+    return JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: location.Bucket, Key: location.Key }))).Body!.transformToString()).Vigil;
+  };
 
   before(async () => {
     vigil = await startTestVigil();
@@ -66,6 +83,8 @@ describe('models: train, host, detect, stop', () => {
     await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, Description: 'd'.repeat(501) })), 'ValidationException');
     await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, Tags: [{ Key: 'bad;key', Value: '' }] })), 'ValidationException');
     await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, Tags: [{ Key: 'vigil:augment', Value: 'sideways' }] })), 'ValidationException', /vigil:augment must be none, tilt, any-orientation \(not sideways\)/);
+    await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, Tags: [{ Key: 'vigil:false-alarm-rate', Value: '0.9' }] })), 'ValidationException', /vigil:false-alarm-rate must be .* from 0.0001 to 0.5 .*not '0.9'/);
+    await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, Tags: [{ Key: 'vigil:sensitivity', Value: 'high' }] })), 'ValidationException', /not vigil:sensitivity/);
     assert.deepEqual((await client.send(new ListModelsCommand({ ProjectName: 'cookies' }))).Models, []);
   });
 
@@ -128,6 +147,20 @@ describe('models: train, host, detect, stop', () => {
     assert.ok(cracked.F1Score > 0.2 && cracked.F1Score <= 1, `pixel F1 ${cracked.F1Score}`);
     assert.ok(cracked.AIOU > 0.1 && cracked.AIOU <= 1, `mean IoU ${cracked.AIOU}`);
 
+    // Vigil's own member: expected figures from held-out training images, and the test normals' false-alarm rate.
+    const vigilFigures = result.Vigil;
+    assert.ok(vigilFigures.ExpectedFalseAlarmRate > 0 && vigilFigures.ExpectedFalseAlarmRate <= 0.01 + 1e-9, `expected false-alarm rate ${vigilFigures.ExpectedFalseAlarmRate}`);
+    assert.ok(vigilFigures.ExpectedRecall >= 0 && vigilFigures.ExpectedRecall <= 1, `expected recall ${vigilFigures.ExpectedRecall}`);
+    const curve = vigilFigures.OperatingCurve as { FalseAlarmRateTarget: number; ExpectedFalseAlarmRate: number; ExpectedRecall: number }[];
+    assert.deepEqual(curve.map((p) => p.FalseAlarmRateTarget), [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]);
+    for (const [i, p] of curve.entries()) {
+      assert.ok(p.ExpectedFalseAlarmRate <= p.FalseAlarmRateTarget + 1e-9, `at ${p.FalseAlarmRateTarget}: ${p.ExpectedFalseAlarmRate}`);
+      if (i > 0) assert.ok(p.ExpectedRecall >= curve[i - 1].ExpectedRecall, 'recall grows with the target');
+    }
+    const testNormals = testLines.filter((l) => l['anomaly-label-metadata']['class-name'] === 'normal');
+    assert.equal(vigilFigures.NumberOfTestingNormalImages, testNormals.length);
+    assert.equal(vigilFigures.MeasuredFalseAlarmRate, testNormals.filter((l) => l['anomaly-label-detected'] === 1).length / testNormals.length);
+
     await rejects(client.send(new StartModelCommand({ ProjectName: 'cookies', ModelVersion: '1', MinInferenceUnits: 0 })), 'ValidationException');
     await rejects(client.send(new StartModelCommand({ ProjectName: 'cookies', ModelVersion: '1', MinInferenceUnits: 2, MaxInferenceUnits: 1 })), 'ValidationException');
     await rejects(client.send(new StartModelCommand({ ProjectName: 'cookies', ModelVersion: '1', MinInferenceUnits: 1000 })), 'ServiceQuotaExceededException');
@@ -187,6 +220,51 @@ describe('models: train, host, detect, stop', () => {
     assert.match(metrics, /vigil_inference_units\{project_name="cookies",model_version="1",kind="in_service"\} [12]/);
   });
 
+  test('a vigil:false-alarm-rate tag moves the hosted model’s threshold from the next request on; removing it moves it back', async () => {
+    const arn = (await describeModel('cookies', '1')).ModelArn!;
+    const normals = await Promise.all(Array.from({ length: 14 }, (_, i) => readFile(join(COOKIES, 'test-images', `test-normal-${i + 1}.jpg`))));
+    const flagged = async () => {
+      const out: number[] = [];
+      for (const [i, image] of normals.entries()) if ((await detect('cookies', image)).IsAnomalous) out.push(i);
+      return out;
+    };
+    const calibrated = await flagged();
+    // Half the good parts flagged: unseen normals that pass at the calibrated threshold are flagged now.
+    await client.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'vigil:false-alarm-rate', Value: '0.5' }] }));
+    const permissive = await flagged();
+    assert.ok(calibrated.every((i) => permissive.includes(i)), `${calibrated} ⊆ ${permissive}`);
+    const borderline = permissive.find((i) => !calibrated.includes(i));
+    assert.notEqual(borderline, undefined, `a target of 0.5 flags more of the 14 unseen normals than the calibrated threshold (${calibrated} vs ${permissive})`);
+    await client.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['vigil:false-alarm-rate'] }));
+    for (const i of permissive.filter((i) => !calibrated.includes(i))) assert.equal((await detect('cookies', normals[i])).IsAnomalous, false, `unseen normal ${i + 1} passes again`);
+
+    // The same through `vigil models false-alarm-rate`, which also reports the expected figures at the target.
+    const set = await vigilCli('models', 'false-alarm-rate', 'cookies', '1', '0.5', '--json');
+    assert.equal(set.ModelArn, arn);
+    assert.equal(set.FalseAlarmRateTarget, '0.5');
+    const atHalf = set.OperatingCurve.find((p: { FalseAlarmRateTarget: number }) => p.FalseAlarmRateTarget === 0.5);
+    assert.deepEqual(set.Expected, { FalseAlarmRate: atHalf.ExpectedFalseAlarmRate, FalseAlarmRateIsUpperBound: false, Recall: atHalf.ExpectedRecall });
+    assert.deepEqual((await client.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags, [{ Key: 'line', Value: '3' }, { Key: 'vigil:false-alarm-rate', Value: '0.5' }]);
+    assert.equal((await detect('cookies', normals[borderline!])).IsAnomalous, true);
+    // Off the curve's ladder the target bounds the false-alarm rate and the recall lies between its neighbours'.
+    const between = await vigilCli('models', 'false-alarm-rate', 'cookies', 'latest', '0.03', '--json');
+    const [at2, at5] = [0.02, 0.05].map((t) => between.OperatingCurve.find((p: { FalseAlarmRateTarget: number }) => p.FalseAlarmRateTarget === t));
+    assert.equal(between.Expected.FalseAlarmRate, 0.03);
+    assert.equal(between.Expected.FalseAlarmRateIsUpperBound, true);
+    const [low, high] = between.Expected.RecallRange ?? [between.Expected.Recall, between.Expected.Recall];
+    assert.deepEqual([low, high], [at2.ExpectedRecall, at5.ExpectedRecall]);
+    const cleared = await vigilCli('models', 'false-alarm-rate', 'cookies', '1', '--default', '--json');
+    assert.equal(cleared.FalseAlarmRateTarget, null);
+    const figures = await modelEvaluation(arn);
+    assert.deepEqual(cleared.Expected, { FalseAlarmRate: figures.ExpectedFalseAlarmRate, FalseAlarmRateIsUpperBound: false, Recall: figures.ExpectedRecall });
+    assert.equal((await detect('cookies', normals[borderline!])).IsAnomalous, false);
+    const shown = await vigilCliText('models', 'false-alarm-rate', 'cookies', '1');
+    assert.match(shown, /^cookies\/1: calibrated threshold \(no vigil:false-alarm-rate tag\)\nexpected on the line: [\d.]+ % of good parts flagged, recall [\d.]+ of held-out labeled anomalies \(estimated from held-out training images\)\ntarget +false alarms +recall\n0\.0001 /);
+    assert.equal(shown.trim().split('\n').length, 3 + 12);
+    await assert.rejects(vigilCliText('models', 'false-alarm-rate', 'cookies', '1', '0.9'), /vigil: Tag vigil:false-alarm-rate must be .* not '0.9'/);
+    assert.deepEqual((await client.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags, [{ Key: 'line', Value: '3' }]);
+  });
+
   test('StopModel returns the model to TRAINED; then it can be deleted, and the project with it', async () => {
     await rejects(client.send(new DeleteModelCommand({ ProjectName: 'cookies', ModelVersion: '1' })), 'ConflictException', /HOSTED/);
     const stopped = await client.send(new StopModelCommand({ ProjectName: 'cookies', ModelVersion: '1' }));
@@ -204,7 +282,7 @@ describe('models: train, host, detect, stop', () => {
     await rejects(client.send(new DeleteProjectCommand({ ProjectName: 'cookies' })), 'ConflictException');
   });
 
-  test('the AWS CLI trains (with tilted views, asked for by a tag), hosts, detects and stops a classification model on the aliens', async () => {
+  test('the AWS CLI trains (with tilted views, asked for by a tag, and a false-alarm-rate target), hosts, detects and stops a classification model on the aliens', async () => {
     const cli = async (...args: string[]) => JSON.parse((await awsCli(vigil, args)).stdout || '{}');
     for (const className of ['normal', 'anomaly']) {
       await awsCli(vigil, ['s3', 'cp', '--recursive', join(ALIENS, className), `s3://cookies/aliens/${className}/`]);
@@ -223,13 +301,15 @@ describe('models: train, host, detect, stop', () => {
     await cli('lookoutvision', 'create-project', '--project-name', 'aliens');
     await cli('lookoutvision', 'create-dataset', '--project-name', 'aliens', '--dataset-type', 'train', '--dataset-source', JSON.stringify({ GroundTruthManifest: { S3Object: { Bucket: 'cookies', Key: 'aliens.manifest' } } }));
     await vigil.jobs.idle();
-    const created = await cli('lookoutvision', 'create-model', '--project-name', 'aliens', '--output-config', JSON.stringify({ S3Location: { Bucket: 'cookies', Prefix: 'aliens-output/' } }), '--tags', 'Key=vigil:augment,Value=tilt');
+    const created = await cli('lookoutvision', 'create-model', '--project-name', 'aliens', '--output-config', JSON.stringify({ S3Location: { Bucket: 'cookies', Prefix: 'aliens-output/' } }), '--tags', 'Key=vigil:augment,Value=tilt', 'Key=vigil:false-alarm-rate,Value=0.02');
     assert.equal(created.ModelMetadata.Status, 'TRAINING');
     await vigil.jobs.idle();
     const model = await cli('lookoutvision', 'describe-model', '--project-name', 'aliens', '--model-version', '1');
     assert.equal(model.ModelDescription.Status, 'TRAINED', model.ModelDescription.StatusMessage);
     const artifact = await vigil.blobs.getBuffer('projects/aliens/models/1/artifact', { 'vigil:model': model.ModelDescription.ModelArn });
     assert.equal(decodeModel(artifact).training.augmentation, 'tilt', 'the tag reached the training');
+    const tags = await cli('lookoutvision', 'list-tags-for-resource', '--resource-arn', model.ModelDescription.ModelArn);
+    assert.deepEqual(tags.Tags, [{ Key: 'vigil:augment', Value: 'tilt' }, { Key: 'vigil:false-alarm-rate', Value: '0.02' }]);
     assert.ok(model.ModelDescription.Performance.F1Score > 0.5);
     await cli('lookoutvision', 'start-model', '--project-name', 'aliens', '--model-version', '1', '--min-inference-units', '1');
     await vigil.jobs.idle();
