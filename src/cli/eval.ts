@@ -28,6 +28,8 @@ export interface EvalOptions {
   useAnomalies?: boolean;
   /** Re-weight the image score (PatchCore eq. 7); default: the engine's. */
   reweight?: boolean;
+  /** Border rings of the score grid on their own scale; default: the engine's. */
+  borderScale?: boolean;
   /** Global score fused with the patch score: 'pyramid', 'mean' or 'none'; default: the engine's. */
   globalScore?: 'pyramid' | 'mean' | 'none';
   threads?: number;
@@ -204,6 +206,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     useAnomalies: options.useAnomalies,
     reweight: options.reweight,
     globalScore: options.globalScore,
+    borderScale: options.borderScale,
     threads: options.threads ?? 2,
     seed: options.seed ?? 0,
     bank: { ...(options.coresetRatio ? { coresetRatio: options.coresetRatio } : {}), ...(options.maxBank ? { maxBankSize: options.maxBank } : {}), ...(options.coresetDim ? { projectionDim: options.coresetDim } : {}) },

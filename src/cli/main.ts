@@ -52,6 +52,7 @@ program
   .option('--no-anomalies', 'ignore labeled anomalies for scoring (pure PatchCore)')
   .option('--reweight', 're-weight the image score by the memory bank neighbourhood (PatchCore eq. 7)')
   .option('--no-reweight', 'image score = largest patch distance, not re-weighted')
+  .option('--no-border-scale', 'score the cells along the image edge like the others (default: on their own scale)')
   .option('--global-score <kind>', 'fuse an image-level score with the patch score: pyramid, mean or none (default: the engine\'s)')
   .option('--threads <n>', 'training threads (default 2; detection always uses 1)', Number)
   .option('--coreset-ratio <fraction>', 'memory bank size as a fraction of the patches (default 0.1)', Number)

@@ -2,6 +2,7 @@
  * Detection with a trained model: load the artifact once, then detect(image bytes) per image.
  */
 import { anomalyMap, type ScoreMap } from './anomalyMap.js';
+import { applyBorderScale } from './borderScale.js';
 import { headLogit, headStatistics } from './anomalyHead.js';
 import { ArtifactError } from './artifact.js';
 import { backboneInfo, loadBackbone } from './backbone.js';
@@ -106,6 +107,7 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
       const raw = await featuresOf(backbone, decoded, 'none', prep);
       const features = model.pca ? { ...raw, channels: model.pca.outDim, data: await projectPca(model.pca, raw.data, threads) } : raw;
       const { grid, nearestIndex } = await scorePatches(features, memory, { threads });
+      if (model.borderScale) applyBorderScale(grid, model.borderScale);
       let score = imageScore(grid, nearestIndex, features.data, model.bank, model.reweighting);
       const g = model.globalScoring;
       if (g) score = fuseScores(score, globalDistance(globalDescriptor(features, g.kind), g.descriptors, g.dim), g);

@@ -28,6 +28,8 @@ export interface ModelState {
   /** Global score fused with the patch score (format ≥ 4; absent: the patch score alone). */
   globalScoring?: GlobalScoring;
   calibration: Calibration;
+  /** Divisors of the patch scores in the cell rings along the image edge (borderScale.ts; absent: none). */
+  borderScale?: number[];
   /** Smoothed-map level above which a pixel is anomalous. */
   pixelThreshold: number;
   /** Anomaly classes (segmentation models); empty for classification-only models. */
@@ -60,6 +62,7 @@ export function encodeModel(m: ModelState): Uint8Array {
       globalScore: m.globalScoring ? { kind: m.globalScoring.kind, dim: m.globalScoring.dim, patch: m.globalScoring.patch, global: m.globalScoring.global } : undefined,
       pca: m.pca ? { dim: m.pca.dim, outDim: m.pca.outDim } : undefined,
       calibration: m.calibration,
+      borderScale: m.borderScale,
       pixelThreshold: m.pixelThreshold,
       classes: m.classes,
       head: m.head ? { weights: m.head.weights, mean: m.head.mean, scale: m.head.scale, topK: m.head.topK, calibration: m.head.calibration } : undefined,
@@ -100,6 +103,8 @@ export function decodeModel(bytes: Uint8Array): ModelState {
     const { factor, multiple } = preprocessing.scale as { factor?: unknown; multiple?: unknown };
     if (typeof factor !== 'number' || !(factor > 0 && Number.isFinite(factor)) || !Number.isInteger(multiple) || (multiple as number) < 1 || preprocessing.tiles) throw new ArtifactError('model artifact scale is malformed');
   }
+  const borderScale = meta.borderScale as number[] | undefined;
+  if (borderScale !== undefined && !(Array.isArray(borderScale) && borderScale.every((v) => typeof v === 'number' && v >= 1 && Number.isFinite(v)))) throw new ArtifactError('model artifact border scale is malformed');
   const bank = makeBank(need('bank'), dim);
   let reweighting: Reweighting | undefined;
   if (meta.reweight !== undefined) {
@@ -131,6 +136,7 @@ export function decodeModel(bytes: Uint8Array): ModelState {
     reweighting,
     globalScoring,
     calibration: meta.calibration as Calibration,
+    borderScale,
     pixelThreshold: meta.pixelThreshold as number,
     classes: (meta.classes as AnomalyClass[]) ?? [],
     classBank: classLabels instanceof Uint8Array ? { bank: makeBank(need('classBank'), dim), labels: classLabels } : undefined,

@@ -15,6 +15,7 @@ import { bankNeighbours, buildMemoryBank, DEFAULT_BANK_OPTIONS, gatherPatches, i
 import { fitPca, projectPca, type Pca } from './pca.js';
 import { descriptorDim, fuseScores, globalDescriptor, globalDistance, robustScale, type GlobalDescriptorKind, type GlobalScoring } from './globalScore.js';
 import { buildClassBank, cellClasses, type AnomalyClass } from './segmentation.js';
+import { applyBorderScale, fitBorderScale } from './borderScale.js';
 
 /** The training set cannot make a model (too few images of a kind); nothing was trained. */
 export class TrainingDataError extends Error {
@@ -75,6 +76,8 @@ export interface TrainOptions {
   validation?: TrainingImage[];
   /** Training-time budget (seconds) of the search over working resolutions (default DEFAULT_SEARCH_SECONDS). */
   searchSeconds?: number;
+  /** Score the grid's border rings on their own scale (borderScale.ts). Default DEFAULT_BORDER_SCALE. */
+  borderScale?: boolean;
   /** Runtime threads (default 1). */
   threads?: number;
   /** Where the converted backbone may be cached between processes. */
@@ -142,6 +145,11 @@ export const DEFAULT_REWEIGHT = false;
  * circuit boards 0.868 vs 0.953; mean: 0.984 and 0.930): off.
  */
 export const DEFAULT_GLOBAL_SCORE: GlobalDescriptorKind | 'none' = 'none';
+/**
+ * Border rings on their own scale by default? Rule fixed before the side-by-side run (bench/ml.ts --border): on
+ * only if magtile-dev's image AUROC rises and no other row is worse by more than 0.002 image AUROC.
+ */
+export const DEFAULT_BORDER_SCALE = true;
 /** Neighbour lists kept at training for leave-one-out scoring (spares for the excluded image's entries). */
 const REWEIGHT_TRAIN_WIDTH = 4 * (REWEIGHT_NEIGHBOURS - 1);
 const ANOMALY_BANK_PER_IMAGE = 10;
@@ -327,13 +335,15 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   // 4. Held-out scores: each training normal against the bank without its own patches.
   const scoring = normalFeatures.length + anomalyFeatures.length + validationFeatures.length;
   let scored = 0;
-  // Image scores as detection computes them (re-weighted or not), leave-one-out for the training normals.
+  // Image scores as detection computes them (border rings scaled, re-weighted or not), leave-one-out for the
+  // training normals; the border scale is fitted on the normals' grids before any image score is taken.
   const imageScores = new Map<ScoreMap, number>();
+  const pending: Array<() => void> = [];
   const grids = async (list: Extracted[], exclude: boolean): Promise<ScoreMap[]> => {
     const out: ScoreMap[] = [];
     for (const [k, e] of list.entries()) {
       const { grid, nearestIndex } = await scorePatches(e.features, memory, { threads, excludeSource: exclude ? k : undefined });
-      imageScores.set(grid, imageScore(grid, nearestIndex, e.features.data, memory.bank, reweighting, exclude ? { source: memory.source, id: k } : undefined));
+      pending.push(() => imageScores.set(grid, imageScore(grid, nearestIndex, e.features.data, memory.bank, reweighting, exclude ? { source: memory.source, id: k } : undefined)));
       out.push(grid);
       progress({ stage: 'scoring', done: ++scored, total: scoring });
     }
@@ -342,6 +352,9 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   const normalGrids = await grids(normalFeatures, true);
   const anomalyGrids = await grids(anomalyFeatures, false);
   const validationGrids = await grids(validationFeatures, false);
+  const borderScale = (options.borderScale ?? DEFAULT_BORDER_SCALE) ? fitBorderScale(normalGrids) : undefined;
+  if (borderScale) for (const g of [...normalGrids, ...anomalyGrids, ...validationGrids]) applyBorderScale(g, borderScale);
+  for (const score of pending) score();
   // Global score (optional): nearest training-normal descriptor, leave-one-out for the training normals
   // (their augmented copies excluded too); both scores standardised on the held-out normals, then fused.
   const globalKind = options.globalScore ?? DEFAULT_GLOBAL_SCORE;
@@ -467,6 +480,7 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
     augmentation: options.augment ?? 'none',
     reweight: Boolean(reweighting),
     globalScore: globalKind,
+    borderScale,
     featureDim: pca ? pca.outDim : backbone.info.channels,
     explainedVariance: pca?.explainedVariance,
     patches,
@@ -482,6 +496,7 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
     reweighting: reweighting ? trimNeighbours(reweighting, Math.min(reweighting.b - 1, reweighting.width)) : undefined,
     globalScoring,
     calibration,
+    borderScale,
     pixelThreshold,
     classes,
     classBank,
