@@ -129,9 +129,10 @@ export function chooseResolution(width: number, height: number, options: Resolut
   return tiles ? { width: w, height: h, tiles } : { width: w, height: h };
 }
 
-/** The median width and height of a set of images (read from headers only). */
-export async function typicalSize(images: readonly Uint8Array[]): Promise<{ width: number; height: number }> {
-  const sizes = await Promise.all(images.map((b) => imageSize(b)));
+/** The median width and height of a set of images (read from headers only, one image at a time). */
+export async function typicalSize(images: Iterable<() => Promise<Uint8Array>>): Promise<{ width: number; height: number }> {
+  const sizes: Array<{ width: number; height: number }> = [];
+  for (const read of images) sizes.push(await imageSize(await read()));
   const median = (v: number[]): number => v.sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
   return { width: median(sizes.map((s) => s.width)), height: median(sizes.map((s) => s.height)) };
 }
