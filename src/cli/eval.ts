@@ -36,6 +36,8 @@ export interface EvalOptions {
   mapSigma?: number;
   coresetDim?: number;
   maxBank?: number;
+  coresetCandidates?: number;
+  heldOutNormals?: number;
 }
 
 export interface EvalReport {
@@ -194,7 +196,8 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     globalScore: options.globalScore,
     threads: options.threads ?? 2,
     seed: options.seed ?? 0,
-    bank: { ...(options.coresetRatio ? { coresetRatio: options.coresetRatio } : {}), ...(options.maxBank ? { maxBankSize: options.maxBank } : {}), ...(options.coresetDim ? { projectionDim: options.coresetDim } : {}) },
+    bank: { ...(options.coresetRatio ? { coresetRatio: options.coresetRatio } : {}), ...(options.maxBank ? { maxBankSize: options.maxBank } : {}), ...(options.coresetDim ? { projectionDim: options.coresetDim } : {}), ...(options.coresetCandidates ? { maxCandidates: options.coresetCandidates } : {}) },
+    heldOutNormals: options.heldOutNormals,
     onProgress: (p) => {
       if (!bar) return;
       if (p.stage !== currentStage) {

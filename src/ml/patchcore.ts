@@ -45,7 +45,7 @@ export const DEFAULT_BANK_OPTIONS: BankOptions = {
   maxBankSize: 16384,
   minBankSize: 1024,
   projectionDim: 128,
-  maxCandidates: 200_000,
+  maxCandidates: 100_000,
   seed: 0,
 };
 

@@ -297,7 +297,7 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   for (const [k, image] of normals.entries()) {
     const maps = await extract(image, augmentations);
     if (!usePca) admit(maps, k);
-    else if (pca) admit(await reduceAll(maps), k);
+    else if (pca) admit(maps, k); // already projected by extract
     else {
       waiting.push({ maps, k });
       if (k + 1 === fitImages) {

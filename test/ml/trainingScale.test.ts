@@ -106,23 +106,24 @@ describe('training beyond the bounds', () => {
       open--;
       return read(path);
     };
-    const normals = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+    // 36 normals (12 photos, each three times): more than the 32 the principal subspace is fitted on.
+    const normals = Array.from({ length: 36 }, (_, i) => 1 + (i % 12));
     const images = (bytes: (path: string) => TrainingImage['bytes']): TrainingImage[] => [
       ...normals.map((n) => ({ bytes: bytes(`training-images/normal-${n}.jpg`), anomalous: false })),
       ...[1, 3, 5, 7].map((n) => ({ bytes: bytes(`training-images/anomaly-${n}.jpg`), anomalous: true })),
     ];
     const progress: TrainProgress[] = [];
-    // 12 normals × 432 patches at 192 px: far more patches than the 1 000 candidates allowed.
-    const options = { resolution: 192, threads: 2, seed: 3, heldOutNormals: 5, bank: { maxCandidates: 1000, minBankSize: 100 } };
+    // 36 normals × 432 patches at 192 px: far more patches than the 4 000 candidates allowed.
+    const options = { resolution: 192, threads: 2, seed: 3, heldOutNormals: 5, bank: { maxCandidates: 4000, minBankSize: 100 } };
     const streamed = await train(images(lazy), { ...options, onProgress: (p) => progress.push(p) });
     const m = streamed.metrics;
-    assert.equal(m.patches, 12 * 432);
-    assert.equal(m.coresetCandidates, 1000);
-    assert.equal(m.bankSize, Math.round(0.1 * 12 * 432));
+    assert.equal(m.patches, 36 * 432);
+    assert.equal(m.coresetCandidates, 4000);
+    assert.equal(m.bankSize, Math.round(0.1 * 36 * 432));
     assert.equal(m.heldOutNormals, 5);
     assert.equal(progress.filter((p) => p.stage === 'scoring').at(-1)?.total, 5 + 4, 'only the held-out normals and the anomalies are scored');
     assert.equal(mostOpen, 1, 'one image is read at a time');
-    assert.equal(reads, 16 + 16, 'each image is read for the typical size and once for its features');
+    assert.equal(reads, 40 + 40, 'each image is read for the typical size and once for its features');
 
     const held = await train(images(read), options);
     assert.deepEqual(held.artifact, streamed.artifact, 'images in memory or read on demand train the same model');
