@@ -4,13 +4,14 @@
  * Public API (everything else in src/ml is internal):
  *
  *   train(images, options) → { artifact, metrics }
- *     images: [{ bytes (PNG/JPEG), anomalous, mask? (PNG, classes in their colours) }]
+ *     images: [{ bytes (PNG/JPEG, or a function that reads them when training gets to the image: large sets
+ *              stream through), anomalous, mask? (PNG, classes in their colours; bytes or a reader too) }]
  *     options: classes (name + colour, for segmentation), validation images (F1-max calibration),
  *              augment ('tilt': the normals also at ±5° and ±10°; 'any-orientation': flips and 90°
  *              rotations; default none), useAnomalies (labeled-anomaly head,
  *              default on, kept only when it cross-validates better), reweight (paper's image-score
  *              re-weighting, default off, see below), globalScore (image-level score fused with the
- *              patch score, see below), resolution, bank bounds, threads,
+ *              patch score, see below), resolution, bank bounds (incl. coreset candidates), heldOutNormals, threads,
  *              cacheDir (converted backbone), seed, onProgress.
  *     artifact: self-describing bytes (see artifact.ts) for the caller to seal; metrics: calibration figures.
  *
@@ -40,8 +41,13 @@
  *                   the backbone in overlapping tiles (48 px margins), stitched into one stride-8 grid.
  *   pca.ts          patch features projected onto their top 128 principal directions (subspace iteration
  *                   on the runtime): same AUROC on cookies as 816-d, scoring 4–6× cheaper
+ *   patchReservoir.ts  the coreset's candidates: every patch up to 100 000, beyond that a seeded uniform sample
+ *                   taken while the images stream past (memory and coreset cost bounded whatever the image count)
  *   coreset.ts      greedy k-center on a 128-d random projection, exact (equal to the plain algorithm) with
- *                   triangle-inequality pruning; bank = 10 % of the patches, within 1 024..16 384
+ *                   triangle-inequality pruning, when the candidates are all the patches; bank = 10 % of all the
+ *                   patches, within 1 024..16 384 (and at most the candidates)
+ *   batchedCoreset.ts  the same greedy choice on a sampled pool, lazily, the distance updates 256 centres at a
+ *                   time as one matrix product on onnxruntime (N·k·dim in sgemm instead of k passes over memory)
  *   nearest.ts      exact nearest neighbour by one fused matmul + min/argmin graph on onnxruntime (MLAS)
  *   patchcore.ts    memory bank, patch scores, image score = largest patch distance, optionally re-weighted by
  *                   the nearest bank entry's neighbourhood (paper eq. 7, b = 9; `reweight`, artifact format 3)
@@ -56,7 +62,9 @@
  *   metrics.ts      AUROC, P/R/F1, PR curve, pixel AUROC, per-class F1/IoU — the one implementation
  *   artifact.ts + model.ts   versioned self-describing container with a SHA-256 trailer
  * Training normals are scored leave-one-out (their own bank entries excluded) so calibration and the head
- * see held-out scores without a separate validation set.
+ * see held-out scores without a separate validation set: all of them up to 200, else 200 chosen at random with
+ * the seed (scoring bounded). Only those normals' feature maps are kept; the others' patches go to the
+ * candidate sample and are dropped, so training memory does not grow with the number of images.
  *
  * Figures (`node dist-ml/bench/ml.js` = `npm run bench:ml` built elsewhere; 2-core AMD EPYC shared with other
  * engineers' work; detection on 1 thread, ms per image including decode, backbone, scoring, map, and for
