@@ -77,6 +77,25 @@
  *   circuitboard          0.953 (0.925 @448×672)     —            0.864    25 (40 img)     238     672×448     9408
  *   circuitboard, tiles   0.932 (head) / 0.912       —            0.857    88 (40 img)     731     1008×672 ×2 16384
  *
+ * Training at scale (issue 11 part 5; `node dist/bench/trainScale.js N`: N magtile-dev tiles of 120–600 px, the
+ * 318 normal + 172 anomalous images all as normals, repeated under new names past 490; working size 240×288,
+ * 864 patches per image; `/usr/bin/time -v`). Measured while other engineers' jobs kept the 2 cores at load
+ * 7–16, so the wall times are several times a quiet machine's; CPU seconds and peak RSS are the steadier figures:
+ *
+ *   images  code                                train s (features / coreset / scoring)   CPU s   peak RSS
+ *   490     before (exact coreset on 200 000 sampled of 423 360 patches, all 490 scored)
+ *                                               1 054 (33 / 890 / 124)                     436     792 MiB
+ *   490     candidate sample + batched coreset  157 (73 / 33 / 44)                         69      719 MiB
+ *   5 000   candidate sample + batched coreset  1 841 (1 626 / 75 / 118)                   409     676 MiB
+ *
+ * Coreset and scoring no longer grow with the image count (100 000 candidates → 16 384, 200 normals scored);
+ * features do, linearly (~70 ms CPU per tile), and memory does not (676 MiB for 5 000 against 719 MiB for 490:
+ * only the candidates and the 200 held-out normals' maps are kept). Small projects are unchanged: with every
+ * patch a candidate and every normal scored, the same bank and scores as before (cookies, aliens seeds 1–3,
+ * casting, circuit boards: equal image/pixel AUROC, thresholds and per-image scores, see below).
+ * Side by side with the code before (one run each, `vigil eval --json`, same splits): cookies odd/even 1.000 / pixel
+ * 0.9726 both; aliens seeds 1/2/3 0.9914/0.9954/0.9977 both; casting train → test 0.9778 both; every test image's
+ * score identical (largest difference 0), thresholds and F1 identical.
  * Cookies pixel AUROC by working resolution (long side, test half): 512 0.949, 448 0.958, 384 0.964 (the size
  * rule's), 320 0.973, 256 0.971, 224 0.973; the training masks rank them the same way (0.919, 0.928, 0.937,
  * 0.947, 0.950, 0.949), hence the choice on training masks rather than a fixed rule (training 3× longer for
