@@ -94,7 +94,8 @@
  * patch a candidate and every normal scored, the same bank and scores as before (cookies, aliens seeds 1–3,
  * casting, circuit boards: equal image/pixel AUROC, thresholds and per-image scores, see below).
  * Side by side with the code before (one run each, `vigil eval --json`, same splits): cookies odd/even 1.000 / pixel
- * 0.9726 both; aliens seeds 1/2/3 0.9914/0.9954/0.9977 both; casting train → test 0.9778 both; every test image's
+ * 0.9726 both; aliens seeds 1/2/3 0.9914/0.9954/0.9977 both; casting train → test 0.9778 both; circuit boards
+ * 0.9525 both (94 080 patches: still all candidates, exact pruned coreset); every test image's
  * score identical (largest difference 0), thresholds and F1 identical.
  * Cookies pixel AUROC by working resolution (long side, test half): 512 0.949, 448 0.958, 384 0.964 (the size
  * rule's), 320 0.973, 256 0.971, 224 0.973; the training masks rank them the same way (0.919, 0.928, 0.937,
