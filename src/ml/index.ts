@@ -97,6 +97,10 @@
  * 0.9726 both; aliens seeds 1/2/3 0.9914/0.9954/0.9977 both; casting train → test 0.9778 both; circuit boards
  * 0.9525 both (94 080 patches: still all candidates, exact pruned coreset); every test image's
  * score identical (largest difference 0), thresholds and F1 identical.
+ * Where the sample and the batched coreset do apply (magtile-dev, `--seed 1 --split 0.5`: 159 normals, more than
+ * 100 000 patches; same contended machine): image AUROC 0.6203 before vs 0.6209 after, pixel 0.5653 vs 0.5636;
+ * training 967 s (coreset 825 s) vs 243 s (coreset 79 s). A repeat of the 490-tile run at load ~6: 115 s (features
+ * 73, coreset 15, scoring 16), 73 CPU s; a quiet 2-core figure was not possible in this session.
  * Cookies pixel AUROC by working resolution (long side, test half): 512 0.949, 448 0.958, 384 0.964 (the size
  * rule's), 320 0.973, 256 0.971, 224 0.973; the training masks rank them the same way (0.919, 0.928, 0.937,
  * 0.947, 0.950, 0.949), hence the choice on training masks rather than a fixed rule (training 3× longer for
