@@ -104,6 +104,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       maxInferenceUnits: cpus().length,
       backboneCacheDir: join(config.dataDir, 'cache', 'backbone'),
       metrics,
+      logger,
     });
     await datasets.recover();
     await models.recover();

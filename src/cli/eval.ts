@@ -40,6 +40,8 @@ export interface EvalOptions {
   maxBank?: number;
   /** Anomaly rate the test set is re-weighted to for the line figures (default 0.07). */
   lineAnomalyRate?: number;
+  coresetCandidates?: number;
+  heldOutNormals?: number;
 }
 
 export interface EvalReport {
@@ -70,6 +72,9 @@ export interface EvalReport {
   testImages: { normal: number; anomaly: number };
   resolution: string;
   bankSize: number;
+  /** The coreset's candidate patches (all of them up to the bound) and the normals scored leave-one-out. */
+  coresetCandidates: number;
+  heldOutNormals: number;
   featureDim: number;
   /** Whether the image score was re-weighted (PatchCore eq. 7). */
   reweight: boolean;
@@ -187,13 +192,13 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
   }
   if (!testFiles.length) throw new Error('no test images');
   const { classes, binary } = await readClasses([options.train, ...(options.test ? [options.test] : [])], [...trainFiles, ...testFiles]);
-  const load = async (f: LabeledFile): Promise<TrainingImage> => ({
-    bytes: new Uint8Array(await readFile(f.path)),
+  // Read when training gets to each image: a large training set streams through instead of sitting in memory.
+  const trainImages = trainFiles.map((f): TrainingImage => ({
+    bytes: async () => new Uint8Array(await readFile(f.path)),
     anomalous: f.anomalous,
-    mask: f.mask ? await readMask(f.mask, binary) : undefined,
+    mask: f.mask ? () => readMask(f.mask!, binary) : undefined,
     name: basename(f.path),
-  });
-  const trainImages = await Promise.all(trainFiles.map(load));
+  }));
 
   const bar = options.json || !process.stderr.isTTY ? undefined : new cliProgress.SingleBar({ format: ' {stage} [{bar}] {value}/{total}', stream: process.stderr }, cliProgress.Presets.shades_classic);
   let currentStage = '';
@@ -209,7 +214,8 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     borderScale: options.borderScale,
     threads: options.threads ?? 2,
     seed: options.seed ?? 0,
-    bank: { ...(options.coresetRatio ? { coresetRatio: options.coresetRatio } : {}), ...(options.maxBank ? { maxBankSize: options.maxBank } : {}), ...(options.coresetDim ? { projectionDim: options.coresetDim } : {}) },
+    bank: { ...(options.coresetRatio ? { coresetRatio: options.coresetRatio } : {}), ...(options.maxBank ? { maxBankSize: options.maxBank } : {}), ...(options.coresetDim ? { projectionDim: options.coresetDim } : {}), ...(options.coresetCandidates ? { maxCandidates: options.coresetCandidates } : {}) },
+    heldOutNormals: options.heldOutNormals,
     onProgress: (p) => {
       if (!bar) return;
       if (p.stage !== currentStage) {
@@ -222,7 +228,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
   bar?.stop();
   const m = trained.metrics;
   if (m.search) log(`working resolution chosen on the training data (${m.search.criterion}): ${m.search.trials.map((r) => `${r.width}×${r.height} ${r.score.toFixed(3)}`).join(', ')}`);
-  log(`trained in ${m.trainSeconds.toFixed(1)} s at ${m.preprocessing.width}×${m.preprocessing.height}${m.preprocessing.tiles ? ` (${m.preprocessing.tiles.xs.length * m.preprocessing.tiles.ys.length} tiles of ${m.preprocessing.tiles.tileWidth}×${m.preprocessing.tiles.tileHeight})` : ''}: bank ${m.bankSize} of ${m.patches} patches, threshold ${m.threshold.toFixed(4)} (${m.calibrationMethod})${m.head ? `, anomaly head ${m.head.used ? 'used' : 'not used'} (cv AUROC ${m.head.headAUROC.toFixed(3)} vs PatchCore ${m.head.patchcoreAUROC.toFixed(3)})` : ''}`);
+  log(`trained in ${m.trainSeconds.toFixed(1)} s at ${m.preprocessing.width}×${m.preprocessing.height}${m.preprocessing.tiles ? ` (${m.preprocessing.tiles.xs.length * m.preprocessing.tiles.ys.length} tiles of ${m.preprocessing.tiles.tileWidth}×${m.preprocessing.tiles.tileHeight})` : ''}: bank ${m.bankSize} of ${m.patches} patches (${m.coresetCandidates} candidates; ${m.heldOutNormals} normals scored leave-one-out), threshold ${m.threshold.toFixed(4)} (${m.calibrationMethod})${m.head ? `, anomaly head ${m.head.used ? 'used' : 'not used'} (cv AUROC ${m.head.headAUROC.toFixed(3)} vs PatchCore ${m.head.patchcoreAUROC.toFixed(3)})` : ''}`);
 
   // Detection runs on one thread: the figure to compare with the per-core goal.
   const detector = await loadDetector(trained.artifact, { threads: 1 });
@@ -315,6 +321,8 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     testImages: { normal: testFiles.filter((f) => !f.anomalous).length, anomaly: testFiles.filter((f) => f.anomalous).length },
     resolution: `${prep.width}x${prep.height}${prep.scale ? ' (aspect kept)' : ''}`,
     bankSize: m.bankSize,
+    coresetCandidates: m.coresetCandidates,
+    heldOutNormals: m.heldOutNormals,
     featureDim: m.featureDim,
     reweight: m.reweight,
     globalScore: m.globalScore,

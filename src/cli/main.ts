@@ -59,6 +59,8 @@ program
   .option('--coreset-dim <n>', 'random projection dimension for the coreset distances (default 128)', Number)
   .option('--max-bank <n>', 'memory bank size bound (default 16384)', Number)
   .option('--line-anomaly-rate <fraction>', 'anomaly rate the test set is re-weighted to for the line figures (default 0.07)', Number)
+  .option('--coreset-candidates <n>', 'candidate patches for the coreset, a random sample beyond (default 100000)', Number)
+  .option('--held-out-normals <n>', 'training normals scored leave-one-out for calibration, at most (default 200)', Number)
   .option('--map-sigma <pixels>', 'Gaussian smoothing of the anomaly map (default 4)', Number)
   .option('--feature-dim <n>', 'principal directions kept of the 816 backbone features (default 128, 0 = all)', Number)
   .action(async (o: Record<string, unknown>) => {

@@ -1,12 +1,16 @@
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { AnomalyClass, AugmentationKind, DetectedAnomaly, OperatingPoint, TrainingImage } from '../ml/index.js';
+import type { AnomalyClass, AugmentationKind, DetectedAnomaly, OperatingPoint, TrainProgress } from '../ml/index.js';
 import type { PixelClassMetrics } from './segmentationEvaluation.js';
 
+/**
+ * What the worker trains on: labels and which images have masks; the bytes themselves are read one at a
+ * time when the worker gets to them (TrainingImageSource), so a large training set never sits in memory.
+ */
 export interface TrainingJobInput {
-  train: TrainingImage[];
+  train: { anomalous: boolean; mask: boolean }[];
   /** Images the trained model is evaluated on (their labels stay with the caller); true masks for segmentation metrics. */
-  test: { bytes: Uint8Array; mask?: Uint8Array; width: number; height: number }[];
+  test: { mask: boolean; width: number; height: number }[];
   classes: AnomalyClass[];
   /** Extra views of the normal images (the model's `vigil:augment` tag). */
   augment: AugmentationKind;
@@ -14,6 +18,9 @@ export interface TrainingJobInput {
   seed: number;
   cacheDir?: string;
 }
+
+/** Reads one image or mask of the job (in the calling thread: the service's sealed store stays there). */
+export type TrainingImageSource = (set: 'train' | 'test', index: number, part: 'image' | 'mask') => Promise<Uint8Array>;
 
 export interface TrainingJobOutput {
   artifact: Uint8Array;
@@ -32,13 +39,29 @@ export interface ExpectedOperation {
   curve: (OperatingPoint & { target: number })[];
 }
 
-/** Trains in a worker thread with as many runtime threads as the machine has cores (at most 4). */
-export function runTraining(input: Omit<TrainingJobInput, 'threads'>, signal: AbortSignal): Promise<TrainingJobOutput> {
+/** Training progress as the job reports it: the engine's stages, then the evaluation on the test images. */
+export interface TrainingJobProgress {
+  stage: TrainProgress['stage'] | 'evaluation';
+  done: number;
+  total: number;
+}
+
+/** Worker → caller. */
+export type WorkerMessage =
+  | { kind: 'read'; id: number; set: 'train' | 'test'; index: number; part: 'image' | 'mask' }
+  | { kind: 'progress'; progress: TrainingJobProgress }
+  | { kind: 'done'; output: TrainingJobOutput };
+/** Caller → worker: the answer to a read. */
+export type ReadReply = { id: number; bytes: Uint8Array } | { id: number; error: string };
+
+/**
+ * Trains in a worker thread with as many runtime threads as the machine has cores (at most 4). The worker
+ * asks for each image when it needs it; the bytes are moved to it, not copied.
+ */
+export function runTraining(input: Omit<TrainingJobInput, 'threads'>, read: TrainingImageSource, signal: AbortSignal, onProgress: (p: TrainingJobProgress) => void = () => {}): Promise<TrainingJobOutput> {
   const data: TrainingJobInput = { ...input, threads: Math.min(4, cpus().length) };
   return new Promise((resolve, reject) => {
-    // The image bytes move to the worker instead of being copied: the caller does not use them again,
-    // and a copy would double the memory a large training set needs at this moment.
-    const worker = new Worker(new URL('./trainingWorker.js', import.meta.url), { workerData: data, transferList: ownedBuffers(data) });
+    const worker = new Worker(new URL('./trainingWorker.js', import.meta.url), { workerData: data });
     let settled = false;
     const abort = () => void worker.terminate();
     signal.addEventListener('abort', abort, { once: true });
@@ -48,22 +71,25 @@ export function runTraining(input: Omit<TrainingJobInput, 'threads'>, signal: Ab
       signal.removeEventListener('abort', abort);
       action();
     };
-    worker.once('message', (output: TrainingJobOutput) => finish(() => resolve(output)));
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.kind === 'progress') onProgress(message.progress);
+      else if (message.kind === 'done') finish(() => resolve(message.output));
+      else {
+        read(message.set, message.index, message.part).then(
+          (bytes) => worker.postMessage({ id: message.id, bytes } satisfies ReadReply, movable(bytes)),
+          (error: unknown) => worker.postMessage({ id: message.id, error: (error as Error).message } satisfies ReadReply),
+        );
+      }
+    });
     worker.once('error', (error) => finish(() => reject(error)));
     worker.once('exit', (code) => finish(() => reject(new Error(signal.aborted ? 'training was stopped because Vigil shut down' : `the training worker exited with code ${code}`))));
   });
 }
 
 /**
- * The ArrayBuffers that hold nothing but one image or mask. A view into a larger buffer shares its
- * ArrayBuffer with other data (so do small Buffers from Node's pool), and moving it would take that too.
+ * The image's ArrayBuffer when it holds nothing else. A view into a larger buffer shares its ArrayBuffer
+ * with other data (so do small Buffers from Node's pool), and moving it would take that too: those are copied.
  */
-function ownedBuffers(input: TrainingJobInput): ArrayBuffer[] {
-  const owned = new Set<ArrayBuffer>();
-  for (const image of [...input.train, ...input.test]) {
-    for (const bytes of [image.bytes, image.mask]) {
-      if (bytes && bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) owned.add(bytes.buffer);
-    }
-  }
-  return [...owned];
+function movable(bytes: Uint8Array): ArrayBuffer[] {
+  return bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer] : [];
 }

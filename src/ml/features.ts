@@ -158,9 +158,10 @@ export interface TypicalSize {
   aspectSpread: number;
 }
 
-/** The median size of a set of images and how much their shapes vary (read from headers only). */
-export async function typicalSize(images: readonly Uint8Array[]): Promise<TypicalSize> {
-  const sizes = await Promise.all(images.map((b) => imageSize(b)));
+/** The median size of a set of images and how much their shapes vary (read from headers only, one image at a time). */
+export async function typicalSize(images: Iterable<() => Promise<Uint8Array>>): Promise<TypicalSize> {
+  const sizes: Array<{ width: number; height: number }> = [];
+  for (const read of images) sizes.push(await imageSize(await read()));
   const median = (v: number[]): number => v.sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
   const aspects = sizes.map((s) => s.width / s.height);
   return { width: median(sizes.map((s) => s.width)), height: median(sizes.map((s) => s.height)), aspectSpread: Math.max(...aspects) / Math.min(...aspects) };

@@ -4,13 +4,14 @@
  * Public API (everything else in src/ml is internal):
  *
  *   train(images, options) → { artifact, metrics }
- *     images: [{ bytes (PNG/JPEG), anomalous, mask? (PNG, classes in their colours) }]
+ *     images: [{ bytes (PNG/JPEG, or a function that reads them when training gets to the image: large sets
+ *              stream through), anomalous, mask? (PNG, classes in their colours; bytes or a reader too) }]
  *     options: classes (name + colour, for segmentation), validation images (F1-max calibration),
  *              augment ('tilt': the normals also at ±5° and ±10°; 'any-orientation': flips and 90°
  *              rotations; default none), useAnomalies (labeled-anomaly head,
  *              default on, kept only when it cross-validates better), reweight (paper's image-score
  *              re-weighting, default off, see below), globalScore (image-level score fused with the
- *              patch score, see below), resolution, bank bounds, threads,
+ *              patch score, see below), resolution, bank bounds (incl. coreset candidates), heldOutNormals, threads,
  *              cacheDir (converted backbone), seed, onProgress.
  *     artifact: self-describing bytes (see artifact.ts) for the caller to seal; metrics: calibration figures.
  *
@@ -44,8 +45,13 @@
  *                   (300 s) skips candidates that would overrun it; recorded in the artifact and the metrics.
  *   pca.ts          patch features projected onto their top 128 principal directions (subspace iteration
  *                   on the runtime): same AUROC on cookies as 816-d, scoring 4–6× cheaper
+ *   patchReservoir.ts  the coreset's candidates: every patch up to 100 000, beyond that a seeded uniform sample
+ *                   taken while the images stream past (memory and coreset cost bounded whatever the image count)
  *   coreset.ts      greedy k-center on a 128-d random projection, exact (equal to the plain algorithm) with
- *                   triangle-inequality pruning; bank = 10 % of the patches, within 1 024..16 384
+ *                   triangle-inequality pruning, when the candidates are all the patches; bank = 10 % of all the
+ *                   patches, within 1 024..16 384 (and at most the candidates)
+ *   batchedCoreset.ts  the same greedy choice on a sampled pool, lazily, the distance updates 256 centres at a
+ *                   time as one matrix product on onnxruntime (N·k·dim in sgemm instead of k passes over memory)
  *   nearest.ts      exact nearest neighbour by one fused matmul + min/argmin graph on onnxruntime (MLAS)
  *   patchcore.ts    memory bank, patch scores, image score = largest patch distance, optionally re-weighted by
  *                   the nearest bank entry's neighbourhood (paper eq. 7, b = 9; `reweight`, artifact format 3)
@@ -62,7 +68,9 @@
  *   metrics.ts      AUROC, P/R/F1, PR curve, pixel AUROC, per-class F1/IoU — the one implementation
  *   artifact.ts + model.ts   versioned self-describing container with a SHA-256 trailer
  * Training normals are scored leave-one-out (their own bank entries excluded) so calibration and the head
- * see held-out scores without a separate validation set.
+ * see held-out scores without a separate validation set: all of them up to 200, else 200 chosen at random with
+ * the seed (scoring bounded). Only those normals' feature maps are kept; the others' patches go to the
+ * candidate sample and are dropped, so training memory does not grow with the number of images.
  *
  * Figures (`node dist-ml/bench/ml.js` = `npm run bench:ml` built elsewhere; 2-core AMD EPYC shared with other
  * engineers' work; detection on 1 thread, ms per image including decode, backbone, scoring, map, and for
@@ -75,6 +83,30 @@
  *   circuitboard          0.953 (0.925 @448×672)     —            0.864    25 (40 img)     238     672×448     9408
  *   circuitboard, tiles   0.932 (head) / 0.912       —            0.857    88 (40 img)     731     1008×672 ×2 16384
  *
+ * Training at scale (issue 11 part 5; `node dist/bench/trainScale.js N`: N magtile-dev tiles of 120–600 px, the
+ * 318 normal + 172 anomalous images all as normals, repeated under new names past 490; working size 240×288,
+ * 864 patches per image; `/usr/bin/time -v`). Measured while other engineers' jobs kept the 2 cores at load
+ * 7–16, so the wall times are several times a quiet machine's; CPU seconds and peak RSS are the steadier figures:
+ *
+ *   images  code                                train s (features / coreset / scoring)   CPU s   peak RSS
+ *   490     before (exact coreset on 200 000 sampled of 423 360 patches, all 490 scored)
+ *                                               1 054 (33 / 890 / 124)                     436     792 MiB
+ *   490     candidate sample + batched coreset  157 (73 / 33 / 44)                         69      719 MiB
+ *   5 000   candidate sample + batched coreset  1 841 (1 626 / 75 / 118)                   409     676 MiB
+ *
+ * Coreset and scoring no longer grow with the image count (100 000 candidates → 16 384, 200 normals scored);
+ * features do, linearly (~70 ms CPU per tile), and memory does not (676 MiB for 5 000 against 719 MiB for 490:
+ * only the candidates and the 200 held-out normals' maps are kept). Small projects are unchanged: with every
+ * patch a candidate and every normal scored, the same bank and scores as before (cookies, aliens seeds 1–3,
+ * casting, circuit boards: equal image/pixel AUROC, thresholds and per-image scores, see below).
+ * Side by side with the code before (one run each, `vigil eval --json`, same splits): cookies odd/even 1.000 / pixel
+ * 0.9726 both; aliens seeds 1/2/3 0.9914/0.9954/0.9977 both; casting train → test 0.9778 both; circuit boards
+ * 0.9525 both (94 080 patches: still all candidates, exact pruned coreset); every test image's
+ * score identical (largest difference 0), thresholds and F1 identical.
+ * Where the sample and the batched coreset do apply (magtile-dev, `--seed 1 --split 0.5`: 159 normals, more than
+ * 100 000 patches; same contended machine): image AUROC 0.6203 before vs 0.6209 after, pixel 0.5653 vs 0.5636;
+ * training 967 s (coreset 825 s) vs 243 s (coreset 79 s). A repeat of the 490-tile run at load ~6: 115 s (features
+ * 73, coreset 15, scoring 16), 73 CPU s; a quiet 2-core figure was not possible in this session.
  * Cookies pixel AUROC by working resolution (long side, test half): 512 0.949, 448 0.958, 384 0.964 (the size
  * rule's), 320 0.973, 256 0.971, 224 0.973; the training masks rank them the same way (0.919, 0.928, 0.937,
  * 0.947, 0.950, 0.949), hence the choice on training masks rather than a fixed rule (training 3× longer for

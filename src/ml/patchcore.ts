@@ -15,8 +15,10 @@
  */
 import type { ScoreMap } from './anomalyMap.js';
 import type { FeatureMap } from './backbone.js';
+import { greedyCoresetBatched } from './batchedCoreset.js';
 import { greedyCoreset, projectForCoreset } from './coreset.js';
 import { bankVectors, makeBank, nearest, nearestK, type Bank } from './nearest.js';
+import { PatchReservoir } from './patchReservoir.js';
 import { Rng } from './random.js';
 
 export interface BankOptions {
@@ -28,7 +30,10 @@ export interface BankOptions {
   minBankSize: number;
   /** Random projection dimension for the coreset distances. */
   projectionDim: number;
-  /** Patches drawn at random before the coreset when there are more (bounds training time). */
+  /**
+   * Candidate patches for the coreset: beyond this many, a uniform random sample of them (patchReservoir.ts),
+   * which bounds the memory and the coreset's cost however many images there are.
+   */
   maxCandidates: number;
   /** Patch count the ratio applies to (default: all patches; augmented training passes twice the originals). */
   ratioBasis?: number;
@@ -40,7 +45,7 @@ export const DEFAULT_BANK_OPTIONS: BankOptions = {
   maxBankSize: 16384,
   minBankSize: 1024,
   projectionDim: 128,
-  maxCandidates: 200_000,
+  maxCandidates: 100_000,
   seed: 0,
 };
 
@@ -88,19 +93,29 @@ export function samplePatchIndices(total: number, count: number, seed: number): 
   return all.subarray(0, count).sort();
 }
 
-/** Builds the coreset-reduced memory bank from the normal images' feature maps. */
+/** Builds the coreset-reduced memory bank from the normal images' feature maps (held in memory: tests, small sets). */
 export async function buildMemoryBank(maps: readonly FeatureMap[], sources: readonly number[], options: Partial<BankOptions> = {}, threads = 1): Promise<MemoryBank> {
   const o = { ...DEFAULT_BANK_OPTIONS, ...options };
-  const total = maps.reduce((n, m) => n + m.width * m.height, 0);
-  // Beyond maxCandidates (augmented training), a seeded random subset enters the coreset.
-  const { data, source, dim } = gatherPatches(maps, sources, samplePatchIndices(total, o.maxCandidates, o.seed + 7));
+  const reservoir = new PatchReservoir(o.maxCandidates, maps[0]?.channels ?? 1, o.seed + 7);
+  maps.forEach((m, k) => reservoir.add(m, sources[k]!));
+  return buildMemoryBankFrom(reservoir, o, threads);
+}
+
+/**
+ * The coreset-reduced memory bank from the candidate patches sampled while the images streamed past.
+ * The bank size follows all the patches offered (the ratio), the coreset runs on the candidates: the exact
+ * pruned greedy when they are every patch (small projects), the batched one on a sample (bounded cost).
+ */
+export async function buildMemoryBankFrom(reservoir: PatchReservoir, options: Partial<BankOptions> = {}, threads = 1): Promise<MemoryBank> {
+  const o = { ...DEFAULT_BANK_OPTIONS, ...options };
+  const { data, source, dim } = reservoir.sample();
   const n = source.length;
-  const size = Math.min(n, Math.max(o.minBankSize, Math.min(o.maxBankSize, Math.round((o.ratioBasis ?? n) * o.coresetRatio))));
+  const size = Math.min(n, Math.max(o.minBankSize, Math.min(o.maxBankSize, Math.round((o.ratioBasis ?? reservoir.total) * o.coresetRatio))));
   let chosen: Int32Array;
   if (size >= n) chosen = Int32Array.from({ length: n }, (_, i) => i);
   else {
     const projected = await projectForCoreset(data, dim, o.projectionDim, o.seed + 1, threads);
-    chosen = greedyCoreset(projected.data, projected.dim, size, o.seed);
+    chosen = n === reservoir.total ? greedyCoreset(projected.data, projected.dim, size, o.seed) : await greedyCoresetBatched(projected.data, projected.dim, size, o.seed, threads);
   }
   const vectors = new Float32Array(chosen.length * dim);
   const bankSource = new Int32Array(chosen.length);

@@ -11,8 +11,10 @@ import { ALL_AUGMENTATIONS, decodeClassMask, TILT_AUGMENTATIONS, type Augmentati
 import { auroc, aurocBinned, confusionAt, f1MaxThreshold, precisionRecall } from './metrics.js';
 import { decodeModel, encodeModel, type ModelState } from './model.js';
 import { makeBank, nearest } from './nearest.js';
-import { bankNeighbours, buildMemoryBank, DEFAULT_BANK_OPTIONS, gatherPatches, imageScore, maxScore, REWEIGHT_NEIGHBOURS, samplePatchIndices, scorePatches, type BankOptions, type MemoryBank, type Reweighting } from './patchcore.js';
+import { bankNeighbours, buildMemoryBankFrom, DEFAULT_BANK_OPTIONS, gatherPatches, imageScore, maxScore, REWEIGHT_NEIGHBOURS, samplePatchIndices, scorePatches, type BankOptions, type MemoryBank, type Reweighting } from './patchcore.js';
+import { PatchReservoir } from './patchReservoir.js';
 import { fitPca, projectPca, type Pca } from './pca.js';
+import { Rng } from './random.js';
 import { descriptorDim, fuseScores, globalDescriptor, globalDistance, robustScale, type GlobalDescriptorKind, type GlobalScoring } from './globalScore.js';
 import { buildClassBank, cellClasses, type AnomalyClass } from './segmentation.js';
 import { applyBorderScale, fitBorderScale } from './borderScale.js';
@@ -22,12 +24,18 @@ export class TrainingDataError extends Error {
   override readonly name = 'TrainingDataError';
 }
 
+/**
+ * Image bytes, or a function that reads them when training gets to the image: a large training set streams
+ * through, each image read (once per working resolution tried) and dropped after its features are taken.
+ */
+export type ImageBytes = Uint8Array | (() => Promise<Uint8Array>);
+
 export interface TrainingImage {
   /** PNG or JPEG bytes. */
-  bytes: Uint8Array;
+  bytes: ImageBytes;
   anomalous: boolean;
   /** Segmentation mask (PNG, classes painted in their colours) for anomalous images. */
-  mask?: Uint8Array;
+  mask?: ImageBytes;
   /** For messages only. */
   name?: string;
 }
@@ -78,6 +86,11 @@ export interface TrainOptions {
   searchSeconds?: number;
   /** Score the grid's border rings on their own scale (borderScale.ts). Default DEFAULT_BORDER_SCALE. */
   borderScale?: boolean;
+  /**
+   * Training normals scored leave-one-out for calibration, the head and the pixel threshold: all of them up to
+   * this many, else this many chosen at random with the seed (scoring cost bounded). Default MAX_HELD_OUT_NORMALS.
+   */
+  heldOutNormals?: number;
   /** Runtime threads (default 1). */
   threads?: number;
   /** Where the converted backbone may be cached between processes. */
@@ -91,7 +104,11 @@ export interface TrainMetrics {
   anomalousImages: number;
   preprocessing: Preprocessing;
   bankSize: number;
+  /** Patches of the normal images (all views), and how many of them were the coreset's candidates. */
   patches: number;
+  coresetCandidates: number;
+  /** Training normals scored leave-one-out (all of them up to `heldOutNormals`). */
+  heldOutNormals: number;
   /** Dimension of the scored patch features, and the share of variance it keeps. */
   featureDim: number;
   explainedVariance: number;
@@ -133,6 +150,13 @@ const PCA_SAMPLES = 20_000;
 const PCA_FIT_IMAGES = 32;
 const HEAD_TOP_K = 10;
 /**
+ * Training normals scored leave-one-out at most (a seeded random subset beyond): enough for a threshold and
+ * a robust scale, while scoring stays bounded however many images there are.
+ */
+export const MAX_HELD_OUT_NORMALS = 200;
+/** Images whose headers give the typical size (a seeded random subset of larger sets). */
+const TYPICAL_SIZE_SAMPLE = 256;
+/**
  * Image-score re-weighting by default? Rule fixed before the side-by-side run (index.ts): on only if it is
  * not worse than 0.002 image AUROC on any dataset/seed of bench/ml.ts --reweight and better on their average.
  * It was worse on aliens seed 1 (0.984 vs 0.991) and the circuit boards (0.938 vs 0.953): off.
@@ -156,7 +180,17 @@ const ANOMALY_BANK_PER_IMAGE = 10;
 
 interface Extracted {
   features: FeatureMap;
-  image: TrainingImage;
+  image: { anomalous: boolean; mask?: Uint8Array; name?: string };
+  /** Training normals: the image's index among the normals (its bank entries' source). */
+  source?: number;
+}
+
+const bytesOf = (b: ImageBytes): Promise<Uint8Array> => (typeof b === 'function' ? b() : Promise.resolve(b));
+
+/** Up to `count` indices out of `total`, chosen at random with the seed, ascending (all of them when they fit). */
+function seededSubset(total: number, count: number, seed: number): number[] {
+  const all = Array.from({ length: total }, (_, i) => i);
+  return total <= count ? all : new Rng(seed).shuffle(all).slice(0, count).sort((a, b) => a - b);
 }
 
 export async function train(images: readonly TrainingImage[], options: TrainOptions = {}): Promise<TrainResult> {
@@ -166,7 +200,8 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   if (options.augment !== undefined && !AUGMENTATION_KINDS.includes(options.augment)) throw new RangeError(`augment must be ${AUGMENTATION_KINDS.join(', ')} (not ${String(options.augment)})`);
   if (options.validation?.length && !options.validation.some((v) => !v.anomalous)) throw new TrainingDataError('validation images must include normal images');
   const info = backboneInfo();
-  const size = await typicalSize(images.map((i) => i.bytes));
+  const sized = seededSubset(images.length, TYPICAL_SIZE_SAMPLE, (options.seed ?? 0) + 5).map((k) => images[k]!);
+  const size = await typicalSize(sized.map((i) => () => bytesOf(i.bytes)));
   const keepAspect = size.aspectSpread > KEEP_ASPECT_SPREAD;
   const prepAt = (longSide: number | undefined): Preprocessing => chooseResolution(size.width, size.height, { longSide, sizeMultiple: info.sizeMultiple, keepAspect });
   const search = options.resolution === undefined ? searchPlan(images, options, prepAt(undefined), size, info.sizeMultiple) : undefined;
@@ -267,47 +302,77 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   const validation = options.validation ?? [];
 
   // 1. Features (normals with their augmented copies for the bank), projected onto the principal subspace
-  //    of the first PCA_FIT_IMAGES normals as soon as it is known, so that memory holds 128 values per patch
-  //    rather than 816 however many images there are.
+  //    of the first PCA_FIT_IMAGES normals as soon as it is known. The images stream through: each normal's
+  //    patches are offered to the coreset's bounded candidate sample and dropped, except for the normals
+  //    scored leave-one-out below (at most heldOutNormals), so memory does not grow with the image count.
   const timings = { features: 0, pca: 0, coreset: 0, scoring: 0, calibration: 0 };
   const featureDim = options.featureDim ?? DEFAULT_FEATURE_DIM;
   const usePca = featureDim > 0 && featureDim < backbone.info.channels;
   let pca: Pca | undefined;
   const reduce = async (m: FeatureMap): Promise<FeatureMap> => (pca ? { ...m, channels: pca.outDim, data: await projectPca(pca, m.data, threads) } : m);
+  const reduceAll = async (maps: FeatureMap[]): Promise<FeatureMap[]> => {
+    const out: FeatureMap[] = [];
+    for (const m of maps) out.push(await reduce(m));
+    return out;
+  };
   const total = images.length + validation.length;
   let done = 0;
-  const bankMaps: FeatureMap[] = [];
-  const bankSources: number[] = [];
   const extract = async (image: TrainingImage, augs: readonly Augmentation[]): Promise<FeatureMap[]> => {
-    const decoded = await decodeForModel(image.bytes, prep);
+    const decoded = await decodeForModel(await bytesOf(image.bytes), prep);
     const maps: FeatureMap[] = [];
     for (const a of augs) maps.push(await reduce(await featuresOf(backbone, decoded, a, prep)));
     progress({ stage: 'features', done: ++done, total });
     return maps;
   };
+  const bankOptions = { ...DEFAULT_BANK_OPTIONS, seed, ...options.bank };
+  const globalKind = options.globalScore ?? DEFAULT_GLOBAL_SCORE;
+  const heldOut = new Set(seededSubset(normals.length, options.heldOutNormals ?? MAX_HELD_OUT_NORMALS, seed + 11));
+  let reservoir: PatchReservoir | undefined;
+  // Global descriptors of every bank view (small: one vector per view) and their images.
+  const descriptorList: Float32Array[] = [];
+  const bankSources: number[] = [];
   const normalFeatures: Extracted[] = [];
+  let plainPatches = 0;
+  // The first normals' maps wait for the principal subspace (fitted on them), then everything streams.
+  let waiting: Array<{ maps: FeatureMap[]; k: number }> = [];
+  const admit = (maps: FeatureMap[], k: number): void => {
+    reservoir ??= new PatchReservoir(bankOptions.maxCandidates, maps[0]!.channels, bankOptions.seed + 7);
+    for (const m of maps) {
+      reservoir.add(m, k);
+      bankSources.push(k);
+      if (globalKind !== 'none') descriptorList.push(globalDescriptor(m, globalKind));
+    }
+    plainPatches += maps[0]!.width * maps[0]!.height;
+    if (heldOut.has(k)) normalFeatures.push({ features: maps[0]!, image: { anomalous: false, name: normals[k]!.name }, source: k });
+  };
   const fitImages = Math.min(normals.length, PCA_FIT_IMAGES);
   for (const [k, image] of normals.entries()) {
     const maps = await extract(image, augmentations);
-    normalFeatures.push({ features: maps[0]!, image });
-    for (const m of maps) {
-      bankMaps.push(m);
-      bankSources.push(k);
-    }
-    if (usePca && k + 1 === fitImages) {
-      const fitStart = performance.now();
-      const count = bankMaps.reduce((n, m) => n + m.width * m.height, 0);
-      const sample = gatherPatches(bankMaps, bankSources, samplePatchIndices(count, PCA_SAMPLES, seed + 3));
-      pca = await fitPca(sample.data, sample.dim, featureDim, { seed, threads, maxSamples: PCA_SAMPLES });
-      for (let i = 0; i < bankMaps.length; i++) bankMaps[i] = await reduce(bankMaps[i]!);
-      for (let i = 0; i < normalFeatures.length; i++) normalFeatures[i]!.features = bankMaps[i * augmentations.length]!;
-      timings.pca = (performance.now() - fitStart) / 1000;
+    if (!usePca) admit(maps, k);
+    else if (pca) admit(maps, k); // already projected by extract
+    else {
+      waiting.push({ maps, k });
+      if (k + 1 === fitImages) {
+        const fitStart = performance.now();
+        const fitMaps = waiting.flatMap((w) => w.maps);
+        const fitSources = waiting.flatMap((w) => w.maps.map(() => w.k));
+        const count = fitMaps.reduce((n, m) => n + m.width * m.height, 0);
+        const sample = gatherPatches(fitMaps, fitSources, samplePatchIndices(count, PCA_SAMPLES, seed + 3));
+        pca = await fitPca(sample.data, sample.dim, featureDim, { seed, threads, maxSamples: PCA_SAMPLES });
+        for (const w of waiting) admit(await reduceAll(w.maps), w.k);
+        waiting = [];
+        timings.pca = (performance.now() - fitStart) / 1000;
+      }
     }
   }
+  const loaded = async (image: TrainingImage): Promise<Extracted> => ({
+    features: (await extract(image, ['none']))[0]!,
+    image: { anomalous: image.anomalous, mask: image.mask === undefined ? undefined : await bytesOf(image.mask), name: image.name },
+  });
   const anomalyFeatures: Extracted[] = [];
-  for (const image of anomalies) anomalyFeatures.push({ features: (await extract(image, ['none']))[0]!, image });
+  for (const image of anomalies) anomalyFeatures.push(await loaded(image));
   const validationFeatures: Extracted[] = [];
-  for (const image of validation) validationFeatures.push({ features: (await extract(image, ['none']))[0]!, image });
+  for (const image of validation) validationFeatures.push(await loaded(image));
 
   let mark = performance.now();
   const lap = (stage: keyof typeof timings): void => {
@@ -320,51 +385,49 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   // 3. Memory bank.
   progress({ stage: 'coreset', done: 0, total: 1 });
   // Augmented copies add views, not new parts: the bank grows to twice the plain bank, not eightfold.
-  const plainPatches = normalFeatures.reduce((n, e) => n + e.features.width * e.features.height, 0);
   const ratioBasis = augmentations.length > 1 ? 2 * plainPatches : undefined;
-  const memory = await buildMemoryBank(bankMaps, bankSources, { ...DEFAULT_BANK_OPTIONS, seed, ratioBasis, ...options.bank }, threads);
+  const memory = await buildMemoryBankFrom(reservoir!, { ...bankOptions, ratioBasis, ...options.bank }, threads);
   let reweighting: Reweighting | undefined;
   if (options.reweight ?? DEFAULT_REWEIGHT) {
     const width = Math.min(REWEIGHT_TRAIN_WIDTH, memory.bank.size - 1);
     reweighting = { b: REWEIGHT_NEIGHBOURS, width, neighbours: await bankNeighbours(memory.bank, width, threads) };
   }
   progress({ stage: 'coreset', done: 1, total: 1 });
-  const patches = bankMaps.reduce((n, m) => n + m.width * m.height, 0);
+  const patches = reservoir!.total;
   lap('coreset');
 
-  // 4. Held-out scores: each training normal against the bank without its own patches.
+  // 4. Held-out scores: the held-out training normals against the bank without their own patches.
   const scoring = normalFeatures.length + anomalyFeatures.length + validationFeatures.length;
   let scored = 0;
   // Image scores as detection computes them (border rings scaled, re-weighted or not), leave-one-out for the
   // training normals; the border scale is fitted on the normals' grids before any image score is taken.
   const imageScores = new Map<ScoreMap, number>();
   const pending: Array<() => void> = [];
-  const grids = async (list: Extracted[], exclude: boolean): Promise<ScoreMap[]> => {
+  const grids = async (list: Extracted[]): Promise<ScoreMap[]> => {
     const out: ScoreMap[] = [];
-    for (const [k, e] of list.entries()) {
-      const { grid, nearestIndex } = await scorePatches(e.features, memory, { threads, excludeSource: exclude ? k : undefined });
-      pending.push(() => imageScores.set(grid, imageScore(grid, nearestIndex, e.features.data, memory.bank, reweighting, exclude ? { source: memory.source, id: k } : undefined)));
+    for (const e of list) {
+      const { grid, nearestIndex } = await scorePatches(e.features, memory, { threads, excludeSource: e.source });
+      pending.push(() => imageScores.set(grid, imageScore(grid, nearestIndex, e.features.data, memory.bank, reweighting, e.source === undefined ? undefined : { source: memory.source, id: e.source })));
       out.push(grid);
       progress({ stage: 'scoring', done: ++scored, total: scoring });
     }
     return out;
   };
-  const normalGrids = await grids(normalFeatures, true);
-  const anomalyGrids = await grids(anomalyFeatures, false);
-  const validationGrids = await grids(validationFeatures, false);
+  const normalGrids = await grids(normalFeatures);
+  const anomalyGrids = await grids(anomalyFeatures);
+  const validationGrids = await grids(validationFeatures);
   const borderScale = (options.borderScale ?? DEFAULT_BORDER_SCALE) ? fitBorderScale(normalGrids) : undefined;
   if (borderScale) for (const g of [...normalGrids, ...anomalyGrids, ...validationGrids]) applyBorderScale(g, borderScale);
   for (const score of pending) score();
   // Global score (optional): nearest training-normal descriptor, leave-one-out for the training normals
   // (their augmented copies excluded too); both scores standardised on the held-out normals, then fused.
-  const globalKind = options.globalScore ?? DEFAULT_GLOBAL_SCORE;
   let globalScoring: GlobalScoring | undefined;
   if (globalKind !== 'none') {
-    const gdim = descriptorDim(globalKind, bankMaps[0]!.channels);
-    const descriptors = new Float32Array(bankMaps.length * gdim);
-    bankMaps.forEach((m, i) => descriptors.set(globalDescriptor(m, globalKind), i * gdim));
-    const globalOf = (e: Extracted, exclude?: number): number => globalDistance(globalDescriptor(e.features, globalKind), descriptors, gdim, bankSources, exclude);
-    const normalGlobal = normalFeatures.map((e, k) => globalOf(e, k));
+    const gdim = descriptorDim(globalKind, memory.bank.dim);
+    const descriptors = new Float32Array(descriptorList.length * gdim);
+    descriptorList.forEach((d, i) => descriptors.set(d, i * gdim));
+    const globalOf = (e: Extracted): number => globalDistance(globalDescriptor(e.features, globalKind), descriptors, gdim, bankSources, e.source);
+    const normalGlobal = normalFeatures.map((e) => globalOf(e));
     globalScoring = {
       kind: globalKind,
       dim: gdim,
@@ -519,6 +582,8 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
       preprocessing: prep,
       bankSize: memory.bank.size,
       patches,
+      coresetCandidates: reservoir!.size,
+      heldOutNormals: normalFeatures.length,
       featureDim: memory.bank.dim,
       explainedVariance: pca?.explainedVariance ?? 1,
       calibrationMethod: reportCal.method,

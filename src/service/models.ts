@@ -36,6 +36,8 @@ export interface ModelServiceOptions {
   /** Where the converted backbone is cached (public weights, not user data). */
   backboneCacheDir?: string;
   metrics: DetectionMetrics;
+  /** Where training progress is logged (per stage; names and counts only). */
+  logger?: { info(fields: object, message: string): void };
 }
 
 /**
@@ -292,29 +294,23 @@ export class Models {
       for (const entry of split.train) for (const c of entry.classes ?? []) classes.set(c.className, c.hexColor);
       const segmentation = classes.size > 0;
       const { augment } = trainingSettings((await this.store.models.tagsOf(projectName, version)) ?? []);
+      // The worker reads each image when it gets to it: a large dataset never sits whole in memory.
+      const sets = { train: split.train, test: split.test };
       const output = await runTraining(
         {
-          train: await Promise.all(
-            split.train.map(async (entry) => ({
-              bytes: await load(entry, entry.image),
-              anomalous: entry.label === 'anomaly',
-              mask: segmentation && entry.label === 'anomaly' && entry.mask ? await load(entry, entry.mask) : undefined,
-            })),
-          ),
-          test: await Promise.all(
-            split.test.map(async (entry) => ({
-              bytes: await load(entry, entry.image),
-              mask: segmentation && entry.mask ? await load(entry, entry.mask) : undefined,
-              width: entry.width,
-              height: entry.height,
-            })),
-          ),
+          train: split.train.map((entry) => ({ anomalous: entry.label === 'anomaly', mask: segmentation && entry.label === 'anomaly' && entry.mask !== undefined })),
+          test: split.test.map((entry) => ({ mask: segmentation && entry.mask !== undefined, width: entry.width, height: entry.height })),
           classes: [...classes].map(([name, color]) => ({ name, color })),
           augment,
           seed: version,
           cacheDir: this.options.backboneCacheDir,
         },
+        async (set, index, part) => {
+          const entry = sets[set][index]!;
+          return load(entry, part === 'image' ? entry.image : entry.mask!);
+        },
         signal,
+        (progress) => this.options.logger?.info({ model: model.arn, ...progress }, 'training progress'),
       );
       const artifactBlob = `projects/${projectName}/models/${version}/artifact`;
       await this.blobs.put(artifactBlob, Buffer.from(output.artifact), { keyId: model.kmsKeyId, context: { 'vigil:model': model.arn } });

@@ -2,27 +2,58 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runTraining } from '../../src/jobs/modelTraining.js';
+import { runTraining, type TrainingJobProgress } from '../../src/jobs/modelTraining.js';
 import { ALIENS } from '../helpers/datasets.js';
 
-test('training moves the image bytes to the worker instead of copying them, and leaves shared buffers alone', async () => {
+test('the training worker reads each image when it needs it, one at a time, and reports progress per stage', async () => {
   const names = (await readdir(join(ALIENS, 'normal'))).slice(0, 8);
-  // readFile gives each image its own ArrayBuffer: those can be moved.
-  const train = await Promise.all(names.map(async (name) => ({ bytes: await readFile(join(ALIENS, 'normal', name)), anomalous: false })));
-  const testImage = await readFile(join(ALIENS, 'anomaly', '1.png'));
-  // A view into a larger buffer shares its ArrayBuffer with other data: moving it would take that data too.
+  const files = { train: names.map((name) => join(ALIENS, 'normal', name)), test: [join(ALIENS, 'anomaly', '1.png')] };
+  const reads: string[] = [];
+  const moved: Uint8Array[] = [];
+  let open = 0;
+  let mostOpen = 0;
+  // A view into a larger buffer shares its ArrayBuffer with other data: it is copied, not moved.
   const larger = Buffer.alloc(10_000, 7);
-  const view = larger.subarray(100, 200);
-  // (A classification model ignores test masks, so the view only travels along.)
-  const testEntry = { bytes: testImage, width: 550, height: 380, mask: view };
-  const sizes = train.map((image) => image.bytes.byteLength);
+  const progress: TrainingJobProgress[] = [];
 
-  const output = await runTraining({ train, test: [testEntry], classes: [], augment: 'none', seed: 1 }, new AbortController().signal);
+  const output = await runTraining(
+    { train: names.map(() => ({ anomalous: false, mask: false })), test: [{ mask: true, width: 550, height: 380 }], classes: [], augment: 'none', seed: 1 },
+    async (set, index, part) => {
+      reads.push(`${set} ${index} ${part}`);
+      open++;
+      mostOpen = Math.max(mostOpen, open);
+      try {
+        // (A classification model ignores test masks, so the mask is never asked for.)
+        if (part === 'mask') return larger.subarray(100, 200);
+        const bytes = new Uint8Array(await readFile(files[set][index]!));
+        moved.push(bytes);
+        return bytes;
+      } finally {
+        open--;
+      }
+    },
+    new AbortController().signal,
+    (p) => progress.push(p),
+  );
   assert.ok(output.artifact.byteLength > 0);
   assert.equal(output.detections.length, 1);
-  assert.ok(sizes.every((size) => size > 0));
-  assert.ok(train.every((image) => image.bytes.byteLength === 0), 'every training image was moved, not copied');
-  assert.equal(testImage.byteLength, 0, 'the test image was moved');
-  assert.equal(larger.byteLength, 10_000, 'the shared buffer stays');
+  assert.equal(mostOpen, 1, 'images are asked for one at a time');
+  // Each training image is read for its features (and the typical size); the test image once; no mask.
+  for (const [k] of names.entries()) assert.ok(reads.includes(`train ${k} image`));
+  assert.equal(reads.filter((r) => r === 'test 0 image').length, 1);
+  assert.ok(!reads.some((r) => r.endsWith('mask')));
+  assert.ok(moved.every((bytes) => bytes.byteLength === 0), 'every image was moved to the worker, not copied');
   assert.ok(larger.every((byte) => byte === 7));
+  assert.deepEqual([...new Set(progress.map((p) => p.stage))], ['features', 'coreset', 'scoring', 'calibration', 'evaluation']);
+  assert.ok(progress.length < 60, `progress is reported per stage and tenth, not per image (${progress.length} reports)`);
+  assert.deepEqual(progress.at(-1), { stage: 'evaluation', done: 1, total: 1 });
+});
+
+test('a failed read fails the training job with the reader\'s message', async () => {
+  await assert.rejects(
+    runTraining({ train: [{ anomalous: false, mask: false }, { anomalous: false, mask: false }], test: [], classes: [], augment: 'none', seed: 1 }, async () => {
+      throw new Error('the blob is gone');
+    }, new AbortController().signal),
+    /the blob is gone/,
+  );
 });

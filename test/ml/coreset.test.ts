@@ -82,8 +82,11 @@ describe('memory bank', () => {
       for (let i = 0; i < 60 && !found; i++) found = map.data.subarray(i * dim, (i + 1) * dim).every((x, d) => x === v[d]);
       assert.ok(found, `bank entry ${j} is a patch of image ${memory.source[j]}`);
     }
+    // The ratio applies to all 180 patches; the bank cannot exceed the 50 candidates sampled from them.
     const capped = await buildMemoryBank(maps, [5, 6, 7], { coresetRatio: 0.25, minBankSize: 1, maxBankSize: 1000, maxCandidates: 50, projectionDim: 4 });
-    assert.equal(capped.bank.size, 13);
+    assert.equal(capped.bank.size, 45);
+    const fewer = await buildMemoryBank(maps, [5, 6, 7], { coresetRatio: 0.1, minBankSize: 1, maxBankSize: 1000, maxCandidates: 50, projectionDim: 4 });
+    assert.equal(fewer.bank.size, 18);
     const bounded = await buildMemoryBank(maps, [5, 6, 7], { coresetRatio: 0.9, minBankSize: 1, maxBankSize: 20 });
     assert.equal(bounded.bank.size, 20);
   });
