@@ -123,6 +123,8 @@ async function main(): Promise<void> {
       [cookiesRow, ...[1, 2, 3].map(aliensRow), circuitRow, castingRow, magtileRow].flatMap((r) => [
         { ...r, variant: `${r.variant}, border as interior`, args: [...r.args, '--no-border-scale'] },
         { ...r, variant: `${r.variant}, border scaled`, args: r.args },
+        // magtile-dev's images vary in shape: also stretched to one size, as before they kept their aspect
+        ...(r === magtileRow ? [{ ...r, variant: `${r.variant}, border scaled, stretched`, args: [...r.args, '--stretch'] }] : []),
       ]);
     const tiltRows = (): Row[] => [...[1, 2, 3, 4, 5, 6, 7, 8].map(aliensRow), cookiesRow, circuitRow].flatMap((r) => [r, tilted(r)]);
     const mainRows = (): Row[] => [

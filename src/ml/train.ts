@@ -84,6 +84,8 @@ export interface TrainOptions {
   validation?: TrainingImage[];
   /** Training-time budget (seconds) of the search over working resolutions (default DEFAULT_SEARCH_SECONDS). */
   searchSeconds?: number;
+  /** Resize images by one factor keeping their aspect (Preprocessing.scale); default: when their aspect ratios differ by more than 10 %. */
+  keepAspect?: boolean;
   /** Score the grid's border rings on their own scale (borderScale.ts). Default DEFAULT_BORDER_SCALE. */
   borderScale?: boolean;
   /**
@@ -202,7 +204,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const info = backboneInfo();
   const sized = seededSubset(images.length, TYPICAL_SIZE_SAMPLE, (options.seed ?? 0) + 5).map((k) => images[k]!);
   const size = await typicalSize(sized.map((i) => () => bytesOf(i.bytes)));
-  const keepAspect = size.aspectSpread > KEEP_ASPECT_SPREAD;
+  const keepAspect = options.keepAspect ?? size.aspectSpread > KEEP_ASPECT_SPREAD;
   const prepAt = (longSide: number | undefined): Preprocessing => chooseResolution(size.width, size.height, { longSide, sizeMultiple: info.sizeMultiple, keepAspect });
   const search = options.resolution === undefined ? searchPlan(images, options, prepAt(undefined), size, info.sizeMultiple) : undefined;
   if (!search) return trainAt(images, options, prepAt(options.resolution), started);
