@@ -30,8 +30,6 @@ export interface EvalOptions {
   reweight?: boolean;
   /** Border rings of the score grid on their own scale; default: the engine's. */
   borderScale?: boolean;
-  /** Images keep their aspect at one scale; default: the engine's (when their shapes vary). */
-  keepAspect?: boolean;
   /** Global score fused with the patch score: 'pyramid', 'mean' or 'none'; default: the engine's. */
   globalScore?: 'pyramid' | 'mean' | 'none';
   threads?: number;
@@ -214,7 +212,6 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     reweight: options.reweight,
     globalScore: options.globalScore,
     borderScale: options.borderScale,
-    keepAspect: options.keepAspect,
     threads: options.threads ?? 2,
     seed: options.seed ?? 0,
     bank: { ...(options.coresetRatio ? { coresetRatio: options.coresetRatio } : {}), ...(options.maxBank ? { maxBankSize: options.maxBank } : {}), ...(options.coresetDim ? { projectionDim: options.coresetDim } : {}), ...(options.coresetCandidates ? { maxCandidates: options.coresetCandidates } : {}) },
@@ -322,7 +319,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     seed,
     trainImages: { normal: m.normalImages, anomaly: m.anomalousImages },
     testImages: { normal: testFiles.filter((f) => !f.anomalous).length, anomaly: testFiles.filter((f) => f.anomalous).length },
-    resolution: `${prep.width}x${prep.height}${prep.scale ? ' (aspect kept)' : ''}`,
+    resolution: `${prep.width}x${prep.height}`,
     bankSize: m.bankSize,
     coresetCandidates: m.coresetCandidates,
     heldOutNormals: m.heldOutNormals,

@@ -52,8 +52,7 @@ program
   .option('--no-anomalies', 'ignore labeled anomalies for scoring (pure PatchCore)')
   .option('--reweight', 're-weight the image score by the memory bank neighbourhood (PatchCore eq. 7)')
   .option('--no-reweight', 'image score = largest patch distance, not re-weighted')
-  .option('--stretch', 'stretch every image to the working size even when their shapes vary (default: they keep their aspect then)')
-  .option('--no-border-scale', 'score the cells along the image edge like the others (default: on their own scale)')
+  .option('--border-scale', 'score the cell rings along the image edge on their own scale (textured crops whose edges are noisy)')
   .option('--global-score <kind>', 'fuse an image-level score with the patch score: pyramid, mean or none (default: the engine\'s)')
   .option('--threads <n>', 'training threads (default 2; detection always uses 1)', Number)
   .option('--coreset-ratio <fraction>', 'memory bank size as a fraction of the patches (default 0.1)', Number)
@@ -65,7 +64,7 @@ program
   .option('--map-sigma <pixels>', 'Gaussian smoothing of the anomaly map (default 4)', Number)
   .option('--feature-dim <n>', 'principal directions kept of the 816 backbone features (default 128, 0 = all)', Number)
   .action(async (o: Record<string, unknown>) => {
-    await evalCommand({ ...(o as { train: string }), useAnomalies: o.anomalies !== false, keepAspect: o.stretch ? false : undefined } as Parameters<typeof evalCommand>[0]);
+    await evalCommand({ ...(o as { train: string }), useAnomalies: o.anomalies !== false } as Parameters<typeof evalCommand>[0]);
   });
 
 program

@@ -5,7 +5,7 @@
  * node_modules. The converted graph is cached in memory (per process) and, when the caller gives a
  * directory, on disk under its weight hash.
  *
- * Layers (chosen by measurement, see src/ml/index.ts): expanded_conv_6/expand (stride 8, 288 channels) and
+ * Layers (chosen by measurement, see docs/detection-engine.md): expanded_conv_6/expand (stride 8, 288 channels) and
  * expanded_conv_10/expand (stride 16, 528 channels, upsampled ×2), each 3×3 average-pooled, concatenated:
  * 816 values per patch on a stride-8 grid. The graph takes RGB in [0, 1] and rescales to [-1, 1] itself.
  */

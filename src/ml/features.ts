@@ -20,16 +20,8 @@ export interface Preprocessing {
   height: number;
   /** Overlapping tiles for working images above TILE_MAX (absent: one pass; artifacts before format 2). */
   tiles?: TileLayout;
-  /**
-   * Projects whose images vary in shape: every image is resized by this one factor, keeping its aspect
-   * (sides rounded to `multiple`, the backbone's), so a texture or a defect keeps one scale in every image;
-   * width×height is then the typical working size. Absent: every image is stretched to width×height.
-   */
-  scale?: { factor: number; multiple: number };
 }
 
-/** Images whose aspect ratios (width / height) differ by more than this factor keep their aspect (Preprocessing.scale). */
-export const KEEP_ASPECT_SPREAD = 1.1;
 
 /** Largest backbone input side done in one pass; larger working images are tiled. */
 export const TILE_MAX = 768;
@@ -123,8 +115,6 @@ export interface ResolutionOptions {
   /** Longer side of the working resolution; default: half the images' longer side, within [288, 672]. */
   longSide?: number;
   sizeMultiple: number;
-  /** Resize every image by one factor keeping its aspect (images of varying shape) rather than stretching it. */
-  keepAspect?: boolean;
 }
 
 /** The working resolution for images of (typically) width×height. */
@@ -137,39 +127,20 @@ export function chooseResolution(width: number, height: number, options: Resolut
   const w = round(width);
   const h = round(height);
   const tiles = tileLayout(w, h, m);
-  // Tiles need one layout for every image, hence one size: large working images are stretched.
-  if (tiles) return { width: w, height: h, tiles };
-  return options.keepAspect ? { width: w, height: h, scale: { factor: scale, multiple: m } } : { width: w, height: h };
+  return tiles ? { width: w, height: h, tiles } : { width: w, height: h };
 }
 
-/** The working size of an image of this size. */
-export function workingSize(prep: Preprocessing, size: { width: number; height: number }): { width: number; height: number } {
-  if (!prep.scale) return { width: prep.width, height: prep.height };
-  const { factor, multiple } = prep.scale;
-  const round = (v: number): number => Math.max(multiple, Math.round((v * factor) / multiple) * multiple);
-  return { width: round(size.width), height: round(size.height) };
-}
-
-export interface TypicalSize {
-  /** Median width and height. */
-  width: number;
-  height: number;
-  /** Largest over smallest aspect ratio (width / height) among the images. */
-  aspectSpread: number;
-}
-
-/** The median size of a set of images and how much their shapes vary (read from headers only, one image at a time). */
-export async function typicalSize(images: Iterable<() => Promise<Uint8Array>>): Promise<TypicalSize> {
+/** The median width and height of a set of images (read from headers only, one image at a time). */
+export async function typicalSize(images: Iterable<() => Promise<Uint8Array>>): Promise<{ width: number; height: number }> {
   const sizes: Array<{ width: number; height: number }> = [];
   for (const read of images) sizes.push(await imageSize(await read()));
   const median = (v: number[]): number => v.sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-  const aspects = sizes.map((s) => s.width / s.height);
-  return { width: median(sizes.map((s) => s.width)), height: median(sizes.map((s) => s.height)), aspectSpread: Math.max(...aspects) / Math.min(...aspects) };
+  return { width: median(sizes.map((s) => s.width)), height: median(sizes.map((s) => s.height)) };
 }
 
-/** Decodes at the image's working size. */
-export async function decodeForModel(bytes: Uint8Array, prep: Preprocessing): Promise<RgbImage> {
-  return decodeRgb(bytes, prep.scale === undefined ? prep : workingSize(prep, await imageSize(bytes)));
+/** Decodes at the working resolution. */
+export function decodeForModel(bytes: Uint8Array, prep: Preprocessing): Promise<RgbImage> {
+  return decodeRgb(bytes, { width: prep.width, height: prep.height });
 }
 
 /** Backbone features of a decoded working-resolution image, optionally flipped / rotated first (tiled per `prep`). */

@@ -17,7 +17,7 @@
  * Fusion: each score is standardised by robust statistics of the held-out (leave-one-out) training-normal
  * scores, z = (s − median) / (1.4826 · MAD), and the image score is max(z_patch, z_global): an anomaly that
  * only one of the two sees is not diluted by the other's normal-level value (a sum would halve it). The
- * fused score is what calibration (threshold, Confidence, sensitivity) and the labeled-anomaly head's
+ * fused score is what calibration (threshold, Confidence, false-alarm targets) and the labeled-anomaly head's
  * selection see; maps and segmentation stay the patch grid's.
  *
  * Default rule, written before any figure was measured: on by default only if, in one run of
@@ -25,7 +25,7 @@
  * and PatchCore only, aliens seeds 1/2/3, circuit boards default) is worse by more than 0.002 image AUROC,
  * and the mean over the six rows is better. The idea (`pyramid`) is the candidate; the variant (`mean`)
  * only if the idea fails the rule and the variant passes it; otherwise off. Outcome: both failed (figures in
- * index.ts), so it is off by default (DEFAULT_GLOBAL_SCORE in train.ts).
+ * docs/detection-engine.md), so it is off by default (DEFAULT_GLOBAL_SCORE in train.ts).
  */
 import type { FeatureMap } from './backbone.js';
 

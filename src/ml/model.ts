@@ -99,10 +99,6 @@ export function decodeModel(bytes: Uint8Array): ModelState {
       throw new ArtifactError('model artifact tile layout is malformed');
     }
   }
-  if (preprocessing.scale !== undefined) {
-    const { factor, multiple } = preprocessing.scale as { factor?: unknown; multiple?: unknown };
-    if (typeof factor !== 'number' || !(factor > 0 && Number.isFinite(factor)) || !Number.isInteger(multiple) || (multiple as number) < 1 || preprocessing.tiles) throw new ArtifactError('model artifact scale is malformed');
-  }
   const borderScale = meta.borderScale as number[] | undefined;
   if (borderScale !== undefined && !(Array.isArray(borderScale) && borderScale.every((v) => typeof v === 'number' && v >= 1 && Number.isFinite(v)))) throw new ArtifactError('model artifact border scale is malformed');
   const bank = makeBank(need('bank'), dim);

@@ -6,7 +6,7 @@ import { anomalyMap, type ScoreMap } from './anomalyMap.js';
 import { crossValidatedLogits, fitLogistic, headLogit, headStatistics, selectHead, type HeadModel } from './anomalyHead.js';
 import { backboneInfo, loadBackbone, type FeatureMap } from './backbone.js';
 import { calibrate, expectedRecallAt, falseAlarmRateAt, type Calibration } from './calibration.js';
-import { chooseResolution, decodeForModel, featuresOf, KEEP_ASPECT_SPREAD, TILE_MAX, typicalSize, type Preprocessing } from './features.js';
+import { chooseResolution, decodeForModel, featuresOf, typicalSize, type Preprocessing } from './features.js';
 import { ALL_AUGMENTATIONS, decodeClassMask, TILT_AUGMENTATIONS, type Augmentation } from './image.js';
 import { auroc, aurocBinned, confusionAt, f1MaxThreshold, precisionRecall } from './metrics.js';
 import { decodeModel, encodeModel, type ModelState } from './model.js';
@@ -64,19 +64,19 @@ export interface TrainOptions {
   bank?: Partial<BankOptions>;
   /**
    * Extra views of the normal images in the bank: 'tilt' (±5° and ±10°, parts placed at slightly varying
-   * angles) or 'any-orientation' (flips and 90° rotations). Default none (see index.ts for the figures).
+   * angles) or 'any-orientation' (flips and 90° rotations). Default none (see docs/detection-engine.md for the figures).
    */
   augment?: AugmentationKind;
   /** Use labeled anomalies to learn a scoring head (kept only when it cross-validates better). Default true. */
   useAnomalies?: boolean;
   /**
    * Re-weight the image score by the nearest bank entry's neighbourhood (PatchCore eq. 7, b = 9; see
-   * patchcore.ts). Default DEFAULT_REWEIGHT (see index.ts for the side-by-side figures that decided it).
+   * patchcore.ts). Default DEFAULT_REWEIGHT (see docs/detection-engine.md for the side-by-side figures that decided it).
    */
   reweight?: boolean;
   /**
    * Image-level (global) score fused with the patch score (see globalScore.ts): 'pyramid' (1×1 + 2×2 mean
-   * pooled patch features), 'mean' (1×1 only) or 'none'. Default DEFAULT_GLOBAL_SCORE (index.ts has the
+   * pooled patch features), 'mean' (1×1 only) or 'none'. Default DEFAULT_GLOBAL_SCORE (docs/detection-engine.md has the
    * side-by-side figures that decided it).
    */
   globalScore?: GlobalDescriptorKind | 'none';
@@ -84,8 +84,6 @@ export interface TrainOptions {
   validation?: TrainingImage[];
   /** Training-time budget (seconds) of the search over working resolutions (default DEFAULT_SEARCH_SECONDS). */
   searchSeconds?: number;
-  /** Resize images by one factor keeping their aspect (Preprocessing.scale); default: when their aspect ratios differ by more than 10 %. */
-  keepAspect?: boolean;
   /** Score the grid's border rings on their own scale (borderScale.ts). Default DEFAULT_BORDER_SCALE. */
   borderScale?: boolean;
   /**
@@ -128,7 +126,7 @@ export interface TrainMetrics {
   recall: number;
   f1: number;
   /** The working resolutions the search tried and their score on the training data (absent: no search, see searchPlan). */
-  search?: { criterion: 'pixel AUROC' | 'image AUROC'; trials: SearchTrial[] };
+  search?: { criterion: SearchPlan['criterion']; trials: SearchTrial[] };
   /** Whether the image score is re-weighted (PatchCore eq. 7). */
   reweight: boolean;
   /** The global descriptor fused with the patch score ('none': patch score alone). */
@@ -159,23 +157,25 @@ export const MAX_HELD_OUT_NORMALS = 200;
 /** Images whose headers give the typical size (a seeded random subset of larger sets). */
 const TYPICAL_SIZE_SAMPLE = 256;
 /**
- * Image-score re-weighting by default? Rule fixed before the side-by-side run (index.ts): on only if it is
+ * Image-score re-weighting by default? Rule fixed before the side-by-side run (docs/detection-engine.md): on only if it is
  * not worse than 0.002 image AUROC on any dataset/seed of bench/ml.ts --reweight and better on their average.
  * It was worse on aliens seed 1 (0.984 vs 0.991) and the circuit boards (0.938 vs 0.953): off.
  */
 export const DEFAULT_REWEIGHT = false;
 /**
  * Global score fused with the patch score by default? Rule fixed before the side-by-side run (globalScore.ts,
- * index.ts): on only if no dataset/seed row of bench/ml.ts --global is worse by more than 0.002 image AUROC
+ * docs/detection-engine.md): on only if no dataset/seed row of bench/ml.ts --global is worse by more than 0.002 image AUROC
  * and the mean over the six rows is better. Both descriptors failed it (pyramid: aliens seed 3 0.989 vs 0.998,
  * circuit boards 0.868 vs 0.953; mean: 0.984 and 0.930): off.
  */
 export const DEFAULT_GLOBAL_SCORE: GlobalDescriptorKind | 'none' = 'none';
 /**
  * Border rings on their own scale by default? Rule fixed before the side-by-side run (bench/ml.ts --border): on
- * only if magtile-dev's image AUROC rises and no other row is worse by more than 0.002 image AUROC.
+ * only if magtile-dev's image AUROC rises and no other row is worse by more than 0.002 image AUROC. Magtile-dev
+ * rose from 0.601 to 0.772, but the casting was worse (0.944 → 0.938 at the 480 px the search then chose; 0.978
+ * → 0.968 at 288 px, the default once that search was removed): off; `borderScale: true` opts in.
  */
-export const DEFAULT_BORDER_SCALE = true;
+export const DEFAULT_BORDER_SCALE = false;
 /** Neighbour lists kept at training for leave-one-out scoring (spares for the excluded image's entries). */
 const REWEIGHT_TRAIN_WIDTH = 4 * (REWEIGHT_NEIGHBOURS - 1);
 const ANOMALY_BANK_PER_IMAGE = 10;
@@ -204,8 +204,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const info = backboneInfo();
   const sized = seededSubset(images.length, TYPICAL_SIZE_SAMPLE, (options.seed ?? 0) + 5).map((k) => images[k]!);
   const size = await typicalSize(sized.map((i) => () => bytesOf(i.bytes)));
-  const keepAspect = options.keepAspect ?? size.aspectSpread > KEEP_ASPECT_SPREAD;
-  const prepAt = (longSide: number | undefined): Preprocessing => chooseResolution(size.width, size.height, { longSide, sizeMultiple: info.sizeMultiple, keepAspect });
+  const prepAt = (longSide: number | undefined): Preprocessing => chooseResolution(size.width, size.height, { longSide, sizeMultiple: info.sizeMultiple });
   const search = options.resolution === undefined ? searchPlan(images, options, prepAt(undefined), size, info.sizeMultiple) : undefined;
   if (!search) return trainAt(images, options, prepAt(options.resolution), started);
   // Candidates are trained without augmentation (the working resolution follows the defects' scale, not the
@@ -221,7 +220,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
     // Skip what would overrun the budget, judging by the last trial scaled by pixel count.
     if (last && elapsed + last.seconds * ((prep.width * prep.height) / (last.width * last.height)) > budget) continue;
     const result = await trainAt(images, { ...options, augment: 'none' }, prep, performance.now());
-    const score = (search.criterion === 'pixel AUROC' ? result.metrics.calibrationPixelAUROC : result.metrics.calibrationAUROC) ?? NaN;
+    const score = result.metrics.calibrationPixelAUROC ?? NaN;
     trials.push({ width: prep.width, height: prep.height, score, seconds: result.metrics.trainSeconds });
     if (!best || score > best.score + SELECTION_MARGIN) best = { result, score };
   }
@@ -233,8 +232,8 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   return { ...chosen, artifact: encodeModel({ ...state, training: { ...state.training, search: chosen.metrics.search } }) };
 }
 
-/** Labeled images of a kind needed before the search may score candidates on them. */
-const MIN_LABELED_FOR_SEARCH = 4;
+/** Masked training anomalies needed before the search may score candidates on them. */
+const MIN_MASKS_FOR_SEARCH = 4;
 /** Score a later candidate must gain over the best so far to replace it. */
 const SELECTION_MARGIN = 0.002;
 /** Smallest working long side tried by the search (the backbone's pretraining scale). */
@@ -251,41 +250,34 @@ export interface SearchTrial {
 }
 
 interface SearchPlan {
-  criterion: 'pixel AUROC' | 'image AUROC';
+  criterion: 'pixel AUROC';
   candidates: Preprocessing[];
 }
 
 /**
  * What the search tries, and how it scores them, or undefined when the training data cannot tell candidates
- * apart (normal images only):
- * - segmentation projects (≥ 4 masked anomalies): how well the held-out maps rank the masks' pixels, at the
- *   size rule's resolution, 5/6 and 2/3 of it (the defects' scale, finer maps);
- * - projects with ≥ 4 labeled anomalies and normals: the image AUROC of the held-out scores actually used
- *   (leave-one-out PatchCore or the head's out-of-fold logits), at the size rule's resolution, 4/3 and 5/3 of
- *   it (small defects on small images), never above the images' own size.
- * Not below 224 px (the backbone's pretraining scale); none for tiled (large) working images.
+ * apart: segmentation projects (≥ 4 masked anomalies) only, by how well the held-out maps rank the masks'
+ * pixels, at the size rule's resolution, 5/6 and 2/3 of it (the defects' scale, finer maps); not below 224 px
+ * (the backbone's pretraining scale); none for tiled (large) working images. Projects with labeled anomalies
+ * but no masks are not searched: their held-out image AUROC chose a resolution that did worse on new images
+ * (casting: 480 px chosen by 0.983 against 0.934 at 288 px, test 0.944 against 0.978; docs/detection-engine.md).
  */
 export function searchPlan(images: readonly TrainingImage[], options: TrainOptions, base: Preprocessing, size: { width: number; height: number }, sizeMultiple: number): SearchPlan | undefined {
-  const all = [...images, ...(options.validation ?? [])];
-  const masked = all.filter((i) => i.anomalous && i.mask).length;
-  const anomalies = all.filter((i) => i.anomalous).length;
-  const normals = all.length - anomalies;
-  let plan: SearchPlan;
-  if ((options.classes?.length ?? 0) > 0 && masked >= MIN_LABELED_FOR_SEARCH) plan = { criterion: 'pixel AUROC', candidates: scaledCandidates(base, [5 / 6, 2 / 3], size, sizeMultiple) };
-  else if ((options.useAnomalies ?? true) && anomalies >= MIN_LABELED_FOR_SEARCH && normals >= MIN_LABELED_FOR_SEARCH) plan = { criterion: 'image AUROC', candidates: scaledCandidates(base, [4 / 3, 5 / 3], size, sizeMultiple) };
-  else return undefined;
-  return plan.candidates.length > 1 ? plan : undefined;
+  const masked = [...images, ...(options.validation ?? [])].filter((i) => i.anomalous && i.mask).length;
+  if ((options.classes?.length ?? 0) === 0 || masked < MIN_MASKS_FOR_SEARCH) return undefined;
+  const candidates = scaledCandidates(base, [5 / 6, 2 / 3], size, sizeMultiple);
+  return candidates.length > 1 ? { criterion: 'pixel AUROC', candidates } : undefined;
 }
 
-/** The base working resolution and the given multiples of its long side that fit (distinct, in order). */
-function scaledCandidates(base: Preprocessing, factors: number[], size: { width: number; height: number }, sizeMultiple: number): Preprocessing[] {
+/** The base working resolution and the given fractions (< 1) of its long side, not below MIN_SELECTED_SIDE. */
+function scaledCandidates(base: Preprocessing, fractions: number[], size: { width: number; height: number }, sizeMultiple: number): Preprocessing[] {
   if (base.tiles) return [base];
   const long = Math.max(base.width, base.height);
   const out: Preprocessing[] = [base];
-  for (const f of factors) {
+  for (const f of fractions) {
     const side = Math.round(long * f);
-    if (side < MIN_SELECTED_SIDE || side > Math.max(long, size.width, size.height) || side > TILE_MAX) continue;
-    const p = chooseResolution(size.width, size.height, { longSide: side, sizeMultiple, keepAspect: base.scale !== undefined });
+    if (side < MIN_SELECTED_SIDE) break;
+    const p = chooseResolution(size.width, size.height, { longSide: side, sizeMultiple });
     if (!out.some((q) => q.width === p.width && q.height === p.height)) out.push(p);
   }
   return out;
@@ -495,14 +487,12 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   const allExtracted = [...trainExtracted, ...validationFeatures];
   const allGrids = [...trainGrids, ...validationGrids];
   const mapSigma = options.mapSigma ?? MAP_SIGMA;
-  // An image's working size is its grid's (one size for all, unless the images keep their aspect).
-  const sizeOf = (k: number): { width: number; height: number } => ({ width: allGrids[k]!.width * backbone.info.stride, height: allGrids[k]!.height * backbone.info.stride });
   // Maps are made one image at a time (a working-resolution map per image adds up for large projects).
-  const mapOf = (k: number): ScoreMap => anomalyMap(allGrids[k]!, sizeOf(k).width, sizeOf(k).height, mapSigma);
+  const mapOf = (k: number): ScoreMap => anomalyMap(allGrids[k]!, prep.width, prep.height, mapSigma);
   const classColors = classes.map((c) => c.color);
   const masks = new Map<number, Uint8Array>();
   for (const [k, e] of allExtracted.entries()) {
-    if (e.image.anomalous && e.image.mask && classes.length) masks.set(k, await decodeClassMask(e.image.mask, sizeOf(k), classColors));
+    if (e.image.anomalous && e.image.mask && classes.length) masks.set(k, await decodeClassMask(e.image.mask, prep, classColors));
   }
   let pixelThreshold: number;
   let calibrationPixelAUROC: number | null = null;
@@ -531,7 +521,7 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   // 8. Classes: labeled patches of the masked anomalies.
   const classBank = classes.length > 1
     ? buildClassBank(
-        [...masks.entries()].map(([k, mask]) => ({ features: allExtracted[k]!.features, cells: cellClasses(mask, sizeOf(k).width, sizeOf(k).height, allExtracted[k]!.features.width, allExtracted[k]!.features.height) })),
+        [...masks.entries()].map(([k, mask]) => ({ features: allExtracted[k]!.features, cells: cellClasses(mask, prep.width, prep.height, allExtracted[k]!.features.width, allExtracted[k]!.features.height) })),
         classes.length,
         512,
         seed,
