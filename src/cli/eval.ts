@@ -252,7 +252,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     labels.push(f.anomalous);
     perImage.push({ name: basename(f.path), anomalous: f.anomalous, score: d.score, isAnomalous: d.isAnomalous, confidence: d.confidence, anomalyProbability: d.anomalyProbability });
     if (anyMasks && d.map && (!f.anomalous || f.mask)) {
-      const truth = f.mask ? await decodeClassMask(await readMask(f.mask, binary), d.map, classes.map((c) => c.color)) : new Uint8Array(d.map.data.length);
+      const truth = f.mask ? await decodeClassMask(await readMask(f.mask, binary), prep, classes.map((c) => c.color)) : new Uint8Array(d.map.data.length);
       pixelScores.push(d.map.data);
       pixelLabels.push(Uint8Array.from(truth, (c) => (c > 0 ? 1 : 0)));
       if (d.classMap) {

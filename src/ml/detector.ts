@@ -121,7 +121,7 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
       const v = verdict(calibration, score, threshold);
       const result: Detection = { ...v, score, threshold };
       const needMap = detectOptions.returnMap || model.classes.length > 0;
-      const map = needMap ? anomalyMap(grid, decoded.width, decoded.height, model.mapSigma) : undefined;
+      const map = needMap ? anomalyMap(grid, prep.width, prep.height, model.mapSigma) : undefined;
       if (detectOptions.returnMap) result.map = map;
       if (model.classes.length && map) {
         // The mask follows the verdict: a normal verdict has an all-background mask.
@@ -129,7 +129,7 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
         const size = await imageSize(bytes);
         result.anomalies = seg.anomalies;
         if (detectOptions.returnMap) result.classMap = seg.classMap;
-        result.mask = await maskPng(seg.classMap, decoded.width, decoded.height, model.classes, size.width, size.height);
+        result.mask = await maskPng(seg.classMap, prep.width, prep.height, model.classes, size.width, size.height);
       }
       return result;
     },

@@ -22,7 +22,6 @@ export interface Preprocessing {
   tiles?: TileLayout;
 }
 
-
 /** Largest backbone input side done in one pass; larger working images are tiled. */
 export const TILE_MAX = 768;
 /** Pixels of context kept on each inner tile edge (a multiple of 16). */
