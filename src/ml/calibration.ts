@@ -10,8 +10,10 @@
  * - Normal images only: the default threshold is the one whose estimated false-alarm rate is DEFAULT_FALSE_ALARM_RATE.
  * - With labeled anomalies: the threshold that maximises the F1 expected on a line with LINE_ANOMALY_RATE
  *   anomalies (recall from the held-out anomaly scores, false alarms from the tail), among thresholds whose
- *   estimated false-alarm rate is at most MAX_DEFAULT_FALSE_ALARM_RATE; the F1-maximising threshold of the
- *   (balanced) calibration scores is a lower bound, never the rule.
+ *   estimated false-alarm rate lies between DEFAULT_FALSE_ALARM_RATE and MAX_DEFAULT_FALSE_ALARM_RATE: the
+ *   labeled anomalies may lower the normal-only threshold to catch more of them, never raise it (a threshold
+ *   pushed up to just below the training anomalies missed every test anomaly of the cookies); the
+ *   F1-maximising threshold of the (balanced) calibration scores is a lower bound, never the rule.
  * - A false-alarm-rate target given after training (detection option) moves the threshold the same way.
  * Anomaly probability p(s) = σ(slope · (s − threshold)), so p ≥ 0.5 exactly when the image is judged anomalous;
  * the slope is fitted by maximum likelihood on the calibration scores (with a prior that keeps it finite on
@@ -141,7 +143,8 @@ export function calibrate(scores: readonly number[], labels: readonly boolean[],
   let threshold = at(falseAlarmRate);
   let method: Calibration['method'] = 'false-alarm-rate';
   if (anomalies.length > 0) {
-    ({ threshold, method } = bestLineThreshold(base, at(Math.max(falseAlarmRate, MAX_DEFAULT_FALSE_ALARM_RATE))));
+    threshold = bestLineThreshold(base, at(Math.max(falseAlarmRate, MAX_DEFAULT_FALSE_ALARM_RATE)), threshold);
+    method = 'line-f1';
     const f1 = f1MaxThreshold(scores, labels).threshold;
     if (f1 > threshold) {
       threshold = f1;
@@ -155,12 +158,12 @@ export function calibrate(scores: readonly number[], labels: readonly boolean[],
 }
 
 /**
- * The threshold at or above `floor` with the best F1 expected at LINE_ANOMALY_RATE. Recall only changes at the
- * held-out anomaly scores; the threshold is put midway below the best one (as F1-max thresholds are), not on it.
+ * The threshold between `floor` and `ceiling` with the best F1 expected at LINE_ANOMALY_RATE. Recall only changes
+ * at the held-out anomaly scores; a threshold chosen at one is put midway below it (as F1-max thresholds are).
  */
-function bestLineThreshold(c: Calibration, floor: number): { threshold: number; method: Calibration['method'] } {
+function bestLineThreshold(c: Calibration, floor: number, ceiling: number): number {
   const anomalies = c.anomalyScores ?? [];
-  const candidates = [floor, ...anomalies.filter((a) => a > floor)];
+  const candidates = [floor, ...anomalies.filter((a) => a > floor && a < ceiling), Math.max(floor, ceiling)];
   let best = 0;
   let bestF1 = -1;
   candidates.forEach((t, i) => {
@@ -169,8 +172,8 @@ function bestLineThreshold(c: Calibration, floor: number): { threshold: number; 
     const f1 = tp > 0 ? (2 * tp) / (tp + LINE_ANOMALY_RATE + (1 - LINE_ANOMALY_RATE) * falseAlarmRateAt(c, t)) : 0;
     if (f1 >= bestF1) [best, bestF1] = [i, f1];
   });
-  const threshold = best === 0 ? floor : (candidates[best - 1]! + candidates[best]!) / 2;
-  return { threshold, method: 'line-f1' };
+  const atAnomaly = best > 0 && best < candidates.length - 1;
+  return atAnomaly ? (candidates[best - 1]! + candidates[best]!) / 2 : candidates[best]!;
 }
 
 /** Maximum a posteriori slope of σ(a(s − t)) with a log-normal prior centred on `prior`. */
