@@ -11,7 +11,7 @@
 import { MAX_FALSE_ALARM_RATE, MIN_FALSE_ALARM_RATE } from '../ml/calibration.js';
 import { AUGMENTATION_KINDS, type AugmentationKind } from '../ml/index.js';
 import { ValidationError } from './errors.js';
-import type { Tag } from './tags.js';
+import type { ModelTag as Tag } from '../store/modelRecords.js';
 
 const RESERVED_PREFIX = 'vigil:';
 /** Extra views of the normal images: `tilt` (±5° and ±10°) or `any-orientation` (flips and 90° rotations). */

@@ -1,4 +1,4 @@
-import type { ModelRepository } from '../store/modelRecords.js';
+import type { ModelRepository, ModelTag } from '../store/modelRecords.js';
 import { NotFoundError, ValidationError } from './errors.js';
 import { checkAddedTags, checkRemovedKeys } from './reservedTags.js';
 
@@ -6,11 +6,8 @@ import { checkAddedTags, checkRemovedKeys } from './reservedTags.js';
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const MODEL_ARN = /^arn:aws:lookoutvision:([a-z0-9-]+):(\d{12}):model\/([a-zA-Z0-9][a-zA-Z0-9_-]*)\/([1-9][0-9]*)$/;
 
-export interface Tag {
-  key: string;
-  value: string;
-}
-
+/** A model tag as the API carries it: the store's record. */
+export type Tag = ModelTag;
 
 /**
  * Tags on resources. Only models are taggable in Lookout for Vision, so an ARN names a model
