@@ -11,7 +11,7 @@ import cliProgress from 'cli-progress';
 import sharp from 'sharp';
 import { decodeClassMask } from '../ml/image.js';
 import { loadDetector, train, type AnomalyClass, type AugmentationKind, type TrainingImage } from '../ml/index.js';
-import { auroc, aurocBinned, confusionAt, perClassOverlap, prCurve, precisionRecall } from '../ml/metrics.js';
+import { atAnomalyRate, auroc, aurocBinned, confusionAt, falseAlarmRate, perClassOverlap, prCurve, precisionRecall } from '../ml/metrics.js';
 import { Rng } from '../ml/random.js';
 
 export interface EvalOptions {
@@ -294,11 +294,11 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
   const confusion = confusionAt(scores, labels, threshold);
   const pr = precisionRecall(confusion);
   const anomalyRate = options.lineAnomalyRate ?? 0.07;
-  const falseAlarmRate = confusion.fp / Math.max(1, confusion.fp + confusion.tn);
+  const falseAlarms = falseAlarmRate(confusion);
   const curve = prCurve(scores, labels);
   const lineAt = (t: number): { precision: number; f1: number } => {
     const c = confusionAt(scores, labels, t);
-    return atAnomalyRate(precisionRecall(c).recall, c.fp / Math.max(1, c.fp + c.tn), anomalyRate);
+    return atAnomalyRate(precisionRecall(c).recall, falseAlarmRate(c), anomalyRate);
   };
   const bestF1 = Math.max(0, ...curve.map((p) => lineAt(p.threshold).f1));
   return {
@@ -307,7 +307,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     precision: pr.precision,
     recall: pr.recall,
     threshold,
-    falseAlarmRate,
+    falseAlarmRate: falseAlarms,
     expectedFalseAlarmRate: m.expectedFalseAlarmRate,
     expectedRecall: m.expectedRecall,
     line: { anomalyRate, ...lineAt(threshold), bestF1 },
@@ -346,14 +346,6 @@ function expectedCalibrationError(probabilities: number[], labels: boolean[]): n
     if (labels[i]) b.positives++;
   });
   return bins.reduce((e, b) => e + (b.n ? Math.abs(b.positives - b.p) : 0), 0) / Math.max(1, probabilities.length);
-}
-
-/** Precision and F1 of a threshold with this recall and false-alarm rate on a line with this anomaly rate. */
-function atAnomalyRate(recall: number, falseAlarmRate: number, anomalyRate: number): { precision: number; f1: number } {
-  const tp = anomalyRate * recall;
-  const fp = (1 - anomalyRate) * falseAlarmRate;
-  const precision = tp + fp > 0 ? tp / (tp + fp) : 0;
-  return { precision, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0 };
 }
 
 export async function evalCommand(options: EvalOptions): Promise<void> {

@@ -21,7 +21,7 @@
  * Confidence (Lookout for Vision's meaning: confidence in the IsAnomalous decision) is p for an anomalous
  * verdict and 1 − p for a normal one.
  */
-import { f1MaxThreshold } from './metrics.js';
+import { atAnomalyRate, f1MaxThreshold } from './metrics.js';
 
 export interface Calibration {
   /** How the default threshold was set: the false-alarm target, the line's expected F1, or the balanced F1-max lower bound above it. */
@@ -167,9 +167,7 @@ function bestLineThreshold(c: Calibration, floor: number, ceiling: number): numb
   let best = 0;
   let bestF1 = -1;
   candidates.forEach((t, i) => {
-    const recall = anomalies.filter((a) => a >= t).length / anomalies.length;
-    const tp = LINE_ANOMALY_RATE * recall;
-    const f1 = tp > 0 ? (2 * tp) / (tp + LINE_ANOMALY_RATE + (1 - LINE_ANOMALY_RATE) * falseAlarmRateAt(c, t)) : 0;
+    const { f1 } = atAnomalyRate(expectedRecallAt(c, t)!, falseAlarmRateAt(c, t), LINE_ANOMALY_RATE);
     if (f1 >= bestF1) [best, bestF1] = [i, f1];
   });
   const atAnomaly = best > 0 && best < candidates.length - 1;

@@ -94,6 +94,22 @@ export function precisionRecall(c: ConfusionCounts): PrecisionRecall {
   return { precision, recall, f1 };
 }
 
+/** Share of the actual negatives flagged (0 without negatives). */
+export function falseAlarmRate(c: ConfusionCounts): number {
+  return c.fp + c.tn ? c.fp / (c.fp + c.tn) : 0;
+}
+
+/**
+ * Precision and F1 of a threshold with this recall and false-alarm rate on a line where `anomalyRate` of the
+ * parts are anomalous (counts re-weighted from a test set with another mix, or expected from held-out scores).
+ */
+export function atAnomalyRate(recall: number, falseAlarms: number, anomalyRate: number): { precision: number; f1: number } {
+  const tp = anomalyRate * recall;
+  const fp = (1 - anomalyRate) * falseAlarms;
+  const precision = tp + fp > 0 ? tp / (tp + fp) : 0;
+  return { precision, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0 };
+}
+
 export interface PrPoint extends PrecisionRecall {
   threshold: number;
 }

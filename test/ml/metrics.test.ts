@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { auroc, aurocBinned, confusionAt, f1MaxThreshold, perClassOverlap, prCurve, precisionRecall } from '../../src/ml/metrics.js';
+import { atAnomalyRate, auroc, aurocBinned, confusionAt, f1MaxThreshold, falseAlarmRate, perClassOverlap, prCurve, precisionRecall } from '../../src/ml/metrics.js';
 
 describe('metrics', () => {
   it('AUROC counts correctly ordered pairs, ties as one half', () => {
@@ -51,5 +51,15 @@ describe('metrics', () => {
     assert.equal(m.get(2)!.f1, 0.5);
     assert.ok(Math.abs(m.get(2)!.iou - 1 / 3) < 1e-12);
     assert.equal(m.has(3), false);
+  });
+
+  it('false-alarm rate, and precision / F1 re-weighted to a line\'s anomaly rate equal counting such a line', () => {
+    assert.equal(falseAlarmRate({ tp: 3, fp: 2, tn: 18, fn: 1 }), 0.1);
+    assert.equal(falseAlarmRate({ tp: 3, fp: 0, tn: 0, fn: 1 }), 0);
+    // 1 000 parts at 7 %: recall 0.8 catches 56 of 70, 2 % of 930 good parts flagged = 18.6
+    const line = atAnomalyRate(0.8, 0.02, 0.07);
+    const counted = precisionRecall({ tp: 56, fp: 18.6, tn: 911.4, fn: 14 });
+    assert.ok(Math.abs(line.precision - counted.precision) < 1e-12 && Math.abs(line.f1 - counted.f1) < 1e-12);
+    assert.deepEqual(atAnomalyRate(0, 0.02, 0.07), { precision: 0, f1: 0 });
   });
 });
