@@ -90,31 +90,38 @@ function tailOf(c: Calibration): Tail | undefined {
   return fitTail(c.normalScores, c.normalCount ?? c.normalScores.length);
 }
 
+/** Older models kept no scores: their normal scores are taken as Gaussian around the median, their default threshold 3 sd above it. */
+const legacySd = (c: Calibration): number => Math.max(c.threshold - c.normalMedian, 1e-12) / 3;
+
+/** The tail's estimate at `threshold`, given how many of its kept scores lie above it (counted by the caller). */
+function tailRate(tail: Tail, threshold: number, above: number): number {
+  if (threshold >= tail.u) return tail.weight * Math.exp(-(threshold - tail.u) / tail.beta);
+  return (above * (tail.n / tail.sorted.length) + 1) / (tail.n + 1);
+}
+
 /** Estimated share of normal images scoring above `threshold`. */
 export function falseAlarmRateAt(c: Calibration, threshold: number): number {
   const tail = tailOf(c);
-  if (!tail) {
-    // Older models: normal scores Gaussian around the median, their default threshold 3 robust sd above it.
-    const sd = Math.max(c.threshold - c.normalMedian, 1e-12) / 3;
-    return 0.5 * erfc((threshold - c.normalMedian) / (sd * Math.SQRT2));
-  }
-  if (threshold >= tail.u) return tail.weight * Math.exp(-(threshold - tail.u) / tail.beta);
+  if (!tail) return 0.5 * erfc((threshold - c.normalMedian) / (legacySd(c) * Math.SQRT2));
   let above = 0;
   for (const s of tail.sorted) if (s > threshold) above++;
-  return (above * (tail.n / tail.sorted.length) + 1) / (tail.n + 1);
+  return tailRate(tail, threshold, above);
 }
 
 /** The threshold whose estimated false-alarm rate is `rate`. */
 export function thresholdForFalseAlarmRate(c: Calibration, rate: number): number {
   checkFalseAlarmRate(rate);
   const tail = tailOf(c);
-  if (!tail) {
-    const sd = Math.max(c.threshold - c.normalMedian, 1e-12) / 3;
-    return c.normalMedian + sd * Math.SQRT2 * erfcInverse(2 * rate);
-  }
+  if (!tail) return c.normalMedian + legacySd(c) * Math.SQRT2 * erfcInverse(2 * rate);
   if (rate < tail.weight) return tail.u + tail.beta * Math.log(tail.weight / rate);
-  // Within the observed scores: the smallest one that leaves at most `rate` above it.
-  for (const s of tail.sorted) if (falseAlarmRateAt(c, s) <= rate) return s;
+  // Within the observed scores: the smallest one that leaves at most `rate` above it (one pass: `next` is the
+  // first score above the current one, so the count above it is what remains).
+  const sorted = tail.sorted;
+  let next = 0;
+  for (const s of sorted) {
+    while (next < sorted.length && sorted[next]! <= s) next++;
+    if (tailRate(tail, s, sorted.length - next) <= rate) return s;
+  }
   return tail.u;
 }
 
