@@ -37,7 +37,7 @@
  *   features.ts     working resolution per project: half the images' longer side, within 288..672. Working images
  *                   above 768 px (a larger `resolution`) run through the backbone in overlapping tiles (48 px
  *                   margins), stitched into one stride-8 grid.
- *   train.ts        the search (searchPlan): segmentation projects (≥ 4 masked anomalies, no explicit resolution)
+ *   resolutionSearch.ts  segmentation projects (≥ 4 masked anomalies, no explicit resolution)
  *                   train at the size rule's resolution, 5/6 and 2/3 of it (≥ 224 px) and keep the one whose
  *                   held-out maps rank the training masks' pixels best (a later one must gain 0.002), within a
  *                   time budget (300 s); the trials are recorded in the artifact and the metrics.

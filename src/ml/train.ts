@@ -7,6 +7,7 @@ import { crossValidatedLogits, fitLogistic, headLogit, headStatistics, selectHea
 import { backboneInfo, loadBackbone, type FeatureMap } from './backbone.js';
 import { calibrate, expectedRecallAt, falseAlarmRateAt, type Calibration } from './calibration.js';
 import { chooseResolution, decodeForModel, featuresOf, typicalSize, type Preprocessing } from './features.js';
+import { DEFAULT_SEARCH_SECONDS, resolutionCandidates, SEARCH_CRITERION, SELECTION_MARGIN, type SearchTrial } from './resolutionSearch.js';
 import { ALL_AUGMENTATIONS, decodeClassMask, TILT_AUGMENTATIONS, type Augmentation } from './image.js';
 import { auroc, aurocBinned, confusionAt, f1MaxThreshold, precisionRecall } from './metrics.js';
 import { decodeModel, encodeModel, type ModelState } from './model.js';
@@ -125,8 +126,8 @@ export interface TrainMetrics {
   precision: number;
   recall: number;
   f1: number;
-  /** The working resolutions the search tried and their score on the training data (absent: no search, see searchPlan). */
-  search?: { criterion: SearchPlan['criterion']; trials: SearchTrial[] };
+  /** The working resolutions the search tried and their score on the training data (absent: no search, see resolutionSearch.ts). */
+  search?: { criterion: typeof SEARCH_CRITERION; trials: SearchTrial[] };
   /** Whether the image score is re-weighted (PatchCore eq. 7). */
   reweight: boolean;
   /** The global descriptor fused with the patch score ('none': patch score alone). */
@@ -205,16 +206,15 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const sized = seededSubset(images.length, TYPICAL_SIZE_SAMPLE, (options.seed ?? 0) + 5).map((k) => images[k]!);
   const size = await typicalSize(sized.map((i) => () => bytesOf(i.bytes)));
   const prepAt = (longSide: number | undefined): Preprocessing => chooseResolution(size.width, size.height, { longSide, sizeMultiple: info.sizeMultiple });
-  const search = options.resolution === undefined ? searchPlan(images, options, prepAt(undefined), size, info.sizeMultiple) : undefined;
-  if (!search) return trainAt(images, options, prepAt(options.resolution), started);
-  // Candidates are trained without augmentation (the working resolution follows the defects' scale, not the
-  // parts' pose) and scored on training data only; the first (the size rule's) is kept unless another is
-  // clearly better, and only the chosen one is trained again with the extra views.
+  const maskedAnomalies = [...images, ...(options.validation ?? [])].filter((i) => i.anomalous && i.mask).length;
+  const candidates = options.resolution === undefined ? resolutionCandidates((options.classes?.length ?? 0) > 0, maskedAnomalies, prepAt(undefined), size, info.sizeMultiple) : undefined;
+  if (!candidates) return trainAt(images, options, prepAt(options.resolution), started);
+  // The search (resolutionSearch.ts): only the chosen resolution is trained again with the extra views.
   const budget = options.searchSeconds ?? DEFAULT_SEARCH_SECONDS;
   const augmented = (options.augment ?? 'none') !== 'none';
   let best: { result: TrainResult; score: number } | undefined;
   const trials: SearchTrial[] = [];
-  for (const prep of search.candidates) {
+  for (const prep of candidates) {
     const elapsed = (performance.now() - started) / 1000;
     const last = trials.at(-1);
     // Skip what would overrun the budget, judging by the last trial scaled by pixel count.
@@ -225,62 +225,11 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
     if (!best || score > best.score + SELECTION_MARGIN) best = { result, score };
   }
   const chosen = augmented ? await trainAt(images, options, best!.result.metrics.preprocessing, performance.now()) : best!.result;
-  chosen.metrics.search = { criterion: search.criterion, trials };
+  chosen.metrics.search = { criterion: SEARCH_CRITERION, trials };
   chosen.metrics.trainSeconds = (performance.now() - started) / 1000;
   // The artifact records what was tried, for people reading it later.
   const state = decodeModel(chosen.artifact);
   return { ...chosen, artifact: encodeModel({ ...state, training: { ...state.training, search: chosen.metrics.search } }) };
-}
-
-/** Masked training anomalies needed before the search may score candidates on them. */
-const MIN_MASKS_FOR_SEARCH = 4;
-/** Score a later candidate must gain over the best so far to replace it. */
-const SELECTION_MARGIN = 0.002;
-/** Smallest working long side tried by the search (the backbone's pretraining scale). */
-const MIN_SELECTED_SIDE = 224;
-/** Default training-time budget of the search (seconds); the first candidate is always trained. */
-export const DEFAULT_SEARCH_SECONDS = 300;
-
-export interface SearchTrial {
-  width: number;
-  height: number;
-  /** The criterion's value on the training data. */
-  score: number;
-  seconds: number;
-}
-
-interface SearchPlan {
-  criterion: 'pixel AUROC';
-  candidates: Preprocessing[];
-}
-
-/**
- * What the search tries, and how it scores them, or undefined when the training data cannot tell candidates
- * apart: segmentation projects (≥ 4 masked anomalies) only, by how well the held-out maps rank the masks'
- * pixels, at the size rule's resolution, 5/6 and 2/3 of it (the defects' scale, finer maps); not below 224 px
- * (the backbone's pretraining scale); none for tiled (large) working images. Projects with labeled anomalies
- * but no masks are not searched: their held-out image AUROC chose a resolution that did worse on new images
- * (casting: 480 px chosen by 0.983 against 0.934 at 288 px, test 0.944 against 0.978; docs/detection-engine.md).
- */
-export function searchPlan(images: readonly TrainingImage[], options: TrainOptions, base: Preprocessing, size: { width: number; height: number }, sizeMultiple: number): SearchPlan | undefined {
-  const masked = [...images, ...(options.validation ?? [])].filter((i) => i.anomalous && i.mask).length;
-  if ((options.classes?.length ?? 0) === 0 || masked < MIN_MASKS_FOR_SEARCH) return undefined;
-  const candidates = scaledCandidates(base, [5 / 6, 2 / 3], size, sizeMultiple);
-  return candidates.length > 1 ? { criterion: 'pixel AUROC', candidates } : undefined;
-}
-
-/** The base working resolution and the given fractions (< 1) of its long side, not below MIN_SELECTED_SIDE. */
-function scaledCandidates(base: Preprocessing, fractions: number[], size: { width: number; height: number }, sizeMultiple: number): Preprocessing[] {
-  if (base.tiles) return [base];
-  const long = Math.max(base.width, base.height);
-  const out: Preprocessing[] = [base];
-  for (const f of fractions) {
-    const side = Math.round(long * f);
-    if (side < MIN_SELECTED_SIDE) break;
-    const p = chooseResolution(size.width, size.height, { longSide: side, sizeMultiple });
-    if (!out.some((q) => q.width === p.width && q.height === p.height)) out.push(p);
-  }
-  return out;
 }
 
 async function trainAt(images: readonly TrainingImage[], options: TrainOptions, prep: Preprocessing, started: number): Promise<TrainResult> {
