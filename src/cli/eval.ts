@@ -95,7 +95,7 @@ export interface EvalReport {
   images: Array<{ name: string; anomalous: boolean; score: number; isAnomalous: boolean; confidence: number; anomalyProbability: number }>;
 }
 
-interface LabeledFile {
+export interface LabeledFile {
   path: string;
   anomalous: boolean;
   mask?: string;
@@ -135,7 +135,7 @@ interface DatasetClasses {
 }
 
 /** classes.json of a dataset, or the colours found in its masks (one class for binary masks). */
-async function readClasses(dirs: string[], files: LabeledFile[]): Promise<DatasetClasses> {
+export async function readClasses(dirs: string[], files: LabeledFile[]): Promise<DatasetClasses> {
   for (const d of dirs) {
     const f = join(d, 'classes.json');
     if (existsSync(f)) return { classes: JSON.parse(await readFile(f, 'utf8')) as AnomalyClass[], binary: false };
@@ -148,8 +148,9 @@ async function readClasses(dirs: string[], files: LabeledFile[]): Promise<Datase
     const { data, info } = await sharp(file.mask).toColourspace('srgb').ensureAlpha().resize(128, 128, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer({ resolveWithObject: true });
     for (let i = 0; i < info.width * info.height; i++) {
       const [r, g, b, a] = [data[i * 4]!, data[i * 4 + 1]!, data[i * 4 + 2]!, data[i * 4 + 3]!];
-      if (a < 128 || (r === g && g === b && (r === 0 || r === 255))) {
-        if (a >= 128 && r === 255) white++;
+      // Greys are a binary mask's intensities (its anti-aliased edges hold every grey level), never class colours.
+      if (a < 128 || (r === g && g === b)) {
+        if (a >= 128 && r > 127) white++;
         continue;
       }
       const hex = `#${[r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')}`.toUpperCase();
