@@ -11,6 +11,8 @@
  *                                      vs mean, same six rows and splits as --reweight, one run)
  *      node <outDir>/bench/ml.js --border     (only: border rings of the score grid scored like the interior vs on
  *                                      their own scale, cookies, aliens seeds 1–3, circuit boards, casting, magtile-dev)
+ *      node <outDir>/bench/ml.js --level      (only: patch scores as they are vs measured from each image's median
+ *                                      cell, same rows as --border, plus magtile-dev with both, one run)
  *      node <outDir>/bench/ml.js --reweight   (only: image-score re-weighting off vs on, PatchCore eq. 7,
  *                                      on cookies, aliens seeds 1–3, circuit boards, same splits, one run)
  *
@@ -125,6 +127,14 @@ async function main(): Promise<void> {
         { ...r, variant: `${r.variant}, border as interior`, args: r.args },
         { ...r, variant: `${r.variant}, border scaled`, args: [...r.args, '--border-scale'] },
       ]);
+    const levelRows = (): Row[] => [
+      ...[cookiesRow, ...[1, 2, 3].map(aliensRow), circuitRow, castingRow, magtileRow].flatMap((r) => [
+        { ...r, variant: `${r.variant}, as they are`, args: r.args },
+        { ...r, variant: `${r.variant}, levelled`, args: [...r.args, '--level-scores'] },
+      ]),
+      { ...magtileRow, variant: `${magtileRow.variant}, border scaled`, args: [...magtileRow.args, '--border-scale'] },
+      { ...magtileRow, variant: `${magtileRow.variant}, border scaled, levelled`, args: [...magtileRow.args, '--border-scale', '--level-scores'] },
+    ];
     const tiltRows = (): Row[] => [...[1, 2, 3, 4, 5, 6, 7, 8].map(aliensRow), cookiesRow, circuitRow].flatMap((r) => [r, tilted(r)]);
     const mainRows = (): Row[] => [
       cookiesRow,
@@ -144,7 +154,7 @@ async function main(): Promise<void> {
         ? [tilted(cookiesRow), tilted(circuitRow), ...[aliensRow(1), circuitRow].map((r) => ({ ...r, variant: `${r.variant}, any orientation`, args: [...r.args, '--augment', 'any-orientation'] }))]
         : []),
     ];
-    const rows = process.argv.includes('--border') ? borderRows() : process.argv.includes('--tilt') ? tiltRows() : process.argv.includes('--global') ? globalRows() : process.argv.includes('--reweight') ? reweightRows() : mainRows();
+    const rows = process.argv.includes('--border') ? borderRows() : process.argv.includes('--level') ? levelRows() : process.argv.includes('--tilt') ? tiltRows() : process.argv.includes('--global') ? globalRows() : process.argv.includes('--reweight') ? reweightRows() : mainRows();
     const header = ['dataset', 'variant', 'image AUROC', 'floor', 'goal', 'per kind', 'pixel AUROC', 'px F1/IoU', 'F1', 'P', 'R', 'FAR (expected)', 'F1 at 7 % (best)', 'train s', 'ms/img', 'resolution', 'tiles', 'bank', 'head (cv vs LOO)'];
     const lines: string[][] = [];
     process.stderr.write(`vigil eval on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), detection on 1 thread\n`);

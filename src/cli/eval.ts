@@ -30,6 +30,8 @@ export interface EvalOptions {
   reweight?: boolean;
   /** Border rings of the score grid on their own scale; default: the engine's. */
   borderScale?: boolean;
+  /** Patch scores measured from each image's median cell; default: the engine's. */
+  levelScores?: boolean;
   /** Global score fused with the patch score: 'pyramid', 'mean' or 'none'; default: the engine's. */
   globalScore?: 'pyramid' | 'mean' | 'none';
   threads?: number;
@@ -213,6 +215,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     reweight: options.reweight,
     globalScore: options.globalScore,
     borderScale: options.borderScale,
+    levelScores: options.levelScores,
     threads: options.threads ?? 2,
     seed: options.seed ?? 0,
     bank: { ...(options.coresetRatio ? { coresetRatio: options.coresetRatio } : {}), ...(options.maxBank ? { maxBankSize: options.maxBank } : {}), ...(options.coresetDim ? { projectionDim: options.coresetDim } : {}), ...(options.coresetCandidates ? { maxCandidates: options.coresetCandidates } : {}) },

@@ -53,6 +53,7 @@ program
   .option('--reweight', 're-weight the image score by the memory bank neighbourhood (PatchCore eq. 7)')
   .option('--no-reweight', 'image score = largest patch distance, not re-weighted')
   .option('--border-scale', 'score the cell rings along the image edge on their own scale (textured crops whose edges are noisy)')
+  .option('--level-scores', 'measure each image\'s patch scores from its median cell (textures whose grain and exposure vary)')
   .option('--global-score <kind>', 'fuse an image-level score with the patch score: pyramid, mean or none (default: the engine\'s)')
   .option('--threads <n>', 'training threads (default 2; detection always uses 1)', Number)
   .option('--coreset-ratio <fraction>', 'memory bank size as a fraction of the patches (default 0.1)', Number)

@@ -3,6 +3,7 @@
  */
 import { anomalyMap, type ScoreMap } from './anomalyMap.js';
 import { applyBorderScale } from './borderScale.js';
+import { subtractScoreLevel } from './scoreLevel.js';
 import { headLogit, headStatistics } from './anomalyHead.js';
 import { ArtifactError } from './artifact.js';
 import { backboneInfo, loadBackbone } from './backbone.js';
@@ -108,6 +109,7 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
       const features = model.pca ? { ...raw, channels: model.pca.outDim, data: await projectPca(model.pca, raw.data, threads) } : raw;
       const { grid, nearestIndex } = await scorePatches(features, memory, { threads });
       if (model.borderScale) applyBorderScale(grid, model.borderScale);
+      if (model.levelScores) subtractScoreLevel(grid);
       let score = imageScore(grid, nearestIndex, features.data, model.bank, model.reweighting);
       const g = model.globalScoring;
       if (g) score = fuseScores(score, globalDistance(globalDescriptor(features, g.kind), g.descriptors, g.dim), g);

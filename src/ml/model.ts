@@ -30,6 +30,8 @@ export interface ModelState {
   calibration: Calibration;
   /** Divisors of the patch scores in the cell rings along the image edge (borderScale.ts; absent: none). */
   borderScale?: number[];
+  /** Patch scores measured from each image's median cell (scoreLevel.ts; absent: as they are). */
+  levelScores?: boolean;
   /** Smoothed-map level above which a pixel is anomalous. */
   pixelThreshold: number;
   /** Anomaly classes (segmentation models); empty for classification-only models. */
@@ -63,6 +65,7 @@ export function encodeModel(m: ModelState): Uint8Array {
       pca: m.pca ? { dim: m.pca.dim, outDim: m.pca.outDim } : undefined,
       calibration: m.calibration,
       borderScale: m.borderScale,
+      levelScores: m.levelScores,
       pixelThreshold: m.pixelThreshold,
       classes: m.classes,
       head: m.head ? { weights: m.head.weights, mean: m.head.mean, scale: m.head.scale, topK: m.head.topK, calibration: m.head.calibration } : undefined,
@@ -101,6 +104,8 @@ export function decodeModel(bytes: Uint8Array): ModelState {
   }
   const borderScale = meta.borderScale as number[] | undefined;
   if (borderScale !== undefined && !(Array.isArray(borderScale) && borderScale.every((v) => typeof v === 'number' && v >= 1 && Number.isFinite(v)))) throw new ArtifactError('model artifact border scale is malformed');
+  const levelScores = meta.levelScores as boolean | undefined;
+  if (levelScores !== undefined && levelScores !== true) throw new ArtifactError('model artifact score level flag is malformed');
   const bank = makeBank(need('bank'), dim);
   let reweighting: Reweighting | undefined;
   if (meta.reweight !== undefined) {
@@ -133,6 +138,7 @@ export function decodeModel(bytes: Uint8Array): ModelState {
     globalScoring,
     calibration: meta.calibration as Calibration,
     borderScale,
+    levelScores,
     pixelThreshold: meta.pixelThreshold as number,
     classes: (meta.classes as AnomalyClass[]) ?? [],
     classBank: classLabels instanceof Uint8Array ? { bank: makeBank(need('classBank'), dim), labels: classLabels } : undefined,

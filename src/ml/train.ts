@@ -19,6 +19,7 @@ import { Rng } from './random.js';
 import { descriptorDim, fuseScores, globalDescriptor, globalDistance, robustScale, type GlobalDescriptorKind, type GlobalScoring } from './globalScore.js';
 import { buildClassBank, cellClasses, type AnomalyClass } from './segmentation.js';
 import { applyBorderScale, fitBorderScale } from './borderScale.js';
+import { subtractScoreLevel } from './scoreLevel.js';
 
 /** The training set cannot make a model (too few images of a kind); nothing was trained. */
 export class TrainingDataError extends Error {
@@ -87,6 +88,8 @@ export interface TrainOptions {
   searchSeconds?: number;
   /** Score the grid's border rings on their own scale (borderScale.ts). Default DEFAULT_BORDER_SCALE. */
   borderScale?: boolean;
+  /** Measure each image's patch scores from its median cell (scoreLevel.ts). Default DEFAULT_LEVEL_SCORES. */
+  levelScores?: boolean;
   /**
    * Training normals scored leave-one-out for calibration, the head and the pixel threshold: all of them up to
    * this many, else this many chosen at random with the seed (scoring cost bounded). Default MAX_HELD_OUT_NORMALS.
@@ -177,6 +180,8 @@ export const DEFAULT_GLOBAL_SCORE: GlobalDescriptorKind | 'none' = 'none';
  * → 0.968 at 288 px, the default once that search was removed): off; `borderScale: true` opts in.
  */
 export const DEFAULT_BORDER_SCALE = false;
+/** Patch scores measured from each image's median cell by default? (docs/detection-engine.md has the rule and run.) */
+export const DEFAULT_LEVEL_SCORES = false;
 /** Neighbour lists kept at training for leave-one-out scoring (spares for the excluded image's entries). */
 const REWEIGHT_TRAIN_WIDTH = 4 * (REWEIGHT_NEIGHBOURS - 1);
 const ANOMALY_BANK_PER_IMAGE = 10;
@@ -342,7 +347,7 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   // 4. Held-out scores: the held-out training normals against the bank without their own patches.
   const scoring = normalFeatures.length + anomalyFeatures.length + validationFeatures.length;
   let scored = 0;
-  // Image scores as detection computes them (border rings scaled, re-weighted or not), leave-one-out for the
+  // Image scores as detection computes them (border rings scaled, levelled, re-weighted or not), leave-one-out for the
   // training normals; the border scale is fitted on the normals' grids before any image score is taken.
   const imageScores = new Map<ScoreMap, number>();
   const pending: Array<() => void> = [];
@@ -361,6 +366,8 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
   const validationGrids = await grids(validationFeatures);
   const borderScale = (options.borderScale ?? DEFAULT_BORDER_SCALE) ? fitBorderScale(normalGrids) : undefined;
   if (borderScale) for (const g of [...normalGrids, ...anomalyGrids, ...validationGrids]) applyBorderScale(g, borderScale);
+  const levelScores = options.levelScores ?? DEFAULT_LEVEL_SCORES;
+  if (levelScores) for (const g of [...normalGrids, ...anomalyGrids, ...validationGrids]) subtractScoreLevel(g);
   for (const score of pending) score();
   // Global score (optional): nearest training-normal descriptor, leave-one-out for the training normals
   // (their augmented copies excluded too); both scores standardised on the held-out normals, then fused.
@@ -485,6 +492,7 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
     reweight: Boolean(reweighting),
     globalScore: globalKind,
     borderScale,
+    levelScores,
     featureDim: pca ? pca.outDim : backbone.info.channels,
     explainedVariance: pca?.explainedVariance,
     patches,
@@ -501,6 +509,7 @@ async function trainAt(images: readonly TrainingImage[], options: TrainOptions, 
     globalScoring,
     calibration,
     borderScale,
+    levelScores: levelScores || undefined,
     pixelThreshold,
     classes,
     classBank,
