@@ -24,7 +24,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { decodeModel } from '../../src/ml/model.js';
 import { ALIENS, COOKIE_SIZE, COOKIES, cookieManifest, putCookieImages } from '../helpers/datasets.js';
-import { awsCli, s3Client } from '../helpers/s3.js';
+import { awsCli, awsCliSkip, s3Client } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
 const VIGIL_CLI = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
@@ -282,7 +282,7 @@ describe('models: train, host, detect, stop', () => {
     await rejects(client.send(new DeleteProjectCommand({ ProjectName: 'cookies' })), 'ConflictException');
   });
 
-  test('the AWS CLI trains (with tilted views, asked for by a tag, and a false-alarm-rate target), hosts, detects and stops a classification model on the aliens', async () => {
+  test('the AWS CLI trains (with tilted views, asked for by a tag, and a false-alarm-rate target), hosts, detects and stops a classification model on the aliens', { skip: awsCliSkip }, async () => {
     const cli = async (...args: string[]) => JSON.parse((await awsCli(vigil, args)).stdout || '{}');
     for (const className of ['normal', 'anomaly']) {
       await awsCli(vigil, ['s3', 'cp', '--recursive', join(ALIENS, className), `s3://cookies/aliens/${className}/`]);
