@@ -1,7 +1,8 @@
 /*
  * DetectAnomalies through the real SDK over HTTPS, at concurrency 1 and 8, next to the detection
  * engine's own time per image, and CreateModel → TRAINED wall time. Not a test: it prints figures.
- * Run: npm run bench:api   (builds, then: node dist/bench/api.js)
+ * Run: npm run bench:api   (builds, then: node dist/bench/api.js); the full-size cookies from VIGIL_DATASETS
+ * (default ../shared/datasets beside the repository), not the test fixtures.
  */
 import { CreateModelCommand, DescribeModelCommand, DetectAnomaliesCommand, StartModelCommand } from '@aws-sdk/client-lookoutvision';
 import { readdir, readFile } from 'node:fs/promises';
@@ -9,8 +10,11 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { loadDetector } from '../src/ml/index.js';
-import { COOKIES, cookieManifest, putCookieImages } from '../test/helpers/datasets.js';
+import { cookieManifest, putCookieImages } from '../test/helpers/datasets.js';
 import { startTestVigil } from '../test/helpers/vigil.js';
+import { datasetsFolder } from './datasets.js';
+
+const COOKIES = join(datasetsFolder('cookies'), 'cookies');
 
 const REQUESTS = { 1: 60, 8: 160 } as const;
 
@@ -23,8 +27,8 @@ const client = vigil.lookoutVision();
 try {
   const { buckets, projects, datasets, models } = vigil.services;
   await buckets.createBucket('bench');
-  await putCookieImages(buckets, 'bench');
-  await buckets.putObject({ bucket: 'bench', key: 'train.manifest', body: Readable.from([Buffer.from(await cookieManifest('bench'))]) });
+  await putCookieImages(buckets, 'bench', COOKIES);
+  await buckets.putObject({ bucket: 'bench', key: 'train.manifest', body: Readable.from([Buffer.from(await cookieManifest('bench', undefined, COOKIES))]) });
   await projects.create({ projectName: 'cookies' });
   await datasets.create({ projectName: 'cookies', datasetType: 'train', datasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'bench', Key: 'train.manifest' } } } });
   await vigil.jobs.idle();

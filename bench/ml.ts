@@ -1,5 +1,5 @@
 /*
- * Detection-engine benchmark: runs `vigil eval --json` on the shared sample datasets and prints a table
+ * Detection-engine benchmark: runs `vigil eval --json` on the full-size sample datasets and prints a table
  * next to the prototype floor of issue 4. Not a test: it prints figures and never fails on them.
  * Run: npm run bench:ml            (main rows + pure PatchCore vs labeled-anomaly head side by side)
  *      node <outDir>/bench/ml.js     (after tsc into any out dir: the CLI is found next to this file)
@@ -16,7 +16,7 @@
  *      node <outDir>/bench/ml.js --reweight   (only: image-score re-weighting off vs on, PatchCore eq. 7,
  *                                      on cookies, aliens seeds 1–3, circuit boards, same splits, one run)
  *
- * Datasets (shared/datasets, CC BY-SA 4.0):
+ * Datasets (VIGIL_DATASETS, default ../shared/datasets beside the repository; CC BY-SA 4.0 unless noted):
  *  - cookies: training-images split by name (odd numbers train, even numbers test; masks for pixel AUROC)
  *  - aliens: seeded half of the normals train (seeds 1, 2, 3), the rest and all anomalies test; the aliens lie
  *    at slightly varying angles, so their rows are run both plain and with tilted views (`--augment tilt`)
@@ -33,13 +33,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { auroc } from '../src/ml/metrics.js';
+import { datasetsFolder } from './datasets.js';
 
 const run = promisify(execFile);
-// Compiled to <outDir>/bench/ml.js: the CLI is <outDir>/src/cli/main.js whatever the out dir (dist, dist-ml…),
-// and the repository root is the out dir's parent.
+// Compiled to <outDir>/bench/ml.js: the CLI is <outDir>/src/cli/main.js whatever the out dir (dist, dist-ml…).
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..', '..');
-const datasets = resolve(root, '..', 'shared', 'datasets');
+const datasets = datasetsFolder('cookies', 'aliens', 'circuitboard', 'casting', 'magtile-dev');
 const cli = resolve(here, '..', 'src', 'cli', 'main.js');
 
 interface Row {

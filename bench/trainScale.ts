@@ -2,7 +2,7 @@
  * Training at scale: `vigil eval --json` on N textured tiles of 300–600 px (the 318 normal + 172 anomalous
  * magtile-dev images, all as normals, repeated under new names past 490), tested on 12 of the anomalies.
  * Prints the training seconds per stage, the process's CPU seconds and its peak resident memory.
- * Not a test: it prints figures and never fails on them.
+ * Not a test: it prints figures and never fails on them. Datasets: VIGIL_DATASETS (see bench/datasets.ts).
  * Run: node <outDir>/bench/trainScale.js [N=490 …]   (several N: one run each; the CLI is found next to this file)
  */
 import { execFile } from 'node:child_process';
@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { datasetsFolder } from './datasets.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
-const tiles = resolve(here, '..', '..', '..', 'shared', 'datasets', 'magtile-dev');
+const tiles = join(datasetsFolder('magtile-dev'), 'magtile-dev');
 const cli = resolve(here, '..', 'src', 'cli', 'main.js');
 
 async function layout(dir: string, count: number): Promise<void> {

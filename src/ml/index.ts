@@ -1,17 +1,19 @@
 /*
- * Vigil's detection engine: PatchCore-style visual anomaly detection on a CPU.
- *
- * Public API (everything else in src/ml is internal):
+ * Vigil's detection engine: PatchCore-style visual anomaly detection on a CPU. This module is its entry
+ * point: the services, jobs and CLI train and detect through it. A few helpers are imported from their own
+ * files: `vigil eval` (cli/eval.ts) takes decodeClassMask, metrics.ts and random.ts; the segmentation
+ * evaluation job decodeClassMask; the services the seeded Rng (training split) and the false-alarm-rate
+ * bounds of calibration.ts (reserved tags).
  *
  *   train(images, options) → { artifact, metrics }
  *     images: [{ bytes (PNG/JPEG, or a function that reads them when training gets to the image: large sets
  *              stream through), anomalous, mask? (PNG, classes in their colours; bytes or a reader too) }]
  *     options: classes (name + colour, for segmentation), validation images (F1-max calibration),
  *              augment ('tilt': the normals also at ±5° and ±10°; 'any-orientation': flips and 90°
- *              rotations; default none), useAnomalies (labeled-anomaly head,
- *              default on, kept only when it cross-validates better), reweight (paper's image-score
- *              re-weighting, default off, see below), globalScore (image-level score fused with the
- *              patch score, see below), resolution, bank bounds (incl. coreset candidates), heldOutNormals, threads,
+ *              rotations; default none), useAnomalies (labeled-anomaly head, default on, kept only when
+ *              it cross-validates better), reweight (PatchCore's image-score re-weighting, default off),
+ *              globalScore (an image-level score fused with the patch score, default none), borderScale,
+ *              levelScores (both opt-in, for textures), resolution, featureDim, bank bounds (incl. coreset candidates), heldOutNormals, threads,
  *              cacheDir (converted backbone), seed, onProgress.
  *     artifact: self-describing bytes (see artifact.ts) for the caller to seal; metrics: calibration figures.
  *
@@ -21,16 +23,18 @@
  *     A foreign, corrupt or other-backbone artifact is refused with an ArtifactError; an image that is
  *     not a decodable PNG/JPEG with an ImageFormatError (also from train, for images and masks); a training
  *     set that cannot make a model (fewer than 2 normal images) with a TrainingDataError.
+ *   operatingPoint(model, falseAlarmRate?) → the threshold, expected false-alarm rate and recall at a target.
  *
  * Both are pure functions of their inputs (no global state beyond caches of the backbone session), so
  * they run unchanged inside a worker thread. Nothing is downloaded: the backbone's weights come from the
  * nsfwjs npm package and are converted to ONNX in-process.
  *
- * Method (DESIGN.md "Anomaly detection"; issue 4), each part in its own file:
+ * The method, each part in its own file:
  *   image.ts        sharp: PNG/JPEG by magic bytes, 4096² pixel limit, EXIF orientation, sRGB, resize; masks
  *   backbone.ts     nsfwjs@4.3.0 `mobilenet_v2_mid` (MobileNetV2 1.4, ImageNet; MIT; 8-bit weights in the
- *                   npm package) → tfjsToOnnx.ts + onnxProto.ts convert it in-process to ONNX (outputs equal
- *                   to TensorFlow.js within 1e-5, see test/ml/backbone.test.ts) → onnxruntime-node CPU.
+ *                   npm package) → tfjsToOnnx.ts + onnxProto.ts convert it in-process to ONNX (test/ml/
+ *                   backbone.test.ts checks the converted graph against TensorFlow.js on the same weights:
+ *                   largest difference below 1e-3) → onnxruntime-node CPU.
  *                   Layers expanded_conv_6/expand (stride 8, 288 ch) + expanded_conv_10/expand (stride 16,
  *                   528 ch, bilinear ×2), each 3×3 average-pooled, concatenated: 816 values per patch.
  *                   Backbone id + SHA-256 of the shipped weight files go into every artifact.
@@ -41,8 +45,8 @@
  *                   train at the size rule's resolution, 5/6 and 2/3 of it (≥ 224 px) and keep the one whose
  *                   held-out maps rank the training masks' pixels best (a later one must gain 0.002), within a
  *                   time budget (300 s); the trials are recorded in the artifact and the metrics.
- *   pca.ts          patch features projected onto their top 128 principal directions (subspace iteration
- *                   on the runtime): same AUROC on cookies as 816-d, scoring 4–6× cheaper
+ *   pca.ts          patch features projected onto their top 128 principal directions (`featureDim`; subspace
+ *                   iteration on the runtime, fitted on a sample of the first 32 normals' patches)
  *   patchReservoir.ts  the coreset's candidates: every patch up to 100 000, beyond that a seeded uniform sample
  *                   taken while the images stream past (memory and coreset cost bounded whatever the image count)
  *   coreset.ts      greedy k-center on a 128-d random projection, exact (equal to the plain algorithm) with
@@ -58,15 +62,16 @@
  *                   (median / MAD of the held-out normals' scores; `globalScore`, artifact format 4)
  *   borderScale.ts  opt-in: the two cell rings along the image edge divided by how much noisier they are than the
  *                   interior on the held-out normals (99th percentiles, never below 1)
+ *   scoreLevel.ts   opt-in: each image's patch scores measured from its median cell
  *   anomalyMap.ts   bilinear upsampling + Gaussian σ = 4 (blurred at half resolution)
  *   calibration.ts  normals only: threshold at an estimated false-alarm rate of 1 % (held-out normal scores,
  *                   exponential tail above their upper quartile); labeled anomalies: the best F1 expected at a 5 %
  *                   anomaly rate, estimated false alarms ≤ 2 %, the balanced F1-max threshold only a lower bound; logistic
  *                   Confidence; a false-alarm-rate target moves the threshold after training (operatingPoint
  *                   gives the expected false-alarm rate and recall of a target)
- *   anomalyHead.ts  labeled anomalies: gated logistic head (see its header for what it did here)
+ *   anomalyHead.ts  labeled anomalies: gated logistic head, kept only when it cross-validates better
  *   segmentation.ts mask above the pixel threshold, classes from the nearest labeled anomalous patch
- *   metrics.ts      AUROC, P/R/F1, PR curve, pixel AUROC, per-class F1/IoU — the one implementation
+ *   metrics.ts      AUROC, P/R/F1, PR curve, pixel AUROC, per-class F1/IoU (used by `vigil eval` and training)
  *   artifact.ts + model.ts   versioned self-describing container with a SHA-256 trailer
  * Training normals are scored leave-one-out (their own bank entries excluded) so calibration and the head
  * see held-out scores without a separate validation set: all of them up to 200, else 200 chosen at random with

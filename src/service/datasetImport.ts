@@ -6,7 +6,7 @@ import { checkImage, checkMask, IMAGE_LIMITS } from './imageChecks.js';
 import { parseManifestLine, type ManifestEntry } from './manifestLine.js';
 import type { ObjectSource, S3Ref } from './objectSource.js';
 
-/** Lookout for Vision's quotas on datasets (reference §9). */
+/** Lookout for Vision's quotas on datasets (https://docs.aws.amazon.com/lookout-for-vision/latest/developer-guide/limits.html). */
 export const DATASET_QUOTAS = { maxImages: { train: 16_000, test: 4_000 }, maxLabelsPerProject: 100 } as const;
 /** Images fetched and sealed at the same time during an import. */
 const COPY_CONCURRENCY = 4;

@@ -12,7 +12,7 @@ import { decodePageToken, encodePageToken, pageSize } from './pagination.js';
 import { datasetMetadata, type DatasetMetadata, type Projects } from './projects.js';
 import { optionalString, requireString } from './validation.js';
 
-/** Largest manifest a dataset is created from (reference §9). */
+/** Largest manifest a dataset is created from (Lookout for Vision quotas, https://docs.aws.amazon.com/lookout-for-vision/latest/developer-guide/limits.html). */
 export const MAX_MANIFEST_BYTES = 1024 ** 3;
 /** Largest decoded UpdateDatasetEntries Changes. */
 export const MAX_CHANGES_BYTES = 10_485_760;

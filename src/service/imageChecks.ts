@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import type { MaskClass } from './manifestLine.js';
 
-/** Lookout for Vision's limits on dataset images (reference §9). */
+/** Lookout for Vision's limits on dataset images (https://docs.aws.amazon.com/lookout-for-vision/latest/developer-guide/limits.html). */
 export const IMAGE_LIMITS = { minSide: 64, maxSide: 4096, maxBytes: 8 * 1024 * 1024, maxClassesPerMask: 20 } as const;
 
 export type ImageFormat = 'png' | 'jpeg';

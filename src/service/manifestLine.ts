@@ -27,7 +27,8 @@ export class ManifestLineError extends Error {
 }
 
 /**
- * Reads one SageMaker Ground Truth line with Lookout for Vision's tolerance (reference §10):
+ * Reads one SageMaker Ground Truth line (format: https://docs.aws.amazon.com/lookout-for-vision/latest/developer-guide/manifest-files.html)
+ * with Lookout for Vision's tolerance, which AWS's own cookie sample needs (test/fixtures/cookies/manifests):
  * the label attribute may have any name (its value is ignored; `class-name` decides), a mask
  * attribute is any `*-ref` key whose metadata is a semantic segmentation, colours compare
  * case-insensitively, and a colour map entry 0 may be an anomaly class rather than BACKGROUND.

@@ -1,7 +1,7 @@
 import { Rng } from '../ml/random.js';
 import type { StoredEntry } from './datasetContents.js';
 
-/** Lookout for Vision's minimum labelled images for training (reference §9). */
+/** Lookout for Vision's minimum labelled images for training (https://docs.aws.amazon.com/lookout-for-vision/latest/developer-guide/limits.html). */
 export const MINIMUM_IMAGES = {
   single: { trainNormal: 20, trainAnomaly: 10 },
   split: { trainNormal: 10, testNormal: 10, testAnomaly: 10 },

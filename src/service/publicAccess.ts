@@ -1,7 +1,7 @@
 import { BucketError } from './bucketErrors.js';
 
 /**
- * Vigil's buckets can never be made public (DESIGN.md, promise 4). These checks refuse every
+ * Vigil's buckets can never be made public (README, Security model). These checks refuse every
  * request that would grant access to anyone but the account; private settings are accepted.
  */
 

@@ -2,7 +2,10 @@ import type { ModelRepository, ModelTag } from '../store/modelRecords.js';
 import { NotFoundError, ValidationError } from './errors.js';
 import { checkAddedTags, checkRemovedKeys } from './reservedTags.js';
 
-/** Tag limits of the API (reference §3): at most 200 in a request, keys 1..128, values 0..256 characters. */
+/**
+ * Tag limits of the API (https://docs.aws.amazon.com/lookout-for-vision/latest/APIReference/API_Tag.html and
+ * API_TagResource.html): at most 200 in a request, keys 1..128, values 0..256 characters.
+ */
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const MODEL_ARN = /^arn:aws:lookoutvision:([a-z0-9-]+):(\d{12}):model\/([a-zA-Z0-9][a-zA-Z0-9_-]*)\/([1-9][0-9]*)$/;
 

@@ -1,6 +1,10 @@
 import { ValidationError } from './errors.js';
 
-/** Patterns of the API's identifiers, matched whole (reference §3). */
+/**
+ * Patterns and lengths of the API's identifiers, matched whole, as the API reference gives them for each
+ * request member (e.g. ProjectName in https://docs.aws.amazon.com/lookout-for-vision/latest/APIReference/API_CreateProject.html,
+ * Bucket and Key in https://docs.aws.amazon.com/lookout-for-vision/latest/APIReference/API_InputS3Object.html).
+ */
 export const PATTERNS = {
   projectName: { pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/, min: 1, max: 255 },
   datasetType: { pattern: /^(train|test)$/, min: 1, max: 10 },

@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { AWS_CLI, awsCliSkip } from '../helpers/s3.js';
 
-const AWS = '/usr/bin/aws';
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const AUTH_ERROR_TYPES = ['MissingAuthenticationTokenException', 'IncompleteSignatureException', 'InvalidSignatureException', 'UnrecognizedClientException'];
@@ -221,10 +221,10 @@ describe('vigil serve', () => {
     await assert.rejects(access(join(cwd, '.vigil')), 'the default data directory is not used');
   });
 
-  test('the printed AWS CLI command works as printed', async () => {
+  test('the printed AWS CLI command works as printed', { skip: awsCliSkip }, async () => {
     const { banner, cwd } = started;
     assert.match(banner.tryCommand, /^AWS_SHARED_CREDENTIALS_FILE=\S+ AWS_PROFILE=vigil aws lookoutvision /);
-    const command = banner.tryCommand.replace(/ aws lookoutvision /, ` ${AWS} lookoutvision `);
+    const command = banner.tryCommand.replace(/ aws lookoutvision /, ` ${AWS_CLI} lookoutvision `);
     const result = await run('bash', ['-c', command], { cwd, env: childEnv(cwd) });
     assert.equal(result.code, 0, `${command}\n${result.stderr}`);
     assert.deepEqual(JSON.parse(result.stdout), { Projects: [] });
@@ -257,9 +257,9 @@ describe('vigil serve', () => {
 
   const cliArgs = () => ['lookoutvision', 'list-projects', '--region', 'us-east-1', '--endpoint-url', started.banner.endpoint, '--ca-bundle', started.banner.certPath];
 
-  test('AWS CLI: --page-size 500 is a ValidationException (exit 254)', async () => {
+  test('AWS CLI: --page-size 500 is a ValidationException (exit 254)', { skip: awsCliSkip }, async () => {
     const { banner, cwd } = started;
-    const result = await run(AWS, [...cliArgs(), '--page-size', '500'], {
+    const result = await run(AWS_CLI, [...cliArgs(), '--page-size', '500'], {
       cwd,
       env: childEnv(cwd, { AWS_SHARED_CREDENTIALS_FILE: banner.credentialsPath, AWS_PROFILE: 'vigil' }),
     });
@@ -267,21 +267,21 @@ describe('vigil serve', () => {
     assert.match(result.stderr, /ValidationException/);
   });
 
-  test('AWS CLI: an unknown access key is an UnrecognizedClientException (exit 254)', async () => {
+  test('AWS CLI: an unknown access key is an UnrecognizedClientException (exit 254)', { skip: awsCliSkip }, async () => {
     const { cwd } = started;
     const file = join(cwd, 'made-up-credentials');
     await writeProfile(file, { accessKeyId: 'AKIAMADEUPKEY0000000', secretAccessKey: 'madeupsecretmadeupsecretmadeupsecret0000' });
-    const result = await run(AWS, cliArgs(), { cwd, env: childEnv(cwd, { AWS_SHARED_CREDENTIALS_FILE: file, AWS_PROFILE: 'vigil' }) });
+    const result = await run(AWS_CLI, cliArgs(), { cwd, env: childEnv(cwd, { AWS_SHARED_CREDENTIALS_FILE: file, AWS_PROFILE: 'vigil' }) });
     assert.equal(result.code, 254, result.stderr);
     assert.match(result.stderr, /UnrecognizedClientException/);
   });
 
-  test('AWS CLI: a wrong secret for the right key id is an InvalidSignatureException (exit 254)', async () => {
+  test('AWS CLI: a wrong secret for the right key id is an InvalidSignatureException (exit 254)', { skip: awsCliSkip }, async () => {
     const { banner, cwd } = started;
     const { accessKeyId } = await readProfile(banner.credentialsPath);
     const file = join(cwd, 'wrong-secret-credentials');
     await writeProfile(file, { accessKeyId, secretAccessKey: 'wrongsecretwrongsecretwrongsecretwrong00' });
-    const result = await run(AWS, cliArgs(), { cwd, env: childEnv(cwd, { AWS_SHARED_CREDENTIALS_FILE: file, AWS_PROFILE: 'vigil' }) });
+    const result = await run(AWS_CLI, cliArgs(), { cwd, env: childEnv(cwd, { AWS_SHARED_CREDENTIALS_FILE: file, AWS_PROFILE: 'vigil' }) });
     assert.equal(result.code, 254, result.stderr);
     assert.match(result.stderr, /InvalidSignatureException/);
   });

@@ -1,38 +1,52 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { Buckets } from '../../src/service/buckets.js';
 import type { TestVigil } from './vigil.js';
 
-/** The shared sample datasets (CC BY-SA 4.0, see ../shared/datasets/README.md); read-only. */
-export const DATASETS = join(process.cwd(), '..', 'shared', 'datasets');
-export const COOKIES = join(DATASETS, 'cookies');
-export const ALIENS = join(DATASETS, 'aliens');
+/**
+ * The sample photos kept with the tests (test/fixtures: sources, licences and what was kept in its
+ * README.md); read-only. Found from this file, so the tests run from any working directory
+ * (compiled, this is <outDir>/test/helpers/datasets.js; the fixtures stay in the source tree).
+ */
+export const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
+/** 31 + 32 training images (288×384) with masks and manifests, 14 + 8 test images. */
+export const COOKIES = join(FIXTURES, 'cookies');
+/** Normals 1–40, anomalies 1–30, 45 and 50 (275×190 PNG). */
+export const ALIENS = join(FIXTURES, 'aliens');
+/** One normal and one anomalous circuit-board photo (1000×667). */
+export const BOARDS = join(FIXTURES, 'circuitboard');
+/** The size of every cookie fixture. */
+export const COOKIE_SIZE = { width: 288, height: 384 } as const;
 
 /** The all-background mask the cookie manifest gives its normal images (not shipped with the samples). */
-export function dummyMask(width = 576, height = 768): Promise<Buffer> {
+export function dummyMask(width: number = COOKIE_SIZE.width, height: number = COOKIE_SIZE.height): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).png().toBuffer();
 }
 
 /**
  * The cookie manifest as a user would upload it: every s3:// reference pointed at `bucket`,
- * under the same getting-started/ keys as in AWS's sample.
+ * under the same getting-started/ keys as in AWS's sample. `cookies`: the fixtures or another copy
+ * of the sample's cookies folder (the benchmarks use the full-size one).
  */
-export async function cookieManifest(bucket: string, name = 'train_segmentation.manifest'): Promise<string> {
-  const text = await readFile(join(COOKIES, 'manifests', name), 'utf8');
+export async function cookieManifest(bucket: string, name = 'train_segmentation.manifest', cookies = COOKIES): Promise<string> {
+  const text = await readFile(join(cookies, 'manifests', name), 'utf8');
   return text.replaceAll(/s3:\/\/[^/"]+\//g, `s3://${bucket}/`);
 }
 
-/** Puts the cookie images, masks and the dummy mask into a bucket through the buckets service. */
-export async function putCookieImages(buckets: Buckets, bucket: string): Promise<void> {
+/** Puts the cookie images, masks and a dummy mask of their size into a bucket through the buckets service. */
+export async function putCookieImages(buckets: Buckets, bucket: string, cookies = COOKIES): Promise<void> {
   const put = (key: string, body: Buffer) => buckets.putObject({ bucket, key, body: Readable.from([body]) });
   for (const folder of ['training-images', 'mask-images']) {
-    for (const file of await readdir(join(COOKIES, folder))) {
-      await put(`getting-started/${folder}/${file}`, await readFile(join(COOKIES, folder, file)));
+    for (const file of await readdir(join(cookies, folder))) {
+      await put(`getting-started/${folder}/${file}`, await readFile(join(cookies, folder, file)));
     }
   }
-  await put('getting-started/mask-images/dummy_anomaly_mask.png', await dummyMask());
+  const [first] = (await readdir(join(cookies, 'training-images'))).sort();
+  const { width, height } = await sharp(join(cookies, 'training-images', first!)).metadata();
+  await put('getting-started/mask-images/dummy_anomaly_mask.png', await dummyMask(width, height));
 }
 
 export function manifestLines(text: string): Record<string, unknown>[] {

@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
@@ -29,6 +30,15 @@ export function errorCode(response: RawResponse): string | undefined {
   return /<Code>([^<]*)<\/Code>/.exec(response.body)?.[1];
 }
 
+/** The Debian AWS CLI v2 (apt-get install awscli); an older pip-installed v1 on PATH has no lookoutvision command. */
+export const AWS_CLI = '/usr/bin/aws';
+
+/**
+ * Why the AWS CLI tests cannot run here, or false when they can. In CI (CI set) a missing CLI is a
+ * failure, not a skip: the tests then run and fail on the missing command.
+ */
+export const awsCliSkip: string | false = existsSync(AWS_CLI) || process.env.CI ? false : `the AWS CLI v2 is not installed (${AWS_CLI}): apt-get install -y awscli`;
+
 /** Runs the Debian AWS CLI v2 against the test Vigil with its credentials file. */
 export async function awsCli(vigil: TestVigil, args: string[], options: { cwd?: string } = {}): Promise<{ stdout: string; stderr: string }> {
   const env = {
@@ -39,7 +49,7 @@ export async function awsCli(vigil: TestVigil, args: string[], options: { cwd?: 
     AWS_CONFIG_FILE: '/dev/null',
     AWS_PAGER: '',
   };
-  return promisify(execFile)('/usr/bin/aws', [...args, '--region', 'us-east-1', '--endpoint-url', vigil.endpoint, '--ca-bundle', vigil.tls.certPath], {
+  return promisify(execFile)(AWS_CLI, [...args, '--region', 'us-east-1', '--endpoint-url', vigil.endpoint, '--ca-bundle', vigil.tls.certPath], {
     env,
     cwd: options.cwd,
     maxBuffer: 64 * 1024 * 1024,

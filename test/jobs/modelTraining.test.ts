@@ -17,7 +17,7 @@ test('the training worker reads each image when it needs it, one at a time, and 
   const progress: TrainingJobProgress[] = [];
 
   const output = await runTraining(
-    { train: names.map(() => ({ anomalous: false, mask: false })), test: [{ mask: true, width: 550, height: 380 }], classes: [], augment: 'none', seed: 1 },
+    { train: names.map(() => ({ anomalous: false, mask: false })), test: [{ mask: true, width: 275, height: 190 }], classes: [], augment: 'none', seed: 1 },
     async (set, index, part) => {
       reads.push(`${set} ${index} ${part}`);
       open++;

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { ARTIFACT_FORMAT_VERSION, parseArtifact, serializeArtifact } from '../../src/ml/artifact.js';
 import { decodeModel } from '../../src/ml/model.js';
 import { ArtifactError, ImageFormatError, loadDetector, train, TrainingDataError, type TrainingImage, type TrainResult } from '../../src/ml/index.js';
+import { ALIENS, COOKIE_SIZE, COOKIES } from '../helpers/datasets.js';
 
-// A handful of the real cookie photos (CC BY-SA 4.0, see shared/datasets/README.md), read in place.
-const COOKIES = new URL('../../../../shared/datasets/cookies/', import.meta.url);
-const read = (path: string): Uint8Array => new Uint8Array(readFileSync(new URL(path, COOKIES)));
+// A handful of the real cookie photos (CC BY-SA 4.0, see test/fixtures/README.md).
+const read = (path: string): Uint8Array => new Uint8Array(readFileSync(join(COOKIES, path)));
 const normal = (n: number): TrainingImage => ({ bytes: read(`training-images/normal-${n}.jpg`), anomalous: false });
 const anomaly = (n: number): TrainingImage => ({ bytes: read(`training-images/anomaly-${n}.jpg`), anomalous: true, mask: read(`mask-images/anomaly-${n}.png`) });
 const CLASSES = [{ name: 'cracked', color: '#23A436' }];
@@ -47,7 +48,7 @@ describe('training and detection on real images', () => {
       assert.equal(d.anomalies![0]!.name, 'background');
       assert.equal(d.anomalies![0]!.color, '#FFFFFF');
       const meta = await sharp(d.mask!).metadata();
-      assert.deepEqual([meta.format, meta.width, meta.height, meta.channels], ['png', 576, 768, 3]);
+      assert.deepEqual([meta.format, meta.width, meta.height, meta.channels], ['png', COOKIE_SIZE.width, COOKIE_SIZE.height, 3]);
       const area = d.anomalies!.reduce((a, x) => a + x.totalPercentageArea, 0);
       assert.ok(Math.abs(area - 1) < 1e-9);
     }
@@ -63,9 +64,9 @@ describe('training and detection on real images', () => {
   });
 
   it('projects features onto the subspace fitted on the first normals when there are many', async () => {
-    const aliens = new URL('../../../../shared/datasets/aliens/normal/', import.meta.url);
+    const aliens = join(ALIENS, 'normal');
     const files = readdirSync(aliens).sort().slice(0, 36);
-    const many = files.map((f) => ({ bytes: new Uint8Array(readFileSync(new URL(f, aliens))), anomalous: false }));
+    const many = files.map((f) => ({ bytes: new Uint8Array(readFileSync(join(aliens, f))), anomalous: false }));
     const result = await train(many, { resolution: 64, featureDim: 16 });
     assert.equal(result.metrics.featureDim, 16);
     assert.equal(result.metrics.normalImages, 36);
@@ -75,9 +76,9 @@ describe('training and detection on real images', () => {
   });
 
   it('adds tilted views of the normals to the bank (augment: tilt): a tilted part scores lower', async () => {
-    const aliens = new URL('../../../../shared/datasets/aliens/normal/', import.meta.url);
+    const aliens = join(ALIENS, 'normal');
     const files = readdirSync(aliens).sort().slice(0, 8);
-    const normals = files.map((f) => ({ bytes: new Uint8Array(readFileSync(new URL(f, aliens))), anomalous: false }));
+    const normals = files.map((f) => ({ bytes: new Uint8Array(readFileSync(join(aliens, f))), anomalous: false }));
     const options = { resolution: 160, threads: 2 } as const;
     const plain = await train(normals.slice(0, 7), options);
     const tilted = await train(normals.slice(0, 7), { ...options, augment: 'tilt' });

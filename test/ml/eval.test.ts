@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { COOKIES as cookies } from '../helpers/datasets.js';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-const cookies = fileURLToPath(new URL('../../../../shared/datasets/cookies/', import.meta.url));
 
 describe('vigil eval', () => {
   let dir: string;

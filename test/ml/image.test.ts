@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
+import { COOKIES, COOKIE_SIZE } from '../helpers/datasets.js';
 import { ALL_AUGMENTATIONS, augment, decodeClassMask, decodeRgb, detectImageFormat, ImageFormatError, imageSize, tilt, TILT_AUGMENTATIONS, type RgbImage } from '../../src/ml/image.js';
-
-const COOKIES = new URL('../../../../shared/datasets/cookies/', import.meta.url);
 
 describe('image pipeline', () => {
   it('recognises PNG and JPEG by content and refuses anything else', async () => {
-    const jpeg = new Uint8Array(readFileSync(new URL('training-images/normal-1.jpg', COOKIES)));
+    const jpeg = new Uint8Array(readFileSync(join(COOKIES, 'training-images', 'normal-1.jpg')));
     const png = new Uint8Array(await sharp({ create: { width: 4, height: 3, channels: 3, background: '#102030' } }).png().toBuffer());
     assert.equal(detectImageFormat(jpeg), 'jpeg');
     assert.equal(detectImageFormat(png), 'png');
@@ -18,7 +18,7 @@ describe('image pipeline', () => {
     await assert.rejects(decodeRgb(jpeg.subarray(0, 200)), ImageFormatError);
     const rgb = await decodeRgb(png);
     assert.deepEqual([rgb.width, rgb.height, rgb.data[0], rgb.data[1], rgb.data[2]], [4, 3, 0x10, 0x20, 0x30]);
-    assert.deepEqual(await imageSize(jpeg), { width: 576, height: 768 });
+    assert.deepEqual(await imageSize(jpeg), COOKIE_SIZE);
     const small = await decodeRgb(jpeg, { width: 64, height: 96 });
     assert.equal(small.data.length, 64 * 96 * 3);
   });
@@ -61,7 +61,7 @@ describe('image pipeline', () => {
   });
 
   it('reads segmentation masks as class indices (transparent background, colour match)', async () => {
-    const mask = new Uint8Array(readFileSync(new URL('mask-images/anomaly-1.png', COOKIES)));
+    const mask = new Uint8Array(readFileSync(join(COOKIES, 'mask-images', 'anomaly-1.png')));
     const classes = await decodeClassMask(mask, { width: 144, height: 192 }, ['#23A436']);
     const counts = [0, 0];
     for (const c of classes) counts[c]!++;

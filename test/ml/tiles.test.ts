@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadBackbone } from '../../src/ml/backbone.js';
 import { chooseResolution, extractTiled, tileLayout, TILE_MARGIN, TILE_MAX } from '../../src/ml/features.js';
 import { decodeRgb, toUnitFloat } from '../../src/ml/image.js';
+import { BOARDS } from '../helpers/datasets.js';
 
-// A real circuit-board photo (2000×1334; CC BY-SA 4.0, see shared/datasets/README.md), read in place.
-const BOARDS = new URL('../../../../shared/datasets/circuitboard/train/normal/', import.meta.url);
-const board = (): Uint8Array => new Uint8Array(readFileSync(new URL(readdirSync(BOARDS).sort()[0]!, BOARDS)));
+// A real circuit-board photo (1000×667; CC BY-SA 4.0, see test/fixtures/README.md).
+const board = (): Uint8Array => new Uint8Array(readFileSync(join(BOARDS, 'normal', readdirSync(join(BOARDS, 'normal')).sort()[0]!)));
 
 describe('tiles for large working images', () => {
   it('lays out tiles that cover the image with overlaps of at least two margins', () => {

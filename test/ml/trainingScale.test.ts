@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { greedyCoresetBatched } from '../../src/ml/batchedCoreset.js';
 import { greedyCoreset, greedyCoresetBruteForce } from '../../src/ml/coreset.js';
@@ -8,6 +9,7 @@ import { makeBank, nearest } from '../../src/ml/nearest.js';
 import { buildMemoryBankFrom } from '../../src/ml/patchcore.js';
 import { PatchReservoir } from '../../src/ml/patchReservoir.js';
 import { Rng } from '../../src/ml/random.js';
+import { COOKIES } from '../helpers/datasets.js';
 
 function clustered(n: number, dim: number, seed: number, clusters: number): Float32Array {
   const rng = new Rng(seed);
@@ -89,9 +91,8 @@ describe('patch reservoir', () => {
   });
 });
 
-// Real cookie photos (CC BY-SA 4.0, see shared/datasets/README.md), read in place.
-const COOKIES = new URL('../../../../shared/datasets/cookies/', import.meta.url);
-const read = (path: string): Uint8Array => new Uint8Array(readFileSync(new URL(path, COOKIES)));
+// Real cookie photos (CC BY-SA 4.0, see test/fixtures/README.md).
+const read = (path: string): Uint8Array => new Uint8Array(readFileSync(join(COOKIES, path)));
 
 describe('training beyond the bounds', () => {
   it('streams its images, samples the coreset candidates, scores a bounded subset of the normals, and detects', async () => {

@@ -217,7 +217,7 @@ describe('datasets', () => {
       ['nosource', [JSON.stringify({ 'anomaly-label': 1 })], /Manifest line 1 has no source-ref/],
       ['missing', [cookie('normal-1.jpg'), cookie('normal-404.jpg')], /Manifest line 2 .*cannot read the image/],
       ['notimage', [line(`s3://${BUCKET}/not-an-image.jpg`)], /neither a PNG nor a JPEG/],
-      ['wrongsize', [cookie('normal-1.jpg'), line(`s3://${BUCKET}/aliens/1.png`)], /550×380 pixels; every image of project wrongsize must be 576×768/],
+      ['wrongsize', [cookie('normal-1.jpg'), line(`s3://${BUCKET}/aliens/1.png`)], /275×190 pixels; every image of project wrongsize must be 288×384/],
       ['maskcolour', [mask('getting-started/mask-images/anomaly-2.png')], /colour #23a436, which is not in its color map/],
       ['maskformat', [mask('getting-started/training-images/anomaly-2.jpg')], /masks must be PNG/],
       ['twobuckets', [cookie('normal-1.jpg'), line('s3://elsewhere/a.jpg')], /all images and masks of a dataset must be in one bucket/],

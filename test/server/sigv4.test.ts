@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { AWS_CLI, awsCliSkip } from '../helpers/s3.js';
 import { sendSigned, type RawResponse, type SignedRequestOptions } from '../helpers/signedRequest.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
@@ -163,19 +164,19 @@ describe('SigV4 verification', () => {
     }
   });
 
-  test('the AWS CLI signs percent-encoded ARN paths that verify, and a wrong secret fails there too', async () => {
+  test('the AWS CLI signs percent-encoded ARN paths that verify, and a wrong secret fails there too', { skip: awsCliSkip }, async () => {
     const run = promisify(execFile);
     const credentials = join(vigil.dataDir, 'credentials');
     const args = ['lookoutvision', 'list-tags-for-resource', '--resource-arn', MODEL_ARN, '--region', 'us-east-1', '--endpoint-url', vigil.endpoint, '--ca-bundle', vigil.tls.certPath];
     const env = { PATH: process.env.PATH, HOME: vigil.dataDir, AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_PROFILE: 'vigil', AWS_CONFIG_FILE: '/dev/null' };
-    const ok = await run('/usr/bin/aws', args, { env }).then(
+    const ok = await run(AWS_CLI, args, { env }).then(
       () => '',
       (error: { stderr: string }) => error.stderr,
     );
     assert.doesNotMatch(ok, /InvalidSignature|UnrecognizedClient|MissingAuthentication|IncompleteSignature/);
     const wrong = join(vigil.dataDir, 'wrong-credentials');
     await writeFile(wrong, `[vigil]\naws_access_key_id = ${vigil.rootAccessKey.accessKeyId}\naws_secret_access_key = ${'y'.repeat(40)}\n`, { mode: 0o600 });
-    const failed = await run('/usr/bin/aws', args, { env: { ...env, AWS_SHARED_CREDENTIALS_FILE: wrong } }).then(
+    const failed = await run(AWS_CLI, args, { env: { ...env, AWS_SHARED_CREDENTIALS_FILE: wrong } }).then(
       () => assert.fail('a wrong secret was accepted'),
       (error: { code: number; stderr: string }) => error,
     );

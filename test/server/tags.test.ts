@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { awsCli } from '../helpers/s3.js';
+import { AWS_CLI, awsCli, awsCliSkip } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
 describe('tags', () => {
@@ -78,31 +78,37 @@ describe('tags', () => {
     assert.deepEqual(await tagsOf(modelArn), [{ Key: 'stage', Value: 'test' }]);
   });
 
-  test('the AWS CLI lists the tags of the model', async () => {
+  test('the AWS CLI lists the tags of the model', { skip: awsCliSkip }, async () => {
     const { stdout } = await promisify(execFile)(
-      '/usr/bin/aws',
+      AWS_CLI,
       ['lookoutvision', 'list-tags-for-resource', '--resource-arn', modelArn, '--region', 'us-east-1', '--endpoint-url', vigil.endpoint, '--ca-bundle', vigil.tls.certPath],
       { env: { PATH: process.env.PATH, HOME: vigil.dataDir, AWS_SHARED_CREDENTIALS_FILE: vigil.credentialsPath, AWS_PROFILE: 'vigil', AWS_CONFIG_FILE: '/dev/null' } },
     );
     assert.deepEqual(JSON.parse(stdout), { Tags: [{ Key: 'stage', Value: 'test' }] });
   });
 
-  test('vigil:false-alarm-rate is set, changed and removed by TagResource and UntagResource and listed like any tag', async () => {
+  test('vigil:false-alarm-rate is set, changed and removed by TagResource and UntagResource and listed like any tag', async (t) => {
     await client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'vigil:false-alarm-rate', Value: '0.05' }] }));
     assert.deepEqual(await tagsOf(modelArn), [{ Key: 'stage', Value: 'test' }, { Key: 'vigil:false-alarm-rate', Value: '0.05' }]);
-    // The AWS CLI, as a line's scripts would: the range's ends are valid targets.
-    await awsCli(vigil, ['lookoutvision', 'tag-resource', '--resource-arn', modelArn, '--tags', 'Key=vigil:false-alarm-rate,Value=0.0001']);
-    assert.deepEqual(JSON.parse((await awsCli(vigil, ['lookoutvision', 'list-tags-for-resource', '--resource-arn', modelArn])).stdout).Tags, [
-      { Key: 'stage', Value: 'test' },
-      { Key: 'vigil:false-alarm-rate', Value: '0.0001' },
-    ]);
+    // The AWS CLI, as a line's scripts would: the range's ends are valid targets (the SDK where the CLI is missing).
+    if (awsCliSkip) {
+      t.diagnostic(`AWS CLI part skipped: ${awsCliSkip}`);
+      await client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'vigil:false-alarm-rate', Value: '0.0001' }] }));
+      assert.deepEqual(await tagsOf(modelArn), [{ Key: 'stage', Value: 'test' }, { Key: 'vigil:false-alarm-rate', Value: '0.0001' }]);
+    } else {
+      await awsCli(vigil, ['lookoutvision', 'tag-resource', '--resource-arn', modelArn, '--tags', 'Key=vigil:false-alarm-rate,Value=0.0001']);
+      assert.deepEqual(JSON.parse((await awsCli(vigil, ['lookoutvision', 'list-tags-for-resource', '--resource-arn', modelArn])).stdout).Tags, [
+        { Key: 'stage', Value: 'test' },
+        { Key: 'vigil:false-alarm-rate', Value: '0.0001' },
+      ]);
+    }
     await client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'vigil:false-alarm-rate', Value: '.5' }] }));
     assert.deepEqual(await tagsOf(modelArn), [{ Key: 'stage', Value: 'test' }, { Key: 'vigil:false-alarm-rate', Value: '.5' }]);
     await client.send(new UntagResourceCommand({ ResourceArn: modelArn, TagKeys: ['vigil:false-alarm-rate'] }));
     assert.deepEqual(await tagsOf(modelArn), [{ Key: 'stage', Value: 'test' }]);
   });
 
-  test('a vigil:false-alarm-rate that is not a decimal from 0.0001 to 0.5, or an unknown vigil: key, is a ValidationException and changes nothing', async () => {
+  test('a vigil:false-alarm-rate that is not a decimal from 0.0001 to 0.5, or an unknown vigil: key, is a ValidationException and changes nothing', async (t) => {
     await client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'vigil:false-alarm-rate', Value: '0.02' }] }));
     const before = await tagsOf(modelArn);
     for (const value of ['0', '0.9', 'abc', '', '0.00001', '1e-2', '-0.01', '0.01 ']) {
@@ -117,7 +123,8 @@ describe('tags', () => {
     await rejects(client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: repeated })), 'ValidationException');
     await assert.rejects(client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'vigil:sensitivity', Value: 'high' }] })), /Tag keys starting with vigil: are Vigil settings: vigil:augment, vigil:false-alarm-rate \(not vigil:sensitivity\)/);
     // '%' is not a character tags may hold at all (AWS's tag pattern), so "1%" never reaches Vigil's check.
-    await assert.rejects(awsCli(vigil, ['lookoutvision', 'tag-resource', '--resource-arn', modelArn, '--tags', 'Key=vigil:false-alarm-rate,Value=1%']), /ValidationException/);
+    if (awsCliSkip) t.diagnostic(`AWS CLI part skipped: ${awsCliSkip}`);
+    else await assert.rejects(awsCli(vigil, ['lookoutvision', 'tag-resource', '--resource-arn', modelArn, '--tags', 'Key=vigil:false-alarm-rate,Value=1%']), /ValidationException/);
     assert.deepEqual(await tagsOf(modelArn), before);
     await client.send(new UntagResourceCommand({ ResourceArn: modelArn, TagKeys: ['vigil:false-alarm-rate'] }));
   });

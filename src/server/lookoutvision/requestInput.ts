@@ -16,7 +16,7 @@ export function queryString(request: FastifyRequest, name: string): string | und
   return value;
 }
 
-/** JSON timestamps are epoch seconds (reference §1). */
+/** JSON timestamps are epoch seconds (AWS restJson1 protocol, https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html). */
 export function epochSeconds(date: Date): number {
   return date.getTime() / 1000;
 }
@@ -54,7 +54,7 @@ export function queryBoolean(request: FastifyRequest, name: string): boolean | u
   return value === 'true';
 }
 
-/** An optional timestamp query parameter, ISO 8601 (reference §1). */
+/** An optional timestamp query parameter, ISO 8601 date-time (AWS restJson1 protocol, https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html). */
 export function queryTimestamp(request: FastifyRequest, name: string): Date | undefined {
   const value = queryString(request, name);
   if (value === undefined) return undefined;

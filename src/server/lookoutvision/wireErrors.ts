@@ -34,7 +34,11 @@ const AUTH_ERRORS: Record<AuthFailure, { status: number; type: string }> = {
   UnknownAccessKey: { status: 403, type: 'UnrecognizedClientException' },
 };
 
-/** The restJson1 shape of an error (reference §5), or undefined for an unexpected failure. */
+/**
+ * The restJson1 shape of an error (https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html#operation-error-serialization; the errors and their
+ * members: https://docs.aws.amazon.com/lookout-for-vision/latest/APIReference/CommonErrors.html and each
+ * operation's Errors), or undefined for an unexpected failure.
+ */
 function toWire(error: unknown): WireError | undefined {
   if (error instanceof AuthError) return AUTH_ERRORS[error.failure];
   if (error instanceof UnknownOperationError) return { status: 404, type: 'UnknownOperationException' };

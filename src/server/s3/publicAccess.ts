@@ -7,7 +7,7 @@ import { OWNER } from './owner.js';
 import { childText, children, parseXmlBody, sendXml } from './xml.js';
 
 /**
- * Public access can never be granted (DESIGN.md promise 4): the block is always on, public ACLs
+ * Public access can never be granted (README, Security model): the block is always on, public ACLs
  * and "*" policies are refused, private ACLs are accepted as the no-op they are.
  */
 const BLOCK_FLAGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'];

@@ -5,12 +5,13 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { awsCli, filesUnder, s3Client } from '../../helpers/s3.js';
+import { COOKIES } from '../../helpers/datasets.js';
+import { awsCli, awsCliSkip, filesUnder, s3Client } from '../../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../../helpers/vigil.js';
 
-const IMAGES = '/work/shared/datasets/cookies/test-images';
+const IMAGES = join(COOKIES, 'test-images');
 
-describe('S3 API with the AWS CLI (aws s3 / aws s3api)', () => {
+describe('S3 API with the AWS CLI (aws s3 / aws s3api)', { skip: awsCliSkip }, () => {
   let vigil: TestVigil;
   let work: string;
   /** Distinctive 64-byte slices of everything uploaded, to look for on disk at the end. */

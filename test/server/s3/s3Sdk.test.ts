@@ -31,10 +31,11 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { COOKIES } from '../../helpers/datasets.js';
 import { bucketBlobFiles, errorCode, s3Client, sendS3WithHost } from '../../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../../helpers/vigil.js';
 
-const COOKIES = '/work/shared/datasets/cookies/training-images';
+const IMAGES = join(COOKIES, 'training-images');
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
 
 async function bodyOf(response: { Body?: unknown }): Promise<Buffer> {
@@ -78,13 +79,14 @@ describe('S3 API with @aws-sdk/client-s3', () => {
 
   test('real images round-trip byte for byte, streamed up with the default CRC32 trailer and validated on the way down', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'images' }));
-    const names = (await readdir(COOKIES)).sort().slice(0, 6);
+    const names = (await readdir(IMAGES)).sort().slice(0, 6);
     for (const name of names) {
-      const path = join(COOKIES, name);
+      const path = join(IMAGES, name);
       const original = await readFile(path);
-      // A stream body makes the SDK send aws-chunked with STREAMING-UNSIGNED-PAYLOAD-TRAILER and an x-amz-checksum-crc32 trailer.
+      // A stream body makes the SDK send aws-chunked with STREAMING-UNSIGNED-PAYLOAD-TRAILER and an x-amz-checksum-crc32 trailer;
+      // read 2 KiB at a time, each (small) photo goes up in several chunks.
       const put = await s3.send(
-        new PutObjectCommand({ Bucket: 'images', Key: `train/${name}`, Body: createReadStream(path), ContentLength: original.length, ContentType: 'image/jpeg' }),
+        new PutObjectCommand({ Bucket: 'images', Key: `train/${name}`, Body: createReadStream(path, { highWaterMark: 2048 }), ContentLength: original.length, ContentType: 'image/jpeg' }),
       );
       assert.equal(put.ETag, `"${md5(original)}"`);
       assert.ok(put.ChecksumCRC32, 'the CRC32 trailer was verified and echoed');
@@ -97,7 +99,7 @@ describe('S3 API with @aws-sdk/client-s3', () => {
       assert.deepEqual(await bodyOf(got), original);
     }
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'images', Key: `train/${names[0]}` }));
-    assert.equal(head.ContentLength, (await readFile(join(COOKIES, names[0]))).length);
+    assert.equal(head.ContentLength, (await readFile(join(IMAGES, names[0]))).length);
     assert.equal(head.ServerSideEncryption, 'aws:kms');
   });
 
@@ -197,7 +199,7 @@ describe('S3 API with @aws-sdk/client-s3', () => {
 
   test('CopyObject re-seals under the destination, keeping or replacing metadata', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'copies' }));
-    const image = await readFile(join(COOKIES, 'normal-1.jpg'));
+    const image = await readFile(join(IMAGES, 'normal-1.jpg'));
     await s3.send(new PutObjectCommand({ Bucket: 'copies', Key: 'src/a b.jpg', Body: image, ContentType: 'image/jpeg', Metadata: { origin: 'camera' } }));
     const copied = await s3.send(new CopyObjectCommand({ Bucket: 'copies', Key: 'dst/copy.jpg', CopySource: 'copies/src/a%20b.jpg' }));
     assert.equal(copied.CopyObjectResult?.ETag, `"${md5(image)}"`);
