@@ -4,6 +4,7 @@ import type { Buckets } from '../service/buckets.js';
 import type { DataKeyRewrap } from '../service/dataKeyRewrap.js';
 import type { Datasets } from '../service/datasets.js';
 import type { DetectionMetrics } from '../service/detectionMetrics.js';
+import type { ModelHosting } from '../service/modelHosting.js';
 import type { Models } from '../service/models.js';
 import type { Projects } from '../service/projects.js';
 import type { Tags } from '../service/tags.js';
@@ -16,6 +17,8 @@ export interface Services {
   buckets: Buckets;
   tags: Tags;
   models: Models;
+  /** StartModel, StopModel and DetectAnomalies. */
+  hosting: ModelHosting;
   metrics: DetectionMetrics;
   /** Rewraps stored objects' data keys after a key rotation (`vigil keys rewrap`). */
   keyRewrap: DataKeyRewrap;
