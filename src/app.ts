@@ -28,6 +28,7 @@ import { localModelRuntime } from './jobs/modelRuntime.js';
 import { DetectionMetrics } from './service/detectionMetrics.js';
 import { ModelHosting } from './service/modelHosting.js';
 import { Models } from './service/models.js';
+import { MultipartUploads } from './service/multipartUploads.js';
 import { ModelTraining } from './service/modelTraining.js';
 import { Projects } from './service/projects.js';
 import { Tags } from './service/tags.js';
@@ -99,6 +100,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     const jobs = new JobQueue(2, (name, error) => logger.error({ err: error, job: name }, 'background job failed'));
     const projects = new Projects(store, idempotency, installation);
     const buckets = new Buckets(store, blobs, dataKms);
+    const multipartUploads = new MultipartUploads(store, blobs, dataKms, buckets);
     await buckets.removeUnreferencedBlobs(); // leftovers of a crash; nothing writes yet
     const contents = new DatasetContents(blobs);
     const datasets = new Datasets(store, contents, buckets, jobs, idempotency, projects);
@@ -110,7 +112,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     const models = new Models({ store, blobs, buckets, kms: dataKms, idempotency, projects, installation, training, hosting });
     await datasets.recover();
     await models.recover();
-    const services: Services = { accessKeys, projects, datasets, buckets, tags: new Tags(store.models, installation), models, hosting, metrics, keyRewrap: new DataKeyRewrap(blobs, dataKms), keys: kms, externalKmsEndpoint: externalKms?.endpoint };
+    const services: Services = { accessKeys, projects, datasets, buckets, multipartUploads, tags: new Tags(store.models, installation), models, hosting, metrics, keyRewrap: new DataKeyRewrap(blobs, dataKms), keys: kms, externalKmsEndpoint: externalKms?.endpoint };
     const server = await createHttpsServer({ tls, logger, services, accountId });
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;

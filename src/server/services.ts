@@ -6,6 +6,7 @@ import type { Datasets } from '../service/datasets.js';
 import type { DetectionMetrics } from '../service/detectionMetrics.js';
 import type { ModelHosting } from '../service/modelHosting.js';
 import type { Models } from '../service/models.js';
+import type { MultipartUploads } from '../service/multipartUploads.js';
 import type { Projects } from '../service/projects.js';
 import type { Tags } from '../service/tags.js';
 
@@ -15,6 +16,7 @@ export interface Services {
   projects: Projects;
   datasets: Datasets;
   buckets: Buckets;
+  multipartUploads: MultipartUploads;
   tags: Tags;
   models: Models;
   /** StartModel, StopModel and DetectAnomalies. */
