@@ -66,7 +66,9 @@
  *                   gives the expected false-alarm rate and recall of a target)
  *   anomalyHead.ts  labeled anomalies: gated logistic head (see its header for what it did here)
  *   segmentation.ts mask above the pixel threshold, classes from the nearest labeled anomalous patch
- *   metrics.ts      AUROC, P/R/F1, PR curve, pixel AUROC, per-class F1/IoU — the one implementation
+ *   metrics.ts      AUROC, P/R/F1, PR curve, pixel AUROC, per-class F1/IoU — the one implementation (training,
+ *                   `vigil eval` and the server's evaluation files)
+ *   maskEvaluation.ts  per-class pixel figures of returned masks against true ones (`vigil eval`, server evaluation)
  *   artifact.ts + model.ts   versioned self-describing container with a SHA-256 trailer
  * Training normals are scored leave-one-out (their own bank entries excluded) so calibration and the head
  * see held-out scores without a separate validation set: all of them up to 200, else 200 chosen at random with
