@@ -29,7 +29,7 @@ import { DetectionMetrics } from './service/detectionMetrics.js';
 import { ModelHosting } from './service/modelHosting.js';
 import { Models } from './service/models.js';
 import { MultipartUploads } from './service/multipartUploads.js';
-import { ModelTraining } from './service/modelTraining.js';
+import { ModelTrainer } from './service/modelTrainer.js';
 import { Projects } from './service/projects.js';
 import { Tags } from './service/tags.js';
 import type { MetadataStore } from './store/metadataStore.js';
@@ -107,7 +107,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     const metrics = new DetectionMetrics();
     // The converted backbone is cached beside the data (public weights, not user data).
     const runtime = localModelRuntime({ cacheDir: join(config.dataDir, 'cache', 'backbone') });
-    const training = new ModelTraining({ store, contents, blobs, buckets, kms: dataKms, jobs, runtime, logger });
+    const training = new ModelTrainer({ store, contents, blobs, buckets, kms: dataKms, jobs, runtime, logger });
     const hosting = new ModelHosting({ store, blobs, kms: dataKms, jobs, idempotency, projects, runtime, metrics, maxInferenceUnits: cpus().length });
     const models = new Models({ store, blobs, buckets, kms: dataKms, idempotency, projects, installation, training, hosting });
     await datasets.recover();

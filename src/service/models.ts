@@ -8,7 +8,7 @@ import { ConflictError, ValidationError } from './errors.js';
 import type { Idempotency } from './idempotency.js';
 import type { ModelHosting } from './modelHosting.js';
 import { findModel } from './modelLookup.js';
-import type { ModelTraining } from './modelTraining.js';
+import type { ModelTrainer } from './modelTrainer.js';
 import { decodePageToken, encodePageToken, pageSize } from './pagination.js';
 import type { Installation, Projects } from './projects.js';
 import { parseTags } from './tags.js';
@@ -28,12 +28,12 @@ export interface ModelsDeps {
   idempotency: Idempotency;
   projects: Projects;
   installation: Installation;
-  training: ModelTraining;
+  training: ModelTrainer;
   hosting: ModelHosting;
 }
 
 /**
- * Models: CreateModel (which starts training, see modelTraining.ts), DescribeModel, ListModels, DeleteModel,
+ * Models: CreateModel (which starts training, see modelTrainer.ts), DescribeModel, ListModels, DeleteModel,
  * and the recovery of what a restart interrupted. Hosting and DetectAnomalies are in modelHosting.ts.
  */
 export class Models {

@@ -14,7 +14,7 @@ import { trainingSettings } from './reservedTags.js';
 
 const SETTLED_DATASET = ['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_FAILED_ROLLBACK_COMPLETE'];
 
-export interface ModelTrainingDeps {
+export interface ModelTrainerDeps {
   store: MetadataStore;
   contents: DatasetContents;
   blobs: SealedBlobStore;
@@ -31,8 +31,8 @@ export interface ModelTrainingDeps {
  * runtime trains on them (reading each image when it gets to it), then the sealed artifact and the
  * evaluation files are written and the model becomes TRAINED (or TRAINING_FAILED with the reason).
  */
-export class ModelTraining {
-  constructor(private readonly deps: ModelTrainingDeps) {}
+export class ModelTrainer {
+  constructor(private readonly deps: ModelTrainerDeps) {}
 
   /** Trains the model (in TRAINING) as a background job. */
   enqueue(model: ModelRecord): void {
