@@ -24,8 +24,12 @@ import { DataKeyRewrap } from './service/dataKeyRewrap.js';
 import { Datasets } from './service/datasets.js';
 import { Idempotency } from './service/idempotency.js';
 import { JobQueue } from './jobs/jobQueue.js';
+import { localModelRuntime } from './jobs/modelRuntime.js';
 import { DetectionMetrics } from './service/detectionMetrics.js';
+import { ModelHosting } from './service/modelHosting.js';
 import { Models } from './service/models.js';
+import { MultipartUploads } from './service/multipartUploads.js';
+import { ModelTrainer } from './service/modelTrainer.js';
 import { Projects } from './service/projects.js';
 import { Tags } from './service/tags.js';
 import type { MetadataStore } from './store/metadataStore.js';
@@ -96,19 +100,19 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     const jobs = new JobQueue(2, (name, error) => logger.error({ err: error, job: name }, 'background job failed'));
     const projects = new Projects(store, idempotency, installation);
     const buckets = new Buckets(store, blobs, dataKms);
+    const multipartUploads = new MultipartUploads(store, blobs, dataKms, buckets);
     await buckets.removeUnreferencedBlobs(); // leftovers of a crash; nothing writes yet
     const contents = new DatasetContents(blobs);
     const datasets = new Datasets(store, contents, buckets, jobs, idempotency, projects);
     const metrics = new DetectionMetrics();
-    const models = new Models(store, contents, blobs, buckets, dataKms, jobs, idempotency, projects, installation, {
-      maxInferenceUnits: cpus().length,
-      backboneCacheDir: join(config.dataDir, 'cache', 'backbone'),
-      metrics,
-      logger,
-    });
+    // The converted backbone is cached beside the data (public weights, not user data).
+    const runtime = localModelRuntime({ cacheDir: join(config.dataDir, 'cache', 'backbone') });
+    const training = new ModelTrainer({ store, contents, blobs, buckets, kms: dataKms, jobs, runtime, logger });
+    const hosting = new ModelHosting({ store, blobs, kms: dataKms, jobs, idempotency, projects, runtime, metrics, maxInferenceUnits: cpus().length });
+    const models = new Models({ store, blobs, buckets, kms: dataKms, idempotency, projects, installation, training, hosting });
     await datasets.recover();
     await models.recover();
-    const services: Services = { accessKeys, projects, datasets, buckets, tags: new Tags(store.models, installation), models, metrics, keyRewrap: new DataKeyRewrap(blobs, dataKms), keys: kms, externalKmsEndpoint: externalKms?.endpoint };
+    const services: Services = { accessKeys, projects, datasets, buckets, multipartUploads, tags: new Tags(store.models, installation), models, hosting, metrics, keyRewrap: new DataKeyRewrap(blobs, dataKms), keys: kms, externalKmsEndpoint: externalKms?.endpoint };
     const server = await createHttpsServer({ tls, logger, services, accountId });
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;
@@ -138,7 +142,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
         clearInterval(maintenanceTimer);
         await server.close();
         await jobs.close();
-        await models.close();
+        await hosting.close();
         await store.close();
         externalKms?.close();
         rootKey.close();

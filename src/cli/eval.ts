@@ -9,15 +9,20 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import sharp from 'sharp';
-import { decodeClassMask } from '../ml/image.js';
+import { decodeClassMask, imageSize } from '../ml/image.js';
 import { loadDetector, train, type AnomalyClass, type AugmentationKind, type TrainingImage } from '../ml/index.js';
-import { atAnomalyRate, auroc, aurocBinned, confusionAt, falseAlarmRate, perClassOverlap, prCurve, precisionRecall } from '../ml/metrics.js';
+import { MaskEvaluation } from '../ml/maskEvaluation.js';
+import { atAnomalyRate, auroc, aurocBinned, confusionAt, falseAlarmRate, imageFigures, prCurve, precisionRecall } from '../ml/metrics.js';
 import { Rng } from '../ml/random.js';
 
 export interface EvalOptions {
   train: string;
   test?: string;
   json?: boolean;
+  /**
+   * Seed of the split (without --test) and of training (default 0). The server trains model version N with seed
+   * N: `seed: 1` with the same train and test images gives the model, and the figures, of a project's first model.
+   */
   seed?: number;
   /** Without --test: fraction of the normals used for training (default 0.5). */
   split?: number;
@@ -69,7 +74,9 @@ export interface EvalReport {
   trainSeconds: number;
   trainTimings: Record<string, number>;
   msPerImage: number;
+  /** The split's seed; null with a test folder. */
   seed: number | null;
+  trainingSeed: number;
   trainImages: { normal: number; anomaly: number };
   testImages: { normal: number; anomaly: number };
   resolution: string;
@@ -89,8 +96,12 @@ export interface EvalReport {
   search: { criterion: string; trials: Array<{ width: number; height: number; score: number; seconds: number }> } | null;
   /** Tiles per image (1: one backbone pass). */
   tiles: number;
-  /** Pixel F1 and IoU per anomaly class over the test images with masks (segmentation). */
-  perClass: Array<{ name: string; color: string; f1: number; iou: number }>;
+  /**
+   * Per anomaly class over the test images with masks (segmentation), the returned mask against the true one at
+   * the image's size: pixel precision, recall, F1 and IoU over all their pixels, and the mean per-image IoU
+   * (EvaluationResult's AIOU) over the `images` whose true mask shows the class.
+   */
+  perClass: Array<{ name: string; color: string; precision: number; recall: number; f1: number; iou: number; aiou: number; images: number }>;
   /** Precision / recall / F1 at every distinct test score as the threshold. */
   prCurve: Array<{ threshold: number; precision: number; recall: number; f1: number }>;
   /** Per test image: its label, score and verdict. */
@@ -194,6 +205,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     log(`split seed ${seed}: ${nTrain} normal + ${aTrain} anomalous images for training`);
   }
   if (!testFiles.length) throw new Error('no test images');
+  const trainingSeed = options.seed ?? 0;
   const { classes, binary } = await readClasses([options.train, ...(options.test ? [options.test] : [])], [...trainFiles, ...testFiles]);
   // Read when training gets to each image: a large training set streams through instead of sitting in memory.
   const trainImages = trainFiles.map((f): TrainingImage => ({
@@ -217,7 +229,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     borderScale: options.borderScale,
     levelScores: options.levelScores,
     threads: options.threads ?? 2,
-    seed: options.seed ?? 0,
+    seed: trainingSeed,
     bank: { ...(options.coresetRatio ? { coresetRatio: options.coresetRatio } : {}), ...(options.maxBank ? { maxBankSize: options.maxBank } : {}), ...(options.coresetDim ? { projectionDim: options.coresetDim } : {}), ...(options.coresetCandidates ? { maxCandidates: options.coresetCandidates } : {}) },
     heldOutNormals: options.heldOutNormals,
     onProgress: (p) => {
@@ -241,8 +253,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
   const perImage: EvalReport['images'] = [];
   const pixelScores: Float32Array[] = [];
   const pixelLabels: Uint8Array[] = [];
-  const predictedClasses: Uint8Array[] = [];
-  const trueClasses: Uint8Array[] = [];
+  const masks = classes.length ? new MaskEvaluation(classes) : undefined;
   const anyMasks = testFiles.some((f) => f.mask);
   const prep = detector.model.preprocessing;
   let detectMs = 0;
@@ -256,13 +267,11 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     labels.push(f.anomalous);
     perImage.push({ name: basename(f.path), anomalous: f.anomalous, score: d.score, isAnomalous: d.isAnomalous, confidence: d.confidence, anomalyProbability: d.anomalyProbability });
     if (anyMasks && d.map && (!f.anomalous || f.mask)) {
-      const truth = f.mask ? await decodeClassMask(await readMask(f.mask, binary), prep, classes.map((c) => c.color)) : new Uint8Array(d.map.data.length);
+      const trueMask = f.mask ? await readMask(f.mask, binary) : undefined;
+      const truth = trueMask ? await decodeClassMask(trueMask, prep, classes.map((c) => c.color)) : new Uint8Array(d.map.data.length);
       pixelScores.push(d.map.data);
       pixelLabels.push(Uint8Array.from(truth, (c) => (c > 0 ? 1 : 0)));
-      if (d.classMap) {
-        predictedClasses.push(d.classMap);
-        trueClasses.push(truth);
-      }
+      if (masks && d.mask) await masks.add(d.mask, trueMask, await imageSize(bytes));
     }
     bar?.update(k + 1);
   }
@@ -280,25 +289,11 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     });
     pixelAUROC = aurocBinned(s, l);
   }
-  const concat = (parts: Uint8Array[]): Uint8Array => {
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  };
-  const overlap = predictedClasses.length ? perClassOverlap(concat(predictedClasses), concat(trueClasses), classes.length) : new Map<number, { f1: number; iou: number }>();
-  const perClass = classes.flatMap((c, k) => {
-    const o = overlap.get(k + 1);
-    return o ? [{ name: c.name, color: c.color, f1: o.f1, iou: o.iou }] : [];
-  });
+  const perClass = (masks?.result() ?? []).flatMap(({ class: c, figures }) => (figures ? [{ name: c.name, color: c.color, ...figures }] : []));
   const threshold = (detector.model.head?.calibration ?? detector.model.calibration).threshold;
-  const confusion = confusionAt(scores, labels, threshold);
-  const pr = precisionRecall(confusion);
+  // The detector's own verdicts, as the server's evaluation counts them.
+  const pr = imageFigures(perImage.map((i) => i.isAnomalous), labels);
   const anomalyRate = options.lineAnomalyRate ?? 0.07;
-  const falseAlarms = falseAlarmRate(confusion);
   const curve = prCurve(scores, labels);
   const lineAt = (t: number): { precision: number; f1: number } => {
     const c = confusionAt(scores, labels, t);
@@ -311,7 +306,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     precision: pr.precision,
     recall: pr.recall,
     threshold,
-    falseAlarmRate: falseAlarms,
+    falseAlarmRate: pr.falseAlarmRate ?? 0,
     expectedFalseAlarmRate: m.expectedFalseAlarmRate,
     expectedRecall: m.expectedRecall,
     line: { anomalyRate, ...lineAt(threshold), bestF1 },
@@ -321,6 +316,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     trainTimings: m.timings,
     msPerImage: detectMs / testFiles.length,
     seed,
+    trainingSeed,
     trainImages: { normal: m.normalImages, anomaly: m.anomalousImages },
     testImages: { normal: testFiles.filter((f) => !f.anomalous).length, anomaly: testFiles.filter((f) => f.anomalous).length },
     resolution: `${prep.width}x${prep.height}`,

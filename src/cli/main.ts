@@ -44,7 +44,7 @@ program
   .requiredOption('--train <dir>', 'folder with normal/, anomaly/ and optional masks/ (one PNG per anomalous image)')
   .option('--test <dir>', 'held-out folder of the same layout (default: a seeded split of --train)')
   .option('--json', 'print one JSON object on stdout')
-  .option('--seed <n>', 'split and training seed', Number)
+  .option('--seed <n>', 'split and training seed (training: 0 by default; the server trains model version N with seed N)', Number)
   .option('--split <fraction>', 'without --test: fraction of normals to train on (default 0.5)', Number)
   .option('--train-anomalies <fraction>', 'without --test: fraction of anomalies to train on (default 0)', Number)
   .option('--resolution <pixels>', 'longer side of the working resolution (default: from the image size)', Number)

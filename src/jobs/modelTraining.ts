@@ -1,7 +1,6 @@
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { AnomalyClass, AugmentationKind, DetectedAnomaly, OperatingPoint, TrainProgress } from '../ml/index.js';
-import type { PixelClassMetrics } from './segmentationEvaluation.js';
 
 /**
  * What the worker trains on: labels and which images have masks; the bytes themselves are read one at a
@@ -30,6 +29,18 @@ export interface TrainingJobOutput {
   pixelMetrics?: PixelClassMetrics[];
   /** What the model is expected to do on a line, estimated from its held-out training images. */
   operating: ExpectedOperation;
+}
+
+/** Per-label pixel metrics of a segmentation model, as EvaluationResult's PixelAnomalyClassMetrics. */
+export interface PixelClassMetrics {
+  className: string;
+  precision: number;
+  recall: number;
+  f1Score: number;
+  /** Mean intersection over union over the test images whose true mask shows the label. */
+  aiou: number;
+  /** Test images whose true mask shows the label. */
+  images: number;
 }
 
 export interface ExpectedOperation {

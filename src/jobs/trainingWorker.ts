@@ -5,8 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadDetector, operatingPoint, train, type TrainingImage } from '../ml/index.js';
+import { MaskEvaluation } from '../ml/maskEvaluation.js';
 import type { ReadReply, TrainingJobInput, TrainingJobOutput, TrainingJobProgress, WorkerMessage } from './modelTraining.js';
-import { SegmentationEvaluation } from './segmentationEvaluation.js';
 
 /** False-alarm-rate targets of the operating curve: a 1-2-5 ladder over the range a target may take (0.0001..0.5). */
 const CURVE_TARGETS = [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5];
@@ -47,17 +47,22 @@ const images: TrainingImage[] = input.train.map((image, k) => ({
 const result = await train(images, { classes: input.classes, augment: input.augment, threads: input.threads, seed: input.seed, cacheDir: input.cacheDir, onProgress: report });
 const detector = await loadDetector(result.artifact, { threads: input.threads, cacheDir: input.cacheDir });
 const detections: TrainingJobOutput['detections'] = [];
-const segmentation = input.classes.length > 0 ? new SegmentationEvaluation(input.classes) : undefined;
+// Images without a true mask are left out of the pixel figures.
+const segmentation = input.classes.length > 0 ? new MaskEvaluation(input.classes) : undefined;
 for (const [k, image] of input.test.entries()) {
   const detection = await detector.detect(await read('test', k, 'image')());
   detections.push({ isAnomalous: detection.isAnomalous, confidence: detection.confidence, anomalies: detection.anomalies });
-  if (segmentation && image.mask && detection.mask) await segmentation.add(await read('test', k, 'mask')(), detection.mask, image);
+  if (segmentation && image.mask && detection.mask) await segmentation.add(detection.mask, await read('test', k, 'mask')(), image);
   report({ stage: 'evaluation', done: k + 1, total: input.test.length });
 }
 const operating = {
   calibrated: operatingPoint(detector.model),
   curve: CURVE_TARGETS.map((target) => ({ target, ...operatingPoint(detector.model, target) })),
 };
-const output: TrainingJobOutput = { artifact: result.artifact, trainSeconds: result.metrics.trainSeconds, detections, pixelMetrics: segmentation?.result(), operating };
+const output: TrainingJobOutput = { artifact: result.artifact, trainSeconds: result.metrics.trainSeconds, detections, pixelMetrics: segmentation?.result().map(pixelClassMetrics), operating };
 port.off('message', onReply);
+
+function pixelClassMetrics({ class: c, figures: f }: ReturnType<MaskEvaluation['result']>[number]): NonNullable<TrainingJobOutput['pixelMetrics']>[number] {
+  return { className: c.name, precision: f?.precision ?? 0, recall: f?.recall ?? 0, f1Score: f?.f1 ?? 0, aiou: f?.aiou ?? 0, images: f?.images ?? 0 };
+}
 post({ kind: 'done', output }, [result.artifact.buffer as ArrayBuffer]);

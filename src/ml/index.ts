@@ -1,9 +1,9 @@
 /*
  * Vigil's detection engine: PatchCore-style visual anomaly detection on a CPU. This module is its entry
  * point: the services, jobs and CLI train and detect through it. A few helpers are imported from their own
- * files: `vigil eval` (cli/eval.ts) takes decodeClassMask, metrics.ts and random.ts; the segmentation
- * evaluation job decodeClassMask; the services the seeded Rng (training split) and the false-alarm-rate
- * bounds of calibration.ts (reserved tags).
+ * files: `vigil eval` (cli/eval.ts) takes decodeClassMask, metrics.ts, maskEvaluation.ts and random.ts; the
+ * training worker maskEvaluation.ts; the services metrics.ts (evaluation files), the seeded Rng (training split)
+ * and the false-alarm-rate bounds of calibration.ts (reserved tags).
  *
  *   train(images, options) → { artifact, metrics }
  *     images: [{ bytes (PNG/JPEG, or a function that reads them when training gets to the image: large sets
@@ -71,7 +71,9 @@
  *                   gives the expected false-alarm rate and recall of a target)
  *   anomalyHead.ts  labeled anomalies: gated logistic head, kept only when it cross-validates better
  *   segmentation.ts mask above the pixel threshold, classes from the nearest labeled anomalous patch
- *   metrics.ts      AUROC, P/R/F1, PR curve, pixel AUROC, per-class F1/IoU (used by `vigil eval` and training)
+ *   metrics.ts      AUROC, P/R/F1, PR curve, pixel AUROC, per-class F1/IoU — the one implementation (training,
+ *                   `vigil eval` and the server's evaluation files)
+ *   maskEvaluation.ts  per-class pixel figures of returned masks against true ones (`vigil eval`, server evaluation)
  *   artifact.ts + model.ts   versioned self-describing container with a SHA-256 trailer
  * Training normals are scored leave-one-out (their own bank entries excluded) so calibration and the head
  * see held-out scores without a separate validation set: all of them up to 200, else 200 chosen at random with

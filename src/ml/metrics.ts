@@ -1,6 +1,7 @@
 /*
- * Evaluation metrics, one implementation shared by training (calibration, head selection), `vigil eval`
- * and the benchmark. Labels: true = anomalous (the positive class).
+ * Evaluation metrics: the only place precision, recall, F1, false-alarm rate, AUROC and pixel IoU are
+ * computed, for training (calibration, head selection), `vigil eval`, the server's evaluation result and the
+ * benchmark. Labels: true = anomalous (the positive class).
  */
 
 /**
@@ -149,9 +150,101 @@ export function f1MaxThreshold(scores: ArrayLike<number>, labels: ArrayLike<bool
   return { ...curve[best]!, threshold: lower === undefined ? t : (t + lower) / 2 };
 }
 
+/** Counts of verdicts against labels (the detector's own isAnomalous, whatever threshold it used). */
+export function confusionOf(verdicts: ArrayLike<boolean>, labels: ArrayLike<boolean>): ConfusionCounts {
+  const c = { tp: 0, fp: 0, tn: 0, fn: 0 };
+  for (let i = 0; i < verdicts.length; i++) {
+    if (labels[i]) verdicts[i] ? c.tp++ : c.fn++;
+    else verdicts[i] ? c.fp++ : c.tn++;
+  }
+  return c;
+}
+
+/** Image-level figures of a set of verdicts: what `vigil eval` prints and EvaluationResult holds. */
+export interface ImageFigures extends PrecisionRecall {
+  counts: ConfusionCounts;
+  /** Share of the actual normals flagged; null without normals. */
+  falseAlarmRate: number | null;
+}
+
+export function imageFigures(verdicts: ArrayLike<boolean>, labels: ArrayLike<boolean>): ImageFigures {
+  const counts = confusionOf(verdicts, labels);
+  return { counts, ...precisionRecall(counts), falseAlarmRate: counts.fp + counts.tn === 0 ? null : falseAlarmRate(counts) };
+}
+
 export interface ClassOverlap {
   f1: number;
   iou: number;
+}
+
+/** Pixel figures of one anomaly class over a set of images (EvaluationResult's PixelAnomalyClassMetrics). */
+export interface ClassPixelFigures extends PrecisionRecall {
+  /** Over all pixels of the images (pooled). */
+  iou: number;
+  /** Mean per-image IoU over the images whose true map shows the class. */
+  aiou: number;
+  /** Images whose true map shows the class. */
+  images: number;
+}
+
+/**
+ * Per-class pixel counts between predicted and true class maps (0 = background, ignored), added image by
+ * image: pooled precision, recall, F1 (Dice) and IoU, and the mean per-image IoU.
+ */
+export class PixelClassTally {
+  private readonly tp: Float64Array;
+  private readonly fp: Float64Array;
+  private readonly fn: Float64Array;
+  private readonly iouSum: Float64Array;
+  private readonly images: Float64Array;
+
+  constructor(readonly classCount: number) {
+    this.tp = new Float64Array(classCount + 1);
+    this.fp = new Float64Array(classCount + 1);
+    this.fn = new Float64Array(classCount + 1);
+    this.iouSum = new Float64Array(classCount + 1);
+    this.images = new Float64Array(classCount + 1);
+  }
+
+  /** Adds one image's maps (the same size; class numbers 1..classCount). */
+  add(predicted: Uint8Array, truth: Uint8Array): void {
+    if (predicted.length !== truth.length) throw new RangeError(`class maps of ${predicted.length} and ${truth.length} pixels`);
+    const n = this.classCount + 1;
+    const tp = new Float64Array(n);
+    const fp = new Float64Array(n);
+    const fn = new Float64Array(n);
+    for (let i = 0; i < predicted.length; i++) {
+      const p = predicted[i]!;
+      const t = truth[i]!;
+      if (p === t) {
+        if (p) tp[p]!++;
+      } else {
+        if (p) fp[p]!++;
+        if (t) fn[t]!++;
+      }
+    }
+    for (let c = 1; c < n; c++) {
+      this.tp[c]! += tp[c]!;
+      this.fp[c]! += fp[c]!;
+      this.fn[c]! += fn[c]!;
+      if (tp[c]! + fn[c]! > 0) {
+        this.images[c]!++;
+        this.iouSum[c]! += tp[c]! / (tp[c]! + fp[c]! + fn[c]!);
+      }
+    }
+  }
+
+  /** Figures of class c (1..classCount); undefined when no image showed or predicted it. */
+  figures(c: number): ClassPixelFigures | undefined {
+    const union = this.tp[c]! + this.fp[c]! + this.fn[c]!;
+    if (union === 0) return undefined;
+    return {
+      ...precisionRecall({ tp: this.tp[c]!, fp: this.fp[c]!, fn: this.fn[c]!, tn: 0 }),
+      iou: this.tp[c]! / union,
+      aiou: this.images[c]! === 0 ? 0 : this.iouSum[c]! / this.images[c]!,
+      images: this.images[c]!,
+    };
+  }
 }
 
 /**
@@ -159,24 +252,12 @@ export interface ClassOverlap {
  * classes absent from both maps are left out.
  */
 export function perClassOverlap(predicted: Uint8Array, truth: Uint8Array, classCount: number): Map<number, ClassOverlap> {
-  const tp = new Float64Array(classCount + 1);
-  const fp = new Float64Array(classCount + 1);
-  const fn = new Float64Array(classCount + 1);
-  for (let i = 0; i < predicted.length; i++) {
-    const p = predicted[i]!;
-    const t = truth[i]!;
-    if (p === t) {
-      if (p) tp[p]!++;
-    } else {
-      if (p) fp[p]!++;
-      if (t) fn[t]!++;
-    }
-  }
+  const tally = new PixelClassTally(classCount);
+  tally.add(predicted, truth);
   const out = new Map<number, ClassOverlap>();
   for (let c = 1; c <= classCount; c++) {
-    const union = tp[c]! + fp[c]! + fn[c]!;
-    if (union === 0) continue;
-    out.set(c, { f1: (2 * tp[c]!) / (2 * tp[c]! + fp[c]! + fn[c]!), iou: tp[c]! / union });
+    const f = tally.figures(c);
+    if (f) out.set(c, { f1: f.f1, iou: f.iou });
   }
   return out;
 }

@@ -4,7 +4,9 @@ import type { Buckets } from '../service/buckets.js';
 import type { DataKeyRewrap } from '../service/dataKeyRewrap.js';
 import type { Datasets } from '../service/datasets.js';
 import type { DetectionMetrics } from '../service/detectionMetrics.js';
+import type { ModelHosting } from '../service/modelHosting.js';
 import type { Models } from '../service/models.js';
+import type { MultipartUploads } from '../service/multipartUploads.js';
 import type { Projects } from '../service/projects.js';
 import type { Tags } from '../service/tags.js';
 
@@ -14,8 +16,11 @@ export interface Services {
   projects: Projects;
   datasets: Datasets;
   buckets: Buckets;
+  multipartUploads: MultipartUploads;
   tags: Tags;
   models: Models;
+  /** StartModel, StopModel and DetectAnomalies. */
+  hosting: ModelHosting;
   metrics: DetectionMetrics;
   /** Rewraps stored objects' data keys after a key rotation (`vigil keys rewrap`). */
   keyRewrap: DataKeyRewrap;

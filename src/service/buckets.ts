@@ -16,7 +16,6 @@ import { newBlobKey, objectContext, sliceStream, startedStream, writeSealed } fr
 import { kmsFailure, resolveEncryption, usableKeyArn, type KeyDirectory, type SseRequest } from './objectEncryption.js';
 import { infoOf, type ObjectInfo } from './objectInfo.js';
 import { listObjectPage, type ListObjectsInput, type ObjectListing } from './objectListing.js';
-import { MultipartUploads } from './multipartUploads.js';
 
 export { DEFAULT_CONTENT_TYPE, type ObjectInfo } from './objectInfo.js';
 
@@ -71,16 +70,11 @@ export const MAX_PUT_BYTES = 5 * 1024 ** 3;
  * that commit and the delete leaves unreachable ciphertext behind, never a row without its blob.
  */
 export class Buckets {
-  /** Multipart uploads into these buckets. */
-  readonly multipart: MultipartUploads;
-
   constructor(
     private readonly store: MetadataStore,
     private readonly blobs: SealedBlobStore,
     private readonly keys: KeyDirectory,
-  ) {
-    this.multipart = new MultipartUploads(store, blobs, keys, this);
-  }
+  ) {}
 
   // ---- buckets ----
 

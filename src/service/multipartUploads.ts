@@ -4,6 +4,7 @@ import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
 import {
   MissingBucketError,
   MissingUploadError,
+  type BucketRecord,
   type ChecksumAlgorithm,
   type MultipartUploadRecord,
   type ObjectChecksums,
@@ -14,7 +15,6 @@ import {
 import type { MetadataStore } from '../store/metadataStore.js';
 import { BucketError } from './bucketErrors.js';
 import { assertObjectKey } from './bucketNames.js';
-import type { Buckets } from './buckets.js';
 import { infoOf, type ObjectInfo } from './objectInfo.js';
 import { concatenatedBlobs, newBlobKey, objectContext } from './objectBlobs.js';
 import { resolveEncryption, type KeyDirectory, type SseRequest } from './objectEncryption.js';
@@ -35,6 +35,19 @@ export interface UploadPartInput {
 }
 
 /**
+ * What uploads need of the buckets service (Buckets provides it; the composition root passes it in, so
+ * neither module imports the other).
+ */
+export interface UploadBuckets {
+  /** The bucket, or NoSuchBucket. */
+  bucket(name: string): Promise<BucketRecord>;
+  /** Seals a body into a fresh blob under the object's encryption context. */
+  seal(blobKey: string, body: Readable, bucket: string, key: string, kmsKeyId: string): Promise<{ size: number; md5: Buffer }>;
+  /** An object's plaintext, or the bytes first..last of it (UploadPartCopy's source). */
+  getObject(bucket: string, key: string, options: { versionId?: string; range?: { first: number; last: number } }): Promise<{ body: Readable; info: ObjectInfo; range?: { end: number } }>;
+}
+
+/**
  * Multipart uploads: each part a sealed blob of its own (same encryption context as the final
  * object); Complete streams the parts, in order, into one new sealed object, commits it in the
  * same transaction that drops the upload, and then deletes the part blobs.
@@ -44,7 +57,7 @@ export class MultipartUploads {
     private readonly store: MetadataStore,
     private readonly blobs: SealedBlobStore,
     private readonly keys: KeyDirectory,
-    private readonly buckets: Buckets,
+    private readonly buckets: UploadBuckets,
   ) {}
 
   async create(input: {

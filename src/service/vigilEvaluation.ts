@@ -9,7 +9,7 @@
  * curve gives them for each false-alarm-rate target on a ladder, for choosing a `vigil:false-alarm-rate` tag.
  * The measured false-alarm rate is that of the test normals at the calibrated threshold.
  */
-import type { ExpectedOperation } from '../jobs/modelTraining.js';
+import type { ExpectedOperation } from '../jobs/modelRuntime.js';
 
 export interface VigilEvaluation {
   /** At the calibrated threshold, the one used without a vigil:false-alarm-rate tag. */

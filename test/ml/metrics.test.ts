@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { atAnomalyRate, auroc, aurocBinned, confusionAt, f1MaxThreshold, falseAlarmRate, perClassOverlap, prCurve, precisionRecall } from '../../src/ml/metrics.js';
+import { atAnomalyRate, auroc, aurocBinned, confusionAt, f1MaxThreshold, falseAlarmRate, imageFigures, perClassOverlap, PixelClassTally, prCurve, precisionRecall } from '../../src/ml/metrics.js';
 
 describe('metrics', () => {
   it('AUROC counts correctly ordered pairs, ties as one half', () => {
@@ -51,6 +51,30 @@ describe('metrics', () => {
     assert.equal(m.get(2)!.f1, 0.5);
     assert.ok(Math.abs(m.get(2)!.iou - 1 / 3) < 1e-12);
     assert.equal(m.has(3), false);
+  });
+
+  it('image figures from verdicts, with the false-alarm rate of the normals (null without any)', () => {
+    const f = imageFigures([true, true, false, true, false], [true, false, true, true, false]);
+    assert.deepEqual(f.counts, { tp: 2, fp: 1, tn: 1, fn: 1 });
+    assert.equal(f.precision, 2 / 3);
+    assert.equal(f.recall, 2 / 3);
+    assert.equal(f.falseAlarmRate, 0.5);
+    assert.equal(imageFigures([true], [true]).falseAlarmRate, null);
+  });
+
+  it('per-class pixel figures over several images: pooled precision, recall, F1 and IoU, mean per-image IoU', () => {
+    const tally = new PixelClassTally(2);
+    tally.add(Uint8Array.from([1, 1, 0, 0]), Uint8Array.from([1, 0, 0, 0])); // class 1: tp 1, fp 1 → IoU 1/2
+    tally.add(Uint8Array.from([1, 0, 0, 0]), Uint8Array.from([1, 1, 1, 0])); // class 1: tp 1, fn 2 → IoU 1/3
+    tally.add(Uint8Array.from([1, 0, 0, 0]), Uint8Array.from([0, 0, 0, 0])); // class 1: fp 1, not shown: no IoU
+    const c1 = tally.figures(1)!;
+    assert.equal(c1.precision, 2 / 4);
+    assert.equal(c1.recall, 2 / 4);
+    assert.equal(c1.iou, 2 / 6);
+    assert.ok(Math.abs(c1.aiou - (1 / 2 + 1 / 3) / 2) < 1e-12);
+    assert.equal(c1.images, 2);
+    assert.equal(tally.figures(2), undefined);
+    assert.throws(() => tally.add(new Uint8Array(3), new Uint8Array(4)), RangeError);
   });
 
   it('false-alarm rate, and precision / F1 re-weighted to a line\'s anomaly rate equal counting such a line', () => {

@@ -99,9 +99,9 @@ export const startModel: LookoutVisionOperation = {
   method: 'POST',
   path: `${MODELS}/:modelVersion/start`,
   status: 202,
-  async handle(request, { models }) {
+  async handle(request, { hosting }) {
     const body = jsonBody(request);
-    const result = await models.start({
+    const result = await hosting.start({
       ...modelInput(request),
       minInferenceUnits: body.MinInferenceUnits,
       maxInferenceUnits: body.MaxInferenceUnits,
@@ -116,8 +116,8 @@ export const stopModel: LookoutVisionOperation = {
   method: 'POST',
   path: `${MODELS}/:modelVersion/stop`,
   status: 202,
-  async handle(request, { models }) {
-    const result = await models.stop({ ...modelInput(request), clientToken: clientToken(request) });
+  async handle(request, { hosting }) {
+    const result = await hosting.stop({ ...modelInput(request), clientToken: clientToken(request) });
     return { Status: result.status };
   },
 };
@@ -129,8 +129,8 @@ export const detectAnomalies: LookoutVisionOperation = {
   status: 200,
   // Images up to 8 MB, sent raw (chunked when the SDK streams a file).
   bodyLimit: 8 * 1024 * 1024 + 1,
-  async handle(request, { models }) {
-    const { detection } = await models.detect({
+  async handle(request, { hosting }) {
+    const { detection } = await hosting.detect({
       ...modelInput(request),
       contentType: request.headers['content-type'],
       body: Buffer.isBuffer(request.body) ? request.body : undefined,

@@ -14,7 +14,7 @@ export const createMultipartUpload: S3Handler = async (call) => {
   checkWriteHeaders(call);
   const { headers, metadata } = objectHeadersOf(call);
   const checksumAlgorithm = checksumAlgorithmOf(call.header('x-amz-checksum-algorithm'));
-  const upload = await call.services.buckets.multipart.create({ bucket: call.bucket, key: call.key, headers, metadata, sse: sseRequestOf(call), checksumAlgorithm });
+  const upload = await call.services.multipartUploads.create({ bucket: call.bucket, key: call.key, headers, metadata, sse: sseRequestOf(call), checksumAlgorithm });
   setEncryptionHeaders(call.reply, upload);
   if (checksumAlgorithm) call.reply.header('x-amz-checksum-algorithm', checksumAlgorithm);
   return sendXml(call.reply, 'InitiateMultipartUploadResult', { Bucket: call.bucket, Key: call.key, UploadId: upload.uploadId });
@@ -27,7 +27,7 @@ export const uploadPart: S3Handler = async (call) => {
   if (!/^\d{1,5}$/.test(partNumber)) throw new BucketError('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive.');
   const uploadId = call.query.get('uploadId')!;
   const payload = call.payload(MAX_PART_BYTES);
-  const part = await call.services.buckets.multipart.uploadPart({
+  const part = await call.services.multipartUploads.uploadPart({
     bucket: call.bucket,
     key: call.key,
     uploadId,
@@ -55,7 +55,7 @@ const uploadPartCopy: S3Handler = async (call) => {
     range = { first: Number(match[1]), last: Number(match[2]) };
   }
   await call.smallBody(0);
-  const part = await call.services.buckets.multipart.uploadPartCopy({
+  const part = await call.services.multipartUploads.uploadPartCopy({
     bucket: call.bucket,
     key: call.key,
     uploadId: call.query.get('uploadId')!,
@@ -84,7 +84,7 @@ export const completeMultipartUpload: S3Handler = async (call) => {
     }
     return { partNumber: Number(partNumber), eTag, checksums };
   });
-  const info = await call.services.buckets.multipart.complete(call.bucket, call.key, call.query.get('uploadId')!, parts);
+  const info = await call.services.multipartUploads.complete(call.bucket, call.key, call.query.get('uploadId')!, parts);
   setEncryptionHeaders(call.reply, info);
   const host = call.header('host') ?? 'localhost';
   return sendXml(call.reply, 'CompleteMultipartUploadResult', {
@@ -97,7 +97,7 @@ export const completeMultipartUpload: S3Handler = async (call) => {
 
 /** DELETE /bucket/key?uploadId=U */
 export const abortMultipartUpload: S3Handler = async (call) => {
-  await call.services.buckets.multipart.abort(call.bucket, call.key, call.query.get('uploadId')!);
+  await call.services.multipartUploads.abort(call.bucket, call.key, call.query.get('uploadId')!);
   return call.reply.code(204).send();
 };
 
@@ -106,7 +106,7 @@ export const listParts: S3Handler = async (call) => {
   const maxParts = integerParameter(call.query.get('max-parts'), 'max-parts');
   const marker = integerParameter(call.query.get('part-number-marker'), 'part-number-marker');
   const uploadId = call.query.get('uploadId')!;
-  const page = await call.services.buckets.multipart.listParts(call.bucket, call.key, uploadId, { maxParts, partNumberMarker: marker });
+  const page = await call.services.multipartUploads.listParts(call.bucket, call.key, uploadId, { maxParts, partNumberMarker: marker });
   return sendXml(call.reply, 'ListPartsResult', {
     Bucket: call.bucket,
     Key: call.key,
@@ -131,7 +131,7 @@ export const listParts: S3Handler = async (call) => {
 
 /** GET /bucket?uploads: the bucket's uploads in progress (first 1000). */
 export const listMultipartUploads: S3BucketHandler = async (call) => {
-  const uploads = await call.services.buckets.multipart.listUploads(call.bucket);
+  const uploads = await call.services.multipartUploads.listUploads(call.bucket);
   const prefix = call.query.get('prefix') ?? '';
   const shown = uploads.filter((u) => u.key.startsWith(prefix)).slice(0, 1000);
   return sendXml(call.reply, 'ListMultipartUploadsResult', {

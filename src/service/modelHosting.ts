@@ -1,0 +1,168 @@
+import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
+import type { Kms } from '../crypto/kms.js';
+import { KmsError } from '../crypto/kmsErrors.js';
+import type { JobQueue } from '../jobs/jobQueue.js';
+import { RuntimeBusyError, type Detection, type HostedModel, type ModelRuntime } from '../jobs/modelRuntime.js';
+import type { MetadataStore } from '../store/metadataStore.js';
+import type { ModelRecord, ModelStatus } from '../store/modelRecords.js';
+import type { DetectionMetrics } from './detectionMetrics.js';
+import { AccessDeniedError, ConflictError, ServiceQuotaExceededError, ThrottlingError, ValidationError } from './errors.js';
+import type { Idempotency } from './idempotency.js';
+import { checkImage, imageFormatOf } from './imageChecks.js';
+import { findModel } from './modelLookup.js';
+import type { Projects } from './projects.js';
+import { falseAlarmRateTarget } from './reservedTags.js';
+
+export interface ModelHostingDeps {
+  store: MetadataStore;
+  blobs: SealedBlobStore;
+  kms: Kms;
+  jobs: JobQueue;
+  idempotency: Idempotency;
+  projects: Projects;
+  runtime: ModelRuntime;
+  metrics: DetectionMetrics;
+  /** Most inference units one model may have: the machine's cores. */
+  maxInferenceUnits: number;
+}
+
+/** Hosting trained models on inference units (StartModel, StopModel) and DetectAnomalies. */
+export class ModelHosting {
+  private readonly hosted = new Map<string, HostedModel>();
+
+  constructor(private readonly deps: ModelHostingDeps) {}
+
+  async start(input: { projectName: unknown; modelVersion: unknown; minInferenceUnits: unknown; maxInferenceUnits?: unknown; clientToken?: unknown }): Promise<{ status: ModelStatus }> {
+    const { store, jobs, idempotency, maxInferenceUnits } = this.deps;
+    const min = input.minInferenceUnits;
+    const max = input.maxInferenceUnits ?? min;
+    if (!Number.isInteger(min) || (min as number) < 1) throw new ValidationError('MinInferenceUnits must be an integer of at least 1.');
+    if (!Number.isInteger(max) || (max as number) < (min as number)) throw new ValidationError('MaxInferenceUnits must be an integer of at least MinInferenceUnits.');
+    if ((max as number) > maxInferenceUnits) {
+      throw new ServiceQuotaExceededError(`This machine runs at most ${maxInferenceUnits} inference units per model.`, 'inference-units');
+    }
+    const model = await this.find(input.projectName, input.modelVersion);
+    return idempotency.run(
+      { operation: 'StartModel', resourceId: model.arn, resourceType: 'MODEL', token: input.clientToken, parameters: { min, max } },
+      async () => {
+        const changes = { status: 'STARTING_HOSTING' as const, minInferenceUnits: min as number, maxInferenceUnits: max as number };
+        if (!(await store.models.transition(model.projectName, model.version, ['TRAINED', 'HOSTING_FAILED'], changes))) {
+          throw new ConflictError(`Model ${model.version} is ${model.status}; only a trained model can be started.`, model.arn, 'MODEL');
+        }
+        jobs.enqueue(`host ${model.arn}`, () => this.host({ ...model, ...changes }));
+        return { status: 'STARTING_HOSTING' as const };
+      },
+    );
+  }
+
+  async stop(input: { projectName: unknown; modelVersion: unknown; clientToken?: unknown }): Promise<{ status: ModelStatus }> {
+    const { store, idempotency, metrics } = this.deps;
+    const model = await this.find(input.projectName, input.modelVersion);
+    return idempotency.run(
+      { operation: 'StopModel', resourceId: model.arn, resourceType: 'MODEL', token: input.clientToken, parameters: {} },
+      async () => {
+        if (!(await store.models.transition(model.projectName, model.version, ['HOSTED', 'STARTING_HOSTING', 'HOSTING_FAILED'], { status: 'STOPPING_HOSTING' }))) {
+          throw new ConflictError(`Model ${model.version} is ${model.status}; it is not hosted.`, model.arn, 'MODEL');
+        }
+        const hosted = this.hosted.get(model.arn);
+        this.hosted.delete(model.arn);
+        metrics.forget(model.projectName, model.version);
+        await hosted?.stop();
+        await store.models.transition(model.projectName, model.version, ['STOPPING_HOSTING'], { status: 'TRAINED' });
+        return { status: 'STOPPING_HOSTING' as const };
+      },
+    );
+  }
+
+  async detect(input: { projectName: unknown; modelVersion: unknown; contentType: unknown; body: Buffer | undefined }): Promise<{ detection: Detection; segmentation: boolean }> {
+    const { store, metrics } = this.deps;
+    const model = await this.find(input.projectName, input.modelVersion);
+    const hosted = this.hosted.get(model.arn);
+    if (model.status !== 'HOSTED' || !hosted) {
+      throw new ConflictError(`Model ${model.version} is ${model.status}, not HOSTED; start it with StartModel first.`, model.arn, 'MODEL');
+    }
+    await this.requireUsableKey(model);
+    const started = performance.now();
+    const body = input.body ?? Buffer.alloc(0);
+    try {
+      await checkDetectInput(body, input.contentType, model);
+    } catch (error) {
+      metrics.invalidImage(model.projectName, model.version);
+      throw error;
+    }
+    // The target is read from the stored tags on every request (one indexed read beside a detection of tens of
+    // milliseconds): a TagResource or UntagResource applies from the next request on, also after a restart,
+    // with no cached copy to keep in step.
+    const falseAlarmRate = falseAlarmRateTarget((await store.models.tagsOf(model.projectName, model.version)) ?? []);
+    try {
+      const detection = await hosted.detect(new Uint8Array(body), { falseAlarmRate });
+      metrics.detected(model.projectName, model.version, detection.isAnomalous, (performance.now() - started) / 1000);
+      return { detection, segmentation: detection.anomalies !== undefined };
+    } catch (error) {
+      if (error instanceof RuntimeBusyError) throw new ThrottlingError(error.message, 1);
+      throw error;
+    }
+  }
+
+  /** After a restart: hosts again a model that was HOSTED or STARTING_HOSTING. */
+  async resume(model: ModelRecord): Promise<void> {
+    await this.deps.store.models.transition(model.projectName, model.version, [model.status], { status: 'STARTING_HOSTING' });
+    this.deps.jobs.enqueue(`host ${model.arn}`, () => this.host(model));
+  }
+
+  /** Stops every inference unit (the models stay HOSTED in the store and are hosted again at start). */
+  async close(): Promise<void> {
+    await Promise.all([...this.hosted.values()].map((hosted) => hosted.stop()));
+    this.hosted.clear();
+  }
+
+  private find(projectName: unknown, modelVersion: unknown): Promise<ModelRecord> {
+    return findModel(this.deps.store, this.deps.projects, projectName, modelVersion, true);
+  }
+
+  /** A hosted model answers only while its key is usable: disabling the key stops it at once. */
+  private async requireUsableKey(model: ModelRecord): Promise<void> {
+    // Only a key that is gone reads as deleted; an unreachable KMS fails as itself.
+    const key = await this.deps.kms.describeKey(model.kmsKeyId).catch((error: unknown) => {
+      if (error instanceof KmsError && error.name === 'NotFoundException') return undefined;
+      throw error;
+    });
+    if (key?.state !== 'Enabled') {
+      throw new AccessDeniedError(`The KMS key ${model.kmsKeyId} of model ${model.version} is ${key?.state ?? 'deleted'}; the model's data cannot be used.`);
+    }
+  }
+
+  private async host(model: ModelRecord): Promise<void> {
+    const { store, blobs, runtime, metrics } = this.deps;
+    try {
+      const artifact = await blobs.getBuffer(model.artifactBlob!, { 'vigil:model': model.arn });
+      const min = model.minInferenceUnits ?? 1;
+      const max = model.maxInferenceUnits ?? min;
+      const hosted = await runtime.host(new Uint8Array(artifact), { min, max });
+      if (await store.models.transition(model.projectName, model.version, ['STARTING_HOSTING'], { status: 'HOSTED' })) {
+        this.hosted.set(model.arn, hosted);
+        metrics.hosting(model.projectName, model.version, () => ({ min, max, inService: hosted.inService }));
+      } else {
+        await hosted.stop(); // stopped while starting
+      }
+    } catch (error) {
+      await store.models.transition(model.projectName, model.version, ['STARTING_HOSTING'], {
+        status: 'HOSTING_FAILED',
+        statusMessage: `The model could not be loaded: ${(error as Error).message}`,
+      });
+    }
+  }
+}
+
+/** The body must be the PNG or JPEG its ContentType says, of the size the model was trained on. */
+async function checkDetectInput(body: Buffer, contentType: unknown, model: ModelRecord): Promise<void> {
+  const declared = contentType === 'image/png' ? 'png' : contentType === 'image/jpeg' ? 'jpeg' : undefined;
+  if (!declared) throw new ValidationError('ContentType must be image/png or image/jpeg.');
+  if (imageFormatOf(body) !== declared) throw new ValidationError(`The body is not a ${declared.toUpperCase()} image, as ContentType says.`);
+  const image = await checkImage(body).catch((error: Error) => {
+    throw new ValidationError(`The image ${error.message}.`);
+  });
+  if (image.width !== model.imageWidth || image.height !== model.imageHeight) {
+    throw new ValidationError(`The image is ${image.width}×${image.height} pixels; this model was trained on ${model.imageWidth}×${model.imageHeight} images.`);
+  }
+}
