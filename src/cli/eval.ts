@@ -10,7 +10,7 @@ import { basename, extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import sharp from 'sharp';
 import { decodeClassMask, imageSize } from '../ml/image.js';
-import { loadDetector, train, type AnomalyClass, type AugmentationKind, type TrainingImage } from '../ml/index.js';
+import { loadDetector, train, type AnomalyClass, type AugmentationKind, type SurfaceKind, type TrainingImage } from '../ml/index.js';
 import { MaskEvaluation } from '../ml/maskEvaluation.js';
 import { atAnomalyRate, auroc, aurocBinned, confusionAt, falseAlarmRate, imageFigures, prCurve, precisionRecall } from '../ml/metrics.js';
 import { Rng } from '../ml/random.js';
@@ -35,6 +35,8 @@ export interface EvalOptions {
   reweight?: boolean;
   /** Border rings of the score grid on their own scale; default: the engine's. */
   borderScale?: boolean;
+  /** What the images show ('part' or 'texture'); default part. */
+  surface?: SurfaceKind;
   /** Patch scores measured from each image's median cell; default: the engine's. */
   levelScores?: boolean;
   /** Global score fused with the patch score: 'pyramid', 'mean' or 'none'; default: the engine's. */
@@ -228,6 +230,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     globalScore: options.globalScore,
     borderScale: options.borderScale,
     levelScores: options.levelScores,
+    surface: options.surface,
     threads: options.threads ?? 2,
     seed: trainingSeed,
     bank: { ...(options.coresetRatio ? { coresetRatio: options.coresetRatio } : {}), ...(options.maxBank ? { maxBankSize: options.maxBank } : {}), ...(options.coresetDim ? { projectionDim: options.coresetDim } : {}), ...(options.coresetCandidates ? { maxCandidates: options.coresetCandidates } : {}) },

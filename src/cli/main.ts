@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config.js';
 import { serve } from './serve.js';
 import { evalCommand } from './eval.js';
+import { AUGMENTATION_KINDS, SURFACE_KINDS } from '../ml/index.js';
 import { importDataset } from './import.js';
 import { rewrapKey } from './keysRewrap.js';
 import { describeReport, falseAlarmRate } from './falseAlarmRate.js';
@@ -52,6 +53,7 @@ program
   .option('--no-anomalies', 'ignore labeled anomalies for scoring (pure PatchCore)')
   .option('--reweight', 're-weight the image score by the memory bank neighbourhood (PatchCore eq. 7)')
   .option('--no-reweight', 'image score = largest patch distance, not re-weighted')
+  .option('--surface <kind>', 'what the images show: part (default) or texture (cropped surfaces: border rings scaled and scores levelled)')
   .option('--border-scale', 'score the cell rings along the image edge on their own scale (textured crops whose edges are noisy)')
   .option('--level-scores', 'measure each image\'s patch scores from its median cell (textures whose grain and exposure vary)')
   .option('--global-score <kind>', 'fuse an image-level score with the patch score: pyramid, mean or none (default: the engine\'s)')
@@ -65,6 +67,8 @@ program
   .option('--map-sigma <pixels>', 'Gaussian smoothing of the anomaly map (default 4)', Number)
   .option('--feature-dim <n>', 'principal directions kept of the 816 backbone features (default 128, 0 = all)', Number)
   .action(async (o: Record<string, unknown>) => {
+    if (o.augment !== undefined && !(AUGMENTATION_KINDS as readonly unknown[]).includes(o.augment)) throw new InvalidArgumentError(`--augment is ${AUGMENTATION_KINDS.join(', ')}`);
+    if (o.surface !== undefined && !(SURFACE_KINDS as readonly unknown[]).includes(o.surface)) throw new InvalidArgumentError(`--surface is ${SURFACE_KINDS.join(', ')}`);
     await evalCommand({ ...(o as { train: string }), useAnomalies: o.anomalies !== false } as Parameters<typeof evalCommand>[0]);
   });
 

@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { AnomalyClass, AugmentationKind, DetectedAnomaly, OperatingPoint, TrainProgress } from '../ml/index.js';
+import type { AnomalyClass, AugmentationKind, SurfaceKind, DetectedAnomaly, OperatingPoint, TrainProgress } from '../ml/index.js';
 
 /**
  * What the worker trains on: labels and which images have masks; the bytes themselves are read one at a
@@ -13,6 +13,8 @@ export interface TrainingJobInput {
   classes: AnomalyClass[];
   /** Extra views of the normal images (the model's `vigil:augment` tag). */
   augment: AugmentationKind;
+  /** What the images show (the model's `vigil:surface` tag). */
+  surface: SurfaceKind;
   threads: number;
   seed: number;
   cacheDir?: string;

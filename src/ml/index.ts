@@ -13,7 +13,7 @@
  *              rotations; default none), useAnomalies (labeled-anomaly head, default on, kept only when
  *              it cross-validates better), reweight (PatchCore's image-score re-weighting, default off),
  *              globalScore (an image-level score fused with the patch score, default none), borderScale,
- *              levelScores (both opt-in, for textures), resolution, featureDim, bank bounds (incl. coreset candidates), heldOutNormals, threads,
+ *              levelScores (both opt-in; surface 'texture' turns both on), resolution, featureDim, bank bounds (incl. coreset candidates), heldOutNormals, threads,
  *              cacheDir (converted backbone), seed, onProgress.
  *     artifact: self-describing bytes (see artifact.ts) for the caller to seal; metrics: calibration figures.
  *
@@ -83,7 +83,7 @@
  * Measured figures and the history of each choice (what was tried, the decision rules, side-by-side runs):
  * docs/detection-engine.md.
  */
-export { train, TrainingDataError, AUGMENTATION_KINDS, type AugmentationKind, type TrainingImage, type TrainOptions, type TrainMetrics, type TrainResult, type TrainProgress } from './train.js';
+export { train, TrainingDataError, AUGMENTATION_KINDS, SURFACE_KINDS, type AugmentationKind, type SurfaceKind, type TrainingImage, type TrainOptions, type TrainMetrics, type TrainResult, type TrainProgress } from './train.js';
 export { loadDetector, operatingPoint, type OperatingPoint, type Detector, type Detection, type DetectOptions, type DetectedAnomaly, type LoadOptions } from './detector.js';
 export { ArtifactError } from './artifact.js';
 export { ImageFormatError, MAX_INPUT_PIXELS } from './image.js';

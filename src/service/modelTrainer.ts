@@ -50,7 +50,7 @@ export class ModelTrainer {
       const classes = new Map<string, string>();
       for (const entry of split.train) for (const c of entry.classes ?? []) classes.set(c.className, c.hexColor);
       const segmentation = classes.size > 0;
-      const { augment } = trainingSettings((await store.models.tagsOf(projectName, version)) ?? []);
+      const { augment, surface } = trainingSettings((await store.models.tagsOf(projectName, version)) ?? []);
       // The runtime reads each image when it gets to it: a large dataset never sits whole in memory.
       const sets = { train: split.train, test: split.test };
       const output = await runtime.train(
@@ -59,6 +59,7 @@ export class ModelTrainer {
           test: split.test.map((entry) => ({ mask: segmentation && entry.mask !== undefined, width: entry.width, height: entry.height })),
           classes: [...classes].map(([name, color]) => ({ name, color })),
           augment,
+          surface,
           // The model version is the seed: `vigil eval --seed N` trains the same model on the same images.
           seed: version,
         },

@@ -2,29 +2,32 @@
  * Reserved model tags: Vigil's few model settings. Lookout for Vision's API has no place for them, so Vigil
  * reads them from tag keys starting with `vigil:`: unchanged SDK and CLI code can set them
  * (`--tags Key=vigil:augment,Value=tilt`), and ListTagsForResource shows them. Two kinds:
- * - training settings (`vigil:augment`) are set by CreateModel only, never changed by TagResource or
+ * - training settings (`vigil:augment`, `vigil:surface`) are set by CreateModel only, never changed by TagResource or
  *   UntagResource, so the tags always say what the model was trained with;
  * - operating settings (`vigil:false-alarm-rate`) may be set, changed and removed at any time and apply
  *   to the hosted model from the next DetectAnomalies on.
  * Any other `vigil:` key is refused, so a misspelt setting is an error rather than a tag that does nothing.
  */
 import { MAX_FALSE_ALARM_RATE, MIN_FALSE_ALARM_RATE } from '../ml/calibration.js';
-import { AUGMENTATION_KINDS, type AugmentationKind } from '../ml/index.js';
+import { AUGMENTATION_KINDS, SURFACE_KINDS, type AugmentationKind, type SurfaceKind } from '../ml/index.js';
 import { ValidationError } from './errors.js';
 import type { ModelTag as Tag } from '../store/modelRecords.js';
 
 const RESERVED_PREFIX = 'vigil:';
 /** Extra views of the normal images: `tilt` (±5° and ±10°) or `any-orientation` (flips and 90° rotations). */
 const AUGMENT_TAG = 'vigil:augment';
+/** What the images show: `part` (default) or `texture` (cropped surfaces: grain, exposure and cut edges vary). */
+const SURFACE_TAG = 'vigil:surface';
 /** Estimated share of good parts the hosted model flags (a decimal fraction); absent: the calibrated threshold. */
 export const FALSE_ALARM_RATE_TAG = 'vigil:false-alarm-rate';
-const TRAINING_SETTING_TAGS: ReadonlySet<string> = new Set([AUGMENT_TAG]);
+const TRAINING_SETTING_TAGS: ReadonlySet<string> = new Set([AUGMENT_TAG, SURFACE_TAG]);
 const OPERATING_SETTING_TAGS: ReadonlySet<string> = new Set([FALSE_ALARM_RATE_TAG]);
 /** Plain decimal notation (0.01, .5): no exponents, signs or percent signs to misread. */
 const DECIMAL = /^(\d+(\.\d*)?|\.\d+)$/;
 
 export interface TrainingSettings {
   augment: AugmentationKind;
+  surface: SurfaceKind;
 }
 
 /** Checks the tags of a CreateModel: every reserved key known and its value valid. */
@@ -50,11 +53,13 @@ export function checkRemovedKeys(keys: Iterable<string>): void {
 
 /** The training settings the tags ask for; a value Vigil does not know is a ValidationException. */
 export function trainingSettings(tags: readonly Tag[]): TrainingSettings {
-  const augment = tags.find((t) => t.key === AUGMENT_TAG)?.value ?? 'none';
-  if (!(AUGMENTATION_KINDS as readonly string[]).includes(augment)) {
-    throw new ValidationError(`Tag ${AUGMENT_TAG} must be ${AUGMENTATION_KINDS.join(', ')} (not ${augment}).`);
-  }
-  return { augment: augment as AugmentationKind };
+  return { augment: oneOf(tags, AUGMENT_TAG, AUGMENTATION_KINDS, 'none'), surface: oneOf(tags, SURFACE_TAG, SURFACE_KINDS, 'part') };
+}
+
+function oneOf<T extends string>(tags: readonly Tag[], key: string, values: readonly T[], absent: T): T {
+  const value = tags.find((t) => t.key === key)?.value ?? absent;
+  if (!(values as readonly string[]).includes(value)) throw new ValidationError(`Tag ${key} must be ${values.join(', ')} (not ${value}).`);
+  return value as T;
 }
 
 /**

@@ -3,6 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runTraining, type TrainingJobProgress } from '../../src/jobs/modelTraining.js';
+import { BORDER_RINGS } from '../../src/ml/borderScale.js';
+import { decodeModel } from '../../src/ml/model.js';
 import { ALIENS } from '../helpers/datasets.js';
 
 test('the training worker reads each image when it needs it, one at a time, and reports progress per stage', async () => {
@@ -17,7 +19,7 @@ test('the training worker reads each image when it needs it, one at a time, and 
   const progress: TrainingJobProgress[] = [];
 
   const output = await runTraining(
-    { train: names.map(() => ({ anomalous: false, mask: false })), test: [{ mask: true, width: 275, height: 190 }], classes: [], augment: 'none', seed: 1 },
+    { train: names.map(() => ({ anomalous: false, mask: false })), test: [{ mask: true, width: 275, height: 190 }], classes: [], augment: 'none', surface: 'part', seed: 1 },
     async (set, index, part) => {
       reads.push(`${set} ${index} ${part}`);
       open++;
@@ -51,9 +53,29 @@ test('the training worker reads each image when it needs it, one at a time, and 
 
 test('a failed read fails the training job with the reader\'s message', async () => {
   await assert.rejects(
-    runTraining({ train: [{ anomalous: false, mask: false }, { anomalous: false, mask: false }], test: [], classes: [], augment: 'none', seed: 1 }, async () => {
+    runTraining({ train: [{ anomalous: false, mask: false }, { anomalous: false, mask: false }], test: [], classes: [], augment: 'none', surface: 'part', seed: 1 }, async () => {
       throw new Error('the blob is gone');
     }, new AbortController().signal),
     /the blob is gone/,
   );
+});
+
+test('a texture project (vigil:surface texture) trains with border rings on their own scale and scores measured from each image\'s level', async () => {
+  const names = (await readdir(join(ALIENS, 'normal'))).slice(0, 8);
+  const train = async (surface: 'part' | 'texture') =>
+    decodeModel(
+      (
+        await runTraining(
+          { train: names.map(() => ({ anomalous: false, mask: false })), test: [], classes: [], augment: 'none', surface, seed: 1 },
+          async (_set, index) => new Uint8Array(await readFile(join(ALIENS, 'normal', names[index]!))),
+          new AbortController().signal,
+        )
+      ).artifact,
+    );
+  const texture = await train('texture');
+  assert.equal(texture.levelScores, true);
+  assert.equal(texture.borderScale?.length, BORDER_RINGS);
+  const part = await train('part');
+  assert.equal(part.levelScores, undefined);
+  assert.equal(part.borderScale, undefined);
 });

@@ -121,7 +121,7 @@ describe('tags', () => {
     // A repeated key is judged by each of its values, not only the first.
     const repeated = [{ Key: 'vigil:false-alarm-rate', Value: '0.1' }, { Key: 'vigil:false-alarm-rate', Value: '0.9' }];
     await rejects(client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: repeated })), 'ValidationException');
-    await assert.rejects(client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'vigil:sensitivity', Value: 'high' }] })), /Tag keys starting with vigil: are Vigil settings: vigil:augment, vigil:false-alarm-rate \(not vigil:sensitivity\)/);
+    await assert.rejects(client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'vigil:sensitivity', Value: 'high' }] })), /Tag keys starting with vigil: are Vigil settings: vigil:augment, vigil:surface, vigil:false-alarm-rate \(not vigil:sensitivity\)/);
     // '%' is not a character tags may hold at all (AWS's tag pattern), so "1%" never reaches Vigil's check.
     if (awsCliSkip) t.diagnostic(`AWS CLI part skipped: ${awsCliSkip}`);
     else await assert.rejects(awsCli(vigil, ['lookoutvision', 'tag-resource', '--resource-arn', modelArn, '--tags', 'Key=vigil:false-alarm-rate,Value=1%']), /ValidationException/);

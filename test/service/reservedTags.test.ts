@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ValidationError } from '../../src/service/errors.js';
-import { checkAddedTags, checkCreateTags, checkRemovedKeys, falseAlarmRateTarget } from '../../src/service/reservedTags.js';
+import { checkAddedTags, checkCreateTags, checkRemovedKeys, falseAlarmRateTarget, trainingSettings } from '../../src/service/reservedTags.js';
 
 const rateTag = (value: string) => ({ key: 'vigil:false-alarm-rate', value });
 
@@ -28,7 +28,11 @@ describe('reserved model tags', () => {
     invalid(() => checkCreateTags([{ key: 'vigil:sensitivity', value: 'high' }]), /not vigil:sensitivity/);
     invalid(() => checkAddedTags([{ key: 'vigil:augment', value: 'tilt' }]), /training setting/);
     invalid(() => checkRemovedKeys(['vigil:augment']), /training setting/);
-    checkCreateTags([{ key: 'vigil:augment', value: 'tilt' }, rateTag('0.02'), { key: 'line', value: '3' }]);
+    invalid(() => checkCreateTags([{ key: 'vigil:surface', value: 'wood' }]), /vigil:surface must be part, texture \(not wood\)/);
+    invalid(() => checkAddedTags([{ key: 'vigil:surface', value: 'texture' }]), /training setting/);
+    checkCreateTags([{ key: 'vigil:augment', value: 'tilt' }, { key: 'vigil:surface', value: 'texture' }, rateTag('0.02'), { key: 'line', value: '3' }]);
+    assert.deepEqual(trainingSettings([{ key: 'vigil:surface', value: 'texture' }]), { augment: 'none', surface: 'texture' });
+    assert.deepEqual(trainingSettings([]), { augment: 'none', surface: 'part' });
     checkAddedTags([rateTag('0.5'), { key: 'line', value: '3' }]);
     checkRemovedKeys(['vigil:false-alarm-rate', 'vigil:unknown', 'line']);
   });
