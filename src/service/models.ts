@@ -5,7 +5,7 @@ import { KmsError } from '../crypto/kmsErrors.js';
 import { InferencePool, PoolBusyError } from '../jobs/inferencePool.js';
 import type { JobQueue } from '../jobs/jobQueue.js';
 import { runTraining, type TrainingJobOutput } from '../jobs/modelTraining.js';
-import type { Detection } from '../ml/index.js';
+import { ImageFormatError, type Detection } from '../ml/index.js';
 import type { DatasetType } from '../store/datasetRecords.js';
 import type { MetadataStore } from '../store/metadataStore.js';
 import type { ModelRecord, ModelStatus } from '../store/modelRecords.js';
@@ -210,6 +210,11 @@ export class Models {
       return { detection, segmentation: detection.anomalies !== undefined };
     } catch (error) {
       if (error instanceof PoolBusyError) throw new ThrottlingError(error.message, 1);
+      // The header passed checkDetectInput but the pixels did not decode (truncated, corrupt): the client's image, not a fault.
+      if (error instanceof ImageFormatError) {
+        this.options.metrics.invalidImage(model.projectName, model.version);
+        throw new ValidationError('The image cannot be decoded.');
+      }
       throw error;
     }
   }
