@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The file whose lock says which process owns a data directory. */
@@ -24,7 +24,9 @@ export interface DataDirectoryLock {
  * Two connections in one process exclude each other as well.
  */
 export function lockDataDirectory(dataDir: string): DataDirectoryLock {
-  const db = new Database(join(dataDir, LOCK_FILE), { timeout: 0 });
+  const lockPath = join(dataDir, LOCK_FILE);
+  // Never open the lock file any other way: closing any descriptor of it would drop this process's POSIX locks.
+  const db = new Database(lockPath, { timeout: 0 });
   try {
     // Kept in memory so no journal file is left beside the lock; the lock is held until close.
     db.pragma('locking_mode = EXCLUSIVE');
@@ -44,6 +46,7 @@ export function lockDataDirectory(dataDir: string): DataDirectoryLock {
     }
     throw error;
   }
+  chmodSync(lockPath, 0o600);
   const pidPath = join(dataDir, PID_FILE);
   writeFileSync(pidPath, `${process.pid}\n`, { mode: 0o600 });
   let released = false;

@@ -125,6 +125,8 @@ test('the lock excludes a second holder in the same process too, and is free aga
   dirs.push(dataDir);
   const lock = lockDataDirectory(dataDir);
   assert.throws(() => lockDataDirectory(dataDir), (error: Error) => error instanceof DataDirectoryInUseError && error.message.includes(`(PID ${process.pid})`));
+  // The refused attempt opened and closed the lock file: the holder's lock must survive that.
+  assert.throws(() => lockDataDirectory(dataDir), DataDirectoryInUseError);
   lock.release();
   lock.release();
   lockDataDirectory(dataDir).release();
