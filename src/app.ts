@@ -33,6 +33,7 @@ import { ModelTrainer } from './service/modelTrainer.js';
 import { Projects } from './service/projects.js';
 import { Tags } from './service/tags.js';
 import type { MetadataStore } from './store/metadataStore.js';
+import { lockDataDirectory } from './store/dataDirectoryLock.js';
 import { openSqliteStore } from './store/sqliteStore.js';
 import { writeFileAtomic } from './util/atomicFile.js';
 
@@ -66,7 +67,15 @@ const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
 /** Starts Vigil on the embedded engines: SQLite metadata, local object directory, embedded KMS. */
 export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = process.env): Promise<RunningVigil> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const store = openSqliteStore(join(config.dataDir, 'metadata.db'));
+  // Before anything is opened or cleaned: a second process would empty this one's blobs/tmp and share its database.
+  const lock = lockDataDirectory(config.dataDir);
+  let store: MetadataStore;
+  try {
+    store = openSqliteStore(join(config.dataDir, 'metadata.db'));
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   let opened: RootKey | undefined;
   let external: ExternalKms | undefined;
   try {
@@ -146,12 +155,14 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
         await store.close();
         externalKms?.close();
         rootKey.close();
+        lock.release();
       },
     };
   } catch (error) {
     await store.close();
     opened?.close();
     external?.close();
+    lock.release();
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Detection } from '../ml/index.js';
+import { ImageFormatError, type Detection } from '../ml/index.js';
 
 /** Requests waiting for a unit, per unit in service, before DetectAnomalies answers 429. */
 const QUEUE_PER_UNIT = 8;
@@ -127,7 +127,7 @@ export class InferencePool {
       unit.idleSince = Date.now();
       if (waiting) {
         if (message.detection) waiting.resolve(message.detection);
-        else waiting.reject(Object.assign(new Error(message.error?.message ?? 'detection failed'), { name: message.error?.name ?? 'Error' }));
+        else waiting.reject(workerError(message.error));
       }
       this.dispatch();
     });
@@ -168,4 +168,13 @@ export class InferencePool {
       }
     }
   }
+}
+
+/**
+ * An error a unit reported, rebuilt on this side of the thread boundary: an image the engine cannot
+ * decode comes back as the ImageFormatError it was, so callers can answer it as the client's fault.
+ */
+function workerError(error: { name: string; message: string } | undefined): Error {
+  if (error?.name === 'ImageFormatError') return new ImageFormatError(error.message);
+  return Object.assign(new Error(error?.message ?? 'detection failed'), { name: error?.name ?? 'Error' });
 }

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Server } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { authenticationHook } from './auth/authenticate.js';
 import { lookoutVisionApi } from './lookoutvision/plugin.js';
 import { keyRewrapEndpoint } from './keyRewrapEndpoint.js';
 import { metricsEndpoint } from './metricsEndpoint.js';
@@ -63,6 +64,10 @@ export async function createHttpsServer(options: { tls: TlsMaterial; logger: Log
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  // Every route below is authenticated here, as its config.auth declares (SigV4 service, payload signing).
+  app.decorateRequest('authenticated', null);
+  app.addHook('preHandler', authenticationHook((accessKeyId) => options.services.accessKeys.secretFor(accessKeyId)));
 
   await app.register(lookoutVisionApi, { services: options.services });
   await app.register(metricsEndpoint, { services: options.services });

@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { KmsError } from '../crypto/kmsErrors.js';
-import { verifySigV4 } from './auth/sigv4.js';
 import { kmsRequestBody, sendKmsError } from './kms/plugin.js';
-import { receivedRequest } from './receivedRequest.js';
 import type { Services } from './services.js';
 
 /** Where `vigil keys rewrap` asks the server to rewrap data keys; "_" keeps it off every bucket path. */
@@ -22,8 +20,7 @@ const MAX_BATCH = 10_000;
 export async function keyRewrapEndpoint(app: FastifyInstance, options: { services: Services }): Promise<void> {
   const { services } = options;
   app.setErrorHandler((error, _request, reply) => sendKmsError(reply, error));
-  app.post(KEY_REWRAP_PATH, { bodyLimit: 64 * 1024 }, async (request, reply) => {
-    await verifySigV4(receivedRequest(request), { service: 'kms', secretFor: (id) => services.accessKeys.secretFor(id) });
+  app.post(KEY_REWRAP_PATH, { bodyLimit: 64 * 1024, config: { auth: { service: 'kms', payload: 'body' } } }, async (request, reply) => {
     const { KeyId: keyId, StartAfter: startAfter, MaxObjects: maxObjects = DEFAULT_BATCH } = kmsRequestBody(request.body);
     if (typeof keyId !== 'string' || keyId.length < 1 || keyId.length > 2048) throw new KmsError('ValidationException', 'KeyId must be a key id, key ARN, alias name or alias ARN.');
     if (startAfter !== undefined && (typeof startAfter !== 'string' || startAfter.length > 1024)) throw new KmsError('ValidationException', 'StartAfter must be the NextStartAfter of an earlier answer.');

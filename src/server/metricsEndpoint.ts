@@ -1,8 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
-import { AuthError, verifySigV4 } from './auth/sigv4.js';
+import type { FastifyInstance } from 'fastify';
 import { sendLookoutVisionError } from './lookoutvision/wireErrors.js';
-import { receivedRequest } from './receivedRequest.js';
 import type { Services } from './services.js';
 
 /** Where Prometheus scrapes; "_" cannot start a bucket name, so no S3 path is taken. */
@@ -15,25 +12,8 @@ export const METRICS_PATH = '/_vigil/metrics';
 export async function metricsEndpoint(app: FastifyInstance, options: { services: Services }): Promise<void> {
   const { services } = options;
   app.setErrorHandler((error, _request, reply) => sendLookoutVisionError(reply, error));
-  app.get(METRICS_PATH, async (request, reply) => {
-    await authenticate(request, services);
+  app.get(METRICS_PATH, { config: { auth: { service: 'lookoutvision', payload: 'body', basic: true } } }, async (_request, reply) => {
     reply.header('content-type', services.metrics.registry.contentType);
     return services.metrics.registry.metrics();
   });
-}
-
-async function authenticate(request: FastifyRequest, services: Services): Promise<void> {
-  const header = request.headers.authorization ?? '';
-  const basic = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header);
-  if (!basic) {
-    await verifySigV4(receivedRequest(request), { service: 'lookoutvision', secretFor: (id) => services.accessKeys.secretFor(id) });
-    return;
-  }
-  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  const secret = colon < 0 ? undefined : await services.accessKeys.secretFor(decoded.slice(0, colon));
-  const given = Buffer.from(colon < 0 ? '' : decoded.slice(colon + 1));
-  if (secret === undefined || given.length !== Buffer.byteLength(secret) || !timingSafeEqual(given, Buffer.from(secret))) {
-    throw new AuthError('UnknownAccessKey', 'The access key id or secret is not valid.');
-  }
 }

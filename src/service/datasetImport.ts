@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { MetadataStore } from '../store/metadataStore.js';
 import type { DatasetType } from '../store/datasetRecords.js';
 import { DatasetContents, type StoredEntry } from './datasetContents.js';
-import { checkImage, checkMask, IMAGE_LIMITS } from './imageChecks.js';
+import { checkDecodes, checkImage, checkMask, IMAGE_LIMITS } from './imageChecks.js';
 import { parseManifestLine, type ManifestEntry } from './manifestLine.js';
 import type { ObjectSource, S3Ref } from './objectSource.js';
 
@@ -122,9 +122,15 @@ export class DatasetImporter {
   private async copyOne(input: ImportInput, number: number, entry: ManifestEntry, written: Set<string>): Promise<StoredEntry> {
     const where = `Manifest line ${number} (${entry.sourceRef})`;
     const bytes = await this.fetch(entry.image, where, 'image');
-    const image = await checkImage(bytes).catch((error: Error) => {
-      throw new ImportError(`${where}: the image ${error.message}.`);
-    });
+    let image: Awaited<ReturnType<typeof checkImage>>;
+    try {
+      image = await checkImage(bytes);
+      // Every pixel, not just the header: a truncated image would otherwise fail training later, unnamed.
+      // As many decodes run at once as copies (COPY_CONCURRENCY), each on sharp's worker threads.
+      await checkDecodes(bytes);
+    } catch (error) {
+      throw new ImportError(`${where}: the image ${(error as Error).message}.`);
+    }
     const size = await this.store.projects.bindImageSize(input.projectName, image.width, image.height);
     if (size.width !== image.width || size.height !== image.height) {
       throw new ImportError(

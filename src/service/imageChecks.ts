@@ -22,12 +22,29 @@ export async function checkImage(bytes: Buffer): Promise<{ format: ImageFormat; 
   if (bytes.length > IMAGE_LIMITS.maxBytes) throw new ImageCheckError(`is ${bytes.length} bytes; images may be at most 8 MB`);
   const format = imageFormatOf(bytes);
   if (!format) throw new ImageCheckError('is neither a PNG nor a JPEG image');
+  // libpng decodes a PNG cut just before IEND without complaint; such a file is still a truncated one.
+  if (format === 'png' && !pngIsComplete(bytes)) throw new ImageCheckError('cannot be decoded: the PNG data ends before its IEND chunk');
   const { width, height } = await dimensions(bytes);
   const { minSide, maxSide } = IMAGE_LIMITS;
   if (width < minSide || height < minSide || width > maxSide || height > maxSide) {
     throw new ImageCheckError(`is ${width}×${height} pixels; images must be ${minSide} to ${maxSide} pixels a side`);
   }
   return { format, width, height };
+}
+
+/**
+ * Decodes every pixel of an image that passed checkImage, as training will, and throws
+ * ImageCheckError when it cannot be decoded (truncated data, a corrupt chunk): the header alone says
+ * nothing about the rest. The same strictness as the detection engine's decoder (failOn 'error');
+ * the result is shrunk to a few pixels so that a large image costs little memory. sharp decodes on
+ * libuv's thread pool, so the event loop is not held; callers bound how many run at once.
+ */
+export async function checkDecodes(bytes: Buffer): Promise<void> {
+  try {
+    await sharp(bytes, { limitInputPixels: IMAGE_LIMITS.maxSide ** 2, failOn: 'error' }).rotate().resize(8, 8, { fit: 'fill' }).raw().toBuffer();
+  } catch {
+    throw new ImageCheckError('cannot be decoded');
+  }
 }
 
 /**
@@ -46,7 +63,14 @@ export async function checkMask(
   if (width !== image.width || height !== image.height) {
     throw new ImageCheckError(`is ${width}×${height} pixels but its image is ${image.width}×${image.height}`);
   }
-  const { data } = await sharp(bytes, { limitInputPixels: IMAGE_LIMITS.maxSide ** 2 }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (!pngIsComplete(bytes)) throw new ImageCheckError('cannot be decoded: the PNG data ends before its IEND chunk');
+  const { data } = await sharp(bytes, { limitInputPixels: IMAGE_LIMITS.maxSide ** 2 })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+    .catch(() => {
+      throw new ImageCheckError('cannot be decoded');
+    });
   const classByColor = new Map(colorMap.classes.map((c) => [parseInt(c.hexColor.slice(1), 16), c]));
   const background = new Set([0, ...colorMap.backgroundColors.map((c) => parseInt(c.slice(1), 16))]);
   const present = new Set<MaskClass>();
@@ -62,6 +86,19 @@ export async function checkMask(
     throw new ImageCheckError(`shows ${present.size} anomaly classes; a mask may show at most ${IMAGE_LIMITS.maxClassesPerMask}`);
   }
   return [...present];
+}
+
+/** Whether a PNG's chunks (length, type, data, CRC) run whole from the signature up to an IEND chunk. */
+function pngIsComplete(bytes: Buffer): boolean {
+  let offset = 8;
+  while (offset + 12 <= bytes.length) {
+    const length = bytes.readUInt32BE(offset);
+    const end = offset + 12 + length;
+    if (end > bytes.length) return false;
+    if (bytes.toString('latin1', offset + 4, offset + 8) === 'IEND') return true;
+    offset = end;
+  }
+  return false;
 }
 
 async function dimensions(bytes: Buffer): Promise<{ width: number; height: number }> {

@@ -2,7 +2,7 @@ import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
 import type { Kms } from '../crypto/kms.js';
 import { KmsError } from '../crypto/kmsErrors.js';
 import type { JobQueue } from '../jobs/jobQueue.js';
-import { RuntimeBusyError, type Detection, type HostedModel, type ModelRuntime } from '../jobs/modelRuntime.js';
+import { ImageFormatError, RuntimeBusyError, type Detection, type HostedModel, type ModelRuntime } from '../jobs/modelRuntime.js';
 import type { MetadataStore } from '../store/metadataStore.js';
 import type { ModelRecord, ModelStatus } from '../store/modelRecords.js';
 import type { DetectionMetrics } from './detectionMetrics.js';
@@ -100,6 +100,11 @@ export class ModelHosting {
       return { detection, segmentation: detection.anomalies !== undefined };
     } catch (error) {
       if (error instanceof RuntimeBusyError) throw new ThrottlingError(error.message, 1);
+      // The header passed checkDetectInput but the pixels did not decode: a 400, never a 500 that SDKs retry.
+      if (error instanceof ImageFormatError) {
+        metrics.invalidImage(model.projectName, model.version);
+        throw new ValidationError('The image cannot be decoded.');
+      }
       throw error;
     }
   }

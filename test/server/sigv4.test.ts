@@ -143,9 +143,29 @@ describe('SigV4 verification', () => {
     assertError(response, 403, 'UnrecognizedClientException');
   });
 
-  test('UNSIGNED-PAYLOAD (streamed bodies from the JS SDK) is accepted', async () => {
-    const response = await postProject({ headers: { 'content-type': 'application/json', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
-    assertAuthenticated(response);
+  test('UNSIGNED-PAYLOAD is refused on the JSON APIs, so a captured request cannot carry another body', async () => {
+    const unsigned = { 'content-type': 'application/json', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
+    const swapped = Buffer.from(JSON.stringify({ ProjectName: 'swapped' }));
+    for (const tamper of [undefined, (r: { body: Buffer }) => (r.body = swapped)]) {
+      assertError(await postProject({ headers: unsigned, tamper }), 403, 'InvalidSignatureException', /does not match the signature you provided/);
+    }
+    assertError(await listProjects({ headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } }), 403, 'InvalidSignatureException');
+    assertError(await listProjects({ headers: { 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER' } }), 403, 'InvalidSignatureException');
+    // A GET has no body: a stated hash of anything else is refused, not trusted.
+    assertError(await listProjects({ headers: { 'x-amz-content-sha256': sha256Hex(swapped) } }), 403, 'InvalidSignatureException', /x-amz-content-sha256/);
+    const projects = await send({ method: 'GET', path: '/2020-11-20/projects' });
+    assert.ok(!String(projects.body).includes('swapped'), 'no project was created from a swapped body');
+
+    // The KMS protocol (and Vigil's key endpoints) sign their bodies the same way.
+    const kms = (headers: Record<string, string>, tamper?: (r: { body: Buffer }) => void) =>
+      send({ method: 'POST', path: '/', service: 'kms', body: '{}', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.CreateKey', ...headers }, tamper });
+    for (const tamper of [undefined, (r: { body: Buffer }) => (r.body = Buffer.from('{"Description":"swapped"}'))]) {
+      const response = await kms({ 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, tamper);
+      assert.equal(response.status, 403, response.body);
+      assert.equal(response.json().__type, 'InvalidSignatureException');
+    }
+    const signed = await kms({});
+    assert.equal(signed.status, 200, signed.body);
   });
 
   test('the SDK signs percent-encoded ARN paths and repeated query keys that verify', async () => {

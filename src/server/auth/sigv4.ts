@@ -5,6 +5,14 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export type SigningService = 'lookoutvision' | 's3' | 'kms';
 
+/**
+ * What the payload hash of a request may be. 'body': the signature covers the whole received body,
+ * hashed here whatever x-amz-content-sha256 says (the JSON protocols; AWS accepts UNSIGNED-PAYLOAD
+ * only on S3). 'stream': x-amz-content-sha256 is required and may be UNSIGNED-PAYLOAD or a
+ * STREAMING-* marker; the body is checked against it as it streams (S3).
+ */
+export type PayloadSigning = 'body' | 'stream';
+
 /** A received request, as far as its signature covers it. */
 export interface ReceivedRequest {
   method: string;
@@ -70,7 +78,13 @@ const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
  */
 export async function verifySigV4(
   request: ReceivedRequest,
-  options: { service: SigningService; secretFor(accessKeyId: string): Promise<string | undefined>; now?: Date },
+  options: {
+    /** The service the credential scope must name (AWS's published test vectors use "service"). */
+    service: SigningService | (string & {});
+    payload: PayloadSigning;
+    secretFor(accessKeyId: string): Promise<string | undefined>;
+    now?: Date;
+  },
 ): Promise<Authenticated> {
   const header = single(request.headers, 'authorization');
   if (header === undefined) throw new AuthError('MissingAuthentication', 'Missing Authentication Token');
@@ -109,7 +123,7 @@ export async function verifySigV4(
     throw new AuthError('UnknownAccessKey', 'The security token included in the request is invalid.');
   }
 
-  const payloadHash = checkedPayloadHash(request, options.service);
+  const payloadHash = options.payload === 'body' ? bodyPayloadHash(request) : streamPayloadHash(request);
   const expected = await expectedSignature(request, {
     service: options.service,
     region,
@@ -143,13 +157,30 @@ export function signingKey(secretAccessKey: string, date: string, region: string
   return key;
 }
 
-/** The payload hash to sign with; a stated hash must match the body that arrived. */
-function checkedPayloadHash(request: ReceivedRequest, service: SigningService): string {
+/**
+ * The payload hash of a request whose whole body is at hand: always the hash of that body (an
+ * absent body is empty), so a captured signature never covers another body. A stated
+ * x-amz-content-sha256 must be that hash; UNSIGNED-PAYLOAD is refused as a signature that does not
+ * match, as AWS's JSON services answer it.
+ */
+function bodyPayloadHash(request: ReceivedRequest): string {
+  const actual = request.body?.length ? createHash('sha256').update(request.body).digest('hex') : EMPTY_SHA256;
   const stated = single(request.headers, 'x-amz-content-sha256');
-  if (stated === undefined) {
-    if (service === 's3') throw new AuthError('IncompleteSignature', 'Missing required header for this request: x-amz-content-sha256');
-    return request.body?.length ? createHash('sha256').update(request.body).digest('hex') : EMPTY_SHA256;
+  if (stated === undefined || stated === actual) return actual;
+  if (/^[0-9a-f]{64}$/.test(stated)) {
+    throw new AuthError('PayloadHashMismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
   }
+  throw new AuthError(
+    'SignatureMismatch',
+    'The request signature we calculated does not match the signature you provided. ' +
+      'This service signs the request body: x-amz-content-sha256 must be its SHA-256 (UNSIGNED-PAYLOAD is for S3 only).',
+  );
+}
+
+/** The payload hash of a streamed body (S3): as stated, required; a hex hash is checked against the body as it streams. */
+function streamPayloadHash(request: ReceivedRequest): string {
+  const stated = single(request.headers, 'x-amz-content-sha256');
+  if (stated === undefined) throw new AuthError('IncompleteSignature', 'Missing required header for this request: x-amz-content-sha256');
   if (/^[0-9a-f]{64}$/.test(stated)) {
     const actual = request.body?.length ? createHash('sha256').update(request.body).digest('hex') : EMPTY_SHA256;
     if (request.body !== undefined && actual !== stated) {
@@ -157,14 +188,14 @@ function checkedPayloadHash(request: ReceivedRequest, service: SigningService): 
     }
     return stated;
   }
-  if (stated === 'UNSIGNED-PAYLOAD' || (service === 's3' && stated.startsWith('STREAMING-'))) return stated;
+  if (stated === 'UNSIGNED-PAYLOAD' || stated.startsWith('STREAMING-')) return stated;
   throw new AuthError('IncompleteSignature', `x-amz-content-sha256 has an unsupported value.`);
 }
 
 async function expectedSignature(
   request: ReceivedRequest,
   input: {
-    service: SigningService;
+    service: string;
     region: string;
     date: Date;
     signedHeaders: string[];

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { KmsError } from '../../crypto/kmsErrors.js';
-import { AuthError, verifySigV4 } from '../auth/sigv4.js';
-import { receivedRequest } from '../receivedRequest.js';
+import { AuthError } from '../auth/sigv4.js';
 import type { Services } from '../services.js';
 import { KMS_OPERATIONS } from './operations.js';
 
@@ -29,8 +28,8 @@ export async function kmsApi(app: FastifyInstance, options: { services: Services
     url: '/',
     bodyLimit: 64 * 1024,
     constraints: { amzTarget: 'TrentService' },
+    config: { auth: { service: 'kms', payload: 'body' } },
     handler: async (request, reply) => {
-      await verifySigV4(receivedRequest(request), { service: 'kms', secretFor: (id) => services.accessKeys.secretFor(id) });
       const name = String(request.headers['x-amz-target']).slice('TrentService.'.length);
       const operation = Object.hasOwn(KMS_OPERATIONS, name) ? KMS_OPERATIONS[name] : undefined;
       if (!operation) return send(reply, 400, 'UnsupportedOperationException', `Vigil's KMS does not support ${name}.`);

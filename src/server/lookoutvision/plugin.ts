@@ -1,6 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { verifySigV4 } from '../auth/sigv4.js';
-import { receivedRequest } from '../receivedRequest.js';
+import type { FastifyInstance } from 'fastify';
+import type { RouteAuth } from '../auth/authenticate.js';
 import type { Services } from '../services.js';
 import { createDataset, deleteDataset, describeDataset, listDatasetEntries, updateDatasetEntries } from './datasetOperations.js';
 import { createModel, deleteModel, describeModel, detectAnomalies, listModels, startModel, stopModel } from './modelOperations.js';
@@ -33,16 +32,15 @@ const operations: LookoutVisionOperation[] = [
 ];
 /** Bodies of JSON operations; larger limits are set per operation. */
 const DEFAULT_BODY_LIMIT = 64 * 1024;
+/** Signed for "lookoutvision", over the whole body. */
+const AUTH: RouteAuth = { service: 'lookoutvision', payload: 'body' };
 
 /** The Lookout for Vision API (restJson1, SigV4 service "lookoutvision") under /2020-11-20. */
 export async function lookoutVisionApi(app: FastifyInstance, options: { services: Services }): Promise<void> {
   const { services } = options;
-  const authenticate = (request: FastifyRequest) =>
-    verifySigV4(receivedRequest(request), { service: 'lookoutvision', secretFor: (id) => services.accessKeys.secretFor(id) });
   app.setErrorHandler((error, _request, reply) => sendLookoutVisionError(reply, error));
-  app.addHook('preHandler', authenticate);
-  // As on AWS, a request is authenticated before it is found to match no operation.
-  app.setNotFoundHandler({ preHandler: authenticate }, (request, reply) => {
+  // As on AWS, a request is authenticated before it is found to match no operation (the hook's not-found case).
+  app.setNotFoundHandler((request, reply) => {
     reply.header('x-amzn-errortype', 'UnknownOperationException');
     return sendLookoutVisionError(reply, new UnknownOperationError(request.method, request.url));
   });
@@ -52,6 +50,7 @@ export async function lookoutVisionApi(app: FastifyInstance, options: { services
     url: `/${API_VERSION}/*`,
     exposeHeadRoute: false,
     bodyLimit: DEFAULT_BODY_LIMIT,
+    config: { auth: AUTH },
     handler: async (request, reply) => {
       reply.header('x-amzn-errortype', 'UnknownOperationException');
       return sendLookoutVisionError(reply, new UnknownOperationError(request.method, request.url));
@@ -62,6 +61,7 @@ export async function lookoutVisionApi(app: FastifyInstance, options: { services
       method: operation.method,
       url: `/${API_VERSION}${operation.path}`,
       bodyLimit: operation.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      config: { auth: AUTH },
       handler: async (request, reply) => {
         const result = await operation.handle(request, services);
         reply.code(operation.status).header('content-type', 'application/json');

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { verifySigV4, type Authenticated } from '../auth/sigv4.js';
-import { receivedRequest } from '../receivedRequest.js';
+import type { RouteAuth } from '../auth/authenticate.js';
+import type { Authenticated } from '../auth/sigv4.js';
 import type { Services } from '../services.js';
 import type { S3Call } from './call.js';
 import { chooseRoute } from './dispatch.js';
@@ -12,6 +12,8 @@ import { parseQuery, s3Address } from './routing.js';
 /** XML and JSON documents of the bucket operations are small; object bodies stream instead. */
 const SMALL_BODY_LIMIT = 1024 * 1024;
 const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] as const;
+/** Signed for "s3"; the body streams, so UNSIGNED-PAYLOAD and aws-chunked are allowed here and only here. */
+const AUTH: RouteAuth = { service: 's3', payload: 'stream' };
 
 export interface S3ApiOptions {
   services: Services;
@@ -34,9 +36,7 @@ export async function s3Api(app: FastifyInstance, options: S3ApiOptions): Promis
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-amz-request-id', request.id);
     reply.header('x-amz-id-2', randomBytes(24).toString('base64'));
-  });
-
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    // S3's own answers to what the signature check would otherwise report less precisely; before authentication.
     const query = parseQuery(request.raw.url ?? '/');
     if (request.headers.authorization === undefined && (query.has('X-Amz-Signature') || query.has('X-Amz-Credential'))) {
       throw new S3ProtocolError('NotImplemented', 'Presigned URLs (query-string authentication) are not supported; sign requests in the Authorization header.');
@@ -46,7 +46,11 @@ export async function s3Api(app: FastifyInstance, options: S3ApiOptions): Promis
         MissingHeaderName: 'x-amz-content-sha256',
       });
     }
-    const auth = await verifySigV4(receivedRequest(request), { service: 's3', secretFor: (id) => services.accessKeys.secretFor(id) });
+  });
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const query = parseQuery(request.raw.url ?? '/');
+    const auth = request.authenticated!;
     const address = s3Address(request.headers.host, request.raw.url ?? '/', virtualHostDomains);
     const route = chooseRoute(request.method, address.bucket, address.key, query, request.headers['x-amz-copy-source'] !== undefined);
     if (route.level === 'unsupported') throw new S3ProtocolError('NotImplemented', `A header or query you provided implies functionality that is not implemented (${route.name}).`);
@@ -55,7 +59,7 @@ export async function s3Api(app: FastifyInstance, options: S3ApiOptions): Promis
     if (route.level === 'bucket') return route.handler({ ...call, bucket: address.bucket! });
     return route.handler({ ...call, bucket: address.bucket!, key: address.key! });
   };
-  for (const url of ['/', '/*']) app.route({ method: [...METHODS], url, exposeHeadRoute: false, handler });
+  for (const url of ['/', '/*']) app.route({ method: [...METHODS], url, exposeHeadRoute: false, config: { auth: AUTH }, handler });
 }
 
 function makeCall(

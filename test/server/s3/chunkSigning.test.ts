@@ -26,7 +26,7 @@ async function signed(payloadHash: string): Promise<ReceivedRequest> {
 }
 
 describe('verifySigV4 for signed aws-chunked bodies', () => {
-  const options = { service: 's3' as const, secretFor: async () => credentials.secretAccessKey, now };
+  const options = { service: 's3' as const, payload: 'stream' as const, secretFor: async () => credentials.secretAccessKey, now };
 
   test('exposes what chunk signatures chain from: the seed signature, date, scope and signing key', async () => {
     const request = await signed('STREAMING-AWS4-HMAC-SHA256-PAYLOAD');
