@@ -31,6 +31,7 @@ import { Models } from './service/models.js';
 import { MultipartUploads } from './service/multipartUploads.js';
 import { ModelTrainer } from './service/modelTrainer.js';
 import { Projects } from './service/projects.js';
+import { SessionCredentials } from './service/sessionCredentials.js';
 import { Tags } from './service/tags.js';
 import type { MetadataStore } from './store/metadataStore.js';
 import { lockDataDirectory } from './store/dataDirectoryLock.js';
@@ -121,7 +122,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     const models = new Models({ store, blobs, buckets, kms: dataKms, idempotency, projects, installation, training, hosting });
     await datasets.recover();
     await models.recover();
-    const services: Services = { accessKeys, projects, datasets, buckets, multipartUploads, tags: new Tags(store.models, installation), models, hosting, metrics, keyRewrap: new DataKeyRewrap(blobs, dataKms), keys: kms, externalKmsEndpoint: externalKms?.endpoint };
+    const services: Services = { accessKeys, sessionCredentials: new SessionCredentials(accessKeys, rootKey), projects, datasets, buckets, multipartUploads, tags: new Tags(store.models, installation), models, hosting, metrics, keyRewrap: new DataKeyRewrap(blobs, dataKms), keys: kms, externalKmsEndpoint: externalKms?.endpoint };
     const server = await createHttpsServer({ tls, logger, services, accountId });
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;

@@ -3,6 +3,8 @@ import type { Server } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { authenticationHook } from './auth/authenticate.js';
+import { signingSecrets } from './auth/signingSecrets.js';
+import { consoleAssets } from './console/plugin.js';
 import { lookoutVisionApi } from './lookoutvision/plugin.js';
 import { keyRewrapEndpoint } from './keyRewrapEndpoint.js';
 import { metricsEndpoint } from './metricsEndpoint.js';
@@ -10,6 +12,8 @@ import { amzTargetConstraint } from './kms/amzTarget.js';
 import { kmsApi } from './kms/plugin.js';
 import { s3Api } from './s3/plugin.js';
 import type { Services } from './services.js';
+import { formPostConstraint } from './sts/formPostConstraint.js';
+import { stsApi } from './sts/plugin.js';
 import type { TlsMaterial } from './tls.js';
 
 /** TLS 1.2 suites: ECDHE key exchange with AEAD ciphers only (TLS 1.3 suites are all AEAD). */
@@ -40,7 +44,7 @@ export async function createHttpsServer(options: { tls: TlsMaterial; logger: Log
     genReqId: () => randomUUID(),
     // Paths such as /2020-11-20/tags/arn%3Aaws%3A… are matched raw; the operation decodes its labels.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
-    constraints: { amzTarget: amzTargetConstraint },
+    constraints: { amzTarget: amzTargetConstraint, formPost: formPostConstraint },
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -67,12 +71,15 @@ export async function createHttpsServer(options: { tls: TlsMaterial; logger: Log
 
   // Every route below is authenticated here, as its config.auth declares (SigV4 service, payload signing).
   app.decorateRequest('authenticated', null);
-  app.addHook('preHandler', authenticationHook((accessKeyId) => options.services.accessKeys.secretFor(accessKeyId)));
+  app.addHook('preHandler', authenticationHook(signingSecrets(options.services.accessKeys, options.services.sessionCredentials)));
 
   await app.register(lookoutVisionApi, { services: options.services });
   await app.register(metricsEndpoint, { services: options.services });
   await app.register(kmsApi, { services: options.services, accountId: options.accountId });
   await app.register(keyRewrapEndpoint, { services: options.services });
+  await app.register(stsApi, { services: options.services });
+  // The web console's static files under /_vigil/ ("_" keeps it off every bucket path).
+  await app.register(consoleAssets);
   // Everything else is the S3 API, which streams bodies: its own context replaces the buffering parser.
   await app.register(s3Api, { services: options.services });
 

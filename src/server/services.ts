@@ -8,11 +8,14 @@ import type { ModelHosting } from '../service/modelHosting.js';
 import type { Models } from '../service/models.js';
 import type { MultipartUploads } from '../service/multipartUploads.js';
 import type { Projects } from '../service/projects.js';
+import type { SessionCredentials } from '../service/sessionCredentials.js';
 import type { Tags } from '../service/tags.js';
 
 /** The use cases the protocol adapters call. */
 export interface Services {
   accessKeys: AccessKeys;
+  /** Short-lived credentials from STS GetSessionToken (the console signs in with them). */
+  sessionCredentials: SessionCredentials;
   projects: Projects;
   datasets: Datasets;
   buckets: Buckets;

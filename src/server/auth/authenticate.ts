@@ -1,6 +1,6 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
-import { AuthError, verifySigV4, type Authenticated, type PayloadSigning, type SigningService } from './sigv4.js';
+import { AuthError, verifySigV4, type Authenticated, type PayloadSigning, type SecretLookup, type SigningService } from './sigv4.js';
 
 /** How a route is authenticated: declared once per route, in its `config.auth`. */
 export interface RouteAuth {
@@ -14,7 +14,8 @@ export interface RouteAuth {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    auth?: RouteAuth;
+    /** How the route is authenticated; 'public' only for the console's static files (server/console), which hold no data. */
+    auth?: RouteAuth | 'public';
   }
   interface FastifyRequest {
     /** Who signed the request; set by the authentication hook before any handler runs. */
@@ -31,10 +32,11 @@ const NOT_FOUND_AUTH: RouteAuth = { service: 'lookoutvision', payload: 'body' };
  * so a new route cannot be left open by forgetting it. Failures are AuthErrors, which each
  * protocol's error handler answers in its own shape.
  */
-export function authenticationHook(secretFor: (accessKeyId: string) => Promise<string | undefined>): preHandlerAsyncHookHandler {
+export function authenticationHook(secretFor: SecretLookup): preHandlerAsyncHookHandler {
   return async function authenticate(request: FastifyRequest) {
     const auth = request.routeOptions.config.auth ?? (request.is404 ? NOT_FOUND_AUTH : undefined);
     if (!auth) throw new Error(`the route ${request.method} ${request.routeOptions.url} declares no authentication`);
+    if (auth === 'public') return;
     if (auth.basic && /^Basic /.test(request.headers.authorization ?? '')) {
       await checkBasic(request.headers.authorization!, secretFor);
       return;
@@ -52,7 +54,7 @@ export function authenticationHook(secretFor: (accessKeyId: string) => Promise<s
 }
 
 /** `Basic base64(accessKeyId:secretAccessKey)`, compared in constant time. */
-async function checkBasic(header: string, secretFor: (accessKeyId: string) => Promise<string | undefined>): Promise<void> {
+async function checkBasic(header: string, secretFor: SecretLookup): Promise<void> {
   const basic = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header);
   if (!basic) throw new AuthError('IncompleteSignature', 'The Basic authorization header is not valid base64.');
   const decoded = Buffer.from(basic[1], 'base64').toString('utf8');

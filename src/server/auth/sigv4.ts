@@ -3,7 +3,10 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-export type SigningService = 'lookoutvision' | 's3' | 'kms';
+export type SigningService = 'lookoutvision' | 's3' | 'kms' | 'sts';
+
+/** Finds the secret that signs for an access key id: a long-term key alone, a session key with its session token. */
+export type SecretLookup = (accessKeyId: string, sessionToken?: string) => Promise<string | undefined>;
 
 /**
  * What the payload hash of a request may be. 'body': the signature covers the whole received body,
@@ -82,7 +85,8 @@ export async function verifySigV4(
     /** The service the credential scope must name (AWS's published test vectors use "service"). */
     service: SigningService | (string & {});
     payload: PayloadSigning;
-    secretFor(accessKeyId: string): Promise<string | undefined>;
+    /** The secret of a long-term key (no token) or of a session key with its token; undefined, or an AuthError thrown, refuses. */
+    secretFor: SecretLookup;
     now?: Date;
   },
 ): Promise<Authenticated> {
@@ -115,10 +119,8 @@ export async function verifySigV4(
     throw new AuthError('SignatureExpired', `Signature expired: ${amzDate} is outside the 15 minutes allowed around the server time ${formatAmzDate(now)}.`);
   }
 
-  if (request.headers['x-amz-security-token'] !== undefined) {
-    throw new AuthError('UnknownAccessKey', 'The security token included in the request is invalid.');
-  }
-  const secretAccessKey = await options.secretFor(accessKeyId);
+  // Session credentials (STS GetSessionToken) come with their token; secretFor checks that the two belong together.
+  const secretAccessKey = await options.secretFor(accessKeyId, single(request.headers, 'x-amz-security-token'));
   if (secretAccessKey === undefined) {
     throw new AuthError('UnknownAccessKey', 'The security token included in the request is invalid.');
   }

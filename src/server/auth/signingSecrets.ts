@@ -1,0 +1,18 @@
+import type { AccessKeys } from '../../service/accessKeys.js';
+import type { SessionCredentials } from '../../service/sessionCredentials.js';
+import { AuthError, type SecretLookup } from './sigv4.js';
+
+/**
+ * Where signatures find their secret: a long-term access key alone, or a session key (STS
+ * GetSessionToken) with its x-amz-security-token until it expires.
+ */
+export function signingSecrets(accessKeys: AccessKeys, sessions: SessionCredentials): SecretLookup {
+  return async (accessKeyId, sessionToken) => {
+    if (sessionToken === undefined) return accessKeys.secretFor(accessKeyId);
+    const found = await sessions.lookup(accessKeyId, sessionToken);
+    if ('refused' in found) {
+      throw new AuthError('UnknownAccessKey', found.refused === 'expired' ? 'The security token included in the request is expired' : 'The security token included in the request is invalid.');
+    }
+    return found.secretAccessKey;
+  };
+}
