@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { startVigil } from '../app.js';
 import { loadConfig, type ConfigInput } from '../config.js';
+import { CONSOLE_PATH } from '../server/console/plugin.js';
 
 /** `vigil serve`: runs the service until SIGINT or SIGTERM, then shuts down cleanly. */
 export async function serve(flags: ConfigInput & { config?: string }): Promise<void> {
@@ -13,6 +14,7 @@ export async function serve(flags: ConfigInput & { config?: string }): Promise<v
     `Vigil is listening on ${vigil.endpoint} (region ${config.region}, account ${vigil.accountId})`,
     `TLS certificate ${shown(vigil.tls.certPath)}${vigil.tls.generated ? ' (new)' : ''} SHA-256 ${vigil.tls.fingerprint}`,
     `Credentials ${shown(vigil.credentialsPath)} (profile vigil)`,
+    `Console ${vigil.endpoint}${CONSOLE_PATH} (sign in with the access key in ${shown(vigil.credentialsPath)})`,
     `Try: AWS_SHARED_CREDENTIALS_FILE=${shown(vigil.credentialsPath)} AWS_PROFILE=vigil aws lookoutvision list-projects ` +
       `--region ${config.region} --endpoint-url ${vigil.endpoint} --ca-bundle ${shown(vigil.tls.certPath)}`,
   ];

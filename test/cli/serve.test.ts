@@ -161,13 +161,14 @@ async function startServe(): Promise<{ serve: Serve; cwd: string; dataDir: strin
   const dataDir = join(cwd, 'data');
   const serve = new Serve(['--port', '0', '--data-dir', dataDir], { cwd, env: childEnv(cwd) });
   const tryLine = await serve.waitForLine(/^Try: /);
-  const [listening, certificate, credentials] = serve.lines;
+  const [listening, certificate, credentials, consoleLine] = serve.lines;
   const endpoint = /^Vigil is listening on (https:\/\/127\.0\.0\.1:(\d+)) \(region us-east-1, account \d{12}\)$/.exec(listening);
   assert.ok(endpoint, listening);
   const cert = /^TLS certificate (\S+) \(new\) SHA-256 ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})$/.exec(certificate);
   assert.ok(cert, certificate);
   const creds = /^Credentials (\S+) \(profile vigil\)$/.exec(credentials);
   assert.ok(creds, credentials);
+  assert.equal(consoleLine, `Console ${endpoint[1]}/_vigil/ (sign in with the access key in ${creds[1]})`);
   return {
     serve,
     cwd,

@@ -84,21 +84,27 @@ export function loadConsoleAssets(dir = CONSOLE_BUILD_DIR): Map<string, Asset> {
  */
 export async function consoleAssets(app: FastifyInstance, options: { dir?: string } = {}): Promise<void> {
   const assets = loadConsoleAssets(options.dir);
+  const methods = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];
+  const notAllowed = (reply: FastifyReply) => reply.code(405).header('allow', 'GET, HEAD').header('content-type', 'text/plain; charset=utf-8').send('Method Not Allowed\n');
   app.route({
-    method: ['GET', 'HEAD'],
+    method: methods,
     url: CONSOLE_PATH.slice(0, -1),
     exposeHeadRoute: false,
     config: { auth: 'public' },
-    handler: async (_request, reply) => secured(reply).code(301).header('location', CONSOLE_PATH).send(),
+    handler: async (request, reply) => {
+      secured(reply);
+      if (request.method !== 'GET' && request.method !== 'HEAD') return notAllowed(reply);
+      return reply.code(301).header('location', CONSOLE_PATH).send();
+    },
   });
   app.route({
-    method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'],
+    method: methods,
     url: `${CONSOLE_PATH}*`,
     exposeHeadRoute: false,
     config: { auth: 'public' },
     handler: async (request, reply) => {
       secured(reply);
-      if (request.method !== 'GET' && request.method !== 'HEAD') return reply.code(405).header('allow', 'GET, HEAD').header('content-type', 'text/plain; charset=utf-8').send('Method Not Allowed\n');
+      if (request.method !== 'GET' && request.method !== 'HEAD') return notAllowed(reply);
       const name = (request.raw.url ?? '').split('?')[0].slice(CONSOLE_PATH.length) || 'index.html';
       if (assets.size === 0) {
         return reply.code(503).header('content-type', 'text/plain; charset=utf-8').header('cache-control', 'no-store').send('The console is not built: run `npm run build`.\n');

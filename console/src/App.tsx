@@ -1,0 +1,116 @@
+import AppLayout from '@cloudscape-design/components/app-layout';
+import BreadcrumbGroup from '@cloudscape-design/components/breadcrumb-group';
+import Flashbar, { type FlashbarProps } from '@cloudscape-design/components/flashbar';
+import SideNavigation from '@cloudscape-design/components/side-navigation';
+import TopNavigation from '@cloudscape-design/components/top-navigation';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { clientsFor } from './clients';
+import { ProjectDetailsPage } from './pages/ProjectDetails';
+import { ProjectsPage } from './pages/Projects';
+import { SignInPage } from './pages/SignIn';
+import { href, useRoute } from './router';
+import { signOut, storedSession, type Session } from './session';
+
+/** Notifications shown above the page content. */
+export type Notify = (type: FlashbarProps.Type, content: string) => void;
+
+export function App() {
+  const [session, setSession] = useState<Session | undefined>(() => storedSession());
+  const [notice, setNotice] = useState<string | undefined>();
+
+  const end = useCallback((message?: string) => {
+    signOut();
+    setSession(undefined);
+    setNotice(message);
+  }, []);
+
+  // The session ends at its expiration, even with the page left open.
+  useEffect(() => {
+    if (!session) return;
+    const left = Date.parse(session.expiration) - Date.now();
+    const timer = setTimeout(() => end('Your session expired. Sign in again.'), Math.max(0, Math.min(left, 2 ** 31 - 1)));
+    return () => clearTimeout(timer);
+  }, [session, end]);
+
+  if (!session) {
+    return (
+      <SignInPage
+        notice={notice}
+        onSignedIn={(s) => {
+          setNotice(undefined);
+          setSession(s);
+        }}
+      />
+    );
+  }
+  return <SignedIn session={session} onSignOut={() => end('You signed out.')} />;
+}
+
+function SignedIn({ session, onSignOut }: { session: Session; onSignOut(): void }) {
+  const route = useRoute();
+  const clients = useMemo(() => clientsFor(session), [session]);
+  const [flash, setFlash] = useState<FlashbarProps.MessageDefinition[]>([]);
+  const notify: Notify = useCallback((type, content) => {
+    const id = `${Date.now()}-${Math.random()}`;
+    setFlash((items) => [...items.slice(-2), { id, type, content, dismissible: true, dismissLabel: 'Dismiss', onDismiss: () => setFlash((all) => all.filter((i) => i.id !== id)) }]);
+  }, []);
+  const expires = new Date(session.expiration).toLocaleTimeString();
+
+  const breadcrumbs = [{ text: 'Vigil', href: '#/projects' }, { text: 'Projects', href: '#/projects' }];
+  if (route.page === 'project') breadcrumbs.push({ text: route.projectName, href: href(route) });
+
+  return (
+    <>
+      <div id="top-nav">
+        <TopNavigation
+          identity={{ href: '#/projects', title: 'Vigil' }}
+          utilities={[
+            {
+              type: 'menu-dropdown',
+              text: session.signedInAs,
+              description: `Session expires at ${expires}`,
+              iconName: 'user-profile',
+              items: [{ id: 'signout', text: 'Sign out' }],
+              onItemClick: ({ detail }) => detail.id === 'signout' && onSignOut(),
+            },
+          ]}
+          i18nStrings={{ overflowMenuTriggerText: 'More', overflowMenuTitleText: 'All' }}
+        />
+      </div>
+      <AppLayout
+        headerSelector="#top-nav"
+        toolsHide
+        breadcrumbs={<BreadcrumbGroup items={breadcrumbs} ariaLabel="Breadcrumbs" />}
+        notifications={<Flashbar items={flash} />}
+        navigation={
+          <SideNavigation
+            header={{ text: 'Lookout for Vision', href: '#/projects' }}
+            activeHref={route.page === 'projects' ? '#/projects' : href(route)}
+            items={[
+              { type: 'link', text: 'Projects', href: '#/projects' },
+              ...(route.page === 'project'
+                ? [
+                    {
+                      type: 'section' as const,
+                      text: route.projectName,
+                      items: [
+                        { type: 'link' as const, text: 'Dataset', href: href({ ...route, tab: 'dataset' }) },
+                        { type: 'link' as const, text: 'Models', href: href({ ...route, tab: 'models' }) },
+                      ],
+                    },
+                  ]
+                : []),
+            ]}
+          />
+        }
+        content={
+          route.page === 'project' ? (
+            <ProjectDetailsPage key={route.projectName} clients={clients} projectName={route.projectName} tab={route.tab} notify={notify} />
+          ) : (
+            <ProjectsPage clients={clients} notify={notify} />
+          )
+        }
+      />
+    </>
+  );
+}
