@@ -12,14 +12,15 @@ export const CONSOLE_BUILD_DIR = fileURLToPath(new URL('../../../console/', impo
 
 /**
  * Everything the console loads comes from this origin; nothing runs inline, nothing is framed.
- * Images may be blob: URLs (objects the console read through the S3 API) or data: URLs (icons in CSS).
+ * Images may be blob: URLs (objects the console read through the S3 API) or data: URLs, as fonts may
+ * (Cloudscape's stylesheet embeds its fonts and icons): all of them part of the built files.
  */
 export const CONSOLE_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' blob: data:",
-  "font-src 'self'",
+  "font-src 'self' data:",
   "connect-src 'self'",
   "manifest-src 'self'",
   "base-uri 'none'",
