@@ -1,10 +1,12 @@
-import { DescribeProjectCommand } from '@aws-sdk/client-lookoutvision';
+import { CreateDatasetCommand, CreateProjectCommand, DescribeProjectCommand } from '@aws-sdk/client-lookoutvision';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
 import { CONSOLE_BUILD_DIR } from '../../src/server/console/plugin.js';
+import { cookieManifest, putCookieImages } from '../helpers/datasets.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
 /** Debian's chromium package (`apt-get install chromium`); nothing is downloaded. */
@@ -140,6 +142,31 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
     await page.waitForSelector(text('No projects'), { timeout: 20_000 });
     await page.waitForSelector(text('Your session expired. Sign in again.'), { timeout: 20_000 });
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  });
+
+  test("a project's dataset shows its counts and its images with their labels, read through the S3 API", async () => {
+    const bucket = 'console-images';
+    await vigil.services.buckets.createBucket(bucket);
+    await putCookieImages(vigil.services.buckets, bucket);
+    await vigil.services.buckets.putObject({ bucket, key: 'train.manifest', body: Readable.from([Buffer.from(await cookieManifest(bucket))]) });
+    const lfv = vigil.lookoutVision();
+    await lfv.send(new CreateProjectCommand({ ProjectName: 'cookies' }));
+    await lfv.send(new CreateDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: bucket, Key: 'train.manifest' } } } }));
+    await vigil.jobs.idle();
+
+    await page.goto(`${vigil.endpoint}/_vigil/#/projects/cookies/dataset`, { waitUntil: 'load' });
+    await signIn(vigil.rootAccessKey.accessKeyId, vigil.rootAccessKey.secretAccessKey);
+    await page.waitForSelector(text('63 images: 63 labelled, 31 normal, 32 anomaly'), { timeout: 30_000 });
+    await page.waitForSelector(text('CREATE_COMPLETE'));
+    // A page of 20 images, each decoded by the browser from what GetObject returned.
+    await page.waitForFunction(() => document.querySelectorAll('img.vigil-thumbnail').length === 20 && [...document.querySelectorAll('img.vigil-thumbnail')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 288), { timeout: 30_000 });
+    await page.waitForSelector(text('Anomaly (mask)'));
+    await (await page.waitForSelector('button[aria-label="Next page"]:not([disabled])'))!.click();
+    await page.waitForFunction(() => document.querySelectorAll('img.vigil-thumbnail').length === 20 && [...document.querySelectorAll('img.vigil-thumbnail')].every((i) => (i as HTMLImageElement).naturalWidth === 288), { timeout: 30_000 });
+
+    await page.goto(`${vigil.endpoint}/_vigil/#/projects/cookies/models`, { waitUntil: 'load' });
+    await page.waitForSelector(text('No models yet'), { timeout: 20_000 });
+    lfv.destroy();
   });
 
   test('nothing broke the Content-Security-Policy, threw, or left the origin', async () => {
