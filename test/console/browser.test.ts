@@ -1,4 +1,4 @@
-import { CreateDatasetCommand, CreateProjectCommand, DescribeProjectCommand } from '@aws-sdk/client-lookoutvision';
+import { CreateDatasetCommand, CreateProjectCommand, DescribeDatasetCommand, DescribeProjectCommand, ListDatasetEntriesCommand } from '@aws-sdk/client-lookoutvision';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -144,7 +144,7 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
   });
 
-  test("a project's dataset shows its counts and its images with their labels, read through the S3 API", async () => {
+  test("a project's dataset shows its counts and its images with their labels, read through the S3 API; images are classified", async () => {
     const bucket = 'console-images';
     await vigil.services.buckets.createBucket(bucket);
     await putCookieImages(vigil.services.buckets, bucket);
@@ -161,6 +161,23 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
     // A page of 20 images, each decoded by the browser from what GetObject returned.
     await page.waitForFunction(() => document.querySelectorAll('img.vigil-thumbnail').length === 20 && [...document.querySelectorAll('img.vigil-thumbnail')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 288), { timeout: 30_000 });
     await page.waitForSelector(text('Anomaly (mask)'));
+
+    // Label: two images of the first page classified as normal, saved with UpdateDatasetEntries.
+    // Each card's checkbox is labelled "Images Select <file name>" (the group's label, then the item's).
+    const names = await page.$$eval('input[type="checkbox"][aria-label^="Images Select "]', (boxes) => boxes.slice(0, 2).map((b) => b.getAttribute('aria-label')!.slice('Images Select '.length)));
+    assert.equal(names.length, 2);
+    for (const name of names) await (await page.waitForSelector(`input[aria-label="Images Select ${name}"]`))!.evaluate((box) => (box as HTMLInputElement).click());
+    await page.waitForSelector(text('(2 selected)'));
+    await clickVisible('button', 'Classify as normal');
+    await page.waitForSelector(text('2 images classified as normal.'), { timeout: 30_000 });
+    const labels = new Map<string, string>();
+    for (const line of (await lfv.send(new ListDatasetEntriesCommand({ ProjectName: 'cookies', DatasetType: 'train', MaxResults: 100 }))).DatasetEntries ?? []) {
+      const json = JSON.parse(line) as Record<string, { 'class-name'?: string }> & { 'source-ref': string };
+      labels.set(json['source-ref'].split('/').pop()!, json['anomaly-label-metadata']['class-name']!);
+    }
+    for (const name of names) assert.equal(labels.get(name), 'normal', name);
+    const stats = (await lfv.send(new DescribeDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train' }))).DatasetDescription!.ImageStats!;
+    await page.waitForSelector(text(`63 images: 63 labelled, ${stats.Normal} normal, ${stats.Anomaly} anomaly`), { timeout: 20_000 });
     await (await page.waitForSelector('button[aria-label="Next page"]:not([disabled])'))!.click();
     await page.waitForFunction(() => document.querySelectorAll('img.vigil-thumbnail').length === 20 && [...document.querySelectorAll('img.vigil-thumbnail')].every((i) => (i as HTMLImageElement).naturalWidth === 288), { timeout: 30_000 });
 

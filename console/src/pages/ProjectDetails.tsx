@@ -2,6 +2,7 @@ import {
   DescribeDatasetCommand,
   DescribeProjectCommand,
   ListDatasetEntriesCommand,
+  UpdateDatasetEntriesCommand,
   paginateListModels,
   type DatasetDescription,
   type ModelMetadata,
@@ -24,7 +25,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Notify } from '../App';
 import { errorText, type Clients } from '../clients';
 import { navigate } from '../router';
-import { parseEntry, type DatasetEntry } from './datasetEntry';
+import { parseEntry, relabel, type DatasetEntry } from './datasetEntry';
 
 const PAGE_SIZE = 20;
 
@@ -96,17 +97,48 @@ function DatasetsView({ clients, projectName, notify }: { clients: Clients; proj
           options={datasets.map((d) => ({ id: d.DatasetType!, text: d.DatasetType === 'train' ? 'Training' : d.DatasetType === 'test' ? 'Test' : d.DatasetType! }))}
         />
       )}
-      {type && <Gallery key={type} clients={clients} projectName={projectName} datasetType={type} notify={notify} />}
+      {type && <Gallery key={type} clients={clients} projectName={projectName} datasetType={type} notify={notify} onChanged={() => void load()} />}
     </SpaceBetween>
   );
 }
 
 /** One page of a dataset's images with their labels, read page by page with ListDatasetEntries. */
-function Gallery({ clients, projectName, datasetType, notify }: { clients: Clients; projectName: string; datasetType: string; notify: Notify }) {
+function Gallery({ clients, projectName, datasetType, notify, onChanged }: { clients: Clients; projectName: string; datasetType: string; notify: Notify; onChanged(): void }) {
   // tokens[i] is the NextToken that opens page i (undefined for the first page).
   const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
   const [page, setPage] = useState(0);
   const [entries, setEntries] = useState<DatasetEntry[] | undefined>();
+  const [selected, setSelected] = useState<DatasetEntry[]>([]);
+  const [saving, setSaving] = useState(false);
+  const [reloads, setReloads] = useState(0);
+
+  /** Classifies the selected images with UpdateDatasetEntries and waits for the dataset to settle. */
+  const classify = async (label: 'normal' | 'anomaly') => {
+    setSaving(true);
+    try {
+      const changes = selected.map((e) => relabel(e.line, label)).join('\n');
+      const lfv = clients.lookoutVision;
+      await lfv.send(new UpdateDatasetEntriesCommand({ ProjectName: projectName, DatasetType: datasetType, Changes: new TextEncoder().encode(changes) }));
+      let status: DatasetDescription | undefined;
+      for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
+        status = (await lfv.send(new DescribeDatasetCommand({ ProjectName: projectName, DatasetType: datasetType }))).DatasetDescription;
+        if (status?.Status !== 'UPDATE_IN_PROGRESS') break;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      if (status?.Status === 'UPDATE_COMPLETE') notify('success', `${selected.length} image${selected.length === 1 ? '' : 's'} classified as ${label}.`);
+      else notify('error', `The labels were not saved: ${status?.StatusMessage ?? status?.Status}`);
+      setSelected([]);
+      // The update made a new version of the dataset: paging starts again from its first page.
+      setTokens([undefined]);
+      setPage(0);
+      setReloads((n) => n + 1);
+      onChanged();
+    } catch (e) {
+      notify('error', `The labels were not saved. ${errorText(e)}`);
+    } finally {
+      setSaving(false);
+    }
+  };
 
   useEffect(() => {
     let current = true;
@@ -127,7 +159,7 @@ function Gallery({ clients, projectName, datasetType, notify }: { clients: Clien
     return () => {
       current = false;
     };
-  }, [clients, projectName, datasetType, page, notify]); // tokens only grows: no request on its change
+  }, [clients, projectName, datasetType, page, reloads, notify]); // tokens only grows: no request on its change
 
   return (
     <Cards
@@ -135,14 +167,38 @@ function Gallery({ clients, projectName, datasetType, notify }: { clients: Clien
       loadingText="Loading images"
       items={entries ?? []}
       trackBy="sourceRef"
+      selectionType="multi"
+      selectedItems={selected}
+      onSelectionChange={({ detail }) => setSelected(detail.selectedItems)}
+      ariaLabels={{ itemSelectionLabel: (_s, e) => `Select ${e.sourceRef.split('/').pop()}`, selectionGroupLabel: 'Images' }}
       cardsPerRow={[{ cards: 2 }, { minWidth: 600, cards: 3 }, { minWidth: 900, cards: 5 }]}
-      header={<Header variant="h2">Images</Header>}
+      header={
+        <Header
+          variant="h2"
+          counter={selected.length ? `(${selected.length} selected)` : undefined}
+          actions={
+            <SpaceBetween direction="horizontal" size="xs">
+              <Button disabled={selected.length === 0 || saving} loading={saving} onClick={() => void classify('normal')}>
+                Classify as normal
+              </Button>
+              <Button disabled={selected.length === 0 || saving} loading={saving} onClick={() => void classify('anomaly')}>
+                Classify as anomaly
+              </Button>
+            </SpaceBetween>
+          }
+        >
+          Images
+        </Header>
+      }
       pagination={
         <Pagination
           currentPageIndex={page + 1}
           pagesCount={tokens.length}
           openEnd={tokens.length > page + 1}
-          onChange={({ detail }) => setPage(detail.currentPageIndex - 1)}
+          onChange={({ detail }) => {
+            setSelected([]);
+            setPage(detail.currentPageIndex - 1);
+          }}
           ariaLabels={{ nextPageLabel: 'Next page', previousPageLabel: 'Previous page', pageLabel: (n) => `Page ${n}` }}
         />
       }
