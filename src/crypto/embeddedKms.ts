@@ -332,8 +332,12 @@ export class EmbeddedKms implements Kms {
     return arn ? arn[1] : keyIdOrArn;
   }
 
-  /** A key by id, key ARN, alias name or alias ARN; NotFoundException otherwise. */
+  /** A key by id, key ARN, alias name or alias ARN; NotFoundException otherwise (also for an ARN of another region or account). */
   private async findKey(keyIdOrArn: string): Promise<KmsKeyRecord> {
+    const arn = /^arn:aws:kms:([^:]*):([^:]*):/.exec(keyIdOrArn);
+    if (arn && (arn[1] !== this.options.region || arn[2] !== this.options.accountId)) {
+      throw new KmsError('NotFoundException', `Key '${keyIdOrArn}' does not exist`);
+    }
     const aliasName = /^arn:aws:kms:[^:]*:\d{12}:(alias\/.+)$/.exec(keyIdOrArn)?.[1] ?? (keyIdOrArn.startsWith('alias/') ? keyIdOrArn : undefined);
     const keyId =
       aliasName === undefined

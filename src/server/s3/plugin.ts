@@ -17,6 +17,8 @@ const AUTH: RouteAuth = { service: 's3', payload: 'stream', presigned: true };
 
 export interface S3ApiOptions {
   services: Services;
+  /** The installation's account id: the owner of every bucket (x-amz-expected-bucket-owner). */
+  accountId: string;
   /** Domains under which <bucket>.<domain> is a virtual-host-style address. */
   virtualHostDomains?: readonly string[];
 }
@@ -55,6 +57,11 @@ export async function s3Api(app: FastifyInstance, options: S3ApiOptions): Promis
     const query = parseQuery(request.raw.url ?? '/');
     const auth = request.authenticated!;
     const address = s3Address(request.headers.host, request.raw.url ?? '/', virtualHostDomains);
+    // Every bucket is the installation's; naming another owner is refused as S3 refuses it.
+    for (const name of ['x-amz-expected-bucket-owner', 'x-amz-source-expected-bucket-owner']) {
+      const expected = request.headers[name];
+      if (expected !== undefined && expected !== options.accountId) throw new S3ProtocolError('AccessDenied', 'Access Denied');
+    }
     const route = chooseRoute(request.method, address.bucket, address.key, query, request.headers['x-amz-copy-source'] !== undefined);
     if (route.level === 'unsupported') throw new S3ProtocolError('NotImplemented', `A header or query you provided implies functionality that is not implemented (${route.name}).`);
     const call = makeCall(request, reply, services, auth, address.bucket, address.key, query);
