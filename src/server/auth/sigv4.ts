@@ -406,7 +406,7 @@ async function expectedSignature(
 
 /** Query parameters percent-decoded, repeated keys kept in order, a key without "=" valued "". */
 function parseQuery(rawQuery: string): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
+  const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>; // "__proto__" is a key like any other
   for (const part of rawQuery.split('&')) {
     if (part === '') continue;
     const equals = part.indexOf('=');

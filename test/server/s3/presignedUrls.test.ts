@@ -6,6 +6,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import assert from 'node:assert/strict';
 import { request as httpsRequest } from 'node:https';
 import { after, before, describe, test } from 'node:test';
+import { AuthError, verifySigV4 } from '../../../src/server/auth/sigv4.js';
 import { awsCli, awsCliSkip, bucketBlobFiles, errorCode, s3Client } from '../../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../../helpers/vigil.js';
 
@@ -260,5 +261,53 @@ describe('presigned URLs (SigV4 query-string authentication) on the S3 API', () 
     assertS3Error(await get(short), 403, 'AccessDenied', /Request has expired/);
     const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'line 3/part+1.png' }));
     assert.equal(await object.Body!.transformToString(), content);
+  });
+});
+
+describe('presigned URL verification (verifySigV4 with presigned: true)', () => {
+  const credentials = { accessKeyId: 'VKIATESTKEY000000000', secretAccessKey: 'test-secret-test-secret-test-secret-0000' };
+  const signingDate = new Date('2026-03-01T12:00:00Z');
+  const secretFor = async (id: string) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined);
+
+  async function presigned(expiresIn: number, query: Record<string, string | string[]> = {}): Promise<{ rawUrl: string; headers: Record<string, string[]> }> {
+    const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials, sha256: Hash.bind(null, 'sha256'), uriEscapePath: false, applyChecksum: false });
+    const request = await signer.presign(
+      new HttpRequest({ method: 'GET', protocol: 'https:', hostname: 'localhost', path: '/bucket/key.png', query, headers: { host: 'localhost:8443', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } }),
+      { signingDate, expiresIn, unsignableHeaders: new Set(['x-amz-content-sha256']), unhoistableHeaders: new Set(['x-amz-content-sha256']) },
+    );
+    const parts: string[] = [];
+    for (const [key, value] of Object.entries(request.query ?? {})) {
+      for (const v of Array.isArray(value) ? value : [value]) parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(v))}`);
+    }
+    return { rawUrl: `/bucket/key.png?${parts.join('&')}`, headers: { host: ['localhost:8443'] } };
+  }
+  const verify = async (request: { rawUrl: string; headers: Record<string, string[]> }, now: Date, presignedAllowed = true) =>
+    verifySigV4({ method: 'GET', body: undefined, ...request }, { service: 's3', payload: 'stream', secretFor, now, presigned: presignedAllowed });
+  const at = (ms: number) => new Date(signingDate.getTime() + ms);
+  const refusedWith = (failure: string, s3Code: string | undefined, message: RegExp) => (error: unknown) => {
+    assert.ok(error instanceof AuthError, String(error));
+    assert.equal(error.failure, failure);
+    assert.equal(error.s3?.code, s3Code);
+    assert.match(error.message, message);
+    return true;
+  };
+
+  test('valid from X-Amz-Date (15 minutes of skew) to X-Amz-Date + X-Amz-Expires, inclusive', async () => {
+    const request = await presigned(3600);
+    assert.deepEqual(await verify(request, at(0)), { accessKeyId: credentials.accessKeyId, region: 'us-east-1', payloadHash: 'UNSIGNED-PAYLOAD' });
+    await verify(request, at(3600_000));
+    await verify(request, at(-15 * 60_000));
+    await assert.rejects(verify(request, at(3601_000)), refusedWith('SignatureExpired', 'AccessDenied', /^Request has expired$/));
+    await assert.rejects(verify(request, at(-15 * 60_000 - 1000)), refusedWith('SignatureExpired', 'AccessDenied', /not valid yet/));
+    // A route that does not take presigned URLs (Lookout for Vision, KMS) refuses even a good one.
+    await assert.rejects(verify(request, at(0), false), refusedWith('MissingAuthentication', undefined, /only by the S3 API/));
+  });
+
+  test('the signature covers the other query parameters, repeated ones and odd names included', async () => {
+    const request = await presigned(60, { 'response-content-type': 'image/png', ['__proto__']: ['a', 'b'], 'x-id': 'GetObject' } as Record<string, string | string[]>);
+    await verify(request, at(0));
+    await assert.rejects(verify({ ...request, rawUrl: request.rawUrl.replace('image%2Fpng', 'text%2Fhtml') }, at(0)), refusedWith('SignatureMismatch', undefined, /does not match/));
+    await assert.rejects(verify({ ...request, rawUrl: `${request.rawUrl}&extra=1` }, at(0)), refusedWith('SignatureMismatch', undefined, /does not match/));
+    await assert.rejects(verify({ ...request, headers: { host: ['evil.example:8443'] } }, at(0)), refusedWith('SignatureMismatch', undefined, /does not match/));
   });
 });
