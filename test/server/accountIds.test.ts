@@ -82,6 +82,14 @@ describe('account ids and regions are checked', () => {
       await rejects(kms.send(new EncryptCommand({ KeyId: foreign, Plaintext: Buffer.from('secret') })), 'NotFoundException', 400);
     }
 
+    // S3 server-side encryption names keys the same way: another account's key, or its alias/aws/s3, is KMS.NotFoundException.
+    const sse = (SSEKMSKeyId: string) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'sealed', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId }));
+    for (const foreign of [keyArn(region, other), `arn:aws:kms:${region}:${other}:alias/aws/s3`, `arn:aws:kms:${otherRegion}:${vigil.accountId}:alias/aws/s3`]) {
+      await rejects(sse(foreign), 'KMS.NotFoundException', 400);
+    }
+    assert.equal((await sse(keyArn(region, vigil.accountId))).SSEKMSKeyId, key.Arn);
+    assert.equal((await sse(`arn:aws:kms:${region}:${vigil.accountId}:alias/aws/s3`)).ServerSideEncryption, 'aws:kms');
+
     const client = vigil.lookoutVision();
     await client.send(new CreateProjectCommand({ ProjectName: 'owned' }));
     for (const foreign of [keyArn(region, other), keyArn(otherRegion, vigil.accountId), aliasArn(region, other)]) {
