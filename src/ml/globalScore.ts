@@ -27,7 +27,7 @@
  * only if the idea fails the rule and the variant passes it; otherwise off. Outcome: both failed (figures in
  * docs/detection-engine.md), so it is off by default (DEFAULT_GLOBAL_SCORE in train.ts).
  */
-import type { FeatureMap } from './backbone.js';
+import type { FeatureMap } from './components/backbone.js';
 
 export type GlobalDescriptorKind = 'pyramid' | 'mean';
 

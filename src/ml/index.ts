@@ -86,6 +86,6 @@
 export { train, TrainingDataError, AUGMENTATION_KINDS, SURFACE_KINDS, type AugmentationKind, type SurfaceKind, type TrainingImage, type TrainOptions, type TrainMetrics, type TrainResult, type TrainProgress } from './train.js';
 export { loadDetector, operatingPoint, type OperatingPoint, type Detector, type Detection, type DetectOptions, type DetectedAnomaly, type LoadOptions } from './detector.js';
 export { ArtifactError } from './artifact.js';
-export { ImageFormatError, MAX_INPUT_PIXELS } from './image.js';
-export { backboneInfo, type BackboneInfo } from './backbone.js';
+export { ImageFormatError, MAX_INPUT_PIXELS } from './components/image.js';
+export { backboneInfo, type BackboneInfo } from './components/backbone.js';
 export type { AnomalyClass } from './segmentation.js';

@@ -4,18 +4,18 @@
  */
 import { anomalyMap, type ScoreMap } from './anomalyMap.js';
 import { crossValidatedLogits, fitLogistic, headLogit, headStatistics, selectHead, type HeadModel } from './anomalyHead.js';
-import { backboneInfo, loadBackbone, type FeatureMap } from './backbone.js';
+import { backboneInfo, loadBackbone, type FeatureMap } from './components/backbone.js';
 import { calibrate, expectedRecallAt, falseAlarmRateAt, type Calibration } from './calibration.js';
 import { chooseResolution, decodeForModel, featuresOf, typicalSize, type Preprocessing } from './features.js';
 import { DEFAULT_SEARCH_SECONDS, resolutionCandidates, SEARCH_CRITERION, SELECTION_MARGIN, type SearchTrial } from './resolutionSearch.js';
-import { ALL_AUGMENTATIONS, decodeClassMask, TILT_AUGMENTATIONS, type Augmentation } from './image.js';
+import { ALL_AUGMENTATIONS, decodeClassMask, TILT_AUGMENTATIONS, type Augmentation } from './components/image.js';
 import { auroc, aurocBinned, confusionAt, f1MaxThreshold, precisionRecall } from './metrics.js';
 import { decodeModel, encodeModel, type ModelState } from './model.js';
-import { makeBank, nearest } from './nearest.js';
+import { makeBank, nearest } from './components/nearest.js';
 import { bankNeighbours, buildMemoryBankFrom, DEFAULT_BANK_OPTIONS, gatherPatches, imageScore, maxScore, REWEIGHT_NEIGHBOURS, samplePatchIndices, scorePatches, type BankOptions, type MemoryBank, type Reweighting } from './patchcore.js';
-import { PatchReservoir } from './patchReservoir.js';
-import { fitPca, projectPca, type Pca } from './pca.js';
-import { Rng } from './random.js';
+import { PatchReservoir } from './components/patchReservoir.js';
+import { fitPca, projectPca, type Pca } from './components/pca.js';
+import { Rng } from './components/random.js';
 import { descriptorDim, fuseScores, globalDescriptor, globalDistance, robustScale, type GlobalDescriptorKind, type GlobalScoring } from './globalScore.js';
 import { buildClassBank, cellClasses, type AnomalyClass } from './segmentation.js';
 import { applyBorderScale, fitBorderScale } from './borderScale.js';
