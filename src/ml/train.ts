@@ -27,6 +27,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   if (images.filter((i) => !i.anomalous).length < 2) throw new TrainingDataError('training needs at least 2 normal images');
   if (options.globalScore !== undefined && !['none', 'pyramid', 'mean'].includes(options.globalScore)) throw new RangeError(`globalScore must be none, pyramid or mean (not ${String(options.globalScore)})`);
   if (options.augment !== undefined && !AUGMENTATION_KINDS.includes(options.augment)) throw new RangeError(`augment must be ${AUGMENTATION_KINDS.join(', ')} (not ${String(options.augment)})`);
+  if (options.surface !== undefined && !SURFACE_KINDS.includes(options.surface)) throw new RangeError(`surface must be ${SURFACE_KINDS.join(', ')} (not ${String(options.surface)})`);
   if (options.validation?.length && !options.validation.some((v) => !v.anomalous)) throw new TrainingDataError('validation images must include normal images');
   const info = backboneInfo();
   const sized = seededSubset(images.length, TYPICAL_SIZE_SAMPLE, (options.seed ?? 0) + 5).map((k) => images[k]!);
