@@ -16,7 +16,7 @@ import { extractTrainingFeatures } from './training/extraction.js';
 import { trainHead } from './training/headTraining.js';
 import { calibrationImages, scoreHeldOut } from './training/heldOutScoring.js';
 import { trainMemoryBank } from './training/memoryBank.js';
-import { AUGMENTATION_KINDS, bytesOf, seededSubset, TrainingDataError, type TrainingImage, type TrainOptions } from './training/options.js';
+import { AUGMENTATION_KINDS, bytesOf, seededSubset, SURFACE_KINDS, TrainingDataError, type TrainingImage, type TrainOptions } from './training/options.js';
 import { calibratePixels } from './training/pixelCalibration.js';
 
 /** Images whose headers give the typical size (a seeded random subset of larger sets). */
