@@ -9,11 +9,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import sharp from 'sharp';
-import { decodeClassMask, imageSize } from '../ml/image.js';
+import { decodeClassMask, imageSize } from '../ml/components/image.js';
 import { loadDetector, train, type AnomalyClass, type AugmentationKind, type SurfaceKind, type TrainingImage } from '../ml/index.js';
 import { MaskEvaluation } from '../ml/maskEvaluation.js';
 import { atAnomalyRate, auroc, aurocBinned, confusionAt, falseAlarmRate, imageFigures, prCurve, precisionRecall } from '../ml/metrics.js';
-import { Rng } from '../ml/random.js';
+import { Rng } from '../ml/components/random.js';
 
 export interface EvalOptions {
   train: string;
