@@ -6,7 +6,7 @@
  * Messages are derived from the failing member's constraints ("ProjectName must be 1 to 255 characters
  * long."), so most members need no wording of their own. A member whose API documents another wording sets
  * `message` (every failure) or `missingMessage` (absent or of the wrong type) in its schema options; both
- * may contain `{value}`, the received value.
+ * may contain `{member}`, the member's name, and `{value}`, the received value.
  */
 import { Kind, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -33,20 +33,29 @@ export function inputValidator<T extends TSchema>(schema: T, fail: (message: str
   };
 }
 
+/** A JSON null member is an absent one (restJson1, awsJson1_1), at any depth. */
+export function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
+}
+
 /** The message of one failure, from the failing member's name, constraints and options. */
 export function messageOf(error: ValueError): string {
   const schema = error.schema as TSchema & MemberMessages & Record<string, unknown>;
   const member = memberName(error.path);
   const missing = error.type === ValueErrorType.ObjectRequiredProperty || isTypeError(error);
   const own = (missing && schema.missingMessage) || schema.message;
-  if (own) return own.replace('{value}', shown(error.value));
+  if (own) return own.replace('{member}', member).replace('{value}', shown(error.value));
   if (error.type === ValueErrorType.ObjectRequiredProperty) return `${member} is required.`;
   switch (schema[Kind]) {
     case 'String':
     case 'RegExp':
       if (error.type === ValueErrorType.String) return `${member} must be a string.`;
       if (error.type === ValueErrorType.StringMinLength || error.type === ValueErrorType.StringMaxLength) {
-        return `${member} must be ${schema.minLength ?? 0} to ${schema.maxLength} characters long.`;
+        return schema.maxLength === undefined
+          ? `${member} must be at least ${schema.minLength} characters long.`
+          : `${member} must be ${schema.minLength ?? 0} to ${schema.maxLength} characters long.`;
       }
       return `${member} '${shown(error.value)}' does not match the pattern ${schema.source ?? schema.pattern}.`;
     case 'Integer':

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Kind, type TObject, type TSchema } from '@sinclair/typebox';
 import { ValidationError } from '../../service/errors.js';
+import { withoutNulls } from '../schema.js';
 import { bindingOf } from './members.js';
 
 /**
@@ -39,13 +40,6 @@ function jsonBody(request: FastifyRequest): Record<string, unknown> {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ValidationError('The request body must be a JSON object.');
   return withoutNulls(parsed) as Record<string, unknown>;
-}
-
-/** A JSON null member is an absent one (restJson1), at any depth. */
-function withoutNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutNulls);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
 }
 
 /** A blob member of the JSON body is base64; an empty or non-string one is left for the schema to refuse. */
