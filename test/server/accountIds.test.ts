@@ -1,16 +1,8 @@
-import { CreateProjectCommand, CreateModelCommand } from '@aws-sdk/client-lookoutvision';
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
-import {
-  CopyObjectCommand,
-  CreateBucketCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { CreateModelCommand, CreateProjectCommand } from '@aws-sdk/client-lookoutvision';
+import { CopyObjectCommand, CreateBucketCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { kmsClient } from '../helpers/kms.js';
 import { bucketBlobFiles, s3Client } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
@@ -53,11 +45,7 @@ describe('account ids and regions are checked', () => {
     await rejects(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'kept', Body: 'replaced', ExpectedBucketOwner: other })), 'AccessDenied', 403);
     await rejects(s3.send(new ListObjectsV2Command({ Bucket: BUCKET, ExpectedBucketOwner: other })), 'AccessDenied', 403);
     await rejects(s3.send(new HeadBucketCommand({ Bucket: BUCKET, ExpectedBucketOwner: other })), '403', 403);
-    await rejects(
-      s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'copy', CopySource: `${BUCKET}/kept`, ExpectedSourceBucketOwner: other })),
-      'AccessDenied',
-      403,
-    );
+    await rejects(s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'copy', CopySource: `${BUCKET}/kept`, ExpectedSourceBucketOwner: other })), 'AccessDenied', 403);
     await rejects(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'kept', Body: 'replaced', ExpectedBucketOwner: 'not-an-account' })), 'AccessDenied', 403);
     assert.equal((await bucketBlobFiles(vigil)).length, blobs, 'a refused PUT stores nothing');
     const kept = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'kept', ExpectedBucketOwner: vigil.accountId }));
@@ -93,11 +81,7 @@ describe('account ids and regions are checked', () => {
     const client = vigil.lookoutVision();
     await client.send(new CreateProjectCommand({ ProjectName: 'owned' }));
     for (const foreign of [keyArn(region, other), keyArn(otherRegion, vigil.accountId), aliasArn(region, other)]) {
-      await rejects(
-        client.send(new CreateModelCommand({ ProjectName: 'owned', OutputConfig: { S3Location: { Bucket: BUCKET } }, KmsKeyId: foreign })),
-        'ValidationException',
-        400,
-      );
+      await rejects(client.send(new CreateModelCommand({ ProjectName: 'owned', OutputConfig: { S3Location: { Bucket: BUCKET } }, KmsKeyId: foreign })), 'ValidationException', 400);
     }
     // The same call with the installation's own ARN is accepted (training then fails for want of a dataset).
     const accepted = await client.send(new CreateModelCommand({ ProjectName: 'owned', OutputConfig: { S3Location: { Bucket: BUCKET } }, KmsKeyId: keyArn(region, vigil.accountId) }));

@@ -1,11 +1,11 @@
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import assert from 'node:assert/strict';
+import { request as httpsRequest } from 'node:https';
+import { after, before, describe, test } from 'node:test';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import assert from 'node:assert/strict';
-import { request as httpsRequest } from 'node:https';
-import { after, before, describe, test } from 'node:test';
 import { AuthError, verifySigV4 } from '../../../src/server/auth/sigv4.js';
 import { awsCli, awsCliSkip, bucketBlobFiles, errorCode, s3Client } from '../../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../../helpers/vigil.js';
@@ -49,7 +49,10 @@ function fetchUrl(url: string, ca: string, options: { method?: string; body?: Bu
 /** The URL with one query parameter replaced (the raw query otherwise kept as it is). */
 function withParameter(url: string, name: string, value: string): string {
   const parsed = new URL(url);
-  const parts = parsed.search.slice(1).split('&').map((part) => (part.startsWith(`${name}=`) ? `${name}=${encodeURIComponent(value)}` : part));
+  const parts = parsed.search
+    .slice(1)
+    .split('&')
+    .map((part) => (part.startsWith(`${name}=`) ? `${name}=${encodeURIComponent(value)}` : part));
   return `${parsed.origin}${parsed.pathname}?${parts.join('&')}`;
 }
 
@@ -73,8 +76,7 @@ describe('presigned URLs (SigV4 query-string authentication) on the S3 API', () 
   let s3: S3Client;
   const content = 'the original image bytes';
   const get = (url: string, extra: Parameters<typeof fetchUrl>[2] = {}) => fetchUrl(url, vigil.tls.cert, extra);
-  const presign = (command: GetObjectCommand | PutObjectCommand | HeadObjectCommand | DeleteObjectCommand, options: Parameters<typeof getSignedUrl>[2] = {}) =>
-    getSignedUrl(s3, command, { expiresIn: 300, ...options });
+  const presign = (command: GetObjectCommand | PutObjectCommand | HeadObjectCommand, options: Parameters<typeof getSignedUrl>[2] = {}) => getSignedUrl(s3, command, { expiresIn: 300, ...options });
 
   /** The object still holds `expected` and no blob was added by a refused PUT. */
   async function assertUnchanged(key: string, expected: string, blobCount: number): Promise<void> {
