@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { JobQueue } from '../jobs/jobQueue.js';
 import type { DatasetRecord, DatasetStatus, DatasetType, ImageStats } from '../store/datasetRecords.js';
 import type { MetadataStore } from '../store/metadataStore.js';
-import { DatasetContents, referencedBlobs, statsOf, type StoredEntry } from './datasetContents.js';
+import { type DatasetContents, referencedBlobs, statsOf, type StoredEntry } from './datasetContents.js';
 import { DatasetImporter, ImportError } from './datasetImport.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import type { Idempotency } from './idempotency.js';
