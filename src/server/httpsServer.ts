@@ -81,7 +81,7 @@ export async function createHttpsServer(options: { tls: TlsMaterial; logger: Log
   // The web console's static files under /_vigil/ ("_" keeps it off every bucket path).
   await app.register(consoleAssets);
   // Everything else is the S3 API, which streams bodies: its own context replaces the buffering parser.
-  await app.register(s3Api, { services: options.services });
+  await app.register(s3Api, { services: options.services, accountId: options.accountId });
 
 
   return app;

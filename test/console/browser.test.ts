@@ -1,9 +1,9 @@
-import { CreateDatasetCommand, CreateProjectCommand, DescribeDatasetCommand, DescribeProjectCommand, ListDatasetEntriesCommand } from '@aws-sdk/client-lookoutvision';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { CreateDatasetCommand, CreateProjectCommand, DescribeDatasetCommand, DescribeProjectCommand, ListDatasetEntriesCommand } from '@aws-sdk/client-lookoutvision';
 import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
 import { CONSOLE_BUILD_DIR } from '../../src/server/console/plugin.js';
 import { cookieManifest, putCookieImages } from '../helpers/datasets.js';
@@ -159,7 +159,12 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
     await page.waitForSelector(text('63 images: 63 labelled, 31 normal, 32 anomaly'), { timeout: 30_000 });
     await page.waitForSelector(text('CREATE_COMPLETE'));
     // A page of 20 images, each decoded by the browser from what GetObject returned.
-    await page.waitForFunction(() => document.querySelectorAll('img.vigil-thumbnail').length === 20 && [...document.querySelectorAll('img.vigil-thumbnail')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 288), { timeout: 30_000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('img.vigil-thumbnail').length === 20 &&
+        [...document.querySelectorAll('img.vigil-thumbnail')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 288),
+      { timeout: 30_000 },
+    );
     await page.waitForSelector(text('Anomaly (mask)'));
 
     // Label: two images of the first page classified as normal, saved with UpdateDatasetEntries.
@@ -179,7 +184,10 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
     const stats = (await lfv.send(new DescribeDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train' }))).DatasetDescription!.ImageStats!;
     await page.waitForSelector(text(`63 images: 63 labelled, ${stats.Normal} normal, ${stats.Anomaly} anomaly`), { timeout: 20_000 });
     await (await page.waitForSelector('button[aria-label="Next page"]:not([disabled])'))!.click();
-    await page.waitForFunction(() => document.querySelectorAll('img.vigil-thumbnail').length === 20 && [...document.querySelectorAll('img.vigil-thumbnail')].every((i) => (i as HTMLImageElement).naturalWidth === 288), { timeout: 30_000 });
+    await page.waitForFunction(
+      () => document.querySelectorAll('img.vigil-thumbnail').length === 20 && [...document.querySelectorAll('img.vigil-thumbnail')].every((i) => (i as HTMLImageElement).naturalWidth === 288),
+      { timeout: 30_000 },
+    );
 
     await page.goto(`${vigil.endpoint}/_vigil/#/projects/cookies/models`, { waitUntil: 'load' });
     await page.waitForSelector(text('No models yet'), { timeout: 20_000 });

@@ -15,8 +15,7 @@ describe('the console under /_vigil/', { skip: built ? false : `the console is n
   });
   after(() => vigil.stop());
 
-  const get = (path: string, headers: Record<string, string> = {}) =>
-    sendRaw(vigil.endpoint, vigil.tls.cert, { method: 'GET', path, headers: { host: new URL(vigil.endpoint).host, ...headers } });
+  const get = (path: string, headers: Record<string, string> = {}) => sendRaw(vigil.endpoint, vigil.tls.cert, { method: 'GET', path, headers: { host: new URL(vigil.endpoint).host, ...headers } });
 
   test('serves index.html without credentials, with a strict CSP and no caching', async () => {
     const page = await get('/_vigil/');

@@ -1,11 +1,13 @@
-import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
-import { ListProjectsCommand, LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
-import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:https';
+import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { sendSigned } from '../helpers/signedRequest.js';
+import { ListProjectsCommand, LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
+import { GetObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { sendRaw, sendSigned } from '../helpers/signedRequest.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
@@ -94,6 +96,28 @@ describe('STS GetSessionToken and session credentials', () => {
     });
     assert.equal(raw.status, 400);
     assert.match(raw.body, /<Code>ExpiredToken<\/Code>/);
+  });
+
+  test('URLs presigned with session credentials work until the session expires', async () => {
+    await vigil.services.buckets.createBucket('session-objects');
+    await vigil.services.buckets.putObject({ bucket: 'session-objects', key: 'part.txt', body: Readable.from([Buffer.from('a part')]) });
+    const fetchPresigned = async (credentials: Credentials) => {
+      const s3 = new S3Client({ region: 'us-east-1', endpoint: vigil.endpoint, credentials, requestHandler: handler, forcePathStyle: true });
+      const url = new URL(await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'session-objects', Key: 'part.txt' }), { expiresIn: 300 }));
+      assert.ok(url.searchParams.has('X-Amz-Security-Token'));
+      return sendRaw(vigil.endpoint, vigil.tls.cert, { method: 'GET', path: url.pathname, query: url.search.slice(1), headers: { host: url.host } });
+    };
+    const live = await sessionOf(900);
+    const ok = await fetchPresigned(live);
+    assert.equal(ok.status, 200, ok.body);
+    assert.equal(ok.body, 'a part');
+    const s = vigil.services.sessionCredentials.issue(vigil.rootAccessKey.accessKeyId, 900, new Date(Date.now() - 901_000));
+    const expired = await fetchPresigned({ accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken });
+    assert.equal(expired.status, 400);
+    assert.match(expired.body, /<Code>ExpiredToken<\/Code>/);
+    const forged = await fetchPresigned({ ...live, sessionToken: s.sessionToken });
+    assert.equal(forged.status, 400);
+    assert.match(forged.body, /<Code>InvalidToken<\/Code>/);
   });
 
   test('the XML answer has the shape STS gives; unknown actions are InvalidAction', async () => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SESSION_DURATION } from '../../service/sessionCredentials.js';
 import { AuthError, type AuthFailure } from '../auth/sigv4.js';
 import type { Services } from '../services.js';
-import { SESSION_DURATION } from '../../service/sessionCredentials.js';
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const API_VERSION = '2011-06-15';
@@ -72,12 +72,21 @@ export async function stsApi(app: FastifyInstance, options: { services: Services
 function durationSeconds(text: string | null): number {
   if (text === null) return SESSION_DURATION.default;
   const value = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
-  if (Number.isNaN(value)) throw new StsError('ValidationError', 400, `1 validation error detected: Value '${text.slice(0, 32)}' at 'durationSeconds' failed to satisfy constraint: Member must be an integer`);
+  if (Number.isNaN(value))
+    throw new StsError('ValidationError', 400, `1 validation error detected: Value '${text.slice(0, 32)}' at 'durationSeconds' failed to satisfy constraint: Member must be an integer`);
   if (value < SESSION_DURATION.min) {
-    throw new StsError('ValidationError', 400, `1 validation error detected: Value '${value}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to ${SESSION_DURATION.min}`);
+    throw new StsError(
+      'ValidationError',
+      400,
+      `1 validation error detected: Value '${value}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to ${SESSION_DURATION.min}`,
+    );
   }
   if (value > SESSION_DURATION.max) {
-    throw new StsError('ValidationError', 400, `1 validation error detected: Value '${value}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to ${SESSION_DURATION.max}`);
+    throw new StsError(
+      'ValidationError',
+      400,
+      `1 validation error detected: Value '${value}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to ${SESSION_DURATION.max}`,
+    );
   }
   return value;
 }
