@@ -91,6 +91,8 @@ export async function consoleAssets(app: FastifyInstance, options: { dir?: strin
     method: methods,
     url: CONSOLE_PATH.slice(0, -1),
     exposeHeadRoute: false,
+    // Nothing is uploaded here: a body is refused before it is read far.
+    bodyLimit: 1024,
     config: { auth: 'public' },
     handler: async (request, reply) => {
       secured(reply);
@@ -102,6 +104,8 @@ export async function consoleAssets(app: FastifyInstance, options: { dir?: strin
     method: methods,
     url: `${CONSOLE_PATH}*`,
     exposeHeadRoute: false,
+    // Nothing is uploaded here: a body is refused before it is read far.
+    bodyLimit: 1024,
     config: { auth: 'public' },
     handler: async (request, reply) => {
       secured(reply);
