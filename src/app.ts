@@ -81,14 +81,16 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
   let external: ExternalKms | undefined;
   try {
     // A root key on a PKCS#11 token is generated only for a new installation, never for one sealed under another key.
-    const rootKey = (opened = await openRootKey(config.dataDir, env, { installedFormat: await installedRootKeyFormat(store.settings) }));
+    const rootKey = await openRootKey(config.dataDir, env, { installedFormat: await installedRootKeyFormat(store.settings) });
+    opened = rootKey;
     await checkRootKey(store.settings, rootKey);
     const accountId = await store.settings.putIfAbsent('account.id', String(randomInt(1e11, 1e12)));
     const installation = { region: config.region, accountId };
     const daySeconds = env.VIGIL_KMS_DAY_SECONDS === undefined ? undefined : Number(env.VIGIL_KMS_DAY_SECONDS);
     if (daySeconds !== undefined && !(daySeconds > 0)) throw new Error('VIGIL_KMS_DAY_SECONDS must be a positive number of seconds');
     const kms = await EmbeddedKms.open(store, rootKey, { ...installation, daySeconds });
-    const externalKms = (external = config.kmsEndpoint === undefined ? undefined : await openExternalKms(config, config.kmsEndpoint));
+    const externalKms = config.kmsEndpoint === undefined ? undefined : await openExternalKms(config, config.kmsEndpoint);
+    external = externalKms;
     const dataKms: Kms = externalKms ?? kms;
     const idempotency = new Idempotency(store.idempotency);
     const blobs = new SealedBlobStore(await FsBlobStore.open(join(config.dataDir, 'blobs')), dataKms);

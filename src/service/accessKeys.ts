@@ -46,7 +46,7 @@ export class AccessKeys {
 
   async create(description: string): Promise<AccessKeyPair> {
     // 20 characters like an AWS key id, prefixed so that a Vigil key is recognisable in a leak report.
-    const accessKeyId = 'VKIA' + Array.from({ length: 16 }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join('');
+    const accessKeyId = `VKIA${Array.from({ length: 16 }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join('')}`;
     const secretAccessKey = randomBytes(30).toString('base64');
     await this.store.accessKeys.create({
       accessKeyId,
@@ -61,7 +61,7 @@ export class AccessKeys {
   /** The secret of an active key, or undefined for an unknown or inactive key. */
   async secretFor(accessKeyId: string): Promise<string | undefined> {
     const key = await this.store.accessKeys.get(accessKeyId);
-    if (!key || key.status !== 'Active') return undefined;
+    if (key?.status !== 'Active') return undefined;
     const cacheKey = `${accessKeyId}:${key.sealedSecret.toString('base64')}`;
     let secret = this.unsealed.get(cacheKey);
     if (secret === undefined) {

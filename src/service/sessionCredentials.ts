@@ -49,7 +49,7 @@ export class SessionCredentials {
   /** New session credentials for an active long-term key, valid for durationSeconds from now. */
   issue(parentAccessKeyId: string, durationSeconds: number, now = new Date()): SessionCredentialSet {
     // "VSIA" as AWS's temporary keys start "ASIA": recognisable as a Vigil session key in a leak report.
-    const accessKeyId = 'VSIA' + Array.from({ length: 16 }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join('');
+    const accessKeyId = `VSIA${Array.from({ length: 16 }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join('')}`;
     const secretAccessKey = randomBytes(30).toString('base64');
     const expiration = new Date(now.getTime() + durationSeconds * 1000);
     const content: TokenContent = { v: TOKEN_VERSION, parent: parentAccessKeyId, secret: secretAccessKey, exp: expiration.getTime() };

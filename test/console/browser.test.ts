@@ -101,7 +101,7 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
     assert.match(stored, /VSIA[A-Z2-7]{16}/);
 
     // Create.
-    await (await page.waitForSelector('button' + text('Create project')))!.click();
+    await (await page.waitForSelector(`button${text('Create project')}`))!.click();
     await type('input[name="projectName"]', 'console-cookies');
     await (await page.waitForSelector('[data-testid="create-project-submit"]:not([disabled])'))!.click();
     await page.waitForSelector(`a${text('console-cookies')}`, { timeout: 20_000 });
@@ -111,7 +111,7 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
     // Delete: the button stays disabled until "delete" is typed.
     // Cloudscape's selection radio is a visually hidden native input: clicked as the keyboard would.
     await (await page.waitForSelector('input[aria-label="console-cookies"]'))!.evaluate((radio) => (radio as HTMLInputElement).click());
-    await (await page.waitForSelector('button:not([disabled])' + text('Delete')))!.click();
+    await (await page.waitForSelector(`button:not([disabled])${text('Delete')}`))!.click();
     const confirm = await page.waitForSelector('[data-testid="delete-project-submit"]');
     assert.ok(await confirm!.evaluate((b) => (b as HTMLButtonElement).disabled));
     await type('input[name="confirmDelete"]', 'delete');

@@ -140,6 +140,7 @@ function Gallery({ clients, projectName, datasetType, notify, onChanged }: { cli
     }
   };
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: tokens only grows as pages are read; its change must not list again
   useEffect(() => {
     let current = true;
     setEntries(undefined);
@@ -159,7 +160,7 @@ function Gallery({ clients, projectName, datasetType, notify, onChanged }: { cli
     return () => {
       current = false;
     };
-  }, [clients, projectName, datasetType, page, reloads, notify]); // tokens only grows: no request on its change
+  }, [clients, projectName, datasetType, page, reloads, notify]);
 
   return (
     <Cards
