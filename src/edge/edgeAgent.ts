@@ -30,9 +30,12 @@ export async function startEdgeAgent(models: EdgeModels, options: { socketPath?:
   const proto = grpc.loadPackageDefinition(definition) as unknown as { AWS: { LookoutVision: { EdgeAgent: grpc.ServiceClientConstructor } } };
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES });
   server.addService(proto.AWS.LookoutVision.EdgeAgent.service, {
-    DetectAnomalies: unary(async (request: { model_component?: string; bitmap?: Parameters<EdgeModels['detect']>[1] }) => ({
-      detect_anomaly_result: await models.detect(request.model_component, request.bitmap),
-    })),
+    DetectAnomalies: unary(async (request: { model_component?: string; bitmap?: Parameters<EdgeModels['detect']>[1]; anomaly_mask_params?: { shared_memory_handle?: unknown } }) => {
+      if (request.anomaly_mask_params?.shared_memory_handle) {
+        throw new EdgeError(EdgeCode.INVALID_ARGUMENT, 'Masks in shared memory are not supported by Vigil\'s edge agent; leave anomaly_mask_params out and read the mask from the response.');
+      }
+      return { detect_anomaly_result: await models.detect(request.model_component, request.bitmap) };
+    }),
     StartModel: unary(async (request: { model_component?: string }) => ({ status: models.start(request.model_component) })),
     StopModel: unary(async (request: { model_component?: string }) => ({ status: await models.stop(request.model_component) })),
     ListModels: unary(async () => ({ models: models.list() })),

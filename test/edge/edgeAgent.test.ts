@@ -189,6 +189,7 @@ describe('vigil edge: a packaged model served over the Edge Agent API', () => {
     await grpcError(detect({ width: 288, height: 384 }), grpc.status.INVALID_ARGUMENT, /byte_data is required/);
     await grpcError(detect({ width: 288, height: 384, shared_memory_handle: { name: '/cam0', size: 331776, offset: 0 } }), grpc.status.INVALID_ARGUMENT, /Shared-memory bitmaps are not supported/);
     await grpcError(edge.DetectAnomalies({ model_component: COMPONENT }), grpc.status.INVALID_ARGUMENT, /bitmap is required/);
+    await grpcError(edge.DetectAnomalies({ model_component: COMPONENT, bitmap: good, anomaly_mask_params: { shared_memory_handle: { name: '/mask0', size: 331776, offset: 0 } } }), grpc.status.INVALID_ARGUMENT, /Masks in shared memory/);
   });
 
   test('same image, same verdict, confidence, classes and mask as DetectAnomalies on the server; concurrent calls agree', async () => {
