@@ -11,7 +11,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,31 @@ const VIGIL_CLI = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
 const PROTO = join(process.cwd(), 'proto', 'edge-agent.proto');
 const COMPONENT = 'cookie-inspector';
 const PACKAGE = `s3://cookies/packages/${COMPONENT}/1.0.0/`;
+/** Debian's Python with grpcio and grpc-tools (apt-get install python3-grpcio python3-grpc-tools); in CI a missing one fails. */
+const PYTHON = '/usr/bin/python3';
+const pythonSkip: string | false =
+  process.env.CI || spawnSync(PYTHON, ['-c', 'import grpc, grpc_tools.protoc'], { stdio: 'ignore' }).status === 0
+    ? false
+    : `Python gRPC is not installed (${PYTHON} with grpc and grpc_tools): apt-get install -y python3-grpcio python3-grpc-tools`;
+/** A Python client generated from the public proto: DetectAnomalies on a raw RGB888 file, the result as JSON. */
+const PYTHON_CLIENT = `
+import json, sys, grpc
+import edge_agent_pb2 as pb, edge_agent_pb2_grpc as rpc
+socket, component, path, width, height = sys.argv[1:6]
+agent = rpc.EdgeAgentStub(grpc.insecure_channel('unix://' + socket))
+models = [m.model_component for m in agent.ListModels(pb.ListModelsRequest()).models]
+data = open(path, 'rb').read()
+result = agent.DetectAnomalies(pb.DetectAnomaliesRequest(model_component=component,
+    bitmap=pb.Bitmap(width=int(width), height=int(height), byte_data=data))).detect_anomaly_result
+try:
+    agent.DetectAnomalies(pb.DetectAnomaliesRequest(model_component=component, bitmap=pb.Bitmap(width=10, height=10, byte_data=bytes(300))))
+    bad = None
+except grpc.RpcError as error:
+    bad = error.code().name
+print(json.dumps({'models': models, 'is_anomalous': result.is_anomalous, 'confidence': result.confidence,
+    'anomalies': [[a.name, a.pixel_anomaly.hex_color, a.pixel_anomaly.total_percentage_area] for a in result.anomalies],
+    'mask': [result.anomaly_mask.width, result.anomaly_mask.height, len(result.anomaly_mask.byte_data)], 'bad': bad}))
+`;
 
 type Call = (request: object) => Promise<Record<string, unknown>>;
 interface EdgeClient {
@@ -219,6 +244,28 @@ describe('vigil edge: a packaged model served over the Edge Agent API', () => {
     const bitmaps = await Promise.all(names.map((name) => rgb(join(COOKIES, 'test-images', name))));
     const concurrent = await Promise.all([...bitmaps, ...bitmaps].map((bitmap) => edge.DetectAnomalies({ model_component: COMPONENT, bitmap })));
     concurrent.forEach((answer, i) => assert.deepEqual(answer.detect_anomaly_result, results[i % names.length], `concurrent call ${i}`));
+  });
+
+  test('a Python grpcio client generated from the public proto gets the same results', { skip: pythonSkip }, async () => {
+    const out = join(work, 'python');
+    await mkdir(out, { recursive: true });
+    await promisify(execFile)(PYTHON, ['-m', 'grpc_tools.protoc', '-I', join(process.cwd(), 'proto'), `--python_out=${out}`, `--grpc_python_out=${out}`, PROTO]);
+    await writeFile(join(out, 'client.py'), PYTHON_CLIENT);
+    for (const name of ['test-anomaly-1.jpg', 'test-normal-1.jpg']) {
+      const bitmap = await rgb(join(COOKIES, 'test-images', name));
+      await writeFile(join(out, 'image.rgb'), bitmap.byte_data);
+      const { stdout } = await promisify(execFile)(PYTHON, [join(out, 'client.py'), socket(), COMPONENT, join(out, 'image.rgb'), String(bitmap.width), String(bitmap.height)], { cwd: out });
+      const python = JSON.parse(stdout);
+      const { detect_anomaly_result: node } = (await edge.DetectAnomalies({ model_component: COMPONENT, bitmap })) as {
+        detect_anomaly_result: { is_anomalous: boolean; confidence: number; anomalies: { name: string; pixel_anomaly: { total_percentage_area: number; hex_color: string } }[]; anomaly_mask: { byte_data: Buffer } };
+      };
+      assert.deepEqual(python.models, [COMPONENT]);
+      assert.equal(python.is_anomalous, node.is_anomalous, name);
+      assert.equal(python.confidence, node.confidence, name);
+      assert.deepEqual(python.anomalies, node.anomalies.map((a) => [a.name, a.pixel_anomaly.hex_color, a.pixel_anomaly.total_percentage_area]), name);
+      assert.deepEqual(python.mask, [288, 384, node.anomaly_mask.byte_data.length]);
+      assert.equal(python.bad, 'INVALID_ARGUMENT');
+    }
   });
 
   test('a stopped model refuses detections until started again; the agent ends on SIGTERM and removes its socket', async () => {
