@@ -237,7 +237,7 @@ class PackagingFailure extends Error {}
 
 function generatedJobName(model: ModelRecord): string {
   const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  return `${model.projectName.replace(/_/g, '-').slice(0, 32)}-${model.version}-${stamp}-${randomBytes(3).toString('hex')}`.replace(/^-+/, '');
+  return `${model.projectName.replace(/_/g, '-').slice(0, 24)}-${model.version}-${stamp}-${randomBytes(3).toString('hex')}`.replace(/^-+/, '');
 }
 
 function optionalPattern(value: unknown, member: string, pattern: RegExp): string | undefined {

@@ -3,6 +3,8 @@ import {
   DescribeModelPackagingJobCommand,
   ListModelPackagingJobsCommand,
   StartModelPackagingJobCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   type LookoutVisionClient,
   type StartModelPackagingJobCommandInput,
 } from '@aws-sdk/client-lookoutvision';
@@ -163,6 +165,19 @@ describe('model packaging: StartModelPackagingJob, DescribeModelPackagingJob, Li
     await vigil.jobs.idle();
   });
 
+  test('the package carries the model\'s vigil:false-alarm-rate target, so the device judges as the server does', async () => {
+    const arn = `arn:aws:lookoutvision:us-east-1:${vigil.accountId}:model/aliens/1`;
+    await client.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'vigil:false-alarm-rate', Value: '0.2' }] }));
+    try {
+      await start({ JobName: 'job-target', Greengrass: { ComponentName: 'aliens-target' } });
+      await vigil.jobs.idle();
+      assert.equal((await describeJob('job-target')).Status, 'SUCCEEDED');
+      assert.equal(JSON.parse((await object('packages/aliens-target/1.0.0/manifest.json')).toString('utf8')).falseAlarmRate, 0.2);
+    } finally {
+      await client.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['vigil:false-alarm-rate'] }));
+    }
+  });
+
   test('ListModelPackagingJobs pages through every job once', async () => {
     const seen: string[] = [];
     let token: string | undefined;
@@ -178,8 +193,8 @@ describe('model packaging: StartModelPackagingJob, DescribeModelPackagingJob, Li
       }
       token = page.NextToken;
     } while (token);
-    assert.equal(seen.length, 5);
-    assert.equal(new Set(seen).size, 5);
+    assert.equal(seen.length, 6);
+    assert.equal(new Set(seen).size, 6);
     assert.ok(seen.includes('job-1') && seen.includes('job-gpu'));
   });
 
