@@ -30,7 +30,7 @@ try {
   await putCookieImages(buckets, 'bench', COOKIES);
   await buckets.putObject({ bucket: 'bench', key: 'train.manifest', body: Readable.from([Buffer.from(await cookieManifest('bench', undefined, COOKIES))]) });
   await projects.create({ projectName: 'cookies' });
-  await datasets.create({ projectName: 'cookies', datasetType: 'train', datasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'bench', Key: 'train.manifest' } } } });
+  await datasets.create({ projectName: 'cookies', datasetType: 'train', manifest: { Bucket: 'bench', Key: 'train.manifest' } });
   await vigil.jobs.idle();
 
   const trainStart = performance.now();

@@ -185,7 +185,7 @@ async function main(): Promise<void> {
     }
     const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
     const print = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-    process.stdout.write([print(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(print)].join('\n') + '\n');
+    process.stdout.write(`${[print(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(print)].join('\n')}\n`);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

@@ -9,11 +9,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import sharp from 'sharp';
-import { decodeClassMask, imageSize } from '../ml/image.js';
+import { decodeClassMask, imageSize } from '../ml/components/image.js';
 import { loadDetector, train, type AnomalyClass, type AugmentationKind, type SurfaceKind, type TrainingImage } from '../ml/index.js';
 import { MaskEvaluation } from '../ml/maskEvaluation.js';
 import { atAnomalyRate, auroc, aurocBinned, confusionAt, falseAlarmRate, imageFigures, prCurve, precisionRecall } from '../ml/metrics.js';
-import { Rng } from '../ml/random.js';
+import { Rng } from '../ml/components/random.js';
 
 export interface EvalOptions {
   train: string;
@@ -360,7 +360,7 @@ export async function evalCommand(options: EvalOptions): Promise<void> {
   const f = (v: number | null, digits = 3): string => (v === null || Number.isNaN(v) ? 'n/a' : v.toFixed(digits));
   const pct = (v: number): string => `${(100 * v).toFixed(1)} %`;
   process.stdout.write(
-    [
+    `${[
       `image AUROC   ${f(report.imageAUROC)}`,
       `F1            ${f(report.f1)}  (precision ${f(report.precision)}, recall ${f(report.recall)}, threshold ${f(report.threshold, 4)})`,
       `false alarms  ${pct(report.falseAlarmRate)} of the test normals (training expected ${pct(report.expectedFalseAlarmRate)}${report.expectedRecall === null ? '' : `, recall ${f(report.expectedRecall)}`})`,
@@ -371,6 +371,6 @@ export async function evalCommand(options: EvalOptions): Promise<void> {
       `train         ${report.trainSeconds.toFixed(1)} s  (${report.trainImages.normal} normal + ${report.trainImages.anomaly} anomalous images, ${report.resolution}, bank ${report.bankSize}${report.augmentation === 'none' ? '' : `, ${report.augmentation} views`})`,
       `detect        ${report.msPerImage.toFixed(1)} ms per image  (${report.testImages.normal} normal + ${report.testImages.anomaly} anomalous test images, 1 thread)`,
       ...(report.seed !== null ? [`split seed    ${report.seed}`] : []),
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
 }

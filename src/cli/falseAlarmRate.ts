@@ -94,7 +94,7 @@ export function describeReport(project: string, version: string, report: FalseAl
       lines.push(`${String(p.FalseAlarmRateTarget).padEnd(10)}${percent(p.ExpectedFalseAlarmRate).padEnd(14)}${p.ExpectedRecall === null ? '–' : p.ExpectedRecall.toFixed(2)}`);
     }
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 async function evaluationOf(clients: ApiClients, model: ModelDescription) {

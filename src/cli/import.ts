@@ -181,7 +181,7 @@ async function fillDataset(clients: ApiClients, options: ImportOptions, prefix: 
     );
   if (!existing) {
     const key = `${prefix}${randomUUID()}.manifest`;
-    await clients.s3.send(new PutObjectCommand({ Bucket: options.bucket, Key: key, Body: lines.join('\n') + '\n', ContentType: 'application/x-ndjson' }));
+    await clients.s3.send(new PutObjectCommand({ Bucket: options.bucket, Key: key, Body: `${lines.join('\n')}\n`, ContentType: 'application/x-ndjson' }));
     await clients.lookoutVision.send(
       new CreateDatasetCommand({
         ProjectName: options.project,

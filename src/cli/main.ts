@@ -3,7 +3,6 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config.js';
 import { serve } from './serve.js';
 import { evalCommand } from './eval.js';
-import { AUGMENTATION_KINDS, SURFACE_KINDS } from '../ml/index.js';
 import { importDataset } from './import.js';
 import { rewrapKey } from './keysRewrap.js';
 import { describeReport, falseAlarmRate } from './falseAlarmRate.js';
@@ -68,8 +67,6 @@ program
   .option('--map-sigma <pixels>', 'Gaussian smoothing of the anomaly map (default 4)', Number)
   .option('--feature-dim <n>', 'principal directions kept of the 816 backbone features (default 128, 0 = all)', Number)
   .action(async (o: Record<string, unknown>) => {
-    if (o.augment !== undefined && !(AUGMENTATION_KINDS as readonly unknown[]).includes(o.augment)) throw new InvalidArgumentError(`--augment is ${AUGMENTATION_KINDS.join(', ')}`);
-    if (o.surface !== undefined && !(SURFACE_KINDS as readonly unknown[]).includes(o.surface)) throw new InvalidArgumentError(`--surface is ${SURFACE_KINDS.join(', ')}`);
     await evalCommand({ ...(o as { train: string }), useAnomalies: o.anomalies !== false } as Parameters<typeof evalCommand>[0]);
   });
 

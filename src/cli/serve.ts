@@ -36,5 +36,5 @@ export async function serve(flags: ConfigInput & { config?: string }): Promise<v
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   // Announced only once a signal stops it cleanly: whoever reads these lines may signal right away.
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
 }

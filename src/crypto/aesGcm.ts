@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 
-/** The only IV and tag sizes sealed objects use; the generic functions below accept others for test vectors. */
+/** The only IV and tag sizes sealed objects and KMS ciphertexts use; the generic functions below accept others for test vectors. */
 export const GCM_IV_BYTES = 12;
 export const GCM_TAG_BYTES = 16;
 

@@ -1,20 +1,16 @@
-import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+/*
+ * The embedded KMS's rules: keys and their versions, states (Enabled, Disabled, PendingDeletion) and which
+ * operations each allows, the service-owned key, aliases, tags, automatic rotation and deletion. What a
+ * ciphertext looks like is kmsCiphertext.ts's.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { KmsKeyRecord, MetadataStore } from '../store/metadataStore.js';
-import { canonicalContext, type EncryptionContext } from './encryptionContext.js';
+import type { EncryptionContext } from './encryptionContext.js';
 import type { DecryptedDataKey, GeneratedDataKey, Kms, WrappedDataKey } from './kms.js';
+import { blobKey, openKmsBlob, sealKmsBlob } from './kmsCiphertext.js';
 import { KmsError } from './kmsErrors.js';
 import type { RootKey } from './rootKey.js';
 
-/*
- * Ciphertext blob of the embedded KMS:
- *   format (1) | key id as UUID bytes (16) | key version (4, BE) | IV (12) | ciphertext | tag (16)
- * The first 21 bytes and the canonical encryption context are the GCM associated data, so a blob
- * names its own key and version (Decrypt needs no key id) and opens only under its own context.
- */
-const BLOB_FORMAT = 1;
-const PREFIX_BYTES = 1 + 16 + 4;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 const DATA_KEY_BYTES = 32;
 /** AWS KMS's limit on Encrypt plaintext. */
 export const MAX_ENCRYPT_BYTES = 4096;
@@ -263,7 +259,7 @@ export class EmbeddedKms implements Kms {
   }
 
   async reEncryptDataKey(ciphertextBlob: Buffer, context: EncryptionContext): Promise<WrappedDataKey> {
-    const { keyId, ciphertextBlob: rewrapped } = await this.reEncrypt(ciphertextBlob, context, this.keyOfBlob(ciphertextBlob).keyId, context);
+    const { keyId, ciphertextBlob: rewrapped } = await this.reEncrypt(ciphertextBlob, context, blobKey(ciphertextBlob).keyId, context);
     return { keyId, ciphertextBlob: rewrapped };
   }
 
@@ -272,47 +268,17 @@ export class EmbeddedKms implements Kms {
       throw new KmsError('ValidationException', `Plaintext must be 1 to ${MAX_ENCRYPT_BYTES} bytes.`);
     }
     const key = await this.usableKey(keyIdOrArn ?? this.defaultKeyId);
-    const prefix = Buffer.alloc(PREFIX_BYTES);
-    prefix[0] = BLOB_FORMAT;
-    Buffer.from(key.keyId.replaceAll('-', ''), 'hex').copy(prefix, 1);
-    prefix.writeUInt32BE(key.currentVersion, 17);
-    const iv = randomBytes(IV_BYTES);
     const material = await this.materialOf(key.keyId, key.currentVersion);
     if (!material) throw new KmsError('KMSInternalException', `The current material of ${key.arn} is missing.`);
-    const cipher = createCipheriv('aes-256-gcm', material, iv);
-    cipher.setAAD(Buffer.concat([prefix, canonicalContext(context)]));
-    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return { keyId: key.arn, ciphertextBlob: Buffer.concat([prefix, iv, body, cipher.getAuthTag()]) };
+    return { keyId: key.arn, ciphertextBlob: sealKmsBlob({ keyId: key.keyId, version: key.currentVersion }, material, plaintext, context) };
   }
 
   async decrypt(ciphertextBlob: Buffer, context: EncryptionContext): Promise<DecryptedDataKey> {
-    const { keyId, version } = this.keyOfBlob(ciphertextBlob);
+    const { keyId, version } = blobKey(ciphertextBlob);
     const key = await this.usableKey(keyId);
     const material = await this.materialOf(key.keyId, version);
     if (!material) throw new KmsError('InvalidCiphertextException', 'The ciphertext refers to key material that does not exist.');
-    const decipher = createDecipheriv('aes-256-gcm', material, ciphertextBlob.subarray(PREFIX_BYTES, PREFIX_BYTES + IV_BYTES));
-    decipher.setAAD(Buffer.concat([ciphertextBlob.subarray(0, PREFIX_BYTES), canonicalContext(context)]));
-    decipher.setAuthTag(ciphertextBlob.subarray(ciphertextBlob.length - TAG_BYTES));
-    try {
-      const plaintext = Buffer.concat([
-        decipher.update(ciphertextBlob.subarray(PREFIX_BYTES + IV_BYTES, ciphertextBlob.length - TAG_BYTES)),
-        decipher.final(),
-      ]);
-      return { keyId: key.arn, plaintext };
-    } catch {
-      // Same answer for a changed blob and a wrong context, as AWS KMS gives.
-      throw new KmsError('InvalidCiphertextException', 'The ciphertext or its encryption context is invalid.');
-    }
-  }
-
-  /** The key id and version a ciphertext names in its prefix. */
-  private keyOfBlob(ciphertextBlob: Buffer): { keyId: string; version: number } {
-    if (ciphertextBlob.length < PREFIX_BYTES + IV_BYTES + TAG_BYTES + 1 || ciphertextBlob[0] !== BLOB_FORMAT) {
-      throw new KmsError('InvalidCiphertextException', 'The ciphertext is not a Vigil KMS ciphertext.');
-    }
-    const hex = ciphertextBlob.subarray(1, 17).toString('hex');
-    const keyId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-    return { keyId, version: ciphertextBlob.readUInt32BE(17) };
+    return { keyId: key.arn, plaintext: openKmsBlob(ciphertextBlob, material, context) };
   }
 
   private arnOf(keyId: string): string {
@@ -332,8 +298,12 @@ export class EmbeddedKms implements Kms {
     return arn ? arn[1] : keyIdOrArn;
   }
 
-  /** A key by id, key ARN, alias name or alias ARN; NotFoundException otherwise. */
+  /** A key by id, key ARN, alias name or alias ARN; NotFoundException otherwise (also for an ARN of another region or account). */
   private async findKey(keyIdOrArn: string): Promise<KmsKeyRecord> {
+    const arn = /^arn:aws:kms:([^:]*):([^:]*):/.exec(keyIdOrArn);
+    if (arn && (arn[1] !== this.options.region || arn[2] !== this.options.accountId)) {
+      throw new KmsError('NotFoundException', `Key '${keyIdOrArn}' does not exist`);
+    }
     const aliasName = /^arn:aws:kms:[^:]*:\d{12}:(alias\/.+)$/.exec(keyIdOrArn)?.[1] ?? (keyIdOrArn.startsWith('alias/') ? keyIdOrArn : undefined);
     const keyId =
       aliasName === undefined

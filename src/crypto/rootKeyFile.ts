@@ -37,7 +37,7 @@ export async function loadRootKey(dataDir: string, env: NodeJS.ProcessEnv, optio
   }
   const rootKey = InMemoryRootKey.generate(`root key file ${path}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(path, rootKey.export() + '\n', 0o600);
+  await writeFileAtomic(path, `${rootKey.export()}\n`, 0o600);
   return { rootKey, source: 'new key file', path };
 }
 

@@ -85,7 +85,12 @@ export class InferencePool {
     this.stopped = true;
     clearInterval(this.idleTimer);
     for (const waiting of this.queue.splice(0)) waiting.reject(new PoolBusyError('the model was stopped'));
-    await Promise.all([...this.units].map((unit) => (unit.worker.removeAllListeners(), unit.worker.terminate())));
+    await Promise.all(
+      [...this.units].map((unit) => {
+        unit.worker.removeAllListeners();
+        return unit.worker.terminate();
+      }),
+    );
     this.units.clear();
     for (const waiting of this.pending.values()) waiting.reject(new PoolBusyError('the model was stopped'));
     this.pending.clear();

@@ -16,8 +16,8 @@
  */
 import type { Calibration } from './calibration.js';
 import { auroc } from './metrics.js';
-import type { Bank } from './nearest.js';
-import { Rng } from './random.js';
+import type { Bank } from './components/nearest.js';
+import { Rng } from './components/random.js';
 
 export interface HeadModel {
   /** Logistic weights over standardized statistics, bias last. */

@@ -5,7 +5,7 @@
  * 30 held-out normals lay within 16 px of the edge, drowning the defects. Each ring of cells next to the edge
  * (BORDER_RINGS of them) is divided by how much noisier it is than the interior on the held-out normals (the
  * ratio of their 99th-percentile cell scores), never multiplied: quiet borders (parts on a plain background)
- * are left as they are. Opt-in (DEFAULT_BORDER_SCALE in train.ts has the figures that decided it).
+ * are left as they are. Opt-in (DEFAULT_BORDER_SCALE in training/options.ts has the figures that decided it).
  */
 import type { ScoreMap } from './anomalyMap.js';
 

@@ -11,8 +11,8 @@
  * its kernels once). With margin 48 px the stitched features differ from a whole-image pass by ~1e-2 (RMS) of
  * their scale (the stride-16 layer sees a little past the margin); see test/ml/tiles.test.ts.
  */
-import type { Backbone, FeatureMap } from './backbone.js';
-import { augment, decodeRgb, imageSize, toUnitFloat, type Augmentation, type RgbImage } from './image.js';
+import type { Backbone, FeatureMap } from './components/backbone.js';
+import { augment, decodeRgb, imageSize, toUnitFloat, type Augmentation, type RgbImage } from './components/image.js';
 
 export interface Preprocessing {
   /** Working resolution every image is resized to (multiples of the backbone's size multiple). */

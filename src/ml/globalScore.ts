@@ -25,9 +25,9 @@
  * and PatchCore only, aliens seeds 1/2/3, circuit boards default) is worse by more than 0.002 image AUROC,
  * and the mean over the six rows is better. The idea (`pyramid`) is the candidate; the variant (`mean`)
  * only if the idea fails the rule and the variant passes it; otherwise off. Outcome: both failed (figures in
- * docs/detection-engine.md), so it is off by default (DEFAULT_GLOBAL_SCORE in train.ts).
+ * docs/detection-engine.md), so it is off by default (DEFAULT_GLOBAL_SCORE in training/options.ts).
  */
-import type { FeatureMap } from './backbone.js';
+import type { FeatureMap } from './components/backbone.js';
 
 export type GlobalDescriptorKind = 'pyramid' | 'mean';
 

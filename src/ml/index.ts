@@ -1,9 +1,10 @@
 /*
  * Vigil's detection engine: PatchCore-style visual anomaly detection on a CPU. This module is its entry
  * point: the services, jobs and CLI train and detect through it. A few helpers are imported from their own
- * files: `vigil eval` (cli/eval.ts) takes decodeClassMask, metrics.ts, maskEvaluation.ts and random.ts; the
- * training worker maskEvaluation.ts; the services metrics.ts (evaluation files), the seeded Rng (training split)
- * and the false-alarm-rate bounds of calibration.ts (reserved tags).
+ * files: `vigil eval` (cli/eval.ts) takes decodeClassMask (components/image.ts), metrics.ts, maskEvaluation.ts and
+ * components/random.ts; the training worker maskEvaluation.ts; the services metrics.ts (evaluation files), the
+ * seeded Rng of components/random.ts (training split) and the false-alarm-rate bounds of calibration.ts
+ * (reserved tags).
  *
  *   train(images, options) → { artifact, metrics }
  *     images: [{ bytes (PNG/JPEG, or a function that reads them when training gets to the image: large sets
@@ -29,22 +30,15 @@
  * they run unchanged inside a worker thread. Nothing is downloaded: the backbone's weights come from the
  * nsfwjs npm package and are converted to ONNX in-process.
  *
- * The method, each part in its own file:
+ * The method, each part in its own file. Building blocks that know nothing of PatchCore are in components/:
  *   image.ts        sharp: PNG/JPEG by magic bytes, 4096² pixel limit, EXIF orientation, sRGB, resize; masks
  *   backbone.ts     nsfwjs@4.3.0 `mobilenet_v2_mid` (MobileNetV2 1.4, ImageNet; MIT; 8-bit weights in the
  *                   npm package) → tfjsToOnnx.ts + onnxProto.ts convert it in-process to ONNX (test/ml/
  *                   backbone.test.ts checks the converted graph against TensorFlow.js on the same weights:
- *                   largest difference below 1e-3) → onnxruntime-node CPU.
+ *                   largest difference below 1e-3) → onnxruntime-node CPU (runtimeSession.ts).
  *                   Layers expanded_conv_6/expand (stride 8, 288 ch) + expanded_conv_10/expand (stride 16,
  *                   528 ch, bilinear ×2), each 3×3 average-pooled, concatenated: 816 values per patch.
  *                   Backbone id + SHA-256 of the shipped weight files go into every artifact.
- *   features.ts     working resolution per project: half the images' longer side, within 288..672. Working images
- *                   above 768 px (a larger `resolution`) run through the backbone in overlapping tiles (48 px
- *                   margins), stitched into one stride-8 grid.
- *   resolutionSearch.ts  segmentation projects (≥ 4 masked anomalies, no explicit resolution)
- *                   train at the size rule's resolution, 5/6 and 2/3 of it (≥ 224 px) and keep the one whose
- *                   held-out maps rank the training masks' pixels best (a later one must gain 0.002), within a
- *                   time budget (300 s); the trials are recorded in the artifact and the metrics.
  *   pca.ts          patch features projected onto their top 128 principal directions (`featureDim`; subspace
  *                   iteration on the runtime, fitted on a sample of the first 32 normals' patches)
  *   patchReservoir.ts  the coreset's candidates: every patch up to 100 000, beyond that a seeded uniform sample
@@ -55,6 +49,16 @@
  *   batchedCoreset.ts  the same greedy choice on a sampled pool, lazily, the distance updates 256 centres at a
  *                   time as one matrix product on onnxruntime (N·k·dim in sgemm instead of k passes over memory)
  *   nearest.ts      exact nearest neighbour by one fused matmul + min/argmin graph on onnxruntime (MLAS)
+ *   matmul.ts       dense matrix products on onnxruntime (random projections, PCA)
+ *   random.ts       seeded PRNG (mulberry32): training, splits and projections are reproducible
+ * The model, its detector and its training, in src/ml itself:
+ *   features.ts     working resolution per project: half the images' longer side, within 288..672. Working images
+ *                   above 768 px (a larger `resolution`) run through the backbone in overlapping tiles (48 px
+ *                   margins), stitched into one stride-8 grid.
+ *   resolutionSearch.ts  segmentation projects (≥ 4 masked anomalies, no explicit resolution)
+ *                   train at the size rule's resolution, 5/6 and 2/3 of it (≥ 224 px) and keep the one whose
+ *                   held-out maps rank the training masks' pixels best (a later one must gain 0.002), within a
+ *                   time budget (300 s); the trials are recorded in the artifact and the metrics.
  *   patchcore.ts    memory bank, patch scores, image score = largest patch distance, optionally re-weighted by
  *                   the nearest bank entry's neighbourhood (paper eq. 7, b = 9; `reweight`, artifact format 3)
  *   globalScore.ts  optional image-level score: spatial-pyramid mean-pooled patch features (1×1 + 2×2), distance to
@@ -75,6 +79,12 @@
  *                   `vigil eval` and the server's evaluation files)
  *   maskEvaluation.ts  per-class pixel figures of returned masks against true ones (`vigil eval`, server evaluation)
  *   artifact.ts + model.ts   versioned self-describing container with a SHA-256 trailer
+ *   detector.ts     loadDetector: an artifact back into a Detector (detect, operatingPoint)
+ *   train.ts        train: the working resolution (or the search), then the steps in training/, in order:
+ *                   extraction.ts (features and PCA, streaming), memoryBank.ts (coreset, re-weighting
+ *                   neighbours), heldOutScoring.ts (leave-one-out scores), headTraining.ts, calibration of the
+ *                   score, pixelCalibration.ts (pixel threshold, class bank), assembly.ts (artifact, metrics);
+ *                   options.ts holds the options and their defaults
  * Training normals are scored leave-one-out (their own bank entries excluded) so calibration and the head
  * see held-out scores without a separate validation set: all of them up to 200, else 200 chosen at random with
  * the seed (scoring bounded). Only those normals' feature maps are kept; the others' patches go to the
@@ -83,9 +93,11 @@
  * Measured figures and the history of each choice (what was tried, the decision rules, side-by-side runs):
  * docs/detection-engine.md.
  */
-export { train, TrainingDataError, AUGMENTATION_KINDS, SURFACE_KINDS, type AugmentationKind, type SurfaceKind, type TrainingImage, type TrainOptions, type TrainMetrics, type TrainResult, type TrainProgress } from './train.js';
+export { train } from './train.js';
+export { TrainingDataError, AUGMENTATION_KINDS, SURFACE_KINDS, type AugmentationKind, type SurfaceKind, type TrainingImage, type TrainOptions, type TrainProgress } from './training/options.js';
+export type { TrainMetrics, TrainResult } from './training/assembly.js';
 export { loadDetector, operatingPoint, type OperatingPoint, type Detector, type Detection, type DetectOptions, type DetectedAnomaly, type LoadOptions } from './detector.js';
 export { ArtifactError } from './artifact.js';
-export { ImageFormatError, MAX_INPUT_PIXELS } from './image.js';
-export { backboneInfo, type BackboneInfo } from './backbone.js';
+export { ImageFormatError, MAX_INPUT_PIXELS } from './components/image.js';
+export { backboneInfo, type BackboneInfo } from './components/backbone.js';
 export type { AnomalyClass } from './segmentation.js';

@@ -1,4 +1,4 @@
-import { decodeClassMask } from './image.js';
+import { decodeClassMask } from './components/image.js';
 import { PixelClassTally, type ClassPixelFigures } from './metrics.js';
 import type { AnomalyClass } from './segmentation.js';
 

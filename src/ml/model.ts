@@ -2,12 +2,12 @@
  * The trained model as data, and its artifact encoding (see artifact.ts for the container).
  */
 import { ArtifactError, parseArtifact, serializeArtifact } from './artifact.js';
-import type { BackboneInfo } from './backbone.js';
+import type { BackboneInfo } from './components/backbone.js';
 import type { Calibration } from './calibration.js';
 import type { Preprocessing } from './features.js';
 import type { HeadModel } from './anomalyHead.js';
-import type { Pca } from './pca.js';
-import { bankVectors, makeBank, type Bank } from './nearest.js';
+import type { Pca } from './components/pca.js';
+import { bankVectors, makeBank, type Bank } from './components/nearest.js';
 import type { Reweighting } from './patchcore.js';
 import { descriptorDim, type GlobalScoring, type RobustScale } from './globalScore.js';
 import type { AnomalyClass, ClassBank } from './segmentation.js';

@@ -14,12 +14,12 @@
  * exp overflows past 709).
  */
 import type { ScoreMap } from './anomalyMap.js';
-import type { FeatureMap } from './backbone.js';
-import { greedyCoresetBatched } from './batchedCoreset.js';
-import { greedyCoreset, projectForCoreset } from './coreset.js';
-import { bankVectors, makeBank, nearest, nearestK, type Bank } from './nearest.js';
-import { PatchReservoir } from './patchReservoir.js';
-import { Rng } from './random.js';
+import type { FeatureMap } from './components/backbone.js';
+import { greedyCoresetBatched } from './components/batchedCoreset.js';
+import { greedyCoreset, projectForCoreset } from './components/coreset.js';
+import { bankVectors, makeBank, nearest, nearestK, type Bank } from './components/nearest.js';
+import { PatchReservoir } from './components/patchReservoir.js';
+import { Rng } from './components/random.js';
 
 export interface BankOptions {
   /** Fraction of all patches kept (PatchCore: 1–10 %; small datasets need ~10 %). */

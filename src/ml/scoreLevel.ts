@@ -3,7 +3,7 @@
  * cell. On textured surfaces an image's grain and exposure raise or lower all of its patch scores together, so
  * the largest patch score ranks images by how unusual their texture is overall rather than by their most unusual
  * spot. A defect covers a small part of the image and leaves the median where the texture puts it. Opt-in
- * (DEFAULT_LEVEL_SCORES in train.ts has the figures that decided it).
+ * (DEFAULT_LEVEL_SCORES in training/options.ts has the figures that decided it).
  */
 import type { ScoreMap } from './anomalyMap.js';
 

@@ -5,10 +5,10 @@
  * each class's area fraction and manifest colour, and an RGB PNG of the input's size.
  */
 import type { ScoreMap } from './anomalyMap.js';
-import type { FeatureMap } from './backbone.js';
-import { encodeRgbPng, parseHexColor } from './image.js';
-import { makeBank, nearest, type Bank } from './nearest.js';
-import { Rng } from './random.js';
+import type { FeatureMap } from './components/backbone.js';
+import { encodeRgbPng, parseHexColor } from './components/image.js';
+import { makeBank, nearest, type Bank } from './components/nearest.js';
+import { Rng } from './components/random.js';
 import sharp from 'sharp';
 
 export interface AnomalyClass {

@@ -74,7 +74,7 @@ export async function createHttpsServer(options: { tls: TlsMaterial; logger: Log
   await app.register(kmsApi, { services: options.services, accountId: options.accountId });
   await app.register(keyRewrapEndpoint, { services: options.services });
   // Everything else is the S3 API, which streams bodies: its own context replaces the buffering parser.
-  await app.register(s3Api, { services: options.services });
+  await app.register(s3Api, { services: options.services, accountId: options.accountId });
 
 
   return app;

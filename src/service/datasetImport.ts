@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { MetadataStore } from '../store/metadataStore.js';
 import type { DatasetType } from '../store/datasetRecords.js';
-import { DatasetContents, type StoredEntry } from './datasetContents.js';
+import type { DatasetContents, StoredEntry } from './datasetContents.js';
 import { checkDecodes, checkImage, checkMask, IMAGE_LIMITS } from './imageChecks.js';
 import { parseManifestLine, type ManifestEntry } from './manifestLine.js';
 import type { ObjectSource, S3Ref } from './objectSource.js';

@@ -2,15 +2,14 @@ import { Readable } from 'node:stream';
 import type { JobQueue } from '../jobs/jobQueue.js';
 import type { DatasetRecord, DatasetStatus, DatasetType, ImageStats } from '../store/datasetRecords.js';
 import type { MetadataStore } from '../store/metadataStore.js';
-import { DatasetContents, referencedBlobs, statsOf, type StoredEntry } from './datasetContents.js';
+import { type DatasetContents, referencedBlobs, statsOf, type StoredEntry } from './datasetContents.js';
 import { DatasetImporter, ImportError } from './datasetImport.js';
-import { ConflictError, NotFoundError, ValidationError } from './errors.js';
+import { ConflictError, NotFoundError } from './errors.js';
 import type { Idempotency } from './idempotency.js';
 import { manifestLines, ManifestReadError } from './manifestLines.js';
 import type { ObjectSource } from './objectSource.js';
 import { decodePageToken, encodePageToken, pageSize } from './pagination.js';
 import { datasetMetadata, type DatasetMetadata, type Projects } from './projects.js';
-import { optionalString, requireString } from './validation.js';
 
 /** Largest manifest a dataset is created from (Lookout for Vision quotas, https://docs.aws.amazon.com/lookout-for-vision/latest/developer-guide/limits.html). */
 export const MAX_MANIFEST_BYTES = 1024 ** 3;
@@ -31,7 +30,7 @@ export interface DatasetDescription extends DatasetMetadata {
 
 export interface EntryFilter {
   labeled?: boolean;
-  anomalyClass?: string;
+  anomalyClass?: 'normal' | 'anomaly';
   createdBefore?: Date;
   createdAfter?: Date;
   sourceRefContains?: string;
@@ -56,10 +55,9 @@ export class Datasets {
     this.importer = new DatasetImporter(store, contents, objects);
   }
 
-  async create(input: { projectName: unknown; datasetType: unknown; datasetSource?: unknown; clientToken?: unknown }): Promise<DatasetMetadata> {
-    const projectName = requireString(input.projectName, 'ProjectName', 'projectName');
-    const datasetType = requireString(input.datasetType, 'DatasetType', 'datasetType') as DatasetType;
-    const manifest = manifestObject(input.datasetSource);
+  /** Creates a dataset: empty, or imported from a Ground Truth manifest in the background. */
+  async create(input: { projectName: string; datasetType: DatasetType; manifest?: ManifestObject; clientToken?: string }): Promise<DatasetMetadata> {
+    const { projectName, datasetType, manifest } = input;
     return this.idempotency.run(
       {
         operation: 'CreateDataset',
@@ -88,7 +86,7 @@ export class Datasets {
     );
   }
 
-  async describe(input: { projectName: unknown; datasetType: unknown }): Promise<DatasetDescription> {
+  async describe(input: { projectName: string; datasetType: DatasetType }): Promise<DatasetDescription> {
     const dataset = await this.get(input.projectName, input.datasetType);
     return {
       ...datasetMetadata(dataset),
@@ -98,12 +96,10 @@ export class Datasets {
     };
   }
 
-  async listEntries(input: { projectName: unknown; datasetType: unknown; filter: EntryFilter; maxResults?: number; nextToken?: string }) {
+  async listEntries(input: { projectName: string; datasetType: DatasetType; filter: EntryFilter; maxResults?: number; nextToken?: string }) {
     const dataset = await this.get(input.projectName, input.datasetType);
     const limit = pageSize(input.maxResults);
-    const anomalyClass = optionalString(input.filter.anomalyClass, 'AnomalyClass', 'anomalyClass');
-    const contains = optionalString(input.filter.sourceRefContains, 'SourceRefContains', 'queryString');
-    const { createdBefore, createdAfter, labeled } = input.filter;
+    const { createdBefore, createdAfter, labeled, anomalyClass, sourceRefContains: contains } = input.filter;
     // A token is bound to one version of the entry list, so pages never skip or repeat entries.
     const listing = `entries ${dataset.projectName}/${dataset.datasetType} ${dataset.entriesBlob ?? ''}`;
     const start = Number(decodePageToken(listing, input.nextToken) ?? 0);
@@ -123,17 +119,16 @@ export class Datasets {
     };
   }
 
-  async updateEntries(input: { projectName: unknown; datasetType: unknown; changes: unknown; clientToken?: unknown }): Promise<{ status: DatasetStatus }> {
-    const projectName = requireString(input.projectName, 'ProjectName', 'projectName');
-    const datasetType = requireString(input.datasetType, 'DatasetType', 'datasetType') as DatasetType;
-    const changes = decodeChanges(input.changes);
+  /** Applies Changes (1..MAX_CHANGES_BYTES of JSON Lines manifest entries) in the background. */
+  async updateEntries(input: { projectName: string; datasetType: DatasetType; changes: Buffer; clientToken?: string }): Promise<{ status: DatasetStatus }> {
+    const { projectName, datasetType, changes } = input;
     return this.idempotency.run(
       {
         operation: 'UpdateDatasetEntries',
         resourceId: `${projectName}/${datasetType}`,
         resourceType: 'DATASET',
         token: input.clientToken,
-        parameters: { projectName, datasetType, changes: input.changes },
+        parameters: { projectName, datasetType, changes: changes.toString('base64') },
       },
       async () => {
         const dataset = await this.get(projectName, datasetType);
@@ -146,9 +141,8 @@ export class Datasets {
     );
   }
 
-  async delete(input: { projectName: unknown; datasetType: unknown; clientToken?: unknown }): Promise<void> {
-    const projectName = requireString(input.projectName, 'ProjectName', 'projectName');
-    const datasetType = requireString(input.datasetType, 'DatasetType', 'datasetType') as DatasetType;
+  async delete(input: { projectName: string; datasetType: DatasetType; clientToken?: string }): Promise<void> {
+    const { projectName, datasetType } = input;
     await this.idempotency.run(
       { operation: 'DeleteDataset', resourceId: `${projectName}/${datasetType}`, resourceType: 'DATASET', token: input.clientToken, parameters: {} },
       async () => {
@@ -188,12 +182,10 @@ export class Datasets {
     }
   }
 
-  private async get(projectName: unknown, datasetType: unknown): Promise<DatasetRecord> {
-    const name = requireString(projectName, 'ProjectName', 'projectName');
-    const type = requireString(datasetType, 'DatasetType', 'datasetType') as DatasetType;
-    await this.projects.get(name);
-    const dataset = await this.store.datasets.get(name, type);
-    if (!dataset) throw new NotFoundError(`Project ${name} has no ${type} dataset.`, `${name}/${type}`, 'DATASET');
+  private async get(projectName: string, datasetType: DatasetType): Promise<DatasetRecord> {
+    await this.projects.get(projectName);
+    const dataset = await this.store.datasets.get(projectName, datasetType);
+    if (!dataset) throw new NotFoundError(`Project ${projectName} has no ${datasetType} dataset.`, `${projectName}/${datasetType}`, 'DATASET');
     return dataset;
   }
 
@@ -291,36 +283,11 @@ export class Datasets {
   }
 }
 
-interface ManifestObject {
+/** DatasetSource.GroundTruthManifest.S3Object: the manifest a dataset is created from. */
+export interface ManifestObject {
   Bucket: string;
   Key: string;
   VersionId?: string;
-}
-
-/** DatasetSource.GroundTruthManifest.S3Object, validated; undefined for an empty dataset. */
-function manifestObject(source: unknown): ManifestObject | undefined {
-  if (source === undefined || source === null) return undefined;
-  const groundTruth = (source as Record<string, unknown>).GroundTruthManifest as Record<string, unknown> | undefined;
-  const object = groundTruth?.S3Object as Record<string, unknown> | undefined;
-  if (typeof source !== 'object' || !object || typeof object !== 'object') {
-    throw new ValidationError('DatasetSource must be {"GroundTruthManifest": {"S3Object": {"Bucket", "Key", "VersionId"?}}}.');
-  }
-  return {
-    Bucket: requireString(object.Bucket, 'DatasetSource.GroundTruthManifest.S3Object.Bucket', 's3BucketName'),
-    Key: requireString(object.Key, 'DatasetSource.GroundTruthManifest.S3Object.Key', 's3ObjectKey'),
-    VersionId: optionalString(object.VersionId, 'DatasetSource.GroundTruthManifest.S3Object.VersionId', 's3ObjectVersion'),
-  };
-}
-
-/** UpdateDatasetEntries' Changes: base64 of 1..10,485,760 bytes of JSON Lines. */
-function decodeChanges(changes: unknown): Buffer {
-  if (typeof changes !== 'string' || changes === '') throw new ValidationError('Changes is required: base64 of JSON Lines manifest entries.');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(changes) || changes.length % 4 !== 0) throw new ValidationError('Changes is not valid base64.');
-  const bytes = Buffer.from(changes, 'base64');
-  if (bytes.length < 1 || bytes.length > MAX_CHANGES_BYTES) {
-    throw new ValidationError(`Changes must decode to 1 to ${MAX_CHANGES_BYTES} bytes; it is ${bytes.length}.`);
-  }
-  return bytes;
 }
 
 function isExpected(error: unknown): boolean {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IdempotencyRepository } from '../store/datasetRecords.js';
 import { ConflictError, type ResourceType } from './errors.js';
-import { optionalString } from './validation.js';
 
 /** How long a client token is remembered, as Lookout for Vision did. */
 export const TOKEN_LIFETIME_MS = 8 * 3600_000;
@@ -16,10 +15,10 @@ export class Idempotency {
   constructor(private readonly tokens: IdempotencyRepository) {}
 
   async run<T>(
-    request: { operation: string; resourceId: string; resourceType: ResourceType; token: unknown; parameters: unknown },
+    request: { operation: string; resourceId: string; resourceType: ResourceType; token: string | undefined; parameters: unknown },
     work: () => Promise<T>,
   ): Promise<T> {
-    const token = optionalString(request.token, 'ClientToken', 'clientToken');
+    const { token } = request;
     if (token === undefined) return work();
     const scope = `${request.operation} ${request.resourceId}`;
     const requestHash = createHash('sha256').update(JSON.stringify(request.parameters ?? null)).digest('hex');

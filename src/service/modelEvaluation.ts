@@ -76,7 +76,7 @@ export function evaluationFiles(model: ModelRecord, test: StoredEntry[], output:
     // Vigil's own figures, in a member of their own that Lookout for Vision clients do not look at.
     Vigil: vigilEvaluation(output.operating, figures.falseAlarmRate, normals),
   };
-  return { performance, manifest: lines.join('\n') + '\n', result };
+  return { performance, manifest: `${lines.join('\n')}\n`, result };
 }
 
 /**

@@ -32,20 +32,19 @@ export class ModelHosting {
 
   constructor(private readonly deps: ModelHostingDeps) {}
 
-  async start(input: { projectName: unknown; modelVersion: unknown; minInferenceUnits: unknown; maxInferenceUnits?: unknown; clientToken?: unknown }): Promise<{ status: ModelStatus }> {
+  async start(input: { projectName: string; modelVersion: string; minInferenceUnits: number; maxInferenceUnits?: number; clientToken?: string }): Promise<{ status: ModelStatus }> {
     const { store, jobs, idempotency, maxInferenceUnits } = this.deps;
     const min = input.minInferenceUnits;
     const max = input.maxInferenceUnits ?? min;
-    if (!Number.isInteger(min) || (min as number) < 1) throw new ValidationError('MinInferenceUnits must be an integer of at least 1.');
-    if (!Number.isInteger(max) || (max as number) < (min as number)) throw new ValidationError('MaxInferenceUnits must be an integer of at least MinInferenceUnits.');
-    if ((max as number) > maxInferenceUnits) {
+    if (max < min) throw new ValidationError('MaxInferenceUnits must be an integer of at least MinInferenceUnits.');
+    if (max > maxInferenceUnits) {
       throw new ServiceQuotaExceededError(`This machine runs at most ${maxInferenceUnits} inference units per model.`, 'inference-units');
     }
     const model = await this.find(input.projectName, input.modelVersion);
     return idempotency.run(
       { operation: 'StartModel', resourceId: model.arn, resourceType: 'MODEL', token: input.clientToken, parameters: { min, max } },
       async () => {
-        const changes = { status: 'STARTING_HOSTING' as const, minInferenceUnits: min as number, maxInferenceUnits: max as number };
+        const changes = { status: 'STARTING_HOSTING' as const, minInferenceUnits: min, maxInferenceUnits: max };
         if (!(await store.models.transition(model.projectName, model.version, ['TRAINED', 'HOSTING_FAILED'], changes))) {
           throw new ConflictError(`Model ${model.version} is ${model.status}; only a trained model can be started.`, model.arn, 'MODEL');
         }
@@ -55,7 +54,7 @@ export class ModelHosting {
     );
   }
 
-  async stop(input: { projectName: unknown; modelVersion: unknown; clientToken?: unknown }): Promise<{ status: ModelStatus }> {
+  async stop(input: { projectName: string; modelVersion: string; clientToken?: string }): Promise<{ status: ModelStatus }> {
     const { store, idempotency, metrics } = this.deps;
     const model = await this.find(input.projectName, input.modelVersion);
     return idempotency.run(
@@ -74,7 +73,7 @@ export class ModelHosting {
     );
   }
 
-  async detect(input: { projectName: unknown; modelVersion: unknown; contentType: unknown; body: Buffer | undefined }): Promise<{ detection: Detection; segmentation: boolean }> {
+  async detect(input: { projectName: string; modelVersion: string; contentType: string; body: Buffer }): Promise<{ detection: Detection; segmentation: boolean }> {
     const { store, metrics } = this.deps;
     const model = await this.find(input.projectName, input.modelVersion);
     const hosted = this.hosted.get(model.arn);
@@ -83,7 +82,7 @@ export class ModelHosting {
     }
     await this.requireUsableKey(model);
     const started = performance.now();
-    const body = input.body ?? Buffer.alloc(0);
+    const { body } = input;
     try {
       await checkDetectInput(body, input.contentType, model);
     } catch (error) {
@@ -121,8 +120,8 @@ export class ModelHosting {
     this.hosted.clear();
   }
 
-  private find(projectName: unknown, modelVersion: unknown): Promise<ModelRecord> {
-    return findModel(this.deps.store, this.deps.projects, projectName, modelVersion, true);
+  private find(projectName: string, modelVersion: string): Promise<ModelRecord> {
+    return findModel(this.deps.store, this.deps.projects, projectName, modelVersion);
   }
 
   /** A hosted model answers only while its key is usable: disabling the key stops it at once. */
@@ -160,7 +159,7 @@ export class ModelHosting {
 }
 
 /** The body must be the PNG or JPEG its ContentType says, of the size the model was trained on. */
-async function checkDetectInput(body: Buffer, contentType: unknown, model: ModelRecord): Promise<void> {
+async function checkDetectInput(body: Buffer, contentType: string, model: ModelRecord): Promise<void> {
   const declared = contentType === 'image/png' ? 'png' : contentType === 'image/jpeg' ? 'jpeg' : undefined;
   if (!declared) throw new ValidationError('ContentType must be image/png or image/jpeg.');
   if (imageFormatOf(body) !== declared) throw new ValidationError(`The body is not a ${declared.toUpperCase()} image, as ContentType says.`);

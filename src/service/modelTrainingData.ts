@@ -1,4 +1,4 @@
-import { Rng } from '../ml/random.js';
+import { Rng } from '../ml/components/random.js';
 import type { StoredEntry } from './datasetContents.js';
 
 /** Lookout for Vision's minimum labelled images for training (https://docs.aws.amazon.com/lookout-for-vision/latest/developer-guide/limits.html). */

@@ -11,12 +11,9 @@ import { findModel } from './modelLookup.js';
 import type { ModelTrainer } from './modelTrainer.js';
 import { decodePageToken, encodePageToken, pageSize } from './pagination.js';
 import type { Installation, Projects } from './projects.js';
-import { parseTags } from './tags.js';
+import type { Tag } from './tags.js';
 import { checkCreateTags } from './reservedTags.js';
-import { requireString } from './validation.js';
 
-const KMS_KEY_ID = /^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$/;
-const S3_PREFIX = /^([a-zA-Z0-9!_.*'()-][/a-zA-Z0-9!_.*'()-]*)?$/;
 /** A training interrupted by a restart is run again this many times before it is marked failed. */
 const MAX_TRAINING_ATTEMPTS = 2;
 
@@ -54,20 +51,16 @@ export class Models {
   }
 
   async create(input: {
-    projectName: unknown;
-    description?: unknown;
-    outputConfig?: unknown;
-    kmsKeyId?: unknown;
-    tags?: unknown;
-    clientToken?: unknown;
+    projectName: string;
+    description?: string;
+    /** Where training writes the evaluation files; the prefix is '' for none. */
+    output: { bucket: string; prefix: string };
+    kmsKeyId?: string;
+    tags?: Tag[];
+    clientToken?: string;
   }): Promise<ModelRecord> {
-    const projectName = requireString(input.projectName, 'ProjectName', 'projectName');
-    const description = optionalText(input.description, 'Description', 500);
-    const output = outputLocation(input.outputConfig);
-    const tags = parseTags(input.tags);
+    const { projectName, description, output, kmsKeyId, tags = [] } = input;
     checkCreateTags(tags);
-    const kmsKeyId = input.kmsKeyId === undefined || input.kmsKeyId === null ? undefined : String(input.kmsKeyId);
-    if (kmsKeyId !== undefined && !KMS_KEY_ID.test(kmsKeyId)) throw new ValidationError('KmsKeyId is not a key id, key ARN or alias.');
     return this.idempotency.run(
       {
         operation: 'CreateModel',
@@ -104,11 +97,11 @@ export class Models {
     );
   }
 
-  async describe(input: { projectName: unknown; modelVersion: unknown }): Promise<ModelRecord> {
-    return this.find(input.projectName, input.modelVersion, true);
+  async describe(input: { projectName: string; modelVersion: string }): Promise<ModelRecord> {
+    return this.find(input.projectName, input.modelVersion);
   }
 
-  async list(input: { projectName: unknown; maxResults?: number; nextToken?: string }): Promise<{ models: ModelRecord[]; nextToken?: string }> {
+  async list(input: { projectName: string; maxResults?: number; nextToken?: string }): Promise<{ models: ModelRecord[]; nextToken?: string }> {
     const project = await this.projects.get(input.projectName);
     const limit = pageSize(input.maxResults);
     const listing = `models ${project.name}`;
@@ -118,15 +111,12 @@ export class Models {
   }
 
   /** Deletes a model that is neither training nor hosted, with its sealed artifact. */
-  async delete(input: { projectName: unknown; modelVersion: unknown; clientToken?: unknown }): Promise<{ modelArn: string }> {
-    const projectName = requireString(input.projectName, 'ProjectName', 'projectName');
-    if (typeof input.modelVersion !== 'string' || !/^[1-9][0-9]{0,9}$/.test(input.modelVersion)) {
-      throw new ValidationError('ModelVersion must be a version number (latest is not accepted by DeleteModel).');
-    }
+  async delete(input: { projectName: string; modelVersion: string; clientToken?: string }): Promise<{ modelArn: string }> {
+    const { projectName } = input;
     return this.idempotency.run(
       { operation: 'DeleteModel', resourceId: `${projectName}/${input.modelVersion}`, resourceType: 'MODEL', token: input.clientToken, parameters: {} },
       async () => {
-        const model = await this.find(projectName, input.modelVersion, false);
+        const model = await this.find(projectName, input.modelVersion);
         const deletable: ModelStatus[] = ['TRAINED', 'TRAINING_FAILED', 'HOSTING_FAILED'];
         if (!(await this.store.models.transition(model.projectName, model.version, deletable, { status: 'DELETING' }))) {
           throw new ConflictError(`Model ${model.version} is ${model.status}; stop it or wait for training to end before deleting it.`, model.arn, 'MODEL');
@@ -162,8 +152,8 @@ export class Models {
     }
   }
 
-  private find(projectName: unknown, modelVersion: unknown, allowLatest: boolean): Promise<ModelRecord> {
-    return findModel(this.store, this.projects, projectName, modelVersion, allowLatest);
+  private find(projectName: string, modelVersion: string): Promise<ModelRecord> {
+    return findModel(this.store, this.projects, projectName, modelVersion);
   }
 
   private async usableKey(kmsKeyId: string | undefined): Promise<string> {
@@ -178,19 +168,4 @@ export class Models {
       throw new ValidationError(`KmsKeyId ${kmsKeyId} does not name a key of this installation's KMS.`);
     }
   }
-}
-
-function optionalText(value: unknown, member: string, max: number): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length < 1 || value.length > max) throw new ValidationError(`${member} must be 1 to ${max} characters.`);
-  return value;
-}
-
-function outputLocation(config: unknown): { bucket: string; prefix: string } {
-  const location = (config as { S3Location?: { Bucket?: unknown; Prefix?: unknown } } | undefined)?.S3Location;
-  if (!location) throw new ValidationError('OutputConfig.S3Location is required: {"Bucket", "Prefix"?}.');
-  const bucket = requireString(location.Bucket, 'OutputConfig.S3Location.Bucket', 's3BucketName');
-  const prefix = location.Prefix ?? '';
-  if (typeof prefix !== 'string' || prefix.length > 1024 || !S3_PREFIX.test(prefix)) throw new ValidationError('OutputConfig.S3Location.Prefix is not a valid key prefix.');
-  return { bucket, prefix };
 }

@@ -37,9 +37,15 @@ export async function resolveEncryption(keys: KeyDirectory, bucket: BucketRecord
   return { algorithm: 'aws:kms', kmsKeyId: await usableKeyArn(keys, keyId) };
 }
 
+/** alias/aws/s3, or its alias ARN in the service key's own region and account (another's is the KMS's to refuse). */
+function isServiceKeyAlias(keyId: string, defaultKeyId: string): boolean {
+  const alias = S3_SERVICE_KEY_ALIAS.exec(keyId);
+  return alias !== null && (alias[1] === undefined || defaultKeyId.startsWith(alias[1]));
+}
+
 /** The ARN of an enabled key; the service key for undefined or alias/aws/s3. */
 export async function usableKeyArn(keys: KeyDirectory, keyId: string | undefined): Promise<string> {
-  if (keyId === undefined || S3_SERVICE_KEY_ALIAS.test(keyId)) return keys.defaultKeyId;
+  if (keyId === undefined || isServiceKeyAlias(keyId, keys.defaultKeyId)) return keys.defaultKeyId;
   const key = await keys.describeKey(keyId).catch((error: unknown) => {
     throw kmsFailure(error);
   });

@@ -1,12 +1,8 @@
 import { ValidationError } from './errors.js';
 
-/** Page sizes of the List operations: 1..100, default 100. */
+/** Page sizes of the List operations: 1..100 (the operations' schemas hold the range), default 100. */
 export function pageSize(maxResults: number | undefined): number {
-  if (maxResults === undefined) return 100;
-  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100) {
-    throw new ValidationError('MaxResults must be an integer from 1 to 100.');
-  }
-  return maxResults;
+  return maxResults ?? 100;
 }
 
 const TOKEN = /^[A-Za-z0-9/+=]{1,2048}$/;

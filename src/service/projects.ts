@@ -3,7 +3,6 @@ import type { DatasetRecord } from '../store/datasetRecords.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import type { Idempotency } from './idempotency.js';
 import { decodePageToken, encodePageToken, pageSize } from './pagination.js';
-import { requireString } from './validation.js';
 
 export interface ProjectMetadata {
   projectArn: string;
@@ -31,8 +30,8 @@ export class Projects {
     private readonly installation: Installation,
   ) {}
 
-  async create(input: { projectName: unknown; clientToken?: unknown }): Promise<ProjectMetadata> {
-    const name = requireString(input.projectName, 'ProjectName', 'projectName');
+  async create(input: { projectName: string; clientToken?: string }): Promise<ProjectMetadata> {
+    const name = input.projectName;
     return this.idempotency.run(
       { operation: 'CreateProject', resourceId: name, resourceType: 'PROJECT', token: input.clientToken, parameters: { name } },
       async () => {
@@ -45,7 +44,7 @@ export class Projects {
     );
   }
 
-  async describe(input: { projectName: unknown }): Promise<ProjectMetadata & { datasets: DatasetMetadata[] }> {
+  async describe(input: { projectName: string }): Promise<ProjectMetadata & { datasets: DatasetMetadata[] }> {
     const project = await this.get(input.projectName);
     const datasets = await this.store.datasets.listForProject(project.name);
     return { ...toMetadata(project), datasets: datasets.map(datasetMetadata) };
@@ -62,8 +61,8 @@ export class Projects {
   }
 
   /** Deletes an empty project; its datasets (and models) must be deleted first. */
-  async delete(input: { projectName: unknown; clientToken?: unknown }): Promise<{ projectArn: string }> {
-    const name = requireString(input.projectName, 'ProjectName', 'projectName');
+  async delete(input: { projectName: string; clientToken?: string }): Promise<{ projectArn: string }> {
+    const name = input.projectName;
     return this.idempotency.run(
       { operation: 'DeleteProject', resourceId: name, resourceType: 'PROJECT', token: input.clientToken, parameters: { name } },
       async () => {
@@ -78,10 +77,9 @@ export class Projects {
   }
 
   /** The project record, or ResourceNotFoundException. */
-  async get(projectName: unknown) {
-    const name = requireString(projectName, 'ProjectName', 'projectName');
-    const project = await this.store.projects.get(name);
-    if (!project) throw projectNotFound(name);
+  async get(projectName: string) {
+    const project = await this.store.projects.get(projectName);
+    if (!project) throw projectNotFound(projectName);
     return project;
   }
 

@@ -90,9 +90,9 @@ describe('vigil import', () => {
     assert.equal(mixed.code, 1);
     assert.match(mixed.stderr, /dataset cookies\/train is CREATE_FAILED: .*275×190 pixels; every image of project cookies must be 288×384/);
 
-    const escape = join(work, 'escape.manifest');
-    await writeFile(escape, JSON.stringify({ 'source-ref': '../../etc/passwd' }) + '\n');
-    const refused = await run(['--project', 'p', '--manifest', escape]);
+    const escaping = join(work, 'escaping.manifest');
+    await writeFile(escaping, `${JSON.stringify({ 'source-ref': '../../etc/passwd' })}\n`);
+    const refused = await run(['--project', 'p', '--manifest', escaping]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /source-ref must be a path inside/);
   });

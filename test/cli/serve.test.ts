@@ -2,13 +2,17 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Hash } from '@smithy/hash-node';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AWS_CLI, awsCliSkip } from '../helpers/s3.js';
@@ -284,6 +288,51 @@ describe('vigil serve', () => {
     const result = await run(AWS_CLI, cliArgs(), { cwd, env: childEnv(cwd, { AWS_SHARED_CREDENTIALS_FILE: file, AWS_PROFILE: 'vigil' }) });
     assert.equal(result.code, 254, result.stderr);
     assert.match(result.stderr, /InvalidSignatureException/);
+  });
+
+  test('the request log names paths only: no presigned signature or credential reaches it', async () => {
+    const { banner, serve } = started;
+    const ca = await readFile(banner.certPath, 'utf8');
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: banner.endpoint,
+      forcePathStyle: true,
+      credentials: await readProfile(banner.credentialsPath),
+      requestHandler: new NodeHttpHandler({ httpsAgent: new HttpsAgent({ ca }) }),
+    });
+    await s3.send(new CreateBucketCommand({ Bucket: 'logged' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'logged', Key: 'kept.png', Body: 'image' }));
+    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'logged', Key: 'kept.png' }), { expiresIn: 60 });
+    const expired = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'logged', Key: 'kept.png' }), { expiresIn: 1, signingDate: new Date(Date.now() - 60_000) });
+    s3.destroy();
+    const query = new URL(url).search;
+    const statuses: number[] = [];
+    for (const [method, target] of [
+      ['GET', url],
+      ['GET', expired],
+      ['PUT', url],
+      ['GET', url.replace('kept.png', 'other.png')],
+      ['GET', `${banner.endpoint}/2020-11-20/projects${query}`],
+      ['POST', `${banner.endpoint}/${query}`],
+      ['PROPFIND', url],
+    ]) {
+      statuses.push(
+        await new Promise<number>((resolvePromise, reject) => {
+          const req = httpsRequest(target, { method, ca, agent: false }, (res) => {
+            res.resume();
+            res.on('end', () => resolvePromise(res.statusCode ?? 0));
+          });
+          req.on('error', reject);
+          req.end();
+        }),
+      );
+    }
+    assert.deepEqual(statuses.slice(0, 4), [200, 403, 403, 403]);
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 300));
+    assert.match(serve.stderr, /\/logged\/kept\.png/, 'requests are logged at the default level');
+    for (const secret of ['X-Amz-Signature', 'X-Amz-Credential', new URL(url).searchParams.get('X-Amz-Signature')!, new URL(expired).searchParams.get('X-Amz-Signature')!]) {
+      assert.ok(!serve.stderr.includes(secret), `the log holds no ${secret.startsWith('X-Amz') ? secret : 'signature'}`);
+    }
   });
 });
 

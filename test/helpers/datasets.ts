@@ -70,6 +70,6 @@ export async function aliensProject(vigil: TestVigil): Promise<void> {
   }
   await buckets.putObject({ bucket: 'aliens', key: 'm', body: Readable.from([Buffer.from(lines.join('\n'))]) });
   await projects.create({ projectName: 'aliens' });
-  await datasets.create({ projectName: 'aliens', datasetType: 'train', datasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'aliens', Key: 'm' } } } });
+  await datasets.create({ projectName: 'aliens', datasetType: 'train', manifest: { Bucket: 'aliens', Key: 'm' } });
   await vigil.jobs.idle();
 }

@@ -96,7 +96,7 @@ export function sendRaw(
       },
     );
     req.on('error', reject);
-    req.end(wire.body && wire.body.length ? wire.body : undefined);
+    req.end(wire.body?.length ? wire.body : undefined);
   });
 }
 

@@ -3,10 +3,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { backboneInfo, loadBackbone } from '../../src/ml/backbone.js';
-import { encodeOnnxModel } from '../../src/ml/onnxProto.js';
-import { decodeTfjsWeights, tfjsGraphToOnnx, type TfjsGraphModel } from '../../src/ml/tfjsToOnnx.js';
-import { Rng } from '../../src/ml/random.js';
+import { backboneInfo, loadBackbone } from '../../src/ml/components/backbone.js';
+import { encodeOnnxModel } from '../../src/ml/components/onnxProto.js';
+import { decodeTfjsWeights, tfjsGraphToOnnx, type TfjsGraphModel } from '../../src/ml/components/tfjsToOnnx.js';
+import { Rng } from '../../src/ml/components/random.js';
 
 describe('backbone', () => {
   it('identifies itself by package, layers and weight hash', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ScoreMap } from '../../src/ml/anomalyMap.js';
 import { applyBorderScale, BORDER_RINGS, fitBorderScale } from '../../src/ml/borderScale.js';
-import { Rng } from '../../src/ml/random.js';
+import { Rng } from '../../src/ml/components/random.js';
 
 /** A 12×10 grid of scores around 1, its outermost ring `edge` times higher and the next one `next` times. */
 function grid(seed: number, edge: number, next: number): ScoreMap {

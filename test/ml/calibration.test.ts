@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { calibrate, DEFAULT_FALSE_ALARM_RATE, expectedRecallAt, LINE_ANOMALY_RATE, MAX_DEFAULT_FALSE_ALARM_RATE, falseAlarmRateAt, thresholdFor, thresholdForFalseAlarmRate, verdict, type Calibration } from '../../src/ml/calibration.js';
 import { f1MaxThreshold } from '../../src/ml/metrics.js';
-import { Rng } from '../../src/ml/random.js';
+import { Rng } from '../../src/ml/components/random.js';
 
 /** Draws from an exponential distribution (a right tail like that of patch-distance scores). */
 function exponentialScores(n: number, seed: number, offset = 1): number[] {

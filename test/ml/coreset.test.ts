@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { greedyCoreset, greedyCoresetBruteForce, projectForCoreset } from '../../src/ml/coreset.js';
-import { bankVectors, makeBank, nearest, nearestBruteForce } from '../../src/ml/nearest.js';
+import { greedyCoreset, greedyCoresetBruteForce, projectForCoreset } from '../../src/ml/components/coreset.js';
+import { bankVectors, makeBank, nearest, nearestBruteForce } from '../../src/ml/components/nearest.js';
 import { buildMemoryBank } from '../../src/ml/patchcore.js';
-import { Rng } from '../../src/ml/random.js';
+import { Rng } from '../../src/ml/components/random.js';
 
 function randomVectors(n: number, dim: number, seed: number, clusters = 0): Float32Array {
   const rng = new Rng(seed);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FeatureMap } from '../../src/ml/backbone.js';
+import type { FeatureMap } from '../../src/ml/components/backbone.js';
 import { descriptorDim, fuseScores, globalDescriptor, globalDistance, robustScale, type GlobalDescriptorKind } from '../../src/ml/globalScore.js';
 import { buildMemoryBank, maxScore, scorePatches } from '../../src/ml/patchcore.js';
-import { Rng } from '../../src/ml/random.js';
+import { Rng } from '../../src/ml/components/random.js';
 
 const W = 6;
 const H = 6;

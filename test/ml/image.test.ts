@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { COOKIES, COOKIE_SIZE } from '../helpers/datasets.js';
-import { ALL_AUGMENTATIONS, augment, decodeClassMask, decodeRgb, detectImageFormat, ImageFormatError, imageSize, tilt, TILT_AUGMENTATIONS, type RgbImage } from '../../src/ml/image.js';
+import { ALL_AUGMENTATIONS, augment, decodeClassMask, decodeRgb, detectImageFormat, ImageFormatError, imageSize, tilt, TILT_AUGMENTATIONS, type RgbImage } from '../../src/ml/components/image.js';
 
 describe('image pipeline', () => {
   it('recognises PNG and JPEG by content and refuses anything else', async () => {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadBackbone } from '../../src/ml/backbone.js';
+import { loadBackbone } from '../../src/ml/components/backbone.js';
 import { chooseResolution, extractTiled, tileLayout, TILE_MARGIN, TILE_MAX } from '../../src/ml/features.js';
-import { decodeRgb, toUnitFloat } from '../../src/ml/image.js';
+import { decodeRgb, toUnitFloat } from '../../src/ml/components/image.js';
 import { BOARDS } from '../helpers/datasets.js';
 
 // A real circuit-board photo (1000×667; CC BY-SA 4.0, see test/fixtures/README.md).

@@ -68,7 +68,7 @@ async function prepare(vigil: TestVigil): Promise<string[]> {
   await buckets.putObject({ bucket: 'bkt', key: 'm', body: Readable.from([Buffer.from(manifest)]) });
   for (const name of ['creating', 'updating', 'deleting']) {
     await projects.create({ projectName: name });
-    await datasets.create({ projectName: name, datasetType: 'train', datasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'bkt', Key: 'm' } } } });
+    await datasets.create({ projectName: name, datasetType: 'train', manifest: { Bucket: 'bkt', Key: 'm' } });
   }
   await vigil.jobs.idle();
   const entriesBefore = (await datasets.listEntries({ projectName: 'updating', datasetType: 'train', filter: {} })).entries;

@@ -47,10 +47,10 @@ describe('vigil eval and the server evaluation agree', () => {
     for (const [type, images] of [['train', train], ['test', test_]] as const) {
       const chosen = [...images.normal.map((n) => lines.get(`normal-${n}.jpg`)!), ...images.anomaly.map((n) => lines.get(`anomaly-${n}.jpg`)!)];
       await buckets.putObject({ bucket: 'cookies', key: `${type}.manifest`, body: Readable.from([Buffer.from(chosen.map((l) => JSON.stringify(l)).join('\n'))]) });
-      await datasets.create({ projectName: 'cookies', datasetType: type, datasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'cookies', Key: `${type}.manifest` } } } });
+      await datasets.create({ projectName: 'cookies', datasetType: type, manifest: { Bucket: 'cookies', Key: `${type}.manifest` } });
     }
     await vigil.jobs.idle();
-    await models.create({ projectName: 'cookies', outputConfig: { S3Location: { Bucket: 'cookies', Prefix: 'out/' } } });
+    await models.create({ projectName: 'cookies', output: { bucket: 'cookies', prefix: 'out/' } });
     await vigil.jobs.idle();
     const model = await models.describe({ projectName: 'cookies', modelVersion: '1' });
     assert.equal(model.status, 'TRAINED', model.statusMessage);

@@ -3,7 +3,7 @@ import {
   CreateKeyCommand,
   DisableKeyCommand,
   EnableKeyCommand,
-  KMSClient,
+  type KMSClient,
   ListKeysCommand,
   RotateKeyOnDemandCommand,
 } from '@aws-sdk/client-kms';

@@ -46,7 +46,8 @@ describe('dataset imports decode every image', () => {
     await put('bad/flipped.png', flipped);
     await put('bad/no-iend.png', png.subarray(0, png.length - 12));
     // A class mask cut short: the image is whole, its mask is not.
-    const mask = await sharp({ create: { width: 550, height: 380, channels: 3, background: '#000000' } }).png().toBuffer();
+    const { width, height } = await sharp(png).metadata();
+    const mask = await sharp({ create: { width: width!, height: height!, channels: 3, background: '#000000' } }).png().toBuffer();
     await put('bad/mask-cut.png', mask.subarray(0, Math.floor(mask.length * 0.7)));
   });
   after(async () => {

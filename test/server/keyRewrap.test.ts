@@ -1,4 +1,4 @@
-import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, KMSClient, RotateKeyOnDemandCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, type KMSClient, RotateKeyOnDemandCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

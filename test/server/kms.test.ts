@@ -10,7 +10,7 @@ import {
   EncryptCommand,
   GenerateDataKeyCommand,
   GenerateDataKeyWithoutPlaintextCommand,
-  KMSClient,
+  type KMSClient,
   ListAliasesCommand,
   ListKeysCommand,
   ReEncryptCommand,

@@ -73,7 +73,7 @@ describe('SigV4 verification', () => {
   });
 
   test('a malformed Authorization header is refused', async () => {
-    for (const authorization of ['AWS4-HMAC-SHA256 Credential=abc', 'Bearer token', 'AWS4-HMAC-SHA256 Credential=K/20260101/us-east-1/lookoutvision, SignedHeaders=host, Signature=' + '0'.repeat(64)]) {
+    for (const authorization of ['AWS4-HMAC-SHA256 Credential=abc', 'Bearer token', `AWS4-HMAC-SHA256 Credential=K/20260101/us-east-1/lookoutvision, SignedHeaders=host, Signature=${'0'.repeat(64)}`]) {
       const response = await listProjects({ tamper: (r) => (r.headers.authorization = authorization) });
       assertError(response, 400, 'IncompleteSignatureException');
     }
@@ -98,7 +98,7 @@ describe('SigV4 verification', () => {
   test('a changed signed header, path, method or query is refused; an added unsigned header is not', async () => {
     const tampers: Array<SignedRequestOptions['tamper']> = [
       (r) => (r.headers['content-type'] = 'application/x-amz-json-1.1'),
-      (r) => (r.headers['x-amz-date'] = r.headers['x-amz-date'].replace(/\d{2}Z$/, (s) => `${(Number(s.slice(0, 2)) + 1) % 60}`.padStart(2, '0') + 'Z')),
+      (r) => (r.headers['x-amz-date'] = r.headers['x-amz-date'].replace(/\d{2}Z$/, (s) => `${`${(Number(s.slice(0, 2)) + 1) % 60}`.padStart(2, '0')}Z`)),
       (r) => (r.path = '/2020-11-20/projects/'),
       (r) => (r.method = 'PUT'),
       (r) => (r.query = 'maxResults=6'),

@@ -15,7 +15,10 @@ const options = {
 /** The vector's request as Node hands it over: names lower-cased, values trimmed, repeats kept in order. */
 function received(vector: SuiteVector, signature = vector.signature): ReceivedRequest {
   const headers: Record<string, string[]> = {};
-  for (const [name, value] of vector.headers) (headers[name.toLowerCase()] ??= []).push(value.trim());
+  for (const [name, value] of vector.headers) {
+    const key = name.toLowerCase();
+    headers[key] = [...(headers[key] ?? []), value.trim()];
+  }
   headers.authorization = [
     `AWS4-HMAC-SHA256 Credential=${SUITE_CREDENTIALS.accessKeyId}/${date}/${region}/${service}/aws4_request, SignedHeaders=${vector.signedHeaders}, Signature=${signature}`,
   ];

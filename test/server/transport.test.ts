@@ -102,10 +102,10 @@ describe('HTTPS transport', () => {
       assert.equal(output.$metadata.requestId, requestId);
       assert.equal(output.$metadata.httpStatusCode, 200);
       assert.equal(rawHeaders['strict-transport-security'], 'max-age=31536000; includeSubDomains');
-      const date = Date.parse(rawHeaders['date']);
-      assert.ok(Number.isFinite(date), `Date header ${rawHeaders['date']} parses`);
+      const date = Date.parse(rawHeaders.date);
+      assert.ok(Number.isFinite(date), `Date header ${rawHeaders.date} parses`);
       // HTTP dates have whole seconds.
-      assert.ok(date >= before - 2_000 && date <= Date.now() + 1_000, `Date header ${rawHeaders['date']} is now`);
+      assert.ok(date >= before - 2_000 && date <= Date.now() + 1_000, `Date header ${rawHeaders.date} is now`);
     } finally {
       client.destroy();
     }

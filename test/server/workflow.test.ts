@@ -137,7 +137,7 @@ describe('the dataset workflow with unchanged AWS tools', () => {
 
     const relabel = manifestLines(manifest).find((l) => String(l['source-ref']).endsWith('/normal-1.jpg'))!;
     (relabel['anomaly-label-metadata'] as Record<string, string>)['class-name'] = 'anomaly';
-    await writeFile(join(work, 'changes.manifest'), JSON.stringify(relabel) + '\n');
+    await writeFile(join(work, 'changes.manifest'), `${JSON.stringify(relabel)}\n`);
     const updated = await json('lookoutvision', 'update-dataset-entries', '--project-name', 'cli-cookies', '--dataset-type', 'train', '--changes', 'fileb://changes.manifest');
     assert.equal(updated.Status, 'UPDATE_IN_PROGRESS');
     dataset = await waitForDataset(lookoutVision, 'cli-cookies', 'train');

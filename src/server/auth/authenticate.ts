@@ -10,6 +10,8 @@ export interface RouteAuth {
   payload: PayloadSigning;
   /** HTTP Basic with an access key id and secret is accepted too (Prometheus scrapers, over TLS). */
   basic?: boolean;
+  /** Presigned URLs (SigV4 query-string authentication, UNSIGNED-PAYLOAD) are accepted too: S3 only. */
+  presigned?: boolean;
 }
 
 declare module 'fastify' {
@@ -46,7 +48,7 @@ export function authenticationHook(secretFor: (accessKeyId: string) => Promise<s
         headers: request.raw.headersDistinct,
         body: Buffer.isBuffer(request.body) ? request.body : undefined,
       },
-      { service: auth.service, payload: auth.payload, secretFor },
+      { service: auth.service, payload: auth.payload, presigned: auth.presigned, secretFor },
     );
   };
 }

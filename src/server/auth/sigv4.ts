@@ -38,6 +38,8 @@ export class AuthError extends Error {
   constructor(
     readonly failure: AuthFailure,
     message: string,
+    /** S3's own error code (and extra elements) where S3 answers more precisely: presigned URLs, which only S3 accepts. */
+    readonly s3?: { code: string; details?: Record<string, string> },
   ) {
     super(message);
   }
@@ -66,7 +68,12 @@ export interface ChunkSigning {
 
 /** Largest clock difference accepted between client and server, as AWS allows. */
 export const MAX_SKEW_MS = 15 * 60_000;
+/** Longest validity of a presigned URL (X-Amz-Expires), as AWS allows: 7 days. */
+export const MAX_PRESIGNED_EXPIRES_S = 604_800;
+/** Query parameters that make a request a presigned one (SigV4 query-string authentication). */
+export const QUERY_AUTH_PARAMETERS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature'] as const;
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
+const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 const AUTHORIZATION = /^AWS4-HMAC-SHA256 +Credential=([^,\s]+), *SignedHeaders=([^,\s]+), *Signature=([0-9a-f]{64})$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
@@ -84,10 +91,25 @@ export async function verifySigV4(
     payload: PayloadSigning;
     secretFor(accessKeyId: string): Promise<string | undefined>;
     now?: Date;
+    /** Query-string authentication (presigned URLs, UNSIGNED-PAYLOAD) is accepted too: S3 only. */
+    presigned?: boolean;
   },
 ): Promise<Authenticated> {
   const header = single(request.headers, 'authorization');
-  if (header === undefined) throw new AuthError('MissingAuthentication', 'Missing Authentication Token');
+  if (header === undefined) {
+    const questionMark = request.rawUrl.indexOf('?');
+    const query = questionMark < 0 ? {} : parseQuery(request.rawUrl.slice(questionMark + 1));
+    if (QUERY_AUTH_PARAMETERS.some((name) => name in query)) {
+      if (!options.presigned) {
+        throw new AuthError(
+          'MissingAuthentication',
+          'Missing Authentication Token: query-string authentication (presigned URLs) is accepted only by the S3 API; sign requests in the Authorization header.',
+        );
+      }
+      return verifyPresigned(request, query, options);
+    }
+    throw new AuthError('MissingAuthentication', 'Missing Authentication Token');
+  }
   const parsed = AUTHORIZATION.exec(header);
   if (!parsed) {
     throw new AuthError('IncompleteSignature', "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' for AWS4-HMAC-SHA256.");
@@ -148,6 +170,144 @@ export async function verifySigV4(
     };
   }
   return authenticated;
+}
+
+const QUERY_PARAMETERS_REQUIRED =
+  'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.';
+
+/** A malformed presigned URL: S3 answers AuthorizationQueryParametersError. */
+function queryParametersError(message: string): AuthError {
+  return new AuthError('IncompleteSignature', message, { code: 'AuthorizationQueryParametersError' });
+}
+
+/**
+ * Verifies SigV4 query-string authentication (a presigned URL): the canonical request is the
+ * received one with X-Amz-Signature left out of the query and UNSIGNED-PAYLOAD as the payload hash,
+ * recomputed with the SDK's own presigner, so the signature binds the method, path (bucket and
+ * key), every other query parameter, X-Amz-Expires and the signed headers. Valid from X-Amz-Date
+ * (15 minutes of clock skew allowed) until X-Amz-Date + X-Amz-Expires (1 s to 7 days).
+ */
+async function verifyPresigned(
+  request: ReceivedRequest,
+  query: Record<string, string | string[]>,
+  options: { service: string; secretFor(accessKeyId: string): Promise<string | undefined>; now?: Date },
+): Promise<Authenticated> {
+  const param = (name: string): string | undefined => {
+    const value = query[name];
+    if (Array.isArray(value)) throw queryParametersError(`${name} must be given once.`);
+    return value;
+  };
+  const algorithm = param('X-Amz-Algorithm');
+  const credential = param('X-Amz-Credential');
+  const signature = param('X-Amz-Signature');
+  const amzDate = param('X-Amz-Date');
+  const expiresText = param('X-Amz-Expires');
+  const signedHeaderList = param('X-Amz-SignedHeaders');
+  if (
+    algorithm === undefined ||
+    credential === undefined ||
+    signature === undefined ||
+    amzDate === undefined ||
+    expiresText === undefined ||
+    signedHeaderList === undefined
+  ) {
+    throw queryParametersError(QUERY_PARAMETERS_REQUIRED);
+  }
+  if (algorithm !== 'AWS4-HMAC-SHA256') throw queryParametersError('X-Amz-Algorithm only supports "AWS4-HMAC-SHA256".');
+  const scope = credential.split('/');
+  if (scope.length !== 5 || scope[4] !== 'aws4_request') {
+    throw queryParametersError('Error parsing the X-Amz-Credential parameter; it must have the form <AccessKeyId>/<date>/<region>/<service>/aws4_request.');
+  }
+  const [accessKeyId, scopeDate, region, service] = scope;
+  if (service !== options.service) {
+    throw queryParametersError(`Error parsing the X-Amz-Credential parameter; incorrect service "${service}". This endpoint belongs to "${options.service}".`);
+  }
+  const date = parseAmzDate(amzDate);
+  if (!date) throw queryParametersError('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'".');
+  if (amzDate.slice(0, 8) !== scopeDate) throw queryParametersError('Invalid credential date. Date is not the same as X-Amz-Date.');
+  if (!/^\d{1,7}$/.test(expiresText)) throw queryParametersError('X-Amz-Expires should be a number of seconds.');
+  const expires = Number(expiresText);
+  if (expires < 1) throw queryParametersError('X-Amz-Expires must be at least 1 second.');
+  if (expires > MAX_PRESIGNED_EXPIRES_S) throw queryParametersError(`X-Amz-Expires must be less than a week (in seconds) that is ${MAX_PRESIGNED_EXPIRES_S}.`);
+  const signedHeaders = signedHeaderList.split(';');
+  if (!signedHeaders.includes('host')) throw queryParametersError("'Host' must be a signed header.");
+
+  const now = options.now ?? new Date();
+  if (date.getTime() - now.getTime() > MAX_SKEW_MS) {
+    throw new AuthError('SignatureExpired', 'Request is not valid yet', { code: 'AccessDenied' });
+  }
+  const expiresAt = new Date(date.getTime() + expires * 1000);
+  if (now.getTime() > expiresAt.getTime()) {
+    throw new AuthError('SignatureExpired', 'Request has expired', {
+      code: 'AccessDenied',
+      details: { 'X-Amz-Expires': expiresText, Expires: isoSeconds(expiresAt), ServerTime: isoSeconds(now) },
+    });
+  }
+
+  if (query['X-Amz-Security-Token'] !== undefined || request.headers['x-amz-security-token'] !== undefined) {
+    throw new AuthError('UnknownAccessKey', 'Vigil issues no temporary credentials: presign with an access key id and its secret, without a session token.', {
+      code: 'InvalidToken',
+    });
+  }
+  const stated = param('X-Amz-Content-Sha256');
+  if (stated !== undefined && stated !== UNSIGNED_PAYLOAD) throw queryParametersError('A presigned URL signs UNSIGNED-PAYLOAD: X-Amz-Content-Sha256 may only be UNSIGNED-PAYLOAD.');
+  const secretAccessKey = await options.secretFor(accessKeyId);
+  if (secretAccessKey === undefined) {
+    throw new AuthError('UnknownAccessKey', 'The AWS Access Key Id you provided does not exist in our records.');
+  }
+
+  const headers: Record<string, string> = {};
+  for (const name of signedHeaders) {
+    const values = request.headers[name];
+    if (values === undefined) throw new AuthError('SignatureMismatch', `Signed header ${name} is missing from the request.`);
+    headers[name] = values.join(',');
+  }
+  // The presigner takes the payload hash from this header; it signs it only if the client did.
+  const hashSigned = 'x-amz-content-sha256' in headers;
+  headers['x-amz-content-sha256'] = UNSIGNED_PAYLOAD;
+  const unsignedQuery = { ...query };
+  delete unsignedQuery['X-Amz-Signature'];
+  const questionMark = request.rawUrl.indexOf('?');
+  const signer = new SignatureV4({
+    service: options.service,
+    region,
+    credentials: { accessKeyId, secretAccessKey },
+    sha256: Hash.bind(null, 'sha256'),
+    uriEscapePath: options.service !== 's3',
+    applyChecksum: false,
+  });
+  const presigned = await signer.presign(
+    new HttpRequest({
+      method: request.method,
+      protocol: 'https:',
+      hostname: headers.host ?? '',
+      path: questionMark < 0 ? request.rawUrl : request.rawUrl.slice(0, questionMark),
+      query: unsignedQuery,
+      headers,
+    }),
+    {
+      signingDate: date,
+      expiresIn: expires,
+      signableHeaders: new Set(signedHeaders),
+      unsignableHeaders: hashSigned ? undefined : new Set(['x-amz-content-sha256']),
+      // Signed headers stay headers (the presigner would move x-amz-* ones into the query).
+      unhoistableHeaders: new Set([...signedHeaders, 'x-amz-content-sha256']),
+    },
+  );
+  // The presigner lists what it signed; a client that signed a different set gets a mismatch.
+  const computed = presigned.query?.['X-Amz-SignedHeaders'] === signedHeaderList ? presigned.query['X-Amz-Signature'] : undefined;
+  const expected = typeof computed === 'string' && /^[0-9a-f]{64}$/.test(computed) ? computed : ''.padEnd(64, '-');
+  if (!/^[0-9a-f]{64}$/.test(signature) || !timingSafeEqual(Buffer.from(expected, 'latin1'), Buffer.from(signature, 'latin1'))) {
+    throw new AuthError(
+      'SignatureMismatch',
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+    );
+  }
+  return { accessKeyId, region, payloadHash: UNSIGNED_PAYLOAD };
+}
+
+function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** The SigV4 signing key: HMAC-SHA256 chained over date, region, service and "aws4_request". */
@@ -246,7 +406,7 @@ async function expectedSignature(
 
 /** Query parameters percent-decoded, repeated keys kept in order, a key without "=" valued "". */
 function parseQuery(rawQuery: string): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
+  const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>; // "__proto__" is a key like any other
   for (const part of rawQuery.split('&')) {
     if (part === '') continue;
     const equals = part.indexOf('=');

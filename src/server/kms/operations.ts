@@ -1,5 +1,7 @@
+import { Kind, Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import type { EmbeddedKms, KeyDescription } from '../../crypto/embeddedKms.js';
 import { KmsError } from '../../crypto/kmsErrors.js';
+import { inputValidator, withoutNulls } from '../schema.js';
 
 type Body = Record<string, unknown>;
 type Operation = (kms: EmbeddedKms, body: Body, accountId: string) => Promise<Record<string, unknown>>;
@@ -25,39 +27,48 @@ export function keyMetadata(key: KeyDescription, accountId: string) {
   };
 }
 
-function text(body: Body, member: string, required = true): string {
-  const value = body[member];
-  if (value === undefined && !required) return '';
-  if (typeof value !== 'string' || value === '') throw new KmsError('ValidationException', `${member} is required.`);
-  return value;
+/** One KMS operation: its input schema (compiled once, here) and what it does with the validated input. */
+function operation<T extends TObject>(input: T, handle: (kms: EmbeddedKms, input: Static<T>, accountId: string) => Promise<Record<string, unknown>>): Operation {
+  const validate = inputValidator(input, (message) => new KmsError('ValidationException', message));
+  const blobs = Object.keys(input.properties).filter((member) => (input.properties[member] as TSchema)[Kind] === 'Uint8Array');
+  return (kms, body, accountId) => handle(kms, validate(decodeBlobs(withoutNulls(body) as Body, blobs)), accountId);
 }
 
-function blob(body: Body, member: string): Buffer {
-  const value = text(body, member);
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw new KmsError('ValidationException', `${member} must be base64.`);
-  return Buffer.from(value, 'base64');
-}
-
-function context(body: Body, member = 'EncryptionContext'): Record<string, string> {
-  const value = body[member] ?? {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
-    throw new KmsError('ValidationException', `${member} must be a map of strings.`);
+/** Blob members travel as base64; an empty or non-string one is left for the schema to refuse. */
+function decodeBlobs(body: Body, blobs: string[]): Body {
+  const decoded = { ...body };
+  for (const member of blobs) {
+    const value = body[member];
+    if (typeof value !== 'string' || value === '') continue;
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw new KmsError('ValidationException', `${member} must be base64.`);
+    decoded[member] = Buffer.from(value, 'base64');
   }
-  return value as Record<string, string>;
+  return decoded;
 }
 
-function limit(body: Body): number {
-  const value = body.Limit ?? 100;
-  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 1000) throw new KmsError('ValidationException', 'Limit must be an integer from 1 to 1000.');
-  return value as number;
-}
+/*
+ * Members (https://docs.aws.amazon.com/kms/latest/APIReference/). Limits that are the KMS's own rules (alias
+ * names, tag keys, plaintext size) stay in the KMS, which internal callers use too; where a schema states a
+ * range, its message is the KMS's own.
+ */
+const Text = () => Type.String({ minLength: 1, message: '{member} is required.' });
+const Blob = () => Type.Uint8Array({ minByteLength: 1, message: '{member} is required.' });
+const Context = (member: string) =>
+  Type.Optional(Type.Record(Type.String(), Type.String({ message: `${member} must be a map of strings.` }), { message: `${member} must be a map of strings.` }));
+const Limit = () => Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }));
+const Marker = () => Type.Optional(Type.String());
+const KeyIdOnly = Type.Object({ KeyId: Text() });
+// Vigil's data keys are 256-bit: what envelope encryption with AES-256-GCM needs.
+const DATA_KEY_SIZE = 'Give KeySpec AES_256 (or NumberOfBytes 32); other data key sizes are not supported.';
+const DataKeyRequest = Type.Object({
+  KeyId: Text(),
+  KeySpec: Type.Optional(Type.Literal('AES_256', { message: DATA_KEY_SIZE })),
+  NumberOfBytes: Type.Optional(Type.Literal(32, { message: DATA_KEY_SIZE })),
+  EncryptionContext: Context('EncryptionContext'),
+});
 
-function dataKeyBytes(body: Body): void {
-  const spec = body.KeySpec;
-  const bytes = body.NumberOfBytes;
-  if (spec === 'AES_256' || (spec === undefined && bytes === 32)) return;
-  // Vigil's data keys are 256-bit: what envelope encryption with AES-256-GCM needs.
-  throw new KmsError('ValidationException', 'Give KeySpec AES_256 (or NumberOfBytes 32); other data key sizes are not supported.');
+function dataKeySize(input: Static<typeof DataKeyRequest>): void {
+  if (input.KeySpec === undefined && input.NumberOfBytes === undefined) throw new KmsError('ValidationException', DATA_KEY_SIZE);
 }
 
 async function customerKey(kms: EmbeddedKms, keyId: string): Promise<KeyDescription> {
@@ -66,134 +77,138 @@ async function customerKey(kms: EmbeddedKms, keyId: string): Promise<KeyDescript
   return key;
 }
 
-/** The supported TrentService operations, by name. */
+/** The supported TrentService operations, by name, each with its input schema. */
 export const KMS_OPERATIONS: Record<string, Operation> = {
-  async CreateKey(kms, body, accountId) {
-    if (body.KeyUsage !== undefined && body.KeyUsage !== 'ENCRYPT_DECRYPT') throw new KmsError('ValidationException', 'Only ENCRYPT_DECRYPT keys are supported.');
-    for (const member of ['KeySpec', 'CustomerMasterKeySpec']) {
-      if (body[member] !== undefined && body[member] !== 'SYMMETRIC_DEFAULT') throw new KmsError('ValidationException', `Only ${member} SYMMETRIC_DEFAULT is supported.`);
-    }
-    const description = text(body, 'Description', false);
-    if (description.length > 8192) throw new KmsError('ValidationException', 'Description is at most 8192 characters.');
-    return { KeyMetadata: keyMetadata(await kms.createKey({ description, keyManager: 'CUSTOMER' }), accountId) };
-  },
-  async DescribeKey(kms, body, accountId) {
-    return { KeyMetadata: keyMetadata(await kms.describeKey(text(body, 'KeyId')), accountId) };
-  },
-  async ListKeys(kms, body) {
-    const page = await kms.listKeys(limit(body), typeof body.Marker === 'string' ? body.Marker : undefined);
+  CreateKey: operation(
+    Type.Object({
+      Description: Type.Optional(Type.String({ maxLength: 8192, missingMessage: 'Description is required.', message: 'Description is at most 8192 characters.' })),
+      KeyUsage: Type.Optional(Type.Literal('ENCRYPT_DECRYPT', { message: 'Only ENCRYPT_DECRYPT keys are supported.' })),
+      KeySpec: Type.Optional(Type.Literal('SYMMETRIC_DEFAULT', { message: 'Only KeySpec SYMMETRIC_DEFAULT is supported.' })),
+      CustomerMasterKeySpec: Type.Optional(Type.Literal('SYMMETRIC_DEFAULT', { message: 'Only CustomerMasterKeySpec SYMMETRIC_DEFAULT is supported.' })),
+    }),
+    async (kms, input, accountId) => ({ KeyMetadata: keyMetadata(await kms.createKey({ description: input.Description ?? '', keyManager: 'CUSTOMER' }), accountId) }),
+  ),
+  DescribeKey: operation(KeyIdOnly, async (kms, input, accountId) => ({ KeyMetadata: keyMetadata(await kms.describeKey(input.KeyId), accountId) })),
+  ListKeys: operation(Type.Object({ Limit: Limit(), Marker: Marker() }), async (kms, input) => {
+    const page = await kms.listKeys(input.Limit ?? 100, input.Marker);
     return { Keys: page.keys.map((k) => ({ KeyId: k.keyId, KeyArn: k.arn })), Truncated: page.next !== undefined, NextMarker: page.next };
-  },
-  async EnableKey(kms, body) {
-    await kms.enableKey(text(body, 'KeyId'));
+  }),
+  EnableKey: operation(KeyIdOnly, async (kms, input) => {
+    await kms.enableKey(input.KeyId);
     return {};
-  },
-  async DisableKey(kms, body) {
-    await kms.disableKey(text(body, 'KeyId'));
+  }),
+  DisableKey: operation(KeyIdOnly, async (kms, input) => {
+    await kms.disableKey(input.KeyId);
     return {};
-  },
-  async ScheduleKeyDeletion(kms, body) {
-    const days = body.PendingWindowInDays ?? 30;
-    const key = await customerKey(kms, text(body, 'KeyId'));
-    const deletionDate = await kms.scheduleKeyDeletion(key.keyId, days as number);
+  }),
+  ScheduleKeyDeletion: operation(Type.Object({ KeyId: Text(), PendingWindowInDays: Type.Optional(Type.Integer({ minimum: 7, maximum: 30 })) }), async (kms, input) => {
+    const days = input.PendingWindowInDays ?? 30;
+    const key = await customerKey(kms, input.KeyId);
+    const deletionDate = await kms.scheduleKeyDeletion(key.keyId, days);
     return { KeyId: key.arn, DeletionDate: deletionDate.getTime() / 1000, KeyState: 'PendingDeletion', PendingWindowInDays: days };
-  },
-  async CancelKeyDeletion(kms, body) {
-    const key = await customerKey(kms, text(body, 'KeyId'));
+  }),
+  CancelKeyDeletion: operation(KeyIdOnly, async (kms, input) => {
+    const key = await customerKey(kms, input.KeyId);
     await kms.cancelKeyDeletion(key.keyId);
     return { KeyId: key.arn };
-  },
-  async RotateKeyOnDemand(kms, body) {
-    const key = await customerKey(kms, text(body, 'KeyId'));
+  }),
+  RotateKeyOnDemand: operation(KeyIdOnly, async (kms, input) => {
+    const key = await customerKey(kms, input.KeyId);
     await kms.rotateKey(key.keyId);
     return { KeyId: key.keyId };
-  },
-  async GenerateDataKey(kms, body) {
-    dataKeyBytes(body);
-    const key = await kms.generateDataKey(text(body, 'KeyId'), context(body));
+  }),
+  GenerateDataKey: operation(DataKeyRequest, async (kms, input) => {
+    dataKeySize(input);
+    const key = await kms.generateDataKey(input.KeyId, input.EncryptionContext ?? {});
     try {
       return { KeyId: key.keyId, Plaintext: key.plaintext.toString('base64'), CiphertextBlob: key.ciphertextBlob.toString('base64') };
     } finally {
       key.plaintext.fill(0);
     }
-  },
-  async GenerateDataKeyWithoutPlaintext(kms, body) {
-    dataKeyBytes(body);
-    const key = await kms.generateDataKey(text(body, 'KeyId'), context(body));
+  }),
+  GenerateDataKeyWithoutPlaintext: operation(DataKeyRequest, async (kms, input) => {
+    dataKeySize(input);
+    const key = await kms.generateDataKey(input.KeyId, input.EncryptionContext ?? {});
     key.plaintext.fill(0);
     return { KeyId: key.keyId, CiphertextBlob: key.ciphertextBlob.toString('base64') };
-  },
-  async Encrypt(kms, body) {
-    const result = await kms.encrypt(text(body, 'KeyId'), blob(body, 'Plaintext'), context(body));
+  }),
+  Encrypt: operation(Type.Object({ KeyId: Text(), Plaintext: Blob(), EncryptionContext: Context('EncryptionContext') }), async (kms, input) => {
+    const result = await kms.encrypt(input.KeyId, Buffer.from(input.Plaintext), input.EncryptionContext ?? {});
     return { KeyId: result.keyId, CiphertextBlob: result.ciphertextBlob.toString('base64'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
-  },
-  async Decrypt(kms, body) {
-    const result = await kms.decrypt(blob(body, 'CiphertextBlob'), context(body));
-    if (typeof body.KeyId === 'string' && (await kms.describeKey(body.KeyId)).arn !== result.keyId) {
+  }),
+  Decrypt: operation(Type.Object({ CiphertextBlob: Blob(), EncryptionContext: Context('EncryptionContext'), KeyId: Type.Optional(Type.String()) }), async (kms, input) => {
+    const result = await kms.decrypt(Buffer.from(input.CiphertextBlob), input.EncryptionContext ?? {});
+    if (input.KeyId !== undefined && (await kms.describeKey(input.KeyId)).arn !== result.keyId) {
       result.plaintext.fill(0);
       throw new KmsError('IncorrectKeyException', 'The key ID in the request does not identify the key that encrypted the ciphertext.');
     }
     return { KeyId: result.keyId, Plaintext: result.plaintext.toString('base64'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
-  },
-  async ReEncrypt(kms, body) {
-    const result = await kms.reEncrypt(blob(body, 'CiphertextBlob'), context(body, 'SourceEncryptionContext'), text(body, 'DestinationKeyId'), context(body, 'DestinationEncryptionContext'));
-    return { SourceKeyId: result.sourceKeyId, KeyId: result.keyId, CiphertextBlob: result.ciphertextBlob.toString('base64') };
-  },
-  async CreateAlias(kms, body) {
-    await kms.createAlias(text(body, 'AliasName'), text(body, 'TargetKeyId'));
+  }),
+  ReEncrypt: operation(
+    Type.Object({
+      CiphertextBlob: Blob(),
+      SourceEncryptionContext: Context('SourceEncryptionContext'),
+      DestinationKeyId: Text(),
+      DestinationEncryptionContext: Context('DestinationEncryptionContext'),
+    }),
+    async (kms, input) => {
+      const result = await kms.reEncrypt(Buffer.from(input.CiphertextBlob), input.SourceEncryptionContext ?? {}, input.DestinationKeyId, input.DestinationEncryptionContext ?? {});
+      return { SourceKeyId: result.sourceKeyId, KeyId: result.keyId, CiphertextBlob: result.ciphertextBlob.toString('base64') };
+    },
+  ),
+  CreateAlias: operation(Type.Object({ AliasName: Text(), TargetKeyId: Text() }), async (kms, input) => {
+    await kms.createAlias(input.AliasName, input.TargetKeyId);
     return {};
-  },
-  async UpdateAlias(kms, body) {
-    await kms.updateAlias(text(body, 'AliasName'), text(body, 'TargetKeyId'));
+  }),
+  UpdateAlias: operation(Type.Object({ AliasName: Text(), TargetKeyId: Text() }), async (kms, input) => {
+    await kms.updateAlias(input.AliasName, input.TargetKeyId);
     return {};
-  },
-  async EnableKeyRotation(kms, body) {
-    const days = body.RotationPeriodInDays ?? 365;
-    await kms.enableKeyRotation(text(body, 'KeyId'), days as number);
+  }),
+  EnableKeyRotation: operation(Type.Object({ KeyId: Text(), RotationPeriodInDays: Type.Optional(Type.Integer({ minimum: 90, maximum: 2560 })) }), async (kms, input) => {
+    await kms.enableKeyRotation(input.KeyId, input.RotationPeriodInDays ?? 365);
     return {};
-  },
-  async DisableKeyRotation(kms, body) {
-    await kms.disableKeyRotation(text(body, 'KeyId'));
+  }),
+  DisableKeyRotation: operation(KeyIdOnly, async (kms, input) => {
+    await kms.disableKeyRotation(input.KeyId);
     return {};
-  },
-  async GetKeyRotationStatus(kms, body) {
-    const key = await kms.describeKey(text(body, 'KeyId'));
+  }),
+  GetKeyRotationStatus: operation(KeyIdOnly, async (kms, input) => {
+    const key = await kms.describeKey(input.KeyId);
     return {
       KeyId: key.arn,
       KeyRotationEnabled: key.rotationPeriodDays !== undefined,
       RotationPeriodInDays: key.rotationPeriodDays,
       NextRotationDate: key.nextRotation && key.nextRotation.getTime() / 1000,
     };
-  },
-  async TagResource(kms, body) {
-    const tags = body.Tags;
-    if (!Array.isArray(tags)) throw new KmsError('ValidationException', 'Tags is required: a list of {TagKey, TagValue}.');
-    await kms.tagResource(
-      text(body, 'KeyId'),
-      tags.map((tag: { TagKey?: unknown; TagValue?: unknown }) => ({ key: String(tag?.TagKey ?? ''), value: String(tag?.TagValue ?? '') })),
-    );
+  }),
+  TagResource: operation(
+    Type.Object({
+      KeyId: Text(),
+      Tags: Type.Array(Type.Object({ TagKey: Type.String(), TagValue: Type.String() }), { missingMessage: 'Tags is required: a list of {TagKey, TagValue}.' }),
+    }),
+    async (kms, input) => {
+      await kms.tagResource(input.KeyId, input.Tags.map((tag) => ({ key: tag.TagKey, value: tag.TagValue })));
+      return {};
+    },
+  ),
+  UntagResource: operation(Type.Object({ KeyId: Text(), TagKeys: Type.Array(Type.String(), { missingMessage: 'TagKeys is required.' }) }), async (kms, input) => {
+    await kms.untagResource(input.KeyId, input.TagKeys);
     return {};
-  },
-  async UntagResource(kms, body) {
-    if (!Array.isArray(body.TagKeys)) throw new KmsError('ValidationException', 'TagKeys is required.');
-    await kms.untagResource(text(body, 'KeyId'), body.TagKeys.map(String));
-    return {};
-  },
-  async ListResourceTags(kms, body) {
-    const tags = await kms.listResourceTags(text(body, 'KeyId'));
+  }),
+  ListResourceTags: operation(KeyIdOnly, async (kms, input) => {
+    const tags = await kms.listResourceTags(input.KeyId);
     return { Tags: tags.map((t) => ({ TagKey: t.key, TagValue: t.value })), Truncated: false };
-  },
-  async DeleteAlias(kms, body) {
-    await kms.deleteAlias(text(body, 'AliasName'));
+  }),
+  DeleteAlias: operation(Type.Object({ AliasName: Text() }), async (kms, input) => {
+    await kms.deleteAlias(input.AliasName);
     return {};
-  },
-  async ListAliases(kms, body) {
-    const keyId = typeof body.KeyId === 'string' ? body.KeyId : undefined;
-    const page = await kms.listAliases(limit(body), typeof body.Marker === 'string' ? body.Marker : undefined, keyId);
+  }),
+  ListAliases: operation(Type.Object({ KeyId: Type.Optional(Type.String()), Limit: Limit(), Marker: Marker() }), async (kms, input) => {
+    const page = await kms.listAliases(input.Limit ?? 100, input.Marker, input.KeyId);
     return {
       Aliases: page.aliases.map((a) => ({ AliasName: a.aliasName, AliasArn: a.aliasArn, TargetKeyId: a.targetKeyId, CreationDate: a.createdAt.getTime() / 1000 })),
       Truncated: page.next !== undefined,
       NextMarker: page.next,
     };
-  },
+  }),
 };

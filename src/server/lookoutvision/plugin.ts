@@ -7,6 +7,9 @@ import { createProject, deleteProject, describeProject, listProjects } from './p
 import { describeModelPackagingJob, listModelPackagingJobs, startModelPackagingJob } from './packagingOperations.js';
 import { listTagsForResource, tagResource, untagResource } from './tagOperations.js';
 import type { LookoutVisionOperation } from './operation.js';
+import { readInput } from './requestInput.js';
+import { inputValidator } from '../schema.js';
+import { ValidationError } from '../../service/errors.js';
 import { sendLookoutVisionError, UnknownOperationError } from './wireErrors.js';
 
 export const API_VERSION = '2020-11-20';
@@ -61,13 +64,14 @@ export async function lookoutVisionApi(app: FastifyInstance, options: { services
     },
   });
   for (const operation of operations) {
+    const validate = inputValidator(operation.input, (message) => new ValidationError(message));
     app.route({
       method: operation.method,
       url: `/${API_VERSION}${operation.path}`,
       bodyLimit: operation.bodyLimit ?? DEFAULT_BODY_LIMIT,
       config: { auth: AUTH },
       handler: async (request, reply) => {
-        const result = await operation.handle(request, services);
+        const result = await operation.handle(validate(readInput(request, operation.input)), services);
         reply.code(operation.status).header('content-type', 'application/json');
         return JSON.stringify(result);
       },

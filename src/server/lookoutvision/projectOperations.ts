@@ -1,6 +1,8 @@
+import { Type } from '@sinclair/typebox';
 import type { DatasetMetadata, ProjectMetadata } from '../../service/projects.js';
-import type { LookoutVisionOperation } from './operation.js';
-import { clientToken, epochSeconds, jsonBody, pathLabel, queryInteger, queryString } from './requestInput.js';
+import { ClientToken, inPath, MaxResults, NextToken, ProjectName } from './members.js';
+import { operation } from './operation.js';
+import { epochSeconds } from './requestInput.js';
 
 export function projectMetadataJson(p: ProjectMetadata) {
   return { ProjectArn: p.projectArn, ProjectName: p.projectName, CreationTimestamp: epochSeconds(p.creationTimestamp) };
@@ -10,47 +12,50 @@ export function datasetMetadataJson(d: DatasetMetadata) {
   return { DatasetType: d.datasetType, CreationTimestamp: epochSeconds(d.creationTimestamp), Status: d.status, StatusMessage: d.statusMessage };
 }
 
-export const createProject: LookoutVisionOperation = {
+export const createProject = operation({
   name: 'CreateProject',
   method: 'POST',
   path: '/projects',
   status: 200,
-  async handle(request, { projects }) {
-    const body = jsonBody(request);
-    const project = await projects.create({ projectName: body.ProjectName, clientToken: clientToken(request) });
+  input: Type.Object({ ProjectName: ProjectName(), ClientToken: ClientToken() }),
+  async handle(input, { projects }) {
+    const project = await projects.create({ projectName: input.ProjectName, clientToken: input.ClientToken });
     return { ProjectMetadata: projectMetadataJson(project) };
   },
-};
+});
 
-export const describeProject: LookoutVisionOperation = {
+export const describeProject = operation({
   name: 'DescribeProject',
   method: 'GET',
   path: '/projects/:projectName',
   status: 200,
-  async handle(request, { projects }) {
-    const project = await projects.describe({ projectName: pathLabel(request, 'projectName') });
+  input: Type.Object({ ProjectName: ProjectName(inPath('projectName')) }),
+  async handle(input, { projects }) {
+    const project = await projects.describe({ projectName: input.ProjectName });
     return { ProjectDescription: { ...projectMetadataJson(project), Datasets: project.datasets.map(datasetMetadataJson) } };
   },
-};
+});
 
-export const listProjects: LookoutVisionOperation = {
+export const listProjects = operation({
   name: 'ListProjects',
   method: 'GET',
   path: '/projects',
   status: 200,
-  async handle(request, { projects }) {
-    const page = await projects.list({ maxResults: queryInteger(request, 'maxResults'), nextToken: queryString(request, 'nextToken') });
+  input: Type.Object({ NextToken: NextToken(), MaxResults: MaxResults() }),
+  async handle(input, { projects }) {
+    const page = await projects.list({ maxResults: input.MaxResults, nextToken: input.NextToken });
     return { Projects: page.projects.map(projectMetadataJson), NextToken: page.nextToken };
   },
-};
+});
 
-export const deleteProject: LookoutVisionOperation = {
+export const deleteProject = operation({
   name: 'DeleteProject',
   method: 'DELETE',
   path: '/projects/:projectName',
   status: 200,
-  async handle(request, { projects }) {
-    const result = await projects.delete({ projectName: pathLabel(request, 'projectName'), clientToken: clientToken(request) });
+  input: Type.Object({ ProjectName: ProjectName(inPath('projectName')), ClientToken: ClientToken() }),
+  async handle(input, { projects }) {
+    const result = await projects.delete({ projectName: input.ProjectName, clientToken: input.ClientToken });
     return { ProjectArn: result.projectArn };
   },
-};
+});

@@ -1,38 +1,44 @@
-import type { LookoutVisionOperation } from './operation.js';
-import { jsonBody, pathLabel } from './requestInput.js';
+import { Type } from '@sinclair/typebox';
+import { inQuery, ResourceArn, TagList, TagText } from './members.js';
+import { operation } from './operation.js';
 
 const TAGS = '/tags/:resourceArn';
 
-export const tagResource: LookoutVisionOperation = {
+export const tagResource = operation({
   name: 'TagResource',
   method: 'POST',
   path: TAGS,
   status: 200,
-  async handle(request, { tags }) {
-    await tags.tag({ resourceArn: pathLabel(request, 'resourceArn'), tags: jsonBody(request).Tags });
+  input: Type.Object({ ResourceArn: ResourceArn(), Tags: TagList('Tags is required: a list of {Key, Value}.') }),
+  async handle(input, { tags }) {
+    await tags.tag({ resourceArn: input.ResourceArn, tags: input.Tags.map((t) => ({ key: t.Key, value: t.Value })) });
     return {};
   },
-};
+});
 
-export const untagResource: LookoutVisionOperation = {
+export const untagResource = operation({
   name: 'UntagResource',
   method: 'DELETE',
   path: TAGS,
   status: 200,
-  async handle(request, { tags }) {
-    const keys = (request.query as Record<string, string | string[] | undefined>).tagKeys;
-    await tags.untag({ resourceArn: pathLabel(request, 'resourceArn'), tagKeys: keys === undefined ? undefined : [keys].flat() });
+  input: Type.Object({
+    ResourceArn: ResourceArn(),
+    TagKeys: Type.Array(TagText(1, 128, 'TagKeys member'), { maxItems: 200, missingMessage: 'TagKeys is required.', message: 'TagKeys may hold at most 200 keys.', ...inQuery('tagKeys') }),
+  }),
+  async handle(input, { tags }) {
+    await tags.untag({ resourceArn: input.ResourceArn, tagKeys: input.TagKeys });
     return {};
   },
-};
+});
 
-export const listTagsForResource: LookoutVisionOperation = {
+export const listTagsForResource = operation({
   name: 'ListTagsForResource',
   method: 'GET',
   path: TAGS,
   status: 200,
-  async handle(request, { tags }) {
-    const list = await tags.list({ resourceArn: pathLabel(request, 'resourceArn') });
+  input: Type.Object({ ResourceArn: ResourceArn() }),
+  async handle(input, { tags }) {
+    const list = await tags.list({ resourceArn: input.ResourceArn });
     return { Tags: list.map((t) => ({ Key: t.key, Value: t.value })) };
   },
-};
+});

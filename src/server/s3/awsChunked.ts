@@ -61,10 +61,10 @@ export class AwsChunkedDecoder extends Transform {
       // Tolerated: a body without trailers that ends right after the final chunk's line.
       if (this.state === 'trailer' && !this.options.trailer && this.trailerBytes === 0 && this.pending.length === 0) this.finishTrailers();
     } catch (error) {
-      return callback(error as Error);
+      callback(error as Error);
+      return;
     }
-    if (this.state !== 'done') return callback(incomplete('The request body ended inside an aws-chunked frame.'));
-    callback();
+    callback(this.state === 'done' ? undefined : incomplete('The request body ended inside an aws-chunked frame.'));
   }
 
   private consume(input: Buffer): void {

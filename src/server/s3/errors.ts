@@ -19,6 +19,7 @@ export class S3ProtocolError extends Error {
 const STATUS: Record<string, number> = {
   AccessDenied: 403,
   AuthorizationHeaderMalformed: 400,
+  AuthorizationQueryParametersError: 400,
   BadDigest: 400,
   BucketAlreadyOwnedByYou: 409,
   BucketNotEmpty: 409,
@@ -34,6 +35,7 @@ const STATUS: Record<string, number> = {
   InvalidPartOrder: 400,
   InvalidRange: 416,
   InvalidRequest: 400,
+  InvalidToken: 400,
   KeyTooLongError: 400,
   'KMS.DisabledException': 400,
   'KMS.KMSInvalidStateException': 400,
@@ -75,9 +77,9 @@ interface WireError {
 
 function toWire(error: unknown): WireError | undefined {
   if (error instanceof AuthError) {
-    const code = AUTH_CODES[error.failure];
+    const code = error.s3?.code ?? AUTH_CODES[error.failure];
     const message = error.failure === 'MissingAuthentication' ? 'Access Denied: anonymous requests are not accepted; sign requests with SigV4.' : error.message;
-    return { code, status: STATUS[code], message };
+    return { code, status: STATUS[code], message, details: error.s3?.details };
   }
   if (error instanceof BucketError || error instanceof S3ProtocolError) {
     return { code: error.code, status: STATUS[error.code] ?? 400, message: error.message, details: error.details };

@@ -156,7 +156,8 @@ class PayloadVerifier extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.length += chunk.length;
     if (this.length > this.expected.maxBytes) {
-      return callback(new BucketError('EntityTooLarge', `Your proposed upload exceeds the maximum allowed size of ${this.expected.maxBytes} bytes.`));
+      callback(new BucketError('EntityTooLarge', `Your proposed upload exceeds the maximum allowed size of ${this.expected.maxBytes} bytes.`));
+      return;
     }
     this.sha256?.update(chunk);
     this.md5?.update(chunk);

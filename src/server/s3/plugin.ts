@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { RouteAuth } from '../auth/authenticate.js';
-import type { Authenticated } from '../auth/sigv4.js';
+import { QUERY_AUTH_PARAMETERS, type Authenticated } from '../auth/sigv4.js';
 import type { Services } from '../services.js';
 import type { S3Call } from './call.js';
 import { chooseRoute } from './dispatch.js';
@@ -12,11 +12,13 @@ import { parseQuery, s3Address } from './routing.js';
 /** XML and JSON documents of the bucket operations are small; object bodies stream instead. */
 const SMALL_BODY_LIMIT = 1024 * 1024;
 const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] as const;
-/** Signed for "s3"; the body streams, so UNSIGNED-PAYLOAD and aws-chunked are allowed here and only here. */
-const AUTH: RouteAuth = { service: 's3', payload: 'stream' };
+/** Signed for "s3"; the body streams, so UNSIGNED-PAYLOAD, aws-chunked and presigned URLs are allowed here and only here. */
+const AUTH: RouteAuth = { service: 's3', payload: 'stream', presigned: true };
 
 export interface S3ApiOptions {
   services: Services;
+  /** The installation's account id: the owner of every bucket (x-amz-expected-bucket-owner). */
+  accountId: string;
   /** Domains under which <bucket>.<domain> is a virtual-host-style address. */
   virtualHostDomains?: readonly string[];
 }
@@ -38,8 +40,11 @@ export async function s3Api(app: FastifyInstance, options: S3ApiOptions): Promis
     reply.header('x-amz-id-2', randomBytes(24).toString('base64'));
     // S3's own answers to what the signature check would otherwise report less precisely; before authentication.
     const query = parseQuery(request.raw.url ?? '/');
-    if (request.headers.authorization === undefined && (query.has('X-Amz-Signature') || query.has('X-Amz-Credential'))) {
-      throw new S3ProtocolError('NotImplemented', 'Presigned URLs (query-string authentication) are not supported; sign requests in the Authorization header.');
+    if (request.headers.authorization !== undefined && QUERY_AUTH_PARAMETERS.some((name) => query.has(name))) {
+      throw new S3ProtocolError(
+        'InvalidArgument',
+        'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
+      );
     }
     if (request.headers.authorization !== undefined && request.headers['x-amz-content-sha256'] === undefined) {
       throw new S3ProtocolError('MissingSecurityHeader', 'Your request is missing a required header: x-amz-content-sha256.', {
@@ -52,6 +57,11 @@ export async function s3Api(app: FastifyInstance, options: S3ApiOptions): Promis
     const query = parseQuery(request.raw.url ?? '/');
     const auth = request.authenticated!;
     const address = s3Address(request.headers.host, request.raw.url ?? '/', virtualHostDomains);
+    // Every bucket is the installation's; naming another owner is refused as S3 refuses it.
+    for (const name of ['x-amz-expected-bucket-owner', 'x-amz-source-expected-bucket-owner']) {
+      const expected = request.headers[name];
+      if (expected !== undefined && expected !== options.accountId) throw new S3ProtocolError('AccessDenied', 'Access Denied');
+    }
     const route = chooseRoute(request.method, address.bucket, address.key, query, request.headers['x-amz-copy-source'] !== undefined);
     if (route.level === 'unsupported') throw new S3ProtocolError('NotImplemented', `A header or query you provided implies functionality that is not implemented (${route.name}).`);
     const call = makeCall(request, reply, services, auth, address.bucket, address.key, query);

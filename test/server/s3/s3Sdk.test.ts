@@ -233,7 +233,7 @@ describe('S3 API with @aws-sdk/client-s3', () => {
         MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.ETag }] },
       }),
     );
-    const expectedETag = createHash('md5').update(Buffer.from(md5(part1), 'hex')).update(Buffer.from(md5(part2), 'hex')).digest('hex') + '-2';
+    const expectedETag = `${createHash('md5').update(Buffer.from(md5(part1), 'hex')).update(Buffer.from(md5(part2), 'hex')).digest('hex')}-2`;
     assert.equal(done.ETag, `"${expectedETag}"`);
     const got = await s3.send(new GetObjectCommand({ Bucket: 'multipart', Key: 'big.bin', ChecksumMode: 'ENABLED' }));
     assert.equal(got.ContentType, 'application/x-big');

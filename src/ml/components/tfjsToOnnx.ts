@@ -106,7 +106,10 @@ export function tfjsGraphToOnnx(model: TfjsGraphModel, weights: Map<string, { sh
   const id = (tfName: string): string => {
     const clean = tfName.replace(/:\d+$/, '');
     let v = ids.get(clean);
-    if (!v) ids.set(clean, (v = `t${counter++}`));
+    if (!v) {
+      v = `t${counter++}`;
+      ids.set(clean, v);
+    }
     return v;
   };
   const constant = (name: string, dims: number[], data: Float32Array): string => {

@@ -1,0 +1,151 @@
+/*
+ * What training takes: the labeled images, the options with their defaults (each default with the rule and the
+ * side-by-side figures that decided it), and the error for a training set that cannot make a model.
+ */
+import { ALL_AUGMENTATIONS, TILT_AUGMENTATIONS, type Augmentation } from '../components/image.js';
+import { Rng } from '../components/random.js';
+import type { GlobalDescriptorKind } from '../globalScore.js';
+import { DEFAULT_BANK_OPTIONS, type BankOptions } from '../patchcore.js';
+import type { AnomalyClass } from '../segmentation.js';
+
+/** The training set cannot make a model (too few images of a kind); nothing was trained. */
+export class TrainingDataError extends Error {
+  override readonly name = 'TrainingDataError';
+}
+
+/**
+ * Image bytes, or a function that reads them when training gets to the image: a large training set streams
+ * through, each image read (once per working resolution tried) and dropped after its features are taken.
+ */
+export type ImageBytes = Uint8Array | (() => Promise<Uint8Array>);
+
+export interface TrainingImage {
+  /** PNG or JPEG bytes. */
+  bytes: ImageBytes;
+  anomalous: boolean;
+  /** Segmentation mask (PNG, classes painted in their colours) for anomalous images. */
+  mask?: ImageBytes;
+  /** For messages only. */
+  name?: string;
+}
+
+export interface TrainProgress {
+  stage: 'features' | 'coreset' | 'scoring' | 'calibration';
+  done: number;
+  total: number;
+}
+
+export type AugmentationKind = 'none' | 'tilt' | 'any-orientation';
+
+export const AUGMENTATIONS: Record<AugmentationKind, readonly Augmentation[]> = { none: ['none'], tilt: TILT_AUGMENTATIONS, 'any-orientation': ALL_AUGMENTATIONS };
+export const AUGMENTATION_KINDS = Object.keys(AUGMENTATIONS) as readonly AugmentationKind[];
+
+/**
+ * What the images show: `part` (an object, usually on a plain background) or `texture` (a cropped surface:
+ * grain, exposure and cut edges vary from image to image), which scores the border rings on their own scale
+ * and measures each image's patch scores from its level (on magtile-dev 0.621 → 0.796 image AUROC, pixel
+ * 0.916 → 0.951; docs/detection-engine.md).
+ */
+export const SURFACE_KINDS = ['part', 'texture'] as const;
+export type SurfaceKind = (typeof SURFACE_KINDS)[number];
+
+export interface TrainOptions {
+  /** Anomaly classes painted in the masks (segmentation projects). */
+  classes?: AnomalyClass[];
+  /** Longer side of the working resolution (default: from the images' size, see features.ts). */
+  resolution?: number;
+  /** Patch features are projected onto this many principal directions (0: keep all 816). Default 128. */
+  featureDim?: number;
+  /** Gaussian σ of the anomaly map in working-resolution pixels (default 4, as in PatchCore). */
+  mapSigma?: number;
+  /** Memory bank: coreset ratio and bounds. */
+  bank?: Partial<BankOptions>;
+  /**
+   * Extra views of the normal images in the bank: 'tilt' (±5° and ±10°, parts placed at slightly varying
+   * angles) or 'any-orientation' (flips and 90° rotations). Default none (see docs/detection-engine.md for the figures).
+   */
+  augment?: AugmentationKind;
+  /** Use labeled anomalies to learn a scoring head (kept only when it cross-validates better). Default true. */
+  useAnomalies?: boolean;
+  /**
+   * Re-weight the image score by the nearest bank entry's neighbourhood (PatchCore eq. 7, b = 9; see
+   * patchcore.ts). Default DEFAULT_REWEIGHT (see docs/detection-engine.md for the side-by-side figures that decided it).
+   */
+  reweight?: boolean;
+  /**
+   * Image-level (global) score fused with the patch score (see globalScore.ts): 'pyramid' (1×1 + 2×2 mean
+   * pooled patch features), 'mean' (1×1 only) or 'none'. Default DEFAULT_GLOBAL_SCORE (docs/detection-engine.md has the
+   * side-by-side figures that decided it).
+   */
+  globalScore?: GlobalDescriptorKind | 'none';
+  /** Images held out for calibration (F1-max threshold); default: leave-one-out scores of the training set. */
+  validation?: TrainingImage[];
+  /** Training-time budget (seconds) of the search over working resolutions (default DEFAULT_SEARCH_SECONDS). */
+  searchSeconds?: number;
+  /** What the images show (default part); `texture` changes the defaults of borderScale and levelScores. */
+  surface?: SurfaceKind;
+  /** Score the grid's border rings on their own scale (borderScale.ts). Default DEFAULT_BORDER_SCALE. */
+  borderScale?: boolean;
+  /** Measure each image's patch scores from its median cell (scoreLevel.ts). Default DEFAULT_LEVEL_SCORES. */
+  levelScores?: boolean;
+  /**
+   * Training normals scored leave-one-out for calibration, the head and the pixel threshold: all of them up to
+   * this many, else this many chosen at random with the seed (scoring cost bounded). Default MAX_HELD_OUT_NORMALS.
+   */
+  heldOutNormals?: number;
+  /** Runtime threads (default 1). */
+  threads?: number;
+  /** Where the converted backbone may be cached between processes. */
+  cacheDir?: string;
+  seed?: number;
+  onProgress?: (p: TrainProgress) => void;
+}
+
+export const MAP_SIGMA = 4;
+export const DEFAULT_FEATURE_DIM = 128;
+/**
+ * Training normals scored leave-one-out at most (a seeded random subset beyond): enough for a threshold and
+ * a robust scale, while scoring stays bounded however many images there are.
+ */
+export const MAX_HELD_OUT_NORMALS = 200;
+/**
+ * Image-score re-weighting by default? Rule fixed before the side-by-side run (docs/detection-engine.md): on only if it is
+ * not worse than 0.002 image AUROC on any dataset/seed of bench/ml.ts --reweight and better on their average.
+ * It was worse on aliens seed 1 (0.984 vs 0.991) and the circuit boards (0.938 vs 0.953): off.
+ */
+export const DEFAULT_REWEIGHT = false;
+/**
+ * Global score fused with the patch score by default? Rule fixed before the side-by-side run (globalScore.ts,
+ * docs/detection-engine.md): on only if no dataset/seed row of bench/ml.ts --global is worse by more than 0.002 image AUROC
+ * and the mean over the six rows is better. Both descriptors failed it (pyramid: aliens seed 3 0.989 vs 0.998,
+ * circuit boards 0.868 vs 0.953; mean: 0.984 and 0.930): off.
+ */
+export const DEFAULT_GLOBAL_SCORE: GlobalDescriptorKind | 'none' = 'none';
+/**
+ * Border rings on their own scale by default? Rule fixed before the side-by-side run (bench/ml.ts --border): on
+ * only if magtile-dev's image AUROC rises and no other row is worse by more than 0.002 image AUROC. Magtile-dev
+ * rose from 0.601 to 0.772, but the casting was worse (0.944 → 0.938 at the 480 px the search then chose; 0.978
+ * → 0.968 at 288 px, the default once that search was removed): off; `borderScale: true` opts in.
+ */
+export const DEFAULT_BORDER_SCALE = false;
+/**
+ * Patch scores measured from each image's median cell by default? Rule fixed before the side-by-side run
+ * (bench/ml.ts --level): on only if magtile-dev's image AUROC rises and no other row is worse by more than 0.002.
+ * Magtile-dev fell (0.621 → 0.598), aliens seed 1 (0.991 → 0.984) and the circuit boards (0.953 → 0.943) were
+ * worse: off. With the border scale it lifts magtile-dev (0.766 → 0.796), so textures opt in to both.
+ */
+export const DEFAULT_LEVEL_SCORES = false;
+
+/** The bytes of an image given as bytes or as a reader. */
+export const bytesOf = (b: ImageBytes): Promise<Uint8Array> => (typeof b === 'function' ? b() : Promise.resolve(b));
+
+/** Up to `count` indices out of `total`, chosen at random with the seed, ascending (all of them when they fit). */
+export function seededSubset(total: number, count: number, seed: number): number[] {
+  const all = Array.from({ length: total }, (_, i) => i);
+  return total <= count ? all : new Rng(seed).shuffle(all).slice(0, count).sort((a, b) => a - b);
+}
+
+/** The memory bank's options: the defaults, the training seed, then the caller's bounds. */
+export function bankOptionsOf(options: TrainOptions): BankOptions {
+  return { ...DEFAULT_BANK_OPTIONS, seed: options.seed ?? 0, ...options.bank };
+}
