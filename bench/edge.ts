@@ -46,7 +46,7 @@ try {
   }
   await buckets.putObject({ bucket: 'edge-bench', key: 'train.manifest', body: Readable.from([Buffer.from(lines.join('\n'))]) });
   await projects.create({ projectName: 'edge-bench' });
-  await datasets.create({ projectName: 'edge-bench', datasetType: 'train', datasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'edge-bench', Key: 'train.manifest' } } } });
+  await datasets.create({ projectName: 'edge-bench', datasetType: 'train', manifest: { Bucket: 'edge-bench', Key: 'train.manifest' } });
   await vigil.jobs.idle();
   await client.send(new CreateModelCommand({ ProjectName: 'edge-bench', OutputConfig: { S3Location: { Bucket: 'edge-bench', Prefix: 'model/' } } }));
   await vigil.jobs.idle();
@@ -71,9 +71,11 @@ try {
   const definition = protoLoader.loadSync(EDGE_AGENT_PROTO, { keepCase: true, enums: String, defaults: true, oneofs: true });
   const proto = grpc.loadPackageDefinition(definition) as unknown as { AWS: { LookoutVision: { EdgeAgent: grpc.ServiceClientConstructor } } };
   const edge = new proto.AWS.LookoutVision.EdgeAgent(`unix://${socket}`, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 64 << 20, 'grpc.max_send_message_length': 64 << 20 });
+  /** A unary method of a @grpc/grpc-js client, called with a callback. */
+  type UnaryCall = (request: object, callback: (error: Error | null, response: Record<string, unknown>) => void) => void;
   const call = (method: string, request: object) =>
     new Promise<Record<string, unknown>>((resolve, reject) =>
-      (edge as unknown as Record<string, Function>)[method](request, (error: Error | null, response: Record<string, unknown>) => (error ? reject(error) : resolve(response))),
+      (edge as unknown as Record<string, UnaryCall>)[method](request, (error: Error | null, response: Record<string, unknown>) => (error ? reject(error) : resolve(response))),
     );
   await call('StartModel', { model_component: 'bench' });
   while (((await call('DescribeModel', { model_component: 'bench' })).model_description as { status: string }).status === 'STARTING') await new Promise((r) => setTimeout(r, 100));

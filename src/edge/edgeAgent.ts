@@ -3,7 +3,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { connect } from 'node:net';
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { EdgeCode, EdgeError, EdgeModels } from './edgeModels.js';
+import { EdgeCode, EdgeError, type EdgeModels } from './edgeModels.js';
 
 /** The Edge Agent API's proto as AWS published it (proto/edge-agent.proto, MIT-0). From dist/src/edge/ or src/edge/. */
 export const EDGE_AGENT_PROTO = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../proto/edge-agent.proto' : '../../proto/edge-agent.proto', import.meta.url));

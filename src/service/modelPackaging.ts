@@ -15,15 +15,12 @@ import { newPackageKey, PACKAGE_FILES, packageKeyFile, recipeDigest, sealArchive
 import { decodePageToken, encodePageToken, pageSize } from './pagination.js';
 import type { Installation, Projects } from './projects.js';
 import { falseAlarmRateTarget } from './reservedTags.js';
-import { parseTags } from './tags.js';
-import { requireString } from './validation.js';
 
-/** Patterns of the request members (API reference: StartModelPackagingJob, GreengrassConfiguration). */
-const JOB_NAME = /^[a-zA-Z0-9-]{1,64}$/;
-const DESCRIPTION = /^[a-zA-Z0-9\-_. ()':,;?]{1,256}$/;
-const COMPONENT_NAME = /^[a-zA-Z0-9\-_.]{1,128}$/;
-const COMPONENT_VERSION = /^([0-9]{1,6})\.([0-9]{1,6})\.([0-9]{1,6})$/;
-const S3_PREFIX = /^([a-zA-Z0-9!_.*'()-][/a-zA-Z0-9!_.*'()-]*)?$/;
+/**
+ * Configuration.Greengrass of a request, each member's shape already checked by the operation's schema;
+ * ComponentVersion is absent when not given (it defaults from the model).
+ */
+export type GreengrassRequest = Omit<GreengrassConfiguration, 'ComponentVersion'> & { ComponentVersion?: string };
 /** Models whose training succeeded: their artifact exists, hosted or not. */
 const PACKAGEABLE: readonly ModelStatus[] = ['TRAINED', 'STARTING_HOSTING', 'HOSTED', 'HOSTING_FAILED', 'STOPPING_HOSTING'];
 /** A job interrupted by a restart is run again this many times in all before it is marked failed. */
@@ -51,12 +48,17 @@ export interface ModelPackagingDeps {
 export class ModelPackaging {
   constructor(private readonly deps: ModelPackagingDeps) {}
 
-  async start(input: { projectName: unknown; modelVersion: unknown; jobName?: unknown; configuration?: unknown; description?: unknown; clientToken?: unknown }): Promise<{ jobName: string }> {
-    const projectName = requireString(input.projectName, 'ProjectName', 'projectName');
-    if (input.modelVersion === undefined || input.modelVersion === null) throw new ValidationError('ModelVersion is required.');
-    const jobName = optionalPattern(input.jobName, 'JobName', JOB_NAME);
-    const description = optionalPattern(input.description, 'Description', DESCRIPTION);
-    const configuration = parseConfiguration(input.configuration);
+  /** `modelVersion` is a version number or `latest`. */
+  async start(input: {
+    projectName: string;
+    modelVersion: string;
+    jobName?: string;
+    configuration: GreengrassRequest;
+    description?: string;
+    clientToken?: string;
+  }): Promise<{ jobName: string }> {
+    const { projectName, jobName, description } = input;
+    const configuration = checkedConfiguration(input.configuration);
     return this.deps.idempotency.run(
       {
         operation: 'StartModelPackagingJob',
@@ -66,7 +68,7 @@ export class ModelPackaging {
         parameters: { projectName, modelVersion: input.modelVersion, jobName, description, configuration },
       },
       async () => {
-        const model = await findModel(this.deps.store, this.deps.projects, projectName, input.modelVersion, true);
+        const model = await findModel(this.deps.store, this.deps.projects, projectName, input.modelVersion);
         if (!PACKAGEABLE.includes(model.status)) {
           throw new ConflictError(`Model ${model.version} is ${model.status}; only a trained model can be packaged.`, model.arn, 'MODEL');
         }
@@ -106,15 +108,15 @@ export class ModelPackaging {
     );
   }
 
-  async describe(input: { projectName: unknown; jobName: unknown }): Promise<ModelPackagingJobRecord> {
+  async describe(input: { projectName: string; jobName: string }): Promise<ModelPackagingJobRecord> {
     const project = await this.deps.projects.get(input.projectName);
-    const jobName = requirePattern(input.jobName, 'JobName', JOB_NAME);
+    const { jobName } = input;
     const job = await this.deps.store.modelPackagingJobs.get(project.name, jobName);
     if (!job) throw new NotFoundError(`Project ${project.name} has no model packaging job ${jobName}.`, jobName, 'MODEL_PACKAGE_JOB');
     return job;
   }
 
-  async list(input: { projectName: unknown; maxResults?: number; nextToken?: string }): Promise<{ jobs: ModelPackagingJobRecord[]; nextToken?: string }> {
+  async list(input: { projectName: string; maxResults?: number; nextToken?: string }): Promise<{ jobs: ModelPackagingJobRecord[]; nextToken?: string }> {
     const project = await this.deps.projects.get(input.projectName);
     const limit = pageSize(input.maxResults);
     const listing = `modelpackagingjobs ${project.name}`;
@@ -165,7 +167,7 @@ export class ModelPackaging {
       throw new PackagingFailure(`Accelerator ${platform?.Accelerator} is not supported: Vigil runs models on CPUs. Omit Accelerator to package for the CPU.`);
     }
     const model = await this.deps.store.models.get(job.projectName, job.modelVersion);
-    if (!model || !model.artifactBlob || !PACKAGEABLE.includes(model.status)) {
+    if (!model?.artifactBlob || !PACKAGEABLE.includes(model.status)) {
       throw new PackagingFailure(`Model ${job.modelVersion} of project ${job.projectName} is no longer a trained model.`);
     }
     const artifact = await this.deps.blobs.getBuffer(model.artifactBlob, { 'vigil:model': model.arn });
@@ -240,73 +242,40 @@ function generatedJobName(model: ModelRecord): string {
   return `${model.projectName.replace(/_/g, '-').slice(0, 24)}-${model.version}-${stamp}-${randomBytes(3).toString('hex')}`.replace(/^-+/, '');
 }
 
-function optionalPattern(value: unknown, member: string, pattern: RegExp): string | undefined {
-  return value === undefined || value === null ? undefined : requirePattern(value, member, pattern);
-}
-
-function requirePattern(value: unknown, member: string, pattern: RegExp): string {
-  if (value === undefined || value === null) throw new ValidationError(`${member} is required.`);
-  if (typeof value !== 'string' || !pattern.test(value)) throw new ValidationError(`${member} must match ${pattern.source}.`);
-  return value;
-}
-
-/** Configuration.Greengrass validated; ComponentVersion stays absent when not given (it defaults from the model). */
-function parseConfiguration(value: unknown): Omit<GreengrassConfiguration, 'ComponentVersion'> & { ComponentVersion?: string } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ValidationError('Configuration is required: {"Greengrass": {…}}.');
-  const g = (value as { Greengrass?: unknown }).Greengrass;
-  if (typeof g !== 'object' || g === null || Array.isArray(g)) throw new ValidationError('Configuration.Greengrass is required.');
-  const c = g as Record<string, unknown>;
-  const hasDevice = c.TargetDevice !== undefined && c.TargetDevice !== null;
-  const hasPlatform = c.TargetPlatform !== undefined && c.TargetPlatform !== null;
-  if (hasDevice === hasPlatform) throw new ValidationError('Configuration.Greengrass needs exactly one of TargetDevice and TargetPlatform.');
-  let targetDevice: string | undefined;
-  let targetPlatform: GreengrassConfiguration['TargetPlatform'];
-  if (hasDevice) {
-    if (c.TargetDevice !== 'jetson_xavier') throw new ValidationError('TargetDevice must be jetson_xavier.');
-    targetDevice = c.TargetDevice;
-    if (c.CompilerOptions !== undefined && c.CompilerOptions !== null) throw new ValidationError('CompilerOptions may not be given with TargetDevice.');
-  } else {
-    const p = c.TargetPlatform as Record<string, unknown>;
-    if (typeof p !== 'object' || Array.isArray(p)) throw new ValidationError('TargetPlatform must be {"Os", "Arch", "Accelerator"?}.');
-    if (p.Os !== 'LINUX') throw new ValidationError('TargetPlatform.Os must be LINUX.');
-    if (p.Arch !== 'X86_64' && p.Arch !== 'ARM64') throw new ValidationError('TargetPlatform.Arch must be X86_64 or ARM64.');
-    if (p.Accelerator !== undefined && p.Accelerator !== null && p.Accelerator !== 'NVIDIA') throw new ValidationError('TargetPlatform.Accelerator must be NVIDIA or absent (CPU).');
-    targetPlatform = { Os: p.Os, Arch: p.Arch, ...(p.Accelerator === 'NVIDIA' ? { Accelerator: 'NVIDIA' } : {}) };
+/**
+ * The rules that tie the members of Configuration.Greengrass together: exactly one of TargetDevice and
+ * TargetPlatform, no CompilerOptions with TargetDevice, the CompilerOptions of the target. Returns the
+ * configuration with only its documented members.
+ */
+function checkedConfiguration(c: GreengrassRequest): GreengrassRequest {
+  if ((c.TargetDevice === undefined) === (c.TargetPlatform === undefined)) {
+    throw new ValidationError('Configuration.Greengrass needs exactly one of TargetDevice and TargetPlatform.');
   }
-  const compilerOptions = targetPlatform ? parseCompilerOptions(c.CompilerOptions, targetPlatform.Accelerator === 'NVIDIA') : undefined;
-  const location = c.S3OutputLocation as { Bucket?: unknown; Prefix?: unknown } | undefined;
-  if (typeof location !== 'object' || location === null) throw new ValidationError('S3OutputLocation is required: {"Bucket", "Prefix"?}.');
-  const bucket = requireString(location.Bucket, 'S3OutputLocation.Bucket', 's3BucketName');
-  const prefix = location.Prefix ?? undefined;
-  if (prefix !== undefined && (typeof prefix !== 'string' || prefix.length > 1024 || !S3_PREFIX.test(prefix))) {
-    throw new ValidationError('S3OutputLocation.Prefix is not a valid key prefix.');
-  }
-  const componentName = requirePattern(c.ComponentName, 'ComponentName', COMPONENT_NAME);
-  const componentVersion = optionalPattern(c.ComponentVersion, 'ComponentVersion', COMPONENT_VERSION);
-  const componentDescription = optionalPattern(c.ComponentDescription, 'ComponentDescription', DESCRIPTION);
-  const tags = c.Tags === undefined || c.Tags === null ? undefined : parseTags(c.Tags).map((t) => ({ Key: t.key, Value: t.value }));
+  if (c.TargetDevice !== undefined && c.CompilerOptions !== undefined) throw new ValidationError('CompilerOptions may not be given with TargetDevice.');
+  const platform = c.TargetPlatform && { Os: c.TargetPlatform.Os, Arch: c.TargetPlatform.Arch, ...(c.TargetPlatform.Accelerator !== undefined ? { Accelerator: c.TargetPlatform.Accelerator } : {}) };
+  const compilerOptions = platform ? checkCompilerOptions(c.CompilerOptions, platform.Accelerator === 'NVIDIA') : undefined;
+  const { Bucket, Prefix } = c.S3OutputLocation;
   return {
     ...(compilerOptions !== undefined ? { CompilerOptions: compilerOptions } : {}),
-    ...(targetDevice !== undefined ? { TargetDevice: targetDevice } : {}),
-    ...(targetPlatform !== undefined ? { TargetPlatform: targetPlatform } : {}),
-    S3OutputLocation: { Bucket: bucket, ...(prefix !== undefined ? { Prefix: prefix as string } : {}) },
-    ComponentName: componentName,
-    ...(componentVersion !== undefined ? { ComponentVersion: componentVersion } : {}),
-    ...(componentDescription !== undefined ? { ComponentDescription: componentDescription } : {}),
-    ...(tags !== undefined ? { Tags: tags } : {}),
+    ...(c.TargetDevice !== undefined ? { TargetDevice: c.TargetDevice } : {}),
+    ...(platform !== undefined ? { TargetPlatform: platform } : {}),
+    S3OutputLocation: { Bucket, ...(Prefix !== undefined ? { Prefix } : {}) },
+    ComponentName: c.ComponentName,
+    ...(c.ComponentVersion !== undefined ? { ComponentVersion: c.ComponentVersion } : {}),
+    ...(c.ComponentDescription !== undefined ? { ComponentDescription: c.ComponentDescription } : {}),
+    ...(c.Tags !== undefined ? { Tags: c.Tags.map(({ Key, Value }) => ({ Key, Value })) } : {}),
   };
 }
 
 /**
- * CompilerOptions: a JSON object inside a string (3..1024 characters). NVIDIA targets need gpu-code (sm_NN),
+ * CompilerOptions: a JSON object inside a string (its length checked by the schema). NVIDIA targets need gpu-code (sm_NN),
  * trt-ver (x.y.z) and cuda-ver (x.y); CPU targets may give mcpu (a string) and mattr (a list of strings).
  */
-function parseCompilerOptions(value: unknown, nvidia: boolean): string | undefined {
-  if (value === undefined || value === null) {
+function checkCompilerOptions(value: string | undefined, nvidia: boolean): string | undefined {
+  if (value === undefined) {
     if (nvidia) throw new ValidationError('CompilerOptions is required with Accelerator NVIDIA: {"gpu-code", "trt-ver", "cuda-ver"}.');
     return undefined;
   }
-  if (typeof value !== 'string' || value.length < 3 || value.length > 1024) throw new ValidationError('CompilerOptions must be a JSON string of 3 to 1024 characters.');
   let options: unknown;
   try {
     options = JSON.parse(value);

@@ -72,8 +72,10 @@ function edgeClient(socket: string): EdgeClient {
     'grpc.max_send_message_length': 64 * 1024 * 1024,
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
   });
+  /** A unary method of a @grpc/grpc-js client, called with a callback. */
+  type UnaryCall = (request: object, callback: (error: Error | null, response: Record<string, unknown>) => void) => void;
   const call = (method: string): Call => (request) =>
-    new Promise((resolve, reject) => (client as unknown as Record<string, Function>)[method](request, (error: Error | null, response: Record<string, unknown>) => (error ? reject(error) : resolve(response))));
+    new Promise((resolve, reject) => (client as unknown as Record<string, UnaryCall>)[method](request, (error: Error | null, response: Record<string, unknown>) => (error ? reject(error) : resolve(response))));
   return {
     DetectAnomalies: call('DetectAnomalies'),
     StartModel: call('StartModel'),

@@ -1,8 +1,29 @@
+import { Type } from '@sinclair/typebox';
 import type { ModelPackagingJobRecord } from '../../store/modelPackagingRecords.js';
-import type { LookoutVisionOperation } from './operation.js';
-import { clientToken, epochSeconds, jsonBody, pathLabel, queryInteger, queryString } from './requestInput.js';
+import {
+  ClientToken,
+  CompilerOptions,
+  ComponentDescription,
+  ComponentName,
+  ComponentVersion,
+  inPath,
+  MaxResults,
+  ModelPackagingJobDescription,
+  ModelPackagingJobName,
+  ModelVersion,
+  NextToken,
+  ProjectName,
+  S3BucketName,
+  S3KeyPrefix,
+  TagList,
+  TargetDevice,
+  TargetPlatform,
+} from './members.js';
+import { operation } from './operation.js';
+import { epochSeconds } from './requestInput.js';
 
 const JOBS = '/projects/:projectName/modelpackagingjobs';
+const S3_OUTPUT_LOCATION = 'S3OutputLocation is required: {"Bucket", "Prefix"?}.';
 
 /** ModelPackagingJobMetadata. */
 function jobMetadataJson(job: ModelPackagingJobRecord) {
@@ -19,32 +40,60 @@ function jobMetadataJson(job: ModelPackagingJobRecord) {
   };
 }
 
-export const startModelPackagingJob: LookoutVisionOperation = {
+/** GreengrassConfiguration: the shapes of its members; how they combine is ModelPackaging's rule. */
+const GreengrassConfiguration = () =>
+  Type.Object(
+    {
+      CompilerOptions: Type.Optional(CompilerOptions({ message: 'CompilerOptions must be a JSON string of 3 to 1024 characters.' })),
+      TargetDevice: Type.Optional(TargetDevice()),
+      TargetPlatform: Type.Optional(TargetPlatform()),
+      S3OutputLocation: Type.Object(
+        { Bucket: S3BucketName(), Prefix: Type.Optional(S3KeyPrefix({ message: 'S3OutputLocation.Prefix is not a valid key prefix.' })) },
+        { missingMessage: S3_OUTPUT_LOCATION },
+      ),
+      ComponentName: ComponentName(),
+      ComponentVersion: Type.Optional(ComponentVersion()),
+      ComponentDescription: Type.Optional(ComponentDescription()),
+      Tags: Type.Optional(TagList('Tags must be a list of {Key, Value}.')),
+    },
+    { missingMessage: 'Configuration.Greengrass is required.' },
+  );
+
+export const startModelPackagingJob = operation({
   name: 'StartModelPackagingJob',
   method: 'POST',
   path: JOBS,
   status: 200,
-  async handle(request, { packaging }) {
-    const body = jsonBody(request);
+  input: Type.Object({
+    ProjectName: ProjectName(inPath('projectName')),
+    // In the JSON body here (no path binding).
+    ModelVersion: ModelVersion({ missingMessage: 'ModelVersion is required.' }),
+    JobName: Type.Optional(ModelPackagingJobName()),
+    Configuration: Type.Object({ Greengrass: GreengrassConfiguration() }, { missingMessage: 'Configuration is required: {"Greengrass": {…}}.' }),
+    Description: Type.Optional(ModelPackagingJobDescription()),
+    ClientToken: ClientToken(),
+  }),
+  async handle(input, { packaging }) {
     const result = await packaging.start({
-      projectName: pathLabel(request, 'projectName'),
-      modelVersion: body.ModelVersion,
-      jobName: body.JobName,
-      configuration: body.Configuration,
-      description: body.Description,
-      clientToken: clientToken(request),
+      projectName: input.ProjectName,
+      modelVersion: input.ModelVersion,
+      jobName: input.JobName,
+      configuration: input.Configuration.Greengrass,
+      description: input.Description,
+      clientToken: input.ClientToken,
     });
     return { JobName: result.jobName };
   },
-};
+});
 
-export const describeModelPackagingJob: LookoutVisionOperation = {
+export const describeModelPackagingJob = operation({
   name: 'DescribeModelPackagingJob',
   method: 'GET',
   path: `${JOBS}/:jobName`,
   status: 200,
-  async handle(request, { packaging }) {
-    const job = await packaging.describe({ projectName: pathLabel(request, 'projectName'), jobName: pathLabel(request, 'jobName') });
+  input: Type.Object({ ProjectName: ProjectName(inPath('projectName')), JobName: ModelPackagingJobName(inPath('jobName')) }),
+  async handle(input, { packaging }) {
+    const job = await packaging.describe({ projectName: input.ProjectName, jobName: input.JobName });
     const { JobName, ProjectName, ModelVersion, ModelPackagingJobDescription, ModelPackagingMethod, Status, StatusMessage, CreationTimestamp, LastUpdatedTimestamp } = jobMetadataJson(job);
     return {
       ModelPackagingDescription: {
@@ -64,19 +113,16 @@ export const describeModelPackagingJob: LookoutVisionOperation = {
       },
     };
   },
-};
+});
 
-export const listModelPackagingJobs: LookoutVisionOperation = {
+export const listModelPackagingJobs = operation({
   name: 'ListModelPackagingJobs',
   method: 'GET',
   path: JOBS,
   status: 200,
-  async handle(request, { packaging }) {
-    const page = await packaging.list({
-      projectName: pathLabel(request, 'projectName'),
-      maxResults: queryInteger(request, 'maxResults'),
-      nextToken: queryString(request, 'nextToken'),
-    });
+  input: Type.Object({ ProjectName: ProjectName(inPath('projectName')), NextToken: NextToken(), MaxResults: MaxResults() }),
+  async handle(input, { packaging }) {
+    const page = await packaging.list({ projectName: input.ProjectName, maxResults: input.MaxResults, nextToken: input.NextToken });
     return { ModelPackagingJobs: page.jobs.map(jobMetadataJson), NextToken: page.nextToken };
   },
-};
+});
