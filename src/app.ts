@@ -27,6 +27,7 @@ import { JobQueue } from './jobs/jobQueue.js';
 import { localModelRuntime } from './jobs/modelRuntime.js';
 import { DetectionMetrics } from './service/detectionMetrics.js';
 import { ModelHosting } from './service/modelHosting.js';
+import { ModelPackaging } from './service/modelPackaging.js';
 import { Models } from './service/models.js';
 import { MultipartUploads } from './service/multipartUploads.js';
 import { ModelTrainer } from './service/modelTrainer.js';
@@ -124,7 +125,9 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     const models = new Models({ store, blobs, buckets, kms: dataKms, idempotency, projects, installation, training, hosting });
     await datasets.recover();
     await models.recover();
-    const services: Services = { accessKeys, sessionCredentials: new SessionCredentials(accessKeys, rootKey), projects, datasets, buckets, multipartUploads, tags: new Tags(store.models, installation), models, hosting, metrics, keyRewrap: new DataKeyRewrap(blobs, dataKms), keys: kms, externalKmsEndpoint: externalKms?.endpoint };
+    const packaging = new ModelPackaging({ store, blobs, buckets, kms: dataKms, jobs, idempotency, projects, installation });
+    await packaging.recover();
+    const services: Services = { accessKeys, sessionCredentials: new SessionCredentials(accessKeys, rootKey), projects, datasets, buckets, multipartUploads, tags: new Tags(store.models, installation), models, hosting, packaging, metrics, keyRewrap: new DataKeyRewrap(blobs, dataKms), keys: kms, externalKmsEndpoint: externalKms?.endpoint };
     const server = await createHttpsServer({ tls, logger, services, accountId });
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;

@@ -6,6 +6,7 @@ import { evalCommand } from './eval.js';
 import { importDataset } from './import.js';
 import { rewrapKey } from './keysRewrap.js';
 import { describeReport, falseAlarmRate } from './falseAlarmRate.js';
+import { edgeInstall, edgeServe } from './edge.js';
 
 const program = new Command('vigil').description('Self-hosted visual anomaly detection, wire-compatible with Amazon Lookout for Vision');
 
@@ -165,6 +166,38 @@ models
       clear: Boolean(o.default),
     });
     process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : describeReport(project, version, report, rate === undefined && !o.default));
+  });
+
+const edge = program.command('edge').description('run packaged models on a device, offline: the Lookout for Vision Edge Agent API on a Unix socket');
+edge
+  .command('install')
+  .description('install a model package (StartModelPackagingJob output) from a local folder or from s3://bucket/prefix/<component>/<version>/ in a Vigil')
+  .argument('<source>', 'folder holding recipe.json and model.vigilpkg, or its s3:// location')
+  .option('--key-file <file>', 'the package key file (default: package-key.json beside the package)')
+  .option('--dir <dir>', 'edge directory (env VIGIL_EDGE_DIR, default ./.vigil-edge)')
+  .option('--endpoint <url>', 's3:// sources: Vigil endpoint (default: https://host:port of the configuration)')
+  .option('--ca-bundle <file>', 's3:// sources: CA certificate to trust (default: <data>/tls/cert.pem)')
+  .option('--data-dir <dir>', 's3:// sources: data directory holding credentials and certificate (env VIGIL_DATA_DIR, default ./.vigil)')
+  .option('--port <port>', 's3:// sources: port of the running Vigil (env VIGIL_PORT, default 8443)', port)
+  .option('--config <file>', 'JSON configuration file (env VIGIL_CONFIG)')
+  .action(async (source: string, o: Record<string, string | number | undefined>) => {
+    const manifest = await edgeInstall({ dataDir: o.dataDir as string | undefined, port: o.port as number | undefined, config: o.config as string | undefined }, source, {
+      dir: o.dir as string | undefined,
+      keyFile: o.keyFile as string | undefined,
+      endpoint: o.endpoint as string | undefined,
+      caBundle: o.caBundle as string | undefined,
+    });
+    process.stdout.write(`installed ${manifest.componentName} ${manifest.componentVersion} (model ${manifest.modelArn})\n`);
+  });
+edge
+  .command('serve')
+  .description('serve the Edge Agent API (DetectAnomalies, StartModel, StopModel, ListModels, DescribeModel) on a Unix socket')
+  .option('--dir <dir>', 'edge directory (env VIGIL_EDGE_DIR, default ./.vigil-edge)')
+  .option('--socket <path>', 'socket path (default /tmp/aws.iot.lookoutvision.EdgeAgent.sock)')
+  .option('--group-access', 'let the socket file\'s group connect too (mode 0660; default owner-only 0600)')
+  .option('--start-all', 'start every installed model at once (default: each waits for StartModel)')
+  .action(async (o: Record<string, string | boolean | undefined>) => {
+    await edgeServe({ dir: o.dir as string | undefined, socket: o.socket as string | undefined, groupAccess: Boolean(o.groupAccess), startAll: Boolean(o.startAll) });
   });
 
 program.parseAsync().catch((error: unknown) => {

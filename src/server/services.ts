@@ -5,6 +5,7 @@ import type { DataKeyRewrap } from '../service/dataKeyRewrap.js';
 import type { Datasets } from '../service/datasets.js';
 import type { DetectionMetrics } from '../service/detectionMetrics.js';
 import type { ModelHosting } from '../service/modelHosting.js';
+import type { ModelPackaging } from '../service/modelPackaging.js';
 import type { Models } from '../service/models.js';
 import type { MultipartUploads } from '../service/multipartUploads.js';
 import type { Projects } from '../service/projects.js';
@@ -24,6 +25,8 @@ export interface Services {
   models: Models;
   /** StartModel, StopModel and DetectAnomalies. */
   hosting: ModelHosting;
+  /** StartModelPackagingJob, DescribeModelPackagingJob, ListModelPackagingJobs. */
+  packaging: ModelPackaging;
   metrics: DetectionMetrics;
   /** Rewraps stored objects' data keys after a key rotation (`vigil keys rewrap`). */
   keyRewrap: DataKeyRewrap;

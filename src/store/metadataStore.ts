@@ -1,6 +1,7 @@
 import type { BucketRepository, MultipartRepository, ObjectRepository } from './bucketRecords.js';
 import type { DatasetRepository, IdempotencyRepository } from './datasetRecords.js';
 import type { ModelRepository } from './modelRecords.js';
+import type { ModelPackagingJobRepository } from './modelPackagingRecords.js';
 
 /**
  * The metadata repository. Every method is atomic on its own; the embedded engine is SQLite,
@@ -14,6 +15,7 @@ export interface MetadataStore {
   readonly datasets: DatasetRepository;
   readonly idempotency: IdempotencyRepository;
   readonly models: ModelRepository;
+  readonly modelPackagingJobs: ModelPackagingJobRepository;
   readonly buckets: BucketRepository;
   readonly objects: ObjectRepository;
   readonly multipartUploads: MultipartRepository;

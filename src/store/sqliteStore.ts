@@ -13,6 +13,8 @@ import { SqliteDatasets } from './sqlite/datasetRepository.js';
 import { SqliteIdempotency } from './sqlite/idempotencyRepository.js';
 import { SqliteModels } from './sqlite/modelRepository.js';
 import type { ModelRepository } from './modelRecords.js';
+import type { ModelPackagingJobRepository } from './modelPackagingRecords.js';
+import { SqliteModelPackagingJobs } from './sqlite/modelPackagingRepository.js';
 import { SqliteKmsKeys } from './sqlite/kmsKeyRepository.js';
 import { SqliteProjects } from './sqlite/projectRepository.js';
 import { SqliteSettings } from './sqlite/settingsRepository.js';
@@ -64,6 +66,7 @@ class SqliteStore implements MetadataStore {
   readonly datasets: DatasetRepository;
   readonly idempotency: IdempotencyRepository;
   readonly models: ModelRepository;
+  readonly modelPackagingJobs: ModelPackagingJobRepository;
   readonly buckets: BucketRepository;
   readonly objects: ObjectRepository;
   readonly multipartUploads: MultipartRepository;
@@ -76,6 +79,7 @@ class SqliteStore implements MetadataStore {
     this.datasets = new SqliteDatasets(db);
     this.idempotency = new SqliteIdempotency(db);
     this.models = new SqliteModels(db);
+    this.modelPackagingJobs = new SqliteModelPackagingJobs(db);
     this.buckets = new SqliteBuckets(db);
     this.objects = new SqliteObjects(db);
     this.multipartUploads = new SqliteMultipartUploads(db);

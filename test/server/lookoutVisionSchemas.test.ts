@@ -4,6 +4,7 @@ import type { TObject } from '@sinclair/typebox';
 import { createDataset, describeDataset, listDatasetEntries, updateDatasetEntries } from '../../src/server/lookoutvision/datasetOperations.js';
 import { createModel, deleteModel, describeModel, startModel } from '../../src/server/lookoutvision/modelOperations.js';
 import type { LookoutVisionOperation } from '../../src/server/lookoutvision/operation.js';
+import { describeModelPackagingJob, startModelPackagingJob } from '../../src/server/lookoutvision/packagingOperations.js';
 import { createProject, listProjects } from '../../src/server/lookoutvision/projectOperations.js';
 import { tagResource, untagResource } from '../../src/server/lookoutvision/tagOperations.js';
 import { inputValidator } from '../../src/server/schema.js';
@@ -20,6 +21,8 @@ function messageFor(operation: LookoutVisionOperation<TObject>, input: Record<st
 
 const OUTPUT = { S3Location: { Bucket: 'bucket' } };
 const MODEL = { ProjectName: 'p', ModelVersion: '1' };
+const GREENGRASS = { TargetPlatform: { Os: 'LINUX', Arch: 'X86_64' }, S3OutputLocation: { Bucket: 'bucket' }, ComponentName: 'c' };
+const packaging = (greengrass: Record<string, unknown>) => ({ ...MODEL, Configuration: { Greengrass: { ...GREENGRASS, ...greengrass } } });
 const TAG_KEY = 'Tag Key must be 1 to 128 letters, digits, spaces or _ . : / = + - @.';
 
 describe('Lookout for Vision operation schemas', () => {
@@ -68,6 +71,17 @@ describe('Lookout for Vision operation schemas', () => {
       [untagResource, { ResourceArn: 'arn' }, 'TagKeys is required.'],
       [untagResource, { ResourceArn: 'arn', TagKeys: Array.from({ length: 201 }, (_, i) => `k${i}`) }, 'TagKeys may hold at most 200 keys.'],
       [untagResource, { ResourceArn: 'arn', TagKeys: ['bad;key'] }, 'TagKeys member must be 1 to 128 letters, digits, spaces or _ . : / = + - @.'],
+      [startModelPackagingJob, packaging({}), undefined],
+      [startModelPackagingJob, { ProjectName: 'p', Configuration: { Greengrass: GREENGRASS } }, 'ModelVersion is required.'],
+      [startModelPackagingJob, { ...MODEL, Configuration: {} }, 'Configuration.Greengrass is required.'],
+      [startModelPackagingJob, { ...packaging({}), JobName: 'bad_name' }, "JobName 'bad_name' does not match the pattern ^[a-zA-Z0-9-]+$."],
+      [startModelPackagingJob, packaging({ ComponentVersion: '1.0' }), "Configuration.Greengrass.ComponentVersion '1.0' does not match the pattern ^([0-9]{1,6})\\.([0-9]{1,6})\\.([0-9]{1,6})$."],
+      [startModelPackagingJob, packaging({ TargetPlatform: { Os: 'WINDOWS', Arch: 'X86_64' } }), 'Configuration.Greengrass.TargetPlatform.Os must be LINUX.'],
+      [startModelPackagingJob, packaging({ TargetDevice: 'jetson_nano' }), 'Configuration.Greengrass.TargetDevice must be jetson_xavier.'],
+      [startModelPackagingJob, packaging({ S3OutputLocation: undefined }), 'S3OutputLocation is required: {"Bucket", "Prefix"?}.'],
+      [startModelPackagingJob, packaging({ CompilerOptions: '{}' }), 'CompilerOptions must be a JSON string of 3 to 1024 characters.'],
+      [startModelPackagingJob, packaging({ Tags: [{ Key: 'bad;key', Value: '' }] }), TAG_KEY],
+      [describeModelPackagingJob, { ProjectName: 'p', JobName: 'x'.repeat(65) }, 'JobName must be 1 to 64 characters long.'],
     ];
     for (const [operation, input, expected] of cases) assert.equal(messageFor(operation, input), expected, `${operation.name} ${JSON.stringify(input).slice(0, 120)}`);
   });

@@ -28,8 +28,8 @@ export const MaxResults = () => Type.Optional(Type.Integer({ minimum: 1, maximum
 export const NextToken = () =>
   Type.Optional(Type.RegExp(/^[A-Za-z0-9/+=]{0,2048}$/, { maxLength: 2048, message: 'The pagination token is invalid.', ...inQuery('nextToken') }));
 /** A version number, or `latest` where the operation takes it. */
-export const ModelVersion = () =>
-  Type.RegExp(/^([1-9][0-9]{0,9}|latest)$/, { minLength: 1, maxLength: 10, message: "ModelVersion '{value}' is not a version number or latest.", ...inPath('modelVersion') });
+export const ModelVersion = (o: Options = inPath('modelVersion')) =>
+  Type.RegExp(/^([1-9][0-9]{0,9}|latest)$/, { minLength: 1, maxLength: 10, message: "ModelVersion '{value}' is not a version number or latest.", ...o });
 export const ModelVersionNoLatest = () =>
   Type.RegExp(/^[1-9][0-9]{0,9}$/, { minLength: 1, maxLength: 10, message: 'ModelVersion must be a version number (latest is not accepted by DeleteModel).', ...inPath('modelVersion') });
 export const S3BucketName = () => Type.RegExp(/^[0-9A-Za-z.\-_]*$/, { minLength: 3, maxLength: 63 });
@@ -45,6 +45,30 @@ export const ResourceArn = () =>
 /** UpdateDatasetEntries' Changes: base64 (decoded by requestInput.ts) of JSON Lines manifest entries. */
 export const DatasetChanges = () =>
   Type.Uint8Array({ minByteLength: 1, maxByteLength: MAX_CHANGES_BYTES, missingMessage: 'Changes is required: base64 of JSON Lines manifest entries.' });
+
+/*
+ * Model packaging (StartModelPackagingJob and GreengrassConfiguration in the API reference). Which targets Vigil
+ * can build for, and the rules that tie TargetDevice, TargetPlatform and CompilerOptions together, are the
+ * service's (modelPackaging.ts).
+ */
+const PACKAGING_TEXT = /^[a-zA-Z0-9\-_. ()':,;?]+$/;
+export const ModelPackagingJobName = (o?: Options) => Type.RegExp(/^[a-zA-Z0-9-]+$/, { minLength: 1, maxLength: 64, ...o });
+export const ModelPackagingJobDescription = (o?: Options) => Type.RegExp(PACKAGING_TEXT, { minLength: 1, maxLength: 256, ...o });
+export const ComponentName = (o?: Options) => Type.RegExp(/^[a-zA-Z0-9\-_.]+$/, { minLength: 1, maxLength: 128, ...o });
+export const ComponentVersion = (o?: Options) => Type.RegExp(/^([0-9]{1,6})\.([0-9]{1,6})\.([0-9]{1,6})$/, { minLength: 1, maxLength: 64, ...o });
+export const ComponentDescription = (o?: Options) => Type.RegExp(PACKAGING_TEXT, { minLength: 1, maxLength: 256, ...o });
+/** A JSON object inside a string; what it may hold depends on the target (the service checks it). */
+export const CompilerOptions = (o?: Options) => Type.String({ minLength: 3, maxLength: 1024, ...o });
+export const TargetDevice = (o?: Options) => Type.Unsafe<'jetson_xavier'>(Type.RegExp(/^jetson_xavier$/, { message: '{member} must be jetson_xavier.', ...o }));
+export const TargetPlatform = (o?: Options) =>
+  Type.Object(
+    {
+      Os: Type.Unsafe<'LINUX'>(Type.RegExp(/^LINUX$/, { message: '{member} must be LINUX.' })),
+      Arch: Type.Unsafe<'X86_64' | 'ARM64'>(Type.RegExp(/^(X86_64|ARM64)$/, { message: '{member} must be X86_64 or ARM64.' })),
+      Accelerator: Type.Optional(Type.Unsafe<'NVIDIA'>(Type.RegExp(/^NVIDIA$/, { message: '{member} must be NVIDIA or absent (CPU).' }))),
+    },
+    { missingMessage: '{member} must be {"Os", "Arch", "Accelerator"?}.', ...o },
+  );
 
 /** Tag keys and values (https://docs.aws.amazon.com/lookout-for-vision/latest/APIReference/API_Tag.html). */
 export const TagText = (min: number, max: number, member: string) =>

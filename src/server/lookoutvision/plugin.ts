@@ -4,6 +4,7 @@ import type { Services } from '../services.js';
 import { createDataset, deleteDataset, describeDataset, listDatasetEntries, updateDatasetEntries } from './datasetOperations.js';
 import { createModel, deleteModel, describeModel, detectAnomalies, listModels, startModel, stopModel } from './modelOperations.js';
 import { createProject, deleteProject, describeProject, listProjects } from './projectOperations.js';
+import { describeModelPackagingJob, listModelPackagingJobs, startModelPackagingJob } from './packagingOperations.js';
 import { listTagsForResource, tagResource, untagResource } from './tagOperations.js';
 import type { LookoutVisionOperation } from './operation.js';
 import { readInput } from './requestInput.js';
@@ -29,6 +30,9 @@ const operations: LookoutVisionOperation[] = [
   startModel,
   stopModel,
   detectAnomalies,
+  startModelPackagingJob,
+  describeModelPackagingJob,
+  listModelPackagingJobs,
   tagResource,
   untagResource,
   listTagsForResource,

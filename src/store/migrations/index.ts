@@ -3,9 +3,10 @@ import { bucketsMigration } from './002-buckets.js';
 import { datasetsMigration } from './003-datasets.js';
 import { modelsMigration } from './004-models.js';
 import { kmsAliasesRotationMigration } from './005-kms-aliases-rotation.js';
+import { modelPackagingJobsMigration } from './006-model-packaging-jobs.js';
 
 /**
  * Schema versions of the SQLite store, one file each, applied in order inside one transaction each.
  * Never edit a released migration: add the next one.
  */
-export const sqliteMigrations: readonly string[] = [coreMigration, bucketsMigration, datasetsMigration, modelsMigration, kmsAliasesRotationMigration];
+export const sqliteMigrations: readonly string[] = [coreMigration, bucketsMigration, datasetsMigration, modelsMigration, kmsAliasesRotationMigration, modelPackagingJobsMigration];
