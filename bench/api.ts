@@ -4,11 +4,12 @@
  * Run: npm run bench:api   (builds, then: node dist/bench/api.js); the full-size cookies from VIGIL_DATASETS
  * (default ../shared/datasets beside the repository), not the test fixtures.
  */
-import { CreateModelCommand, DescribeModelCommand, DetectAnomaliesCommand, StartModelCommand } from '@aws-sdk/client-lookoutvision';
+
 import { readdir, readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { CreateModelCommand, DescribeModelCommand, DetectAnomaliesCommand, StartModelCommand } from '@aws-sdk/client-lookoutvision';
 import { loadDetector } from '../src/ml/index.js';
 import { cookieManifest, putCookieImages } from '../test/helpers/datasets.js';
 import { startTestVigil } from '../test/helpers/vigil.js';

@@ -82,7 +82,9 @@ async function main(): Promise<void> {
   try {
     console.log('command: npm run bench:crypto  (node dist/bench/crypto.js)');
     console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, temp dir ${dir}`);
-    console.log(`${TOTAL_BYTES / 2 ** 20} MiB per measurement (a 64 MiB random buffer streamed ${PASSES}× in ${CHUNK_BYTES / 1024} KiB chunks), default 64 KiB frames, ${ROUNDS} alternating rounds + 1 warm-up\n`);
+    console.log(
+      `${TOTAL_BYTES / 2 ** 20} MiB per measurement (a 64 MiB random buffer streamed ${PASSES}× in ${CHUNK_BYTES / 1024} KiB chunks), default 64 KiB frames, ${ROUNDS} alternating rounds + 1 warm-up\n`,
+    );
 
     for (let round = 0; round <= ROUNDS; round++) {
       const result = {

@@ -5,15 +5,16 @@
  * Prints p50 / p99 and the bytes each call carries. Not a test: it prints figures and never fails on them.
  * Run: npm run build && node dist/bench/edge.js
  */
-import { CreateModelCommand, StartModelPackagingJobCommand } from '@aws-sdk/client-lookoutvision';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { CreateModelCommand, StartModelPackagingJobCommand } from '@aws-sdk/client-lookoutvision';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import sharp from 'sharp';
 import { EDGE_AGENT_PROTO } from '../src/edge/edgeAgent.js';
 import { installPackage } from '../src/edge/edgeInstall.js';
@@ -41,7 +42,15 @@ try {
   const lines: string[] = [];
   for (const file of (await readdir(join(COOKIES, 'training-images'))).sort()) {
     const className = file.startsWith('normal') ? 'normal' : 'anomaly';
-    await buckets.putObject({ bucket: 'edge-bench', key: `images/${file}`, body: Readable.from([await resized(join(COOKIES, 'training-images', file)).jpeg({ quality: 95 }).toBuffer()]) });
+    await buckets.putObject({
+      bucket: 'edge-bench',
+      key: `images/${file}`,
+      body: Readable.from([
+        await resized(join(COOKIES, 'training-images', file))
+          .jpeg({ quality: 95 })
+          .toBuffer(),
+      ]),
+    });
     lines.push(JSON.stringify({ 'source-ref': `s3://edge-bench/images/${file}`, 'anomaly-label': 1, 'anomaly-label-metadata': { 'class-name': className, type: 'groundtruth/image-classification' } }));
   }
   await buckets.putObject({ bucket: 'edge-bench', key: 'train.manifest', body: Readable.from([Buffer.from(lines.join('\n'))]) });
@@ -81,7 +90,14 @@ try {
   while (((await call('DescribeModel', { model_component: 'bench' })).model_description as { status: string }).status === 'STARTING') await new Promise((r) => setTimeout(r, 100));
 
   const bitmaps = await Promise.all(
-    (await readdir(join(COOKIES, 'test-images'))).sort().map(async (file) => ({ width: WIDTH, height: HEIGHT, byte_data: await resized(join(COOKIES, 'test-images', file)).removeAlpha().raw().toBuffer() })),
+    (await readdir(join(COOKIES, 'test-images'))).sort().map(async (file) => ({
+      width: WIDTH,
+      height: HEIGHT,
+      byte_data: await resized(join(COOKIES, 'test-images', file))
+        .removeAlpha()
+        .raw()
+        .toBuffer(),
+    })),
   );
   const detect = async (i: number) => {
     const t = performance.now();
@@ -109,7 +125,9 @@ try {
   sequential.sort((a, b) => a - b);
   concurrent.sort((a, b) => a - b);
   const f = (ms: number) => `${ms.toFixed(1)} ms`;
-  process.stdout.write(`Edge Agent DetectAnomalies over a Unix socket, ${WIDTH}×${HEIGHT} RGB888 (${(WIDTH * HEIGHT * 3).toLocaleString('en')} bytes a request${responseBytes ? `, ${responseBytes.toLocaleString('en')}-byte masks back` : ', no mask: classification model'})\n`);
+  process.stdout.write(
+    `Edge Agent DetectAnomalies over a Unix socket, ${WIDTH}×${HEIGHT} RGB888 (${(WIDTH * HEIGHT * 3).toLocaleString('en')} bytes a request${responseBytes ? `, ${responseBytes.toLocaleString('en')}-byte masks back` : ', no mask: classification model'})\n`,
+  );
   process.stdout.write(`| calls in flight | calls | p50 | p99 | per second |\n|---|---|---|---|---|\n`);
   process.stdout.write(`| 1 | ${SEQUENTIAL} | ${f(percentile(sequential, 50))} | ${f(percentile(sequential, 99))} | ${(1000 / (sequential.reduce((a, b) => a + b, 0) / SEQUENTIAL)).toFixed(1)} |\n`);
   process.stdout.write(`| ${CONCURRENT.inFlight} | ${CONCURRENT.calls} | ${f(percentile(concurrent, 50))} | ${f(percentile(concurrent, 99))} | ${((CONCURRENT.calls * 1000) / wall).toFixed(1)} |\n`);

@@ -107,8 +107,20 @@ async function main(): Promise<void> {
     const aliens = join(datasets, 'aliens');
     const cookiesRow: Row = { dataset: 'cookies', variant: 'default', floor: '0.983', goal: '≥0.99 (px ≥0.97)', args: ['--train', cookies.train, '--test', cookies.test] };
     const circuitRow: Row = { dataset: 'circuitboard', variant: 'default', floor: '0.925', goal: '≥0.97', args: ['--train', circuit.train, '--test', circuit.test] };
-    const castingRow: Row = { dataset: 'casting', variant: 'default', floor: '0.978', goal: '≥0.99; 7 %: F1 ≥0.85, FAR ≤2 %', args: ['--train', join(datasets, 'casting', 'train'), '--test', join(datasets, 'casting', 'test')] };
-    const magtileRow: Row = { dataset: 'magtile-dev', variant: 'normals only, seed 1', floor: '0.620 (px 0.565)', goal: '≥0.90 (px ≥0.90)', args: ['--train', join(datasets, 'magtile-dev'), '--seed', '1', '--split', '0.5'] };
+    const castingRow: Row = {
+      dataset: 'casting',
+      variant: 'default',
+      floor: '0.978',
+      goal: '≥0.99; 7 %: F1 ≥0.85, FAR ≤2 %',
+      args: ['--train', join(datasets, 'casting', 'train'), '--test', join(datasets, 'casting', 'test')],
+    };
+    const magtileRow: Row = {
+      dataset: 'magtile-dev',
+      variant: 'normals only, seed 1',
+      floor: '0.620 (px 0.565)',
+      goal: '≥0.90 (px ≥0.90)',
+      args: ['--train', join(datasets, 'magtile-dev'), '--seed', '1', '--split', '0.5'],
+    };
     const aliensRow = (seed: number): Row => ({ dataset: 'aliens', variant: `seed ${seed}`, floor: '1.000', goal: '≥0.995', args: ['--train', aliens, '--seed', String(seed)] });
     const pureRow = (r: Row): Row => ({ ...r, variant: 'PatchCore only', args: [...r.args, '--no-anomalies'] });
     const tilted = (r: Row): Row => ({ ...r, variant: `${r.variant}, tilt`, args: [...r.args, '--augment', 'tilt'] });
@@ -120,7 +132,13 @@ async function main(): Promise<void> {
     const globalRows = (): Row[] =>
       reweightRows()
         .filter((r) => r.variant.endsWith(', max'))
-        .flatMap((r) => (['none', 'pyramid', 'mean'] as const).map((kind) => ({ ...r, variant: `${r.variant.replace(', max', '')}, global ${kind}`, args: [...r.args.filter((a) => a !== '--no-reweight'), '--global-score', kind] })));
+        .flatMap((r) =>
+          (['none', 'pyramid', 'mean'] as const).map((kind) => ({
+            ...r,
+            variant: `${r.variant.replace(', max', '')}, global ${kind}`,
+            args: [...r.args.filter((a) => a !== '--no-reweight'), '--global-score', kind],
+          })),
+        );
     const borderRows = (): Row[] =>
       [cookiesRow, ...[1, 2, 3].map(aliensRow), circuitRow, castingRow, magtileRow].flatMap((r) => [
         { ...r, variant: `${r.variant}, border as interior`, args: r.args },
@@ -153,8 +171,38 @@ async function main(): Promise<void> {
         ? [tilted(cookiesRow), tilted(circuitRow), ...[aliensRow(1), circuitRow].map((r) => ({ ...r, variant: `${r.variant}, any orientation`, args: [...r.args, '--augment', 'any-orientation'] }))]
         : []),
     ];
-    const rows = process.argv.includes('--border') ? borderRows() : process.argv.includes('--level') ? levelRows() : process.argv.includes('--tilt') ? tiltRows() : process.argv.includes('--global') ? globalRows() : process.argv.includes('--reweight') ? reweightRows() : mainRows();
-    const header = ['dataset', 'variant', 'image AUROC', 'floor', 'goal', 'per kind', 'pixel AUROC', 'px F1/IoU', 'F1', 'P', 'R', 'FAR (expected)', 'F1 at 7 % (best)', 'train s', 'ms/img', 'resolution', 'tiles', 'bank', 'head (cv vs LOO)'];
+    const rows = process.argv.includes('--border')
+      ? borderRows()
+      : process.argv.includes('--level')
+        ? levelRows()
+        : process.argv.includes('--tilt')
+          ? tiltRows()
+          : process.argv.includes('--global')
+            ? globalRows()
+            : process.argv.includes('--reweight')
+              ? reweightRows()
+              : mainRows();
+    const header = [
+      'dataset',
+      'variant',
+      'image AUROC',
+      'floor',
+      'goal',
+      'per kind',
+      'pixel AUROC',
+      'px F1/IoU',
+      'F1',
+      'P',
+      'R',
+      'FAR (expected)',
+      'F1 at 7 % (best)',
+      'train s',
+      'ms/img',
+      'resolution',
+      'tiles',
+      'bank',
+      'head (cv vs LOO)',
+    ];
     const lines: string[][] = [];
     process.stderr.write(`vigil eval on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), detection on 1 thread\n`);
     for (const row of rows) {

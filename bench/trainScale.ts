@@ -30,7 +30,10 @@ async function layout(dir: string, count: number): Promise<void> {
   for (const f of anomalies) await symlink(join(tiles, 'anomaly', f), join(dir, 'anomaly', f));
 }
 
-const counts = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const counts = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 for (const count of counts.length ? counts : [490]) {
   const dir = await mkdtemp(join(tmpdir(), 'vigil-train-scale-'));
   try {
@@ -39,9 +42,19 @@ for (const count of counts.length ? counts : [490]) {
     // /usr/bin/time -v: the child's peak RSS and CPU seconds (the figures that contention does not distort).
     const { stdout, stderr } = await run('/usr/bin/time', ['-v', process.execPath, cli, 'eval', '--json', '--train', dir, '--split', '1', '--seed', '1'], { maxBuffer: 256 * 1024 * 1024 });
     const wall = (performance.now() - started) / 1000;
-    const report = JSON.parse(stdout) as { trainSeconds: number; trainTimings: Record<string, number>; bankSize: number; coresetCandidates?: number; heldOutNormals?: number; resolution: string; imageAUROC: number };
+    const report = JSON.parse(stdout) as {
+      trainSeconds: number;
+      trainTimings: Record<string, number>;
+      bankSize: number;
+      coresetCandidates?: number;
+      heldOutNormals?: number;
+      resolution: string;
+      imageAUROC: number;
+    };
     const field = (name: string): string => new RegExp(`${name}: (.*)`).exec(stderr)?.[1]?.trim() ?? '?';
-    const timings = Object.entries(report.trainTimings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+    const timings = Object.entries(report.trainTimings)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ');
     console.log(
       `${count} images at ${report.resolution}: train ${report.trainSeconds.toFixed(1)} s (${timings}), bank ${report.bankSize}` +
         `${report.coresetCandidates ? ` of ${report.coresetCandidates} candidates` : ''}${report.heldOutNormals ? `, ${report.heldOutNormals} normals scored` : ''}; ` +

@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
+import type { Server } from 'node:https';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
-import type { Server } from 'node:https';
+import pino from 'pino';
 import { FsBlobStore } from './blob/fsBlobStore.js';
 import { SealedBlobStore } from './blob/sealedBlobStore.js';
 import { endpointOf, type VigilConfig } from './config.js';
@@ -14,28 +14,28 @@ import type { Kms } from './crypto/kms.js';
 import { openRootKey } from './crypto/openRootKey.js';
 import type { RootKey } from './crypto/rootKey.js';
 import { checkRootKey, installedRootKeyFormat } from './crypto/rootKeyCheck.js';
+import { JobQueue } from './jobs/jobQueue.js';
+import { localModelRuntime } from './jobs/modelRuntime.js';
 import { createHttpsServer } from './server/httpsServer.js';
 import type { Services } from './server/services.js';
 import { loadTlsMaterial, type TlsMaterial } from './server/tls.js';
-import { AccessKeys, type AccessKeyPair } from './service/accessKeys.js';
+import { type AccessKeyPair, AccessKeys } from './service/accessKeys.js';
 import { Buckets } from './service/buckets.js';
-import { DatasetContents } from './service/datasetContents.js';
 import { DataKeyRewrap } from './service/dataKeyRewrap.js';
+import { DatasetContents } from './service/datasetContents.js';
 import { Datasets } from './service/datasets.js';
-import { Idempotency } from './service/idempotency.js';
-import { JobQueue } from './jobs/jobQueue.js';
-import { localModelRuntime } from './jobs/modelRuntime.js';
 import { DetectionMetrics } from './service/detectionMetrics.js';
+import { Idempotency } from './service/idempotency.js';
 import { ModelHosting } from './service/modelHosting.js';
 import { ModelPackaging } from './service/modelPackaging.js';
 import { Models } from './service/models.js';
-import { MultipartUploads } from './service/multipartUploads.js';
 import { ModelTrainer } from './service/modelTrainer.js';
+import { MultipartUploads } from './service/multipartUploads.js';
 import { Projects } from './service/projects.js';
 import { SessionCredentials } from './service/sessionCredentials.js';
 import { Tags } from './service/tags.js';
-import type { MetadataStore } from './store/metadataStore.js';
 import { lockDataDirectory } from './store/dataDirectoryLock.js';
+import type { MetadataStore } from './store/metadataStore.js';
 import { openSqliteStore } from './store/sqliteStore.js';
 import { writeFileAtomic } from './util/atomicFile.js';
 
@@ -127,7 +127,22 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     await models.recover();
     const packaging = new ModelPackaging({ store, blobs, buckets, kms: dataKms, jobs, idempotency, projects, installation });
     await packaging.recover();
-    const services: Services = { accessKeys, sessionCredentials: new SessionCredentials(accessKeys, rootKey), projects, datasets, buckets, multipartUploads, tags: new Tags(store.models, installation), models, hosting, packaging, metrics, keyRewrap: new DataKeyRewrap(blobs, dataKms), keys: kms, externalKmsEndpoint: externalKms?.endpoint };
+    const services: Services = {
+      accessKeys,
+      sessionCredentials: new SessionCredentials(accessKeys, rootKey),
+      projects,
+      datasets,
+      buckets,
+      multipartUploads,
+      tags: new Tags(store.models, installation),
+      models,
+      hosting,
+      packaging,
+      metrics,
+      keyRewrap: new DataKeyRewrap(blobs, dataKms),
+      keys: kms,
+      externalKmsEndpoint: externalKms?.endpoint,
+    };
     const server = await createHttpsServer({ tls, logger, services, accountId });
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;
@@ -176,8 +191,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
 /** The root access key in AWS shared-credentials format (profile "vigil"), rewritten only when it differs. */
 async function writeCredentialsFile(path: string, key: AccessKeyPair): Promise<void> {
   const content =
-    `# Vigil root access key. Use: AWS_SHARED_CREDENTIALS_FILE=${path} AWS_PROFILE=vigil\n` +
-    `[vigil]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`;
+    `# Vigil root access key. Use: AWS_SHARED_CREDENTIALS_FILE=${path} AWS_PROFILE=vigil\n` + `[vigil]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`;
   const current = await readFile(path, 'utf8').catch(() => undefined);
   if (current !== content) await writeFileAtomic(path, content, 0o600);
 }
@@ -191,9 +205,6 @@ async function openExternalKms(config: VigilConfig, endpoint: string): Promise<E
     });
     if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`the KMS CA file ${config.kmsCaFile} (VIGIL_KMS_CA_FILE) holds no PEM certificate`);
   }
-  const credentials =
-    config.kmsAccessKeyId !== undefined && config.kmsSecretAccessKey !== undefined
-      ? { accessKeyId: config.kmsAccessKeyId, secretAccessKey: config.kmsSecretAccessKey }
-      : undefined;
+  const credentials = config.kmsAccessKeyId !== undefined && config.kmsSecretAccessKey !== undefined ? { accessKeyId: config.kmsAccessKeyId, secretAccessKey: config.kmsSecretAccessKey } : undefined;
   return ExternalKms.open({ endpoint, region: config.kmsRegion ?? config.region, credentials, ca, defaultKeyId: config.kmsDefaultKeyId ?? '' });
 }

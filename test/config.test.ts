@@ -37,7 +37,11 @@ describe('configuration', () => {
       [{ tlsCert: 'cert.pem' }, {}, /both tlsCert and tlsKey/],
       [{ config: join(dir, 'missing.json') }, {}, /cannot read config file/],
     ];
-    for (const [flags, env, message] of cases) assert.throws(() => loadConfig(flags, env), (e: unknown) => e instanceof ConfigError && message.test(e.message));
+    for (const [flags, env, message] of cases)
+      assert.throws(
+        () => loadConfig(flags, env),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      );
     const unknown = join(dir, 'unknown.json');
     await writeFile(unknown, JSON.stringify({ prot: 1 }));
     assert.throws(() => loadConfig({ config: unknown }, {}), /unknown settings: prot/);

@@ -45,7 +45,10 @@ test('src/ has no import cycle (type-only imports count too)', () => {
   const graph = new Map<string, string[]>();
   for (const file of sources(SRC)) {
     const text = readFileSync(file, 'utf8');
-    graph.set(file, [...text.matchAll(IMPORT)].map((m) => resolve(dirname(file), m[1]!).replace(/\.js$/, '.ts')));
+    graph.set(
+      file,
+      [...text.matchAll(IMPORT)].map((m) => resolve(dirname(file), m[1]!).replace(/\.js$/, '.ts')),
+    );
   }
   assert.ok(graph.size > 50, `found ${graph.size} source files under ${SRC}`);
   const cycle = findCycle(graph);
@@ -60,5 +63,13 @@ test('the cycle check finds a cycle', () => {
     ['d', ['a']],
   ]);
   assert.deepEqual(findCycle(graph), ['a', 'b', 'c', 'a']);
-  assert.equal(findCycle(new Map([['a', ['b']], ['b', []]])), undefined);
+  assert.equal(
+    findCycle(
+      new Map([
+        ['a', ['b']],
+        ['b', []],
+      ]),
+    ),
+    undefined,
+  );
 });

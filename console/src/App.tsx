@@ -9,7 +9,7 @@ import { ProjectDetailsPage } from './pages/ProjectDetails';
 import { ProjectsPage } from './pages/Projects';
 import { SignInPage } from './pages/SignIn';
 import { href, useRoute } from './router';
-import { signOut, storedSession, type Session } from './session';
+import { type Session, signOut, storedSession } from './session';
 
 /** Notifications shown above the page content. */
 export type Notify = (type: FlashbarProps.Type, content: string) => void;
@@ -56,7 +56,10 @@ function SignedIn({ session, onSignOut }: { session: Session; onSignOut(): void 
   }, []);
   const expires = new Date(session.expiration).toLocaleTimeString();
 
-  const breadcrumbs = [{ text: 'Vigil', href: '#/projects' }, { text: 'Projects', href: '#/projects' }];
+  const breadcrumbs = [
+    { text: 'Vigil', href: '#/projects' },
+    { text: 'Projects', href: '#/projects' },
+  ];
   if (route.page === 'project') breadcrumbs.push({ text: route.projectName, href: href(route) });
 
   return (

@@ -4,7 +4,10 @@ import { useEffect, useState } from 'react';
 export type Route = { page: 'projects' } | { page: 'project'; projectName: string; tab: string };
 
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').map((p) => decodeURIComponent(p));
+  const parts = hash
+    .replace(/^#\/?/, '')
+    .split('/')
+    .map((p) => decodeURIComponent(p));
   if (parts[0] === 'projects' && parts[1]) return { page: 'project', projectName: parts[1], tab: parts[2] || 'dataset' };
   return { page: 'projects' };
 }

@@ -1,9 +1,9 @@
-import { LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
-import { S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
+import { LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
+import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { endpointOf, type VigilConfig } from '../config.js';
 
 export interface ApiClients {
@@ -51,9 +51,10 @@ export interface ApiConnection {
 export async function apiConnection(config: VigilConfig, options: ConnectionOptions): Promise<ApiConnection> {
   const endpoint = options.endpoint ?? endpointOf(config.host, config.port);
   const ca = await readFile(options.caBundle ?? config.tlsCert ?? join(config.dataDir, 'tls', 'cert.pem'));
-  const credentials = process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY
-    ? { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY }
-    : await credentialsFile(join(config.dataDir, 'credentials'));
+  const credentials =
+    process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY
+      ? { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY }
+      : await credentialsFile(join(config.dataDir, 'credentials'));
   return { endpoint, ca, credentials };
 }
 

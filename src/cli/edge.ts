@@ -1,6 +1,6 @@
-import { loadConfig, type ConfigInput } from '../config.js';
-import { installPackage } from '../edge/edgeInstall.js';
+import { type ConfigInput, loadConfig } from '../config.js';
 import { DEFAULT_SOCKET, startEdgeAgent } from '../edge/edgeAgent.js';
+import { installPackage } from '../edge/edgeInstall.js';
 import { EdgeModels, statusName } from '../edge/edgeModels.js';
 import { DEFAULT_EDGE_DIR } from '../edge/edgeStore.js';
 import type { PackageManifest } from '../service/modelPackageFormat.js';

@@ -10,10 +10,10 @@ import { basename, extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import sharp from 'sharp';
 import { decodeClassMask, imageSize } from '../ml/components/image.js';
-import { loadDetector, train, type AnomalyClass, type AugmentationKind, type SurfaceKind, type TrainingImage } from '../ml/index.js';
+import { Rng } from '../ml/components/random.js';
+import { type AnomalyClass, type AugmentationKind, loadDetector, type SurfaceKind, type TrainingImage, train } from '../ml/index.js';
 import { MaskEvaluation } from '../ml/maskEvaluation.js';
 import { atAnomalyRate, auroc, aurocBinned, confusionAt, falseAlarmRate, imageFigures, prCurve, precisionRecall } from '../ml/metrics.js';
-import { Rng } from '../ml/components/random.js';
 
 export interface EvalOptions {
   train: string;
@@ -173,7 +173,10 @@ export async function readClasses(dirs: string[], files: LabeledFile[]): Promise
       total++;
     }
   }
-  const colours = [...counts.entries()].filter(([, n]) => n >= 0.05 * total).sort((a, b) => b[1] - a[1]).map(([c]) => c);
+  const colours = [...counts.entries()]
+    .filter(([, n]) => n >= 0.05 * total)
+    .sort((a, b) => b[1] - a[1])
+    .map(([c]) => c);
   if (!colours.length && white > 0) return { classes: [BINARY_MASK_CLASS], binary: true };
   return { classes: colours.map((color, k) => ({ name: colours.length === 1 ? 'anomaly' : `anomaly-${k + 1}`, color })), binary: false };
 }
@@ -184,7 +187,11 @@ async function readMask(path: string, binary: boolean): Promise<Uint8Array> {
   const { data, info } = await sharp(path).greyscale().raw().toBuffer({ resolveWithObject: true });
   const rgb = Buffer.alloc(info.width * info.height * 3);
   for (let i = 0; i < info.width * info.height; i++) if (data[i * info.channels]! > 127) rgb[i * 3] = 255;
-  return new Uint8Array(await sharp(rgb, { raw: { width: info.width, height: info.height, channels: 3 } }).png().toBuffer());
+  return new Uint8Array(
+    await sharp(rgb, { raw: { width: info.width, height: info.height, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 export async function evaluate(options: EvalOptions, log: (line: string) => void = () => {}): Promise<EvalReport> {
@@ -210,12 +217,14 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
   const trainingSeed = options.seed ?? 0;
   const { classes, binary } = await readClasses([options.train, ...(options.test ? [options.test] : [])], [...trainFiles, ...testFiles]);
   // Read when training gets to each image: a large training set streams through instead of sitting in memory.
-  const trainImages = trainFiles.map((f): TrainingImage => ({
-    bytes: async () => new Uint8Array(await readFile(f.path)),
-    anomalous: f.anomalous,
-    mask: f.mask ? () => readMask(f.mask!, binary) : undefined,
-    name: basename(f.path),
-  }));
+  const trainImages = trainFiles.map(
+    (f): TrainingImage => ({
+      bytes: async () => new Uint8Array(await readFile(f.path)),
+      anomalous: f.anomalous,
+      mask: f.mask ? () => readMask(f.mask!, binary) : undefined,
+      name: basename(f.path),
+    }),
+  );
 
   const bar = options.json || !process.stderr.isTTY ? undefined : new cliProgress.SingleBar({ format: ' {stage} [{bar}] {value}/{total}', stream: process.stderr }, cliProgress.Presets.shades_classic);
   let currentStage = '';
@@ -233,7 +242,12 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     surface: options.surface,
     threads: options.threads ?? 2,
     seed: trainingSeed,
-    bank: { ...(options.coresetRatio ? { coresetRatio: options.coresetRatio } : {}), ...(options.maxBank ? { maxBankSize: options.maxBank } : {}), ...(options.coresetDim ? { projectionDim: options.coresetDim } : {}), ...(options.coresetCandidates ? { maxCandidates: options.coresetCandidates } : {}) },
+    bank: {
+      ...(options.coresetRatio ? { coresetRatio: options.coresetRatio } : {}),
+      ...(options.maxBank ? { maxBankSize: options.maxBank } : {}),
+      ...(options.coresetDim ? { projectionDim: options.coresetDim } : {}),
+      ...(options.coresetCandidates ? { maxCandidates: options.coresetCandidates } : {}),
+    },
     heldOutNormals: options.heldOutNormals,
     onProgress: (p) => {
       if (!bar) return;
@@ -247,7 +261,9 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
   bar?.stop();
   const m = trained.metrics;
   if (m.search) log(`working resolution chosen on the training data (${m.search.criterion}): ${m.search.trials.map((r) => `${r.width}×${r.height} ${r.score.toFixed(3)}`).join(', ')}`);
-  log(`trained in ${m.trainSeconds.toFixed(1)} s at ${m.preprocessing.width}×${m.preprocessing.height}${m.preprocessing.tiles ? ` (${m.preprocessing.tiles.xs.length * m.preprocessing.tiles.ys.length} tiles of ${m.preprocessing.tiles.tileWidth}×${m.preprocessing.tiles.tileHeight})` : ''}: bank ${m.bankSize} of ${m.patches} patches (${m.coresetCandidates} candidates; ${m.heldOutNormals} normals scored leave-one-out), threshold ${m.threshold.toFixed(4)} (${m.calibrationMethod})${m.head ? `, anomaly head ${m.head.used ? 'used' : 'not used'} (cv AUROC ${m.head.headAUROC.toFixed(3)} vs PatchCore ${m.head.patchcoreAUROC.toFixed(3)})` : ''}`);
+  log(
+    `trained in ${m.trainSeconds.toFixed(1)} s at ${m.preprocessing.width}×${m.preprocessing.height}${m.preprocessing.tiles ? ` (${m.preprocessing.tiles.xs.length * m.preprocessing.tiles.ys.length} tiles of ${m.preprocessing.tiles.tileWidth}×${m.preprocessing.tiles.tileHeight})` : ''}: bank ${m.bankSize} of ${m.patches} patches (${m.coresetCandidates} candidates; ${m.heldOutNormals} normals scored leave-one-out), threshold ${m.threshold.toFixed(4)} (${m.calibrationMethod})${m.head ? `, anomaly head ${m.head.used ? 'used' : 'not used'} (cv AUROC ${m.head.headAUROC.toFixed(3)} vs PatchCore ${m.head.patchcoreAUROC.toFixed(3)})` : ''}`,
+  );
 
   // Detection runs on one thread: the figure to compare with the per-core goal.
   const detector = await loadDetector(trained.artifact, { threads: 1 });
@@ -271,7 +287,13 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     perImage.push({ name: basename(f.path), anomalous: f.anomalous, score: d.score, isAnomalous: d.isAnomalous, confidence: d.confidence, anomalyProbability: d.anomalyProbability });
     if (anyMasks && d.map && (!f.anomalous || f.mask)) {
       const trueMask = f.mask ? await readMask(f.mask, binary) : undefined;
-      const truth = trueMask ? await decodeClassMask(trueMask, prep, classes.map((c) => c.color)) : new Uint8Array(d.map.data.length);
+      const truth = trueMask
+        ? await decodeClassMask(
+            trueMask,
+            prep,
+            classes.map((c) => c.color),
+          )
+        : new Uint8Array(d.map.data.length);
       pixelScores.push(d.map.data);
       pixelLabels.push(Uint8Array.from(truth, (c) => (c > 0 ? 1 : 0)));
       if (masks && d.mask) await masks.add(d.mask, trueMask, await imageSize(bytes));
@@ -295,7 +317,10 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
   const perClass = (masks?.result() ?? []).flatMap(({ class: c, figures }) => (figures ? [{ name: c.name, color: c.color, ...figures }] : []));
   const threshold = (detector.model.head?.calibration ?? detector.model.calibration).threshold;
   // The detector's own verdicts, as the server's evaluation counts them.
-  const pr = imageFigures(perImage.map((i) => i.isAnomalous), labels);
+  const pr = imageFigures(
+    perImage.map((i) => i.isAnomalous),
+    labels,
+  );
   const anomalyRate = options.lineAnomalyRate ?? 0.07;
   const curve = prCurve(scores, labels);
   const lineAt = (t: number): { precision: number; f1: number } => {
@@ -313,7 +338,10 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     expectedFalseAlarmRate: m.expectedFalseAlarmRate,
     expectedRecall: m.expectedRecall,
     line: { anomalyRate, ...lineAt(threshold), bestF1 },
-    probabilityCalibrationError: expectedCalibrationError(perImage.map((i) => i.anomalyProbability), labels),
+    probabilityCalibrationError: expectedCalibrationError(
+      perImage.map((i) => i.anomalyProbability),
+      labels,
+    ),
     pixelAUROC,
     trainSeconds: m.trainSeconds,
     trainTimings: m.timings,

@@ -1,15 +1,9 @@
-import {
-  DescribeModelCommand,
-  ListTagsForResourceCommand,
-  TagResourceCommand,
-  UntagResourceCommand,
-  type ModelDescription,
-} from '@aws-sdk/client-lookoutvision';
+import { DescribeModelCommand, ListTagsForResourceCommand, type ModelDescription, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-lookoutvision';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { loadConfig, type ConfigInput } from '../config.js';
+import { type ConfigInput, loadConfig } from '../config.js';
 import { FALSE_ALARM_RATE_TAG, falseAlarmRateTarget } from '../service/reservedTags.js';
-import { readVigilEvaluation, type OperatingCurvePoint } from '../service/vigilEvaluation.js';
-import { apiClients, type ApiClients, type ConnectionOptions } from './apiClients.js';
+import { type OperatingCurvePoint, readVigilEvaluation } from '../service/vigilEvaluation.js';
+import { type ApiClients, apiClients, type ConnectionOptions } from './apiClients.js';
 
 export interface FalseAlarmRateOptions extends ConnectionOptions {
   /** Sets the target (the tag's value, as typed); checked by the server. */
@@ -85,7 +79,10 @@ export function describeReport(project: string, version: string, report: FalseAl
   if (!e) {
     lines.push('expected figures: not recorded (the model was trained before Vigil recorded them; train a new version to see them)');
   } else {
-    const recall = e.Recall === null && !e.RecallRange ? 'recall unknown (trained on normal images only)' : `recall ${e.RecallRange ? `${e.RecallRange[0].toFixed(2)}–${e.RecallRange[1].toFixed(2)}` : e.Recall!.toFixed(2)} of held-out labeled anomalies`;
+    const recall =
+      e.Recall === null && !e.RecallRange
+        ? 'recall unknown (trained on normal images only)'
+        : `recall ${e.RecallRange ? `${e.RecallRange[0].toFixed(2)}–${e.RecallRange[1].toFixed(2)}` : e.Recall!.toFixed(2)} of held-out labeled anomalies`;
     lines.push(`expected on the line: ${e.FalseAlarmRateIsUpperBound ? 'at most ' : ''}${percent(e.FalseAlarmRate)} of good parts flagged, ${recall} (estimated from held-out training images)`);
   }
   if (withCurve && report.OperatingCurve.length > 0) {

@@ -1,19 +1,12 @@
-import {
-  CreateDatasetCommand,
-  CreateProjectCommand,
-  DescribeDatasetCommand,
-  DescribeProjectCommand,
-  UpdateDatasetEntriesCommand,
-  type DatasetDescription,
-} from '@aws-sdk/client-lookoutvision';
-import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { SingleBar } from 'cli-progress';
 import { randomUUID } from 'node:crypto';
 import { open, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { loadConfig, type ConfigInput } from '../config.js';
-import { imageFormatOf, type ImageFormat } from '../service/imageChecks.js';
-import { apiClients, type ApiClients } from './apiClients.js';
+import { CreateDatasetCommand, CreateProjectCommand, type DatasetDescription, DescribeDatasetCommand, DescribeProjectCommand, UpdateDatasetEntriesCommand } from '@aws-sdk/client-lookoutvision';
+import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SingleBar } from 'cli-progress';
+import { type ConfigInput, loadConfig } from '../config.js';
+import { type ImageFormat, imageFormatOf } from '../service/imageChecks.js';
+import { type ApiClients, apiClients } from './apiClients.js';
 
 export interface ImportOptions {
   project: string;
@@ -170,15 +163,13 @@ async function ensureProject(clients: ApiClients, project: string): Promise<void
 
 /** Creates the dataset from an uploaded manifest, or adds the lines to an existing one in ≤ 10 MiB batches. */
 async function fillDataset(clients: ApiClients, options: ImportOptions, prefix: string, lines: string[]): Promise<void> {
-  const existing = await clients.lookoutVision
-    .send(new DescribeDatasetCommand({ ProjectName: options.project, DatasetType: options.dataset }))
-    .then(
-      () => true,
-      (error: Error) => {
-        if (error.name !== 'ResourceNotFoundException') throw error;
-        return false;
-      },
-    );
+  const existing = await clients.lookoutVision.send(new DescribeDatasetCommand({ ProjectName: options.project, DatasetType: options.dataset })).then(
+    () => true,
+    (error: Error) => {
+      if (error.name !== 'ResourceNotFoundException') throw error;
+      return false;
+    },
+  );
   if (!existing) {
     const key = `${prefix}${randomUUID()}.manifest`;
     await clients.s3.send(new PutObjectCommand({ Bucket: options.bucket, Key: key, Body: `${lines.join('\n')}\n`, ContentType: 'application/x-ndjson' }));
@@ -196,9 +187,7 @@ async function fillDataset(clients: ApiClients, options: ImportOptions, prefix: 
   const flush = async () => {
     if (batch.length === 0) return;
     await waitForDataset(clients, options.project, options.dataset);
-    await clients.lookoutVision.send(
-      new UpdateDatasetEntriesCommand({ ProjectName: options.project, DatasetType: options.dataset, Changes: Buffer.from(batch.join('\n')) }),
-    );
+    await clients.lookoutVision.send(new UpdateDatasetEntriesCommand({ ProjectName: options.project, DatasetType: options.dataset, Changes: Buffer.from(batch.join('\n')) }));
     batch = [];
     bytes = 0;
   };

@@ -1,10 +1,10 @@
+import { request as httpsRequest } from 'node:https';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { request as httpsRequest } from 'node:https';
-import { loadConfig, type ConfigInput } from '../config.js';
+import { type ConfigInput, loadConfig } from '../config.js';
 import { KEY_REWRAP_PATH } from '../server/keyRewrapEndpoint.js';
-import { apiConnection, type ApiConnection, type ConnectionOptions } from './apiClients.js';
+import { type ApiConnection, apiConnection, type ConnectionOptions } from './apiClients.js';
 
 /** The server's answer to one rewrap batch (see server/keyRewrapEndpoint.ts), or the sum of all of them. */
 export interface RewrapAnswer {
@@ -79,15 +79,12 @@ async function postRewrap(connection: ApiConnection, region: string, request: { 
     }),
   );
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const sent = httpsRequest(
-      { method: 'POST', hostname: url.hostname, port: signed.port, path: KEY_REWRAP_PATH, headers: signed.headers, ca: connection.ca },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
-      },
-    );
+    const sent = httpsRequest({ method: 'POST', hostname: url.hostname, port: signed.port, path: KEY_REWRAP_PATH, headers: signed.headers, ca: connection.ca }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+    });
     sent.on('error', reject);
     sent.end(body);
   });

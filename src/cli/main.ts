@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config.js';
-import { serve } from './serve.js';
+import { edgeInstall, edgeServe } from './edge.js';
 import { evalCommand } from './eval.js';
+import { describeReport, falseAlarmRate } from './falseAlarmRate.js';
 import { importDataset } from './import.js';
 import { rewrapKey } from './keysRewrap.js';
-import { describeReport, falseAlarmRate } from './falseAlarmRate.js';
-import { edgeInstall, edgeServe } from './edge.js';
+import { serve } from './serve.js';
 
 const program = new Command('vigil').description('Self-hosted visual anomaly detection, wire-compatible with Amazon Lookout for Vision');
 
@@ -55,8 +55,8 @@ program
   .option('--no-reweight', 'image score = largest patch distance, not re-weighted')
   .option('--surface <kind>', 'what the images show: part (default) or texture (cropped surfaces: border rings scaled and scores levelled)')
   .option('--border-scale', 'score the cell rings along the image edge on their own scale (textured crops whose edges are noisy)')
-  .option('--level-scores', 'measure each image\'s patch scores from its median cell (textures whose grain and exposure vary)')
-  .option('--global-score <kind>', 'fuse an image-level score with the patch score: pyramid, mean or none (default: the engine\'s)')
+  .option('--level-scores', "measure each image's patch scores from its median cell (textures whose grain and exposure vary)")
+  .option('--global-score <kind>', "fuse an image-level score with the patch score: pyramid, mean or none (default: the engine's)")
   .option('--threads <n>', 'training threads (default 2; detection always uses 1)', Number)
   .option('--coreset-ratio <fraction>', 'memory bank size as a fraction of the patches (default 0.1)', Number)
   .option('--coreset-dim <n>', 'random projection dimension for the coreset distances (default 128)', Number)
@@ -77,7 +77,7 @@ program
   .option('--dataset <type>', 'train or test', 'train')
   .option('--folder <dir>', 'folder with normal/ and anomaly/ subfolders: images are labelled by folder name')
   .option('--manifest <file>', 'Ground Truth manifest whose relative source-ref and *-ref paths name local files')
-  .option('--images-dir <dir>', 'where the manifest\'s relative paths start (default: the manifest\'s folder)')
+  .option('--images-dir <dir>', "where the manifest's relative paths start (default: the manifest's folder)")
   .option('--bucket <name>', 'bucket to upload into (created when missing)', 'vigil-datasets')
   .option('--prefix <prefix>', 'key prefix of the uploads (default: <project>/<dataset>/<time>/)')
   .option('--endpoint <url>', 'Vigil endpoint (default: https://host:port of the configuration)')
@@ -145,13 +145,11 @@ keys
 const models = program.command('models').description('settings of trained models, through a running Vigil');
 models
   .command('false-alarm-rate')
-  .description(
-    'show or set the share of good parts a model flags (tag vigil:false-alarm-rate, applied to the hosted model at once) and what it is expected to do there',
-  )
+  .description('show or set the share of good parts a model flags (tag vigil:false-alarm-rate, applied to the hosted model at once) and what it is expected to do there')
   .argument('<project>', 'project name')
   .argument('<version>', 'model version, or latest')
   .argument('[rate]', 'target as a decimal from 0.0001 to 0.5 (0.01 is 1 %); without it and --default, shows the setting and the operating curve')
-  .option('--default', 'remove the target: back to the model\'s calibrated threshold')
+  .option('--default', "remove the target: back to the model's calibrated threshold")
   .option('--json', 'print the report as JSON')
   .option('--endpoint <url>', 'Vigil endpoint (default: https://host:port of the configuration)')
   .option('--ca-bundle <file>', 'CA certificate to trust (default: <data>/tls/cert.pem)')
@@ -194,7 +192,7 @@ edge
   .description('serve the Edge Agent API (DetectAnomalies, StartModel, StopModel, ListModels, DescribeModel) on a Unix socket')
   .option('--dir <dir>', 'edge directory (env VIGIL_EDGE_DIR, default ./.vigil-edge)')
   .option('--socket <path>', 'socket path (default /tmp/aws.iot.lookoutvision.EdgeAgent.sock)')
-  .option('--group-access', 'let the socket file\'s group connect too (mode 0660; default owner-only 0600)')
+  .option('--group-access', "let the socket file's group connect too (mode 0660; default owner-only 0600)")
   .option('--start-all', 'start every installed model at once (default: each waits for StartModel)')
   .action(async (o: Record<string, string | boolean | undefined>) => {
     await edgeServe({ dir: o.dir as string | undefined, socket: o.socket as string | undefined, groupAccess: Boolean(o.groupAccess), startAll: Boolean(o.startAll) });

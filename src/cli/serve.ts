@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { startVigil } from '../app.js';
-import { loadConfig, type ConfigInput } from '../config.js';
+import { type ConfigInput, loadConfig } from '../config.js';
 import { CONSOLE_PATH } from '../server/console/plugin.js';
 
 /** `vigil serve`: runs the service until SIGINT or SIGTERM, then shuts down cleanly. */

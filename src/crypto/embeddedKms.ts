@@ -210,13 +210,19 @@ export class EmbeddedKms implements Kms {
     const merged = new Map((await this.store.kmsKeys.tagsOf(key.keyId)).map((t) => [t.key, t.value]));
     for (const tag of tags) merged.set(tag.key, tag.value);
     if (merged.size > 50) throw new KmsError('LimitExceededException', `A key may have at most 50 tags; this would give it ${merged.size}.`);
-    await this.store.kmsKeys.setTags(key.keyId, [...merged].map(([k, value]) => ({ key: k, value })));
+    await this.store.kmsKeys.setTags(
+      key.keyId,
+      [...merged].map(([k, value]) => ({ key: k, value })),
+    );
   }
 
   async untagResource(keyIdOrArn: string, tagKeys: string[]): Promise<void> {
     const key = await this.customerKey(keyIdOrArn);
     const remove = new Set(tagKeys);
-    await this.store.kmsKeys.setTags(key.keyId, (await this.store.kmsKeys.tagsOf(key.keyId)).filter((t) => !remove.has(t.key)));
+    await this.store.kmsKeys.setTags(
+      key.keyId,
+      (await this.store.kmsKeys.tagsOf(key.keyId)).filter((t) => !remove.has(t.key)),
+    );
   }
 
   async deleteAlias(aliasName: string): Promise<void> {
@@ -305,12 +311,7 @@ export class EmbeddedKms implements Kms {
       throw new KmsError('NotFoundException', `Key '${keyIdOrArn}' does not exist`);
     }
     const aliasName = /^arn:aws:kms:[^:]*:\d{12}:(alias\/.+)$/.exec(keyIdOrArn)?.[1] ?? (keyIdOrArn.startsWith('alias/') ? keyIdOrArn : undefined);
-    const keyId =
-      aliasName === undefined
-        ? this.keyIdOf(keyIdOrArn)
-        : SERVICE_KEY_ALIASES.has(aliasName)
-          ? this.keyIdOf(this.defaultKeyId)
-          : await this.store.kmsKeys.aliasTarget(aliasName);
+    const keyId = aliasName === undefined ? this.keyIdOf(keyIdOrArn) : SERVICE_KEY_ALIASES.has(aliasName) ? this.keyIdOf(this.defaultKeyId) : await this.store.kmsKeys.aliasTarget(aliasName);
     const key = keyId !== undefined && UUID.test(keyId) ? await this.store.kmsKeys.get(keyId) : undefined;
     if (!key) throw new KmsError('NotFoundException', `Key '${keyIdOrArn}' does not exist`);
     return key;

@@ -1,13 +1,6 @@
-import {
-  DecryptCommand,
-  DescribeKeyCommand,
-  GenerateDataKeyCommand,
-  KMSClient,
-  KMSServiceException,
-  ReEncryptCommand,
-} from '@aws-sdk/client-kms';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:https';
+import { DecryptCommand, DescribeKeyCommand, GenerateDataKeyCommand, KMSClient, KMSServiceException, ReEncryptCommand } from '@aws-sdk/client-kms';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { EncryptionContext } from './encryptionContext.js';
 import type { DecryptedDataKey, GeneratedDataKey, Kms, KmsKeyState, WrappedDataKey } from './kms.js';
 import { KmsError, type KmsErrorName } from './kmsErrors.js';
@@ -111,9 +104,7 @@ export class ExternalKms implements Kms {
   }
 
   async generateDataKey(keyId: string | undefined, context: EncryptionContext): Promise<GeneratedDataKey> {
-    const out = await this.call((client) =>
-      client.send(new GenerateDataKeyCommand({ KeyId: keyId ?? this.defaultKeyId, KeySpec: 'AES_256', EncryptionContext: { ...context } })),
-    );
+    const out = await this.call((client) => client.send(new GenerateDataKeyCommand({ KeyId: keyId ?? this.defaultKeyId, KeySpec: 'AES_256', EncryptionContext: { ...context } })));
     if (!out.KeyId || !out.CiphertextBlob || out.Plaintext?.length !== DATA_KEY_BYTES) {
       out.Plaintext?.fill(0);
       throw this.malformed('GenerateDataKey');

@@ -38,7 +38,7 @@ export async function pkcs11SettingsFromEnv(env: NodeJS.ProcessEnv): Promise<Pkc
   let pin = env.VIGIL_PKCS11_PIN;
   if (!pin) {
     const path = env.VIGIL_PKCS11_PIN_FILE;
-    if (!path) throw new Error('VIGIL_PKCS11_PIN or VIGIL_PKCS11_PIN_FILE must give the token\'s user PIN');
+    if (!path) throw new Error("VIGIL_PKCS11_PIN or VIGIL_PKCS11_PIN_FILE must give the token's user PIN");
     pin = await readPinFile(path);
   }
   return { module, tokenLabel, keyLabel, pin };

@@ -1,19 +1,19 @@
 import { hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { GCM_IV_BYTES, GCM_TAG_BYTES, gcmDecrypt, gcmEncrypt, type GcmSealed } from './aesGcm.js';
+import { ByteQueue } from '../util/byteQueue.js';
+import { GCM_IV_BYTES, GCM_TAG_BYTES, type GcmSealed, gcmDecrypt, gcmEncrypt } from './aesGcm.js';
 import { canonicalContext, contextDigest, type EncryptionContext } from './encryptionContext.js';
 import type { Kms } from './kms.js';
-import { ByteQueue } from '../util/byteQueue.js';
 import { SealedObjectError } from './sealedObjectError.js';
 import {
   COMMITMENT_BYTES,
+  encodeSealedHeader,
+  headerBinding,
   MAX_FRAME_SIZE,
   MAX_HEADER_BYTES,
   MESSAGE_ID_BYTES,
   MIN_FRAME_SIZE,
   NONCE_PREFIX_BYTES,
-  encodeSealedHeader,
-  headerBinding,
   parseSealedHeader,
   SEALED_VERSION,
   type SealedHeader,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalContext, MAX_CONTEXT_BYTES, parseCanonicalContext, type EncryptionContext } from './encryptionContext.js';
+import { canonicalContext, type EncryptionContext, MAX_CONTEXT_BYTES, parseCanonicalContext } from './encryptionContext.js';
 import { SealedObjectError } from './sealedObjectError.js';
 
 /**
@@ -34,8 +34,7 @@ export const MAX_WRAPPED_KEY_BYTES = 6144;
 export const MIN_FRAME_SIZE = 1;
 /** Readers hold about two frames; this keeps a hostile header from asking for gigabytes. */
 export const MAX_FRAME_SIZE = 8 * 1024 * 1024;
-export const MAX_HEADER_BYTES =
-  SEALED_MAGIC.length + 1 + 2 + MAX_KEY_ID_BYTES + 2 + MAX_WRAPPED_KEY_BYTES + 2 + MAX_CONTEXT_BYTES + MESSAGE_ID_BYTES + NONCE_PREFIX_BYTES + 4 + COMMITMENT_BYTES;
+export const MAX_HEADER_BYTES = SEALED_MAGIC.length + 1 + 2 + MAX_KEY_ID_BYTES + 2 + MAX_WRAPPED_KEY_BYTES + 2 + MAX_CONTEXT_BYTES + MESSAGE_ID_BYTES + NONCE_PREFIX_BYTES + 4 + COMMITMENT_BYTES;
 
 export interface SealedHeader {
   version: number;
@@ -84,7 +83,10 @@ export function encodeSealedHeader(fields: SealedHeaderFields): Buffer {
 export function headerBinding(header: SealedHeader, encoded: Buffer): Buffer {
   const hash = createHash('sha256');
   if (header.version === LEGACY_VERSION) return hash.update(encoded).digest();
-  hash.update(SEALED_MAGIC).update(Buffer.of(header.version)).update(canonicalContext(header.context ?? {}));
+  hash
+    .update(SEALED_MAGIC)
+    .update(Buffer.of(header.version))
+    .update(canonicalContext(header.context ?? {}));
   for (const part of boundTail(header)) hash.update(part);
   return hash.digest();
 }

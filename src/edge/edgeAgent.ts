@@ -1,8 +1,8 @@
+import { chmod, lstat, unlink } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { connect } from 'node:net';
-import { chmod, lstat, unlink } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { EdgeCode, EdgeError, type EdgeModels } from './edgeModels.js';
 
 /** The Edge Agent API's proto as AWS published it (proto/edge-agent.proto, MIT-0). From dist/src/edge/ or src/edge/. */
@@ -32,7 +32,7 @@ export async function startEdgeAgent(models: EdgeModels, options: { socketPath?:
   server.addService(proto.AWS.LookoutVision.EdgeAgent.service, {
     DetectAnomalies: unary(async (request: { model_component?: string; bitmap?: Parameters<EdgeModels['detect']>[1]; anomaly_mask_params?: { shared_memory_handle?: unknown } }) => {
       if (request.anomaly_mask_params?.shared_memory_handle) {
-        throw new EdgeError(EdgeCode.INVALID_ARGUMENT, 'Masks in shared memory are not supported by Vigil\'s edge agent; leave anomaly_mask_params out and read the mask from the response.');
+        throw new EdgeError(EdgeCode.INVALID_ARGUMENT, "Masks in shared memory are not supported by Vigil's edge agent; leave anomaly_mask_params out and read the mask from the response.");
       }
       return { detect_anomaly_result: await models.detect(request.model_component, request.bitmap) };
     }),
@@ -70,7 +70,7 @@ function unary<Req, Res>(handle: Handler<Req, Res>): grpc.handleUnaryCall<Req, R
         if (error instanceof EdgeError) callback({ code: error.code, details: error.message });
         else {
           process.stderr.write(`vigil edge: request failed: ${(error as Error).message}\n`);
-          callback({ code: EdgeCode.INTERNAL, details: 'An internal error occurred; the agent\'s log says more.' });
+          callback({ code: EdgeCode.INTERNAL, details: "An internal error occurred; the agent's log says more." });
         }
       },
     );

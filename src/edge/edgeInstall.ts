@@ -1,8 +1,8 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { backboneInfo } from '../ml/index.js';
-import { digestMatches, openArchive, PACKAGE_FILES, PackageError, parsePackageKeyFile, type PackageManifest } from '../service/modelPackageFormat.js';
+import { digestMatches, openArchive, PACKAGE_FILES, PackageError, type PackageManifest, parsePackageKeyFile } from '../service/modelPackageFormat.js';
 import { writeComponent } from './edgeStore.js';
 
 /** Where a package comes from: a local folder (recipe.json, model.vigilpkg) or s3://bucket/prefix/ in a Vigil. */

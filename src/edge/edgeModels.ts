@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { loadDetector, type Detector } from '../ml/index.js';
-import { openArchive, PACKAGE_FILES, parsePackageKeyFile, type PackageManifest } from '../service/modelPackageFormat.js';
+import { type Detector, loadDetector } from '../ml/index.js';
+import { openArchive, PACKAGE_FILES, type PackageManifest, parsePackageKeyFile } from '../service/modelPackageFormat.js';
 import { installedComponents } from './edgeStore.js';
 
 /** Model statuses of the Edge Agent API (edge-agent.proto ModelStatus). */
@@ -189,7 +189,7 @@ export function statusName(status: EdgeModelStatus): string {
 async function bitmapPng(bitmap: Bitmap | undefined, size: { width: number; height: number }): Promise<Uint8Array> {
   if (!bitmap) throw new EdgeError(EdgeCode.INVALID_ARGUMENT, 'bitmap is required.');
   if (bitmap.shared_memory_handle) {
-    throw new EdgeError(EdgeCode.INVALID_ARGUMENT, 'Shared-memory bitmaps are not supported by Vigil\'s edge agent; send the pixels in byte_data.');
+    throw new EdgeError(EdgeCode.INVALID_ARGUMENT, "Shared-memory bitmaps are not supported by Vigil's edge agent; send the pixels in byte_data.");
   }
   const width = bitmap.width ?? 0;
   const height = bitmap.height ?? 0;
@@ -204,6 +204,8 @@ async function bitmapPng(bitmap: Bitmap | undefined, size: { width: number; heig
   if (size.width > 0 && (width !== size.width || height !== size.height)) {
     throw new EdgeError(EdgeCode.INVALID_ARGUMENT, `The bitmap is ${width}×${height} pixels; this model was trained on ${size.width}×${size.height} images.`);
   }
-  const png = await sharp(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), { raw: { width, height, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
+  const png = await sharp(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), { raw: { width, height, channels: 3 } })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
   return new Uint8Array(png.buffer, png.byteOffset, png.length);
 }

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { ImageFormatError, type Detection } from '../ml/index.js';
+import { type Detection, ImageFormatError } from '../ml/index.js';
 
 /** Requests waiting for a unit, per unit in service, before DetectAnomalies answers 429. */
 const QUEUE_PER_UNIT = 8;

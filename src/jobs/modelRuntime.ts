@@ -30,10 +30,10 @@ export interface ModelRuntime {
   host(artifact: Uint8Array, units: { min: number; max: number }): Promise<HostedModel>;
 }
 
-/** The runtime cannot take the request now; the caller may retry shortly. */
-export { PoolBusyError as RuntimeBusyError };
 /** The image's pixels could not be decoded (truncated, corrupt): the client's image, not a fault. */
 export { ImageFormatError } from '../ml/index.js';
+/** The runtime cannot take the request now; the caller may retry shortly. */
+export { PoolBusyError as RuntimeBusyError };
 
 /** Training and inference in worker threads of this process; `cacheDir` holds the converted backbone. */
 export function localModelRuntime(options: { cacheDir?: string } = {}): ModelRuntime {

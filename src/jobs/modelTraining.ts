@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { AnomalyClass, AugmentationKind, SurfaceKind, DetectedAnomaly, OperatingPoint, TrainProgress } from '../ml/index.js';
+import type { AnomalyClass, AugmentationKind, DetectedAnomaly, OperatingPoint, SurfaceKind, TrainProgress } from '../ml/index.js';
 
 /**
  * What the worker trains on: labels and which images have masks; the bytes themselves are read one at a
@@ -71,7 +71,12 @@ export type ReadReply = { id: number; bytes: Uint8Array } | { id: number; error:
  * Trains in a worker thread with as many runtime threads as the machine has cores (at most 4). The worker
  * asks for each image when it needs it; the bytes are moved to it, not copied.
  */
-export function runTraining(input: Omit<TrainingJobInput, 'threads'>, read: TrainingImageSource, signal: AbortSignal, onProgress: (p: TrainingJobProgress) => void = () => {}): Promise<TrainingJobOutput> {
+export function runTraining(
+  input: Omit<TrainingJobInput, 'threads'>,
+  read: TrainingImageSource,
+  signal: AbortSignal,
+  onProgress: (p: TrainingJobProgress) => void = () => {},
+): Promise<TrainingJobOutput> {
   const data: TrainingJobInput = { ...input, threads: Math.min(4, cpus().length) };
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./trainingWorker.js', import.meta.url), { workerData: data });

@@ -4,7 +4,7 @@
  * reaches them (see modelTraining.ts); progress goes back at each stage and every tenth of a stage.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadDetector, operatingPoint, train, type TrainingImage } from '../ml/index.js';
+import { loadDetector, operatingPoint, type TrainingImage, train } from '../ml/index.js';
 import { MaskEvaluation } from '../ml/maskEvaluation.js';
 import type { ReadReply, TrainingJobInput, TrainingJobOutput, TrainingJobProgress, WorkerMessage } from './modelTraining.js';
 

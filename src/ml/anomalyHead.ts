@@ -15,9 +15,9 @@
  * the default settings measured); `useAnomalies: false` turns it off.
  */
 import type { Calibration } from './calibration.js';
-import { auroc } from './metrics.js';
 import type { Bank } from './components/nearest.js';
 import { Rng } from './components/random.js';
+import { auroc } from './metrics.js';
 
 export interface HeadModel {
   /** Logistic weights over standardized statistics, bias last. */
@@ -70,7 +70,7 @@ export function fitLogistic(x: number[][], y: boolean[], l2 = 1e-2, iterations =
       for (let j = 0; j < d; j++) grad[j]! += err * r[j]!;
       grad[d]! += err;
     });
-    for (let j = 0; j <= d; j++) w[j]! -= (rate * (grad[j]! / z.length + (j < d ? l2 * w[j]! : 0)));
+    for (let j = 0; j <= d; j++) w[j]! -= rate * (grad[j]! / z.length + (j < d ? l2 * w[j]! : 0));
   }
   return { weights: w, mean, scale };
 }
@@ -95,7 +95,10 @@ export function crossValidatedLogits(x: number[][], y: boolean[], folds = 5, see
     const train = y.map((_, i) => i).filter((i) => fold[i] !== f);
     const test = y.map((_, i) => i).filter((i) => fold[i] === f);
     if (!test.length) continue;
-    const model = fitLogistic(train.map((i) => x[i]!), train.map((i) => y[i]!));
+    const model = fitLogistic(
+      train.map((i) => x[i]!),
+      train.map((i) => y[i]!),
+    );
     for (const i of test) out[i] = headLogit(model, x[i]!);
   }
   return out;

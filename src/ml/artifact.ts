@@ -61,7 +61,12 @@ export function serializeArtifact(meta: Record<string, unknown>, arrays: Record<
     const a = arrays[e.name]!;
     out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), dataStart + e.offset);
   }
-  out.set(createHash('sha256').update(out.subarray(0, total - 32)).digest(), total - 32);
+  out.set(
+    createHash('sha256')
+      .update(out.subarray(0, total - 32))
+      .digest(),
+    total - 32,
+  );
   return out;
 }
 
@@ -78,7 +83,9 @@ export function parseArtifact(bytes: Uint8Array): ParsedArtifact {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
   if (!ARTIFACT_READABLE_VERSIONS.includes(version)) throw new ArtifactError(`unsupported model artifact format version ${version} (this build reads ${ARTIFACT_READABLE_VERSIONS.join(' and ')})`);
-  const digest = createHash('sha256').update(bytes.subarray(0, bytes.length - 32)).digest();
+  const digest = createHash('sha256')
+    .update(bytes.subarray(0, bytes.length - 32))
+    .digest();
   if (!digest.equals(bytes.subarray(bytes.length - 32))) throw new ArtifactError('model artifact is corrupt or truncated (checksum mismatch)');
   const headerLength = view.getUint32(12, true);
   if (16 + headerLength > bytes.length - 32) throw new ArtifactError('model artifact header is truncated');

@@ -145,7 +145,15 @@ export function calibrate(scores: readonly number[], labels: readonly boolean[],
   const anomalies = scores.filter((_, i) => labels[i]).sort((a, b) => a - b);
   if (normals.length === 0) throw new Error('calibration needs normal images');
   const normalMedian = median(normals);
-  const base: Calibration = { method: 'false-alarm-rate', threshold: normalMedian, normalMedian, slope: 1, normalScores: quantileSummary(normals), normalCount: normals.length, anomalyScores: quantileSummary(anomalies) };
+  const base: Calibration = {
+    method: 'false-alarm-rate',
+    threshold: normalMedian,
+    normalMedian,
+    slope: 1,
+    normalScores: quantileSummary(normals),
+    normalCount: normals.length,
+    anomalyScores: quantileSummary(anomalies),
+  };
   const at = (rate: number): number => (normals.length >= 3 ? thresholdForFalseAlarmRate(base, rate) : normals[normals.length - 1]!);
   let threshold = at(falseAlarmRate);
   let method: Calibration['method'] = 'false-alarm-rate';

@@ -1,20 +1,21 @@
 /*
  * Detection with a trained model: load the artifact once, then detect(image bytes) per image.
  */
-import { anomalyMap, type ScoreMap } from './anomalyMap.js';
-import { applyBorderScale } from './borderScale.js';
-import { subtractScoreLevel } from './scoreLevel.js';
+
 import { headLogit, headStatistics } from './anomalyHead.js';
+import { anomalyMap, type ScoreMap } from './anomalyMap.js';
 import { ArtifactError } from './artifact.js';
-import { backboneInfo, loadBackbone } from './components/backbone.js';
+import { applyBorderScale } from './borderScale.js';
 import { checkFalseAlarmRate, expectedRecallAt, falseAlarmRateAt, thresholdFor, verdict } from './calibration.js';
-import { decodeForModel, extractTiled, featuresOf } from './features.js';
+import { backboneInfo, loadBackbone } from './components/backbone.js';
 import { imageSize } from './components/image.js';
-import { decodeModel, type ModelState } from './model.js';
 import { nearest } from './components/nearest.js';
 import { projectPca } from './components/pca.js';
-import { imageScore, scorePatches } from './patchcore.js';
+import { decodeForModel, extractTiled, featuresOf } from './features.js';
 import { fuseScores, globalDescriptor, globalDistance } from './globalScore.js';
+import { decodeModel, type ModelState } from './model.js';
+import { imageScore, scorePatches } from './patchcore.js';
+import { subtractScoreLevel } from './scoreLevel.js';
 import { maskPng, segment } from './segmentation.js';
 
 export interface DetectOptions {
@@ -86,7 +87,9 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
   const model = decodeModel(artifact);
   const info = backboneInfo();
   if (model.backbone.id !== info.id || model.backbone.weightHash !== info.weightHash) {
-    throw new ArtifactError(`the model was trained with backbone ${model.backbone.id} (weights ${model.backbone.weightHash.slice(0, 12)}…), this installation has ${info.id} (weights ${info.weightHash.slice(0, 12)}…)`);
+    throw new ArtifactError(
+      `the model was trained with backbone ${model.backbone.id} (weights ${model.backbone.weightHash.slice(0, 12)}…), this installation has ${info.id} (weights ${info.weightHash.slice(0, 12)}…)`,
+    );
   }
   const threads = options.threads ?? 1;
   if (options.falseAlarmRate !== undefined) checkFalseAlarmRate(options.falseAlarmRate);

@@ -12,7 +12,7 @@
  * their scale (the stride-16 layer sees a little past the margin); see test/ml/tiles.test.ts.
  */
 import type { Backbone, FeatureMap } from './components/backbone.js';
-import { augment, decodeRgb, imageSize, toUnitFloat, type Augmentation, type RgbImage } from './components/image.js';
+import { type Augmentation, augment, decodeRgb, imageSize, type RgbImage, toUnitFloat } from './components/image.js';
 
 export interface Preprocessing {
   /** Working resolution every image is resized to (multiples of the backbone's size multiple). */

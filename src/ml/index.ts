@@ -93,11 +93,12 @@
  * Measured figures and the history of each choice (what was tried, the decision rules, side-by-side runs):
  * docs/detection-engine.md.
  */
-export { train } from './train.js';
-export { TrainingDataError, AUGMENTATION_KINDS, SURFACE_KINDS, type AugmentationKind, type SurfaceKind, type TrainingImage, type TrainOptions, type TrainProgress } from './training/options.js';
-export type { TrainMetrics, TrainResult } from './training/assembly.js';
-export { loadDetector, operatingPoint, type OperatingPoint, type Detector, type Detection, type DetectOptions, type DetectedAnomaly, type LoadOptions } from './detector.js';
+
 export { ArtifactError } from './artifact.js';
+export { type BackboneInfo, backboneInfo } from './components/backbone.js';
 export { ImageFormatError, MAX_INPUT_PIXELS } from './components/image.js';
-export { backboneInfo, type BackboneInfo } from './components/backbone.js';
+export { type DetectedAnomaly, type Detection, type DetectOptions, type Detector, type LoadOptions, loadDetector, type OperatingPoint, operatingPoint } from './detector.js';
 export type { AnomalyClass } from './segmentation.js';
+export { train } from './train.js';
+export type { TrainMetrics, TrainResult } from './training/assembly.js';
+export { AUGMENTATION_KINDS, type AugmentationKind, SURFACE_KINDS, type SurfaceKind, TrainingDataError, type TrainingImage, type TrainOptions, type TrainProgress } from './training/options.js';

@@ -1,5 +1,5 @@
 import { decodeClassMask } from './components/image.js';
-import { PixelClassTally, type ClassPixelFigures } from './metrics.js';
+import { type ClassPixelFigures, PixelClassTally } from './metrics.js';
 import type { AnomalyClass } from './segmentation.js';
 
 /**

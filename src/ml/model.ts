@@ -1,15 +1,16 @@
 /*
  * The trained model as data, and its artifact encoding (see artifact.ts for the container).
  */
-import { ArtifactError, parseArtifact, serializeArtifact } from './artifact.js';
-import type { BackboneInfo } from './components/backbone.js';
-import type { Calibration } from './calibration.js';
-import type { Preprocessing } from './features.js';
+
 import type { HeadModel } from './anomalyHead.js';
+import { ArtifactError, parseArtifact, serializeArtifact } from './artifact.js';
+import type { Calibration } from './calibration.js';
+import type { BackboneInfo } from './components/backbone.js';
+import { type Bank, bankVectors, makeBank } from './components/nearest.js';
 import type { Pca } from './components/pca.js';
-import { bankVectors, makeBank, type Bank } from './components/nearest.js';
-import type { Reweighting } from './patchcore.js';
+import type { Preprocessing } from './features.js';
 import { descriptorDim, type GlobalScoring, type RobustScale } from './globalScore.js';
+import type { Reweighting } from './patchcore.js';
 import type { AnomalyClass, ClassBank } from './segmentation.js';
 
 export const MODEL_KIND = 'vigil.patchcore';
@@ -89,21 +90,33 @@ export function decodeModel(bytes: Uint8Array): ModelState {
   let pca: ModelState['pca'];
   if (pcaMeta) {
     const components = arrays.get('pca');
-    if (!(components instanceof Float32Array) || components.length !== pcaMeta.dim * pcaMeta.outDim || pcaMeta.outDim !== dim) throw new ArtifactError('model artifact projection is missing or malformed');
+    if (!(components instanceof Float32Array) || components.length !== pcaMeta.dim * pcaMeta.outDim || pcaMeta.outDim !== dim)
+      throw new ArtifactError('model artifact projection is missing or malformed');
     pca = { dim: pcaMeta.dim, outDim: pcaMeta.outDim, components };
   }
-  const head = meta.head as (Omit<HeadModel, 'anomalyBank'> | undefined);
+  const head = meta.head as Omit<HeadModel, 'anomalyBank'> | undefined;
   const preprocessing = meta.preprocessing as Preprocessing;
   if (!preprocessing || !Number.isInteger(preprocessing.width) || !Number.isInteger(preprocessing.height)) throw new ArtifactError('model artifact preprocessing is missing or malformed');
   if (preprocessing.tiles !== undefined) {
     const t = preprocessing.tiles;
     const ints = (v: unknown): boolean => Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x) && x >= 0);
-    if (version < 2 || !t || !Number.isInteger(t.tileWidth) || !Number.isInteger(t.tileHeight) || !Number.isInteger(t.margin) || !ints(t.xs) || !ints(t.ys) || t.xs.some((x) => x + t.tileWidth > preprocessing.width) || t.ys.some((y) => y + t.tileHeight > preprocessing.height)) {
+    if (
+      version < 2 ||
+      !t ||
+      !Number.isInteger(t.tileWidth) ||
+      !Number.isInteger(t.tileHeight) ||
+      !Number.isInteger(t.margin) ||
+      !ints(t.xs) ||
+      !ints(t.ys) ||
+      t.xs.some((x) => x + t.tileWidth > preprocessing.width) ||
+      t.ys.some((y) => y + t.tileHeight > preprocessing.height)
+    ) {
       throw new ArtifactError('model artifact tile layout is malformed');
     }
   }
   const borderScale = meta.borderScale as number[] | undefined;
-  if (borderScale !== undefined && !(Array.isArray(borderScale) && borderScale.every((v) => typeof v === 'number' && v >= 1 && Number.isFinite(v)))) throw new ArtifactError('model artifact border scale is malformed');
+  if (borderScale !== undefined && !(Array.isArray(borderScale) && borderScale.every((v) => typeof v === 'number' && v >= 1 && Number.isFinite(v))))
+    throw new ArtifactError('model artifact border scale is malformed');
   const levelScores = meta.levelScores as boolean | undefined;
   if (levelScores !== undefined && levelScores !== true) throw new ArtifactError('model artifact score level flag is malformed');
   const bank = makeBank(need('bank'), dim);
@@ -111,9 +124,16 @@ export function decodeModel(bytes: Uint8Array): ModelState {
   if (meta.reweight !== undefined) {
     const r = meta.reweight as { b?: unknown; width?: unknown };
     const neighbours = arrays.get('bankNeighbours');
-    const ok = version >= 3 && Number.isInteger(r.b) && Number.isInteger(r.width) && (r.b as number) >= 1 && (r.width as number) >= 0
-      && (r.width as number) <= Math.max(0, bank.size - 1) && neighbours instanceof Int32Array && neighbours.length === bank.size * (r.width as number)
-      && neighbours.every((j) => j >= 0 && j < bank.size);
+    const ok =
+      version >= 3 &&
+      Number.isInteger(r.b) &&
+      Number.isInteger(r.width) &&
+      (r.b as number) >= 1 &&
+      (r.width as number) >= 0 &&
+      (r.width as number) <= Math.max(0, bank.size - 1) &&
+      neighbours instanceof Int32Array &&
+      neighbours.length === bank.size * (r.width as number) &&
+      neighbours.every((j) => j >= 0 && j < bank.size);
     if (!ok) throw new ArtifactError('model artifact re-weighting neighbours are missing or malformed');
     reweighting = { b: r.b as number, width: r.width as number, neighbours: neighbours as Int32Array };
   }
@@ -123,8 +143,15 @@ export function decodeModel(bytes: Uint8Array): ModelState {
     const descriptors = arrays.get('globalDescriptors');
     const scaleOk = (r: RobustScale | undefined): boolean => !!r && Number.isFinite(r.median) && Number.isFinite(r.scale) && r.scale > 0;
     const kind = g.kind as GlobalScoring['kind'];
-    const ok = version >= 4 && (kind === 'pyramid' || kind === 'mean') && g.dim === descriptorDim(kind, dim)
-      && descriptors instanceof Float32Array && descriptors.length > 0 && descriptors.length % (g.dim as number) === 0 && scaleOk(g.patch) && scaleOk(g.global);
+    const ok =
+      version >= 4 &&
+      (kind === 'pyramid' || kind === 'mean') &&
+      g.dim === descriptorDim(kind, dim) &&
+      descriptors instanceof Float32Array &&
+      descriptors.length > 0 &&
+      descriptors.length % (g.dim as number) === 0 &&
+      scaleOk(g.patch) &&
+      scaleOk(g.global);
     if (!ok) throw new ArtifactError('model artifact global score is missing or malformed');
     globalScoring = { kind, dim: g.dim as number, descriptors: descriptors as Float32Array, patch: g.patch!, global: g.global! };
   }

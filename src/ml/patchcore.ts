@@ -17,7 +17,7 @@ import type { ScoreMap } from './anomalyMap.js';
 import type { FeatureMap } from './components/backbone.js';
 import { greedyCoresetBatched } from './components/batchedCoreset.js';
 import { greedyCoreset, projectForCoreset } from './components/coreset.js';
-import { bankVectors, makeBank, nearest, nearestK, type Bank } from './components/nearest.js';
+import { type Bank, bankVectors, makeBank, nearest, nearestK } from './components/nearest.js';
 import { PatchReservoir } from './components/patchReservoir.js';
 import { Rng } from './components/random.js';
 
@@ -207,20 +207,14 @@ export function reweightFactor(distances: ArrayLike<number>): number {
  * re-weighted score. `exclude` (leave-one-out scoring at training) skips the neighbours that came from the
  * excluded training image, as if the bank had been built without it.
  */
-export function imageScore(
-  grid: ScoreMap,
-  nearestIndex: Int32Array,
-  features: Float32Array,
-  bank: Bank,
-  reweighting?: Reweighting,
-  exclude?: { source: Int32Array; id: number },
-): number {
+export function imageScore(grid: ScoreMap, nearestIndex: Int32Array, features: Float32Array, bank: Bank, reweighting?: Reweighting, exclude?: { source: Int32Array; id: number }): number {
   let best = -1;
   let sStar = -Infinity;
-  for (let i = 0; i < grid.data.length; i++) if (grid.data[i]! > sStar) {
-    sStar = grid.data[i]!;
-    best = i;
-  }
+  for (let i = 0; i < grid.data.length; i++)
+    if (grid.data[i]! > sStar) {
+      sStar = grid.data[i]!;
+      best = i;
+    }
   if (!reweighting || best < 0) return sStar;
   const dim = bank.dim;
   const q = features.subarray(best * dim, (best + 1) * dim);

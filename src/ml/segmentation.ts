@@ -4,12 +4,13 @@
  * masked training anomalies). Output in Lookout for Vision's shape: `Anomalies` (background first) with
  * each class's area fraction and manifest colour, and an RGB PNG of the input's size.
  */
+
+import sharp from 'sharp';
 import type { ScoreMap } from './anomalyMap.js';
 import type { FeatureMap } from './components/backbone.js';
 import { encodeRgbPng, parseHexColor } from './components/image.js';
-import { makeBank, nearest, type Bank } from './components/nearest.js';
+import { type Bank, makeBank, nearest } from './components/nearest.js';
 import { Rng } from './components/random.js';
-import sharp from 'sharp';
 
 export interface AnomalyClass {
   name: string;
@@ -76,17 +77,11 @@ export interface SegmentationResult {
  * Classes per pixel of the working-resolution map: background below `threshold`, otherwise the class of
  * the nearest labeled patch to the pixel's grid cell (the only class when there is one).
  */
-export async function segment(
-  map: ScoreMap,
-  features: FeatureMap,
-  threshold: number,
-  classes: readonly AnomalyClass[],
-  classBank: ClassBank | undefined,
-  threads = 1,
-): Promise<SegmentationResult> {
+export async function segment(map: ScoreMap, features: FeatureMap, threshold: number, classes: readonly AnomalyClass[], classBank: ClassBank | undefined, threads = 1): Promise<SegmentationResult> {
   const { width, height } = map;
   const classMap = new Uint8Array(width * height);
-  const cellOf = (x: number, y: number): number => Math.min(features.height - 1, Math.floor((y * features.height) / height)) * features.width + Math.min(features.width - 1, Math.floor((x * features.width) / width));
+  const cellOf = (x: number, y: number): number =>
+    Math.min(features.height - 1, Math.floor((y * features.height) / height)) * features.width + Math.min(features.width - 1, Math.floor((x * features.width) / width));
   const cellClass = new Int16Array(features.width * features.height).fill(-1);
   const needed: number[] = [];
   for (let y = 0; y < height; y++)
@@ -138,6 +133,9 @@ export async function maskPng(classMap: Uint8Array, width: number, height: numbe
     rgb[i * 3 + 2] = b;
   }
   if (width === outWidth && height === outHeight) return encodeRgbPng({ width, height, data: rgb });
-  const buffer = await sharp(rgb, { raw: { width, height, channels: 3 } }).resize(outWidth, outHeight, { fit: 'fill', kernel: 'nearest' }).png().toBuffer();
+  const buffer = await sharp(rgb, { raw: { width, height, channels: 3 } })
+    .resize(outWidth, outHeight, { fit: 'fill', kernel: 'nearest' })
+    .png()
+    .toBuffer();
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }

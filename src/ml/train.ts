@@ -8,15 +8,15 @@
  */
 import { calibrate } from './calibration.js';
 import { backboneInfo, loadBackbone } from './components/backbone.js';
-import { chooseResolution, typicalSize, type Preprocessing } from './features.js';
+import { chooseResolution, type Preprocessing, typicalSize } from './features.js';
 import { decodeModel, encodeModel } from './model.js';
 import { DEFAULT_SEARCH_SECONDS, resolutionCandidates, SEARCH_CRITERION, SELECTION_MARGIN, type SearchTrial } from './resolutionSearch.js';
-import { modelState, trainMetrics, type TrainedParts, type TrainResult, type TrainTimings } from './training/assembly.js';
+import { modelState, type TrainedParts, type TrainResult, type TrainTimings, trainMetrics } from './training/assembly.js';
 import { extractTrainingFeatures } from './training/extraction.js';
 import { trainHead } from './training/headTraining.js';
 import { calibrationImages, scoreHeldOut } from './training/heldOutScoring.js';
 import { trainMemoryBank } from './training/memoryBank.js';
-import { AUGMENTATION_KINDS, bytesOf, seededSubset, SURFACE_KINDS, TrainingDataError, type TrainingImage, type TrainOptions } from './training/options.js';
+import { AUGMENTATION_KINDS, bytesOf, SURFACE_KINDS, seededSubset, TrainingDataError, type TrainingImage, type TrainOptions } from './training/options.js';
 import { calibratePixels } from './training/pixelCalibration.js';
 
 /** Images whose headers give the typical size (a seeded random subset of larger sets). */
@@ -25,7 +25,8 @@ const TYPICAL_SIZE_SAMPLE = 256;
 export async function train(images: readonly TrainingImage[], options: TrainOptions = {}): Promise<TrainResult> {
   const started = performance.now();
   if (images.filter((i) => !i.anomalous).length < 2) throw new TrainingDataError('training needs at least 2 normal images');
-  if (options.globalScore !== undefined && !['none', 'pyramid', 'mean'].includes(options.globalScore)) throw new RangeError(`globalScore must be none, pyramid or mean (not ${String(options.globalScore)})`);
+  if (options.globalScore !== undefined && !['none', 'pyramid', 'mean'].includes(options.globalScore))
+    throw new RangeError(`globalScore must be none, pyramid or mean (not ${String(options.globalScore)})`);
   if (options.augment !== undefined && !AUGMENTATION_KINDS.includes(options.augment)) throw new RangeError(`augment must be ${AUGMENTATION_KINDS.join(', ')} (not ${String(options.augment)})`);
   if (options.surface !== undefined && !SURFACE_KINDS.includes(options.surface)) throw new RangeError(`surface must be ${SURFACE_KINDS.join(', ')} (not ${String(options.surface)})`);
   if (options.validation?.length && !options.validation.some((v) => !v.anomalous)) throw new TrainingDataError('validation images must include normal images');

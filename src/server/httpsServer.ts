@@ -1,15 +1,15 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Server } from 'node:https';
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:https';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { authenticationHook } from './auth/authenticate.js';
 import { signingSecrets } from './auth/signingSecrets.js';
 import { consoleAssets } from './console/plugin.js';
-import { lookoutVisionApi } from './lookoutvision/plugin.js';
 import { keyRewrapEndpoint } from './keyRewrapEndpoint.js';
-import { metricsEndpoint } from './metricsEndpoint.js';
 import { amzTargetConstraint } from './kms/amzTarget.js';
 import { kmsApi } from './kms/plugin.js';
+import { lookoutVisionApi } from './lookoutvision/plugin.js';
+import { metricsEndpoint } from './metricsEndpoint.js';
 import { s3Api } from './s3/plugin.js';
 import type { Services } from './services.js';
 import { formPostConstraint } from './sts/formPostConstraint.js';
@@ -82,7 +82,6 @@ export async function createHttpsServer(options: { tls: TlsMaterial; logger: Log
   await app.register(consoleAssets);
   // Everything else is the S3 API, which streams bodies: its own context replaces the buffering parser.
   await app.register(s3Api, { services: options.services, accountId: options.accountId });
-
 
   return app;
 }

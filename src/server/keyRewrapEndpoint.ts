@@ -23,8 +23,10 @@ export async function keyRewrapEndpoint(app: FastifyInstance, options: { service
   app.post(KEY_REWRAP_PATH, { bodyLimit: 64 * 1024, config: { auth: { service: 'kms', payload: 'body' } } }, async (request, reply) => {
     const { KeyId: keyId, StartAfter: startAfter, MaxObjects: maxObjects = DEFAULT_BATCH } = kmsRequestBody(request.body);
     if (typeof keyId !== 'string' || keyId.length < 1 || keyId.length > 2048) throw new KmsError('ValidationException', 'KeyId must be a key id, key ARN, alias name or alias ARN.');
-    if (startAfter !== undefined && (typeof startAfter !== 'string' || startAfter.length > 1024)) throw new KmsError('ValidationException', 'StartAfter must be the NextStartAfter of an earlier answer.');
-    if (!Number.isInteger(maxObjects) || (maxObjects as number) < 1 || (maxObjects as number) > MAX_BATCH) throw new KmsError('ValidationException', `MaxObjects must be an integer from 1 to ${MAX_BATCH}.`);
+    if (startAfter !== undefined && (typeof startAfter !== 'string' || startAfter.length > 1024))
+      throw new KmsError('ValidationException', 'StartAfter must be the NextStartAfter of an earlier answer.');
+    if (!Number.isInteger(maxObjects) || (maxObjects as number) < 1 || (maxObjects as number) > MAX_BATCH)
+      throw new KmsError('ValidationException', `MaxObjects must be an integer from 1 to ${MAX_BATCH}.`);
     const report = await services.keyRewrap.run(keyId, { startAfter, maxObjects: maxObjects as number });
     reply.header('content-type', 'application/json');
     return JSON.stringify({

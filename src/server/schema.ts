@@ -10,7 +10,7 @@
  */
 import { Kind, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors';
 
 /** Options a member schema may carry beside its constraints. */
 export interface MemberMessages {
@@ -37,7 +37,11 @@ export function inputValidator<T extends TSchema>(schema: T, fail: (message: str
 export function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutNulls(v)]),
+  );
 }
 
 /** The message of one failure, from the failing member's name, constraints and options. */
@@ -59,9 +63,7 @@ export function messageOf(error: ValueError): string {
       }
       return `${member} '${shown(error.value)}' does not match the pattern ${schema.source ?? schema.pattern}.`;
     case 'Integer':
-      return schema.maximum === undefined
-        ? `${member} must be an integer of at least ${schema.minimum}.`
-        : `${member} must be an integer from ${schema.minimum} to ${schema.maximum}.`;
+      return schema.maximum === undefined ? `${member} must be an integer of at least ${schema.minimum}.` : `${member} must be an integer from ${schema.minimum} to ${schema.maximum}.`;
     case 'Boolean':
       return `${member} must be true or false.`;
     case 'Date':

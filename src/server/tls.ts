@@ -1,10 +1,10 @@
 // @peculiar/x509 needs the Reflect metadata API; it must load first.
 import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 import { webcrypto, X509Certificate } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
 import { writeFileAtomic } from '../util/atomicFile.js';
 
 export interface TlsMaterial {

@@ -1,21 +1,14 @@
 import type { Readable } from 'node:stream';
 import { BlobNotFoundError } from '../blob/blobStore.js';
 import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
-import {
-  MissingBucketError,
-  type BucketRecord,
-  type ObjectChecksums,
-  type ObjectHeaders,
-  type ObjectRecord,
-  type SseAlgorithm,
-} from '../store/bucketRecords.js';
+import { type BucketRecord, MissingBucketError, type ObjectChecksums, type ObjectHeaders, type ObjectRecord, type SseAlgorithm } from '../store/bucketRecords.js';
 import type { MetadataStore } from '../store/metadataStore.js';
 import { BucketError } from './bucketErrors.js';
 import { assertBucketName, assertObjectKey } from './bucketNames.js';
 import { newBlobKey, objectContext, sliceStream, startedStream, writeSealed } from './objectBlobs.js';
-import { kmsFailure, resolveEncryption, usableKeyArn, type KeyDirectory, type SseRequest } from './objectEncryption.js';
+import { type KeyDirectory, kmsFailure, resolveEncryption, type SseRequest, usableKeyArn } from './objectEncryption.js';
 import { infoOf, type ObjectInfo } from './objectInfo.js';
-import { listObjectPage, type ListObjectsInput, type ObjectListing } from './objectListing.js';
+import { type ListObjectsInput, listObjectPage, type ObjectListing } from './objectListing.js';
 
 export { DEFAULT_CONTENT_TYPE, type ObjectInfo } from './objectInfo.js';
 
@@ -228,7 +221,7 @@ export class Buckets {
       source.body.destroy();
       throw new BucketError(
         'InvalidRequest',
-        'This copy request is illegal because it is trying to copy an object to itself without changing the object\'s metadata, storage class, website redirect location or encryption attributes.',
+        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
       );
     }
     const replace = input.metadataDirective === 'REPLACE';

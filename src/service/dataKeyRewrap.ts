@@ -1,6 +1,6 @@
 import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
-import { KmsError } from '../crypto/kmsErrors.js';
 import type { Kms } from '../crypto/kms.js';
+import { KmsError } from '../crypto/kmsErrors.js';
 
 /** What one rewrap batch did, object by object. */
 export interface RewrapReport {

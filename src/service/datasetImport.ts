@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
-import type { MetadataStore } from '../store/metadataStore.js';
 import type { DatasetType } from '../store/datasetRecords.js';
+import type { MetadataStore } from '../store/metadataStore.js';
 import type { DatasetContents, StoredEntry } from './datasetContents.js';
 import { checkDecodes, checkImage, checkMask, IMAGE_LIMITS } from './imageChecks.js';
-import { parseManifestLine, type ManifestEntry } from './manifestLine.js';
+import { type ManifestEntry, parseManifestLine } from './manifestLine.js';
 import type { ObjectSource, S3Ref } from './objectSource.js';
 
 /** Lookout for Vision's quotas on datasets (https://docs.aws.amazon.com/lookout-for-vision/latest/developer-guide/limits.html). */
@@ -133,9 +133,7 @@ export class DatasetImporter {
     }
     const size = await this.store.projects.bindImageSize(input.projectName, image.width, image.height);
     if (size.width !== image.width || size.height !== image.height) {
-      throw new ImportError(
-        `${where}: the image is ${image.width}×${image.height} pixels; every image of project ${input.projectName} must be ${size.width}×${size.height}.`,
-      );
+      throw new ImportError(`${where}: the image is ${image.width}×${image.height} pixels; every image of project ${input.projectName} must be ${size.width}×${size.height}.`);
     }
     let mask: string | undefined;
     let classes: StoredEntry['classes'];

@@ -2,14 +2,14 @@ import { Readable } from 'node:stream';
 import type { JobQueue } from '../jobs/jobQueue.js';
 import type { DatasetRecord, DatasetStatus, DatasetType, ImageStats } from '../store/datasetRecords.js';
 import type { MetadataStore } from '../store/metadataStore.js';
-import { type DatasetContents, referencedBlobs, statsOf, type StoredEntry } from './datasetContents.js';
+import { type DatasetContents, referencedBlobs, type StoredEntry, statsOf } from './datasetContents.js';
 import { DatasetImporter, ImportError } from './datasetImport.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import type { Idempotency } from './idempotency.js';
-import { manifestLines, ManifestReadError } from './manifestLines.js';
+import { ManifestReadError, manifestLines } from './manifestLines.js';
 import type { ObjectSource } from './objectSource.js';
 import { decodePageToken, encodePageToken, pageSize } from './pagination.js';
-import { datasetMetadata, type DatasetMetadata, type Projects } from './projects.js';
+import { type DatasetMetadata, datasetMetadata, type Projects } from './projects.js';
 
 /** Largest manifest a dataset is created from (Lookout for Vision quotas, https://docs.aws.amazon.com/lookout-for-vision/latest/developer-guide/limits.html). */
 export const MAX_MANIFEST_BYTES = 1024 ** 3;
@@ -143,17 +143,14 @@ export class Datasets {
 
   async delete(input: { projectName: string; datasetType: DatasetType; clientToken?: string }): Promise<void> {
     const { projectName, datasetType } = input;
-    await this.idempotency.run(
-      { operation: 'DeleteDataset', resourceId: `${projectName}/${datasetType}`, resourceType: 'DATASET', token: input.clientToken, parameters: {} },
-      async () => {
-        const dataset = await this.get(projectName, datasetType);
-        if (!(await this.store.datasets.transition(projectName, datasetType, DELETABLE, { status: 'DELETE_IN_PROGRESS' }))) {
-          throw this.busy(dataset, 'deleted');
-        }
-        this.jobs.enqueue(`delete ${projectName}/${datasetType}`, () => this.finishDelete(projectName, datasetType));
-        return {};
-      },
-    );
+    await this.idempotency.run({ operation: 'DeleteDataset', resourceId: `${projectName}/${datasetType}`, resourceType: 'DATASET', token: input.clientToken, parameters: {} }, async () => {
+      const dataset = await this.get(projectName, datasetType);
+      if (!(await this.store.datasets.transition(projectName, datasetType, DELETABLE, { status: 'DELETE_IN_PROGRESS' }))) {
+        throw this.busy(dataset, 'deleted');
+      }
+      this.jobs.enqueue(`delete ${projectName}/${datasetType}`, () => this.finishDelete(projectName, datasetType));
+      return {};
+    });
   }
 
   /** The entries of a dataset, for training. */
@@ -208,10 +205,7 @@ export class Datasets {
         object.body.destroy();
         throw new ImportError(`The manifest is ${object.size} bytes; at most 1 GB is allowed.`);
       }
-      const result = await this.importer.run(
-        { projectName, datasetType, lines: manifestLines(object.body, MAX_RAW_LINE_CHARS), existing: [], signal },
-        written,
-      );
+      const result = await this.importer.run({ projectName, datasetType, lines: manifestLines(object.body, MAX_RAW_LINE_CHARS), existing: [], signal }, written);
       const entriesBlob = await this.contents.write(projectName, datasetType, result.entries);
       written.add(entriesBlob);
       const committed = await this.store.datasets.transition(projectName, datasetType, ['CREATE_IN_PROGRESS'], {
@@ -297,4 +291,3 @@ function isExpected(error: unknown): boolean {
 function failureMessage(error: unknown): string {
   return isExpected(error) ? (error as Error).message : 'An internal error stopped the import; see the server log.';
 }
-

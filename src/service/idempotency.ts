@@ -14,33 +14,25 @@ export const TOKEN_LIFETIME_MS = 8 * 3600_000;
 export class Idempotency {
   constructor(private readonly tokens: IdempotencyRepository) {}
 
-  async run<T>(
-    request: { operation: string; resourceId: string; resourceType: ResourceType; token: string | undefined; parameters: unknown },
-    work: () => Promise<T>,
-  ): Promise<T> {
+  async run<T>(request: { operation: string; resourceId: string; resourceType: ResourceType; token: string | undefined; parameters: unknown }, work: () => Promise<T>): Promise<T> {
     const { token } = request;
     if (token === undefined) return work();
     const scope = `${request.operation} ${request.resourceId}`;
-    const requestHash = createHash('sha256').update(JSON.stringify(request.parameters ?? null)).digest('hex');
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify(request.parameters ?? null))
+      .digest('hex');
     const notBefore = new Date(Date.now() - TOKEN_LIFETIME_MS);
     const earlier = await this.tokens.get(scope, token, notBefore);
     if (earlier) return this.replay<T>(earlier.requestHash, requestHash, earlier.response, request);
     const response = await work();
-    const stored = await this.tokens.putIfAbsent(
-      { scope, token, requestHash, response: JSON.stringify(response ?? null), createdAt: new Date() },
-      notBefore,
-    );
+    const stored = await this.tokens.putIfAbsent({ scope, token, requestHash, response: JSON.stringify(response ?? null), createdAt: new Date() }, notBefore);
     // A concurrent call with the same token may have finished first; it wins, as a later retry would see.
     return stored.response === JSON.stringify(response ?? null) ? response : this.replay<T>(stored.requestHash, requestHash, stored.response, request);
   }
 
   private replay<T>(storedHash: string, requestHash: string, response: string, request: { operation: string; resourceId: string; resourceType: ResourceType }): T {
     if (storedHash !== requestHash) {
-      throw new ConflictError(
-        `The client token was already used for a ${request.operation} request with different parameters within the last 8 hours.`,
-        request.resourceId,
-        request.resourceType,
-      );
+      throw new ConflictError(`The client token was already used for a ${request.operation} request with different parameters within the last 8 hours.`, request.resourceId, request.resourceType);
     }
     return JSON.parse(response, reviveDates) as T;
   }

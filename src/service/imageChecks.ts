@@ -41,7 +41,11 @@ export async function checkImage(bytes: Buffer): Promise<{ format: ImageFormat; 
  */
 export async function checkDecodes(bytes: Buffer): Promise<void> {
   try {
-    await sharp(bytes, { limitInputPixels: IMAGE_LIMITS.maxSide ** 2, failOn: 'error' }).rotate().resize(8, 8, { fit: 'fill' }).raw().toBuffer();
+    await sharp(bytes, { limitInputPixels: IMAGE_LIMITS.maxSide ** 2, failOn: 'error' })
+      .rotate()
+      .resize(8, 8, { fit: 'fill' })
+      .raw()
+      .toBuffer();
   } catch {
     throw new ImageCheckError('cannot be decoded');
   }
@@ -52,11 +56,7 @@ export async function checkDecodes(bytes: Buffer): Promise<void> {
  * pixels are background (transparent, black, or a BACKGROUND colour of the map) or a class colour
  * of the map, with at most 20 classes present. Returns the classes the mask actually shows.
  */
-export async function checkMask(
-  bytes: Buffer,
-  image: { width: number; height: number },
-  colorMap: { classes: MaskClass[]; backgroundColors: string[] },
-): Promise<MaskClass[]> {
+export async function checkMask(bytes: Buffer, image: { width: number; height: number }, colorMap: { classes: MaskClass[]; backgroundColors: string[] }): Promise<MaskClass[]> {
   if (bytes.length > IMAGE_LIMITS.maxBytes) throw new ImageCheckError(`is ${bytes.length} bytes; masks may be at most 8 MB`);
   if (imageFormatOf(bytes) !== 'png') throw new ImageCheckError('is not a PNG image; masks must be PNG');
   const { width, height } = await dimensions(bytes);

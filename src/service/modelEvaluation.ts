@@ -29,7 +29,10 @@ export interface EvaluationFiles {
 /** The two files' contents for a model whose test images `test` got `output.detections`, in order. */
 export function evaluationFiles(model: ModelRecord, test: StoredEntry[], output: TrainingJobOutput, trainingImages: number, end: Date): EvaluationFiles {
   const labels = test.map((entry) => entry.label === 'anomaly');
-  const figures = imageFigures(output.detections.map((d) => d.isAnomalous), labels);
+  const figures = imageFigures(
+    output.detections.map((d) => d.isAnomalous),
+    labels,
+  );
   const lines = test.map((entry, i) => {
     const detected = output.detections[i];
     return JSON.stringify({

@@ -2,7 +2,7 @@ import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
 import type { Kms } from '../crypto/kms.js';
 import { KmsError } from '../crypto/kmsErrors.js';
 import type { JobQueue } from '../jobs/jobQueue.js';
-import { ImageFormatError, RuntimeBusyError, type Detection, type HostedModel, type ModelRuntime } from '../jobs/modelRuntime.js';
+import { type Detection, type HostedModel, ImageFormatError, type ModelRuntime, RuntimeBusyError } from '../jobs/modelRuntime.js';
 import type { MetadataStore } from '../store/metadataStore.js';
 import type { ModelRecord, ModelStatus } from '../store/modelRecords.js';
 import type { DetectionMetrics } from './detectionMetrics.js';
@@ -41,36 +41,30 @@ export class ModelHosting {
       throw new ServiceQuotaExceededError(`This machine runs at most ${maxInferenceUnits} inference units per model.`, 'inference-units');
     }
     const model = await this.find(input.projectName, input.modelVersion);
-    return idempotency.run(
-      { operation: 'StartModel', resourceId: model.arn, resourceType: 'MODEL', token: input.clientToken, parameters: { min, max } },
-      async () => {
-        const changes = { status: 'STARTING_HOSTING' as const, minInferenceUnits: min, maxInferenceUnits: max };
-        if (!(await store.models.transition(model.projectName, model.version, ['TRAINED', 'HOSTING_FAILED'], changes))) {
-          throw new ConflictError(`Model ${model.version} is ${model.status}; only a trained model can be started.`, model.arn, 'MODEL');
-        }
-        jobs.enqueue(`host ${model.arn}`, () => this.host({ ...model, ...changes }));
-        return { status: 'STARTING_HOSTING' as const };
-      },
-    );
+    return idempotency.run({ operation: 'StartModel', resourceId: model.arn, resourceType: 'MODEL', token: input.clientToken, parameters: { min, max } }, async () => {
+      const changes = { status: 'STARTING_HOSTING' as const, minInferenceUnits: min, maxInferenceUnits: max };
+      if (!(await store.models.transition(model.projectName, model.version, ['TRAINED', 'HOSTING_FAILED'], changes))) {
+        throw new ConflictError(`Model ${model.version} is ${model.status}; only a trained model can be started.`, model.arn, 'MODEL');
+      }
+      jobs.enqueue(`host ${model.arn}`, () => this.host({ ...model, ...changes }));
+      return { status: 'STARTING_HOSTING' as const };
+    });
   }
 
   async stop(input: { projectName: string; modelVersion: string; clientToken?: string }): Promise<{ status: ModelStatus }> {
     const { store, idempotency, metrics } = this.deps;
     const model = await this.find(input.projectName, input.modelVersion);
-    return idempotency.run(
-      { operation: 'StopModel', resourceId: model.arn, resourceType: 'MODEL', token: input.clientToken, parameters: {} },
-      async () => {
-        if (!(await store.models.transition(model.projectName, model.version, ['HOSTED', 'STARTING_HOSTING', 'HOSTING_FAILED'], { status: 'STOPPING_HOSTING' }))) {
-          throw new ConflictError(`Model ${model.version} is ${model.status}; it is not hosted.`, model.arn, 'MODEL');
-        }
-        const hosted = this.hosted.get(model.arn);
-        this.hosted.delete(model.arn);
-        metrics.forget(model.projectName, model.version);
-        await hosted?.stop();
-        await store.models.transition(model.projectName, model.version, ['STOPPING_HOSTING'], { status: 'TRAINED' });
-        return { status: 'STOPPING_HOSTING' as const };
-      },
-    );
+    return idempotency.run({ operation: 'StopModel', resourceId: model.arn, resourceType: 'MODEL', token: input.clientToken, parameters: {} }, async () => {
+      if (!(await store.models.transition(model.projectName, model.version, ['HOSTED', 'STARTING_HOSTING', 'HOSTING_FAILED'], { status: 'STOPPING_HOSTING' }))) {
+        throw new ConflictError(`Model ${model.version} is ${model.status}; it is not hosted.`, model.arn, 'MODEL');
+      }
+      const hosted = this.hosted.get(model.arn);
+      this.hosted.delete(model.arn);
+      metrics.forget(model.projectName, model.version);
+      await hosted?.stop();
+      await store.models.transition(model.projectName, model.version, ['STOPPING_HOSTING'], { status: 'TRAINED' });
+      return { status: 'STOPPING_HOSTING' as const };
+    });
   }
 
   async detect(input: { projectName: string; modelVersion: string; contentType: string; body: Buffer }): Promise<{ detection: Detection; segmentation: boolean }> {

@@ -102,7 +102,7 @@ export function openArchive(archive: Buffer, key: Buffer): { manifest: PackageMa
     const artifact = Buffer.concat([decipher.update(rest.subarray(NONCE_BYTES, rest.length - TAG_BYTES)), decipher.final()]);
     return { manifest: JSON.parse(manifest.toString('utf8')) as PackageManifest, artifact };
   } catch {
-    throw new PackageError('the archive does not open with this package key (another package\'s key, or the archive was changed)');
+    throw new PackageError("the archive does not open with this package key (another package's key, or the archive was changed)");
   }
 }
 

@@ -5,13 +5,13 @@ import type { Kms } from '../crypto/kms.js';
 import type { JobQueue } from '../jobs/jobQueue.js';
 import { backboneInfo } from '../ml/index.js';
 import type { MetadataStore } from '../store/metadataStore.js';
-import type { ModelRecord, ModelStatus } from '../store/modelRecords.js';
 import type { GreengrassConfiguration, ModelPackagingJobRecord, ModelPackagingOutput } from '../store/modelPackagingRecords.js';
+import type { ModelRecord, ModelStatus } from '../store/modelRecords.js';
 import type { Buckets } from './buckets.js';
 import { ConflictError, NotFoundError, ValidationError } from './errors.js';
 import type { Idempotency } from './idempotency.js';
 import { findModel } from './modelLookup.js';
-import { newPackageKey, PACKAGE_FILES, packageKeyFile, recipeDigest, sealArchive, type PackageManifest } from './modelPackageFormat.js';
+import { newPackageKey, PACKAGE_FILES, type PackageManifest, packageKeyFile, recipeDigest, sealArchive } from './modelPackageFormat.js';
 import { decodePageToken, encodePageToken, pageSize } from './pagination.js';
 import type { Installation, Projects } from './projects.js';
 import { falseAlarmRateTarget } from './reservedTags.js';
@@ -49,14 +49,7 @@ export class ModelPackaging {
   constructor(private readonly deps: ModelPackagingDeps) {}
 
   /** `modelVersion` is a version number or `latest`. */
-  async start(input: {
-    projectName: string;
-    modelVersion: string;
-    jobName?: string;
-    configuration: GreengrassRequest;
-    description?: string;
-    clientToken?: string;
-  }): Promise<{ jobName: string }> {
+  async start(input: { projectName: string; modelVersion: string; jobName?: string; configuration: GreengrassRequest; description?: string; clientToken?: string }): Promise<{ jobName: string }> {
     const { projectName, jobName, description } = input;
     const configuration = checkedConfiguration(input.configuration);
     return this.deps.idempotency.run(
@@ -161,7 +154,9 @@ export class ModelPackaging {
     const config = job.configuration;
     const platform = config.TargetPlatform;
     if (config.TargetDevice !== undefined) {
-      throw new PackagingFailure(`TargetDevice ${config.TargetDevice} (NVIDIA Jetson) is not supported: Vigil runs models on CPUs. Use TargetPlatform {"Os":"LINUX","Arch":"X86_64" or "ARM64"} without Accelerator.`);
+      throw new PackagingFailure(
+        `TargetDevice ${config.TargetDevice} (NVIDIA Jetson) is not supported: Vigil runs models on CPUs. Use TargetPlatform {"Os":"LINUX","Arch":"X86_64" or "ARM64"} without Accelerator.`,
+      );
     }
     if (!platform || platform.Accelerator !== undefined) {
       throw new PackagingFailure(`Accelerator ${platform?.Accelerator} is not supported: Vigil runs models on CPUs. Omit Accelerator to package for the CPU.`);
@@ -285,7 +280,8 @@ function checkCompilerOptions(value: string | undefined, nvidia: boolean): strin
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ValidationError('CompilerOptions must be a JSON object.');
   const o = options as Record<string, unknown>;
   if (nvidia) {
-    for (const key of Object.keys(o)) if (!['gpu-code', 'trt-ver', 'cuda-ver'].includes(key)) throw new ValidationError(`CompilerOptions ${key} is not an NVIDIA option (gpu-code, trt-ver, cuda-ver).`);
+    for (const key of Object.keys(o))
+      if (!['gpu-code', 'trt-ver', 'cuda-ver'].includes(key)) throw new ValidationError(`CompilerOptions ${key} is not an NVIDIA option (gpu-code, trt-ver, cuda-ver).`);
     if (typeof o['gpu-code'] !== 'string' || !/^sm_\d{2,3}$/.test(o['gpu-code'])) throw new ValidationError('CompilerOptions gpu-code is required with Accelerator NVIDIA, e.g. "sm_75".');
     if (typeof o['trt-ver'] !== 'string' || !/^\d+\.\d+\.\d+$/.test(o['trt-ver'])) throw new ValidationError('CompilerOptions trt-ver is required with Accelerator NVIDIA, as x.y.z, e.g. "7.1.3".');
     if (typeof o['cuda-ver'] !== 'string' || !/^\d+\.\d+$/.test(o['cuda-ver'])) throw new ValidationError('CompilerOptions cuda-ver is required with Accelerator NVIDIA, as x.y, e.g. "10.2".');

@@ -9,7 +9,7 @@ import type { Buckets } from './buckets.js';
 import type { DatasetContents, StoredEntry } from './datasetContents.js';
 import { ValidationError } from './errors.js';
 import { writeEvaluation } from './modelEvaluation.js';
-import { trainingSplit, TrainingDataError } from './modelTrainingData.js';
+import { TrainingDataError, trainingSplit } from './modelTrainingData.js';
 import { trainingSettings } from './reservedTags.js';
 
 const SETTLED_DATASET = ['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_FAILED_ROLLBACK_COMPLETE'];
@@ -86,10 +86,7 @@ export class ModelTrainer {
       if (!done) await blobs.delete(artifactBlob);
     } catch (error) {
       if (signal.aborted) return; // left TRAINING: the next start trains it again
-      const message =
-        error instanceof TrainingDataError || error instanceof ValidationError
-          ? error.message
-          : `Training failed: ${(error as Error).message}`;
+      const message = error instanceof TrainingDataError || error instanceof ValidationError ? error.message : `Training failed: ${(error as Error).message}`;
       await store.models.transition(projectName, version, ['TRAINING'], { status: 'TRAINING_FAILED', statusMessage: message });
       if (!(error instanceof TrainingDataError || error instanceof ValidationError)) throw error;
     }

@@ -11,8 +11,8 @@ import { findModel } from './modelLookup.js';
 import type { ModelTrainer } from './modelTrainer.js';
 import { decodePageToken, encodePageToken, pageSize } from './pagination.js';
 import type { Installation, Projects } from './projects.js';
-import type { Tag } from './tags.js';
 import { checkCreateTags } from './reservedTags.js';
+import type { Tag } from './tags.js';
 
 /** A training interrupted by a restart is run again this many times before it is marked failed. */
 const MAX_TRAINING_ATTEMPTS = 2;
@@ -113,19 +113,16 @@ export class Models {
   /** Deletes a model that is neither training nor hosted, with its sealed artifact. */
   async delete(input: { projectName: string; modelVersion: string; clientToken?: string }): Promise<{ modelArn: string }> {
     const { projectName } = input;
-    return this.idempotency.run(
-      { operation: 'DeleteModel', resourceId: `${projectName}/${input.modelVersion}`, resourceType: 'MODEL', token: input.clientToken, parameters: {} },
-      async () => {
-        const model = await this.find(projectName, input.modelVersion);
-        const deletable: ModelStatus[] = ['TRAINED', 'TRAINING_FAILED', 'HOSTING_FAILED'];
-        if (!(await this.store.models.transition(model.projectName, model.version, deletable, { status: 'DELETING' }))) {
-          throw new ConflictError(`Model ${model.version} is ${model.status}; stop it or wait for training to end before deleting it.`, model.arn, 'MODEL');
-        }
-        if (model.artifactBlob) await this.blobs.delete(model.artifactBlob);
-        await this.store.models.delete(model.projectName, model.version, ['DELETING']);
-        return { modelArn: model.arn };
-      },
-    );
+    return this.idempotency.run({ operation: 'DeleteModel', resourceId: `${projectName}/${input.modelVersion}`, resourceType: 'MODEL', token: input.clientToken, parameters: {} }, async () => {
+      const model = await this.find(projectName, input.modelVersion);
+      const deletable: ModelStatus[] = ['TRAINED', 'TRAINING_FAILED', 'HOSTING_FAILED'];
+      if (!(await this.store.models.transition(model.projectName, model.version, deletable, { status: 'DELETING' }))) {
+        throw new ConflictError(`Model ${model.version} is ${model.status}; stop it or wait for training to end before deleting it.`, model.arn, 'MODEL');
+      }
+      if (model.artifactBlob) await this.blobs.delete(model.artifactBlob);
+      await this.store.models.delete(model.projectName, model.version, ['DELETING']);
+      return { modelArn: model.arn };
+    });
   }
 
   /** Runs again what a restart interrupted: training (once more), hosting; finishes stops and deletions. */

@@ -2,10 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
 import {
-  MissingBucketError,
-  MissingUploadError,
   type BucketRecord,
   type ChecksumAlgorithm,
+  MissingBucketError,
+  MissingUploadError,
   type MultipartUploadRecord,
   type ObjectChecksums,
   type ObjectHeaders,
@@ -15,9 +15,9 @@ import {
 import type { MetadataStore } from '../store/metadataStore.js';
 import { BucketError } from './bucketErrors.js';
 import { assertObjectKey } from './bucketNames.js';
-import { infoOf, type ObjectInfo } from './objectInfo.js';
 import { concatenatedBlobs, newBlobKey, objectContext } from './objectBlobs.js';
-import { resolveEncryption, type KeyDirectory, type SseRequest } from './objectEncryption.js';
+import { type KeyDirectory, resolveEncryption, type SseRequest } from './objectEncryption.js';
+import { infoOf, type ObjectInfo } from './objectInfo.js';
 
 /** Every part but the last must be at least 5 MiB, as on S3. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -171,12 +171,7 @@ export class MultipartUploads {
    * (InvalidPartOrder), each an uploaded part with that ETag (InvalidPart), every part but the
    * last at least 5 MiB (EntityTooSmall). ETag: MD5 of the parts' MD5s, "-<count>".
    */
-  async complete(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    requested: { partNumber: number; eTag: string; checksums?: ObjectChecksums }[],
-  ): Promise<ObjectInfo> {
+  async complete(bucket: string, key: string, uploadId: string, requested: { partNumber: number; eTag: string; checksums?: ObjectChecksums }[]): Promise<ObjectInfo> {
     const upload = await this.upload(bucket, key, uploadId);
     if (requested.length === 0) throw new BucketError('MalformedXML', 'The XML you provided was not well-formed or did not validate: it lists no parts.');
     const stored = new Map<number, PartRecord>();
@@ -199,7 +194,7 @@ export class MultipartUploads {
       if (!part || part.eTag !== wanted.eTag.replace(/"/g, '') || checksumMismatch) {
         throw new BucketError(
           'InvalidPart',
-          'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified ETag may not match the part\'s ETag.',
+          "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified ETag may not match the part's ETag.",
           { bucket, key },
           { PartNumber: String(wanted.partNumber), ETag: wanted.eTag },
         );
@@ -208,10 +203,15 @@ export class MultipartUploads {
     }
     for (const part of parts.slice(0, -1)) {
       if (part.size < MIN_PART_BYTES) {
-        throw new BucketError('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size: every part but the last must be at least 5 MiB.', {
-          bucket,
-          key,
-        }, { PartNumber: String(part.partNumber), ProposedSize: String(part.size), MinSizeAllowed: String(MIN_PART_BYTES) });
+        throw new BucketError(
+          'EntityTooSmall',
+          'Your proposed upload is smaller than the minimum allowed object size: every part but the last must be at least 5 MiB.',
+          {
+            bucket,
+            key,
+          },
+          { PartNumber: String(part.partNumber), ProposedSize: String(part.size), MinSizeAllowed: String(MIN_PART_BYTES) },
+        );
       }
     }
 
@@ -219,7 +219,11 @@ export class MultipartUploads {
     const context = objectContext(bucket, key);
     const written = await this.buckets.seal(
       blobKey,
-      concatenatedBlobs(this.blobs, parts.map((p) => p.blobKey), context),
+      concatenatedBlobs(
+        this.blobs,
+        parts.map((p) => p.blobKey),
+        context,
+      ),
       bucket,
       key,
       upload.kmsKeyId,
@@ -265,10 +269,7 @@ export class MultipartUploads {
 }
 
 function noSuchUpload(uploadId: string): BucketError {
-  return new BucketError(
-    'NoSuchUpload',
-    'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.',
-    undefined,
-    { UploadId: uploadId },
-  );
+  return new BucketError('NoSuchUpload', 'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.', undefined, {
+    UploadId: uploadId,
+  });
 }

@@ -22,12 +22,7 @@ export function objectContext(bucket: string, key: string): EncryptionContext {
  * Streams body into a new sealed blob, counting bytes and hashing MD5 on the way. Nothing is left
  * behind if the body fails (an integrity check of the caller's stream, a client abort, a KMS error).
  */
-export async function writeSealed(
-  blobs: SealedBlobStore,
-  blobKey: string,
-  body: Readable,
-  protection: { keyId: string; context: EncryptionContext },
-): Promise<{ size: number; md5: Buffer }> {
+export async function writeSealed(blobs: SealedBlobStore, blobKey: string, body: Readable, protection: { keyId: string; context: EncryptionContext }): Promise<{ size: number; md5: Buffer }> {
   const md5 = createHash('md5');
   let size = 0;
   const counter = new Transform({

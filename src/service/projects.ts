@@ -1,5 +1,5 @@
-import type { MetadataStore } from '../store/metadataStore.js';
 import type { DatasetRecord } from '../store/datasetRecords.js';
+import type { MetadataStore } from '../store/metadataStore.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import type { Idempotency } from './idempotency.js';
 import { decodePageToken, encodePageToken, pageSize } from './pagination.js';
@@ -32,16 +32,13 @@ export class Projects {
 
   async create(input: { projectName: string; clientToken?: string }): Promise<ProjectMetadata> {
     const name = input.projectName;
-    return this.idempotency.run(
-      { operation: 'CreateProject', resourceId: name, resourceType: 'PROJECT', token: input.clientToken, parameters: { name } },
-      async () => {
-        const record = { name, arn: this.arnOf(name), createdAt: new Date() };
-        if (!(await this.store.projects.create(record))) {
-          throw new ConflictError(`A project named ${name} already exists.`, name, 'PROJECT');
-        }
-        return toMetadata(record);
-      },
-    );
+    return this.idempotency.run({ operation: 'CreateProject', resourceId: name, resourceType: 'PROJECT', token: input.clientToken, parameters: { name } }, async () => {
+      const record = { name, arn: this.arnOf(name), createdAt: new Date() };
+      if (!(await this.store.projects.create(record))) {
+        throw new ConflictError(`A project named ${name} already exists.`, name, 'PROJECT');
+      }
+      return toMetadata(record);
+    });
   }
 
   async describe(input: { projectName: string }): Promise<ProjectMetadata & { datasets: DatasetMetadata[] }> {
@@ -63,17 +60,14 @@ export class Projects {
   /** Deletes an empty project; its datasets (and models) must be deleted first. */
   async delete(input: { projectName: string; clientToken?: string }): Promise<{ projectArn: string }> {
     const name = input.projectName;
-    return this.idempotency.run(
-      { operation: 'DeleteProject', resourceId: name, resourceType: 'PROJECT', token: input.clientToken, parameters: { name } },
-      async () => {
-        const outcome = await this.store.projects.deleteIfEmpty(name);
-        if (outcome === 'notFound') throw projectNotFound(name);
-        if (outcome === 'notEmpty') {
-          throw new ConflictError(`Project ${name} still has datasets or models; delete them first.`, name, 'PROJECT');
-        }
-        return { projectArn: this.arnOf(name) };
-      },
-    );
+    return this.idempotency.run({ operation: 'DeleteProject', resourceId: name, resourceType: 'PROJECT', token: input.clientToken, parameters: { name } }, async () => {
+      const outcome = await this.store.projects.deleteIfEmpty(name);
+      if (outcome === 'notFound') throw projectNotFound(name);
+      if (outcome === 'notEmpty') {
+        throw new ConflictError(`Project ${name} still has datasets or models; delete them first.`, name, 'PROJECT');
+      }
+      return { projectArn: this.arnOf(name) };
+    });
   }
 
   /** The project record, or ResourceNotFoundException. */

@@ -9,9 +9,9 @@
  * Any other `vigil:` key is refused, so a misspelt setting is an error rather than a tag that does nothing.
  */
 import { MAX_FALSE_ALARM_RATE, MIN_FALSE_ALARM_RATE } from '../ml/calibration.js';
-import { AUGMENTATION_KINDS, SURFACE_KINDS, type AugmentationKind, type SurfaceKind } from '../ml/index.js';
-import { ValidationError } from './errors.js';
+import { AUGMENTATION_KINDS, type AugmentationKind, SURFACE_KINDS, type SurfaceKind } from '../ml/index.js';
 import type { ModelTag as Tag } from '../store/modelRecords.js';
+import { ValidationError } from './errors.js';
 
 const RESERVED_PREFIX = 'vigil:';
 /** Extra views of the normal images: `tilt` (±5° and ±10°) or `any-orientation` (flips and 90° rotations). */

@@ -34,7 +34,14 @@ export class Tags {
     const merged = new Map(existing.map((t) => [t.key, t.value]));
     for (const tag of added) merged.set(tag.key, tag.value);
     if (merged.size > 200) throw new ValidationError(`A model may have at most 200 tags; this would give it ${merged.size}.`);
-    if (!(await this.models.setTags(model.projectName, model.version, [...merged].map(([key, value]) => ({ key, value }))))) throw notFound(model.arn);
+    if (
+      !(await this.models.setTags(
+        model.projectName,
+        model.version,
+        [...merged].map(([key, value]) => ({ key, value })),
+      ))
+    )
+      throw notFound(model.arn);
   }
 
   async untag(input: { resourceArn: string; tagKeys: string[] }): Promise<void> {
@@ -43,7 +50,14 @@ export class Tags {
     checkRemovedKeys(keys);
     const existing = await this.models.tagsOf(model.projectName, model.version);
     if (!existing) throw notFound(model.arn);
-    if (!(await this.models.setTags(model.projectName, model.version, existing.filter((t) => !keys.has(t.key))))) throw notFound(model.arn);
+    if (
+      !(await this.models.setTags(
+        model.projectName,
+        model.version,
+        existing.filter((t) => !keys.has(t.key)),
+      ))
+    )
+      throw notFound(model.arn);
   }
 
   private model(resourceArn: string): { arn: string; projectName: string; version: number } {

@@ -1,7 +1,7 @@
 import type { BucketRepository, MultipartRepository, ObjectRepository } from './bucketRecords.js';
 import type { DatasetRepository, IdempotencyRepository } from './datasetRecords.js';
-import type { ModelRepository } from './modelRecords.js';
 import type { ModelPackagingJobRepository } from './modelPackagingRecords.js';
+import type { ModelRepository } from './modelRecords.js';
 
 /**
  * The metadata repository. Every method is atomic on its own; the embedded engine is SQLite,

@@ -1,15 +1,6 @@
 /** Records of model versions. */
 
-export type ModelStatus =
-  | 'TRAINING'
-  | 'TRAINED'
-  | 'TRAINING_FAILED'
-  | 'STARTING_HOSTING'
-  | 'HOSTED'
-  | 'HOSTING_FAILED'
-  | 'STOPPING_HOSTING'
-  | 'SYSTEM_UPDATING'
-  | 'DELETING';
+export type ModelStatus = 'TRAINING' | 'TRAINED' | 'TRAINING_FAILED' | 'STARTING_HOSTING' | 'HOSTED' | 'HOSTING_FAILED' | 'STOPPING_HOSTING' | 'SYSTEM_UPDATING' | 'DELETING';
 
 export interface ModelPerformance {
   f1Score: number;

@@ -7,8 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { BlobNotFoundError } from '../../src/blob/blobStore.js';
 import { FsBlobStore } from '../../src/blob/fsBlobStore.js';
 import { SealedBlobStore } from '../../src/blob/sealedBlobStore.js';
-import { SealedObjectError } from '../../src/crypto/sealedObject.js';
 import type { EmbeddedKms } from '../../src/crypto/embeddedKms.js';
+import { SealedObjectError } from '../../src/crypto/sealedObject.js';
 import { makeTestKms } from '../helpers/kms.js';
 
 const readAll = async (stream: Readable) => {
@@ -54,7 +54,7 @@ describe('blob stores', () => {
     await assert.rejects(engine.get('p/a/1'), BlobNotFoundError);
   });
 
-  test('filesystem engine: lists in the keys\' lexicographic order, from any start', async () => {
+  test("filesystem engine: lists in the keys' lexicographic order, from any start", async () => {
     // Folder names around "/" in byte order: "-" and "." sort before it, digits and letters after.
     const keys = ['o/a.x', 'o/a/b', 'o/a/c/d', 'o/a0', 'o/a-b', 'o/b', 'o/a/c.e', 'o/a/cd/e', 'o/z/1'];
     for (const key of keys) await engine.put(key, Buffer.from(key));
@@ -66,9 +66,16 @@ describe('blob stores', () => {
     };
     assert.deepEqual(await list('o/'), stored);
     for (const start of ['', 'o/', 'o/a', 'o/a-b', 'o/a.', 'o/a/', 'o/a/c', 'o/a/c/d', 'o/a/cd/e', 'o/a0', 'o/y', 'o/z/1', 'p']) {
-      assert.deepEqual(await list('o/', start), stored.filter((k) => k > start), `after ${start}`);
+      assert.deepEqual(
+        await list('o/', start),
+        stored.filter((k) => k > start),
+        `after ${start}`,
+      );
     }
-    assert.deepEqual(await list('o/a', 'o/a/b'), stored.filter((k) => k.startsWith('o/a') && k > 'o/a/b'));
+    assert.deepEqual(
+      await list('o/a', 'o/a/b'),
+      stored.filter((k) => k.startsWith('o/a') && k > 'o/a/b'),
+    );
     for (const key of stored) await engine.delete(key);
   });
 

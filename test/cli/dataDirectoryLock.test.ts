@@ -1,7 +1,5 @@
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { Agent } from 'node:https';
@@ -10,6 +8,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DataDirectoryInUseError, lockDataDirectory } from '../../src/store/dataDirectoryLock.js';
 
 const MAIN = join(fileURLToPath(new URL('../../../', import.meta.url)), 'dist', 'src', 'cli', 'main.js');
@@ -88,7 +88,13 @@ test('a second vigil serve on a data directory in use is refused, naming the PID
   putMany(0);
   const second = serve(dataDir);
   putMany(1);
-  const outcome = await Promise.race([second.exited, second.ready.then(() => 'listening' as const, () => second.exited)]);
+  const outcome = await Promise.race([
+    second.exited,
+    second.ready.then(
+      () => 'listening' as const,
+      () => second.exited,
+    ),
+  ]);
   if (outcome === 'listening') {
     second.child.kill('SIGKILL');
     assert.fail('a second vigil serve started on the data directory in use');
@@ -98,7 +104,11 @@ test('a second vigil serve on a data directory in use is refused, naming the PID
   assert.equal(refused.code, 1, refused.stderr);
   assert.match(refused.stderr, new RegExp(`data directory ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by another Vigil process \\(PID ${first.child.pid}\\)`));
   const results = await Promise.allSettled(puts);
-  assert.deepEqual(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)), [], 'every PUT succeeds');
+  assert.deepEqual(
+    results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
+    [],
+    'every PUT succeeds',
+  );
   assert.ok((await stat(join(dataDir, 'blobs', 'tmp'))).isDirectory(), 'the running server keeps its temp folder');
 
   // kill -9 leaves no lock behind: the operating system dropped it with the process.
@@ -124,7 +134,10 @@ test('the lock excludes a second holder in the same process too, and is free aga
   const dataDir = await mkdtemp(join(tmpdir(), 'vigil-lock-'));
   dirs.push(dataDir);
   const lock = lockDataDirectory(dataDir);
-  assert.throws(() => lockDataDirectory(dataDir), (error: Error) => error instanceof DataDirectoryInUseError && error.message.includes(`(PID ${process.pid})`));
+  assert.throws(
+    () => lockDataDirectory(dataDir),
+    (error: Error) => error instanceof DataDirectoryInUseError && error.message.includes(`(PID ${process.pid})`),
+  );
   // The refused attempt opened and closed the lock file: the holder's lock must survive that.
   assert.throws(() => lockDataDirectory(dataDir), DataDirectoryInUseError);
   lock.release();

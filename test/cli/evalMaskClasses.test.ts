@@ -16,7 +16,12 @@ async function binaryMaskWithGreyEdges(path: string): Promise<void> {
   };
   for (let y = 10; y < 20; y++) for (let x = 10; x < 20; x++) paint(x, y, 255);
   [24, 1, 253, 18, 46, 228].forEach((v, k) => paint(9, 10 + k, v));
-  await writeFile(path, await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer());
+  await writeFile(
+    path,
+    await sharp(rgb, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 test('eval reads a binary mask with grey edge pixels as one anomaly class, not a class per grey', async () => {
@@ -40,7 +45,12 @@ test('eval still reads coloured masks as one class per colour', async () => {
     for (let i = 0; i < 100; i++) rgb.set([255, 0, 0], i * 3);
     for (let i = 100; i < 200; i++) rgb.set([0, 0, 255], i * 3);
     const mask = join(dir, 'a.png');
-    await writeFile(mask, await sharp(rgb, { raw: { width, height: width, channels: 3 } }).png().toBuffer());
+    await writeFile(
+      mask,
+      await sharp(rgb, { raw: { width, height: width, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
     const { classes, binary } = await readClasses([dir], [{ path: join(dir, 'image.png'), anomalous: true, mask }]);
     assert.equal(binary, false);
     assert.deepEqual(classes.map((c) => c.color).sort(), ['#0000FF', '#FF0000']);

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { EmbeddedKms } from '../../src/crypto/embeddedKms.js';
-import { KmsError } from '../../src/crypto/kmsErrors.js';
 import { InMemoryRootKey } from '../../src/crypto/inMemoryRootKey.js';
+import { KmsError } from '../../src/crypto/kmsErrors.js';
 import { openSqliteStore } from '../../src/store/sqliteStore.js';
 import { makeTestKms } from '../helpers/kms.js';
 

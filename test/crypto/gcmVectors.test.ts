@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -66,11 +66,7 @@ function parseRsp(text: string): Vector[] {
 function checkShape(vector: Vector, dataField: 'PT' | 'CT'): void {
   const { params, fields } = vector;
   const bits = (name: string) => fields[name].length * 8;
-  assert.deepEqual(
-    [bits('Key'), bits('IV'), bits(dataField), bits('AAD'), bits('Tag')],
-    [params.Keylen, params.IVlen, params.PTlen, params.AADlen, params.Taglen],
-    `record at line ${vector.line}`,
-  );
+  assert.deepEqual([bits('Key'), bits('IV'), bits(dataField), bits('AAD'), bits('Tag')], [params.Keylen, params.IVlen, params.PTlen, params.AADlen, params.Taglen], `record at line ${vector.line}`);
 }
 
 const vectorsDir = findVectorsDir();

@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import pkcs11js from 'pkcs11js';
 import { InMemoryRootKey } from '../../src/crypto/inMemoryRootKey.js';
 import { Pkcs11RootKey } from '../../src/crypto/pkcs11RootKey.js';
-import { pkcs11SettingsFromEnv, type Pkcs11Settings } from '../../src/crypto/pkcs11Settings.js';
-import { createKeyOnToken, makeSoftHsm, SOFTHSM_MODULE, softHsmSkip, type SoftHsm } from '../helpers/softhsm.js';
+import { type Pkcs11Settings, pkcs11SettingsFromEnv } from '../../src/crypto/pkcs11Settings.js';
+import { createKeyOnToken, makeSoftHsm, SOFTHSM_MODULE, type SoftHsm, softHsmSkip } from '../helpers/softhsm.js';
 
 const PIN = 'user-pin-4711';
 
@@ -20,7 +20,11 @@ describe('the PKCS#11 root key on SoftHSM2', { skip: softHsmSkip }, () => {
     pin: PIN,
     ...overrides,
   });
-  const keyLabels = (token = 'unit') => hsm.secretKeys(token, PIN).map((k) => k.label).sort();
+  const keyLabels = (token = 'unit') =>
+    hsm
+      .secretKeys(token, PIN)
+      .map((k) => k.label)
+      .sort();
 
   before(async () => {
     hsm = await makeSoftHsm();
@@ -80,14 +84,20 @@ describe('the PKCS#11 root key on SoftHSM2', { skip: softHsmSkip }, () => {
         return true;
       },
     );
-    assert.throws(() => Pkcs11RootKey.open(settings({ tokenLabel: 'nope' }), { createIfMissing: true }), /no PKCS#11 token labelled "nope" \(VIGIL_PKCS11_TOKEN_LABEL\) in \/usr\/lib\/softhsm\/libsofthsm2\.so; tokens present: "unit"/);
+    assert.throws(
+      () => Pkcs11RootKey.open(settings({ tokenLabel: 'nope' }), { createIfMissing: true }),
+      /no PKCS#11 token labelled "nope" \(VIGIL_PKCS11_TOKEN_LABEL\) in \/usr\/lib\/softhsm\/libsofthsm2\.so; tokens present: "unit"/,
+    );
     assert.throws(() => Pkcs11RootKey.open(settings({ module: '/nonexistent/libpkcs11.so' }), { createIfMissing: true }), /cannot load the PKCS#11 module \/nonexistent\/libpkcs11\.so/);
     assert.deepEqual(keyLabels(), ['root'], 'nothing was generated');
   });
 
   test('keys that can be read out, are not AES-256 or share a label are refused', () => {
     createKeyOnToken('unit', PIN, 'extractable', { extractable: true });
-    assert.throws(() => Pkcs11RootKey.open(settings({ keyLabel: 'extractable' }), { createIfMissing: true }), /PKCS#11 key "extractable" on token "unit" can be read out of the token \(it must have CKA_SENSITIVE true and CKA_EXTRACTABLE false\)/);
+    assert.throws(
+      () => Pkcs11RootKey.open(settings({ keyLabel: 'extractable' }), { createIfMissing: true }),
+      /PKCS#11 key "extractable" on token "unit" can be read out of the token \(it must have CKA_SENSITIVE true and CKA_EXTRACTABLE false\)/,
+    );
     createKeyOnToken('unit', PIN, 'aes128', { extractable: false, bytes: 16 });
     assert.throws(() => Pkcs11RootKey.open(settings({ keyLabel: 'aes128' }), { createIfMissing: true }), /"aes128" on token "unit" is not an AES-256 key/);
     createKeyOnToken('unit', PIN, 'twice', { extractable: false });

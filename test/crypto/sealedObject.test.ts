@@ -6,16 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { contextDigest, type EncryptionContext } from '../../src/crypto/encryptionContext.js';
 import type { Kms } from '../../src/crypto/kms.js';
 import { KmsError } from '../../src/crypto/kmsErrors.js';
-import {
-  DEFAULT_FRAME_SIZE,
-  SealedObjectError,
-  createOpenStream,
-  createSealStream,
-  open,
-  readSealedHeader,
-  rewrapSealedHeader,
-  seal,
-} from '../../src/crypto/sealedObject.js';
+import { createOpenStream, createSealStream, DEFAULT_FRAME_SIZE, open, readSealedHeader, rewrapSealedHeader, SealedObjectError, seal } from '../../src/crypto/sealedObject.js';
 import { encodeSealedHeader, MAX_FRAME_SIZE, parseSealedHeader } from '../../src/crypto/sealedObjectHeader.js';
 import { makeTestKms } from '../helpers/kms.js';
 
@@ -293,12 +284,7 @@ describe('sealed object tampering', () => {
   });
 
   test('a wrong encryption context is rejected before the KMS is asked', async () => {
-    const wrong: EncryptionContext[] = [
-      { ...context, object: 'images/0002.jpg' },
-      { ...context, extra: '' },
-      { project: context.project, dataset: context.dataset },
-      {},
-    ];
+    const wrong: EncryptionContext[] = [{ ...context, object: 'images/0002.jpg' }, { ...context, extra: '' }, { project: context.project, dataset: context.dataset }, {}];
     for (const other of wrong) {
       await assertRejects(open(kms, sealed, other), SealedObjectError, /encryption context mismatch/);
       const { emitted, error } = await openStreaming(sealed, other);
@@ -411,7 +397,7 @@ describe('sealed object format versions and rewrapping', () => {
     }
   });
 
-  test('a header whose wrapped data key was swapped for another object\'s is refused by the key commitment', async () => {
+  test("a header whose wrapped data key was swapped for another object's is refused by the key commitment", async () => {
     const [a, b] = [await seal(kms, randomBytes(100), { context }), await seal(kms, randomBytes(100), { context })];
     const swapped = encodeSealedHeader({ ...readSealedHeader(a), context, wrappedDataKey: readSealedHeader(b).wrappedDataKey });
     await assertRejects(open(kms, Buffer.concat([swapped, a.subarray(layout(a).headerLength)]), context), SealedObjectError, /key commitment mismatch/);

@@ -1,17 +1,5 @@
-import {
-  CreateDatasetCommand,
-  CreateModelCommand,
-  CreateProjectCommand,
-  DetectAnomaliesCommand,
-  StartModelCommand,
-  StartModelPackagingJobCommand,
-  type LookoutVisionClient,
-} from '@aws-sdk/client-lookoutvision';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +7,18 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import {
+  CreateDatasetCommand,
+  CreateModelCommand,
+  CreateProjectCommand,
+  DetectAnomaliesCommand,
+  type LookoutVisionClient,
+  StartModelCommand,
+  StartModelPackagingJobCommand,
+} from '@aws-sdk/client-lookoutvision';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import sharp from 'sharp';
 import { COOKIES, cookieManifest, putCookieImages } from '../helpers/datasets.js';
 import { s3Client } from '../helpers/s3.js';
@@ -74,8 +74,12 @@ function edgeClient(socket: string): EdgeClient {
   });
   /** A unary method of a @grpc/grpc-js client, called with a callback. */
   type UnaryCall = (request: object, callback: (error: Error | null, response: Record<string, unknown>) => void) => void;
-  const call = (method: string): Call => (request) =>
-    new Promise((resolve, reject) => (client as unknown as Record<string, UnaryCall>)[method](request, (error: Error | null, response: Record<string, unknown>) => (error ? reject(error) : resolve(response))));
+  const call =
+    (method: string): Call =>
+    (request) =>
+      new Promise((resolve, reject) =>
+        (client as unknown as Record<string, UnaryCall>)[method](request, (error: Error | null, response: Record<string, unknown>) => (error ? reject(error) : resolve(response))),
+      );
   return {
     DetectAnomalies: call('DetectAnomalies'),
     StartModel: call('StartModel'),
@@ -88,7 +92,12 @@ function edgeClient(socket: string): EdgeClient {
 
 /** Packed RGB888 pixels of an image file, decoded as the server decodes uploads. */
 async function rgb(path: string): Promise<{ width: number; height: number; byte_data: Buffer }> {
-  const { data, info } = await sharp(await readFile(path)).rotate().toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(await readFile(path))
+    .rotate()
+    .toColourspace('srgb')
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, byte_data: data };
 }
 
@@ -106,8 +115,7 @@ describe('vigil edge: a packaged model served over the Edge Agent API', () => {
       if (message) assert.match(error.details, message);
       return true;
     });
-  const vigilCli = (args: string[]) =>
-    promisify(execFile)(process.execPath, [VIGIL_CLI, ...args], { env: { PATH: process.env.PATH, HOME: work }, maxBuffer: 16 * 1024 * 1024 });
+  const vigilCli = (args: string[]) => promisify(execFile)(process.execPath, [VIGIL_CLI, ...args], { env: { PATH: process.env.PATH, HOME: work }, maxBuffer: 16 * 1024 * 1024 });
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'vigil-edge-'));
@@ -157,8 +165,7 @@ describe('vigil edge: a packaged model served over the Edge Agent API', () => {
   test('a package folder installs with its key file given apart; another key or a changed archive is refused', async () => {
     const folder = join(work, 'downloaded');
     await mkdir(folder);
-    const get = async (name: string) =>
-      Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'cookies', Key: `packages/${COMPONENT}/1.0.0/${name}` }))).Body!.transformToByteArray());
+    const get = async (name: string) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'cookies', Key: `packages/${COMPONENT}/1.0.0/${name}` }))).Body!.transformToByteArray());
     await writeFile(join(folder, 'recipe.json'), await get('recipe.json'));
     const archive = await get('model.vigilpkg');
     await writeFile(join(folder, 'model.vigilpkg'), archive);
@@ -177,7 +184,10 @@ describe('vigil edge: a packaged model served over the Edge Agent API', () => {
   });
 
   test('vigil edge serve listens on an owner-only socket; models start STOPPED and are keyed by component', async () => {
-    agent = spawn(process.execPath, [VIGIL_CLI, 'edge', 'serve', '--dir', join(work, 'edge'), '--socket', socket()], { env: { PATH: process.env.PATH, HOME: work }, stdio: ['ignore', 'pipe', 'pipe'] });
+    agent = spawn(process.execPath, [VIGIL_CLI, 'edge', 'serve', '--dir', join(work, 'edge'), '--socket', socket()], {
+      env: { PATH: process.env.PATH, HOME: work },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     agent.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     await new Promise<void>((resolve, reject) => {
@@ -188,7 +198,12 @@ describe('vigil edge: a packaged model served over the Edge Agent API', () => {
     edge = edgeClient(socket());
     const listed = await edge.ListModels({});
     assert.deepEqual(listed.models, [
-      { model_component: COMPONENT, lookout_vision_model_arn: `arn:aws:lookoutvision:us-east-1:${vigil.accountId}:model/cookies/1`, status: 'STOPPED', status_message: 'Installed; call StartModel to run it.' },
+      {
+        model_component: COMPONENT,
+        lookout_vision_model_arn: `arn:aws:lookoutvision:us-east-1:${vigil.accountId}:model/cookies/1`,
+        status: 'STOPPED',
+        status_message: 'Installed; call StartModel to run it.',
+      },
     ]);
     const bitmap = await rgb(join(COOKIES, 'test-images', 'test-anomaly-1.jpg'));
     await grpcError(edge.DetectAnomalies({ model_component: COMPONENT, bitmap }), grpc.status.FAILED_PRECONDITION, /STOPPED, not RUNNING/);
@@ -216,7 +231,11 @@ describe('vigil edge: a packaged model served over the Edge Agent API', () => {
     await grpcError(detect({ width: 288, height: 384 }), grpc.status.INVALID_ARGUMENT, /byte_data is required/);
     await grpcError(detect({ width: 288, height: 384, shared_memory_handle: { name: '/cam0', size: 331776, offset: 0 } }), grpc.status.INVALID_ARGUMENT, /Shared-memory bitmaps are not supported/);
     await grpcError(edge.DetectAnomalies({ model_component: COMPONENT }), grpc.status.INVALID_ARGUMENT, /bitmap is required/);
-    await grpcError(edge.DetectAnomalies({ model_component: COMPONENT, bitmap: good, anomaly_mask_params: { shared_memory_handle: { name: '/mask0', size: 331776, offset: 0 } } }), grpc.status.INVALID_ARGUMENT, /Masks in shared memory/);
+    await grpcError(
+      edge.DetectAnomalies({ model_component: COMPONENT, bitmap: good, anomaly_mask_params: { shared_memory_handle: { name: '/mask0', size: 331776, offset: 0 } } }),
+      grpc.status.INVALID_ARGUMENT,
+      /Masks in shared memory/,
+    );
   });
 
   test('same image, same verdict, confidence, classes and mask as DetectAnomalies on the server; concurrent calls agree', async () => {
@@ -226,7 +245,12 @@ describe('vigil edge: a packaged model served over the Edge Agent API', () => {
       const path = join(COOKIES, 'test-images', name);
       const server = (await client.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '1', ContentType: 'image/jpeg', Body: await readFile(path) }))).DetectAnomalyResult!;
       const { detect_anomaly_result: result } = (await edge.DetectAnomalies({ model_component: COMPONENT, bitmap: await rgb(path) })) as {
-        detect_anomaly_result: { is_anomalous: boolean; confidence: number; anomalies: { name: string; pixel_anomaly: { total_percentage_area: number; hex_color: string } }[]; anomaly_mask: { width: number; height: number; byte_data: Buffer } | null };
+        detect_anomaly_result: {
+          is_anomalous: boolean;
+          confidence: number;
+          anomalies: { name: string; pixel_anomaly: { total_percentage_area: number; hex_color: string } }[];
+          anomaly_mask: { width: number; height: number; byte_data: Buffer } | null;
+        };
       };
       results.push(result);
       assert.equal(result.is_anomalous, server.IsAnomalous, name);
@@ -259,12 +283,21 @@ describe('vigil edge: a packaged model served over the Edge Agent API', () => {
       const { stdout } = await promisify(execFile)(PYTHON, [join(out, 'client.py'), socket(), COMPONENT, join(out, 'image.rgb'), String(bitmap.width), String(bitmap.height)], { cwd: out });
       const python = JSON.parse(stdout);
       const { detect_anomaly_result: node } = (await edge.DetectAnomalies({ model_component: COMPONENT, bitmap })) as {
-        detect_anomaly_result: { is_anomalous: boolean; confidence: number; anomalies: { name: string; pixel_anomaly: { total_percentage_area: number; hex_color: string } }[]; anomaly_mask: { byte_data: Buffer } };
+        detect_anomaly_result: {
+          is_anomalous: boolean;
+          confidence: number;
+          anomalies: { name: string; pixel_anomaly: { total_percentage_area: number; hex_color: string } }[];
+          anomaly_mask: { byte_data: Buffer };
+        };
       };
       assert.deepEqual(python.models, [COMPONENT]);
       assert.equal(python.is_anomalous, node.is_anomalous, name);
       assert.equal(python.confidence, node.confidence, name);
-      assert.deepEqual(python.anomalies, node.anomalies.map((a) => [a.name, a.pixel_anomaly.hex_color, a.pixel_anomaly.total_percentage_area]), name);
+      assert.deepEqual(
+        python.anomalies,
+        node.anomalies.map((a) => [a.name, a.pixel_anomaly.hex_color, a.pixel_anomaly.total_percentage_area]),
+        name,
+      );
       assert.deepEqual(python.mask, [288, 384, node.anomaly_mask.byte_data.length]);
       assert.equal(python.bad, 'INVALID_ARGUMENT');
     }

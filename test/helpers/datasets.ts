@@ -23,7 +23,9 @@ export const COOKIE_SIZE = { width: 288, height: 384 } as const;
 
 /** The all-background mask the cookie manifest gives its normal images (not shipped with the samples). */
 export function dummyMask(width: number = COOKIE_SIZE.width, height: number = COOKIE_SIZE.height): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
+    .png()
+    .toBuffer();
 }
 
 /**
@@ -61,7 +63,10 @@ export async function aliensProject(vigil: TestVigil): Promise<void> {
   const { buckets, projects, datasets } = vigil.services;
   await buckets.createBucket('aliens');
   const lines: string[] = [];
-  for (const [className, count] of [['normal', 20], ['anomaly', 10]] as const) {
+  for (const [className, count] of [
+    ['normal', 20],
+    ['anomaly', 10],
+  ] as const) {
     for (let i = 1; i <= count; i++) {
       const key = `${className}/${i}.png`;
       await buckets.putObject({ bucket: 'aliens', key, body: Readable.from([await readFile(join(ALIENS, key))]) });

@@ -1,6 +1,6 @@
+import { Agent } from 'node:https';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { Agent } from 'node:https';
 import { EmbeddedKms } from '../../src/crypto/embeddedKms.js';
 import { InMemoryRootKey } from '../../src/crypto/inMemoryRootKey.js';
 import { openSqliteStore } from '../../src/store/sqliteStore.js';

@@ -1,12 +1,12 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { sendSigned, type RawResponse, type SignedRequestOptions } from './signedRequest.js';
+import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { type RawResponse, type SignedRequestOptions, sendSigned } from './signedRequest.js';
 import type { TestVigil } from './vigil.js';
 
 /** The real @aws-sdk/client-s3 against a test Vigil, path style, trusting its certificate. */
@@ -76,10 +76,6 @@ export async function bucketBlobFiles(vigil: TestVigil): Promise<string[]> {
  * A signed S3 request sent with its own Host header (virtual-host style) while TLS still verifies
  * the certificate's "localhost" name.
  */
-export function sendS3WithHost(
-  vigil: TestVigil,
-  host: string,
-  options: { method: string; path: string; query?: Record<string, string>; body?: string },
-): Promise<RawResponse> {
+export function sendS3WithHost(vigil: TestVigil, host: string, options: { method: string; path: string; query?: Record<string, string>; body?: string }): Promise<RawResponse> {
   return sendS3(vigil, { ...options, host });
 }

@@ -1,7 +1,7 @@
+import { request as httpsRequest } from 'node:https';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { request as httpsRequest } from 'node:https';
 
 export interface RawResponse {
   status: number;

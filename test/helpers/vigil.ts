@@ -1,10 +1,10 @@
-import { LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startVigil, type RunningVigil } from '../../src/app.js';
+import { LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { type RunningVigil, startVigil } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 
 export interface TestVigil extends RunningVigil {

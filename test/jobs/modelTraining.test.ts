@@ -44,23 +44,40 @@ test('the training worker reads each image when it needs it, one at a time, and 
   for (const [k] of names.entries()) assert.ok(reads.includes(`train ${k} image`));
   assert.equal(reads.filter((r) => r === 'test 0 image').length, 1);
   assert.ok(!reads.some((r) => r.endsWith('mask')));
-  assert.ok(moved.every((bytes) => bytes.byteLength === 0), 'every image was moved to the worker, not copied');
+  assert.ok(
+    moved.every((bytes) => bytes.byteLength === 0),
+    'every image was moved to the worker, not copied',
+  );
   assert.ok(larger.every((byte) => byte === 7));
   assert.deepEqual([...new Set(progress.map((p) => p.stage))], ['features', 'coreset', 'scoring', 'calibration', 'evaluation']);
   assert.ok(progress.length < 60, `progress is reported per stage and tenth, not per image (${progress.length} reports)`);
   assert.deepEqual(progress.at(-1), { stage: 'evaluation', done: 1, total: 1 });
 });
 
-test('a failed read fails the training job with the reader\'s message', async () => {
+test("a failed read fails the training job with the reader's message", async () => {
   await assert.rejects(
-    runTraining({ train: [{ anomalous: false, mask: false }, { anomalous: false, mask: false }], test: [], classes: [], augment: 'none', surface: 'part', seed: 1 }, async () => {
-      throw new Error('the blob is gone');
-    }, new AbortController().signal),
+    runTraining(
+      {
+        train: [
+          { anomalous: false, mask: false },
+          { anomalous: false, mask: false },
+        ],
+        test: [],
+        classes: [],
+        augment: 'none',
+        surface: 'part',
+        seed: 1,
+      },
+      async () => {
+        throw new Error('the blob is gone');
+      },
+      new AbortController().signal,
+    ),
     /the blob is gone/,
   );
 });
 
-test('a texture project (vigil:surface texture) trains with border rings on their own scale and scores measured from each image\'s level', async () => {
+test("a texture project (vigil:surface texture) trains with border rings on their own scale and scores measured from each image's level", async () => {
   const names = (await readdir(join(ALIENS, 'normal'))).slice(0, 8);
   const train = async (surface: 'part' | 'texture') =>
     decodeModel(

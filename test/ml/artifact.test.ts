@@ -25,7 +25,10 @@ describe('model artifact container', () => {
     for (const position of [20, bytes.length - 40, bytes.length - 1]) {
       const t = Uint8Array.from(bytes);
       t[position]! ^= 0x01;
-      assert.throws(() => parseArtifact(t), (e: unknown) => e instanceof ArtifactError && /checksum/.test((e as Error).message));
+      assert.throws(
+        () => parseArtifact(t),
+        (e: unknown) => e instanceof ArtifactError && /checksum/.test((e as Error).message),
+      );
     }
     assert.throws(() => parseArtifact(bytes.subarray(0, bytes.length - 5)), /checksum/);
     assert.throws(() => parseArtifact(new TextEncoder().encode('{"not":"an artifact"}'.padEnd(100))), /not a Vigil model artifact/);

@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { backboneInfo, loadBackbone } from '../../src/ml/components/backbone.js';
 import { encodeOnnxModel } from '../../src/ml/components/onnxProto.js';
-import { decodeTfjsWeights, tfjsGraphToOnnx, type TfjsGraphModel } from '../../src/ml/components/tfjsToOnnx.js';
 import { Rng } from '../../src/ml/components/random.js';
+import { decodeTfjsWeights, type TfjsGraphModel, tfjsGraphToOnnx } from '../../src/ml/components/tfjsToOnnx.js';
 
 describe('backbone', () => {
   it('identifies itself by package, layers and weight hash', () => {

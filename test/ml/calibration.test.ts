@@ -1,8 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { calibrate, DEFAULT_FALSE_ALARM_RATE, expectedRecallAt, LINE_ANOMALY_RATE, MAX_DEFAULT_FALSE_ALARM_RATE, falseAlarmRateAt, thresholdFor, thresholdForFalseAlarmRate, verdict, type Calibration } from '../../src/ml/calibration.js';
-import { f1MaxThreshold } from '../../src/ml/metrics.js';
+import {
+  type Calibration,
+  calibrate,
+  DEFAULT_FALSE_ALARM_RATE,
+  expectedRecallAt,
+  falseAlarmRateAt,
+  LINE_ANOMALY_RATE,
+  MAX_DEFAULT_FALSE_ALARM_RATE,
+  thresholdFor,
+  thresholdForFalseAlarmRate,
+  verdict,
+} from '../../src/ml/calibration.js';
 import { Rng } from '../../src/ml/components/random.js';
+import { f1MaxThreshold } from '../../src/ml/metrics.js';
 
 /** Draws from an exponential distribution (a right tail like that of patch-distance scores). */
 function exponentialScores(n: number, seed: number, offset = 1): number[] {
@@ -13,7 +24,10 @@ function exponentialScores(n: number, seed: number, offset = 1): number[] {
 describe('calibration', () => {
   it('normal images only: the threshold whose estimated false-alarm rate is the default', () => {
     const normals = exponentialScores(40, 1);
-    const c = calibrate(normals, normals.map(() => false));
+    const c = calibrate(
+      normals,
+      normals.map(() => false),
+    );
     assert.equal(c.method, 'false-alarm-rate');
     assert.ok(Math.abs(falseAlarmRateAt(c, c.threshold) - DEFAULT_FALSE_ALARM_RATE) < 1e-9);
     // Beyond every training normal: 1 % cannot be read off 40 scores, the fitted tail extrapolates.
@@ -27,7 +41,10 @@ describe('calibration', () => {
     const rates: number[] = [];
     for (let seed = 1; seed <= 40; seed++) {
       const normals = exponentialScores(60, seed);
-      const c = calibrate(normals, normals.map(() => false));
+      const c = calibrate(
+        normals,
+        normals.map(() => false),
+      );
       rates.push(Math.exp(-(c.threshold - 1)));
     }
     rates.sort((a, b) => a - b);
@@ -66,7 +83,10 @@ describe('calibration', () => {
 
   it('a false-alarm-rate target moves the threshold monotonically; out of range is refused', () => {
     const normals = exponentialScores(30, 5);
-    const c = calibrate(normals, normals.map(() => false));
+    const c = calibrate(
+      normals,
+      normals.map(() => false),
+    );
     let last = Infinity;
     for (const rate of [0.0001, 0.001, 0.01, 0.05, 0.1, 0.3, 0.5]) {
       const t = thresholdForFalseAlarmRate(c, rate);

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { greedyCoreset, greedyCoresetBruteForce, projectForCoreset } from '../../src/ml/components/coreset.js';
 import { bankVectors, makeBank, nearest, nearestBruteForce } from '../../src/ml/components/nearest.js';
-import { buildMemoryBank } from '../../src/ml/patchcore.js';
 import { Rng } from '../../src/ml/components/random.js';
+import { buildMemoryBank } from '../../src/ml/patchcore.js';
 
 function randomVectors(n: number, dim: number, seed: number, clusters = 0): Float32Array {
   const rng = new Rng(seed);
@@ -15,7 +15,12 @@ function randomVectors(n: number, dim: number, seed: number, clusters = 0): Floa
 
 describe('greedy coreset', () => {
   it('chooses exactly what the plain greedy algorithm chooses', () => {
-    for (const [n, dim, k, clusters, seed] of [[500, 8, 50, 0, 1], [800, 16, 120, 5, 2], [300, 3, 300, 3, 3], [1000, 32, 64, 10, 4]] as const) {
+    for (const [n, dim, k, clusters, seed] of [
+      [500, 8, 50, 0, 1],
+      [800, 16, 120, 5, 2],
+      [300, 3, 300, 3, 3],
+      [1000, 32, 64, 10, 4],
+    ] as const) {
       const x = randomVectors(n, dim, seed, clusters);
       assert.deepEqual(Array.from(greedyCoreset(x, dim, k, seed)), Array.from(greedyCoresetBruteForce(x, dim, k, seed)), `n=${n} dim=${dim} k=${k}`);
     }
@@ -43,7 +48,11 @@ describe('greedy coreset', () => {
 
 describe('nearest neighbours on the runtime', () => {
   it('match a brute-force search', async () => {
-    for (const [n, m, dim, seed] of [[200, 300, 16, 1], [57, 1000, 64, 2], [1, 5, 3, 3]] as const) {
+    for (const [n, m, dim, seed] of [
+      [200, 300, 16, 1],
+      [57, 1000, 64, 2],
+      [1, 5, 3, 3],
+    ] as const) {
       const q = randomVectors(n, dim, seed);
       const b = randomVectors(m, dim, seed + 100);
       const fast = await nearest(q, makeBank(b, dim), { chunk: 37 });

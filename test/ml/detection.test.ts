@@ -5,8 +5,8 @@ import { before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { ARTIFACT_FORMAT_VERSION, parseArtifact, serializeArtifact } from '../../src/ml/artifact.js';
+import { ArtifactError, ImageFormatError, loadDetector, TrainingDataError, type TrainingImage, type TrainResult, train } from '../../src/ml/index.js';
 import { decodeModel } from '../../src/ml/model.js';
-import { ArtifactError, ImageFormatError, loadDetector, train, TrainingDataError, type TrainingImage, type TrainResult } from '../../src/ml/index.js';
 import { ALIENS, COOKIE_SIZE, COOKIES } from '../helpers/datasets.js';
 
 // A handful of the real cookie photos (CC BY-SA 4.0, see test/fixtures/README.md).
@@ -199,7 +199,11 @@ describe('training and detection on real images', () => {
     const tried = chosen.metrics.search!.trials;
     assert.ok(tried.length >= 2, 'several resolutions tried');
     const sides = tried.map((t) => Math.max(t.width, t.height));
-    assert.deepEqual([...sides].sort((a, b) => b - a), sides, 'largest first');
+    assert.deepEqual(
+      [...sides].sort((a, b) => b - a),
+      sides,
+      'largest first',
+    );
     // the rule: a smaller resolution replaces the current choice only when its pixel AUROC is higher by 0.002
     let best = tried[0]!;
     for (const t of tried.slice(1)) if (t.score > best.score + 0.002) best = t;
@@ -207,7 +211,10 @@ describe('training and detection on real images', () => {
     assert.equal(chosen.metrics.calibrationPixelAUROC, best.score);
     // With extra views the same search runs without them; only the chosen resolution is trained with them.
     const tilted = await train([1, 3, 5, 7, 9, 11].map(normal).concat([1, 3, 5, 7].map(anomaly)), { classes: CLASSES, threads: 2, augment: 'tilt' });
-    assert.deepEqual(tilted.metrics.search!.trials.map((t) => [t.width, t.height, t.score]), tried.map((t) => [t.width, t.height, t.score]));
+    assert.deepEqual(
+      tilted.metrics.search!.trials.map((t) => [t.width, t.height, t.score]),
+      tried.map((t) => [t.width, t.height, t.score]),
+    );
     assert.deepEqual(tilted.metrics.preprocessing, chosen.metrics.preprocessing);
     assert.equal(tilted.metrics.patches, 5 * chosen.metrics.patches);
     assert.equal(decodeModel(tilted.artifact).training.augmentation, 'tilt');

@@ -60,8 +60,12 @@ describe('vigil eval', () => {
   it('adds tilted views of the training normals with --augment tilt, and refuses an unknown kind', async () => {
     const { stdout } = await run(process.execPath, [cli, 'eval', '--train', join(dir, 'train'), '--test', join(dir, 'test'), '--json', '--resolution', '128', '--augment', 'tilt']);
     assert.equal(JSON.parse(stdout).augmentation, 'tilt');
-    await assert.rejects(run(process.execPath, [cli, 'eval', '--train', join(dir, 'train'), '--test', join(dir, 'test'), '--augment', 'sideways']), (e: { stderr: string }) => /augment must be none, tilt, any-orientation \(not sideways\)/.test(e.stderr));
-    await assert.rejects(run(process.execPath, [cli, 'eval', '--train', join(dir, 'train'), '--test', join(dir, 'test'), '--surface', 'wood']), (e: { stderr: string }) => /surface must be part, texture \(not wood\)/.test(e.stderr));
+    await assert.rejects(run(process.execPath, [cli, 'eval', '--train', join(dir, 'train'), '--test', join(dir, 'test'), '--augment', 'sideways']), (e: { stderr: string }) =>
+      /augment must be none, tilt, any-orientation \(not sideways\)/.test(e.stderr),
+    );
+    await assert.rejects(run(process.execPath, [cli, 'eval', '--train', join(dir, 'train'), '--test', join(dir, 'test'), '--surface', 'wood']), (e: { stderr: string }) =>
+      /surface must be part, texture \(not wood\)/.test(e.stderr),
+    );
   });
 
   it('fails clearly on a folder without images', async () => {

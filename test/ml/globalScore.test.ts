@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FeatureMap } from '../../src/ml/components/backbone.js';
-import { descriptorDim, fuseScores, globalDescriptor, globalDistance, robustScale, type GlobalDescriptorKind } from '../../src/ml/globalScore.js';
-import { buildMemoryBank, maxScore, scorePatches } from '../../src/ml/patchcore.js';
 import { Rng } from '../../src/ml/components/random.js';
+import { descriptorDim, fuseScores, type GlobalDescriptorKind, globalDescriptor, globalDistance, robustScale } from '../../src/ml/globalScore.js';
+import { buildMemoryBank, maxScore, scorePatches } from '../../src/ml/patchcore.js';
 
 const W = 6;
 const H = 6;
@@ -14,8 +14,7 @@ const PART = { A: [3, 0, 0, 0], B: [0, 3, 0, 0] } as const;
 /** A W×H map whose rows are made of the given parts, with Gaussian noise σ = 0.3. */
 function image(rows: Array<keyof typeof PART>, rng: Rng): FeatureMap {
   const data = new Float32Array(W * H * C);
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) data[(y * W + x) * C + c] = PART[rows[y]!][c]! + 0.3 * rng.gaussian();
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) data[(y * W + x) * C + c] = PART[rows[y]!][c]! + 0.3 * rng.gaussian();
   return { width: W, height: H, channels: C, data };
 }
 
@@ -51,7 +50,11 @@ describe('global score fused with the patch score', () => {
     const rng = new Rng(11);
     const normalRows: Array<keyof typeof PART> = ['A', 'A', 'A', 'B', 'B', 'B'];
     const normals = Array.from({ length: 10 }, () => image(normalRows, rng));
-    const memory = await buildMemoryBank(normals, normals.map((_, k) => k), { minBankSize: 4096, seed: 1 });
+    const memory = await buildMemoryBank(
+      normals,
+      normals.map((_, k) => k),
+      { minBankSize: 4096, seed: 1 },
+    );
     assert.equal(memory.bank.size, 10 * W * H, 'every patch in the bank');
     // A missing part (all A: B is gone) and a rearranged one (B above A): each patch is a normal patch.
     const missing = image(['A', 'A', 'A', 'A', 'A', 'A'], rng);

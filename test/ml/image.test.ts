@@ -3,16 +3,24 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { COOKIES, COOKIE_SIZE } from '../helpers/datasets.js';
-import { ALL_AUGMENTATIONS, augment, decodeClassMask, decodeRgb, detectImageFormat, ImageFormatError, imageSize, tilt, TILT_AUGMENTATIONS, type RgbImage } from '../../src/ml/components/image.js';
+import { ALL_AUGMENTATIONS, augment, decodeClassMask, decodeRgb, detectImageFormat, ImageFormatError, imageSize, type RgbImage, TILT_AUGMENTATIONS, tilt } from '../../src/ml/components/image.js';
+import { COOKIE_SIZE, COOKIES } from '../helpers/datasets.js';
 
 describe('image pipeline', () => {
   it('recognises PNG and JPEG by content and refuses anything else', async () => {
     const jpeg = new Uint8Array(readFileSync(join(COOKIES, 'training-images', 'normal-1.jpg')));
-    const png = new Uint8Array(await sharp({ create: { width: 4, height: 3, channels: 3, background: '#102030' } }).png().toBuffer());
+    const png = new Uint8Array(
+      await sharp({ create: { width: 4, height: 3, channels: 3, background: '#102030' } })
+        .png()
+        .toBuffer(),
+    );
     assert.equal(detectImageFormat(jpeg), 'jpeg');
     assert.equal(detectImageFormat(png), 'png');
-    const gif = new Uint8Array(await sharp({ create: { width: 4, height: 3, channels: 3, background: '#000' } }).gif().toBuffer());
+    const gif = new Uint8Array(
+      await sharp({ create: { width: 4, height: 3, channels: 3, background: '#000' } })
+        .gif()
+        .toBuffer(),
+    );
     await assert.rejects(decodeRgb(gif), ImageFormatError);
     await assert.rejects(decodeRgb(new TextEncoder().encode('hello')), ImageFormatError);
     await assert.rejects(decodeRgb(jpeg.subarray(0, 200)), ImageFormatError);
@@ -24,7 +32,9 @@ describe('image pipeline', () => {
   });
 
   it('applies the EXIF orientation', async () => {
-    const upright = await sharp({ create: { width: 8, height: 4, channels: 3, background: '#fff' } }).jpeg().toBuffer();
+    const upright = await sharp({ create: { width: 8, height: 4, channels: 3, background: '#fff' } })
+      .jpeg()
+      .toBuffer();
     const rotated = new Uint8Array(await sharp(upright).withMetadata({ orientation: 6 }).jpeg().toBuffer());
     assert.deepEqual(await imageSize(rotated), { width: 4, height: 8 });
     const decoded = await decodeRgb(rotated);
@@ -32,7 +42,11 @@ describe('image pipeline', () => {
   });
 
   it('refuses images over the pixel limit before decoding them', async () => {
-    const huge = new Uint8Array(await sharp({ create: { width: 5000, height: 4000, channels: 3, background: '#000' } }).png({ compressionLevel: 9 }).toBuffer());
+    const huge = new Uint8Array(
+      await sharp({ create: { width: 5000, height: 4000, channels: 3, background: '#000' } })
+        .png({ compressionLevel: 9 })
+        .toBuffer(),
+    );
     await assert.rejects(decodeRgb(huge), /pixel limit|cannot be decoded/);
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { atAnomalyRate, auroc, aurocBinned, confusionAt, f1MaxThreshold, falseAlarmRate, imageFigures, perClassOverlap, PixelClassTally, prCurve, precisionRecall } from '../../src/ml/metrics.js';
+import { atAnomalyRate, auroc, aurocBinned, confusionAt, f1MaxThreshold, falseAlarmRate, imageFigures, PixelClassTally, perClassOverlap, prCurve, precisionRecall } from '../../src/ml/metrics.js';
 
 describe('metrics', () => {
   it('AUROC counts correctly ordered pairs, ties as one half', () => {
@@ -33,8 +33,20 @@ describe('metrics', () => {
     const scores = [0.9, 0.8, 0.7, 0.4, 0.3];
     const labels = [true, true, false, true, false];
     const curve = prCurve(scores, labels);
-    assert.deepEqual(curve.map((p) => p.threshold), [0.9, 0.8, 0.7, 0.4, 0.3]);
-    assert.deepEqual(curve.map((p) => [p.precision, p.recall]), [[1, 1 / 3], [1, 2 / 3], [2 / 3, 2 / 3], [3 / 4, 1], [3 / 5, 1]]);
+    assert.deepEqual(
+      curve.map((p) => p.threshold),
+      [0.9, 0.8, 0.7, 0.4, 0.3],
+    );
+    assert.deepEqual(
+      curve.map((p) => [p.precision, p.recall]),
+      [
+        [1, 1 / 3],
+        [1, 2 / 3],
+        [2 / 3, 2 / 3],
+        [3 / 4, 1],
+        [3 / 5, 1],
+      ],
+    );
     // F1: 0.5, 0.8, 0.667, 0.857, 0.75 → best at 0.4, placed halfway to the next lower score 0.3
     const best = f1MaxThreshold(scores, labels);
     assert.ok(Math.abs(best.f1 - 6 / 7) < 1e-12);
@@ -77,7 +89,7 @@ describe('metrics', () => {
     assert.throws(() => tally.add(new Uint8Array(3), new Uint8Array(4)), RangeError);
   });
 
-  it('false-alarm rate, and precision / F1 re-weighted to a line\'s anomaly rate equal counting such a line', () => {
+  it("false-alarm rate, and precision / F1 re-weighted to a line's anomaly rate equal counting such a line", () => {
     assert.equal(falseAlarmRate({ tp: 3, fp: 2, tn: 18, fn: 1 }), 0.1);
     assert.equal(falseAlarmRate({ tp: 3, fp: 0, tn: 0, fn: 1 }), 0);
     // 1 000 parts at 7 %: recall 0.8 catches 56 of 70, 2 % of 930 good parts flagged = 18.6

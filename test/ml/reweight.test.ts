@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeBank } from '../../src/ml/components/nearest.js';
-import { bankNeighbours, imageScore, reweightFactor, scorePatches, REWEIGHT_NEIGHBOURS, type Reweighting } from '../../src/ml/patchcore.js';
 import { Rng } from '../../src/ml/components/random.js';
+import { bankNeighbours, imageScore, REWEIGHT_NEIGHBOURS, type Reweighting, reweightFactor, scorePatches } from '../../src/ml/patchcore.js';
 
 function gaussian(n: number, dim: number, rng: Rng, offset = 0): Float32Array {
   const out = new Float32Array(n * dim);

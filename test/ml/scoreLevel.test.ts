@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ScoreMap } from '../../src/ml/anomalyMap.js';
-import { maxScore } from '../../src/ml/patchcore.js';
 import { Rng } from '../../src/ml/components/random.js';
+import { maxScore } from '../../src/ml/patchcore.js';
 import { scoreLevel, subtractScoreLevel } from '../../src/ml/scoreLevel.js';
 
 /** A 12×10 texture grid: scores around `level`, with one defect cell `defect` above it (0: none). */

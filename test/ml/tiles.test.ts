@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadBackbone } from '../../src/ml/components/backbone.js';
-import { chooseResolution, extractTiled, tileLayout, TILE_MARGIN, TILE_MAX } from '../../src/ml/features.js';
 import { decodeRgb, toUnitFloat } from '../../src/ml/components/image.js';
+import { chooseResolution, extractTiled, TILE_MARGIN, TILE_MAX, tileLayout } from '../../src/ml/features.js';
 import { BOARDS } from '../helpers/datasets.js';
 
 // A real circuit-board photo (1000×667; CC BY-SA 4.0, see test/fixtures/README.md).
@@ -12,11 +12,21 @@ const board = (): Uint8Array => new Uint8Array(readFileSync(join(BOARDS, 'normal
 
 describe('tiles for large working images', () => {
   it('lays out tiles that cover the image with overlaps of at least two margins', () => {
-    for (const [w, h, max, margin] of [[1008, 672, 768, 48], [1344, 896, 768, 48], [2000, 1328, 768, 48], [800, 320, 768, 32], [384, 256, 256, 48], [1600, 160, 400, 32]] as const) {
+    for (const [w, h, max, margin] of [
+      [1008, 672, 768, 48],
+      [1344, 896, 768, 48],
+      [2000, 1328, 768, 48],
+      [800, 320, 768, 32],
+      [384, 256, 256, 48],
+      [1600, 160, 400, 32],
+    ] as const) {
       const t = tileLayout(w, h, 16, max, margin)!;
       assert.ok(t, `${w}×${h} needs tiles`);
-      for (const [starts, size, length] of [[t.xs, t.tileWidth, w], [t.ys, t.tileHeight, h]] as const) {
-        assert.ok(size <= Math.max(max, 16) && size % 16 === 0 || size === length, `tile side ${size}`);
+      for (const [starts, size, length] of [
+        [t.xs, t.tileWidth, w],
+        [t.ys, t.tileHeight, h],
+      ] as const) {
+        assert.ok((size <= Math.max(max, 16) && size % 16 === 0) || size === length, `tile side ${size}`);
         assert.equal(starts[0], 0);
         assert.equal(starts.at(-1)! + size, length, 'the last tile ends at the edge');
         for (let i = 1; i < starts.length; i++) {

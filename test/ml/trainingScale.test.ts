@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { greedyCoresetBatched } from '../../src/ml/components/batchedCoreset.js';
 import { greedyCoreset, greedyCoresetBruteForce } from '../../src/ml/components/coreset.js';
-import { loadDetector, train, type TrainingImage, type TrainProgress } from '../../src/ml/index.js';
 import { makeBank, nearest } from '../../src/ml/components/nearest.js';
-import { buildMemoryBankFrom } from '../../src/ml/patchcore.js';
 import { PatchReservoir } from '../../src/ml/components/patchReservoir.js';
 import { Rng } from '../../src/ml/components/random.js';
+import { loadDetector, type TrainingImage, type TrainProgress, train } from '../../src/ml/index.js';
+import { buildMemoryBankFrom } from '../../src/ml/patchcore.js';
 import { COOKIES } from '../helpers/datasets.js';
 
 function clustered(n: number, dim: number, seed: number, clusters: number): Float32Array {

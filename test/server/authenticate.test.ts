@@ -6,7 +6,10 @@ import { authenticationHook } from '../../src/server/auth/authenticate.js';
 test('the authentication hook refuses a route that declares no authentication, and one that does without a signature', async () => {
   const app = Fastify();
   app.decorateRequest('authenticated', null);
-  app.addHook('preHandler', authenticationHook(async () => undefined));
+  app.addHook(
+    'preHandler',
+    authenticationHook(async () => undefined),
+  );
   let handled = 0;
   app.get('/undeclared', async () => ++handled);
   app.get('/declared', { config: { auth: { service: 'lookoutvision', payload: 'body' } } }, async () => ++handled);

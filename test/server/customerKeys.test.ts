@@ -1,21 +1,14 @@
-import {
-  CreateModelCommand,
-  DescribeModelCommand,
-  DetectAnomaliesCommand,
-  ListDatasetEntriesCommand,
-  StartModelCommand,
-  StopModelCommand,
-} from '@aws-sdk/client-lookoutvision';
-import { CreateAliasCommand, CreateKeyCommand, DecryptCommand, DisableKeyCommand, EncryptCommand, EnableKeyCommand, RotateKeyOnDemandCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { kmsClient } from '../helpers/kms.js';
+import { CreateAliasCommand, CreateKeyCommand, DecryptCommand, DisableKeyCommand, EnableKeyCommand, EncryptCommand, RotateKeyOnDemandCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { CreateModelCommand, DescribeModelCommand, DetectAnomaliesCommand, ListDatasetEntriesCommand, StartModelCommand, StopModelCommand } from '@aws-sdk/client-lookoutvision';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ALIENS, aliensProject } from '../helpers/datasets.js';
+import { kmsClient } from '../helpers/kms.js';
 import { filesUnder, s3Client } from '../helpers/s3.js';
 import { startTestVigil } from '../helpers/vigil.js';
 

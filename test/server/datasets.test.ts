@@ -1,3 +1,8 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
 import {
   CreateDatasetCommand,
   CreateProjectCommand,
@@ -6,15 +11,10 @@ import {
   DescribeDatasetCommand,
   DescribeProjectCommand,
   ListDatasetEntriesCommand,
-  UpdateDatasetEntriesCommand,
-  type LookoutVisionClient,
   type ListDatasetEntriesCommandInput,
+  type LookoutVisionClient,
+  UpdateDatasetEntriesCommand,
 } from '@aws-sdk/client-lookoutvision';
-import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
 import { ALIENS, COOKIES, cookieManifest, manifestLines, putCookieImages } from '../helpers/datasets.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
@@ -25,11 +25,9 @@ describe('datasets', () => {
   let client: LookoutVisionClient;
   let manifest: string;
 
-  const put = (key: string, body: Buffer | string) =>
-    vigil.services.buckets.putObject({ bucket: BUCKET, key, body: Readable.from([Buffer.from(body)]) });
+  const put = (key: string, body: Buffer | string) => vigil.services.buckets.putObject({ bucket: BUCKET, key, body: Readable.from([Buffer.from(body)]) });
   const fromManifest = (key: string) => ({ GroundTruthManifest: { S3Object: { Bucket: BUCKET, Key: key } } });
-  const describeDataset = async (project: string, type = 'train') =>
-    (await client.send(new DescribeDatasetCommand({ ProjectName: project, DatasetType: type }))).DatasetDescription!;
+  const describeDataset = async (project: string, type = 'train') => (await client.send(new DescribeDatasetCommand({ ProjectName: project, DatasetType: type }))).DatasetDescription!;
   const rejects = async (promise: Promise<unknown>, name: string, message?: RegExp) =>
     assert.rejects(promise, (error: Error & { ResourceType?: string }) => {
       assert.equal(error.name, name, error.message);
@@ -82,9 +80,7 @@ describe('datasets', () => {
 
   test('a segmentation manifest imports: image stats match the files, entries round-trip, masks and classes are kept', async () => {
     await client.send(new CreateProjectCommand({ ProjectName: 'cookies' }));
-    const created = await client.send(
-      new CreateDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train', DatasetSource: fromManifest('train_segmentation.manifest') }),
-    );
+    const created = await client.send(new CreateDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train', DatasetSource: fromManifest('train_segmentation.manifest') }));
     assert.equal(created.$metadata.httpStatusCode, 202);
     assert.equal(created.DatasetMetadata?.Status, 'CREATE_IN_PROGRESS');
     await vigil.jobs.idle();
@@ -95,12 +91,18 @@ describe('datasets', () => {
     const entries = await allEntries({ ProjectName: 'cookies', DatasetType: 'train', MaxResults: 10 });
     const expected = manifestLines(manifest);
     assert.equal(entries.length, 63);
-    assert.deepEqual(entries.map((e) => JSON.parse(e)), expected);
+    assert.deepEqual(
+      entries.map((e) => JSON.parse(e)),
+      expected,
+    );
     const anomaly1 = entries.map((e) => JSON.parse(e)).find((e) => String(e['source-ref']).endsWith('/anomaly-1.jpg'));
     assert.deepEqual(anomaly1['anomaly-mask-ref-metadata']['internal-color-map'], { '0': { 'class-name': 'cracked', 'hex-color': '#23A436' } });
 
     const project = (await client.send(new DescribeProjectCommand({ ProjectName: 'cookies' }))).ProjectDescription!;
-    assert.deepEqual(project.Datasets?.map((d) => [d.DatasetType, d.Status]), [['train', 'CREATE_COMPLETE']]);
+    assert.deepEqual(
+      project.Datasets?.map((d) => [d.DatasetType, d.Status]),
+      [['train', 'CREATE_COMPLETE']],
+    );
   });
 
   test('ListDatasetEntries filters by label, class, source-ref and creation date', async () => {
@@ -110,7 +112,19 @@ describe('datasets', () => {
     assert.equal((await allEntries({ ...query, Labeled: true })).length, 63);
     assert.equal((await allEntries({ ...query, Labeled: false })).length, 0);
     const matching = await allEntries({ ...query, SourceRefContains: 'anomaly-1' });
-    assert.deepEqual(matching.map((e) => JSON.parse(e)['source-ref'].split('/').pop()).sort(), ['anomaly-1.jpg', 'anomaly-10.jpg', 'anomaly-11.jpg', 'anomaly-12.jpg', 'anomaly-13.jpg', 'anomaly-14.jpg', 'anomaly-15.jpg', 'anomaly-16.jpg', 'anomaly-17.jpg', 'anomaly-18.jpg', 'anomaly-19.jpg']);
+    assert.deepEqual(matching.map((e) => JSON.parse(e)['source-ref'].split('/').pop()).sort(), [
+      'anomaly-1.jpg',
+      'anomaly-10.jpg',
+      'anomaly-11.jpg',
+      'anomaly-12.jpg',
+      'anomaly-13.jpg',
+      'anomaly-14.jpg',
+      'anomaly-15.jpg',
+      'anomaly-16.jpg',
+      'anomaly-17.jpg',
+      'anomaly-18.jpg',
+      'anomaly-19.jpg',
+    ]);
     assert.equal((await allEntries({ ...query, BeforeCreationDate: new Date(Date.now() - 3600_000) })).length, 0);
     assert.equal((await allEntries({ ...query, AfterCreationDate: new Date(Date.now() - 3600_000) })).length, 63);
   });
@@ -130,10 +144,7 @@ describe('datasets', () => {
   test('CreateDataset refuses bad input and a second dataset of a type, with ClientToken idempotency', async () => {
     await rejects(client.send(new CreateDatasetCommand({ ProjectName: 'nope', DatasetType: 'train' })), 'ResourceNotFoundException');
     await rejects(client.send(new CreateDatasetCommand({ ProjectName: 'cookies', DatasetType: 'validation' })), 'ValidationException');
-    await rejects(
-      client.send(new CreateDatasetCommand({ ProjectName: 'cookies', DatasetType: 'test', DatasetSource: { GroundTruthManifest: {} } })),
-      'ValidationException',
-    );
+    await rejects(client.send(new CreateDatasetCommand({ ProjectName: 'cookies', DatasetType: 'test', DatasetSource: { GroundTruthManifest: {} } })), 'ValidationException');
     await rejects(
       client.send(new CreateDatasetCommand({ ProjectName: 'cookies', DatasetType: 'test', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'x', Key: 'm' } } } })),
       'ValidationException',
@@ -231,9 +242,7 @@ describe('datasets', () => {
       assert.deepEqual(dataset.ImageStats, { Total: 0, Labeled: 0, Normal: 0, Anomaly: 0 });
       assert.deepEqual(await blobsUnder(`projects/${project}/`), [], `${project} left copies behind`);
     }
-    const missingManifest = await client.send(
-      new CreateDatasetCommand({ ProjectName: 'badjson', DatasetType: 'test', DatasetSource: fromManifest('no-such.manifest') }),
-    );
+    const missingManifest = await client.send(new CreateDatasetCommand({ ProjectName: 'badjson', DatasetType: 'test', DatasetSource: fromManifest('no-such.manifest') }));
     assert.equal(missingManifest.DatasetMetadata?.Status, 'CREATE_IN_PROGRESS');
     await vigil.jobs.idle();
     assert.match((await describeDataset('badjson', 'test')).StatusMessage ?? '', /Cannot read the manifest s3:\/\/cookie-bucket\/no-such\.manifest/);
@@ -246,7 +255,10 @@ describe('datasets', () => {
     await vigil.jobs.idle();
     await rejects(client.send(new DescribeDatasetCommand({ ProjectName: 'cookies', DatasetType: 'test' })), 'ResourceNotFoundException');
     const project = (await client.send(new DescribeProjectCommand({ ProjectName: 'cookies' }))).ProjectDescription!;
-    assert.deepEqual(project.Datasets?.map((d) => d.DatasetType), ['train']);
+    assert.deepEqual(
+      project.Datasets?.map((d) => d.DatasetType),
+      ['train'],
+    );
     assert.deepEqual(await blobsUnder('projects/cookies/datasets/test/'), []);
     await rejects(client.send(new DeleteDatasetCommand({ ProjectName: 'cookies', DatasetType: 'test' })), 'ResourceNotFoundException');
     await client.send(new DeleteDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train' }));

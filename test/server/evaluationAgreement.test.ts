@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { evaluate, type EvalReport } from '../../src/cli/eval.js';
+import { type EvalReport, evaluate } from '../../src/cli/eval.js';
 import { COOKIES, cookieManifest, manifestLines, putCookieImages } from '../helpers/datasets.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
@@ -26,7 +26,10 @@ describe('vigil eval and the server evaluation agree', () => {
   before(async () => {
     // vigil eval's layout: normal/, anomaly/, masks/ and the manifest's one class in classes.json.
     dir = await mkdtemp(join(tmpdir(), 'vigil-agreement-'));
-    for (const [split, images] of [['train', train], ['test', test_]] as const) {
+    for (const [split, images] of [
+      ['train', train],
+      ['test', test_],
+    ] as const) {
       for (const kind of ['normal', 'anomaly'] as const) {
         await mkdir(join(dir, split, kind), { recursive: true });
         for (const n of images[kind]) await symlink(join(COOKIES, 'training-images', `${kind}-${n}.jpg`), join(dir, split, kind, `${kind}-${n}.jpg`));
@@ -44,7 +47,10 @@ describe('vigil eval and the server evaluation agree', () => {
     await putCookieImages(buckets, 'cookies');
     const lines = new Map(manifestLines(await cookieManifest('cookies')).map((line) => [basename(String(line['source-ref'])), line]));
     await projects.create({ projectName: 'cookies' });
-    for (const [type, images] of [['train', train], ['test', test_]] as const) {
+    for (const [type, images] of [
+      ['train', train],
+      ['test', test_],
+    ] as const) {
       const chosen = [...images.normal.map((n) => lines.get(`normal-${n}.jpg`)!), ...images.anomaly.map((n) => lines.get(`anomaly-${n}.jpg`)!)];
       await buckets.putObject({ bucket: 'cookies', key: `${type}.manifest`, body: Readable.from([Buffer.from(chosen.map((l) => JSON.stringify(l)).join('\n'))]) });
       await datasets.create({ projectName: 'cookies', datasetType: type, manifest: { Bucket: 'cookies', Key: `${type}.manifest` } });
@@ -85,8 +91,18 @@ describe('vigil eval and the server evaluation agree', () => {
   });
 
   test('the same pixel figures per anomaly class', () => {
-    const pixel = result.AggregatedEvaluationResults.Metrics.PixelAnomalyClassMetrics as { ClassName: string; Precision: number; Recall: number; F1Score: number; AIOU: number; NumberOfTestingImages: number }[];
-    assert.deepEqual(pixel.map((c) => c.ClassName), ['cracked']);
+    const pixel = result.AggregatedEvaluationResults.Metrics.PixelAnomalyClassMetrics as {
+      ClassName: string;
+      Precision: number;
+      Recall: number;
+      F1Score: number;
+      AIOU: number;
+      NumberOfTestingImages: number;
+    }[];
+    assert.deepEqual(
+      pixel.map((c) => c.ClassName),
+      ['cracked'],
+    );
     assert.deepEqual(
       report.perClass.map((c) => ({ name: c.name, precision: c.precision, recall: c.recall, f1: c.f1, aiou: c.aiou, images: c.images })),
       pixel.map((c) => ({ name: c.ClassName, precision: c.Precision, recall: c.Recall, f1: c.F1Score, aiou: c.AIOU, images: c.NumberOfTestingImages })),

@@ -1,28 +1,12 @@
-import {
-  CreateAliasCommand,
-  CreateKeyCommand,
-  DisableKeyCommand,
-  EnableKeyCommand,
-  type KMSClient,
-  ListKeysCommand,
-  RotateKeyOnDemandCommand,
-} from '@aws-sdk/client-kms';
-import { CreateModelCommand, DescribeModelCommand, DetectAnomaliesCommand, StartModelCommand, StopModelCommand } from '@aws-sdk/client-lookoutvision';
-import {
-  CreateBucketCommand,
-  GetBucketEncryptionCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, type KMSClient, ListKeysCommand, RotateKeyOnDemandCommand } from '@aws-sdk/client-kms';
+import { CreateModelCommand, DescribeModelCommand, DetectAnomaliesCommand, StartModelCommand, StopModelCommand } from '@aws-sdk/client-lookoutvision';
+import { CreateBucketCommand, GetBucketEncryptionCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { ExternalKms } from '../../src/crypto/externalKms.js';
 import { KmsError } from '../../src/crypto/kmsErrors.js';
@@ -67,7 +51,7 @@ describe('configuration of an external KMS', () => {
       VIGIL_KMS_DEFAULT_KEY_ID: 'alias/vigil',
     });
     assert.equal(config.kmsEndpoint, 'https://kms.example:8443');
-    assert.equal(config.kmsRegion, 'us-east-1', 'the region defaults to Vigil\'s');
+    assert.equal(config.kmsRegion, 'us-east-1', "the region defaults to Vigil's");
     assert.equal(config.kmsAccessKeyId, 'AKID');
     assert.equal(config.kmsCaFile, join(process.cwd(), 'ca.pem'));
     assert.equal(config.kmsDefaultKeyId, 'alias/vigil');
@@ -92,7 +76,7 @@ describe('configuration of an external KMS', () => {
   });
 });
 
-describe('Vigil B protects its data with Vigil A\'s KMS', () => {
+describe("Vigil B protects its data with Vigil A's KMS", () => {
   let aDir: string;
   let a: TestVigil;
   let b: TestVigil;
@@ -123,7 +107,7 @@ describe('Vigil B protects its data with Vigil A\'s KMS', () => {
     for (const dir of scratch) await rm(dir, { recursive: true, force: true });
   });
 
-  test('objects under the default key and under SSE-KMS with an alias are sealed under A\'s keys', async () => {
+  test("objects under the default key and under SSE-KMS with an alias are sealed under A's keys", async () => {
     assert.ok(b.externalKms, 'B uses an external KMS');
     assert.equal(b.externalKms.defaultKeyId, dataKey.Arn, 'the default key is named by its ARN on A');
     assert.ok(dataKey.Arn!.includes(`:${a.accountId}:key/`), 'the key belongs to A');
@@ -132,9 +116,7 @@ describe('Vigil B protects its data with Vigil A\'s KMS', () => {
 
     const plain = await s3.send(new PutObjectCommand({ Bucket: 'b-data', Key: 'plain.txt', Body: 'under the default key' }));
     assert.equal(plain.SSEKMSKeyId, dataKey.Arn);
-    const secret = await s3.send(
-      new PutObjectCommand({ Bucket: 'b-data', Key: 'secret.txt', Body: 'under the alias', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/b-objects' }),
-    );
+    const secret = await s3.send(new PutObjectCommand({ Bucket: 'b-data', Key: 'secret.txt', Body: 'under the alias', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/b-objects' }));
     assert.equal(secret.SSEKMSKeyId, objectKey.Arn);
     const big = Buffer.alloc(300_000, 7);
     await s3.send(new PutObjectCommand({ Bucket: 'b-data', Key: 'big.bin', Body: big, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/b-objects' }));
@@ -146,15 +128,12 @@ describe('Vigil B protects its data with Vigil A\'s KMS', () => {
 
     assert.equal(await b.blobs.keyIdOf((await b.store.objects.get('b-data', 'plain.txt'))!.blobKey), dataKey.Arn);
     assert.equal(await b.blobs.keyIdOf((await b.store.objects.get('b-data', 'secret.txt'))!.blobKey), objectKey.Arn);
-    await assert.rejects(b.kms.describeKey(dataKey.Arn!), { name: 'NotFoundException' }, 'B\'s embedded KMS does not hold A\'s key');
+    await assert.rejects(b.kms.describeKey(dataKey.Arn!), { name: 'NotFoundException' }, "B's embedded KMS does not hold A's key");
 
-    await assert.rejects(
-      s3.send(new PutObjectCommand({ Bucket: 'b-data', Key: 'x', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/not-on-a' })),
-      { name: 'KMS.NotFoundException' },
-    );
+    await assert.rejects(s3.send(new PutObjectCommand({ Bucket: 'b-data', Key: 'x', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/not-on-a' })), { name: 'KMS.NotFoundException' });
   });
 
-  test('a model\'s KmsKeyId must name a key of the external KMS', async () => {
+  test("a model's KmsKeyId must name a key of the external KMS", async () => {
     const client = b.lookoutVision();
     try {
       const { CreateProjectCommand } = await import('@aws-sdk/client-lookoutvision');
@@ -182,7 +161,7 @@ describe('Vigil B protects its data with Vigil A\'s KMS', () => {
       const trained = (await client.send(new DescribeModelCommand(model))).ModelDescription!;
       assert.equal(trained.Status, 'TRAINED', trained.StatusMessage);
       assert.equal(trained.KmsKeyId, modelKey.Arn);
-      assert.equal(await b.blobs.keyIdOf('projects/aliens/models/1/artifact'), modelKey.Arn, 'the artifact is sealed under A\'s key');
+      assert.equal(await b.blobs.keyIdOf('projects/aliens/models/1/artifact'), modelKey.Arn, "the artifact is sealed under A's key");
 
       await client.send(new StartModelCommand({ ...model, MinInferenceUnits: 1 }));
       await b.jobs.idle();
@@ -207,10 +186,9 @@ describe('Vigil B protects its data with Vigil A\'s KMS', () => {
         s3.send(new GetObjectCommand({ Bucket: 'b-data', Key: 'secret.txt' })),
         (error: Error) => error.name === 'KMS.DisabledException' && error.message.includes(objectKey.Arn!) && /disabled/.test(error.message),
       );
-      await assert.rejects(
-        s3.send(new PutObjectCommand({ Bucket: 'b-data', Key: 'y', Body: 'y', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/b-objects' })),
-        { name: 'KMS.DisabledException' },
-      );
+      await assert.rejects(s3.send(new PutObjectCommand({ Bucket: 'b-data', Key: 'y', Body: 'y', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/b-objects' })), {
+        name: 'KMS.DisabledException',
+      });
       assert.equal(await text(s3, 'b-data', 'plain.txt'), 'under the default key', 'data under the other key is untouched');
       await s3.send(new PutObjectCommand({ Bucket: 'b-data', Key: 'during.txt', Body: 'written while the other key was off' }));
       assert.equal((await s3.send(new HeadObjectCommand({ Bucket: 'b-data', Key: 'secret.txt' }))).SSEKMSKeyId, objectKey.Arn, 'metadata stays readable');
@@ -249,7 +227,7 @@ describe('Vigil B protects its data with Vigil A\'s KMS', () => {
     assert.equal(await text(s3, 'b-data', 'plain.txt'), 'under the default key');
   });
 
-  test('B\'s own KMS API refuses key operations and names the external KMS', async () => {
+  test("B's own KMS API refuses key operations and names the external KMS", async () => {
     const kmsB = kmsClient(b);
     try {
       for (const send of [() => kmsB.send(new CreateKeyCommand({})), () => kmsB.send(new ListKeysCommand({}))]) {
@@ -264,7 +242,7 @@ describe('Vigil B protects its data with Vigil A\'s KMS', () => {
     }
   });
 
-  test('A down: B\'s reads fail fast with ServiceUnavailable naming A; A back on its data: nothing lost', async () => {
+  test("A down: B's reads fail fast with ServiceUnavailable naming A; A back on its data: nothing lost", async () => {
     await a.close();
     const started = Date.now();
     await assert.rejects(

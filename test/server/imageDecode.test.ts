@@ -1,8 +1,8 @@
-import { CreateModelCommand, DescribeModelCommand, DetectAnomaliesCommand, StartModelCommand, type LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CreateModelCommand, DescribeModelCommand, DetectAnomaliesCommand, type LookoutVisionClient, StartModelCommand } from '@aws-sdk/client-lookoutvision';
 import sharp from 'sharp';
 import { ALIENS, aliensProject } from '../helpers/datasets.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
@@ -34,8 +34,7 @@ async function damagedImages(): Promise<{ name: string; contentType: string; bod
 describe('DetectAnomalies with an image that cannot be decoded', () => {
   let vigil: TestVigil;
   let client: LookoutVisionClient;
-  const detect = (contentType: string, body: Buffer) =>
-    client.send(new DetectAnomaliesCommand({ ProjectName: 'aliens', ModelVersion: '1', ContentType: contentType, Body: body }));
+  const detect = (contentType: string, body: Buffer) => client.send(new DetectAnomaliesCommand({ ProjectName: 'aliens', ModelVersion: '1', ContentType: contentType, Body: body }));
   const invalidCount = async () => {
     const metrics = await vigil.services.metrics.registry.metrics();
     return Number(/^vigil_invalid_images_total\{project_name="aliens",model_version="1"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);

@@ -1,9 +1,9 @@
-import { CreateDatasetCommand, CreateProjectCommand, DescribeDatasetCommand, type LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { CreateDatasetCommand, CreateProjectCommand, DescribeDatasetCommand, type LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
 import sharp from 'sharp';
 import { ALIENS } from '../helpers/datasets.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
@@ -24,9 +24,7 @@ describe('dataset imports decode every image', () => {
   const importLines = async (project: string, lines: string[]) => {
     await client.send(new CreateProjectCommand({ ProjectName: project }));
     await put(`${project}.manifest`, lines.join('\n'));
-    await client.send(
-      new CreateDatasetCommand({ ProjectName: project, DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: BUCKET, Key: `${project}.manifest` } } } }),
-    );
+    await client.send(new CreateDatasetCommand({ ProjectName: project, DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: BUCKET, Key: `${project}.manifest` } } } }));
     await vigil.jobs.idle();
     return (await client.send(new DescribeDatasetCommand({ ProjectName: project, DatasetType: 'train' }))).DatasetDescription!;
   };
@@ -47,7 +45,9 @@ describe('dataset imports decode every image', () => {
     await put('bad/no-iend.png', png.subarray(0, png.length - 12));
     // A class mask cut short: the image is whole, its mask is not.
     const { width, height } = await sharp(png).metadata();
-    const mask = await sharp({ create: { width: width!, height: height!, channels: 3, background: '#000000' } }).png().toBuffer();
+    const mask = await sharp({ create: { width: width!, height: height!, channels: 3, background: '#000000' } })
+      .png()
+      .toBuffer();
     await put('bad/mask-cut.png', mask.subarray(0, Math.floor(mask.length * 0.7)));
   });
   after(async () => {

@@ -1,5 +1,3 @@
-import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, type KMSClient, RotateKeyOnDemandCommand } from '@aws-sdk/client-kms';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -7,6 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, type KMSClient, RotateKeyOnDemandCommand } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { parseSealedHeader, type SealedHeader } from '../../src/crypto/sealedObjectHeader.js';
 import { KEY_REWRAP_PATH } from '../../src/server/keyRewrapEndpoint.js';
 import { kmsClient } from '../helpers/kms.js';
@@ -192,7 +192,12 @@ describe('vigil keys rewrap', () => {
 
   test('the endpoint needs a valid SigV4 signature for the kms service and a KeyId', async () => {
     const ca = vigil.tls.cert;
-    const unsigned = await sendRaw(vigil.endpoint, ca, { method: 'POST', path: KEY_REWRAP_PATH, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ KeyId: keyArn })) });
+    const unsigned = await sendRaw(vigil.endpoint, ca, {
+      method: 'POST',
+      path: KEY_REWRAP_PATH,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify({ KeyId: keyArn })),
+    });
     assert.equal(unsigned.status, 403);
     assert.equal(unsigned.json().__type, 'MissingAuthenticationTokenException');
     const wrongSecret = await sendSigned(vigil.endpoint, ca, {
@@ -205,7 +210,14 @@ describe('vigil keys rewrap', () => {
     assert.equal(wrongSecret.status, 403);
     assert.equal(wrongSecret.json().__type, 'InvalidSignatureException');
     // As the KMS API answers: a body that is not a JSON object is a SerializationException, a bad member a ValidationException.
-    for (const [body, type] of [['not json', 'SerializationException'], ['[1]', 'SerializationException'], ['', 'ValidationException'], ['{}', 'ValidationException'], [JSON.stringify({ KeyId: 7 }), 'ValidationException'], [JSON.stringify({ KeyId: '' }), 'ValidationException']]) {
+    for (const [body, type] of [
+      ['not json', 'SerializationException'],
+      ['[1]', 'SerializationException'],
+      ['', 'ValidationException'],
+      ['{}', 'ValidationException'],
+      [JSON.stringify({ KeyId: 7 }), 'ValidationException'],
+      [JSON.stringify({ KeyId: '' }), 'ValidationException'],
+    ]) {
       const bad = await sendSigned(vigil.endpoint, ca, { method: 'POST', path: KEY_REWRAP_PATH, service: 'kms', body: body!, credentials: vigil.rootAccessKey });
       assert.equal(bad.status, 400, body);
       assert.equal(bad.json().__type, type, body);

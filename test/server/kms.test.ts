@@ -1,3 +1,7 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import {
   CancelKeyDeletionCommand,
   CreateAliasCommand,
@@ -6,28 +10,24 @@ import {
   DeleteAliasCommand,
   DescribeKeyCommand,
   DisableKeyCommand,
+  DisableKeyRotationCommand,
   EnableKeyCommand,
+  EnableKeyRotationCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
   GenerateDataKeyWithoutPlaintextCommand,
+  GetKeyRotationStatusCommand,
   type KMSClient,
   ListAliasesCommand,
   ListKeysCommand,
+  ListResourceTagsCommand,
   ReEncryptCommand,
   RotateKeyOnDemandCommand,
   ScheduleKeyDeletionCommand,
-  UpdateAliasCommand,
-  EnableKeyRotationCommand,
-  DisableKeyRotationCommand,
-  GetKeyRotationStatusCommand,
   TagResourceCommand,
   UntagResourceCommand,
-  ListResourceTagsCommand,
+  UpdateAliasCommand,
 } from '@aws-sdk/client-kms';
-import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
 import { kmsClient } from '../helpers/kms.js';
 import { awsCli, awsCliSkip } from '../helpers/s3.js';
 import { sendSigned } from '../helpers/signedRequest.js';
@@ -68,7 +68,10 @@ describe('the KMS API (AWS KMS JSON protocol)', () => {
     }
     assert.deepEqual((await kms.send(new ListKeysCommand({}))).Keys, [{ KeyId: keyId, KeyArn: metadata.Arn }]);
     const aliases = (await kms.send(new ListAliasesCommand({}))).Aliases!;
-    assert.deepEqual(aliases.map((a) => [a.AliasName, a.TargetKeyId]), [['alias/line3', keyId]]);
+    assert.deepEqual(
+      aliases.map((a) => [a.AliasName, a.TargetKeyId]),
+      [['alias/line3', keyId]],
+    );
     await rejects(kms.send(new CreateAliasCommand({ AliasName: 'alias/line3', TargetKeyId: keyId })), 'AlreadyExistsException');
     await rejects(kms.send(new CreateAliasCommand({ AliasName: 'alias/aws/mine', TargetKeyId: keyId })), 'ValidationException', /reserved/);
     await rejects(kms.send(new CreateAliasCommand({ AliasName: 'no-prefix', TargetKeyId: keyId })), 'ValidationException');
@@ -153,7 +156,15 @@ describe('the KMS API (AWS KMS JSON protocol)', () => {
 
   test('keys carry tags: added, replaced, listed and removed, within the limits', async () => {
     const key = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!;
-    await kms.send(new TagResourceCommand({ KeyId: key.KeyId, Tags: [{ TagKey: 'line', TagValue: '3' }, { TagKey: 'owner', TagValue: 'qa' }] }));
+    await kms.send(
+      new TagResourceCommand({
+        KeyId: key.KeyId,
+        Tags: [
+          { TagKey: 'line', TagValue: '3' },
+          { TagKey: 'owner', TagValue: 'qa' },
+        ],
+      }),
+    );
     await kms.send(new TagResourceCommand({ KeyId: key.Arn, Tags: [{ TagKey: 'line', TagValue: '4' }] }));
     assert.deepEqual((await kms.send(new ListResourceTagsCommand({ KeyId: key.KeyId }))).Tags, [
       { TagKey: 'line', TagValue: '4' },

@@ -39,7 +39,11 @@ describe('Lookout for Vision operation schemas', () => {
       [describeDataset, { ProjectName: 'p', DatasetType: 'validation' }, "DatasetType 'validation' does not match the pattern ^(train|test)$."],
       [listDatasetEntries, { ProjectName: 'p', DatasetType: 'train', AnomalyClass: 'cracked' }, "AnomalyClass 'cracked' does not match the pattern ^(normal|anomaly)$."],
       [listDatasetEntries, { ProjectName: 'p', DatasetType: 'train', SourceRefContains: '   ' }, "SourceRefContains '   ' does not match the pattern \\S."],
-      [createDataset, { ProjectName: 'p', DatasetType: 'test', DatasetSource: { GroundTruthManifest: {} } }, 'DatasetSource must be {"GroundTruthManifest": {"S3Object": {"Bucket", "Key", "VersionId"?}}}.'],
+      [
+        createDataset,
+        { ProjectName: 'p', DatasetType: 'test', DatasetSource: { GroundTruthManifest: {} } },
+        'DatasetSource must be {"GroundTruthManifest": {"S3Object": {"Bucket", "Key", "VersionId"?}}}.',
+      ],
       [
         createDataset,
         { ProjectName: 'p', DatasetType: 'test', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'x', Key: 'm' } } } },

@@ -1,20 +1,20 @@
-import {
-  CreateModelCommand,
-  DescribeModelPackagingJobCommand,
-  ListModelPackagingJobsCommand,
-  StartModelPackagingJobCommand,
-  TagResourceCommand,
-  UntagResourceCommand,
-  type LookoutVisionClient,
-  type StartModelPackagingJobCommandInput,
-} from '@aws-sdk/client-lookoutvision';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import {
+  CreateModelCommand,
+  DescribeModelPackagingJobCommand,
+  ListModelPackagingJobsCommand,
+  type LookoutVisionClient,
+  StartModelPackagingJobCommand,
+  type StartModelPackagingJobCommandInput,
+  TagResourceCommand,
+  UntagResourceCommand,
+} from '@aws-sdk/client-lookoutvision';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import Database from 'better-sqlite3';
 import { backboneInfo } from '../../src/ml/index.js';
 import { aliensProject } from '../helpers/datasets.js';
 import { awsCli, awsCliSkip, filesUnder, s3Client } from '../helpers/s3.js';
@@ -150,7 +150,10 @@ describe('model packaging: StartModelPackagingJob, DescribeModelPackagingJob, Li
     assert.equal(again.JobName, first.JobName, 'a retry with the same token starts no second job');
     assert.match(first.JobName!, /^[a-zA-Z0-9-]{1,64}$/);
     await rejects(start({ ClientToken: 'token-1', Greengrass: { ComponentVersion: '1.2.0' } }), 'ConflictException', /client token/);
-    const gpu = await start({ JobName: 'job-gpu', Greengrass: { ComponentVersion: '3.0.0', TargetPlatform: { Os: 'LINUX', Arch: 'ARM64', Accelerator: 'NVIDIA' }, CompilerOptions: '{"gpu-code":"sm_72","trt-ver":"7.1.3","cuda-ver":"10.2"}' } });
+    const gpu = await start({
+      JobName: 'job-gpu',
+      Greengrass: { ComponentVersion: '3.0.0', TargetPlatform: { Os: 'LINUX', Arch: 'ARM64', Accelerator: 'NVIDIA' }, CompilerOptions: '{"gpu-code":"sm_72","trt-ver":"7.1.3","cuda-ver":"10.2"}' },
+    });
     const jetson = await start({ JobName: 'job-jetson', Greengrass: { ComponentVersion: '3.0.1', TargetPlatform: undefined, TargetDevice: 'jetson_xavier' } });
     await vigil.jobs.idle();
     assert.equal((await describeJob(first.JobName!)).Status, 'SUCCEEDED');
@@ -165,7 +168,7 @@ describe('model packaging: StartModelPackagingJob, DescribeModelPackagingJob, Li
     await vigil.jobs.idle();
   });
 
-  test('the package carries the model\'s vigil:false-alarm-rate target, so the device judges as the server does', async () => {
+  test("the package carries the model's vigil:false-alarm-rate target, so the device judges as the server does", async () => {
     const arn = `arn:aws:lookoutvision:us-east-1:${vigil.accountId}:model/aliens/1`;
     await client.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'vigil:false-alarm-rate', Value: '0.2' }] }));
     try {
@@ -202,8 +205,24 @@ describe('model packaging: StartModelPackagingJob, DescribeModelPackagingJob, Li
     const started = JSON.parse(
       (
         await awsCli(vigil, [
-          'lookoutvision', 'start-model-packaging-job', '--project-name', 'aliens', '--model-version', '1', '--job-name', 'cli-job',
-          '--configuration', JSON.stringify({ Greengrass: { TargetPlatform: { Os: 'LINUX', Arch: 'ARM64' }, CompilerOptions: '{"mcpu":"cortex-a72","mattr":["+neon"]}', S3OutputLocation: OUTPUT, ComponentName: 'aliens-model', ComponentVersion: '4.0.0' } }),
+          'lookoutvision',
+          'start-model-packaging-job',
+          '--project-name',
+          'aliens',
+          '--model-version',
+          '1',
+          '--job-name',
+          'cli-job',
+          '--configuration',
+          JSON.stringify({
+            Greengrass: {
+              TargetPlatform: { Os: 'LINUX', Arch: 'ARM64' },
+              CompilerOptions: '{"mcpu":"cortex-a72","mattr":["+neon"]}',
+              S3OutputLocation: OUTPUT,
+              ComponentName: 'aliens-model',
+              ComponentVersion: '4.0.0',
+            },
+          }),
         ])
       ).stdout,
     );

@@ -1,10 +1,10 @@
-import { CreateModelCommand, DescribeModelCommand, DetectAnomaliesCommand, StartModelCommand, TagResourceCommand, type LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
-import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { CreateModelCommand, DescribeModelCommand, DetectAnomaliesCommand, type LookoutVisionClient, StartModelCommand, TagResourceCommand } from '@aws-sdk/client-lookoutvision';
+import Database from 'better-sqlite3';
 import { ALIENS, aliensProject } from '../helpers/datasets.js';
 import { startTestVigil } from '../helpers/vigil.js';
 
@@ -49,9 +49,7 @@ test('after a restart, hosted models are hosted again (at their vigil:false-alar
       await vigil.jobs.idle();
       const status = async (version: string) => (await client.send(new DescribeModelCommand({ ProjectName: 'aliens', ModelVersion: version }))).ModelDescription!;
       assert.equal((await status('1')).Status, 'HOSTED');
-      const answer = await client.send(
-        new DetectAnomaliesCommand({ ProjectName: 'aliens', ModelVersion: '1', ContentType: 'image/png', Body: await readFile(join(ALIENS, 'anomaly', '50.png')) }),
-      );
+      const answer = await client.send(new DetectAnomaliesCommand({ ProjectName: 'aliens', ModelVersion: '1', ContentType: 'image/png', Body: await readFile(join(ALIENS, 'anomaly', '50.png')) }));
       assert.equal(typeof answer.DetectAnomalyResult?.IsAnomalous, 'boolean');
       for (const i of flippedByTag) assert.equal(await detect(client, i), true, `normal ${i} is still judged at the tag's target after the restart`);
       assert.equal((await status('2')).Status, 'TRAINED');

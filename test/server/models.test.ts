@@ -1,3 +1,10 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import {
   CreateDatasetCommand,
   CreateModelCommand,
@@ -8,20 +15,13 @@ import {
   DetectAnomaliesCommand,
   ListModelsCommand,
   ListTagsForResourceCommand,
+  type LookoutVisionClient,
   StartModelCommand,
   StopModelCommand,
   TagResourceCommand,
   UntagResourceCommand,
-  type LookoutVisionClient,
 } from '@aws-sdk/client-lookoutvision';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { decodeModel } from '../../src/ml/model.js';
 import { ALIENS, COOKIE_SIZE, COOKIES, cookieManifest, putCookieImages } from '../helpers/datasets.js';
 import { awsCli, awsCliSkip, s3Client } from '../helpers/s3.js';
@@ -39,8 +39,7 @@ describe('models: train, host, detect, stop', () => {
       if (message) assert.match(error.message, message);
       return true;
     });
-  const describeModel = async (project: string, version = 'latest') =>
-    (await client.send(new DescribeModelCommand({ ProjectName: project, ModelVersion: version }))).ModelDescription!;
+  const describeModel = async (project: string, version = 'latest') => (await client.send(new DescribeModelCommand({ ProjectName: project, ModelVersion: version }))).ModelDescription!;
   const detect = async (project: string, bytes: Buffer, contentType = 'image/jpeg') =>
     (await client.send(new DetectAnomaliesCommand({ ProjectName: project, ModelVersion: '1', ContentType: contentType, Body: bytes }))).DetectAnomalyResult!;
 
@@ -64,9 +63,7 @@ describe('models: train, host, detect, stop', () => {
     await putCookieImages(buckets, 'cookies');
     await buckets.putObject({ bucket: 'cookies', key: 'train.manifest', body: Readable.from([Buffer.from(await cookieManifest('cookies'))]) });
     await client.send(new CreateProjectCommand({ ProjectName: 'cookies' }));
-    await client.send(
-      new CreateDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'cookies', Key: 'train.manifest' } } } }),
-    );
+    await client.send(new CreateDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'cookies', Key: 'train.manifest' } } } }));
     await vigil.jobs.idle();
   });
   after(async () => {
@@ -82,15 +79,30 @@ describe('models: train, host, detect, stop', () => {
     await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, KmsKeyId: 'alias/unknown' })), 'ValidationException', /KmsKeyId/);
     await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, Description: 'd'.repeat(501) })), 'ValidationException');
     await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, Tags: [{ Key: 'bad;key', Value: '' }] })), 'ValidationException');
-    await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, Tags: [{ Key: 'vigil:augment', Value: 'sideways' }] })), 'ValidationException', /vigil:augment must be none, tilt, any-orientation \(not sideways\)/);
-    await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, Tags: [{ Key: 'vigil:false-alarm-rate', Value: '0.9' }] })), 'ValidationException', /vigil:false-alarm-rate must be .* from 0.0001 to 0.5 .*not '0.9'/);
-    await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, Tags: [{ Key: 'vigil:sensitivity', Value: 'high' }] })), 'ValidationException', /not vigil:sensitivity/);
+    await rejects(
+      client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, Tags: [{ Key: 'vigil:augment', Value: 'sideways' }] })),
+      'ValidationException',
+      /vigil:augment must be none, tilt, any-orientation \(not sideways\)/,
+    );
+    await rejects(
+      client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, Tags: [{ Key: 'vigil:false-alarm-rate', Value: '0.9' }] })),
+      'ValidationException',
+      /vigil:false-alarm-rate must be .* from 0.0001 to 0.5 .*not '0.9'/,
+    );
+    await rejects(
+      client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, Tags: [{ Key: 'vigil:sensitivity', Value: 'high' }] })),
+      'ValidationException',
+      /not vigil:sensitivity/,
+    );
     assert.deepEqual((await client.send(new ListModelsCommand({ ProjectName: 'cookies' }))).Models, []);
   });
 
   test('too few labelled images fail the training with a message that says what is missing', async () => {
     const { buckets } = vigil.services;
-    const lines = (await cookieManifest('cookies')).split('\n').filter((l) => l.includes('normal-')).slice(0, 12);
+    const lines = (await cookieManifest('cookies'))
+      .split('\n')
+      .filter((l) => l.includes('normal-'))
+      .slice(0, 12);
     await buckets.putObject({ bucket: 'cookies', key: 'few.manifest', body: Readable.from([Buffer.from(lines.join('\n'))]) });
     await client.send(new CreateProjectCommand({ ProjectName: 'few' }));
     await client.send(new CreateDatasetCommand({ ProjectName: 'few', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'cookies', Key: 'few.manifest' } } } }));
@@ -124,7 +136,11 @@ describe('models: train, host, detect, stop', () => {
     assert.equal(created.ModelMetadata?.ModelVersion, '1');
     const repeated = await client.send(new CreateModelCommand(input));
     assert.equal(repeated.ModelMetadata?.ModelArn, created.ModelMetadata?.ModelArn, 'the same client token trains once');
-    await rejects(client.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '1', ContentType: 'image/jpeg', Body: Buffer.from('x') })), 'ConflictException', /TRAINING, not HOSTED/);
+    await rejects(
+      client.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '1', ContentType: 'image/jpeg', Body: Buffer.from('x') })),
+      'ConflictException',
+      /TRAINING, not HOSTED/,
+    );
     await rejects(client.send(new DeleteModelCommand({ ProjectName: 'cookies', ModelVersion: '1' })), 'ConflictException');
     await vigil.jobs.idle();
 
@@ -139,7 +155,10 @@ describe('models: train, host, detect, stop', () => {
     const manifest = await (await s3.send(new GetObjectCommand({ Bucket: 'cookies', Key: model.EvaluationManifest!.Key }))).Body!.transformToString();
     const result = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: 'cookies', Key: model.EvaluationResult!.Key }))).Body!.transformToString());
     assert.equal(result.EvaluationDetails.ModelArn, model.ModelArn);
-    const testLines = manifest.trim().split('\n').map((l) => JSON.parse(l));
+    const testLines = manifest
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(result.EvaluationDetails.NumberOfTestingImages, testLines.length);
     const [cracked] = result.AggregatedEvaluationResults.Metrics.PixelAnomalyClassMetrics;
     assert.equal(cracked.ClassName, 'cracked');
@@ -152,7 +171,10 @@ describe('models: train, host, detect, stop', () => {
     assert.ok(vigilFigures.ExpectedFalseAlarmRate > 0 && vigilFigures.ExpectedFalseAlarmRate <= 0.01 + 1e-9, `expected false-alarm rate ${vigilFigures.ExpectedFalseAlarmRate}`);
     assert.ok(vigilFigures.ExpectedRecall >= 0 && vigilFigures.ExpectedRecall <= 1, `expected recall ${vigilFigures.ExpectedRecall}`);
     const curve = vigilFigures.OperatingCurve as { FalseAlarmRateTarget: number; ExpectedFalseAlarmRate: number; ExpectedRecall: number }[];
-    assert.deepEqual(curve.map((p) => p.FalseAlarmRateTarget), [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]);
+    assert.deepEqual(
+      curve.map((p) => p.FalseAlarmRateTarget),
+      [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
+    );
     for (const [i, p] of curve.entries()) {
       assert.ok(p.ExpectedFalseAlarmRate <= p.FalseAlarmRateTarget + 1e-9, `at ${p.FalseAlarmRateTarget}: ${p.ExpectedFalseAlarmRate}`);
       if (i > 0) assert.ok(p.ExpectedRecall >= curve[i - 1].ExpectedRecall, 'recall grows with the target');
@@ -232,7 +254,10 @@ describe('models: train, host, detect, stop', () => {
     // Half the good parts flagged: unseen normals that pass at the calibrated threshold are flagged now.
     await client.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'vigil:false-alarm-rate', Value: '0.5' }] }));
     const permissive = await flagged();
-    assert.ok(calibrated.every((i) => permissive.includes(i)), `${calibrated} ⊆ ${permissive}`);
+    assert.ok(
+      calibrated.every((i) => permissive.includes(i)),
+      `${calibrated} ⊆ ${permissive}`,
+    );
     const borderline = permissive.find((i) => !calibrated.includes(i));
     assert.notEqual(borderline, undefined, `a target of 0.5 flags more of the 14 unseen normals than the calibrated threshold (${calibrated} vs ${permissive})`);
     await client.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['vigil:false-alarm-rate'] }));
@@ -244,7 +269,10 @@ describe('models: train, host, detect, stop', () => {
     assert.equal(set.FalseAlarmRateTarget, '0.5');
     const atHalf = set.OperatingCurve.find((p: { FalseAlarmRateTarget: number }) => p.FalseAlarmRateTarget === 0.5);
     assert.deepEqual(set.Expected, { FalseAlarmRate: atHalf.ExpectedFalseAlarmRate, FalseAlarmRateIsUpperBound: false, Recall: atHalf.ExpectedRecall });
-    assert.deepEqual((await client.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags, [{ Key: 'line', Value: '3' }, { Key: 'vigil:false-alarm-rate', Value: '0.5' }]);
+    assert.deepEqual((await client.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags, [
+      { Key: 'line', Value: '3' },
+      { Key: 'vigil:false-alarm-rate', Value: '0.5' },
+    ]);
     assert.equal((await detect('cookies', normals[borderline!])).IsAnomalous, true);
     // Off the curve's ladder the target bounds the false-alarm rate and the recall lies between its neighbours'.
     const between = await vigilCli('models', 'false-alarm-rate', 'cookies', 'latest', '0.03', '--json');
@@ -259,7 +287,10 @@ describe('models: train, host, detect, stop', () => {
     assert.deepEqual(cleared.Expected, { FalseAlarmRate: figures.ExpectedFalseAlarmRate, FalseAlarmRateIsUpperBound: false, Recall: figures.ExpectedRecall });
     assert.equal((await detect('cookies', normals[borderline!])).IsAnomalous, false);
     const shown = await vigilCliText('models', 'false-alarm-rate', 'cookies', '1');
-    assert.match(shown, /^cookies\/1: calibrated threshold \(no vigil:false-alarm-rate tag\)\nexpected on the line: [\d.]+ % of good parts flagged, recall [\d.]+ of held-out labeled anomalies \(estimated from held-out training images\)\ntarget +false alarms +recall\n0\.0001 /);
+    assert.match(
+      shown,
+      /^cookies\/1: calibrated threshold \(no vigil:false-alarm-rate tag\)\nexpected on the line: [\d.]+ % of good parts flagged, recall [\d.]+ of held-out labeled anomalies \(estimated from held-out training images\)\ntarget +false alarms +recall\n0\.0001 /,
+    );
     assert.equal(shown.trim().split('\n').length, 3 + 12);
     await assert.rejects(vigilCliText('models', 'false-alarm-rate', 'cookies', '1', '0.9'), /vigil: Tag vigil:false-alarm-rate must be .* not '0.9'/);
     assert.deepEqual((await client.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags, [{ Key: 'line', Value: '3' }]);
@@ -290,18 +321,39 @@ describe('models: train, host, detect, stop', () => {
     const lines: string[] = [];
     for (const className of ['normal', 'anomaly']) {
       for (let i = 1; i <= 30; i++) {
-        lines.push(JSON.stringify({
-          'source-ref': `s3://cookies/aliens/${className}/${i}.png`,
-          'anomaly-label': className === 'anomaly' ? 1 : 0,
-          'anomaly-label-metadata': { 'class-name': className, type: 'groundtruth/image-classification', 'human-annotated': 'yes' },
-        }));
+        lines.push(
+          JSON.stringify({
+            'source-ref': `s3://cookies/aliens/${className}/${i}.png`,
+            'anomaly-label': className === 'anomaly' ? 1 : 0,
+            'anomaly-label-metadata': { 'class-name': className, type: 'groundtruth/image-classification', 'human-annotated': 'yes' },
+          }),
+        );
       }
     }
     await vigil.services.buckets.putObject({ bucket: 'cookies', key: 'aliens.manifest', body: Readable.from([Buffer.from(lines.join('\n'))]) });
     await cli('lookoutvision', 'create-project', '--project-name', 'aliens');
-    await cli('lookoutvision', 'create-dataset', '--project-name', 'aliens', '--dataset-type', 'train', '--dataset-source', JSON.stringify({ GroundTruthManifest: { S3Object: { Bucket: 'cookies', Key: 'aliens.manifest' } } }));
+    await cli(
+      'lookoutvision',
+      'create-dataset',
+      '--project-name',
+      'aliens',
+      '--dataset-type',
+      'train',
+      '--dataset-source',
+      JSON.stringify({ GroundTruthManifest: { S3Object: { Bucket: 'cookies', Key: 'aliens.manifest' } } }),
+    );
     await vigil.jobs.idle();
-    const created = await cli('lookoutvision', 'create-model', '--project-name', 'aliens', '--output-config', JSON.stringify({ S3Location: { Bucket: 'cookies', Prefix: 'aliens-output/' } }), '--tags', 'Key=vigil:augment,Value=tilt', 'Key=vigil:false-alarm-rate,Value=0.02');
+    const created = await cli(
+      'lookoutvision',
+      'create-model',
+      '--project-name',
+      'aliens',
+      '--output-config',
+      JSON.stringify({ S3Location: { Bucket: 'cookies', Prefix: 'aliens-output/' } }),
+      '--tags',
+      'Key=vigil:augment,Value=tilt',
+      'Key=vigil:false-alarm-rate,Value=0.02',
+    );
     assert.equal(created.ModelMetadata.Status, 'TRAINING');
     await vigil.jobs.idle();
     const model = await cli('lookoutvision', 'describe-model', '--project-name', 'aliens', '--model-version', '1');
@@ -309,7 +361,10 @@ describe('models: train, host, detect, stop', () => {
     const artifact = await vigil.blobs.getBuffer('projects/aliens/models/1/artifact', { 'vigil:model': model.ModelDescription.ModelArn });
     assert.equal(decodeModel(artifact).training.augmentation, 'tilt', 'the tag reached the training');
     const tags = await cli('lookoutvision', 'list-tags-for-resource', '--resource-arn', model.ModelDescription.ModelArn);
-    assert.deepEqual(tags.Tags, [{ Key: 'vigil:augment', Value: 'tilt' }, { Key: 'vigil:false-alarm-rate', Value: '0.02' }]);
+    assert.deepEqual(tags.Tags, [
+      { Key: 'vigil:augment', Value: 'tilt' },
+      { Key: 'vigil:false-alarm-rate', Value: '0.02' },
+    ]);
     assert.ok(model.ModelDescription.Performance.F1Score > 0.5);
     await cli('lookoutvision', 'start-model', '--project-name', 'aliens', '--model-version', '1', '--min-inference-units', '1');
     await vigil.jobs.idle();
@@ -321,6 +376,9 @@ describe('models: train, host, detect, stop', () => {
     const stopped = await cli('lookoutvision', 'stop-model', '--project-name', 'aliens', '--model-version', '1');
     assert.equal(stopped.Status, 'STOPPING_HOSTING');
     const listed = await cli('lookoutvision', 'list-models', '--project-name', 'aliens');
-    assert.deepEqual(listed.Models.map((m: { ModelVersion: string; Status: string }) => [m.ModelVersion, m.Status]), [['1', 'TRAINED']]);
+    assert.deepEqual(
+      listed.Models.map((m: { ModelVersion: string; Status: string }) => [m.ModelVersion, m.Status]),
+      [['1', 'TRAINED']],
+    );
   });
 });

@@ -1,11 +1,11 @@
-import { CreateKeyCommand, DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import assert from 'node:assert/strict';
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CreateKeyCommand, DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { kmsClient } from '../helpers/kms.js';
-import { createKeyOnToken, makeSoftHsm, softHsmSkip, type SoftHsm } from '../helpers/softhsm.js';
+import { createKeyOnToken, makeSoftHsm, type SoftHsm, softHsmSkip } from '../helpers/softhsm.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
 const PIN = 'vigil-pin-2718';
@@ -21,10 +21,11 @@ async function withKms<T>(vigil: TestVigil, work: (kms: KMSClient) => Promise<T>
   }
 }
 
-const exists = (path: string) => access(path).then(
-  () => true,
-  () => false,
-);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('Vigil with its root key on a PKCS#11 token (SoftHSM2)', { skip: softHsmSkip }, () => {
   let hsm: SoftHsm;
@@ -34,7 +35,11 @@ describe('Vigil with its root key on a PKCS#11 token (SoftHSM2)', { skip: softHs
   let encrypted: Uint8Array;
   let dataKey: { plaintext: Uint8Array; blob: Uint8Array };
   const env = (overrides: NodeJS.ProcessEnv = {}) => ({ ...hsm.env('vigil-root', PIN, 'vigil-root-key'), ...overrides });
-  const keysOn = (token: string) => hsm.secretKeys(token, PIN).map((k) => k.label).sort();
+  const keysOn = (token: string) =>
+    hsm
+      .secretKeys(token, PIN)
+      .map((k) => k.label)
+      .sort();
 
   /** The refusal for `badEnv`, checked to name the problem, not to show the PIN, and to change nothing on either token. */
   async function refused(badEnv: NodeJS.ProcessEnv, message: RegExp, directory = dataDir): Promise<void> {
@@ -76,9 +81,7 @@ describe('Vigil with its root key on a PKCS#11 token (SoftHSM2)', { skip: softHs
     } finally {
       await vigil.stop();
     }
-    assert.deepEqual(hsm.secretKeys('vigil-root', PIN), [
-      { label: 'vigil-root-key', extractable: false, sensitive: true, neverExtractable: true, token: true, valueRead: 'CKR_ATTRIBUTE_SENSITIVE' },
-    ]);
+    assert.deepEqual(hsm.secretKeys('vigil-root', PIN), [{ label: 'vigil-root-key', extractable: false, sensitive: true, neverExtractable: true, token: true, valueRead: 'CKR_ATTRIBUTE_SENSITIVE' }]);
   });
 
   test('after a restart (PIN from a 0600 file) the same token key opens the KMS keys and their ciphertexts', async () => {
@@ -106,7 +109,10 @@ describe('Vigil with its root key on a PKCS#11 token (SoftHSM2)', { skip: softHs
   });
 
   test('a token label that names no token is refused with the tokens present', async () => {
-    await refused(env({ VIGIL_PKCS11_TOKEN_LABEL: 'missing-token' }), /no PKCS#11 token labelled "missing-token" \(VIGIL_PKCS11_TOKEN_LABEL\) in \/usr\/lib\/softhsm\/libsofthsm2\.so; tokens present: ("vigil-root", "other-token"|"other-token", "vigil-root")$/);
+    await refused(
+      env({ VIGIL_PKCS11_TOKEN_LABEL: 'missing-token' }),
+      /no PKCS#11 token labelled "missing-token" \(VIGIL_PKCS11_TOKEN_LABEL\) in \/usr\/lib\/softhsm\/libsofthsm2\.so; tokens present: ("vigil-root", "other-token"|"other-token", "vigil-root")$/,
+    );
   });
 
   test('another token with a key of the same label is the wrong root key: the check value stops the start', async () => {
@@ -122,11 +128,7 @@ describe('Vigil with its root key on a PKCS#11 token (SoftHSM2)', { skip: softHs
   test('a key-file installation started with PKCS#11 settings is refused, and no key is generated on the token', async () => {
     const fileKeyed = await startTestVigil({ dataDir: fileKeyDataDir });
     await fileKeyed.stop();
-    await refused(
-      env({ VIGIL_PKCS11_KEY_LABEL: 'never-created' }),
-      /token "vigil-root" has no AES key labelled "never-created"/,
-      fileKeyDataDir,
-    );
+    await refused(env({ VIGIL_PKCS11_KEY_LABEL: 'never-created' }), /token "vigil-root" has no AES key labelled "never-created"/, fileKeyDataDir);
     await refused(env(), /its root key is a key file or VIGIL_ROOT_KEY, not the PKCS#11 key "vigil-root-key" on token "vigil-root"/, fileKeyDataDir);
   });
 

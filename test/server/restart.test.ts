@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
-import { LookoutVisionClient, ListProjectsCommand } from '@aws-sdk/client-lookoutvision';
+import { ListProjectsCommand, LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startVigil } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -26,10 +26,11 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-const exists = (path: string) => access(path).then(
-  () => true,
-  () => false,
-);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** The certificate the server actually presents. */
 function servedFingerprint(port: number, ca: string): Promise<string> {

@@ -1,21 +1,16 @@
-import { ListTagsForResourceCommand, ListProjectsCommand, UntagResourceCommand } from '@aws-sdk/client-lookoutvision';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { ListProjectsCommand, ListTagsForResourceCommand, UntagResourceCommand } from '@aws-sdk/client-lookoutvision';
 import { AWS_CLI, awsCliSkip } from '../helpers/s3.js';
-import { sendSigned, type RawResponse, type SignedRequestOptions } from '../helpers/signedRequest.js';
+import { type RawResponse, type SignedRequestOptions, sendSigned } from '../helpers/signedRequest.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
-const AUTH_ERRORS = new Set([
-  'InvalidSignatureException',
-  'UnrecognizedClientException',
-  'MissingAuthenticationTokenException',
-  'IncompleteSignatureException',
-]);
+const AUTH_ERRORS = new Set(['InvalidSignatureException', 'UnrecognizedClientException', 'MissingAuthenticationTokenException', 'IncompleteSignatureException']);
 const MODEL_ARN = 'arn:aws:lookoutvision:us-east-1:123456789012:model/p1/1';
 
 describe('SigV4 verification', () => {
@@ -73,7 +68,11 @@ describe('SigV4 verification', () => {
   });
 
   test('a malformed Authorization header is refused', async () => {
-    for (const authorization of ['AWS4-HMAC-SHA256 Credential=abc', 'Bearer token', `AWS4-HMAC-SHA256 Credential=K/20260101/us-east-1/lookoutvision, SignedHeaders=host, Signature=${'0'.repeat(64)}`]) {
+    for (const authorization of [
+      'AWS4-HMAC-SHA256 Credential=abc',
+      'Bearer token',
+      `AWS4-HMAC-SHA256 Credential=K/20260101/us-east-1/lookoutvision, SignedHeaders=host, Signature=${'0'.repeat(64)}`,
+    ]) {
       const response = await listProjects({ tamper: (r) => (r.headers.authorization = authorization) });
       assertError(response, 400, 'IncompleteSignatureException');
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { AuthError, verifySigV4, type ReceivedRequest } from '../../src/server/auth/sigv4.js';
+import { AuthError, type ReceivedRequest, verifySigV4 } from '../../src/server/auth/sigv4.js';
 import { SUITE_CREDENTIALS, SUITE_DATE, SUITE_SCOPE, SUITE_VECTORS, type SuiteVector } from './sigv4TestSuite.js';
 
 const { date, region, service } = SUITE_SCOPE;
@@ -19,9 +19,7 @@ function received(vector: SuiteVector, signature = vector.signature): ReceivedRe
     const key = name.toLowerCase();
     headers[key] = [...(headers[key] ?? []), value.trim()];
   }
-  headers.authorization = [
-    `AWS4-HMAC-SHA256 Credential=${SUITE_CREDENTIALS.accessKeyId}/${date}/${region}/${service}/aws4_request, SignedHeaders=${vector.signedHeaders}, Signature=${signature}`,
-  ];
+  headers.authorization = [`AWS4-HMAC-SHA256 Credential=${SUITE_CREDENTIALS.accessKeyId}/${date}/${region}/${service}/aws4_request, SignedHeaders=${vector.signedHeaders}, Signature=${signature}`];
   return { method: vector.method, rawUrl: vector.target, headers, body: vector.body ? Buffer.from(vector.body) : undefined };
 }
 

@@ -1,10 +1,10 @@
-import { ListTagsForResourceCommand, TagResourceCommand, UntagResourceCommand, type LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
-import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { ListTagsForResourceCommand, type LookoutVisionClient, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-lookoutvision';
+import Database from 'better-sqlite3';
 import { AWS_CLI, awsCli, awsCliSkip } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
@@ -39,10 +39,33 @@ describe('tags', () => {
 
   test('a model is tagged, listed as a list of {Key, Value}, re-tagged and untagged', async () => {
     assert.deepEqual(await tagsOf(modelArn), []);
-    await client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'stage', Value: 'production' }, { Key: 'line', Value: '3' }] }));
-    assert.deepEqual(await tagsOf(modelArn), [{ Key: 'line', Value: '3' }, { Key: 'stage', Value: 'production' }]);
-    await client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'stage', Value: 'test' }, { Key: 'owner name', Value: '' }] }));
-    assert.deepEqual(await tagsOf(modelArn), [{ Key: 'line', Value: '3' }, { Key: 'owner name', Value: '' }, { Key: 'stage', Value: 'test' }]);
+    await client.send(
+      new TagResourceCommand({
+        ResourceArn: modelArn,
+        Tags: [
+          { Key: 'stage', Value: 'production' },
+          { Key: 'line', Value: '3' },
+        ],
+      }),
+    );
+    assert.deepEqual(await tagsOf(modelArn), [
+      { Key: 'line', Value: '3' },
+      { Key: 'stage', Value: 'production' },
+    ]);
+    await client.send(
+      new TagResourceCommand({
+        ResourceArn: modelArn,
+        Tags: [
+          { Key: 'stage', Value: 'test' },
+          { Key: 'owner name', Value: '' },
+        ],
+      }),
+    );
+    assert.deepEqual(await tagsOf(modelArn), [
+      { Key: 'line', Value: '3' },
+      { Key: 'owner name', Value: '' },
+      { Key: 'stage', Value: 'test' },
+    ]);
     await client.send(new UntagResourceCommand({ ResourceArn: modelArn, TagKeys: ['line', 'owner name', 'absent'] }));
     assert.deepEqual(await tagsOf(modelArn), [{ Key: 'stage', Value: 'test' }]);
   });
@@ -89,12 +112,18 @@ describe('tags', () => {
 
   test('vigil:false-alarm-rate is set, changed and removed by TagResource and UntagResource and listed like any tag', async (t) => {
     await client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'vigil:false-alarm-rate', Value: '0.05' }] }));
-    assert.deepEqual(await tagsOf(modelArn), [{ Key: 'stage', Value: 'test' }, { Key: 'vigil:false-alarm-rate', Value: '0.05' }]);
+    assert.deepEqual(await tagsOf(modelArn), [
+      { Key: 'stage', Value: 'test' },
+      { Key: 'vigil:false-alarm-rate', Value: '0.05' },
+    ]);
     // The AWS CLI, as a line's scripts would: the range's ends are valid targets (the SDK where the CLI is missing).
     if (awsCliSkip) {
       t.diagnostic(`AWS CLI part skipped: ${awsCliSkip}`);
       await client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'vigil:false-alarm-rate', Value: '0.0001' }] }));
-      assert.deepEqual(await tagsOf(modelArn), [{ Key: 'stage', Value: 'test' }, { Key: 'vigil:false-alarm-rate', Value: '0.0001' }]);
+      assert.deepEqual(await tagsOf(modelArn), [
+        { Key: 'stage', Value: 'test' },
+        { Key: 'vigil:false-alarm-rate', Value: '0.0001' },
+      ]);
     } else {
       await awsCli(vigil, ['lookoutvision', 'tag-resource', '--resource-arn', modelArn, '--tags', 'Key=vigil:false-alarm-rate,Value=0.0001']);
       assert.deepEqual(JSON.parse((await awsCli(vigil, ['lookoutvision', 'list-tags-for-resource', '--resource-arn', modelArn])).stdout).Tags, [
@@ -103,7 +132,10 @@ describe('tags', () => {
       ]);
     }
     await client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'vigil:false-alarm-rate', Value: '.5' }] }));
-    assert.deepEqual(await tagsOf(modelArn), [{ Key: 'stage', Value: 'test' }, { Key: 'vigil:false-alarm-rate', Value: '.5' }]);
+    assert.deepEqual(await tagsOf(modelArn), [
+      { Key: 'stage', Value: 'test' },
+      { Key: 'vigil:false-alarm-rate', Value: '.5' },
+    ]);
     await client.send(new UntagResourceCommand({ ResourceArn: modelArn, TagKeys: ['vigil:false-alarm-rate'] }));
     assert.deepEqual(await tagsOf(modelArn), [{ Key: 'stage', Value: 'test' }]);
   });
@@ -112,16 +144,33 @@ describe('tags', () => {
     await client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'vigil:false-alarm-rate', Value: '0.02' }] }));
     const before = await tagsOf(modelArn);
     for (const value of ['0', '0.9', 'abc', '', '0.00001', '1e-2', '-0.01', '0.01 ']) {
-      await assert.rejects(client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'vigil:false-alarm-rate', Value: value }, { Key: 'line', Value: '4' }] })), (error: Error) => {
-        assert.equal(error.name, 'ValidationException', value);
-        assert.match(error.message, /^Tag vigil:false-alarm-rate must be the share of good parts to flag as a decimal from 0.0001 to 0.5 \(0.01 is 1 %\), not '.*'\.$/);
-        return true;
-      });
+      await assert.rejects(
+        client.send(
+          new TagResourceCommand({
+            ResourceArn: modelArn,
+            Tags: [
+              { Key: 'vigil:false-alarm-rate', Value: value },
+              { Key: 'line', Value: '4' },
+            ],
+          }),
+        ),
+        (error: Error) => {
+          assert.equal(error.name, 'ValidationException', value);
+          assert.match(error.message, /^Tag vigil:false-alarm-rate must be the share of good parts to flag as a decimal from 0.0001 to 0.5 \(0.01 is 1 %\), not '.*'\.$/);
+          return true;
+        },
+      );
     }
     // A repeated key is judged by each of its values, not only the first.
-    const repeated = [{ Key: 'vigil:false-alarm-rate', Value: '0.1' }, { Key: 'vigil:false-alarm-rate', Value: '0.9' }];
+    const repeated = [
+      { Key: 'vigil:false-alarm-rate', Value: '0.1' },
+      { Key: 'vigil:false-alarm-rate', Value: '0.9' },
+    ];
     await rejects(client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: repeated })), 'ValidationException');
-    await assert.rejects(client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'vigil:sensitivity', Value: 'high' }] })), /Tag keys starting with vigil: are Vigil settings: vigil:augment, vigil:surface, vigil:false-alarm-rate \(not vigil:sensitivity\)/);
+    await assert.rejects(
+      client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'vigil:sensitivity', Value: 'high' }] })),
+      /Tag keys starting with vigil: are Vigil settings: vigil:augment, vigil:surface, vigil:false-alarm-rate \(not vigil:sensitivity\)/,
+    );
     // '%' is not a character tags may hold at all (AWS's tag pattern), so "1%" never reaches Vigil's check.
     if (awsCliSkip) t.diagnostic(`AWS CLI part skipped: ${awsCliSkip}`);
     else await assert.rejects(awsCli(vigil, ['lookoutvision', 'tag-resource', '--resource-arn', modelArn, '--tags', 'Key=vigil:false-alarm-rate,Value=1%']), /ValidationException/);

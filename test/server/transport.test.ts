@@ -5,7 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { ListProjectsCommand } from '@aws-sdk/client-lookoutvision';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -52,15 +52,12 @@ async function signedHeaders(input: { method: string; path: string; body: string
 /** Sends a request over node:https trusting the generated certificate; `chunks` are written one by one. */
 function send(input: { method: string; path: string; headers: Record<string, string | number>; chunks: (string | Buffer)[] }): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      { host: '127.0.0.1', port: vigil.port, method: input.method, path: input.path, headers: input.headers, ca: vigil.tls.cert, agent: false },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (part: Buffer) => parts.push(part));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
+    const req = httpsRequest({ host: '127.0.0.1', port: vigil.port, method: input.method, path: input.path, headers: input.headers, ca: vigil.tls.cert, agent: false }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (part: Buffer) => parts.push(part));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }));
+      res.on('error', reject);
+    });
     // The server may answer (and stop reading) before the whole body went out: the answer is what counts.
     req.on('error', reject);
     for (const chunk of input.chunks) req.write(chunk);
@@ -144,14 +141,11 @@ describe('HTTPS transport', () => {
 
   for (const version of ['TLSv1', 'TLSv1.1'] as const) {
     test(`${version} is refused by the server`, async () => {
-      await assert.rejects(
-        handshake({ minVersion: version, maxVersion: version, ciphers: 'DEFAULT:@SECLEVEL=0' }),
-        (error: NodeJS.ErrnoException) => {
-          // The client was willing; the server answered with a protocol_version alert.
-          assert.equal(error.code, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', `${error.code}: ${error.message}`);
-          return true;
-        },
-      );
+      await assert.rejects(handshake({ minVersion: version, maxVersion: version, ciphers: 'DEFAULT:@SECLEVEL=0' }), (error: NodeJS.ErrnoException) => {
+        // The client was willing; the server answered with a protocol_version alert.
+        assert.equal(error.code, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', `${error.code}: ${error.message}`);
+        return true;
+      });
     });
   }
 

@@ -1,16 +1,10 @@
-import {
-  CreateDatasetCommand,
-  CreateProjectCommand,
-  DescribeDatasetCommand,
-  ListDatasetEntriesCommand,
-  type LookoutVisionClient,
-} from '@aws-sdk/client-lookoutvision';
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CreateDatasetCommand, CreateProjectCommand, DescribeDatasetCommand, ListDatasetEntriesCommand, type LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { COOKIES, cookieManifest, dummyMask, manifestLines } from '../helpers/datasets.js';
 import { awsCli, awsCliSkip, filesUnder, s3Client } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
@@ -85,10 +79,11 @@ describe('the dataset workflow with unchanged AWS tools', () => {
     await put('manifests/test.manifest', Buffer.from(test));
 
     await lookoutVision.send(new CreateProjectCommand({ ProjectName: 'sdk-cookies' }));
-    for (const [type, key] of [['train', 'manifests/train.manifest'], ['test', 'manifests/test.manifest']]) {
-      await lookoutVision.send(
-        new CreateDatasetCommand({ ProjectName: 'sdk-cookies', DatasetType: type, DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'sdk-cookies', Key: key } } } }),
-      );
+    for (const [type, key] of [
+      ['train', 'manifests/train.manifest'],
+      ['test', 'manifests/test.manifest'],
+    ]) {
+      await lookoutVision.send(new CreateDatasetCommand({ ProjectName: 'sdk-cookies', DatasetType: type, DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'sdk-cookies', Key: key } } } }));
     }
     const trainDataset = await waitForDataset(lookoutVision, 'sdk-cookies', 'train');
     assert.equal(trainDataset.Status, 'CREATE_COMPLETE', trainDataset.StatusMessage);
@@ -99,8 +94,14 @@ describe('the dataset workflow with unchanged AWS tools', () => {
     const testAnomalies = testNames.filter((n) => n.includes('anomaly')).length;
     assert.deepEqual(testDataset.ImageStats, { Total: testNames.length, Labeled: testNames.length, Normal: testNames.length - testAnomalies, Anomaly: testAnomalies });
 
-    assert.deepEqual((await allEntries(lookoutVision, 'sdk-cookies', 'train')).map((e) => JSON.parse(e)), manifestLines(train));
-    assert.deepEqual((await allEntries(lookoutVision, 'sdk-cookies', 'test')).map((e) => JSON.parse(e)), manifestLines(test));
+    assert.deepEqual(
+      (await allEntries(lookoutVision, 'sdk-cookies', 'train')).map((e) => JSON.parse(e)),
+      manifestLines(train),
+    );
+    assert.deepEqual(
+      (await allEntries(lookoutVision, 'sdk-cookies', 'test')).map((e) => JSON.parse(e)),
+      manifestLines(test),
+    );
   });
 
   test('the AWS CLI: aws s3 cp/sync, then aws lookoutvision create, describe, list, update, delete', { skip: awsCliSkip }, async () => {
@@ -121,8 +122,14 @@ describe('the dataset workflow with unchanged AWS tools', () => {
     const project = await json('lookoutvision', 'create-project', '--project-name', 'cli-cookies');
     assert.equal(project.ProjectMetadata.ProjectName, 'cli-cookies');
     const created = await json(
-      'lookoutvision', 'create-dataset', '--project-name', 'cli-cookies', '--dataset-type', 'train',
-      '--dataset-source', JSON.stringify({ GroundTruthManifest: { S3Object: { Bucket: 'cli-cookies', Key: 'train.manifest' } } }),
+      'lookoutvision',
+      'create-dataset',
+      '--project-name',
+      'cli-cookies',
+      '--dataset-type',
+      'train',
+      '--dataset-source',
+      JSON.stringify({ GroundTruthManifest: { S3Object: { Bucket: 'cli-cookies', Key: 'train.manifest' } } }),
     );
     assert.equal(created.DatasetMetadata.Status, 'CREATE_IN_PROGRESS');
     let dataset = await waitForDataset(lookoutVision, 'cli-cookies', 'train');
@@ -153,16 +160,17 @@ describe('the dataset workflow with unchanged AWS tools', () => {
     const deleted = await json('lookoutvision', 'delete-project', '--project-name', 'cli-cookies');
     assert.match(deleted.ProjectArn, /:project\/cli-cookies$/);
     const projects = await json('lookoutvision', 'list-projects');
-    assert.deepEqual(projects.Projects.map((p: { ProjectName: string }) => p.ProjectName), ['sdk-cookies']);
+    assert.deepEqual(
+      projects.Projects.map((p: { ProjectName: string }) => p.ProjectName),
+      ['sdk-cookies'],
+    );
   });
 
   test('no byte sequence of any uploaded image or manifest is found anywhere under the data directory', async () => {
     // Four 64-byte windows of every uploaded file, searched for in every file Vigil wrote.
     // Windows of few distinct bytes (runs of zeros in a PNG, say) would match any file by chance: skip them.
     const windowsOf = (body: Buffer) =>
-      [0.1, 0.35, 0.6, 0.85]
-        .map((at) => body.subarray(Math.floor(body.length * at), Math.floor(body.length * at) + 64))
-        .filter((needle) => needle.length === 64 && new Set(needle).size >= 16);
+      [0.1, 0.35, 0.6, 0.85].map((at) => body.subarray(Math.floor(body.length * at), Math.floor(body.length * at) + 64)).filter((needle) => needle.length === 64 && new Set(needle).size >= 16);
     const needles = uploaded.flatMap(windowsOf);
     assert.ok(needles.length > 400, `${needles.length} distinctive windows`);
     const byPrefix = new Map<number, Buffer[]>();

@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { sqliteMigrations } from '../../src/store/migrations/index.js';
 import { openSqliteStore } from '../../src/store/sqliteStore.js';
 
@@ -79,10 +79,16 @@ describe('SQLite metadata store', () => {
     db.close();
     const store = openSqliteStore(path);
     const first = await store.projects.list(2);
-    assert.deepEqual(first.items.map((p) => p.name), ['a', 'b']);
+    assert.deepEqual(
+      first.items.map((p) => p.name),
+      ['a', 'b'],
+    );
     assert.equal(first.next, 'b');
     const second = await store.projects.list(2, first.next);
-    assert.deepEqual(second.items.map((p) => p.name), ['c']);
+    assert.deepEqual(
+      second.items.map((p) => p.name),
+      ['c'],
+    );
     assert.equal(second.next, undefined);
     assert.equal(second.items[0].createdAt.getTime(), 1_700_000_000_000);
     await store.close();

@@ -1,11 +1,11 @@
 import {
+  type DatasetDescription,
   DescribeDatasetCommand,
   DescribeProjectCommand,
   ListDatasetEntriesCommand,
-  UpdateDatasetEntriesCommand,
-  paginateListModels,
-  type DatasetDescription,
   type ModelMetadata,
+  paginateListModels,
+  UpdateDatasetEntriesCommand,
 } from '@aws-sdk/client-lookoutvision';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import Badge from '@cloudscape-design/components/badge';
@@ -23,9 +23,9 @@ import Table from '@cloudscape-design/components/table';
 import Tabs from '@cloudscape-design/components/tabs';
 import { useCallback, useEffect, useState } from 'react';
 import type { Notify } from '../App';
-import { errorText, type Clients } from '../clients';
+import { type Clients, errorText } from '../clients';
 import { navigate } from '../router';
-import { parseEntry, relabel, type DatasetEntry } from './datasetEntry';
+import { type DatasetEntry, parseEntry, relabel } from './datasetEntry';
 
 const PAGE_SIZE = 20;
 
@@ -53,9 +53,7 @@ function DatasetsView({ clients, projectName, notify }: { clients: Clients; proj
     try {
       const project = await clients.lookoutVision.send(new DescribeProjectCommand({ ProjectName: projectName }));
       const types = (project.ProjectDescription?.Datasets ?? []).map((d) => d.DatasetType!).sort((a, b) => (a === 'train' ? -1 : b === 'train' ? 1 : a.localeCompare(b)));
-      const described = await Promise.all(
-        types.map(async (t) => (await clients.lookoutVision.send(new DescribeDatasetCommand({ ProjectName: projectName, DatasetType: t }))).DatasetDescription!),
-      );
+      const described = await Promise.all(types.map(async (t) => (await clients.lookoutVision.send(new DescribeDatasetCommand({ ProjectName: projectName, DatasetType: t }))).DatasetDescription!));
       setDatasets(described);
       setType((current) => current ?? types[0]);
     } catch (e) {
@@ -75,7 +73,13 @@ function DatasetsView({ clients, projectName, notify }: { clients: Clients; proj
   }
   return (
     <SpaceBetween size="l">
-      <Container header={<Header variant="h2" actions={<Button iconName="refresh" ariaLabel="Refresh datasets" onClick={() => void load()} />}>Dataset</Header>}>
+      <Container
+        header={
+          <Header variant="h2" actions={<Button iconName="refresh" ariaLabel="Refresh datasets" onClick={() => void load()} />}>
+            Dataset
+          </Header>
+        }
+      >
         <ColumnLayout columns={datasets.length} variant="text-grid">
           {datasets.map((d) => (
             <SpaceBetween size="xs" key={d.DatasetType}>

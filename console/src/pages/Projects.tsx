@@ -1,4 +1,13 @@
-import { CreateProjectCommand, DeleteDatasetCommand, DeleteModelCommand, DeleteProjectCommand, DescribeProjectCommand, ListModelsCommand, paginateListProjects, type ProjectMetadata } from '@aws-sdk/client-lookoutvision';
+import {
+  CreateProjectCommand,
+  DeleteDatasetCommand,
+  DeleteModelCommand,
+  DeleteProjectCommand,
+  DescribeProjectCommand,
+  ListModelsCommand,
+  type ProjectMetadata,
+  paginateListProjects,
+} from '@aws-sdk/client-lookoutvision';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import FormField from '@cloudscape-design/components/form-field';
@@ -11,7 +20,7 @@ import Table from '@cloudscape-design/components/table';
 import TextFilter from '@cloudscape-design/components/text-filter';
 import { useCallback, useEffect, useState } from 'react';
 import type { Notify } from '../App';
-import { errorText, type Clients } from '../clients';
+import { type Clients, errorText } from '../clients';
 import { href } from '../router';
 
 const PROJECT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;

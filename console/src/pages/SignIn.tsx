@@ -8,7 +8,7 @@ import Header from '@cloudscape-design/components/header';
 import Input from '@cloudscape-design/components/input';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { useState } from 'react';
-import { signIn, signInError, type Session } from '../session';
+import { type Session, signIn, signInError } from '../session';
 
 /** Access key id and secret in, session credentials out; the secret leaves the page's state as soon as it is used. */
 export function SignInPage({ notice, onSignedIn }: { notice?: string; onSignedIn(session: Session): void }) {
@@ -45,7 +45,11 @@ export function SignInPage({ notice, onSignedIn }: { notice?: string; onSignedIn
           }}
         >
           <Form
-            header={<Header variant="h1" description="Amazon Lookout for Vision, on your own hardware">Sign in to Vigil</Header>}
+            header={
+              <Header variant="h1" description="Amazon Lookout for Vision, on your own hardware">
+                Sign in to Vigil
+              </Header>
+            }
             actions={
               <Button variant="primary" loading={busy} formAction="submit" data-testid="sign-in">
                 Sign in

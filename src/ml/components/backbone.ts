@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { encodeOnnxModel } from './onnxProto.js';
 import { runtimeSession } from './runtimeSession.js';
-import { decodeTfjsWeights, tfjsGraphToOnnx, type TfjsGraphModel } from './tfjsToOnnx.js';
+import { decodeTfjsWeights, type TfjsGraphModel, tfjsGraphToOnnx } from './tfjsToOnnx.js';
 
 const PREFIX = 'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/MobilenetV2/';
 const LAYERS = [`${PREFIX}expanded_conv_6/expand/Relu6`, `${PREFIX}expanded_conv_10/expand/Relu6`];

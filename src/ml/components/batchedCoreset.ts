@@ -38,7 +38,10 @@ class MaxHeap {
   private readonly items: Int32Array;
   size = 0;
 
-  constructor(capacity: number, private readonly key: Float64Array) {
+  constructor(
+    capacity: number,
+    private readonly key: Float64Array,
+  ) {
     this.items = new Int32Array(capacity);
   }
 

@@ -15,7 +15,8 @@ export type ImageFormat = 'png' | 'jpeg';
 
 /** The format by magic bytes, or undefined when the bytes are neither PNG nor JPEG. */
 export function detectImageFormat(bytes: Uint8Array): ImageFormat | undefined {
-  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47 && bytes[4] === 0x0d && bytes[5] === 0x0a && bytes[6] === 0x1a && bytes[7] === 0x0a) return 'png';
+  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47 && bytes[4] === 0x0d && bytes[5] === 0x0a && bytes[6] === 0x1a && bytes[7] === 0x0a)
+    return 'png';
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
   return undefined;
 }
@@ -77,13 +78,7 @@ export function parseHexColor(hex: string): [number, number, number] {
 export async function decodeClassMask(bytes: Uint8Array, size: { width: number; height: number }, colors: readonly string[]): Promise<Uint8Array> {
   const palette = colors.map(parseHexColor);
   return run(async () => {
-    const { data } = await open(bytes)
-      .rotate()
-      .toColourspace('srgb')
-      .ensureAlpha()
-      .resize(size.width, size.height, { fit: 'fill', kernel: 'nearest' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const { data } = await open(bytes).rotate().toColourspace('srgb').ensureAlpha().resize(size.width, size.height, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer({ resolveWithObject: true });
     const out = new Uint8Array(size.width * size.height);
     for (let i = 0; i < out.length; i++) {
       const a = data[i * 4 + 3]!;
@@ -115,7 +110,9 @@ export function toUnitFloat(image: RgbImage): Float32Array {
 
 /** Encodes an RGB image as PNG. */
 export async function encodeRgbPng(image: RgbImage): Promise<Uint8Array> {
-  const buffer = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer();
+  const buffer = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .png()
+    .toBuffer();
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
@@ -142,13 +139,34 @@ export function augment(image: RgbImage, a: Augmentation): RgbImage {
       let sx: number;
       let sy: number;
       switch (a) {
-        case 'flipH': sx = w - 1 - x; sy = y; break;
-        case 'flipV': sx = x; sy = h - 1 - y; break;
-        case 'rot180': sx = w - 1 - x; sy = h - 1 - y; break;
-        case 'rot90': sx = y; sy = h - 1 - x; break; // clockwise
-        case 'rot270': sx = w - 1 - y; sy = x; break;
-        case 'transpose': sx = y; sy = x; break;
-        default: sx = w - 1 - y; sy = h - 1 - x; break; // transverse
+        case 'flipH':
+          sx = w - 1 - x;
+          sy = y;
+          break;
+        case 'flipV':
+          sx = x;
+          sy = h - 1 - y;
+          break;
+        case 'rot180':
+          sx = w - 1 - x;
+          sy = h - 1 - y;
+          break;
+        case 'rot90':
+          sx = y;
+          sy = h - 1 - x;
+          break; // clockwise
+        case 'rot270':
+          sx = w - 1 - y;
+          sy = x;
+          break;
+        case 'transpose':
+          sx = y;
+          sy = x;
+          break;
+        default:
+          sx = w - 1 - y;
+          sy = h - 1 - x;
+          break; // transverse
       }
       const s = (sy * w + sx) * 3;
       const d = (y * ow + x) * 3;

@@ -64,12 +64,7 @@ function distanceGraph(name: string, reduce: OnnxNode[], extraInputs: OnnxValueI
       ...reduce,
     ],
     initializers: [{ name: 'minus2', dims: [], type: 'float', data: Float32Array.of(-2) }],
-    inputs: [
-      { name: 'q', type: 'float', shape: ['n', 'd'] },
-      { name: 'bt', type: 'float', shape: ['d', 'm'] },
-      { name: 'bnorm', type: 'float', shape: [1, 'm'] },
-      ...extraInputs,
-    ],
+    inputs: [{ name: 'q', type: 'float', shape: ['n', 'd'] }, { name: 'bt', type: 'float', shape: ['d', 'm'] }, { name: 'bnorm', type: 'float', shape: [1, 'm'] }, ...extraInputs],
     outputs,
   });
 }
@@ -78,8 +73,24 @@ const nearestGraph = (): Uint8Array =>
   distanceGraph(
     'nearest',
     [
-      { op: 'ReduceMin', inputs: ['partial'], outputs: ['min'], attributes: [{ name: 'axes', ints: [1] }, { name: 'keepdims', int: 0 }] },
-      { op: 'ArgMin', inputs: ['partial'], outputs: ['argmin'], attributes: [{ name: 'axis', int: 1 }, { name: 'keepdims', int: 0 }] },
+      {
+        op: 'ReduceMin',
+        inputs: ['partial'],
+        outputs: ['min'],
+        attributes: [
+          { name: 'axes', ints: [1] },
+          { name: 'keepdims', int: 0 },
+        ],
+      },
+      {
+        op: 'ArgMin',
+        inputs: ['partial'],
+        outputs: ['argmin'],
+        attributes: [
+          { name: 'axis', int: 1 },
+          { name: 'keepdims', int: 0 },
+        ],
+      },
     ],
     [],
     [
@@ -91,7 +102,18 @@ const nearestGraph = (): Uint8Array =>
 const nearestKGraph = (): Uint8Array =>
   distanceGraph(
     'nearestK',
-    [{ op: 'TopK', inputs: ['partial', 'k'], outputs: ['values', 'indices'], attributes: [{ name: 'axis', int: 1 }, { name: 'largest', int: 0 }, { name: 'sorted', int: 1 }] }],
+    [
+      {
+        op: 'TopK',
+        inputs: ['partial', 'k'],
+        outputs: ['values', 'indices'],
+        attributes: [
+          { name: 'axis', int: 1 },
+          { name: 'largest', int: 0 },
+          { name: 'sorted', int: 1 },
+        ],
+      },
+    ],
     [{ name: 'k', type: 'int64', shape: [1] }],
     [
       { name: 'values', type: 'float', shape: ['n', 'k'] },

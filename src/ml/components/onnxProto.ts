@@ -76,12 +76,7 @@ class ProtoWriter {
   }
 }
 
-export type OnnxAttribute =
-  | { name: string; int: number }
-  | { name: string; float: number }
-  | { name: string; ints: number[] }
-  | { name: string; floats: number[] }
-  | { name: string; string: string };
+export type OnnxAttribute = { name: string; int: number } | { name: string; float: number } | { name: string; ints: number[] } | { name: string; floats: number[] } | { name: string; string: string };
 
 export interface OnnxNode {
   op: string;

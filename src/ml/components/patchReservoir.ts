@@ -15,7 +15,11 @@ export class PatchReservoir {
   private source: Int32Array;
   private readonly rng: Rng;
 
-  constructor(readonly capacity: number, readonly dim: number, seed: number) {
+  constructor(
+    readonly capacity: number,
+    readonly dim: number,
+    seed: number,
+  ) {
     if (!(capacity >= 1)) throw new RangeError('the reservoir needs room for at least one patch');
     this.rng = new Rng(seed);
     // Grows by doubling up to capacity, so a small project does not reserve the whole bound.

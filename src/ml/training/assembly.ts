@@ -3,7 +3,7 @@
  * metrics, figured on the calibration images with the scoring actually used (the head's logits when it is kept,
  * out-of-fold on the training set).
  */
-import { expectedRecallAt, falseAlarmRateAt, type Calibration } from '../calibration.js';
+import { type Calibration, expectedRecallAt, falseAlarmRateAt } from '../calibration.js';
 import type { BackboneInfo } from '../components/backbone.js';
 import type { Preprocessing } from '../features.js';
 import type { GlobalDescriptorKind } from '../globalScore.js';
@@ -13,7 +13,7 @@ import type { SEARCH_CRITERION, SearchTrial } from '../resolutionSearch.js';
 import type { TrainingFeatures } from './extraction.js';
 import type { HeadReport, TrainedHead } from './headTraining.js';
 import { calibrationImages, type HeldOutScores } from './heldOutScoring.js';
-import { trimNeighbours, type TrainedBank } from './memoryBank.js';
+import { type TrainedBank, trimNeighbours } from './memoryBank.js';
 import { DEFAULT_GLOBAL_SCORE, type TrainOptions } from './options.js';
 import type { PixelCalibration } from './pixelCalibration.js';
 

@@ -8,7 +8,7 @@
 import type { Backbone, FeatureMap } from '../components/backbone.js';
 import type { Augmentation } from '../components/image.js';
 import { PatchReservoir } from '../components/patchReservoir.js';
-import { fitPca, projectPca, type Pca } from '../components/pca.js';
+import { fitPca, type Pca, projectPca } from '../components/pca.js';
 import { decodeForModel, featuresOf, type Preprocessing } from '../features.js';
 import { globalDescriptor } from '../globalScore.js';
 import { gatherPatches, samplePatchIndices } from '../patchcore.js';
@@ -99,7 +99,8 @@ export async function extractTrainingFeatures(images: readonly TrainingImage[], 
   for (const [k, image] of normals.entries()) {
     const maps = await extract(image, augmentations);
     if (!usePca) admit(maps, k);
-    else if (pca) admit(maps, k); // already projected by extract
+    else if (pca)
+      admit(maps, k); // already projected by extract
     else {
       waiting.push({ maps, k });
       if (k + 1 === fitImages) {

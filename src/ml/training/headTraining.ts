@@ -4,7 +4,7 @@
  * logistic head, which is kept only when it cross-validates better than the PatchCore score alone. A kept head
  * is calibrated on out-of-fold logits (in-sample ones would be overconfident), or on the validation images.
  */
-import { crossValidatedLogits, fitLogistic, headLogit, headStatistics, selectHead, type HeadModel } from '../anomalyHead.js';
+import { crossValidatedLogits, fitLogistic, type HeadModel, headLogit, headStatistics, selectHead } from '../anomalyHead.js';
 import type { ScoreMap } from '../anomalyMap.js';
 import { calibrate } from '../calibration.js';
 import { makeBank, nearest } from '../components/nearest.js';
@@ -74,7 +74,9 @@ async function topPatchBank(anomalies: Extracted[], grids: ScoreMap[]): Promise<
   const rows: Float32Array[] = [];
   anomalies.forEach((e, k) => {
     const g = grids[k]!.data;
-    const order = Array.from(g.keys()).sort((a, b) => g[b]! - g[a]!).slice(0, ANOMALY_BANK_PER_IMAGE);
+    const order = Array.from(g.keys())
+      .sort((a, b) => g[b]! - g[a]!)
+      .slice(0, ANOMALY_BANK_PER_IMAGE);
     for (const i of order) {
       rows.push(e.features.data.subarray(i * dim, (i + 1) * dim));
       source.push(k);

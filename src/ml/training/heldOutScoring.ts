@@ -6,7 +6,7 @@
  */
 import type { ScoreMap } from '../anomalyMap.js';
 import { applyBorderScale, fitBorderScale } from '../borderScale.js';
-import { descriptorDim, fuseScores, globalDescriptor, globalDistance, robustScale, type GlobalScoring } from '../globalScore.js';
+import { descriptorDim, fuseScores, type GlobalScoring, globalDescriptor, globalDistance, robustScale } from '../globalScore.js';
 import { imageScore, scorePatches } from '../patchcore.js';
 import { subtractScoreLevel } from '../scoreLevel.js';
 import type { Extracted, TrainingFeatures } from './extraction.js';
@@ -51,7 +51,9 @@ export async function scoreHeldOut(features: TrainingFeatures, { memory, reweigh
     const out: ScoreMap[] = [];
     for (const e of list) {
       const { grid, nearestIndex } = await scorePatches(e.features, memory, { threads, excludeSource: e.source });
-      pending.push(() => imageScores.set(grid, imageScore(grid, nearestIndex, e.features.data, memory.bank, reweighting, e.source === undefined ? undefined : { source: memory.source, id: e.source })));
+      pending.push(() =>
+        imageScores.set(grid, imageScore(grid, nearestIndex, e.features.data, memory.bank, reweighting, e.source === undefined ? undefined : { source: memory.source, id: e.source })),
+      );
       out.push(grid);
       progress({ stage: 'scoring', done: ++scored, total: scoring });
     }

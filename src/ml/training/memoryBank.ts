@@ -4,7 +4,7 @@
  * scoring can skip the held-out image's own entries; the artifact keeps b − 1 per entry.
  */
 import type { PatchReservoir } from '../components/patchReservoir.js';
-import { bankNeighbours, buildMemoryBankFrom, REWEIGHT_NEIGHBOURS, type MemoryBank, type Reweighting } from '../patchcore.js';
+import { bankNeighbours, buildMemoryBankFrom, type MemoryBank, REWEIGHT_NEIGHBOURS, type Reweighting } from '../patchcore.js';
 import { bankOptionsOf, DEFAULT_REWEIGHT, type TrainOptions } from './options.js';
 
 /** Neighbour lists kept at training for leave-one-out scoring (spares for the excluded image's entries). */

@@ -2,10 +2,10 @@
  * What training takes: the labeled images, the options with their defaults (each default with the rule and the
  * side-by-side figures that decided it), and the error for a training set that cannot make a model.
  */
-import { ALL_AUGMENTATIONS, TILT_AUGMENTATIONS, type Augmentation } from '../components/image.js';
+import { ALL_AUGMENTATIONS, type Augmentation, TILT_AUGMENTATIONS } from '../components/image.js';
 import { Rng } from '../components/random.js';
 import type { GlobalDescriptorKind } from '../globalScore.js';
-import { DEFAULT_BANK_OPTIONS, type BankOptions } from '../patchcore.js';
+import { type BankOptions, DEFAULT_BANK_OPTIONS } from '../patchcore.js';
 import type { AnomalyClass } from '../segmentation.js';
 
 /** The training set cannot make a model (too few images of a kind); nothing was trained. */
@@ -142,7 +142,12 @@ export const bytesOf = (b: ImageBytes): Promise<Uint8Array> => (typeof b === 'fu
 /** Up to `count` indices out of `total`, chosen at random with the seed, ascending (all of them when they fit). */
 export function seededSubset(total: number, count: number, seed: number): number[] {
   const all = Array.from({ length: total }, (_, i) => i);
-  return total <= count ? all : new Rng(seed).shuffle(all).slice(0, count).sort((a, b) => a - b);
+  return total <= count
+    ? all
+    : new Rng(seed)
+        .shuffle(all)
+        .slice(0, count)
+        .sort((a, b) => a - b);
 }
 
 /** The memory bank's options: the defaults, the training seed, then the caller's bounds. */

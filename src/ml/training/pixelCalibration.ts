@@ -11,7 +11,7 @@ import { decodeClassMask } from '../components/image.js';
 import type { Preprocessing } from '../features.js';
 import { aurocBinned, f1MaxThreshold } from '../metrics.js';
 import { maxScore } from '../patchcore.js';
-import { buildClassBank, cellClasses, type ClassBank } from '../segmentation.js';
+import { buildClassBank, type ClassBank, cellClasses } from '../segmentation.js';
 import type { HeldOutScores } from './heldOutScoring.js';
 import { MAP_SIGMA, type TrainOptions } from './options.js';
 
@@ -55,20 +55,30 @@ export async function calibratePixels({ training, validation }: HeldOutScores, p
         }
     });
     pixelThreshold = f1MaxThreshold(pixelScores, pixelLabels).threshold;
-    calibrationPixelAUROC = aurocBinned(Float32Array.from(pixelScores), Uint8Array.from(pixelLabels, (l) => (l ? 1 : 0)));
+    calibrationPixelAUROC = aurocBinned(
+      Float32Array.from(pixelScores),
+      Uint8Array.from(pixelLabels, (l) => (l ? 1 : 0)),
+    );
   } else {
     const maxima = allGrids.map((_, k) => maxScore(mapOf(k)));
-    pixelThreshold = calibrate(maxima, allExtracted.map((e) => e.image.anomalous)).threshold;
+    pixelThreshold = calibrate(
+      maxima,
+      allExtracted.map((e) => e.image.anomalous),
+    ).threshold;
   }
 
   // Classes: labeled patches of the masked anomalies.
-  const classBank = classes.length > 1
-    ? buildClassBank(
-        [...masks.entries()].map(([k, mask]) => ({ features: allExtracted[k]!.features, cells: cellClasses(mask, prep.width, prep.height, allExtracted[k]!.features.width, allExtracted[k]!.features.height) })),
-        classes.length,
-        512,
-        seed,
-      )
-    : undefined;
+  const classBank =
+    classes.length > 1
+      ? buildClassBank(
+          [...masks.entries()].map(([k, mask]) => ({
+            features: allExtracted[k]!.features,
+            cells: cellClasses(mask, prep.width, prep.height, allExtracted[k]!.features.width, allExtracted[k]!.features.height),
+          })),
+          classes.length,
+          512,
+          seed,
+        )
+      : undefined;
   return { mapSigma, pixelThreshold, calibrationPixelAUROC, classBank };
 }

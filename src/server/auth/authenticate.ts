@@ -1,6 +1,6 @@
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
-import { AuthError, verifySigV4, type Authenticated, type PayloadSigning, type SecretLookup, type SigningService } from './sigv4.js';
+import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { AuthError, type Authenticated, type PayloadSigning, type SecretLookup, type SigningService, verifySigV4 } from './sigv4.js';
 
 /** How a route is authenticated: declared once per route, in its `config.auth`. */
 export interface RouteAuth {

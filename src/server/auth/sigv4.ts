@@ -1,7 +1,7 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export type SigningService = 'lookoutvision' | 's3' | 'kms' | 'sts';
 
@@ -27,13 +27,7 @@ export interface ReceivedRequest {
   body: Buffer | undefined;
 }
 
-export type AuthFailure =
-  | 'MissingAuthentication'
-  | 'IncompleteSignature'
-  | 'SignatureMismatch'
-  | 'UnknownAccessKey'
-  | 'SignatureExpired'
-  | 'PayloadHashMismatch';
+export type AuthFailure = 'MissingAuthentication' | 'IncompleteSignature' | 'SignatureMismatch' | 'UnknownAccessKey' | 'SignatureExpired' | 'PayloadHashMismatch';
 
 /** Why a request was not authenticated; each protocol adapter answers it in its own error shape. */
 export class AuthError extends Error {
@@ -157,10 +151,7 @@ export async function verifySigV4(
     credentials: { accessKeyId, secretAccessKey },
   });
   if (!timingSafeEqual(Buffer.from(expected, 'latin1'), Buffer.from(signature, 'latin1'))) {
-    throw new AuthError(
-      'SignatureMismatch',
-      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
-    );
+    throw new AuthError('SignatureMismatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
   }
   const authenticated: Authenticated = { accessKeyId, region, payloadHash };
   if (payloadHash.startsWith('STREAMING-AWS4-HMAC-SHA256-')) {
@@ -189,11 +180,7 @@ function queryParametersError(message: string): AuthError {
  * key), every other query parameter, X-Amz-Expires and the signed headers. Valid from X-Amz-Date
  * (15 minutes of clock skew allowed) until X-Amz-Date + X-Amz-Expires (1 s to 7 days).
  */
-async function verifyPresigned(
-  request: ReceivedRequest,
-  query: Record<string, string | string[]>,
-  options: { service: string; secretFor: SecretLookup; now?: Date },
-): Promise<Authenticated> {
+async function verifyPresigned(request: ReceivedRequest, query: Record<string, string | string[]>, options: { service: string; secretFor: SecretLookup; now?: Date }): Promise<Authenticated> {
   const param = (name: string): string | undefined => {
     const value = query[name];
     if (Array.isArray(value)) throw queryParametersError(`${name} must be given once.`);
@@ -205,14 +192,7 @@ async function verifyPresigned(
   const amzDate = param('X-Amz-Date');
   const expiresText = param('X-Amz-Expires');
   const signedHeaderList = param('X-Amz-SignedHeaders');
-  if (
-    algorithm === undefined ||
-    credential === undefined ||
-    signature === undefined ||
-    amzDate === undefined ||
-    expiresText === undefined ||
-    signedHeaderList === undefined
-  ) {
+  if (algorithm === undefined || credential === undefined || signature === undefined || amzDate === undefined || expiresText === undefined || signedHeaderList === undefined) {
     throw queryParametersError(QUERY_PARAMETERS_REQUIRED);
   }
   if (algorithm !== 'AWS4-HMAC-SHA256') throw queryParametersError('X-Amz-Algorithm only supports "AWS4-HMAC-SHA256".');
@@ -225,7 +205,7 @@ async function verifyPresigned(
     throw queryParametersError(`Error parsing the X-Amz-Credential parameter; incorrect service "${service}". This endpoint belongs to "${options.service}".`);
   }
   const date = parseAmzDate(amzDate);
-  if (!date) throw queryParametersError('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'".');
+  if (!date) throw queryParametersError("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\".");
   if (amzDate.slice(0, 8) !== scopeDate) throw queryParametersError('Invalid credential date. Date is not the same as X-Amz-Date.');
   if (!/^\d{1,7}$/.test(expiresText)) throw queryParametersError('X-Amz-Expires should be a number of seconds.');
   const expires = Number(expiresText);
@@ -304,10 +284,7 @@ async function verifyPresigned(
   const computed = presigned.query?.['X-Amz-SignedHeaders'] === signedHeaderList ? presigned.query['X-Amz-Signature'] : undefined;
   const expected = typeof computed === 'string' && /^[0-9a-f]{64}$/.test(computed) ? computed : ''.padEnd(64, '-');
   if (!/^[0-9a-f]{64}$/.test(signature) || !timingSafeEqual(Buffer.from(expected, 'latin1'), Buffer.from(signature, 'latin1'))) {
-    throw new AuthError(
-      'SignatureMismatch',
-      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
-    );
+    throw new AuthError('SignatureMismatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
   }
   return { accessKeyId, region, payloadHash: UNSIGNED_PAYLOAD };
 }
@@ -443,5 +420,8 @@ function parseAmzDate(text: string): Date | undefined {
 }
 
 export function formatAmzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }

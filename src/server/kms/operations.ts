@@ -1,4 +1,4 @@
-import { Kind, Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
+import { Kind, type Static, type TObject, type TSchema, Type } from '@sinclair/typebox';
 import type { EmbeddedKms, KeyDescription } from '../../crypto/embeddedKms.js';
 import { KmsError } from '../../crypto/kmsErrors.js';
 import { inputValidator, withoutNulls } from '../schema.js';
@@ -53,8 +53,7 @@ function decodeBlobs(body: Body, blobs: string[]): Body {
  */
 const Text = () => Type.String({ minLength: 1, message: '{member} is required.' });
 const Blob = () => Type.Uint8Array({ minByteLength: 1, message: '{member} is required.' });
-const Context = (member: string) =>
-  Type.Optional(Type.Record(Type.String(), Type.String({ message: `${member} must be a map of strings.` }), { message: `${member} must be a map of strings.` }));
+const Context = (member: string) => Type.Optional(Type.Record(Type.String(), Type.String({ message: `${member} must be a map of strings.` }), { message: `${member} must be a map of strings.` }));
 const Limit = () => Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }));
 const Marker = () => Type.Optional(Type.String());
 const KeyIdOnly = Type.Object({ KeyId: Text() });
@@ -187,7 +186,10 @@ export const KMS_OPERATIONS: Record<string, Operation> = {
       Tags: Type.Array(Type.Object({ TagKey: Type.String(), TagValue: Type.String() }), { missingMessage: 'Tags is required: a list of {TagKey, TagValue}.' }),
     }),
     async (kms, input) => {
-      await kms.tagResource(input.KeyId, input.Tags.map((tag) => ({ key: tag.TagKey, value: tag.TagValue })));
+      await kms.tagResource(
+        input.KeyId,
+        input.Tags.map((tag) => ({ key: tag.TagKey, value: tag.TagValue })),
+      );
       return {};
     },
   ),

@@ -69,5 +69,8 @@ export function sendKmsError(reply: FastifyReply, error: unknown): FastifyReply 
 }
 
 function send(reply: FastifyReply, status: number, type: string, message: string): FastifyReply {
-  return reply.code(status).header('content-type', CONTENT_TYPE).send(JSON.stringify({ __type: type, message }));
+  return reply
+    .code(status)
+    .header('content-type', CONTENT_TYPE)
+    .send(JSON.stringify({ __type: type, message }));
 }

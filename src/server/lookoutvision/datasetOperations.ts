@@ -1,19 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import {
-  AnomalyClass,
-  ClientToken,
-  DatasetChanges,
-  DatasetType,
-  inPath,
-  inQuery,
-  MaxResults,
-  NextToken,
-  ProjectName,
-  QueryString,
-  S3BucketName,
-  S3ObjectKey,
-  S3ObjectVersion,
-} from './members.js';
+import { AnomalyClass, ClientToken, DatasetChanges, DatasetType, inPath, inQuery, MaxResults, NextToken, ProjectName, QueryString, S3BucketName, S3ObjectKey, S3ObjectVersion } from './members.js';
 import { operation } from './operation.js';
 import { datasetMetadataJson } from './projectOperations.js';
 import { epochSeconds } from './requestInput.js';

@@ -5,7 +5,7 @@
  * Patterns are matched whole. A member that does not travel in the JSON body says where it does with
  * `in` (see requestInput.ts): a path label, a query parameter, a header or the raw payload.
  */
-import { Type, type SchemaOptions, type TSchema } from '@sinclair/typebox';
+import { type SchemaOptions, type TSchema, Type } from '@sinclair/typebox';
 import { MAX_CHANGES_BYTES } from '../../service/datasets.js';
 import type { MemberMessages } from '../schema.js';
 
@@ -25,8 +25,7 @@ export const DatasetType = (o?: Options) => Type.Unsafe<'train' | 'test'>(Type.R
 /** X-Amzn-Client-Token: the idempotency token (the SDKs fill in a UUID). */
 export const ClientToken = () => Type.Optional(Type.RegExp(/^[a-zA-Z0-9-]+$/, { minLength: 1, maxLength: 64, ...inHeader('x-amzn-client-token') }));
 export const MaxResults = () => Type.Optional(Type.Integer({ minimum: 1, maximum: 100, ...inQuery('maxResults') }));
-export const NextToken = () =>
-  Type.Optional(Type.RegExp(/^[A-Za-z0-9/+=]{0,2048}$/, { maxLength: 2048, message: 'The pagination token is invalid.', ...inQuery('nextToken') }));
+export const NextToken = () => Type.Optional(Type.RegExp(/^[A-Za-z0-9/+=]{0,2048}$/, { maxLength: 2048, message: 'The pagination token is invalid.', ...inQuery('nextToken') }));
 /** A version number, or `latest` where the operation takes it. */
 export const ModelVersion = (o: Options = inPath('modelVersion')) =>
   Type.RegExp(/^([1-9][0-9]{0,9}|latest)$/, { minLength: 1, maxLength: 10, message: "ModelVersion '{value}' is not a version number or latest.", ...o });
@@ -40,11 +39,9 @@ export const KmsKeyId = (o?: Options) => Type.RegExp(/^[A-Za-z0-9][A-Za-z0-9:_/+
 export const AnomalyClass = (o?: Options) => Type.Unsafe<'normal' | 'anomaly'>(Type.RegExp(/^(normal|anomaly)$/, { minLength: 1, maxLength: 10, ...o }));
 export const QueryString = (o?: Options) => Type.RegExp(/\S/, { minLength: 1, maxLength: 2048, ...o });
 /** A tag ARN (TagArn): its length only; whether it names a model here is the service's question. */
-export const ResourceArn = () =>
-  Type.String({ minLength: 1, maxLength: 1011, message: 'ResourceArn must be 1 to 1011 characters.', ...inPath('resourceArn') });
+export const ResourceArn = () => Type.String({ minLength: 1, maxLength: 1011, message: 'ResourceArn must be 1 to 1011 characters.', ...inPath('resourceArn') });
 /** UpdateDatasetEntries' Changes: base64 (decoded by requestInput.ts) of JSON Lines manifest entries. */
-export const DatasetChanges = () =>
-  Type.Uint8Array({ minByteLength: 1, maxByteLength: MAX_CHANGES_BYTES, missingMessage: 'Changes is required: base64 of JSON Lines manifest entries.' });
+export const DatasetChanges = () => Type.Uint8Array({ minByteLength: 1, maxByteLength: MAX_CHANGES_BYTES, missingMessage: 'Changes is required: base64 of JSON Lines manifest entries.' });
 
 /*
  * Model packaging (StartModelPackagingJob and GreengrassConfiguration in the API reference). Which targets Vigil

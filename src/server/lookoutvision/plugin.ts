@@ -1,15 +1,15 @@
 import type { FastifyInstance } from 'fastify';
+import { ValidationError } from '../../service/errors.js';
 import type { RouteAuth } from '../auth/authenticate.js';
+import { inputValidator } from '../schema.js';
 import type { Services } from '../services.js';
 import { createDataset, deleteDataset, describeDataset, listDatasetEntries, updateDatasetEntries } from './datasetOperations.js';
 import { createModel, deleteModel, describeModel, detectAnomalies, listModels, startModel, stopModel } from './modelOperations.js';
-import { createProject, deleteProject, describeProject, listProjects } from './projectOperations.js';
-import { describeModelPackagingJob, listModelPackagingJobs, startModelPackagingJob } from './packagingOperations.js';
-import { listTagsForResource, tagResource, untagResource } from './tagOperations.js';
 import type { LookoutVisionOperation } from './operation.js';
+import { describeModelPackagingJob, listModelPackagingJobs, startModelPackagingJob } from './packagingOperations.js';
+import { createProject, deleteProject, describeProject, listProjects } from './projectOperations.js';
 import { readInput } from './requestInput.js';
-import { inputValidator } from '../schema.js';
-import { ValidationError } from '../../service/errors.js';
+import { listTagsForResource, tagResource, untagResource } from './tagOperations.js';
 import { sendLookoutVisionError, UnknownOperationError } from './wireErrors.js';
 
 export const API_VERSION = '2020-11-20';

@@ -1,5 +1,5 @@
-import type { FastifyRequest } from 'fastify';
 import { Kind, type TObject, type TSchema } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { ValidationError } from '../../service/errors.js';
 import { withoutNulls } from '../schema.js';
 import { bindingOf } from './members.js';

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual, type Hash } from 'node:crypto';
+import { createHash, createHmac, type Hash, timingSafeEqual } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { ChunkSigning } from '../auth/sigv4.js';
 import { S3ProtocolError } from './errors.js';
@@ -133,14 +133,7 @@ export class AwsChunkedDecoder extends Transform {
   private endChunk(final: boolean): void {
     const signing = this.options.signing;
     if (signing) {
-      const stringToSign = [
-        'AWS4-HMAC-SHA256-PAYLOAD',
-        signing.amzDate,
-        signing.scope,
-        this.previousSignature,
-        EMPTY_SHA256,
-        this.chunkHash!.digest('hex'),
-      ].join('\n');
+      const stringToSign = ['AWS4-HMAC-SHA256-PAYLOAD', signing.amzDate, signing.scope, this.previousSignature, EMPTY_SHA256, this.chunkHash!.digest('hex')].join('\n');
       this.checkSignature(stringToSign, this.chunkSignature, 'chunk');
       this.previousSignature = this.chunkSignature;
     }
@@ -174,13 +167,7 @@ export class AwsChunkedDecoder extends Transform {
       if (this.trailerSignature === undefined || !/^[0-9a-f]{64}$/.test(this.trailerSignature)) {
         throw incomplete('A signed aws-chunked body must end with x-amz-trailer-signature.');
       }
-      const stringToSign = [
-        'AWS4-HMAC-SHA256-TRAILER',
-        signing.amzDate,
-        signing.scope,
-        this.previousSignature,
-        createHash('sha256').update(this.trailerCanonical.join('')).digest('hex'),
-      ].join('\n');
+      const stringToSign = ['AWS4-HMAC-SHA256-TRAILER', signing.amzDate, signing.scope, this.previousSignature, createHash('sha256').update(this.trailerCanonical.join('')).digest('hex')].join('\n');
       this.checkSignature(stringToSign, this.trailerSignature, 'trailer');
     }
     this.state = 'done';
@@ -189,10 +176,7 @@ export class AwsChunkedDecoder extends Transform {
   private checkSignature(stringToSign: string, given: string, what: string): void {
     const expected = createHmac('sha256', this.options.signing!.signingKey).update(stringToSign, 'utf8').digest();
     if (!timingSafeEqual(expected, Buffer.from(given, 'hex'))) {
-      throw new S3ProtocolError(
-        'SignatureDoesNotMatch',
-        `The ${what} signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.`,
-      );
+      throw new S3ProtocolError('SignatureDoesNotMatch', `The ${what} signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.`);
     }
   }
 }
@@ -203,13 +187,6 @@ function incomplete(message: string): S3ProtocolError {
 
 /** Signs a chunk the way clients do; exported for tests and tools that produce signed aws-chunked bodies. */
 export function chunkSignature(signing: Omit<ChunkSigning, 'seedSignature'>, previousSignature: string, data: Buffer): string {
-  const stringToSign = [
-    'AWS4-HMAC-SHA256-PAYLOAD',
-    signing.amzDate,
-    signing.scope,
-    previousSignature,
-    EMPTY_SHA256,
-    createHash('sha256').update(data).digest('hex'),
-  ].join('\n');
+  const stringToSign = ['AWS4-HMAC-SHA256-PAYLOAD', signing.amzDate, signing.scope, previousSignature, EMPTY_SHA256, createHash('sha256').update(data).digest('hex')].join('\n');
   return createHmac('sha256', signing.signingKey).update(stringToSign, 'utf8').digest('hex');
 }

@@ -1,7 +1,7 @@
 import { BucketError } from '../../service/bucketErrors.js';
 import type { S3BucketHandler } from './call.js';
 import { S3ProtocolError } from './errors.js';
-import { childText, children, parseXmlBody, sendXml } from './xml.js';
+import { children, childText, parseXmlBody, sendXml } from './xml.js';
 
 /** PUT /bucket?encryption: the bucket's default, AES256 or aws:kms with an optional KMSMasterKeyID. */
 export const putBucketEncryption: S3BucketHandler = async (call) => {

@@ -43,4 +43,3 @@ export const getBucketVersioning: S3BucketHandler = async (call) => {
   await call.services.buckets.headBucket(call.bucket);
   return sendXml(call.reply, 'VersioningConfiguration', {});
 };
-

@@ -1,7 +1,7 @@
-import { Crc32 } from '@aws-crypto/crc32';
-import { Crc32c } from '@aws-crypto/crc32c';
 import { createHash, type Hash } from 'node:crypto';
 import zlib from 'node:zlib';
+import { Crc32 } from '@aws-crypto/crc32';
+import { Crc32c } from '@aws-crypto/crc32c';
 import type { ChecksumAlgorithm } from '../../store/bucketRecords.js';
 
 /** x-amz-checksum-* header (and trailer) names by algorithm. */

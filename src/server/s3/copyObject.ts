@@ -42,6 +42,6 @@ export function copySourceOf(header: string): { bucket: string; key: string; ver
   } catch {
     throw invalid;
   }
-  const versionId = query ? new URLSearchParams(query).get('versionId') ?? undefined : undefined;
+  const versionId = query ? (new URLSearchParams(query).get('versionId') ?? undefined) : undefined;
   return { bucket, key, versionId };
 }

@@ -1,6 +1,6 @@
 import { BucketError } from '../../service/bucketErrors.js';
 import type { S3BucketHandler, S3Handler } from './call.js';
-import { childText, children, parseXmlBody, sendXml } from './xml.js';
+import { children, childText, parseXmlBody, sendXml } from './xml.js';
 
 export const deleteObject: S3Handler = async (call) => {
   await call.services.buckets.deleteObject(call.bucket, call.key, call.query.get('versionId'));

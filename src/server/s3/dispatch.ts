@@ -1,19 +1,11 @@
-import type { S3BucketHandler, S3Handler, S3ServiceHandler } from './call.js';
-import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './bucketOperations.js';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucketEncryption.js';
+import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './bucketOperations.js';
+import type { S3BucketHandler, S3Handler, S3ServiceHandler } from './call.js';
 import { copyObject } from './copyObject.js';
 import { deleteObject, deleteObjects } from './deleteObjects.js';
 import { getObject, headObject } from './getObject.js';
 import { listObjectsV1, listObjectsV2 } from './listObjects.js';
-import { putObject } from './putObject.js';
-import {
-  abortMultipartUpload,
-  completeMultipartUpload,
-  createMultipartUpload,
-  listMultipartUploads,
-  listParts,
-  uploadPart,
-} from './multipartUpload.js';
+import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './multipartUpload.js';
 import {
   deleteBucketPolicy,
   deletePublicAccessBlock,
@@ -28,6 +20,7 @@ import {
   putObjectAcl,
   putPublicAccessBlock,
 } from './publicAccess.js';
+import { putObject } from './putObject.js';
 
 /** Which handler serves a request, chosen like S3 does: by method, bucket/key presence and subresource. */
 export type S3Route =
@@ -38,10 +31,41 @@ export type S3Route =
 
 /** Query parameters that select an S3 subresource; those not handled below are NotImplemented. */
 const SUBRESOURCES = [
-  'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'delete', 'encryption', 'intelligent-tiering', 'inventory',
-  'legal-hold', 'lifecycle', 'location', 'logging', 'metrics', 'metadataTable', 'notification', 'object-lock',
-  'ownershipControls', 'partNumber', 'policy', 'policyStatus', 'publicAccessBlock', 'replication', 'requestPayment',
-  'restore', 'retention', 'select', 'session', 'tagging', 'torrent', 'uploadId', 'uploads', 'versioning', 'versions', 'website',
+  'accelerate',
+  'acl',
+  'analytics',
+  'attributes',
+  'cors',
+  'delete',
+  'encryption',
+  'intelligent-tiering',
+  'inventory',
+  'legal-hold',
+  'lifecycle',
+  'location',
+  'logging',
+  'metrics',
+  'metadataTable',
+  'notification',
+  'object-lock',
+  'ownershipControls',
+  'partNumber',
+  'policy',
+  'policyStatus',
+  'publicAccessBlock',
+  'replication',
+  'requestPayment',
+  'restore',
+  'retention',
+  'select',
+  'session',
+  'tagging',
+  'torrent',
+  'uploadId',
+  'uploads',
+  'versioning',
+  'versions',
+  'website',
 ];
 
 type Table<H> = Record<string, Record<string, [string, H]>>;
@@ -82,7 +106,6 @@ const OBJECT: Table<S3Handler> = {
   POST: { uploads: ['CreateMultipartUpload', createMultipartUpload], uploadId: ['CompleteMultipartUpload', completeMultipartUpload] },
 };
 
-
 export function chooseRoute(method: string, bucket: string | undefined, key: string | undefined, query: Map<string, string>, copySource: boolean): S3Route {
   const present = SUBRESOURCES.filter((name) => query.has(name));
   if (bucket === undefined) {
@@ -91,9 +114,7 @@ export function chooseRoute(method: string, bucket: string | undefined, key: str
   if (key === undefined) {
     // ?list-type=2 selects V2 of ListObjects; no subresource at all is V1.
     if (method === 'GET' && present.length === 0) {
-      return query.get('list-type') === '2'
-        ? { level: 'bucket', name: 'ListObjectsV2', handler: listObjectsV2 }
-        : { level: 'bucket', name: 'ListObjects', handler: listObjectsV1 };
+      return query.get('list-type') === '2' ? { level: 'bucket', name: 'ListObjectsV2', handler: listObjectsV2 } : { level: 'bucket', name: 'ListObjects', handler: listObjectsV1 };
     }
     const entry = present.length <= 1 ? BUCKET[method]?.[present[0] ?? ''] : undefined;
     return entry ? { level: 'bucket', name: entry[0], handler: entry[1] } : { level: 'unsupported', name: `${method} bucket?${present.join('&')}` };

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuthError, type AuthFailure } from '../auth/sigv4.js';
 import { BucketError } from '../../service/bucketErrors.js';
+import { AuthError, type AuthFailure } from '../auth/sigv4.js';
 import { xmlDocument } from './xml.js';
 
 /** An error that only the S3 protocol layer raises (authentication, framing, unsupported requests). */
@@ -110,7 +110,5 @@ export function sendS3Error(request: FastifyRequest, reply: FastifyReply, error:
   if (wire.code === 'InvalidRange' && wire.details?.ActualObjectSize) reply.header('content-range', `bytes */${wire.details.ActualObjectSize}`);
   if (request.method === 'HEAD') return reply.send();
   const resource = (request.raw.url ?? '/').split('?')[0];
-  return reply
-    .header('content-type', 'application/xml')
-    .send(xmlDocument('Error', { Code: wire.code, Message: wire.message, Resource: resource, RequestId: request.id, ...wire.details }, false));
+  return reply.header('content-type', 'application/xml').send(xmlDocument('Error', { Code: wire.code, Message: wire.message, Resource: resource, RequestId: request.id, ...wire.details }, false));
 }

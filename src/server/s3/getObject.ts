@@ -65,7 +65,8 @@ function checkConditions(call: S3Call, info: ObjectInfo): 'answered' | undefined
   const ifUnmodifiedSince = call.header('if-unmodified-since');
   const ifNoneMatch = call.header('if-none-match');
   const ifModifiedSince = call.header('if-modified-since');
-  const failed = () => new S3ProtocolError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.', { Condition: ifMatch !== undefined ? 'If-Match' : 'If-Unmodified-Since' });
+  const failed = () =>
+    new S3ProtocolError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.', { Condition: ifMatch !== undefined ? 'If-Match' : 'If-Unmodified-Since' });
   if (ifMatch !== undefined) {
     if (!matches(ifMatch)) throw failed();
   } else if (ifUnmodifiedSince !== undefined) {

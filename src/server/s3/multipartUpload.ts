@@ -5,9 +5,9 @@ import type { S3BucketHandler, S3Handler } from './call.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
 import { copySourceOf } from './copyObject.js';
 import { S3ProtocolError } from './errors.js';
-import { checkWriteHeaders, checksumAlgorithmOf, objectHeadersOf, setEncryptionHeaders, sseRequestOf } from './objectHeaders.js';
+import { checksumAlgorithmOf, checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, sseRequestOf } from './objectHeaders.js';
 import { OWNER } from './owner.js';
-import { childText, children, parseXmlBody, sendXml, xmlDate } from './xml.js';
+import { children, childText, parseXmlBody, sendXml, xmlDate } from './xml.js';
 
 /** POST /bucket/key?uploads */
 export const createMultipartUpload: S3Handler = async (call) => {
@@ -50,7 +50,10 @@ const uploadPartCopy: S3Handler = async (call) => {
   if (rangeHeader !== undefined) {
     const match = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader.trim());
     if (!match || Number(match[2]) < Number(match[1])) {
-      throw new BucketError('InvalidArgument', 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy');
+      throw new BucketError(
+        'InvalidArgument',
+        'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy',
+      );
     }
     range = { first: Number(match[1]), last: Number(match[2]) };
   }

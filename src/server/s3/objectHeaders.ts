@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
-import type { ObjectInfo } from '../../service/buckets.js';
 import { BucketError } from '../../service/bucketErrors.js';
+import type { ObjectInfo } from '../../service/buckets.js';
 import type { SseRequest } from '../../service/objectEncryption.js';
 import { assertPrivateCannedAcl, assertPrivateGrantees } from '../../service/publicAccess.js';
 import type { ChecksumAlgorithm, ObjectHeaders, SseAlgorithm } from '../../store/bucketRecords.js';

@@ -1,11 +1,11 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
-import type { ChecksumAlgorithm, ObjectChecksums } from '../../store/bucketRecords.js';
+import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
 import { BucketError } from '../../service/bucketErrors.js';
+import type { ChecksumAlgorithm, ObjectChecksums } from '../../store/bucketRecords.js';
 import type { Authenticated } from '../auth/sigv4.js';
 import { AwsChunkedDecoder } from './awsChunked.js';
-import { CHECKSUM_BYTES, CHECKSUM_HEADERS, checksumAlgorithmOfHeader, createChecksummer, type Checksummer } from './checksums.js';
+import { CHECKSUM_BYTES, CHECKSUM_HEADERS, type Checksummer, checksumAlgorithmOfHeader, createChecksummer } from './checksums.js';
 import { S3ProtocolError } from './errors.js';
 
 /** A request body on its way in: decoded (aws-chunked), checked while it streams. */
@@ -75,9 +75,7 @@ export function openPayload(raw: IncomingMessage, auth: Authenticated, maxBytes:
     if (md5.length !== 16 || md5.toString('base64') !== contentMd5.trim()) throw new BucketError('InvalidDigest', 'The Content-MD5 you specified was invalid.');
   }
 
-  const decoder = streaming
-    ? new AwsChunkedDecoder({ signing: auth.chunkSigning, trailer: payloadHash.endsWith('-TRAILER') })
-    : undefined;
+  const decoder = streaming ? new AwsChunkedDecoder({ signing: auth.chunkSigning, trailer: payloadHash.endsWith('-TRAILER') }) : undefined;
   const verifier = new PayloadVerifier({
     sha256: /^[0-9a-f]{64}$/.test(payloadHash) ? payloadHash : undefined,
     md5,

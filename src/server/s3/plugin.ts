@@ -1,12 +1,12 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteAuth } from '../auth/authenticate.js';
-import { QUERY_AUTH_PARAMETERS, type Authenticated } from '../auth/sigv4.js';
+import { type Authenticated, QUERY_AUTH_PARAMETERS } from '../auth/sigv4.js';
 import type { Services } from '../services.js';
 import type { S3Call } from './call.js';
 import { chooseRoute } from './dispatch.js';
 import { S3ProtocolError, sendS3Error } from './errors.js';
-import { openPayload, readPayload, type IncomingPayload } from './payload.js';
+import { type IncomingPayload, openPayload, readPayload } from './payload.js';
 import { parseQuery, s3Address } from './routing.js';
 
 /** XML and JSON documents of the bucket operations are small; object bodies stream instead. */
@@ -72,15 +72,7 @@ export async function s3Api(app: FastifyInstance, options: S3ApiOptions): Promis
   for (const url of ['/', '/*']) app.route({ method: [...METHODS], url, exposeHeadRoute: false, config: { auth: AUTH }, handler });
 }
 
-function makeCall(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  services: Services,
-  auth: Authenticated,
-  bucket: string | undefined,
-  key: string | undefined,
-  query: Map<string, string>,
-): S3Call {
+function makeCall(request: FastifyRequest, reply: FastifyReply, services: Services, auth: Authenticated, bucket: string | undefined, key: string | undefined, query: Map<string, string>): S3Call {
   let opened: IncomingPayload | undefined;
   const payload = (maxBytes: number) => {
     if (opened) throw new Error('the request body was opened twice');

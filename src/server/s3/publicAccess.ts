@@ -4,7 +4,7 @@ import type { S3BucketHandler, S3Handler } from './call.js';
 import { S3ProtocolError } from './errors.js';
 import { checkWriteHeaders } from './objectHeaders.js';
 import { OWNER } from './owner.js';
-import { childText, children, parseXmlBody, sendXml } from './xml.js';
+import { children, childText, parseXmlBody, sendXml } from './xml.js';
 
 /**
  * Public access can never be granted (README, Security model): the block is always on, public ACLs
@@ -39,7 +39,7 @@ export const putBucketPolicy: S3BucketHandler = async (call) => {
   const body = await call.smallBody(20 * 1024);
   await call.services.buckets.headBucket(call.bucket);
   assertPrivatePolicy(body.toString('utf8'));
-  throw new S3ProtocolError('NotImplemented', 'Bucket policies are not supported: access is limited to this server\'s own access keys.');
+  throw new S3ProtocolError('NotImplemented', "Bucket policies are not supported: access is limited to this server's own access keys.");
 };
 
 export const getBucketPolicy: S3BucketHandler = async (call) => {

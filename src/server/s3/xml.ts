@@ -1,5 +1,5 @@
-import type { FastifyReply } from 'fastify';
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { FastifyReply } from 'fastify';
 import { BucketError } from '../../service/bucketErrors.js';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { AccessKeyRecord, AccessKeyRepository } from '../metadataStore.js';
-import { toDate, type Row } from './rows.js';
+import { type Row, toDate } from './rows.js';
 
 export class SqliteAccessKeys implements AccessKeyRepository {
   constructor(private readonly db: Database.Database) {}

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { BucketRecord, BucketRepository, SseAlgorithm } from '../bucketRecords.js';
-import { toDate, type Row } from './rows.js';
+import { type Row, toDate } from './rows.js';
 
 export class SqliteBuckets implements BucketRepository {
   constructor(private readonly db: Database.Database) {}
@@ -22,19 +22,19 @@ export class SqliteBuckets implements BucketRepository {
   }
 
   async delete(name: string): Promise<'deleted' | 'missing' | 'not-empty'> {
-    return this.db.transaction(() => {
-      if (!this.db.prepare('SELECT 1 FROM buckets WHERE name = ?').get(name)) return 'missing' as const;
-      if (this.db.prepare('SELECT 1 FROM bucket_objects WHERE bucket = ? LIMIT 1').get(name)) return 'not-empty' as const;
-      if (this.db.prepare('SELECT 1 FROM multipart_uploads WHERE bucket = ? LIMIT 1').get(name)) return 'not-empty' as const;
-      this.db.prepare('DELETE FROM buckets WHERE name = ?').run(name);
-      return 'deleted' as const;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        if (!this.db.prepare('SELECT 1 FROM buckets WHERE name = ?').get(name)) return 'missing' as const;
+        if (this.db.prepare('SELECT 1 FROM bucket_objects WHERE bucket = ? LIMIT 1').get(name)) return 'not-empty' as const;
+        if (this.db.prepare('SELECT 1 FROM multipart_uploads WHERE bucket = ? LIMIT 1').get(name)) return 'not-empty' as const;
+        this.db.prepare('DELETE FROM buckets WHERE name = ?').run(name);
+        return 'deleted' as const;
+      })
+      .immediate();
   }
 
   async setEncryption(name: string, encryption: BucketRecord['encryption']): Promise<boolean> {
-    const result = this.db
-      .prepare('UPDATE buckets SET sse_algorithm = ?, kms_key_id = ? WHERE name = ?')
-      .run(encryption?.algorithm ?? null, encryption?.kmsKeyId ?? null, name);
+    const result = this.db.prepare('UPDATE buckets SET sse_algorithm = ?, kms_key_id = ? WHERE name = ?').run(encryption?.algorithm ?? null, encryption?.kmsKeyId ?? null, name);
     return result.changes === 1;
   }
 }

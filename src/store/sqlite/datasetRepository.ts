@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { DatasetRecord, DatasetRepository, DatasetStatus, DatasetType } from '../datasetRecords.js';
-import { toDate, type Row } from './rows.js';
+import { type Row, toDate } from './rows.js';
 import { transitionWhereStatus } from './statusTransition.js';
 
 const COLUMNS: Record<string, string> = {

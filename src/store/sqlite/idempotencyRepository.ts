@@ -1,30 +1,30 @@
 import type Database from 'better-sqlite3';
 import type { IdempotencyRecord, IdempotencyRepository } from '../datasetRecords.js';
-import { toDate, type Row } from './rows.js';
+import { type Row, toDate } from './rows.js';
 
 export class SqliteIdempotency implements IdempotencyRepository {
   constructor(private readonly db: Database.Database) {}
 
   async get(scope: string, token: string, notBefore: Date): Promise<IdempotencyRecord | undefined> {
-    const row = this.db
-      .prepare('SELECT * FROM idempotency_tokens WHERE scope = ? AND token = ? AND created_at >= ?')
-      .get(scope, token, notBefore.getTime()) as Row | undefined;
+    const row = this.db.prepare('SELECT * FROM idempotency_tokens WHERE scope = ? AND token = ? AND created_at >= ?').get(scope, token, notBefore.getTime()) as Row | undefined;
     return row && fromRow(row);
   }
 
   async putIfAbsent(record: IdempotencyRecord, notBefore: Date): Promise<IdempotencyRecord> {
-    return this.db.transaction(() => {
-      // An expired record for the same token is replaced: the token is free again after its lifetime.
-      this.db
-        .prepare(
-          `INSERT INTO idempotency_tokens (scope, token, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)
+    return this.db
+      .transaction(() => {
+        // An expired record for the same token is replaced: the token is free again after its lifetime.
+        this.db
+          .prepare(
+            `INSERT INTO idempotency_tokens (scope, token, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (scope, token) DO UPDATE SET request_hash = excluded.request_hash, response = excluded.response,
              created_at = excluded.created_at
            WHERE idempotency_tokens.created_at < ?`,
-        )
-        .run(record.scope, record.token, record.requestHash, record.response, record.createdAt.getTime(), notBefore.getTime());
-      return fromRow(this.db.prepare('SELECT * FROM idempotency_tokens WHERE scope = ? AND token = ?').get(record.scope, record.token) as Row);
-    }).immediate();
+          )
+          .run(record.scope, record.token, record.requestHash, record.response, record.createdAt.getTime(), notBefore.getTime());
+        return fromRow(this.db.prepare('SELECT * FROM idempotency_tokens WHERE scope = ? AND token = ?').get(record.scope, record.token) as Row);
+      })
+      .immediate();
   }
 
   async deleteOlderThan(date: Date): Promise<void> {

@@ -1,22 +1,22 @@
 import type Database from 'better-sqlite3';
 import type { KmsKeyRecord, KmsKeyRepository, KmsKeyState, KmsKeyVersionRecord, Page } from '../metadataStore.js';
-import { optionalDate, toDate, type Row } from './rows.js';
+import { optionalDate, type Row, toDate } from './rows.js';
 
 export class SqliteKmsKeys implements KmsKeyRepository {
   constructor(private readonly db: Database.Database) {}
 
   async create(key: Omit<KmsKeyRecord, 'currentVersion'>, first: Omit<KmsKeyVersionRecord, 'keyId' | 'version'>): Promise<void> {
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO kms_keys (key_id, arn, description, key_manager, state, created_at, deletion_date, current_version)
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare(
+            `INSERT INTO kms_keys (key_id, arn, description, key_manager, state, created_at, deletion_date, current_version)
            VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
-        )
-        .run(key.keyId, key.arn, key.description, key.keyManager, key.state, key.createdAt.getTime(), key.deletionDate?.getTime() ?? null);
-      this.db
-        .prepare('INSERT INTO kms_key_versions (key_id, version, sealed_material, created_at) VALUES (?, 1, ?, ?)')
-        .run(key.keyId, first.sealedMaterial, first.createdAt.getTime());
-    }).immediate();
+          )
+          .run(key.keyId, key.arn, key.description, key.keyManager, key.state, key.createdAt.getTime(), key.deletionDate?.getTime() ?? null);
+        this.db.prepare('INSERT INTO kms_key_versions (key_id, version, sealed_material, created_at) VALUES (?, 1, ?, ?)').run(key.keyId, first.sealedMaterial, first.createdAt.getTime());
+      })
+      .immediate();
   }
 
   async get(keyId: string): Promise<KmsKeyRecord | undefined> {
@@ -25,17 +25,13 @@ export class SqliteKmsKeys implements KmsKeyRepository {
   }
 
   async list(keyManager: KmsKeyRecord['keyManager'], limit: number, after?: string): Promise<Page<KmsKeyRecord>> {
-    const rows = this.db
-      .prepare('SELECT * FROM kms_keys WHERE key_manager = ? AND key_id > ? ORDER BY key_id LIMIT ?')
-      .all(keyManager, after ?? '', limit + 1) as Row[];
+    const rows = this.db.prepare('SELECT * FROM kms_keys WHERE key_manager = ? AND key_id > ? ORDER BY key_id LIMIT ?').all(keyManager, after ?? '', limit + 1) as Row[];
     const items = rows.slice(0, limit).map(keyFromRow);
     return { items, next: rows.length > limit ? items[items.length - 1].keyId : undefined };
   }
 
   async createAlias(aliasName: string, keyId: string, createdAt: Date): Promise<boolean> {
-    const result = this.db
-      .prepare('INSERT INTO kms_aliases (alias_name, key_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
-      .run(aliasName, keyId, createdAt.getTime());
+    const result = this.db.prepare('INSERT INTO kms_aliases (alias_name, key_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(aliasName, keyId, createdAt.getTime());
     return result.changes === 1;
   }
 
@@ -48,15 +44,11 @@ export class SqliteKmsKeys implements KmsKeyRepository {
   }
 
   async setRotation(keyId: string, periodDays?: number, nextRotation?: Date): Promise<void> {
-    this.db
-      .prepare('UPDATE kms_keys SET rotation_period_days = ?, next_rotation = ? WHERE key_id = ?')
-      .run(periodDays ?? null, nextRotation?.getTime() ?? null, keyId);
+    this.db.prepare('UPDATE kms_keys SET rotation_period_days = ?, next_rotation = ? WHERE key_id = ?').run(periodDays ?? null, nextRotation?.getTime() ?? null, keyId);
   }
 
   async dueForRotation(now: Date): Promise<string[]> {
-    const rows = this.db
-      .prepare("SELECT key_id FROM kms_keys WHERE state = 'Enabled' AND next_rotation IS NOT NULL AND next_rotation <= ?")
-      .all(now.getTime()) as Row[];
+    const rows = this.db.prepare("SELECT key_id FROM kms_keys WHERE state = 'Enabled' AND next_rotation IS NOT NULL AND next_rotation <= ?").all(now.getTime()) as Row[];
     return rows.map((row) => row.key_id as string);
   }
 
@@ -66,11 +58,13 @@ export class SqliteKmsKeys implements KmsKeyRepository {
   }
 
   async setTags(keyId: string, tags: { key: string; value: string }[]): Promise<void> {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM kms_key_tags WHERE key_id = ?').run(keyId);
-      const insert = this.db.prepare('INSERT INTO kms_key_tags (key_id, tag_key, tag_value) VALUES (?, ?, ?)');
-      for (const tag of tags) insert.run(keyId, tag.key, tag.value);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.db.prepare('DELETE FROM kms_key_tags WHERE key_id = ?').run(keyId);
+        const insert = this.db.prepare('INSERT INTO kms_key_tags (key_id, tag_key, tag_value) VALUES (?, ?, ?)');
+        for (const tag of tags) insert.run(keyId, tag.key, tag.value);
+      })
+      .immediate();
   }
 
   async aliasTarget(aliasName: string): Promise<string | undefined> {
@@ -93,16 +87,16 @@ export class SqliteKmsKeys implements KmsKeyRepository {
   }
 
   async addVersion(keyId: string, version: Omit<KmsKeyVersionRecord, 'keyId' | 'version'>): Promise<number> {
-    return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT current_version FROM kms_keys WHERE key_id = ?').get(keyId) as Row | undefined;
-      if (!row) throw new Error(`no KMS key ${keyId}`);
-      const next = (row.current_version as number) + 1;
-      this.db
-        .prepare('INSERT INTO kms_key_versions (key_id, version, sealed_material, created_at) VALUES (?, ?, ?, ?)')
-        .run(keyId, next, version.sealedMaterial, version.createdAt.getTime());
-      this.db.prepare('UPDATE kms_keys SET current_version = ? WHERE key_id = ?').run(next, keyId);
-      return next;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare('SELECT current_version FROM kms_keys WHERE key_id = ?').get(keyId) as Row | undefined;
+        if (!row) throw new Error(`no KMS key ${keyId}`);
+        const next = (row.current_version as number) + 1;
+        this.db.prepare('INSERT INTO kms_key_versions (key_id, version, sealed_material, created_at) VALUES (?, ?, ?, ?)').run(keyId, next, version.sealedMaterial, version.createdAt.getTime());
+        this.db.prepare('UPDATE kms_keys SET current_version = ? WHERE key_id = ?').run(next, keyId);
+        return next;
+      })
+      .immediate();
   }
 
   async setState(keyId: string, state: KmsKeyState, deletionDate?: Date): Promise<void> {
@@ -117,9 +111,7 @@ export class SqliteKmsKeys implements KmsKeyRepository {
   }
 
   async dueForDeletion(now: Date): Promise<string[]> {
-    const rows = this.db
-      .prepare("SELECT key_id FROM kms_keys WHERE state = 'PendingDeletion' AND deletion_date <= ?")
-      .all(now.getTime()) as Row[];
+    const rows = this.db.prepare("SELECT key_id FROM kms_keys WHERE state = 'PendingDeletion' AND deletion_date <= ?").all(now.getTime()) as Row[];
     return rows.map((row) => row.key_id as string);
   }
 }

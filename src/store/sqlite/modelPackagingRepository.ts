@@ -1,11 +1,6 @@
 import type Database from 'better-sqlite3';
-import type {
-  ModelPackagingJobChanges,
-  ModelPackagingJobRecord,
-  ModelPackagingJobRepository,
-  ModelPackagingJobStatus,
-} from '../modelPackagingRecords.js';
-import { toDate, type Row } from './rows.js';
+import type { ModelPackagingJobChanges, ModelPackagingJobRecord, ModelPackagingJobRepository, ModelPackagingJobStatus } from '../modelPackagingRecords.js';
+import { type Row, toDate } from './rows.js';
 import { transitionWhereStatus } from './statusTransition.js';
 
 const COLUMNS: Record<string, string> = {
@@ -20,35 +15,37 @@ export class SqliteModelPackagingJobs implements ModelPackagingJobRepository {
   constructor(private readonly db: Database.Database) {}
 
   async create(record: ModelPackagingJobRecord): Promise<'created' | 'nameTaken' | 'componentTaken'> {
-    return this.db.transaction(() => {
-      if (this.db.prepare('SELECT 1 FROM model_packaging_jobs WHERE project_name = ? AND job_name = ?').get(record.projectName, record.jobName)) return 'nameTaken';
-      const taken = this.db
-        .prepare("SELECT 1 FROM model_packaging_jobs WHERE component_name = ? AND component_version = ? AND status <> 'FAILED'")
-        .get(record.componentName, record.componentVersion);
-      if (taken) return 'componentTaken';
-      this.db
-        .prepare(
-          `INSERT INTO model_packaging_jobs (project_name, job_name, model_version, model_arn, description, configuration, component_name,
+    return this.db
+      .transaction(() => {
+        if (this.db.prepare('SELECT 1 FROM model_packaging_jobs WHERE project_name = ? AND job_name = ?').get(record.projectName, record.jobName)) return 'nameTaken';
+        const taken = this.db
+          .prepare("SELECT 1 FROM model_packaging_jobs WHERE component_name = ? AND component_version = ? AND status <> 'FAILED'")
+          .get(record.componentName, record.componentVersion);
+        if (taken) return 'componentTaken';
+        this.db
+          .prepare(
+            `INSERT INTO model_packaging_jobs (project_name, job_name, model_version, model_arn, description, configuration, component_name,
              component_version, status, status_message, output, attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          record.projectName,
-          record.jobName,
-          record.modelVersion,
-          record.modelArn,
-          record.description ?? null,
-          JSON.stringify(record.configuration),
-          record.componentName,
-          record.componentVersion,
-          record.status,
-          record.statusMessage ?? null,
-          record.output ? JSON.stringify(record.output) : null,
-          record.attempts,
-          record.createdAt.getTime(),
-          record.updatedAt.getTime(),
-        );
-      return 'created' as const;
-    }).immediate();
+          )
+          .run(
+            record.projectName,
+            record.jobName,
+            record.modelVersion,
+            record.modelArn,
+            record.description ?? null,
+            JSON.stringify(record.configuration),
+            record.componentName,
+            record.componentVersion,
+            record.status,
+            record.statusMessage ?? null,
+            record.output ? JSON.stringify(record.output) : null,
+            record.attempts,
+            record.createdAt.getTime(),
+            record.updatedAt.getTime(),
+          );
+        return 'created' as const;
+      })
+      .immediate();
   }
 
   async get(projectName: string, jobName: string): Promise<ModelPackagingJobRecord | undefined> {
@@ -57,9 +54,7 @@ export class SqliteModelPackagingJobs implements ModelPackagingJobRepository {
   }
 
   async list(projectName: string, limit: number, after?: string): Promise<{ items: ModelPackagingJobRecord[]; next?: string }> {
-    const rows = this.db
-      .prepare('SELECT * FROM model_packaging_jobs WHERE project_name = ? AND job_name > ? ORDER BY job_name LIMIT ?')
-      .all(projectName, after ?? '', limit + 1) as Row[];
+    const rows = this.db.prepare('SELECT * FROM model_packaging_jobs WHERE project_name = ? AND job_name > ? ORDER BY job_name LIMIT ?').all(projectName, after ?? '', limit + 1) as Row[];
     const items = rows.slice(0, limit).map(fromRow);
     return { items, next: rows.length > limit ? items[items.length - 1].jobName : undefined };
   }

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import {
+  type ChecksumAlgorithm,
   MissingBucketError,
   MissingUploadError,
-  type ChecksumAlgorithm,
   type MultipartRepository,
   type MultipartUploadRecord,
   type ObjectRecord,
@@ -10,31 +10,33 @@ import {
   type SseAlgorithm,
 } from '../bucketRecords.js';
 import { replaceObject } from './objectRepository.js';
-import { toDate, type Row } from './rows.js';
+import { type Row, toDate } from './rows.js';
 
 export class SqliteMultipartUploads implements MultipartRepository {
   constructor(private readonly db: Database.Database) {}
 
   async create(upload: MultipartUploadRecord): Promise<void> {
-    this.db.transaction(() => {
-      if (!this.db.prepare('SELECT 1 FROM buckets WHERE name = ?').get(upload.bucket)) throw new MissingBucketError(`no bucket ${upload.bucket}`);
-      this.db
-        .prepare(
-          `INSERT INTO multipart_uploads (upload_id, bucket, key, created_at, headers, metadata, sse_algorithm, kms_key_id, checksum_algorithm)
+    this.db
+      .transaction(() => {
+        if (!this.db.prepare('SELECT 1 FROM buckets WHERE name = ?').get(upload.bucket)) throw new MissingBucketError(`no bucket ${upload.bucket}`);
+        this.db
+          .prepare(
+            `INSERT INTO multipart_uploads (upload_id, bucket, key, created_at, headers, metadata, sse_algorithm, kms_key_id, checksum_algorithm)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          upload.uploadId,
-          upload.bucket,
-          upload.key,
-          upload.createdAt.getTime(),
-          JSON.stringify(upload.headers),
-          JSON.stringify(upload.metadata),
-          upload.sseAlgorithm,
-          upload.kmsKeyId,
-          upload.checksumAlgorithm ?? null,
-        );
-    }).immediate();
+          )
+          .run(
+            upload.uploadId,
+            upload.bucket,
+            upload.key,
+            upload.createdAt.getTime(),
+            JSON.stringify(upload.headers),
+            JSON.stringify(upload.metadata),
+            upload.sseAlgorithm,
+            upload.kmsKeyId,
+            upload.checksumAlgorithm ?? null,
+          );
+      })
+      .immediate();
   }
 
   async get(uploadId: string): Promise<MultipartUploadRecord | undefined> {
@@ -47,21 +49,21 @@ export class SqliteMultipartUploads implements MultipartRepository {
   }
 
   async putPart(part: PartRecord): Promise<{ replacedBlobKey?: string }> {
-    return this.db.transaction(() => {
-      if (!this.db.prepare('SELECT 1 FROM multipart_uploads WHERE upload_id = ?').get(part.uploadId)) {
-        throw new MissingUploadError(`no upload ${part.uploadId}`);
-      }
-      const old = this.db
-        .prepare('SELECT blob_key FROM multipart_parts WHERE upload_id = ? AND part_number = ?')
-        .get(part.uploadId, part.partNumber) as Row | undefined;
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO multipart_parts (upload_id, part_number, blob_key, size, etag, checksums, last_modified)
+    return this.db
+      .transaction(() => {
+        if (!this.db.prepare('SELECT 1 FROM multipart_uploads WHERE upload_id = ?').get(part.uploadId)) {
+          throw new MissingUploadError(`no upload ${part.uploadId}`);
+        }
+        const old = this.db.prepare('SELECT blob_key FROM multipart_parts WHERE upload_id = ? AND part_number = ?').get(part.uploadId, part.partNumber) as Row | undefined;
+        this.db
+          .prepare(
+            `INSERT OR REPLACE INTO multipart_parts (upload_id, part_number, blob_key, size, etag, checksums, last_modified)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(part.uploadId, part.partNumber, part.blobKey, part.size, part.eTag, JSON.stringify(part.checksums), part.lastModified.getTime());
-      return { replacedBlobKey: old?.blob_key as string | undefined };
-    }).immediate();
+          )
+          .run(part.uploadId, part.partNumber, part.blobKey, part.size, part.eTag, JSON.stringify(part.checksums), part.lastModified.getTime());
+        return { replacedBlobKey: old?.blob_key as string | undefined };
+      })
+      .immediate();
   }
 
   async referencesBlob(blobKey: string): Promise<boolean> {
@@ -69,9 +71,7 @@ export class SqliteMultipartUploads implements MultipartRepository {
   }
 
   async listParts(uploadId: string, after: number, limit: number): Promise<PartRecord[]> {
-    const rows = this.db
-      .prepare('SELECT * FROM multipart_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?')
-      .all(uploadId, after, limit) as Row[];
+    const rows = this.db.prepare('SELECT * FROM multipart_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?').all(uploadId, after, limit) as Row[];
     return rows.map(partFromRow);
   }
 
@@ -80,12 +80,14 @@ export class SqliteMultipartUploads implements MultipartRepository {
   }
 
   async complete(uploadId: string, object: ObjectRecord): Promise<{ obsoleteBlobKeys: string[] }> {
-    return this.db.transaction(() => {
-      const partBlobKeys = deleteUpload(this.db, uploadId);
-      if (partBlobKeys === undefined) throw new MissingUploadError(`no upload ${uploadId}`);
-      const { replacedBlobKey } = replaceObject(this.db, object);
-      return { obsoleteBlobKeys: replacedBlobKey === undefined ? partBlobKeys : [replacedBlobKey, ...partBlobKeys] };
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const partBlobKeys = deleteUpload(this.db, uploadId);
+        if (partBlobKeys === undefined) throw new MissingUploadError(`no upload ${uploadId}`);
+        const { replacedBlobKey } = replaceObject(this.db, object);
+        return { obsoleteBlobKeys: replacedBlobKey === undefined ? partBlobKeys : [replacedBlobKey, ...partBlobKeys] };
+      })
+      .immediate();
   }
 }
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { MissingBucketError, type ObjectRecord, type ObjectRepository, type SseAlgorithm } from '../bucketRecords.js';
-import { toDate, type Row } from './rows.js';
+import { type Row, toDate } from './rows.js';
 
 export class SqliteObjects implements ObjectRepository {
   constructor(private readonly db: Database.Database) {}

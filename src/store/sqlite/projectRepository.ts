@@ -1,14 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { ProjectRecord, ProjectRepository } from '../metadataStore.js';
-import { toDate, type Row } from './rows.js';
+import { type Row, toDate } from './rows.js';
 
 export class SqliteProjects implements ProjectRepository {
   constructor(private readonly db: Database.Database) {}
 
   async create(record: ProjectRecord): Promise<boolean> {
-    const result = this.db
-      .prepare('INSERT INTO projects (name, arn, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
-      .run(record.name, record.arn, record.createdAt.getTime());
+    const result = this.db.prepare('INSERT INTO projects (name, arn, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(record.name, record.arn, record.createdAt.getTime());
     return result.changes === 1;
   }
 
@@ -24,21 +22,25 @@ export class SqliteProjects implements ProjectRepository {
   }
 
   async deleteIfEmpty(name: string): Promise<'deleted' | 'notFound' | 'notEmpty'> {
-    return this.db.transaction(() => {
-      if (!this.db.prepare('SELECT 1 FROM projects WHERE name = ?').get(name)) return 'notFound';
-      if (this.db.prepare('SELECT 1 FROM datasets WHERE project_name = ?').get(name)) return 'notEmpty';
-      if (this.db.prepare('SELECT 1 FROM models WHERE project_name = ?').get(name)) return 'notEmpty';
-      this.db.prepare('DELETE FROM projects WHERE name = ?').run(name);
-      return 'deleted';
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        if (!this.db.prepare('SELECT 1 FROM projects WHERE name = ?').get(name)) return 'notFound';
+        if (this.db.prepare('SELECT 1 FROM datasets WHERE project_name = ?').get(name)) return 'notEmpty';
+        if (this.db.prepare('SELECT 1 FROM models WHERE project_name = ?').get(name)) return 'notEmpty';
+        this.db.prepare('DELETE FROM projects WHERE name = ?').run(name);
+        return 'deleted';
+      })
+      .immediate();
   }
 
   async bindImageSize(name: string, width: number, height: number): Promise<{ width: number; height: number }> {
-    return this.db.transaction(() => {
-      this.db.prepare('UPDATE projects SET image_width = ?, image_height = ? WHERE name = ? AND image_width IS NULL').run(width, height, name);
-      const row = this.db.prepare('SELECT image_width, image_height FROM projects WHERE name = ?').get(name) as Row;
-      return { width: row.image_width as number, height: row.image_height as number };
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        this.db.prepare('UPDATE projects SET image_width = ?, image_height = ? WHERE name = ? AND image_width IS NULL').run(width, height, name);
+        const row = this.db.prepare('SELECT image_width, image_height FROM projects WHERE name = ?').get(name) as Row;
+        return { width: row.image_width as number, height: row.image_height as number };
+      })
+      .immediate();
   }
 
   async releaseImageSizeIfUnused(name: string): Promise<void> {

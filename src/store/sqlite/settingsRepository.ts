@@ -11,9 +11,11 @@ export class SqliteSettings implements SettingsRepository {
   }
 
   async putIfAbsent(name: string, value: string): Promise<string> {
-    return this.db.transaction(() => {
-      this.db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, value);
-      return (this.db.prepare('SELECT value FROM settings WHERE name = ?').get(name) as Row).value as string;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        this.db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, value);
+        return (this.db.prepare('SELECT value FROM settings WHERE name = ?').get(name) as Row).value as string;
+      })
+      .immediate();
   }
 }

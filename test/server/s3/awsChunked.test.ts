@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { signingKey } from '../../../src/server/auth/sigv4.js';
-import { AwsChunkedDecoder, chunkSignature, type AwsChunkedOptions } from '../../../src/server/s3/awsChunked.js';
+import { AwsChunkedDecoder, type AwsChunkedOptions, chunkSignature } from '../../../src/server/s3/awsChunked.js';
 
 /** The example of the AWS S3 documentation ("Signature calculations for the Authorization header: transferring payload in multiple chunks"). */
 const EXAMPLE = {
@@ -31,7 +31,11 @@ async function decode(body: Buffer, options: AwsChunkedOptions, pieceSize = body
   const decoder = new AwsChunkedDecoder(options);
   const out: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {
-    Readable.from(pieces).pipe(decoder).on('data', (chunk: Buffer) => out.push(chunk)).on('end', resolve).on('error', reject);
+    Readable.from(pieces)
+      .pipe(decoder)
+      .on('data', (chunk: Buffer) => out.push(chunk))
+      .on('end', resolve)
+      .on('error', reject);
   });
   return { data: Buffer.concat(out), decoder };
 }
@@ -87,9 +91,7 @@ describe('aws-chunked decoder', () => {
     const stringToSign = ['AWS4-HMAC-SHA256-TRAILER', EXAMPLE.amzDate, EXAMPLE.scope, final, createHash('sha256').update(trailer).digest('hex')].join('\n');
     const trailerSignature = createHmac('sha256', EXAMPLE.signingKey).update(stringToSign).digest('hex');
     const body = (signature: string) =>
-      Buffer.from(
-        `b;chunk-signature=${first}\r\nhello world\r\n0;chunk-signature=${final}\r\nx-amz-checksum-crc32:DUoRhQ==\r\nx-amz-trailer-signature:${signature}\r\n\r\n`,
-      );
+      Buffer.from(`b;chunk-signature=${first}\r\nhello world\r\n0;chunk-signature=${final}\r\nx-amz-checksum-crc32:DUoRhQ==\r\nx-amz-trailer-signature:${signature}\r\n\r\n`);
     const { decoder } = await decode(body(trailerSignature), { signing: EXAMPLE, trailer: true });
     assert.equal(decoder.trailers['x-amz-checksum-crc32'], 'DUoRhQ==');
     await assert.rejects(decode(body('0'.repeat(64)), { signing: EXAMPLE, trailer: true }), { code: 'SignatureDoesNotMatch' });

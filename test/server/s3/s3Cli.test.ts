@@ -1,10 +1,10 @@
-import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { COOKIES } from '../../helpers/datasets.js';
 import { awsCli, awsCliSkip, filesUnder, s3Client } from '../../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../../helpers/vigil.js';
@@ -73,12 +73,25 @@ describe('S3 API with the AWS CLI (aws s3 / aws s3api)', { skip: awsCliSkip }, (
     uploaded.push({ name: 'manifest', slice: manifest.subarray(0, 64) });
     await writeFile(join(work, 'train.manifest'), manifest);
     const put = JSON.parse(
-      (await awsCli(vigil, ['s3api', 'put-object', '--bucket', 'cli-images', '--key', 'manifests/train.manifest', '--body', join(work, 'train.manifest'), '--metadata', 'purpose=test', '--content-type', 'application/x-ndjson'])).stdout,
+      (
+        await awsCli(vigil, [
+          's3api',
+          'put-object',
+          '--bucket',
+          'cli-images',
+          '--key',
+          'manifests/train.manifest',
+          '--body',
+          join(work, 'train.manifest'),
+          '--metadata',
+          'purpose=test',
+          '--content-type',
+          'application/x-ndjson',
+        ])
+      ).stdout,
     );
     assert.match(put.ETag, /^"[0-9a-f]{32}"$/);
-    const got = JSON.parse(
-      (await awsCli(vigil, ['s3api', 'get-object', '--bucket', 'cli-images', '--key', 'manifests/train.manifest', '--range', 'bytes=10-19', join(work, 'part')])).stdout,
-    );
+    const got = JSON.parse((await awsCli(vigil, ['s3api', 'get-object', '--bucket', 'cli-images', '--key', 'manifests/train.manifest', '--range', 'bytes=10-19', join(work, 'part')])).stdout);
     assert.equal(got.ContentRange, `bytes 10-19/${manifest.length}`);
     assert.deepEqual(got.Metadata, { purpose: 'test' });
     assert.deepEqual(await readFile(join(work, 'part')), manifest.subarray(10, 20));

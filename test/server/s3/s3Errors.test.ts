@@ -1,7 +1,7 @@
-import { Crc32 } from '@aws-crypto/crc32';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { Crc32 } from '@aws-crypto/crc32';
 import { signingKey } from '../../../src/server/auth/sigv4.js';
 import { chunkSignature } from '../../../src/server/s3/awsChunked.js';
 import { bucketBlobFiles, errorCode, sendS3 } from '../../helpers/s3.js';
@@ -80,7 +80,12 @@ describe('S3 API errors: status, code and the XML error document', () => {
     // A request signed for another service is not an S3 request.
     assertError(await sendSigned(vigil.endpoint, vigil.tls.cert, { method: 'GET', path: `/${BUCKET}/kept`, credentials: vigil.rootAccessKey, service: 'lookoutvision' }), 403, 'SignatureDoesNotMatch');
     // An incomplete presigned URL (test/server/s3/presignedUrls.test.ts has the rest).
-    const presigned = await get('kept', { tamper: (r) => { delete r.headers.authorization; r.query = 'X-Amz-Signature=00&X-Amz-Credential=x'; } });
+    const presigned = await get('kept', {
+      tamper: (r) => {
+        delete r.headers.authorization;
+        r.query = 'X-Amz-Signature=00&X-Amz-Credential=x';
+      },
+    });
     assertError(presigned, 400, 'AuthorizationQueryParametersError');
   });
 
@@ -172,14 +177,48 @@ describe('S3 API errors: status, code and the XML error document', () => {
         query: { uploadId },
         body: body ?? `<CompleteMultipartUpload>${parts.map(([n, e]) => `<Part><PartNumber>${n}</PartNumber><ETag>${e}</ETag></Part>`).join('')}</CompleteMultipartUpload>`,
       });
-    assertError(await complete([[1, eTags[0]], [2, '"00000000000000000000000000000000"']]), 400, 'InvalidPart');
-    assertError(await complete([[1, eTags[0]], [3, eTags[1]]]), 400, 'InvalidPart');
-    assertError(await complete([[2, eTags[1]], [1, eTags[0]]]), 400, 'InvalidPartOrder');
-    const crcPart = await send({ method: 'PUT', path: `/${BUCKET}/mp`, query: { partNumber: '3', uploadId }, body: 'crc part', headers: { 'x-amz-checksum-crc32': crc32Base64(Buffer.from('crc part')) } });
+    assertError(
+      await complete([
+        [1, eTags[0]],
+        [2, '"00000000000000000000000000000000"'],
+      ]),
+      400,
+      'InvalidPart',
+    );
+    assertError(
+      await complete([
+        [1, eTags[0]],
+        [3, eTags[1]],
+      ]),
+      400,
+      'InvalidPart',
+    );
+    assertError(
+      await complete([
+        [2, eTags[1]],
+        [1, eTags[0]],
+      ]),
+      400,
+      'InvalidPartOrder',
+    );
+    const crcPart = await send({
+      method: 'PUT',
+      path: `/${BUCKET}/mp`,
+      query: { partNumber: '3', uploadId },
+      body: 'crc part',
+      headers: { 'x-amz-checksum-crc32': crc32Base64(Buffer.from('crc part')) },
+    });
     assert.equal(crcPart.status, 200, crcPart.body);
     const wrongCrc = `<CompleteMultipartUpload><Part><PartNumber>3</PartNumber><ETag>${crcPart.headers.etag}</ETag><ChecksumCRC32>${crc32Base64(Buffer.from('x'))}</ChecksumCRC32></Part></CompleteMultipartUpload>`;
     assertError(await complete([], wrongCrc), 400, 'InvalidPart');
-    assertError(await complete([[1, eTags[0]], [2, eTags[1]]]), 400, 'EntityTooSmall');
+    assertError(
+      await complete([
+        [1, eTags[0]],
+        [2, eTags[1]],
+      ]),
+      400,
+      'EntityTooSmall',
+    );
     assertError(await complete([], '<CompleteMultipartUpload><Part>'), 400, 'MalformedXML');
     assertError(await complete([], 'not xml at all'), 400, 'MalformedXML');
     assertError(await send({ method: 'POST', path: `/${BUCKET}`, query: { delete: '' }, body: '<Delete></Oops>' }), 400, 'MalformedXML');

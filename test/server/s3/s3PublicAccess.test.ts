@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import {
   CreateBucketCommand,
   DeletePublicAccessBlockCommand,
@@ -13,8 +15,6 @@ import {
   PutPublicAccessBlockCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
 import { errorCode, s3Client } from '../../helpers/s3.js';
 import { sendRaw } from '../../helpers/signedRequest.js';
 import { startTestVigil, type TestVigil } from '../../helpers/vigil.js';
@@ -77,7 +77,10 @@ describe('S3 public access can never be granted', () => {
     await s3.send(new PutBucketAclCommand({ Bucket: BUCKET, ACL: 'private' }));
     await s3.send(new PutObjectAclCommand({ Bucket: BUCKET, Key: 'secret.txt', ACL: 'private' }));
     const acl = await s3.send(new GetBucketAclCommand({ Bucket: BUCKET }));
-    assert.deepEqual(acl.Grants?.map((g) => [g.Grantee?.Type, g.Permission]), [['CanonicalUser', 'FULL_CONTROL']]);
+    assert.deepEqual(
+      acl.Grants?.map((g) => [g.Grantee?.Type, g.Permission]),
+      [['CanonicalUser', 'FULL_CONTROL']],
+    );
   });
 
   test('bucket policies with a "*" principal are refused', async () => {

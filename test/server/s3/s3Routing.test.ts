@@ -30,8 +30,7 @@ describe('S3 request addressing', () => {
   });
 
   test('operations are chosen by method, bucket/key and subresource', () => {
-    const route = (method: string, bucket: string | undefined, key: string | undefined, query = '', copy = false) =>
-      chooseRoute(method, bucket, key, parseQuery(`/?${query}`), copy).name;
+    const route = (method: string, bucket: string | undefined, key: string | undefined, query = '', copy = false) => chooseRoute(method, bucket, key, parseQuery(`/?${query}`), copy).name;
     assert.equal(route('GET', undefined, undefined), 'ListBuckets');
     assert.equal(route('GET', 'b', undefined, 'list-type=2&x-id=ListObjectsV2'), 'ListObjectsV2');
     assert.equal(route('GET', 'b', undefined), 'ListObjects');

@@ -1,3 +1,9 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -9,28 +15,22 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketEncryptionCommand,
+  GetBucketLocationCommand,
+  GetBucketVersioningCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
-  ListObjectsV2Command,
-  ListObjectsCommand,
   ListMultipartUploadsCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
-  GetBucketLocationCommand,
-  GetBucketVersioningCommand,
   PutBucketEncryptionCommand,
   PutObjectCommand,
+  type S3Client,
   UploadPartCommand,
   UploadPartCopyCommand,
-  type S3Client,
 } from '@aws-sdk/client-s3';
-import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
 import { COOKIES } from '../../helpers/datasets.js';
 import { bucketBlobFiles, errorCode, s3Client, sendS3WithHost } from '../../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../../helpers/vigil.js';
@@ -130,17 +130,32 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     const utf8Order = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 
     const all = await s3.send(new ListObjectsV2Command({ Bucket: 'listing' }));
-    assert.deepEqual(all.Contents?.map((c) => c.Key), utf8Order);
+    assert.deepEqual(
+      all.Contents?.map((c) => c.Key),
+      utf8Order,
+    );
     assert.equal(all.KeyCount, keys.length);
     assert.equal(all.Contents?.[0].Size, Buffer.byteLength(utf8Order[0]));
 
     const top = await s3.send(new ListObjectsV2Command({ Bucket: 'listing', Delimiter: '/' }));
-    assert.deepEqual(top.Contents?.map((c) => c.Key), ['a.txt', 'weird key+&%.txt', 'z']);
-    assert.deepEqual(top.CommonPrefixes?.map((p) => p.Prefix), ['dir/', 'dir2/', 'é/']);
+    assert.deepEqual(
+      top.Contents?.map((c) => c.Key),
+      ['a.txt', 'weird key+&%.txt', 'z'],
+    );
+    assert.deepEqual(
+      top.CommonPrefixes?.map((p) => p.Prefix),
+      ['dir/', 'dir2/', 'é/'],
+    );
 
     const dir = await s3.send(new ListObjectsV2Command({ Bucket: 'listing', Prefix: 'dir/', Delimiter: '/' }));
-    assert.deepEqual(dir.Contents?.map((c) => c.Key), ['dir/1', 'dir/2']);
-    assert.deepEqual(dir.CommonPrefixes?.map((p) => p.Prefix), ['dir/sub/']);
+    assert.deepEqual(
+      dir.Contents?.map((c) => c.Key),
+      ['dir/1', 'dir/2'],
+    );
+    assert.deepEqual(
+      dir.CommonPrefixes?.map((p) => p.Prefix),
+      ['dir/sub/'],
+    );
 
     const paged: string[] = [];
     let token: string | undefined;
@@ -157,7 +172,10 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     assert.deepEqual(paged.sort(), ['a.txt', 'dir/', 'dir2/', 'weird key+&%.txt', 'z', 'é/'].sort());
 
     const afterDir = await s3.send(new ListObjectsV2Command({ Bucket: 'listing', StartAfter: 'dir/2' }));
-    assert.deepEqual(afterDir.Contents?.map((c) => c.Key), utf8Order.slice(utf8Order.indexOf('dir/2') + 1));
+    assert.deepEqual(
+      afterDir.Contents?.map((c) => c.Key),
+      utf8Order.slice(utf8Order.indexOf('dir/2') + 1),
+    );
     const none = await s3.send(new ListObjectsV2Command({ Bucket: 'listing', Prefix: 'nothing/' }));
     assert.equal(none.KeyCount, 0);
     assert.equal(none.Contents, undefined);
@@ -173,12 +191,18 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     }
     assert.deepEqual(v1pages.sort(), ['a.txt', 'dir/', 'dir2/', 'weird key+&%.txt', 'z', 'é/'].sort());
     const afterPrefix = await s3.send(new ListObjectsV2Command({ Bucket: 'listing', StartAfter: 'dir/', Delimiter: '/' }));
-    assert.deepEqual(afterPrefix.CommonPrefixes?.map((p) => p.Prefix), ['dir2/', 'é/']);
+    assert.deepEqual(
+      afterPrefix.CommonPrefixes?.map((p) => p.Prefix),
+      ['dir2/', 'é/'],
+    );
 
     const v1 = await s3.send(new ListObjectsCommand({ Bucket: 'listing', MaxKeys: 2 }));
     assert.equal(v1.IsTruncated, true);
     const v1next = await s3.send(new ListObjectsCommand({ Bucket: 'listing', Marker: v1.Contents![1].Key }));
-    assert.deepEqual(v1next.Contents?.map((c) => c.Key), utf8Order.slice(2));
+    assert.deepEqual(
+      v1next.Contents?.map((c) => c.Key),
+      utf8Order.slice(2),
+    );
     await rejectsWith(s3.send(new ListObjectsV2Command({ Bucket: 'listing', ContinuationToken: 'garbage' })), 'InvalidArgument', 400);
   });
 
@@ -206,7 +230,9 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     const got = await s3.send(new GetObjectCommand({ Bucket: 'copies', Key: 'dst/copy.jpg' }));
     assert.deepEqual(got.Metadata, { origin: 'camera' });
     assert.deepEqual(await bodyOf(got), image);
-    await s3.send(new CopyObjectCommand({ Bucket: 'copies', Key: 'dst/copy.jpg', CopySource: 'copies/dst/copy.jpg', MetadataDirective: 'REPLACE', Metadata: { origin: 'copy' }, ContentType: 'image/x-test' }));
+    await s3.send(
+      new CopyObjectCommand({ Bucket: 'copies', Key: 'dst/copy.jpg', CopySource: 'copies/dst/copy.jpg', MetadataDirective: 'REPLACE', Metadata: { origin: 'copy' }, ContentType: 'image/x-test' }),
+    );
     const replaced = await s3.send(new HeadObjectCommand({ Bucket: 'copies', Key: 'dst/copy.jpg' }));
     assert.deepEqual(replaced.Metadata, { origin: 'copy' });
     assert.equal(replaced.ContentType, 'image/x-test');
@@ -224,16 +250,30 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     const p1 = await s3.send(new UploadPartCommand({ Bucket: 'multipart', Key: 'big.bin', UploadId: uploadId, PartNumber: 1, Body: part1 }));
     const p2 = await s3.send(new UploadPartCommand({ Bucket: 'multipart', Key: 'big.bin', UploadId: uploadId, PartNumber: 2, Body: part2 }));
     const parts = await s3.send(new ListPartsCommand({ Bucket: 'multipart', Key: 'big.bin', UploadId: uploadId }));
-    assert.deepEqual(parts.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag]), [[1, part1.length, p1.ETag], [2, part2.length, p2.ETag]]);
+    assert.deepEqual(
+      parts.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag]),
+      [
+        [1, part1.length, p1.ETag],
+        [2, part2.length, p2.ETag],
+      ],
+    );
     const done = await s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: 'multipart',
         Key: 'big.bin',
         UploadId: uploadId,
-        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.ETag }] },
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: p1.ETag },
+            { PartNumber: 2, ETag: p2.ETag },
+          ],
+        },
       }),
     );
-    const expectedETag = `${createHash('md5').update(Buffer.from(md5(part1), 'hex')).update(Buffer.from(md5(part2), 'hex')).digest('hex')}-2`;
+    const expectedETag = `${createHash('md5')
+      .update(Buffer.from(md5(part1), 'hex'))
+      .update(Buffer.from(md5(part2), 'hex'))
+      .digest('hex')}-2`;
     assert.equal(done.ETag, `"${expectedETag}"`);
     const got = await s3.send(new GetObjectCommand({ Bucket: 'multipart', Key: 'big.bin', ChecksumMode: 'ENABLED' }));
     assert.equal(got.ContentType, 'application/x-big');
@@ -244,8 +284,19 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     // UploadPartCopy: parts cut from an existing object (how aws s3 cp copies large objects).
     const copy = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'multipart', Key: 'copy.bin' }));
     const whole = Buffer.concat([part1, part2]);
-    const c1 = await s3.send(new UploadPartCopyCommand({ Bucket: 'multipart', Key: 'copy.bin', UploadId: copy.UploadId, PartNumber: 1, CopySource: 'multipart/big.bin', CopySourceRange: `bytes=0-${part1.length - 1}` }));
-    const c2 = await s3.send(new UploadPartCopyCommand({ Bucket: 'multipart', Key: 'copy.bin', UploadId: copy.UploadId, PartNumber: 2, CopySource: 'multipart/big.bin', CopySourceRange: `bytes=${part1.length}-${whole.length - 1}` }));
+    const c1 = await s3.send(
+      new UploadPartCopyCommand({ Bucket: 'multipart', Key: 'copy.bin', UploadId: copy.UploadId, PartNumber: 1, CopySource: 'multipart/big.bin', CopySourceRange: `bytes=0-${part1.length - 1}` }),
+    );
+    const c2 = await s3.send(
+      new UploadPartCopyCommand({
+        Bucket: 'multipart',
+        Key: 'copy.bin',
+        UploadId: copy.UploadId,
+        PartNumber: 2,
+        CopySource: 'multipart/big.bin',
+        CopySourceRange: `bytes=${part1.length}-${whole.length - 1}`,
+      }),
+    );
     assert.equal(c1.CopyPartResult?.ETag, p1.ETag);
     await rejectsWith(
       s3.send(new UploadPartCopyCommand({ Bucket: 'multipart', Key: 'copy.bin', UploadId: copy.UploadId, PartNumber: 3, CopySource: 'multipart/big.bin', CopySourceRange: `bytes=0-${whole.length}` })),
@@ -257,7 +308,12 @@ describe('S3 API with @aws-sdk/client-s3', () => {
         Bucket: 'multipart',
         Key: 'copy.bin',
         UploadId: copy.UploadId,
-        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: c1.CopyPartResult?.ETag }, { PartNumber: 2, ETag: c2.CopyPartResult?.ETag }] },
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: c1.CopyPartResult?.ETag },
+            { PartNumber: 2, ETag: c2.CopyPartResult?.ETag },
+          ],
+        },
       }),
     );
     assert.deepEqual(await bodyOf(await s3.send(new GetObjectCommand({ Bucket: 'multipart', Key: 'copy.bin' }))), whole);
@@ -265,8 +321,15 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     const other = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'multipart', Key: 'aborted.bin' }));
     await s3.send(new UploadPartCommand({ Bucket: 'multipart', Key: 'aborted.bin', UploadId: other.UploadId, PartNumber: 1, Body: 'x' }));
     const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'multipart' }));
-    assert.deepEqual(uploads.Uploads?.map((u) => [u.Key, u.UploadId]), [['aborted.bin', other.UploadId]]);
-    await rejectsWith(s3.send(new DeleteBucketCommand({ Bucket: 'multipart' })).then(() => s3.send(new HeadBucketCommand({ Bucket: 'multipart' }))), 'BucketNotEmpty', 409);
+    assert.deepEqual(
+      uploads.Uploads?.map((u) => [u.Key, u.UploadId]),
+      [['aborted.bin', other.UploadId]],
+    );
+    await rejectsWith(
+      s3.send(new DeleteBucketCommand({ Bucket: 'multipart' })).then(() => s3.send(new HeadBucketCommand({ Bucket: 'multipart' }))),
+      'BucketNotEmpty',
+      409,
+    );
     await s3.send(new AbortMultipartUploadCommand({ Bucket: 'multipart', Key: 'aborted.bin', UploadId: other.UploadId }));
     await rejectsWith(s3.send(new ListPartsCommand({ Bucket: 'multipart', Key: 'aborted.bin', UploadId: other.UploadId })), 'NoSuchUpload', 404);
     const blobs = await bucketBlobFiles(vigil);
@@ -303,7 +366,12 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     const unknown = '11111111-2222-3333-4444-555555555555';
     await rejectsWith(s3.send(new PutObjectCommand({ Bucket: 'encrypted', Key: 'k', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: unknown })), 'KMS.NotFoundException', 400);
     await rejectsWith(
-      s3.send(new PutBucketEncryptionCommand({ Bucket: 'encrypted', ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: unknown } }] } })),
+      s3.send(
+        new PutBucketEncryptionCommand({
+          Bucket: 'encrypted',
+          ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: unknown } }] },
+        }),
+      ),
       'KMS.NotFoundException',
       400,
     );
