@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { exactValueStorage } from '../constraintStorage.js';
 
 /**
  * A Fastify route constraint on the X-Amz-Target header: the AWS KMS JSON protocol posts every
@@ -7,13 +8,7 @@ import type { IncomingMessage } from 'node:http';
  */
 export const amzTargetConstraint = {
   name: 'amzTarget',
-  storage() {
-    const handlers = new Map<string, unknown>();
-    return {
-      get: (value: string) => (handlers.get(value) ?? null) as never,
-      set: (value: string, store: unknown) => void handlers.set(value, store),
-    };
-  },
+  storage: exactValueStorage,
   deriveConstraint(request: IncomingMessage): string | undefined {
     const target = request.headers['x-amz-target'];
     return typeof target === 'string' && target.startsWith('TrentService.') ? 'TrentService' : undefined;

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { exactValueStorage } from '../constraintStorage.js';
 
 /**
  * A Fastify route constraint for the AWS query protocol (STS): `POST /` with a form-encoded body
@@ -8,13 +9,7 @@ import type { IncomingMessage } from 'node:http';
  */
 export const formPostConstraint = {
   name: 'formPost',
-  storage() {
-    const handlers = new Map<string, unknown>();
-    return {
-      get: (value: string) => (handlers.get(value) ?? null) as never,
-      set: (value: string, store: unknown) => void handlers.set(value, store),
-    };
-  },
+  storage: exactValueStorage,
   deriveConstraint(request: IncomingMessage): string | undefined {
     if (request.method !== 'POST' || request.headers['x-amz-target'] !== undefined) return undefined;
     const type = request.headers['content-type'];
