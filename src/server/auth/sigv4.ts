@@ -242,44 +242,20 @@ async function verifyPresigned(request: ReceivedRequest, query: Record<string, s
     throw new AuthError('UnknownAccessKey', 'The AWS Access Key Id you provided does not exist in our records.');
   }
 
-  const headers: Record<string, string> = {};
-  for (const name of signedHeaders) {
-    const values = request.headers[name];
-    if (values === undefined) throw new AuthError('SignatureMismatch', `Signed header ${name} is missing from the request.`);
-    headers[name] = values.join(',');
-  }
+  const headers = signedHeaderValues(request, signedHeaders);
   // The presigner takes the payload hash from this header; it signs it only if the client did.
   const hashSigned = 'x-amz-content-sha256' in headers;
   headers['x-amz-content-sha256'] = UNSIGNED_PAYLOAD;
   const unsignedQuery = { ...query };
   delete unsignedQuery['X-Amz-Signature'];
-  const questionMark = request.rawUrl.indexOf('?');
-  const signer = new SignatureV4({
-    service: options.service,
-    region,
-    credentials: { accessKeyId, secretAccessKey },
-    sha256: Hash.bind(null, 'sha256'),
-    uriEscapePath: options.service !== 's3',
-    applyChecksum: false,
+  const presigned = await signerFor(options.service, region, { accessKeyId, secretAccessKey }).presign(signable(request, headers, unsignedQuery), {
+    signingDate: date,
+    expiresIn: expires,
+    signableHeaders: new Set(signedHeaders),
+    unsignableHeaders: hashSigned ? undefined : new Set(['x-amz-content-sha256']),
+    // Signed headers stay headers (the presigner would move x-amz-* ones into the query).
+    unhoistableHeaders: new Set([...signedHeaders, 'x-amz-content-sha256']),
   });
-  const presigned = await signer.presign(
-    new HttpRequest({
-      method: request.method,
-      protocol: 'https:',
-      hostname: headers.host ?? '',
-      path: questionMark < 0 ? request.rawUrl : request.rawUrl.slice(0, questionMark),
-      query: unsignedQuery,
-      headers,
-    }),
-    {
-      signingDate: date,
-      expiresIn: expires,
-      signableHeaders: new Set(signedHeaders),
-      unsignableHeaders: hashSigned ? undefined : new Set(['x-amz-content-sha256']),
-      // Signed headers stay headers (the presigner would move x-amz-* ones into the query).
-      unhoistableHeaders: new Set([...signedHeaders, 'x-amz-content-sha256']),
-    },
-  );
   // The presigner lists what it signed; a client that signed a different set gets a mismatch.
   const computed = presigned.query?.['X-Amz-SignedHeaders'] === signedHeaderList ? presigned.query['X-Amz-Signature'] : undefined;
   const expected = typeof computed === 'string' && /^[0-9a-f]{64}$/.test(computed) ? computed : ''.padEnd(64, '-');
@@ -346,45 +322,51 @@ async function expectedSignature(
     credentials: { accessKeyId: string; secretAccessKey: string };
   },
 ): Promise<string> {
-  const headers: Record<string, string> = {};
-  for (const name of input.signedHeaders) {
-    const values = request.headers[name];
-    if (values === undefined) throw new AuthError('SignatureMismatch', `Signed header ${name} is missing from the request.`);
-    headers[name] = values.join(',');
-  }
+  const headers = signedHeaderValues(request, input.signedHeaders);
   // The signer takes the payload hash from this header; when the client did not sign the header
   // (the AWS CLI never sends it) it is kept out of the canonical headers.
   const hashSigned = 'x-amz-content-sha256' in headers;
   headers['x-amz-content-sha256'] = input.payloadHash;
   const questionMark = request.rawUrl.indexOf('?');
-  const signer = new SignatureV4({
-    service: input.service,
-    region: input.region,
-    credentials: input.credentials,
-    sha256: Hash.bind(null, 'sha256'),
-    uriEscapePath: input.service !== 's3',
-    applyChecksum: false,
+  const signed = await signerFor(input.service, input.region, input.credentials).sign(signable(request, headers, questionMark < 0 ? {} : parseQuery(request.rawUrl.slice(questionMark + 1))), {
+    signingDate: input.date,
+    signableHeaders: new Set(input.signedHeaders),
+    unsignableHeaders: hashSigned ? undefined : new Set(['x-amz-content-sha256']),
   });
-  const signed = await signer.sign(
-    new HttpRequest({
-      method: request.method,
-      protocol: 'https:',
-      hostname: headers.host ?? '',
-      path: questionMark < 0 ? request.rawUrl : request.rawUrl.slice(0, questionMark),
-      query: questionMark < 0 ? {} : parseQuery(request.rawUrl.slice(questionMark + 1)),
-      headers,
-    }),
-    {
-      signingDate: input.date,
-      signableHeaders: new Set(input.signedHeaders),
-      unsignableHeaders: hashSigned ? undefined : new Set(['x-amz-content-sha256']),
-    },
-  );
   const authorization = signed.headers.authorization ?? '';
   // The signer lists what it signed; a client that signed a different set gets a mismatch.
   const computed = /SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(authorization);
   if (!computed || computed[1] !== input.signedHeaders.join(';')) return ''.padEnd(64, '-');
   return computed[2];
+}
+
+/** The values of the headers the client signed; a signed header missing from the request is a mismatch. */
+function signedHeaderValues(request: ReceivedRequest, signedHeaders: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of signedHeaders) {
+    const values = request.headers[name];
+    if (values === undefined) throw new AuthError('SignatureMismatch', `Signed header ${name} is missing from the request.`);
+    headers[name] = values.join(',');
+  }
+  return headers;
+}
+
+/** The SDK's signer for a service and region, computing signatures as the service verifies them (S3 paths are not escaped again). */
+function signerFor(service: string, region: string, credentials: { accessKeyId: string; secretAccessKey: string }): SignatureV4 {
+  return new SignatureV4({ service, region, credentials, sha256: Hash.bind(null, 'sha256'), uriEscapePath: service !== 's3', applyChecksum: false });
+}
+
+/** The received request as the signer sees it: its raw path, the given query and signed headers. */
+function signable(request: ReceivedRequest, headers: Record<string, string>, query: Record<string, string | string[]>): HttpRequest {
+  const questionMark = request.rawUrl.indexOf('?');
+  return new HttpRequest({
+    method: request.method,
+    protocol: 'https:',
+    hostname: headers.host ?? '',
+    path: questionMark < 0 ? request.rawUrl : request.rawUrl.slice(0, questionMark),
+    query,
+    headers,
+  });
 }
 
 /** Query parameters percent-decoded, repeated keys kept in order, a key without "=" valued "". */
