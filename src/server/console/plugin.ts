@@ -87,29 +87,23 @@ export async function consoleAssets(app: FastifyInstance, options: { dir?: strin
   const assets = loadConsoleAssets(options.dir);
   const methods = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];
   const notAllowed = (reply: FastifyReply) => reply.code(405).header('allow', 'GET, HEAD').header('content-type', 'text/plain; charset=utf-8').send('Method Not Allowed\n');
-  app.route({
+  // Every method ends here (nothing under the console's path may reach S3); only GET and HEAD are answered.
+  const route = {
     method: methods,
-    url: CONSOLE_PATH.slice(0, -1),
     exposeHeadRoute: false,
     // Nothing is uploaded here: a body is refused before it is read far.
     bodyLimit: 1024,
-    config: { auth: 'public' },
-    handler: async (request, reply) => {
+    config: { auth: 'public' as const },
+    preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
       secured(reply);
       if (request.method !== 'GET' && request.method !== 'HEAD') return notAllowed(reply);
-      return reply.code(301).header('location', CONSOLE_PATH).send();
     },
-  });
+  };
+  app.route({ ...route, url: CONSOLE_PATH.slice(0, -1), handler: async (_request, reply) => reply.code(301).header('location', CONSOLE_PATH).send() });
   app.route({
-    method: methods,
+    ...route,
     url: `${CONSOLE_PATH}*`,
-    exposeHeadRoute: false,
-    // Nothing is uploaded here: a body is refused before it is read far.
-    bodyLimit: 1024,
-    config: { auth: 'public' },
     handler: async (request, reply) => {
-      secured(reply);
-      if (request.method !== 'GET' && request.method !== 'HEAD') return notAllowed(reply);
       const name = (request.raw.url ?? '').split('?')[0].slice(CONSOLE_PATH.length) || 'index.html';
       if (assets.size === 0) {
         return reply.code(503).header('content-type', 'text/plain; charset=utf-8').header('cache-control', 'no-store').send('The console is not built: run `npm run build`.\n');
