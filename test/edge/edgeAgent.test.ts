@@ -4,23 +4,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import {
-  CreateDatasetCommand,
-  CreateModelCommand,
-  CreateProjectCommand,
-  DetectAnomaliesCommand,
-  type LookoutVisionClient,
-  StartModelCommand,
-  StartModelPackagingJobCommand,
-} from '@aws-sdk/client-lookoutvision';
+import { CreateModelCommand, DetectAnomaliesCommand, type LookoutVisionClient, StartModelCommand, StartModelPackagingJobCommand } from '@aws-sdk/client-lookoutvision';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import sharp from 'sharp';
-import { COOKIES, cookieManifest, putCookieImages } from '../helpers/datasets.js';
+import { COOKIES, cookiesProject } from '../helpers/datasets.js';
 import { s3Client } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
@@ -122,13 +113,7 @@ describe('vigil edge: a packaged model served over the Edge Agent API', () => {
     vigil = await startTestVigil();
     client = vigil.lookoutVision();
     s3 = s3Client(vigil);
-    const { buckets } = vigil.services;
-    await buckets.createBucket('cookies');
-    await putCookieImages(buckets, 'cookies');
-    await buckets.putObject({ bucket: 'cookies', key: 'train.manifest', body: Readable.from([Buffer.from(await cookieManifest('cookies'))]) });
-    await client.send(new CreateProjectCommand({ ProjectName: 'cookies' }));
-    await client.send(new CreateDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'cookies', Key: 'train.manifest' } } } }));
-    await vigil.jobs.idle();
+    await cookiesProject(vigil, client);
     await client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: { S3Location: { Bucket: 'cookies', Prefix: 'model/' } } }));
     await vigil.jobs.idle();
     await client.send(new StartModelCommand({ ProjectName: 'cookies', ModelVersion: '1', MinInferenceUnits: 1 }));

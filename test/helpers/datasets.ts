@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { CreateDatasetCommand, CreateProjectCommand, type LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
 import sharp from 'sharp';
 import type { Buckets } from '../../src/service/buckets.js';
 import type { TestVigil } from './vigil.js';
@@ -76,5 +77,16 @@ export async function aliensProject(vigil: TestVigil): Promise<void> {
   await buckets.putObject({ bucket: 'aliens', key: 'm', body: Readable.from([Buffer.from(lines.join('\n'))]) });
   await projects.create({ projectName: 'aliens' });
   await datasets.create({ projectName: 'aliens', datasetType: 'train', manifest: { Bucket: 'aliens', Key: 'm' } });
+  await vigil.jobs.idle();
+}
+
+/** The cookies project, its training images the train dataset, created through the Lookout for Vision API; returns once imported. */
+export async function cookiesProject(vigil: TestVigil, client: LookoutVisionClient): Promise<void> {
+  const { buckets } = vigil.services;
+  await buckets.createBucket('cookies');
+  await putCookieImages(buckets, 'cookies');
+  await buckets.putObject({ bucket: 'cookies', key: 'train.manifest', body: Readable.from([Buffer.from(await cookieManifest('cookies'))]) });
+  await client.send(new CreateProjectCommand({ ProjectName: 'cookies' }));
+  await client.send(new CreateDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'cookies', Key: 'train.manifest' } } } }));
   await vigil.jobs.idle();
 }

@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/client-lookoutvision';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { decodeModel } from '../../src/ml/model.js';
-import { ALIENS, COOKIE_SIZE, COOKIES, cookieManifest, putCookieImages } from '../helpers/datasets.js';
+import { ALIENS, COOKIE_SIZE, COOKIES, cookieManifest, cookiesProject } from '../helpers/datasets.js';
 import { awsCli, awsCliSkip, s3Client } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
@@ -58,13 +58,7 @@ describe('models: train, host, detect, stop', () => {
     vigil = await startTestVigil();
     client = vigil.lookoutVision();
     s3 = s3Client(vigil);
-    const { buckets } = vigil.services;
-    await buckets.createBucket('cookies');
-    await putCookieImages(buckets, 'cookies');
-    await buckets.putObject({ bucket: 'cookies', key: 'train.manifest', body: Readable.from([Buffer.from(await cookieManifest('cookies'))]) });
-    await client.send(new CreateProjectCommand({ ProjectName: 'cookies' }));
-    await client.send(new CreateDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'cookies', Key: 'train.manifest' } } } }));
-    await vigil.jobs.idle();
+    await cookiesProject(vigil, client);
   });
   after(async () => {
     client.destroy();
