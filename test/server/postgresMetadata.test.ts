@@ -180,8 +180,10 @@ describe('Vigil with its metadata in PostgreSQL', { skip: postgresSkip }, () => 
     assert.deepEqual(dataset.ImageStats, { Total: 30, Labeled: 30, Normal: 20, Anomaly: 10 });
 
     const input = { ProjectName: 'aliens', OutputConfig: { S3Location: { Bucket: 'aliens', Prefix: 'models/' } }, KmsKeyId: 'alias/line-3', ClientToken: 'once' };
-    const created = [await lookoutVision.send(new CreateModelCommand(input)), await lookoutVision.send(new CreateModelCommand(input))];
+    // The same client token twice at once (as a retry through another node would): one model, one answer.
+    const created = await Promise.all([lookoutVision.send(new CreateModelCommand(input)), lookoutVision.send(new CreateModelCommand(input))]);
     assert.equal(created[0].ModelMetadata?.ModelArn, created[1].ModelMetadata?.ModelArn, 'one client token, one model');
+    assert.equal((await vigil.store.models.latest('aliens'))?.version, 1);
     await vigil.jobs.idle();
     const model = { ProjectName: 'aliens', ModelVersion: '1' };
     const trained = (await lookoutVision.send(new DescribeModelCommand(model))).ModelDescription!;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MissingBucketError, MissingUploadError, type ObjectRecord } from '../../src/store/bucketRecords.js';
-import type { DatasetRecord } from '../../src/store/datasetRecords.js';
+import { type DatasetRecord, PENDING_RESPONSE } from '../../src/store/datasetRecords.js';
 import type { MetadataStore } from '../../src/store/metadataStore.js';
 import type { ModelPackagingJobRecord } from '../../src/store/modelPackagingRecords.js';
 import { openPostgresStore } from '../../src/store/postgresStore.js';
@@ -243,18 +243,30 @@ for (const engine of engines) {
         );
       }));
 
-    test('idempotency tokens: of several first requests with one token, all get the same stored response', () =>
+    test('idempotency tokens: of several first requests with one token, exactly one reserves it; the others read its record', () =>
       withStore(async (store) => {
-        const record = (hash: string) => ({ scope: 'CreateDataset p', token: 't', requestHash: hash, response: `r-${hash}`, createdAt: NOW });
-        const notBefore = new Date(NOW.getTime() - 1000);
-        const stored = await Promise.all(['a', 'b', 'c', 'd'].map((hash) => store.idempotency.putIfAbsent(record(hash), notBefore)));
-        assert.equal(new Set(stored.map((r) => r.requestHash)).size, 1);
-        assert.equal(stored[0].response, `r-${stored[0].requestHash}`);
-        // An expired token is free again.
-        const later = new Date(NOW.getTime() + 10_000);
-        assert.equal((await store.idempotency.putIfAbsent({ ...record('e'), createdAt: later }, new Date(later.getTime() - 1000))).requestHash, 'e');
-        assert.equal((await store.idempotency.get('CreateDataset p', 't', notBefore))?.requestHash, 'e');
-        await store.idempotency.deleteOlderThan(new Date(later.getTime() + 1));
+        const record = (hash: string, createdAt = NOW) => ({ scope: 'CreateDataset p', token: 't', requestHash: hash, createdAt });
+        const notBefore = new Date(NOW.getTime() - 8 * 3600_000);
+        const abandonedBefore = new Date(NOW.getTime() - 60_000);
+        const outcomes = await Promise.all(['a', 'b', 'c', 'd'].map((hash) => store.idempotency.reserve(record(hash), notBefore, abandonedBefore)));
+        assert.equal(outcomes.filter((o) => o === 'reserved').length, 1);
+        const winner = ['a', 'b', 'c', 'd'][outcomes.indexOf('reserved')];
+        for (const other of outcomes.filter((o) => o !== 'reserved')) assert.deepEqual(other, { ...record(winner), response: PENDING_RESPONSE });
+        await store.idempotency.complete('CreateDataset p', 't', '{"done":true}');
+        await store.idempotency.release('CreateDataset p', 't'); // a completed record is kept
+        assert.deepEqual(await store.idempotency.reserve(record('z'), notBefore, abandonedBefore), { ...record(winner), response: '{"done":true}' });
+        assert.equal((await store.idempotency.get('CreateDataset p', 't', notBefore))?.response, '{"done":true}');
+        // Past its lifetime the token is free again; a reservation whose request failed is released.
+        const later = new Date(NOW.getTime() + 9 * 3600_000);
+        assert.equal(await store.idempotency.reserve(record('e', later), new Date(later.getTime() - 8 * 3600_000), new Date(later.getTime() - 60_000)), 'reserved');
+        await store.idempotency.release('CreateDataset p', 't');
+        assert.equal(await store.idempotency.get('CreateDataset p', 't', new Date(0)), undefined);
+        // A reservation nobody completed within the abandonment time (its process died) is taken over.
+        assert.equal(await store.idempotency.reserve(record('f', later), notBefore, abandonedBefore), 'reserved');
+        const muchLater = new Date(later.getTime() + 61_000);
+        assert.deepEqual(await store.idempotency.reserve(record('g', muchLater), notBefore, new Date(later.getTime() - 1)), { ...record('f', later), response: PENDING_RESPONSE });
+        assert.equal(await store.idempotency.reserve(record('g', muchLater), notBefore, new Date(muchLater.getTime() - 60_000)), 'reserved');
+        await store.idempotency.deleteOlderThan(new Date(muchLater.getTime() + 1));
         assert.equal(await store.idempotency.get('CreateDataset p', 't', new Date(0)), undefined);
       }));
 
