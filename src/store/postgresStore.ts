@@ -7,7 +7,7 @@ import type { ModelPackagingJobRepository } from './modelPackagingRecords.js';
 import type { ModelRepository } from './modelRecords.js';
 import { PostgresAccessKeys } from './postgres/accessKeyRepository.js';
 import { PostgresBuckets } from './postgres/bucketRepository.js';
-import { inTransaction, openPool } from './postgres/database.js';
+import { databaseShown, inTransaction, openPool } from './postgres/database.js';
 import { PostgresDatasets } from './postgres/datasetRepository.js';
 import { PostgresIdempotency } from './postgres/idempotencyRepository.js';
 import { PostgresKmsKeys } from './postgres/kmsKeyRepository.js';
@@ -33,7 +33,8 @@ export async function openPostgresStore(connectionString: string): Promise<Metad
     await migrate(pool);
   } catch (error) {
     await pool.end();
-    throw error;
+    // node-postgres never puts the password in its messages; the URL is shown without it.
+    throw new Error(`cannot open the PostgreSQL metadata database ${databaseShown(connectionString)}: ${(error as Error).message}`, { cause: error });
   }
   return new PostgresStore(pool);
 }

@@ -12,6 +12,12 @@ export const optionalDate = (value: unknown): Date | undefined => (value == null
 
 const INT8_OID = 20;
 
+/** Where a database is (user@host:port/database), for messages: never the password, nor the URL's query. */
+export function databaseShown(connectionString: string): string {
+  const url = new URL(connectionString);
+  return `${url.username ? `${decodeURIComponent(url.username)}@` : ''}${url.host}${url.pathname}`;
+}
+
 /**
  * BIGINT columns (times in milliseconds, object sizes) come back as numbers rather than strings; every
  * value Vigil stores there is below 2^53. Set per pool, so other users of `pg` in the process are untouched.
