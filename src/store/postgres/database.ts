@@ -27,7 +27,8 @@ const types = {
 };
 
 export function openPool(connectionString: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString, types, max: 10 });
+  // A server that does not answer fails the start (or a request) within 10 s instead of hanging it.
+  const pool = new pg.Pool({ connectionString, types, max: 10, connectionTimeoutMillis: 10_000 });
   // An idle connection that breaks (server restart) is dropped from the pool; the next query reports the
   // failure to its caller. Without a listener the error would end the process.
   pool.on('error', () => {});
