@@ -36,6 +36,7 @@ import { SessionCredentials } from './service/sessionCredentials.js';
 import { Tags } from './service/tags.js';
 import { lockDataDirectory } from './store/dataDirectoryLock.js';
 import type { MetadataStore } from './store/metadataStore.js';
+import { openPostgresStore } from './store/postgresStore.js';
 import { openSqliteStore } from './store/sqliteStore.js';
 import { writeFileAtomic } from './util/atomicFile.js';
 
@@ -66,14 +67,17 @@ export interface RunningVigil {
 /** How often keys past their deletion date are destroyed, due keys rotated and expired client tokens forgotten. */
 const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
 
-/** Starts Vigil on the embedded engines: SQLite metadata, local object directory, embedded KMS. */
+/**
+ * Starts Vigil on the embedded engines (SQLite metadata, local object directory, embedded KMS), or with
+ * the metadata in PostgreSQL when config.databaseUrl is set.
+ */
 export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = process.env): Promise<RunningVigil> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   // Before anything is opened or cleaned: a second process would empty this one's blobs/tmp and share its database.
   const lock = lockDataDirectory(config.dataDir);
   let store: MetadataStore;
   try {
-    store = openSqliteStore(join(config.dataDir, 'metadata.db'));
+    store = config.databaseUrl === undefined ? openSqliteStore(join(config.dataDir, 'metadata.db')) : await openPostgresStore(config.databaseUrl);
   } catch (error) {
     lock.release();
     throw error;

@@ -26,6 +26,11 @@ export interface VigilConfig {
   kmsSecretAccessKey?: string;
   kmsCaFile?: string;
   kmsDefaultKeyId?: string;
+  /**
+   * A PostgreSQL database for the metadata instead of the embedded SQLite file (postgres://user:password@host:port/db).
+   * Several Vigil nodes can share it.
+   */
+  databaseUrl?: string;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -48,6 +53,7 @@ const ENVIRONMENT: Record<keyof VigilConfig, string> = {
   kmsSecretAccessKey: 'VIGIL_KMS_SECRET_ACCESS_KEY',
   kmsCaFile: 'VIGIL_KMS_CA_FILE',
   kmsDefaultKeyId: 'VIGIL_KMS_DEFAULT_KEY_ID',
+  databaseUrl: 'VIGIL_DATABASE_URL',
 };
 
 export const DEFAULT_CONFIG: VigilConfig = {
@@ -124,7 +130,23 @@ function validate(input: ConfigInput): VigilConfig {
     tlsKey: input.tlsKey === undefined ? undefined : resolve(text('tlsKey')),
     logLevel,
     ...kms,
+    ...validateDatabase(input.databaseUrl),
   };
+}
+
+/** A postgres:// or postgresql:// URL, or nothing for the embedded SQLite file. Messages never show the URL: it may hold a password. */
+function validateDatabase(value: ConfigInput['databaseUrl']): Pick<VigilConfig, 'databaseUrl'> {
+  if (value === undefined) return {};
+  const problem = 'databaseUrl (VIGIL_DATABASE_URL) must be a PostgreSQL URL such as postgres://vigil:password@db.example:5432/vigil';
+  if (typeof value !== 'string') throw new ConfigError(problem);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(problem);
+  }
+  if ((url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') || url.hostname === '' || url.pathname.length <= 1) throw new ConfigError(problem);
+  return { databaseUrl: value };
 }
 
 /** The external KMS settings: all absent without an endpoint. Error messages never show the secret. */
