@@ -102,14 +102,25 @@ async function freePorts(count: number): Promise<number[]> {
   }
 }
 
-/** SIGTERM to each daemon named by a pid file, SIGKILL to any still alive after 15 s. */
+/**
+ * SIGTERM to each daemon named by a pid file, SIGKILL to any still alive after 15 s. The gateway and the
+ * OSD go first: an OSD whose monitor is gone waits for it before exiting.
+ */
 async function stopDaemons(runDir: string): Promise<void> {
   const files = (await readdir(runDir).catch(() => [] as string[])).filter((name) => name.endsWith('.pid'));
-  const pids: number[] = [];
-  for (const file of files) {
-    const pid = Number((await readFile(join(runDir, file), 'utf8')).trim());
-    if (Number.isInteger(pid) && pid > 1) pids.push(pid);
-  }
+  const pidsOf = async (names: string[]) => {
+    const pids: number[] = [];
+    for (const name of names) {
+      const pid = Number((await readFile(join(runDir, name), 'utf8')).trim());
+      if (Number.isInteger(pid) && pid > 1) pids.push(pid);
+    }
+    return pids;
+  };
+  await stopAll(await pidsOf(files.filter((name) => !name.startsWith('mon.'))));
+  await stopAll(await pidsOf(files.filter((name) => name.startsWith('mon.'))));
+}
+
+async function stopAll(pids: number[]): Promise<void> {
   const alive = (pid: number) => {
     try {
       process.kill(pid, 0);
