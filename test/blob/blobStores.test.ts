@@ -356,6 +356,27 @@ for (const kind of ENGINES) {
       await assert.rejects(blobs.getRange('h/none', {}, { start: 0, end: 0 }, 1).then(readAll), BlobNotFoundError);
     });
 
+    test('sealed store: a rewrap after a key rotation replaces the header of every listed object; they open as before', async () => {
+      const blobs = new SealedBlobStore(engine, kms);
+      const key = await kms.createKey({ description: 'rewrap' });
+      const small = randomBytes(1_000);
+      const large = randomBytes(PART_SIZE + 100_000); // a part boundary in the middle of a frame on S3
+      await blobs.put('w/1', small, { keyId: key.arn, context: { n: '1' } });
+      await blobs.put('w/2', large, { keyId: key.arn, context: { n: '2' } });
+      const before = await readAll(await engine.get('w/2'));
+      await kms.rotateKey(key.arn);
+      const outcomes: string[] = [];
+      for await (const blobKey of blobs.list('w/')) outcomes.push(await blobs.rewrap(blobKey, key.arn));
+      assert.deepEqual(outcomes, ['rewrapped', 'rewrapped']);
+      const after = await readAll(await engine.get('w/2'));
+      assert.ok(!after.equals(before), 'the header changed');
+      assert.ok(after.subarray(after.length - 100_000).equals(before.subarray(before.length - 100_000)), 'the frames did not');
+      assert.ok((await blobs.getBuffer('w/1', { n: '1' })).equals(small));
+      assert.ok((await blobs.getBuffer('w/2', { n: '2' })).equals(large));
+      assert.ok((await readAll(await blobs.getRange('w/2', { n: '2' }, { start: PART_SIZE, end: PART_SIZE + 9 }, large.length))).equals(large.subarray(PART_SIZE, PART_SIZE + 10)));
+      for (const blobKey of ['w/1', 'w/2']) await blobs.delete(blobKey);
+    });
+
     if (kind.name !== 'filesystem') {
       test('S3: a bucket is claimed by one installation; its marker is no object', async () => {
         const s3 = engine as S3BlobStore;
