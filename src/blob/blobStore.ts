@@ -24,8 +24,8 @@ export interface BlobStore {
  * replaced after the first read, a later read throws BlobChangedError instead of mixing two versions.
  */
 export interface BlobReader {
-  /** Bytes first..last (inclusive); fewer when the object ends sooner, none when it ends before first. */
-  read(first: number, last: number): Promise<Readable>;
+  /** Bytes first..last (inclusive; to the end when last is absent); fewer when the object ends sooner, none when it ends before first. */
+  read(first: number, last?: number): Promise<Readable>;
   /** Releases what the reader holds (a file handle); reads already started finish. */
   close(): Promise<void>;
 }

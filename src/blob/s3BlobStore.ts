@@ -145,7 +145,7 @@ export class S3BlobStore implements BlobStore {
     return {
       read: async (first, last) => {
         try {
-          const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key, Range: `bytes=${first}-${last}`, IfMatch: eTag }));
+          const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key, Range: `bytes=${first}-${last ?? ''}`, IfMatch: eTag }));
           eTag ??= out.ETag;
           return out.Body as Readable;
         } catch (error) {

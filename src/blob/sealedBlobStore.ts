@@ -144,39 +144,38 @@ export class SealedBlobStore {
    */
   async rewrap(key: string, keyArn: string): Promise<RewrapOutcome> {
     return this.writers.run(key, async () => {
-      let read: { header: SealedHeader; rest: Buffer; stream: Readable };
+      let reader: BlobReader;
       try {
-        read = await this.readHeader(key);
+        reader = await this.engine.openReader(key);
       } catch (error) {
         if (error instanceof BlobNotFoundError) return 'gone';
         throw error;
       }
-      const { header, rest, stream } = read;
-      if (header.keyId !== keyArn || header.version === 1) {
-        stream.destroy();
-        return header.keyId !== keyArn ? 'other-key' : 'format-1';
-      }
       try {
+        let read: { header: SealedHeader; bytes: Buffer; rest: Buffer };
+        try {
+          // The header alone decides: an object under another key costs one small ranged read.
+          read = await readHeaderThrough(reader, key);
+        } catch (error) {
+          if (error instanceof BlobNotFoundError) return 'gone';
+          throw error;
+        }
+        const { header, bytes, rest } = read;
+        if (header.keyId !== keyArn) return 'other-key';
+        if (header.version === 1) return 'format-1';
         const newHeader = await rewrapSealedHeader(this.kms, header);
-        await this.engine.put(key, Readable.from(withHeader(newHeader, rest, stream)));
+        // The frames come from the version of the object whose header was rewrapped (one reader, one version).
+        const frames = await reader.read(bytes.length + rest.length);
+        try {
+          await this.engine.put(key, Readable.from(withHeader(newHeader, rest, frames)));
+        } finally {
+          frames.destroy();
+        }
         return 'rewrapped';
       } finally {
-        stream.destroy();
+        await reader.close();
       }
     });
-  }
-
-  /** Reads an object's header; returns it with the bytes read past it and the stream positioned after them. */
-  private async readHeader(key: string): Promise<{ header: SealedHeader; rest: Buffer; stream: Readable }> {
-    const stream = await this.engine.get(key);
-    let bytes = Buffer.alloc(0);
-    for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
-      bytes = Buffer.concat([bytes, chunk as Buffer]);
-      const parsed = parseSealedHeader(bytes);
-      if ('header' in parsed) return { header: parsed.header, rest: bytes.subarray(parsed.length), stream };
-    }
-    stream.destroy();
-    throw new SealedObjectError(`stored object ${key} is truncated (incomplete header)`);
   }
 
   exists(key: string): Promise<boolean> {
@@ -192,17 +191,20 @@ export class SealedBlobStore {
   }
 }
 
-/** An object's header and its bytes, read in ranges: 4 KiB first, then whatever the header says it needs. */
-async function readHeaderThrough(reader: BlobReader, key: string): Promise<{ header: SealedHeader; bytes: Buffer }> {
-  let bytes = Buffer.alloc(0);
+/**
+ * An object's header, read in ranges (4 KiB first, then whatever the header says it needs): its bytes,
+ * and the bytes read past it (the next read starts at bytes.length + rest.length).
+ */
+async function readHeaderThrough(reader: BlobReader, key: string): Promise<{ header: SealedHeader; bytes: Buffer; rest: Buffer }> {
+  let read = Buffer.alloc(0);
   let wanted = HEADER_READ_BYTES;
   for (;;) {
-    const chunks: Buffer[] = [bytes];
-    for await (const chunk of await reader.read(bytes.length, wanted - 1)) chunks.push(chunk as Buffer);
-    bytes = Buffer.concat(chunks);
-    const parsed = parseSealedHeader(bytes);
-    if ('header' in parsed) return { header: parsed.header, bytes: bytes.subarray(0, parsed.length) };
-    if (bytes.length < wanted) throw new SealedObjectError(`stored object ${key} is truncated (incomplete header)`);
+    const chunks: Buffer[] = [read];
+    for await (const chunk of await reader.read(read.length, wanted - 1)) chunks.push(chunk as Buffer);
+    read = Buffer.concat(chunks);
+    const parsed = parseSealedHeader(read);
+    if ('header' in parsed) return { header: parsed.header, bytes: read.subarray(0, parsed.length), rest: read.subarray(parsed.length) };
+    if (read.length < wanted) throw new SealedObjectError(`stored object ${key} is truncated (incomplete header)`);
     wanted = parsed.needed;
   }
 }
