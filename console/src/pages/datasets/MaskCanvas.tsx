@@ -17,6 +17,7 @@ export function MaskCanvas({
   brushSize,
   zoom,
   label,
+  ready,
   onStrokeStart,
 }: {
   imageUrl: string;
@@ -29,6 +30,8 @@ export function MaskCanvas({
   brushSize: number;
   zoom: number;
   label: string;
+  /** False until the saved mask is on the layer: strokes are ignored until then. */
+  ready: boolean;
   onStrokeStart(): void;
 }) {
   const last = useRef<{ x: number; y: number } | undefined>(undefined);
@@ -68,7 +71,9 @@ export function MaskCanvas({
           className="vigil-mask-layer"
           aria-label={label}
           data-testid="mask-canvas"
+          data-ready={ready}
           onPointerDown={(event) => {
+            if (!ready) return;
             event.currentTarget.setPointerCapture(event.pointerId);
             onStrokeStart();
             const p = point(event);

@@ -51,6 +51,8 @@ export function MaskEditor({
   const [error, setError] = useState<string | undefined>();
   const [saving, setSaving] = useState(false);
   const [undoCount, setUndoCount] = useState(0);
+  // Painting waits for the saved mask, which would otherwise be drawn over the first strokes.
+  const [ready, setReady] = useState(!entry.maskRef);
   const layer = useRef<HTMLCanvasElement | null>(null);
   const undo = useRef<ImageData[]>([]);
   const name = entry.sourceRef.split('/').pop() ?? entry.sourceRef;
@@ -81,8 +83,16 @@ export function MaskEditor({
     let current = true;
     getObjectBytes(clients.s3, where.bucket, where.key)
       .then(({ bytes }) => loadImage(bytes, 'image/png'))
-      .then((mask) => current && layer.current && drawSavedMask(layer.current, mask, entry.classes))
-      .catch((e: unknown) => current && setError(`The saved mask could not be read. ${errorText(e)}`));
+      .then((mask) => {
+        if (!current || !layer.current) return;
+        drawSavedMask(layer.current, mask, entry.classes);
+        setReady(true);
+      })
+      .catch((e: unknown) => {
+        if (!current) return;
+        setError(`The saved mask could not be read. ${errorText(e)}`);
+        setReady(true);
+      });
     return () => {
       current = false;
     };
@@ -135,7 +145,7 @@ export function MaskEditor({
             <Button variant="link" disabled={saving} onClick={() => onClose(false)}>
               Cancel
             </Button>
-            <Button variant="primary" loading={saving} disabled={!image} onClick={() => void save()} data-testid="save-mask">
+            <Button variant="primary" loading={saving} disabled={!image || !ready} onClick={() => void save()} data-testid="save-mask">
               Save mask
             </Button>
           </SpaceBetween>
@@ -199,6 +209,7 @@ export function MaskEditor({
               brushSize={brushSize}
               zoom={zoom}
               label={`Mask of ${name}: paint the anomaly with the pointer`}
+              ready={ready}
               onStrokeStart={remember}
             />
           </SpaceBetween>

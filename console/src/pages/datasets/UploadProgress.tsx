@@ -21,9 +21,7 @@ export function UploadProgress({ label, progress, failures }: { label: string; p
         <Alert type="error" header={`${failures.length} file${failures.length === 1 ? ' was' : 's were'} not added (${label})`}>
           <ul className="vigil-file-errors">
             {failures.map((f) => (
-              <li key={f.file}>
-                {f.file} {f.error}
-              </li>
+              <li key={f.file}>{`${f.file} ${f.error}`}</li>
             ))}
           </ul>
         </Alert>

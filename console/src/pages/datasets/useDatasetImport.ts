@@ -38,7 +38,8 @@ export function useDatasetImport(clients: Clients, projectName: string) {
             source: job.source,
             consoleBucket: bucket ?? '',
             exists: job.exists,
-            onProgress: (p) => setProgress((all) => ({ ...all, [job.datasetType]: p })),
+            // A later step keeps the upload's file counts on show.
+            onProgress: (p) => setProgress((all) => ({ ...all, [job.datasetType]: { ...all[job.datasetType], ...p } })),
           });
         } catch (e) {
           const refused = (e as { failures?: AddImagesResult['failures'] }).failures;
