@@ -5,6 +5,7 @@ import Modal from '@cloudscape-design/components/modal';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { useState } from 'react';
 import type { Clients } from '../../clients';
+import { datasetName } from './datasetName';
 import { ImageSourceFields } from './ImageSourceFields';
 import { type ImageSource, sourceProblem } from './imageSource';
 import { UploadProgress } from './UploadProgress';
@@ -17,7 +18,7 @@ export function AddImagesModal({ clients, projectName, datasetType, onClose }: {
   const [finished, setFinished] = useState(false);
   const imports = useDatasetImport(clients, projectName);
   const problem = sourceProblem(source);
-  const name = datasetType === 'train' ? 'training dataset' : datasetType === 'test' ? 'test dataset' : datasetType;
+  const name = datasetName(datasetType).toLowerCase();
 
   const add = async () => {
     setTried(true);
@@ -51,7 +52,7 @@ export function AddImagesModal({ clients, projectName, datasetType, onClose }: {
     >
       <SpaceBetween size="l">
         <ImageSourceFields name={name} source={source} onChange={setSource} problem={tried ? problem : undefined} />
-        <UploadProgress label={datasetType} progress={imports.progress[datasetType]} failures={failures} />
+        <UploadProgress label={datasetName(datasetType)} progress={imports.progress[datasetType]} failures={failures} />
         {imports.error && <Alert type="error">{imports.error}</Alert>}
       </SpaceBetween>
     </Modal>

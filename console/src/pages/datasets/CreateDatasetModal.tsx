@@ -7,6 +7,7 @@ import RadioGroup from '@cloudscape-design/components/radio-group';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { useState } from 'react';
 import type { Clients } from '../../clients';
+import { datasetName } from './datasetName';
 import { ImageSourceFields } from './ImageSourceFields';
 import { type ImageSource, sourceProblem } from './imageSource';
 import { UploadProgress } from './UploadProgress';
@@ -65,11 +66,11 @@ export function CreateDatasetModal({ clients, projectName, onClose }: { clients:
           />
         </FormField>
         <ImageSourceFields name={layout === 'single' ? 'dataset' : 'training dataset'} source={train} onChange={setTrain} problem={tried ? problems.train : undefined} />
-        <UploadProgress label="train" progress={imports.progress.train} failures={imports.failures.train ?? []} />
+        <UploadProgress label={layout === 'single' ? 'Dataset' : datasetName('train')} progress={imports.progress.train} failures={imports.failures.train ?? []} />
         {layout === 'separate' && (
           <>
             <ImageSourceFields name="test dataset" source={test} onChange={setTest} problem={tried ? problems.test : undefined} />
-            <UploadProgress label="test" progress={imports.progress.test} failures={imports.failures.test ?? []} />
+            <UploadProgress label={datasetName('test')} progress={imports.progress.test} failures={imports.failures.test ?? []} />
           </>
         )}
         {imports.error && <Alert type="error">{imports.error}</Alert>}

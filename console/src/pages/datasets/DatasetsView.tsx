@@ -13,12 +13,9 @@ import type { Notify } from '../../App';
 import { type Clients, errorText } from '../../clients';
 import { AddImagesModal } from './AddImagesModal';
 import { CreateDatasetModal } from './CreateDatasetModal';
+import { datasetName } from './datasetName';
 import { datasetStatus } from './datasetStatus';
 import { Gallery } from './Gallery';
-
-export function datasetName(type?: string): string {
-  return type === 'train' ? 'Training dataset' : type === 'test' ? 'Test dataset' : (type ?? '');
-}
 
 /** The project's datasets: their counts, Create dataset when there is none, Add images, and the gallery. */
 export function DatasetsView({ clients, projectName, notify }: { clients: Clients; projectName: string; notify: Notify }) {

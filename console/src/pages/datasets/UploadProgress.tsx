@@ -14,11 +14,10 @@ export function UploadProgress({ label, progress, failures }: { label: string; p
           description={progress.step}
           value={progress.total ? Math.round((100 * (progress.done ?? 0)) / progress.total) : undefined}
           additionalInfo={progress.total ? `${progress.done ?? 0} of ${progress.total} files` : undefined}
-          data-testid={`progress-${label}`}
         />
       )}
       {failures.length > 0 && (
-        <Alert type="error" header={`${failures.length} file${failures.length === 1 ? ' was' : 's were'} not added (${label})`}>
+        <Alert type="error" header={`${failures.length} file${failures.length === 1 ? ' was' : 's were'} not added (${label.toLowerCase()})`}>
           <ul className="vigil-file-errors">
             {failures.map((f) => (
               <li key={f.file}>{`${f.file} ${f.error}`}</li>
