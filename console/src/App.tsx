@@ -5,6 +5,7 @@ import SideNavigation from '@cloudscape-design/components/side-navigation';
 import TopNavigation from '@cloudscape-design/components/top-navigation';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { clientsFor } from './clients';
+import { ConsoleBucketProvider } from './components/ConsoleBucketProvider';
 import { ProjectDetailsPage } from './pages/ProjectDetails';
 import { ProjectsPage } from './pages/Projects';
 import { SignInPage } from './pages/SignIn';
@@ -63,7 +64,7 @@ function SignedIn({ session, onSignOut }: { session: Session; onSignOut(): void 
   if (route.page === 'project') breadcrumbs.push({ text: route.projectName, href: href(route) });
 
   return (
-    <>
+    <ConsoleBucketProvider clients={clients} notify={notify}>
       <div id="top-nav">
         <TopNavigation
           identity={{ href: '#/projects', title: 'Vigil' }}
@@ -114,6 +115,6 @@ function SignedIn({ session, onSignOut }: { session: Session; onSignOut(): void 
           )
         }
       />
-    </>
+    </ConsoleBucketProvider>
   );
 }
