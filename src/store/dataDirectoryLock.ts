@@ -40,7 +40,7 @@ export function lockDataDirectory(dataDir: string): DataDirectoryLock {
     if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY') || (error as { code?: string }).code?.startsWith('SQLITE_LOCKED')) {
       const pid = readPid(dataDir);
       throw new DataDirectoryInUseError(
-        `The data directory ${dataDir} is in use by another Vigil process${pid === undefined ? '' : ` (PID ${pid})`}. ` + 'Stop that process first, or give this one a different data directory.',
+        `The data directory ${dataDir} is in use by another Vigil process${pid === undefined ? '' : ` (PID ${pid})`}. Stop that process first, or give this one a different data directory.`,
       );
     }
     throw error;
