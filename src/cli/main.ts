@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config.js';
+import { backupDataDirectory } from './backup.js';
 import { edgeInstall, edgeServe } from './edge.js';
 import { evalCommand } from './eval.js';
 import { describeReport, falseAlarmRate } from './falseAlarmRate.js';
@@ -37,6 +38,18 @@ program
       logLevel: options.logLevel,
       config: options.config as string | undefined,
     });
+  });
+
+program
+  .command('backup')
+  .description('copy the data directory (database, sealed objects, root key file, TLS pair) consistently into DIR, also while vigil serve runs; DIR is then a data directory')
+  .argument('<dir>', 'new or empty directory, outside the data directory')
+  .option('--data-dir <dir>', 'data directory to back up (env VIGIL_DATA_DIR, default ./.vigil)')
+  .option('--config <file>', 'JSON configuration file (env VIGIL_CONFIG)')
+  .action(async (dir: string, o: Record<string, string | undefined>) => {
+    process.umask(0o077);
+    const report = await backupDataDirectory({ dataDir: o.dataDir, config: o.config }, dir);
+    process.stdout.write(`backed up to ${report.directory}: database and ${report.blobFiles} sealed objects (${report.blobBytes} bytes)\n`);
   });
 
 program
