@@ -1,11 +1,12 @@
 import { constants } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { type ConfigInput, loadConfig } from '../config.js';
 
-/** What a backup holds besides the database and the blobs: the root key, the TLS pair, the credentials file. */
-const SMALL_FILES = ['keys', 'tls', 'credentials'];
+/** What a backup holds besides the database and the blobs: the TLS pair and the credentials file (the root key only when asked). */
+const SMALL_FILES = ['tls', 'credentials'];
+const ROOT_KEY_FILE = join('keys', 'root.key');
 /** Attempts at a snapshot whose referenced blobs were all copied (an object overwritten mid-backup can need one more). */
 const MAX_ATTEMPTS = 5;
 
@@ -14,11 +15,14 @@ export interface BackupReport {
   blobFiles: number;
   blobBytes: number;
   attempts: number;
+  /** Whether keys/root.key was copied (only with withRootKey, and when the installation has a key file). */
+  rootKeyIncluded: boolean;
 }
 
 /**
  * `vigil backup DIR`: a consistent copy of a data directory, taken while `vigil serve` runs on it
- * (or not). The result is itself a data directory: `vigil serve --data-dir DIR` starts on it.
+ * (or not). The result is itself a data directory: `vigil serve --data-dir DIR` starts on it once the
+ * root key is there (copied with withRootKey, else put back from where it is kept).
  *
  * Order matters because Vigil writes a blob before the row that references it and deletes a blob
  * only after the row that referenced it is gone: blobs are copied, then the database is copied by
@@ -28,7 +32,7 @@ export interface BackupReport {
  * overwritten during the backup) makes a new snapshot. Blobs are copied, never linked, so that the
  * backup can be moved and the live directory can change.
  */
-export async function backupDataDirectory(flags: ConfigInput & { config?: string }, target: string): Promise<BackupReport> {
+export async function backupDataDirectory(flags: ConfigInput & { config?: string }, target: string, options: { withRootKey?: boolean } = {}): Promise<BackupReport> {
   const { dataDir } = loadConfig(flags);
   const directory = resolve(target);
   if (relative(dataDir, directory) === '' || !relative(dataDir, directory).startsWith('..')) throw new Error(`the backup directory ${directory} must be outside the data directory ${dataDir}`);
@@ -41,6 +45,8 @@ export async function backupDataDirectory(flags: ConfigInput & { config?: string
   await chmod(directory, 0o700);
 
   for (const name of SMALL_FILES) await copyTree(join(dataDir, name), join(directory, name));
+  // Without the root key the backup is ciphertext only: whoever holds it reads nothing.
+  const rootKeyIncluded = options.withRootKey === true && (await copyTree(join(dataDir, ROOT_KEY_FILE), join(directory, ROOT_KEY_FILE)));
   const copied = new Set<string>();
   const totals = { blobFiles: 0, blobBytes: 0 };
   const copyBlobs = () => copyNewFiles(join(dataDir, 'blobs', 'objects'), join(directory, 'blobs', 'objects'), copied, totals);
@@ -57,7 +63,7 @@ export async function backupDataDirectory(flags: ConfigInput & { config?: string
       await chmod(snapshot, 0o600);
       await copyBlobs();
       const missing = referencedBlobs(snapshot).filter((key) => !copied.has(key));
-      if (missing.length === 0) return { directory, ...totals, attempts: attempt };
+      if (missing.length === 0) return { directory, ...totals, attempts: attempt, rootKeyIncluded };
     }
   } finally {
     source.close();
@@ -107,10 +113,11 @@ async function copyNewFiles(from: string, to: string, done: Set<string>, totals:
   }
 }
 
-/** A file or folder copied as it is (mode 0600 files, 0700 folders); absent sources are skipped. */
-async function copyTree(from: string, to: string): Promise<void> {
+/** A file or folder copied as it is (mode 0600 files, 0700 folders); false when there is nothing to copy. */
+async function copyTree(from: string, to: string): Promise<boolean> {
   const info = await stat(from).catch(() => undefined);
-  if (!info) return;
+  if (!info) return false;
+  await mkdir(dirname(to), { recursive: true, mode: 0o700 });
   if (info.isDirectory()) {
     await mkdir(to, { recursive: true, mode: 0o700 });
     for (const name of await readdir(from)) await copyTree(join(from, name), join(to, name));
@@ -118,4 +125,5 @@ async function copyTree(from: string, to: string): Promise<void> {
     await copyFile(from, to);
     await chmod(to, 0o600);
   }
+  return true;
 }

@@ -46,10 +46,16 @@ program
   .argument('<dir>', 'new or empty directory, outside the data directory')
   .option('--data-dir <dir>', 'data directory to back up (env VIGIL_DATA_DIR, default ./.vigil)')
   .option('--config <file>', 'JSON configuration file (env VIGIL_CONFIG)')
-  .action(async (dir: string, o: Record<string, string | undefined>) => {
+  .option('--with-root-key', 'copy keys/root.key into the backup too (default: left out, so the backup alone reveals nothing)')
+  .action(async (dir: string, o: Record<string, string | boolean | undefined>) => {
     process.umask(0o077);
-    const report = await backupDataDirectory({ dataDir: o.dataDir, config: o.config }, dir);
+    const report = await backupDataDirectory({ dataDir: o.dataDir as string | undefined, config: o.config as string | undefined }, dir, { withRootKey: o.withRootKey === true });
     process.stdout.write(`backed up to ${report.directory}: database and ${report.blobFiles} sealed objects (${report.blobBytes} bytes)\n`);
+    process.stdout.write(
+      report.rootKeyIncluded
+        ? 'the root key file is in the backup: whoever holds the backup can read everything in it\n'
+        : 'the root key is not in the backup: to restore, put keys/root.key (or VIGIL_ROOT_KEY, or the token) back beside it\n',
+    );
   });
 
 program

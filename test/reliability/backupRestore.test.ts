@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -78,7 +78,7 @@ test('vigil backup of a live server under writes restores into a fresh directory
   ];
   await sleep(300);
   const backup = await run(process.execPath, [VIGIL_MAIN, 'backup', backupDir, '--data-dir', dataDir], { env: { PATH: process.env.PATH } });
-  assert.match(backup.stdout, /^backed up to .+: database and \d+ sealed objects \(\d+ bytes\)\n$/);
+  assert.match(backup.stdout, /^backed up to .+: database and \d+ sealed objects \(\d+ bytes\)\nthe root key is not in the backup/);
   writing = false;
   await Promise.all(writers);
   s3.destroy();
@@ -90,9 +90,16 @@ test('vigil backup of a live server under writes restores into a fresh directory
   await assert.rejects(backupDataDirectory({ dataDir: join(root, 'nothing') }, join(root, 'other')), /holds no Vigil data directory/);
 
   assert.deepEqual(await modes(backupDir), [], 'the backup is for its owner alone');
+  const withKey = await backupDataDirectory({ dataDir }, join(root, 'with-key'), { withRootKey: true });
+  assert.equal(withKey.rootKeyIncluded, true);
+  assert.deepEqual(await readFile(join(root, 'with-key', 'keys', 'root.key')), await readFile(join(dataDir, 'keys', 'root.key')));
   assert.deepEqual(await filesHolding(backupDir, [marker]), [], 'the backup holds only sealed objects');
 
-  // Restore: the backup directory is a data directory.
+  // Restore: the backup directory is a data directory, once the root key kept apart is put back.
+  await assert.rejects(stat(join(backupDir, 'keys', 'root.key')), 'the root key is left out by default');
+  await assert.rejects(ServeProcess.start(backupDir), /root key does not match this data directory: .* is missing/);
+  await mkdir(join(backupDir, 'keys'), { mode: 0o700 });
+  await copyFile(join(dataDir, 'keys', 'root.key'), join(backupDir, 'keys', 'root.key'));
   const restored = await ServeProcess.start(backupDir);
   const check = restored.s3();
   try {

@@ -51,7 +51,7 @@ test('kill -9 during a dataset import and during a training: after each restart 
   const marker = `vigil-manifest-marker-${randomBytes(12).toString('hex')}`;
 
   let serve = await ServeProcess.start(dataDir);
-  let s3 = serve.s3();
+  const s3 = serve.s3();
   let client = serve.lookoutVision();
   await s3.send(new CreateBucketCommand({ Bucket: 'aliens' }));
   const lines: string[] = [];
@@ -65,7 +65,9 @@ test('kill -9 during a dataset import and during a training: after each restart 
       const image = await readFile(join(ALIENS, key));
       images.push(image);
       await s3.send(new PutObjectCommand({ Bucket: 'aliens', Key: key, Body: image }));
-      lines.push(JSON.stringify({ 'source-ref': `s3://aliens/${key}`, note: marker, 'anomaly-label': 1, 'anomaly-label-metadata': { 'class-name': className, type: 'groundtruth/image-classification' } }));
+      lines.push(
+        JSON.stringify({ 'source-ref': `s3://aliens/${key}`, note: marker, 'anomaly-label': 1, 'anomaly-label-metadata': { 'class-name': className, type: 'groundtruth/image-classification' } }),
+      );
     }
   }
   await s3.send(new PutObjectCommand({ Bucket: 'aliens', Key: 'train.manifest', Body: lines.join('\n') }));

@@ -135,7 +135,9 @@ test('kill -9 during concurrent PUTs, overwrites and a multipart upload loses no
       'the kill interrupted requests in flight',
     );
     s3.destroy();
-    t.diagnostic(`round ${round}: killed after ${killAfter} ms, ${ledger.acknowledged.size} writes acknowledged, ${ledger.inFlight.size} in flight, multipart ${ledger.multipart ? `interrupted with ${ledger.multipart.acknowledgedParts.size} parts acknowledged` : 'not started or complete'}`);
+    t.diagnostic(
+      `round ${round}: killed after ${killAfter} ms, ${ledger.acknowledged.size} writes acknowledged, ${ledger.inFlight.size} in flight, multipart ${ledger.multipart ? `interrupted with ${ledger.multipart.acknowledgedParts.size} parts acknowledged` : 'not started or complete'}`,
+    );
     for (const [key, body] of ledger.acknowledged) acknowledged.set(key, body);
 
     // The kernel dropped the data-directory lock with the process: the next start needs no clean-up.
