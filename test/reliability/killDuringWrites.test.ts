@@ -77,12 +77,18 @@ test('kill -9 during concurrent PUTs, overwrites and a multipart upload loses no
     const ledger: Ledger = { acknowledged: new Map(), inFlight: new Map(), overwrite: { last: overwritten } };
     const s3 = serve.s3();
     let dead = false;
+    // The kill comes at a random moment once writes are being acknowledged (however slow the machine).
+    let firstWrites!: () => void;
+    const writesFlowing = new Promise<void>((resolve) => (firstWrites = resolve));
+    let firstPart!: () => void;
+    const partFlowing = new Promise<void>((resolve) => (firstPart = resolve));
     const putObject = async (key: string, body: Buffer) => {
       ledger.inFlight.set(key, body);
       await s3.send(new PutObjectCommand({ Bucket: 'crash', Key: key, Body: body }));
       if (dead) return; // answered by a process that was already being killed: counted as not acknowledged
       ledger.inFlight.delete(key);
       ledger.acknowledged.set(key, body);
+      if (ledger.acknowledged.size === WRITERS) firstWrites();
     };
     const writers = Array.from({ length: WRITERS }, async (_, writer) => {
       for (let i = 0; !dead; i++) await putObject(`r${round}/w${writer}/${i}`, bodyFor(i + writer));
@@ -98,7 +104,7 @@ test('kill -9 during concurrent PUTs, overwrites and a multipart upload loses no
     })();
     const multipart = (async () => {
       const key = `r${round}/multipart`;
-      const parts = [synthetic(PART), synthetic(PART), synthetic(12_345)];
+      const parts = [synthetic(PART), synthetic(12_345)];
       const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'crash', Key: key }));
       if (dead) return;
       ledger.multipart = { key, uploadId: UploadId!, parts, acknowledgedParts: new Map() };
@@ -106,6 +112,7 @@ test('kill -9 during concurrent PUTs, overwrites and a multipart upload loses no
         const { ETag } = await s3.send(new UploadPartCommand({ Bucket: 'crash', Key: key, UploadId, PartNumber: index + 1, Body: body }));
         if (dead) return;
         ledger.multipart.acknowledgedParts.set(index + 1, ETag!);
+        firstPart();
       }
       ledger.inFlight.set(key, Buffer.concat(parts));
       await s3.send(
@@ -124,7 +131,8 @@ test('kill -9 during concurrent PUTs, overwrites and a multipart upload loses no
 
     // Settled from the start: requests fail the moment the process dies, before the kill is awaited.
     const settled = Promise.allSettled([...writers, overwriter, multipart]);
-    const killAfter = 300 + Math.floor(random() * 1500);
+    const killAfter = Math.floor(random() * 1500);
+    await Promise.race([Promise.all([writesFlowing, partFlowing]), sleep(60_000)]);
     await sleep(killAfter);
     dead = true;
     await serve.kill9();
@@ -136,7 +144,7 @@ test('kill -9 during concurrent PUTs, overwrites and a multipart upload loses no
     );
     s3.destroy();
     t.diagnostic(
-      `round ${round}: killed after ${killAfter} ms, ${ledger.acknowledged.size} writes acknowledged, ${ledger.inFlight.size} in flight, multipart ${ledger.multipart ? `interrupted with ${ledger.multipart.acknowledgedParts.size} parts acknowledged` : 'not started or complete'}`,
+      `round ${round}: killed ${killAfter} ms after the first ${WRITERS} acknowledgements and the first part, ${ledger.acknowledged.size} writes acknowledged, ${ledger.inFlight.size} in flight, multipart ${ledger.multipart ? `interrupted with ${ledger.multipart.acknowledgedParts.size} parts acknowledged` : 'not started or complete'}`,
     );
     for (const [key, body] of ledger.acknowledged) acknowledged.set(key, body);
 
