@@ -148,8 +148,12 @@ test('kill -9 during concurrent PUTs, overwrites and a multipart upload loses no
     );
     for (const [key, body] of ledger.acknowledged) acknowledged.set(key, body);
 
-    // The kernel dropped the data-directory lock with the process: the next start needs no clean-up.
+    // The kernel dropped the data-directory lock with the process: the next start needs no clean-up,
+    // though the dead server's PID file is still there.
+    const killedPid = serve.pid;
+    assert.equal((await readFile(join(dataDir, 'vigil.pid'), 'utf8')).trim(), String(killedPid));
     serve = await ServeProcess.start(dataDir);
+    assert.equal((await readFile(join(dataDir, 'vigil.pid'), 'utf8')).trim(), String(serve.pid));
     const check = serve.s3();
     for (const [key, body] of acknowledged) {
       const stored = await bodyOf(check, key);
