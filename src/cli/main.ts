@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config.js';
+import { backupDataDirectory } from './backup.js';
 import { edgeInstall, edgeServe } from './edge.js';
 import { evalCommand } from './eval.js';
 import { describeReport, falseAlarmRate } from './falseAlarmRate.js';
@@ -37,6 +38,24 @@ program
       logLevel: options.logLevel,
       config: options.config as string | undefined,
     });
+  });
+
+program
+  .command('backup')
+  .description('copy the data directory (database, sealed objects, root key file, TLS pair) consistently into DIR, also while vigil serve runs; DIR is then a data directory')
+  .argument('<dir>', 'new or empty directory, outside the data directory')
+  .option('--data-dir <dir>', 'data directory to back up (env VIGIL_DATA_DIR, default ./.vigil)')
+  .option('--config <file>', 'JSON configuration file (env VIGIL_CONFIG)')
+  .option('--with-root-key', 'copy keys/root.key into the backup too (default: left out, so the backup alone reveals nothing)')
+  .action(async (dir: string, o: Record<string, string | boolean | undefined>) => {
+    process.umask(0o077);
+    const report = await backupDataDirectory({ dataDir: o.dataDir as string | undefined, config: o.config as string | undefined }, dir, { withRootKey: o.withRootKey === true });
+    process.stdout.write(`backed up to ${report.directory}: database and ${report.blobFiles} sealed objects (${report.blobBytes} bytes)\n`);
+    process.stdout.write(
+      report.rootKeyIncluded
+        ? 'the root key file is in the backup: whoever holds the backup can read everything in it\n'
+        : 'the root key is not in the backup: to restore, put keys/root.key (or VIGIL_ROOT_KEY, or the token) back beside it\n',
+    );
   });
 
 program

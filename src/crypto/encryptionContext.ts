@@ -56,7 +56,8 @@ export function parseCanonicalContext(bytes: Buffer): EncryptionContext | undefi
     const key = readText();
     const value = readText();
     if (key === undefined || value === undefined || (previous !== undefined && !(previous < key))) return undefined;
-    context[key] = value;
+    // Defined, not assigned: a key named "__proto__" is a key like any other and must read back.
+    Object.defineProperty(context, key, { value, enumerable: true, writable: true, configurable: true });
     previous = key;
   }
   return offset === bytes.length ? context : undefined;

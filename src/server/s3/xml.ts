@@ -33,7 +33,13 @@ export function parseXmlBody(body: Buffer, root: string): Record<string, unknown
   const text = body.toString('utf8');
   const malformed = new BucketError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
   if (text.trim() === '' || XMLValidator.validate(text) !== true) throw malformed;
-  const document = parser.parse(text) as Record<string, unknown>;
+  let document: Record<string, unknown>;
+  try {
+    document = parser.parse(text) as Record<string, unknown>;
+  } catch {
+    // The parser refuses some documents the validator passes (element names such as "constructor", very deep nesting).
+    throw malformed;
+  }
   const content = document[root];
   if (content === undefined) throw malformed;
   return typeof content === 'object' && content !== null ? (content as Record<string, unknown>) : {};
