@@ -1,4 +1,4 @@
-import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, paginateListAliases } from '@aws-sdk/client-kms';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import FormField from '@cloudscape-design/components/form-field';
@@ -23,6 +23,10 @@ export function CreateKeyModal({ clients, onClose }: { clients: Clients; onClose
     setBusy(true);
     setError(undefined);
     try {
+      // An alias that is taken would fail after the key was made, leaving a key nobody named: checked first.
+      for await (const page of paginateListAliases({ client: clients.kms }, {})) {
+        if (page.Aliases?.some((a) => a.AliasName === `alias/${alias}`)) throw new Error(`An alias named alias/${alias} already exists.`);
+      }
       const key = await clients.kms.send(new CreateKeyCommand({ Description: description || undefined }));
       await clients.kms.send(new CreateAliasCommand({ AliasName: `alias/${alias}`, TargetKeyId: key.KeyMetadata!.KeyId! }));
       onClose(`alias/${alias}`);

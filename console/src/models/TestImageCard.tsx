@@ -3,7 +3,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import { useEffect, useState } from 'react';
 import type { Clients } from '../clients';
-import { parseS3Uri, readObject } from '../s3Objects';
+import { imageType, parseS3Uri, readObject } from '../s3Objects';
 import { type Detection, detect } from './detect';
 import type { TestImageResult } from './evaluationFiles';
 import { percent } from './format';
@@ -26,7 +26,8 @@ export function TestImageCard({ clients, result, projectName, modelVersion, with
     readObject(clients, at.bucket, at.key)
       .then(({ bytes, contentType }) => {
         if (!current) return;
-        const type = contentType ?? 'image/jpeg';
+        // Objects put without a type are application/octet-stream: DetectAnomalies needs the image's own type.
+        const type = contentType?.startsWith('image/') ? contentType : imageType(at.key);
         url = URL.createObjectURL(new Blob([bytes], { type }));
         setImage({ url, bytes, type });
       })

@@ -66,7 +66,7 @@ export function TestResults({ clients, model, projectName, hosted, notify }: { c
               { id: 'incorrect', text: 'Incorrect' },
             ]}
           />
-          <Toggle checked={masks} disabled={!hosted} onChange={({ detail }) => setMasks(detail.checked)}>
+          <Toggle controlId="show-predicted-masks" checked={masks} disabled={!hosted} onChange={({ detail }) => setMasks(detail.checked)}>
             {hosted ? 'Show predicted masks' : 'Show predicted masks (host the model first)'}
           </Toggle>
         </SpaceBetween>
