@@ -5,7 +5,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { FsBlobStore } from './blob/fsBlobStore.js';
+import { type BlobEngine, openBlobEngine } from './blob/openBlobEngine.js';
 import { SealedBlobStore } from './blob/sealedBlobStore.js';
 import { endpointOf, type VigilConfig } from './config.js';
 import { EmbeddedKms } from './crypto/embeddedKms.js';
@@ -36,6 +36,7 @@ import { SessionCredentials } from './service/sessionCredentials.js';
 import { Tags } from './service/tags.js';
 import { lockDataDirectory } from './store/dataDirectoryLock.js';
 import type { MetadataStore } from './store/metadataStore.js';
+import { openPostgresStore } from './store/postgresStore.js';
 import { openSqliteStore } from './store/sqliteStore.js';
 import { writeFileAtomic } from './util/atomicFile.js';
 
@@ -66,20 +67,21 @@ export interface RunningVigil {
 /** How often keys past their deletion date are destroyed, due keys rotated and expired client tokens forgotten. */
 const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
 
-/** Starts Vigil on the embedded engines: SQLite metadata, local object directory, embedded KMS. */
+/** Starts Vigil: SQLite or PostgreSQL metadata, objects in a local directory or an S3-compatible store, the embedded or an external KMS. */
 export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = process.env): Promise<RunningVigil> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   // Before anything is opened or cleaned: a second process would empty this one's blobs/tmp and share its database.
   const lock = lockDataDirectory(config.dataDir);
   let store: MetadataStore;
   try {
-    store = openSqliteStore(join(config.dataDir, 'metadata.db'));
+    store = config.databaseUrl === undefined ? openSqliteStore(join(config.dataDir, 'metadata.db')) : await openPostgresStore(config.databaseUrl);
   } catch (error) {
     lock.release();
     throw error;
   }
   let opened: RootKey | undefined;
   let external: ExternalKms | undefined;
+  let blobEngine: BlobEngine | undefined;
   try {
     // A root key on a PKCS#11 token is generated only for a new installation, never for one sealed under another key.
     const rootKey = await openRootKey(config.dataDir, env, { installedFormat: await installedRootKeyFormat(store.settings) });
@@ -94,7 +96,8 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     external = externalKms;
     const dataKms: Kms = externalKms ?? kms;
     const idempotency = new Idempotency(store.idempotency);
-    const blobs = new SealedBlobStore(await FsBlobStore.open(join(config.dataDir, 'blobs')), dataKms);
+    blobEngine = await openBlobEngine(config, accountId);
+    const blobs = new SealedBlobStore(blobEngine.engine, dataKms);
     const accessKeys = new AccessKeys(store, rootKey);
     const rootAccessKey = await accessKeys.ensureRootAccessKey();
     const credentialsPath = join(config.dataDir, 'credentials');
@@ -175,6 +178,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
         await hosting.close();
         await store.close();
         externalKms?.close();
+        blobEngine?.close();
         rootKey.close();
         lock.release();
       },
@@ -183,6 +187,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     await store.close();
     opened?.close();
     external?.close();
+    blobEngine?.close();
     lock.release();
     throw error;
   }

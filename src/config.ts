@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { resolve } from 'node:path';
+import { assertBlobKey } from './blob/blobStore.js';
 
 /** Vigil's whole configuration. Precedence: command-line flags, then environment, then config file, then defaults. */
 export interface VigilConfig {
@@ -26,6 +27,25 @@ export interface VigilConfig {
   kmsSecretAccessKey?: string;
   kmsCaFile?: string;
   kmsDefaultKeyId?: string;
+  /**
+   * A PostgreSQL database for the metadata instead of the embedded SQLite file (postgres://user:password@host:port/db).
+   * Several Vigil nodes can share it.
+   */
+  databaseUrl?: string;
+  /**
+   * An S3-compatible store (https URL) that holds the sealed objects instead of `<data>/blobs`: its
+   * bucket (required with an endpoint), region (default: region), an optional folder of the bucket,
+   * credentials (both keys, or a credentials file, or else the AWS SDK's default chain) and a PEM file
+   * of certificates to trust. The store only ever receives sealed bytes.
+   */
+  blobS3Endpoint?: string;
+  blobS3Bucket?: string;
+  blobS3Region?: string;
+  blobS3Prefix?: string;
+  blobS3AccessKeyId?: string;
+  blobS3SecretAccessKey?: string;
+  blobS3CredentialsFile?: string;
+  blobS3CaFile?: string;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -48,6 +68,15 @@ const ENVIRONMENT: Record<keyof VigilConfig, string> = {
   kmsSecretAccessKey: 'VIGIL_KMS_SECRET_ACCESS_KEY',
   kmsCaFile: 'VIGIL_KMS_CA_FILE',
   kmsDefaultKeyId: 'VIGIL_KMS_DEFAULT_KEY_ID',
+  databaseUrl: 'VIGIL_DATABASE_URL',
+  blobS3Endpoint: 'VIGIL_BLOB_S3_ENDPOINT',
+  blobS3Bucket: 'VIGIL_BLOB_S3_BUCKET',
+  blobS3Region: 'VIGIL_BLOB_S3_REGION',
+  blobS3Prefix: 'VIGIL_BLOB_S3_PREFIX',
+  blobS3AccessKeyId: 'VIGIL_BLOB_S3_ACCESS_KEY_ID',
+  blobS3SecretAccessKey: 'VIGIL_BLOB_S3_SECRET_ACCESS_KEY',
+  blobS3CredentialsFile: 'VIGIL_BLOB_S3_CREDENTIALS_FILE',
+  blobS3CaFile: 'VIGIL_BLOB_S3_CA_FILE',
 };
 
 export const DEFAULT_CONFIG: VigilConfig = {
@@ -115,6 +144,7 @@ function validate(input: ConfigInput): VigilConfig {
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
   if ((input.tlsCert === undefined) !== (input.tlsKey === undefined)) throw new ConfigError('give both tlsCert and tlsKey, or neither');
   const kms = validateKms(input, region);
+  const blobS3 = validateBlobS3(input, region);
   return {
     dataDir: resolve(text('dataDir')),
     host: text('host'),
@@ -124,17 +154,37 @@ function validate(input: ConfigInput): VigilConfig {
     tlsKey: input.tlsKey === undefined ? undefined : resolve(text('tlsKey')),
     logLevel,
     ...kms,
+    ...validateDatabase(input.databaseUrl),
+    ...blobS3,
   };
+}
+
+/** A postgres:// or postgresql:// URL, or nothing for the embedded SQLite file. Messages never show the URL: it may hold a password. */
+function validateDatabase(value: ConfigInput['databaseUrl']): Pick<VigilConfig, 'databaseUrl'> {
+  if (value === undefined) return {};
+  const problem = 'databaseUrl (VIGIL_DATABASE_URL) must be a PostgreSQL URL such as postgres://vigil:password@db.example:5432/vigil';
+  if (typeof value !== 'string') throw new ConfigError(problem);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(problem);
+  }
+  if ((url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') || url.hostname === '' || url.pathname.length <= 1) throw new ConfigError(problem);
+  return { databaseUrl: value };
+}
+
+/** A setting that is absent or a non-empty string. */
+function optionalText(input: ConfigInput, key: keyof VigilConfig): string | undefined {
+  const value = input[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') throw new ConfigError(`${key} must be a non-empty string`);
+  return value;
 }
 
 /** The external KMS settings: all absent without an endpoint. Error messages never show the secret. */
 function validateKms(input: ConfigInput, region: string): Partial<VigilConfig> {
-  const given = (key: keyof VigilConfig): string | undefined => {
-    const value = input[key];
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string' || value === '') throw new ConfigError(`${key} must be a non-empty string`);
-    return value;
-  };
+  const given = (key: keyof VigilConfig) => optionalText(input, key);
   const endpoint = given('kmsEndpoint');
   const rest = (['kmsRegion', 'kmsAccessKeyId', 'kmsSecretAccessKey', 'kmsCaFile', 'kmsDefaultKeyId'] as const).filter((key) => input[key] !== undefined);
   if (endpoint === undefined) {
@@ -168,6 +218,68 @@ function validateKms(input: ConfigInput, region: string): Partial<VigilConfig> {
     kmsCaFile: caFile === undefined ? undefined : resolve(caFile),
     kmsDefaultKeyId: defaultKeyId,
   };
+}
+
+const BLOB_S3_SETTINGS = ['blobS3Bucket', 'blobS3Region', 'blobS3Prefix', 'blobS3AccessKeyId', 'blobS3SecretAccessKey', 'blobS3CredentialsFile', 'blobS3CaFile'] as const;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** The S3 object store settings: all absent without an endpoint. Error messages never show the secret. */
+function validateBlobS3(input: ConfigInput, region: string): Partial<VigilConfig> {
+  const given = (key: keyof VigilConfig) => optionalText(input, key);
+  const endpoint = given('blobS3Endpoint');
+  if (endpoint === undefined) {
+    const rest = BLOB_S3_SETTINGS.filter((key) => input[key] !== undefined);
+    if (rest.length) throw new ConfigError(`${rest.join(', ')} apply only with blobS3Endpoint (VIGIL_BLOB_S3_ENDPOINT)`);
+    return {};
+  }
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new ConfigError('blobS3Endpoint must be an https URL such as https://s3.example:7480');
+  }
+  if (url.protocol !== 'https:' || url.username || url.password || url.search || url.hash || url.pathname !== '/') {
+    throw new ConfigError('blobS3Endpoint must be an https URL such as https://s3.example:7480, without path, query or user information');
+  }
+  const bucket = given('blobS3Bucket');
+  if (bucket === undefined) throw new ConfigError('blobS3Bucket (VIGIL_BLOB_S3_BUCKET) is required with blobS3Endpoint: the bucket that holds the objects');
+  if (!BUCKET_NAME.test(bucket) || bucket.includes('..')) throw new ConfigError(`blobS3Bucket ${bucket} is not an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)`);
+  const blobRegion = given('blobS3Region') ?? region;
+  // S3-compatible stores name their regions freely (Ceph: its zonegroup, "garage", ...).
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(blobRegion)) throw new ConfigError(`blobS3Region ${blobRegion} is not a region name such as us-east-1`);
+  const prefix = given('blobS3Prefix');
+  if (prefix !== undefined && !isBlobKey(prefix)) {
+    throw new ConfigError(`blobS3Prefix ${JSON.stringify(prefix)} must be folder names of letters, digits and ._=+@,- joined by "/", without a leading or trailing "/"`);
+  }
+  const accessKeyId = given('blobS3AccessKeyId');
+  const secretAccessKey = given('blobS3SecretAccessKey');
+  const credentialsFile = given('blobS3CredentialsFile');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError('give both blobS3AccessKeyId and blobS3SecretAccessKey (VIGIL_BLOB_S3_ACCESS_KEY_ID, VIGIL_BLOB_S3_SECRET_ACCESS_KEY), or neither');
+  }
+  if (accessKeyId !== undefined && credentialsFile !== undefined) {
+    throw new ConfigError('give the object store credentials as keys or as blobS3CredentialsFile (VIGIL_BLOB_S3_CREDENTIALS_FILE), not both');
+  }
+  const caFile = given('blobS3CaFile');
+  return {
+    blobS3Endpoint: url.origin,
+    blobS3Bucket: bucket,
+    blobS3Region: blobRegion,
+    blobS3Prefix: prefix,
+    blobS3AccessKeyId: accessKeyId,
+    blobS3SecretAccessKey: secretAccessKey,
+    blobS3CredentialsFile: credentialsFile === undefined ? undefined : resolve(credentialsFile),
+    blobS3CaFile: caFile === undefined ? undefined : resolve(caFile),
+  };
+}
+
+function isBlobKey(key: string): boolean {
+  try {
+    assertBlobKey(key);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The endpoint that reaches a Vigil listening on `host`: a wildcard listener is reached on loopback. */

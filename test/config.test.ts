@@ -49,4 +49,17 @@ describe('configuration', () => {
     await writeFile(notObject, '[1]');
     assert.throws(() => loadConfig({ config: notObject }, {}), /must hold a JSON object/);
   });
+
+  test('VIGIL_DATABASE_URL selects PostgreSQL; anything but a postgres URL is refused without echoing it', () => {
+    const url = 'postgres://vigil:s3cret-pw@127.0.0.1:5432/vigil';
+    assert.equal(loadConfig({}, { VIGIL_DATABASE_URL: url }).databaseUrl, url);
+    assert.equal(loadConfig({}, { VIGIL_DATABASE_URL: 'postgresql://db.example/vigil?sslmode=verify-full' }).databaseUrl, 'postgresql://db.example/vigil?sslmode=verify-full');
+    assert.equal('databaseUrl' in loadConfig({}, {}), false);
+    for (const bad of ['mysql://vigil:s3cret-pw@127.0.0.1/vigil', 'postgres://vigil:s3cret-pw@127.0.0.1:5432', 'not a url s3cret-pw', 'postgres:///vigil']) {
+      assert.throws(
+        () => loadConfig({}, { VIGIL_DATABASE_URL: bad }),
+        (e: unknown) => e instanceof ConfigError && /databaseUrl \(VIGIL_DATABASE_URL\) must be a PostgreSQL URL/.test(e.message) && !e.message.includes('s3cret-pw'),
+      );
+    }
+  });
 });

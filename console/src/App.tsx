@@ -5,6 +5,7 @@ import SideNavigation from '@cloudscape-design/components/side-navigation';
 import TopNavigation from '@cloudscape-design/components/top-navigation';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { clientsFor } from './clients';
+import { ConsoleBucketProvider } from './components/ConsoleBucketProvider';
 import { DashboardPage } from './dashboard/DashboardPage';
 import { KeysPage } from './kms/KeysPage';
 import { ModelDetailsPage } from './models/ModelDetailsPage';
@@ -69,7 +70,7 @@ function SignedIn({ session, onSignOut }: { session: Session; onSignOut(): void 
   if (route.page === 'keys') breadcrumbs.splice(1, 1, { text: 'Encryption keys', href: '#/keys' });
 
   return (
-    <>
+    <ConsoleBucketProvider clients={clients} notify={notify}>
       <div id="top-nav">
         <TopNavigation
           identity={{ href: '#/projects', title: 'Vigil' }}
@@ -128,6 +129,6 @@ function SignedIn({ session, onSignOut }: { session: Session; onSignOut(): void 
           )
         }
       />
-    </>
+    </ConsoleBucketProvider>
   );
 }

@@ -1,24 +1,17 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type { Clients } from './clients';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
-/** An s3://bucket/key reference split into its parts; undefined when it is not one. */
-export function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  return match ? { bucket: match[1], key: match[2] } : undefined;
-}
-
-/** An object's bytes and type, read through the S3 API with the session's credentials. */
-export async function readObject(clients: Clients, bucket: string, key: string): Promise<{ bytes: Uint8Array<ArrayBuffer>; contentType: string | undefined }> {
-  const object = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+/** An object's bytes through GetObject. */
+export async function getObjectBytes(s3: S3Client, bucket: string, key: string): Promise<{ bytes: Uint8Array; contentType?: string }> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return { bytes: await object.Body!.transformToByteArray(), contentType: object.ContentType };
 }
 
-/** An object's text, as UTF-8. */
-export async function readObjectText(clients: Clients, bucket: string, key: string): Promise<string> {
-  return new TextDecoder().decode((await readObject(clients, bucket, key)).bytes);
+/** An object's text through GetObject. */
+export async function getObjectText(s3: S3Client, bucket: string, key: string): Promise<string> {
+  return new TextDecoder().decode((await getObjectBytes(s3, bucket, key)).bytes);
 }
 
-/** The image type DetectAnomalies wants for a file name (PNG or JPEG; anything else is sent as JPEG and refused by the server). */
-export function imageType(name: string): string {
-  return /\.png$/i.test(name) ? 'image/png' : 'image/jpeg';
+/** PutObject of bytes already in memory (a Uint8Array body needs no stream support from the browser). */
+export async function putObjectBytes(s3: S3Client, bucket: string, key: string, bytes: Uint8Array, contentType: string): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentType: contentType }));
 }

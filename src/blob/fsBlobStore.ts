@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fsyncPath } from '../util/atomicFile.js';
-import { assertBlobKey, BlobNotFoundError, type BlobStore } from './blobStore.js';
+import { assertBlobKey, BlobNotFoundError, type BlobReader, type BlobStore } from './blobStore.js';
 
 /**
  * Objects as files under `<root>/objects`. A write goes to `<root>/tmp`, is fsynced, renamed into
@@ -43,6 +43,17 @@ export class FsBlobStore implements BlobStore {
       throw error.code === 'ENOENT' ? new BlobNotFoundError(key) : error;
     });
     return handle.createReadStream();
+  }
+
+  /** One open file: a rename that replaces the object later leaves this reader on the file it opened. */
+  async openReader(key: string): Promise<BlobReader> {
+    const handle = await open(this.pathOf(key), 'r').catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? new BlobNotFoundError(key) : error;
+    });
+    return {
+      read: async (first, last) => handle.createReadStream({ start: first, end: last, autoClose: false }),
+      close: () => handle.close(),
+    };
   }
 
   async exists(key: string): Promise<boolean> {

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import type { EncryptionContext } from '../crypto/encryptionContext.js';
 import type { Kms } from '../crypto/kms.js';
-import { createOpenStream, createSealStream, rewrapSealedHeader, SealedObjectError } from '../crypto/sealedObject.js';
+import { createOpenStream, createSealStream, rewrapSealedHeader, SealedObjectError, sealedRangeOf } from '../crypto/sealedObject.js';
 import { parseSealedHeader, type SealedHeader } from '../crypto/sealedObjectHeader.js';
-import { BlobNotFoundError, type BlobStore } from './blobStore.js';
+import { BlobChangedError, BlobNotFoundError, type BlobReader, type BlobStore } from './blobStore.js';
 import { KeyedLock } from './keyedLock.js';
 
 /** Which key protects an object and what it is; the context must be given again to read it. */
@@ -18,6 +18,12 @@ export type RewrapOutcome = 'rewrapped' | 'other-key' | 'format-1' | 'gone';
 
 /** Context entry naming the object's own key, so objects swapped inside the engine fail to open. */
 const BLOB_KEY_CONTEXT = 'vigil:blob-key';
+
+/** The first read of a header: a usual one (one key ARN, one wrapped key, a short context) is well under this. */
+const HEADER_READ_BYTES = 4096;
+
+/** Tries of a ranged read whose object was replaced (rewrapped) between its reads. */
+const RANGED_READ_TRIES = 3;
 
 /**
  * The only way the service reads and writes objects: sealed (sealedObject.ts) before the engine
@@ -52,17 +58,84 @@ export class SealedBlobStore {
     return sealed.pipe(opener);
   }
 
+  /**
+   * Plaintext bytes start..end (inclusive) of an object of plaintextSize bytes (its size as recorded
+   * when it was written). Only the header and the frames holding those bytes are read from the engine
+   * (two ranged GETs on an S3 store), and the frames are checked as get() checks them, their position
+   * included: the stream fails if the object does not have that size. Consumers act only on a clean end.
+   */
+  async getRange(key: string, context: EncryptionContext, range: { start: number; end: number }, plaintextSize: number): Promise<Readable> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.openRange(key, context, range, plaintextSize);
+      } catch (error) {
+        // A rewrap replaced the header between the two reads: read both again.
+        if (error instanceof BlobChangedError && attempt < RANGED_READ_TRIES) continue;
+        throw error;
+      }
+    }
+  }
+
+  private async openRange(key: string, context: EncryptionContext, range: { start: number; end: number }, plaintextSize: number): Promise<Readable> {
+    const reader = await this.engine.openReader(key);
+    let frames: Readable;
+    let plan: ReturnType<typeof sealedRangeOf>;
+    let headerBytes: Buffer;
+    try {
+      const read = await readHeaderThrough(reader, key);
+      headerBytes = read.bytes;
+      plan = sealedRangeOf(read.bytes.length, read.header.frameSize, plaintextSize, range.start, range.end);
+      frames = await reader.read(plan.sealedFirst, plan.sealedLast);
+    } catch (error) {
+      await reader.close();
+      throw error;
+    }
+    const opener = createOpenStream(this.kms, contextFor(key, context), plan.frames);
+    frames.on('error', (error) => opener.destroy(error));
+    opener.write(headerBytes);
+    frames.pipe(opener);
+    const length = range.end - range.start + 1;
+    return Readable.from(
+      (async function* () {
+        try {
+          let skip = plan.skip;
+          let remaining = length;
+          for await (const piece of opener) {
+            let chunk = piece as Buffer;
+            if (skip >= chunk.length) {
+              skip -= chunk.length;
+              continue;
+            }
+            chunk = chunk.subarray(skip, skip + remaining);
+            skip = 0;
+            remaining -= chunk.length;
+            yield chunk;
+          }
+          if (remaining > 0) throw new SealedObjectError(`stored object ${key} ends before byte ${range.end}; it does not have the size recorded for it`);
+        } finally {
+          opener.destroy();
+          frames.destroy();
+          await reader.close();
+        }
+      })(),
+      { objectMode: false },
+    );
+  }
+
   async getBuffer(key: string, context: EncryptionContext): Promise<Buffer> {
     const chunks: Buffer[] = [];
     for await (const chunk of await this.get(key, context)) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   }
 
-  /** The ARN of the KMS key that protects an object, read from its header. */
+  /** The ARN of the KMS key that protects an object, read from its header (the frames are not read). */
   async keyIdOf(key: string): Promise<string> {
-    const { header, stream } = await this.readHeader(key);
-    stream.destroy();
-    return header.keyId;
+    const reader = await this.engine.openReader(key);
+    try {
+      return (await readHeaderThrough(reader, key)).header.keyId;
+    } finally {
+      await reader.close();
+    }
   }
 
   /**
@@ -71,39 +144,38 @@ export class SealedBlobStore {
    */
   async rewrap(key: string, keyArn: string): Promise<RewrapOutcome> {
     return this.writers.run(key, async () => {
-      let read: { header: SealedHeader; rest: Buffer; stream: Readable };
+      let reader: BlobReader;
       try {
-        read = await this.readHeader(key);
+        reader = await this.engine.openReader(key);
       } catch (error) {
         if (error instanceof BlobNotFoundError) return 'gone';
         throw error;
       }
-      const { header, rest, stream } = read;
-      if (header.keyId !== keyArn || header.version === 1) {
-        stream.destroy();
-        return header.keyId !== keyArn ? 'other-key' : 'format-1';
-      }
       try {
+        let read: { header: SealedHeader; bytes: Buffer; rest: Buffer };
+        try {
+          // The header alone decides: an object under another key costs one small ranged read.
+          read = await readHeaderThrough(reader, key);
+        } catch (error) {
+          if (error instanceof BlobNotFoundError) return 'gone';
+          throw error;
+        }
+        const { header, bytes, rest } = read;
+        if (header.keyId !== keyArn) return 'other-key';
+        if (header.version === 1) return 'format-1';
         const newHeader = await rewrapSealedHeader(this.kms, header);
-        await this.engine.put(key, Readable.from(withHeader(newHeader, rest, stream)));
+        // The frames come from the version of the object whose header was rewrapped (one reader, one version).
+        const frames = await reader.read(bytes.length + rest.length);
+        try {
+          await this.engine.put(key, Readable.from(withHeader(newHeader, rest, frames)));
+        } finally {
+          frames.destroy();
+        }
         return 'rewrapped';
       } finally {
-        stream.destroy();
+        await reader.close();
       }
     });
-  }
-
-  /** Reads an object's header; returns it with the bytes read past it and the stream positioned after them. */
-  private async readHeader(key: string): Promise<{ header: SealedHeader; rest: Buffer; stream: Readable }> {
-    const stream = await this.engine.get(key);
-    let bytes = Buffer.alloc(0);
-    for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
-      bytes = Buffer.concat([bytes, chunk as Buffer]);
-      const parsed = parseSealedHeader(bytes);
-      if ('header' in parsed) return { header: parsed.header, rest: bytes.subarray(parsed.length), stream };
-    }
-    stream.destroy();
-    throw new SealedObjectError(`stored object ${key} is truncated (incomplete header)`);
   }
 
   exists(key: string): Promise<boolean> {
@@ -116,6 +188,24 @@ export class SealedBlobStore {
 
   list(prefix: string, startAfter?: string): AsyncIterable<string> {
     return this.engine.list(prefix, startAfter);
+  }
+}
+
+/**
+ * An object's header, read in ranges (4 KiB first, then whatever the header says it needs): its bytes,
+ * and the bytes read past it (the next read starts at bytes.length + rest.length).
+ */
+async function readHeaderThrough(reader: BlobReader, key: string): Promise<{ header: SealedHeader; bytes: Buffer; rest: Buffer }> {
+  let read = Buffer.alloc(0);
+  let wanted = HEADER_READ_BYTES;
+  for (;;) {
+    const chunks: Buffer[] = [read];
+    for await (const chunk of await reader.read(read.length, wanted - 1)) chunks.push(chunk as Buffer);
+    read = Buffer.concat(chunks);
+    const parsed = parseSealedHeader(read);
+    if ('header' in parsed) return { header: parsed.header, bytes: read.subarray(0, parsed.length), rest: read.subarray(parsed.length) };
+    if (read.length < wanted) throw new SealedObjectError(`stored object ${key} is truncated (incomplete header)`);
+    wanted = parsed.needed;
   }
 }
 

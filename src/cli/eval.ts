@@ -39,6 +39,8 @@ export interface EvalOptions {
   surface?: SurfaceKind;
   /** Patch scores measured from each image's median cell; default: the engine's. */
   levelScores?: boolean;
+  /** Each image's intensity mapped to one mean and spread before the backbone; default: for textures. */
+  standardizeIntensity?: boolean;
   /** Global score fused with the patch score: 'pyramid', 'mean' or 'none'; default: the engine's. */
   globalScore?: 'pyramid' | 'mean' | 'none';
   threads?: number;
@@ -239,6 +241,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     globalScore: options.globalScore,
     borderScale: options.borderScale,
     levelScores: options.levelScores,
+    standardizeIntensity: options.standardizeIntensity,
     surface: options.surface,
     threads: options.threads ?? 2,
     seed: trainingSeed,

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { startVigil } from '../app.js';
 import { type ConfigInput, loadConfig } from '../config.js';
 import { CONSOLE_PATH } from '../server/console/plugin.js';
+import { databaseShown } from '../store/postgres/database.js';
 
 /** `vigil serve`: runs the service until SIGINT or SIGTERM, then shuts down cleanly. */
 export async function serve(flags: ConfigInput & { config?: string }): Promise<void> {
@@ -18,6 +19,7 @@ export async function serve(flags: ConfigInput & { config?: string }): Promise<v
     `Try: AWS_SHARED_CREDENTIALS_FILE=${shown(vigil.credentialsPath)} AWS_PROFILE=vigil aws lookoutvision list-projects ` +
       `--region ${config.region} --endpoint-url ${vigil.endpoint} --ca-bundle ${shown(vigil.tls.certPath)}`,
   ];
+  if (config.databaseUrl !== undefined) lines.splice(1, 0, `Metadata in PostgreSQL ${databaseShown(config.databaseUrl)}`);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -105,14 +105,17 @@ export class EmbeddedKms implements Kms {
 
   async enableKey(keyIdOrArn: string): Promise<void> {
     const key = await this.customerKey(keyIdOrArn);
-    if (key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
-    await this.store.kmsKeys.setState(key.keyId, 'Enabled');
+    // Conditional: a ScheduleKeyDeletion that committed meanwhile (on another node) is not undone.
+    if (key.state === 'PendingDeletion' || !(await this.store.kmsKeys.setState(key.keyId, 'Enabled', undefined, ['Enabled', 'Disabled']))) {
+      throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
+    }
   }
 
   async disableKey(keyIdOrArn: string): Promise<void> {
     const key = await this.customerKey(keyIdOrArn);
-    if (key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
-    await this.store.kmsKeys.setState(key.keyId, 'Disabled');
+    if (key.state === 'PendingDeletion' || !(await this.store.kmsKeys.setState(key.keyId, 'Disabled', undefined, ['Enabled', 'Disabled']))) {
+      throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
+    }
   }
 
   /** Makes the key unusable now and destroys its material once the waiting period ends. */
@@ -123,22 +126,27 @@ export class EmbeddedKms implements Kms {
     const key = await this.customerKey(keyIdOrArn);
     if (key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
     const deletionDate = new Date(now.getTime() + pendingWindowInDays * this.dayMs());
-    await this.store.kmsKeys.setState(key.keyId, 'PendingDeletion', deletionDate);
+    if (!(await this.store.kmsKeys.setState(key.keyId, 'PendingDeletion', deletionDate, ['Enabled', 'Disabled']))) {
+      throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
+    }
     return deletionDate;
   }
 
   /** Stops a scheduled deletion; the key comes back Disabled, as in AWS KMS. */
   async cancelKeyDeletion(keyIdOrArn: string): Promise<void> {
     const key = await this.customerKey(keyIdOrArn);
-    if (key.state !== 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is not pending deletion.`);
-    await this.store.kmsKeys.setState(key.keyId, 'Disabled');
+    if (key.state !== 'PendingDeletion' || !(await this.store.kmsKeys.setState(key.keyId, 'Disabled', undefined, ['PendingDeletion']))) {
+      throw new KmsError('KMSInvalidStateException', `${key.arn} is not pending deletion.`);
+    }
   }
 
   /** Destroys the material of every key whose waiting period has ended; returns their ids. */
   async destroyDueKeys(now = new Date()): Promise<string[]> {
     const due = await this.store.kmsKeys.dueForDeletion(now);
+    const destroyed: string[] = [];
     for (const keyId of due) {
-      await this.store.kmsKeys.destroy(keyId);
+      // Only while still due: a CancelKeyDeletion that committed after the listing keeps the key.
+      if (await this.store.kmsKeys.destroy(keyId, now)) destroyed.push(keyId);
       for (const cached of [...this.material.keys()]) {
         if (cached.startsWith(`${keyId}:`)) {
           this.material.get(cached)?.fill(0);
@@ -146,7 +154,7 @@ export class EmbeddedKms implements Kms {
         }
       }
     }
-    return due;
+    return destroyed;
   }
 
   /** Customer keys (the service-owned key is not listed, as AWS-owned keys are not). */

@@ -87,8 +87,52 @@ export async function createSealStream(kms: Kms, options: SealOptions): Promise<
 }
 
 /** Streams a sealed object in, its plaintext out. The KMS is called once the header has arrived. */
-export function createOpenStream(kms: Kms, context: EncryptionContext): Transform {
-  return new OpenTransform(kms, context);
+export function createOpenStream(kms: Kms, context: EncryptionContext, span?: FrameSpan): Transform {
+  return new OpenTransform(kms, context, span);
+}
+
+/**
+ * Frames first..last of an object, for a ranged read: the opener is given the header and then only
+ * these frames, and it checks that the last one is the object's final frame exactly when lastIsFinal
+ * (the final flag is authenticated, so a store cannot make the object end early or late unnoticed).
+ */
+export interface FrameSpan {
+  first: number;
+  last: number;
+  lastIsFinal: boolean;
+}
+
+/** Where plaintext bytes start..end lie in a sealed object (see sealedRangeOf). */
+export interface SealedRange {
+  frames: FrameSpan;
+  /** The sealed bytes of those frames, inclusive offsets from the start of the object. */
+  sealedFirst: number;
+  sealedLast: number;
+  /** Plaintext bytes of the first frame before start. */
+  skip: number;
+}
+
+/**
+ * The frames that hold plaintext bytes start..end (inclusive) of an object of plaintextSize bytes,
+ * and where they lie after its header of headerLength bytes. Every frame before the final one holds
+ * exactly frameSize bytes, so the positions follow from the sizes alone.
+ */
+export function sealedRangeOf(headerLength: number, frameSize: number, plaintextSize: number, start: number, end: number): SealedRange {
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start || end >= plaintextSize) {
+    throw new RangeError(`bytes ${start}-${end} are not within an object of ${plaintextSize} bytes`);
+  }
+  const regularFrame = 1 + frameSize + GCM_TAG_BYTES;
+  const finalIndex = Math.ceil(plaintextSize / frameSize) - 1;
+  const first = Math.floor(start / frameSize);
+  const last = Math.floor(end / frameSize);
+  const lastIsFinal = last === finalIndex;
+  const lastLength = lastIsFinal ? FINAL_PREFIX_BYTES + (plaintextSize - finalIndex * frameSize) + GCM_TAG_BYTES : regularFrame;
+  return {
+    frames: { first, last, lastIsFinal },
+    sealedFirst: headerLength + first * regularFrame,
+    sealedLast: headerLength + last * regularFrame + lastLength - 1,
+    skip: start - first * frameSize,
+  };
 }
 
 /** Seals a whole buffer. */
@@ -283,13 +327,16 @@ class OpenTransform extends Transform {
   private headerNeeded = 1;
   private frameSize = 0;
   private frames: FrameCipher | undefined;
-  private index = 0;
+  private index: number;
 
   constructor(
     private readonly kms: Kms,
     private readonly context: EncryptionContext,
+    /** Only these frames follow the header (a ranged read); all of them when absent. */
+    private readonly span?: FrameSpan,
   ) {
     super();
+    this.index = span?.first ?? 0;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -364,6 +411,9 @@ class OpenTransform extends Transform {
     } else {
       throw new SealedObjectError(`frame ${this.index} has unknown type ${type}`);
     }
+    if (this.span && final !== (this.span.lastIsFinal && this.index === this.span.last)) {
+      throw new SealedObjectError(`frame ${this.index} is ${final ? '' : 'not '}the final frame; the object does not have the size recorded for it`);
+    }
     if (this.input.length < prefixLength + length + GCM_TAG_BYTES) return false;
     this.input.skip(prefixLength);
     const body = this.input.peek(length + GCM_TAG_BYTES);
@@ -372,7 +422,7 @@ class OpenTransform extends Transform {
     if (!plaintext) throw new SealedObjectError(`frame ${this.index} failed authentication`);
     this.push(plaintext);
     this.index += 1;
-    if (final) {
+    if (final || this.index - 1 === this.span?.last) {
       this.frames!.destroy();
       this.state = 'done';
     }

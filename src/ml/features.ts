@@ -12,7 +12,7 @@
  * their scale (the stride-16 layer sees a little past the margin); see test/ml/tiles.test.ts.
  */
 import type { Backbone, FeatureMap } from './components/backbone.js';
-import { type Augmentation, augment, decodeRgb, imageSize, type RgbImage, toUnitFloat } from './components/image.js';
+import { type Augmentation, augment, decodeRgb, type IntensityTarget, imageSize, type RgbImage, standardizeIntensity, toUnitFloat } from './components/image.js';
 
 export interface Preprocessing {
   /** Working resolution every image is resized to (multiples of the backbone's size multiple). */
@@ -20,6 +20,8 @@ export interface Preprocessing {
   height: number;
   /** Overlapping tiles for working images above TILE_MAX (absent: one pass; artifacts before format 2). */
   tiles?: TileLayout;
+  /** Every working image's pixel values mapped to this mean and spread (textures; absent: as decoded). */
+  intensity?: IntensityTarget;
 }
 
 /** Largest backbone input side done in one pass; larger working images are tiled. */
@@ -137,9 +139,10 @@ export async function typicalSize(images: Iterable<() => Promise<Uint8Array>>): 
   return { width: median(sizes.map((s) => s.width)), height: median(sizes.map((s) => s.height)) };
 }
 
-/** Decodes at the working resolution. */
-export function decodeForModel(bytes: Uint8Array, prep: Preprocessing): Promise<RgbImage> {
-  return decodeRgb(bytes, { width: prep.width, height: prep.height });
+/** Decodes at the working resolution, intensity standardised when the model says so. */
+export async function decodeForModel(bytes: Uint8Array, prep: Preprocessing): Promise<RgbImage> {
+  const image = await decodeRgb(bytes, { width: prep.width, height: prep.height });
+  return prep.intensity ? standardizeIntensity(image, prep.intensity) : image;
 }
 
 /** Backbone features of a decoded working-resolution image, optionally flipped / rotated first (tiled per `prep`). */

@@ -114,6 +114,9 @@ export function decodeModel(bytes: Uint8Array): ModelState {
       throw new ArtifactError('model artifact tile layout is malformed');
     }
   }
+  const intensity = preprocessing.intensity;
+  if (intensity !== undefined && !(version >= 5 && [intensity.mean, intensity.sd].every((v) => typeof v === 'number' && v > 0 && v < 256)))
+    throw new ArtifactError('model artifact intensity target is malformed');
   const borderScale = meta.borderScale as number[] | undefined;
   if (borderScale !== undefined && !(Array.isArray(borderScale) && borderScale.every((v) => typeof v === 'number' && v >= 1 && Number.isFinite(v))))
     throw new ArtifactError('model artifact border scale is malformed');

@@ -16,7 +16,7 @@ import { extractTrainingFeatures } from './training/extraction.js';
 import { trainHead } from './training/headTraining.js';
 import { calibrationImages, scoreHeldOut } from './training/heldOutScoring.js';
 import { trainMemoryBank } from './training/memoryBank.js';
-import { AUGMENTATION_KINDS, bytesOf, SURFACE_KINDS, seededSubset, TrainingDataError, type TrainingImage, type TrainOptions } from './training/options.js';
+import { AUGMENTATION_KINDS, bytesOf, SURFACE_KINDS, seededSubset, TEXTURE_INTENSITY, TrainingDataError, type TrainingImage, type TrainOptions } from './training/options.js';
 import { calibratePixels } from './training/pixelCalibration.js';
 
 /** Images whose headers give the typical size (a seeded random subset of larger sets). */
@@ -33,9 +33,12 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const info = backboneInfo();
   const sized = seededSubset(images.length, TYPICAL_SIZE_SAMPLE, (options.seed ?? 0) + 5).map((k) => images[k]!);
   const size = await typicalSize(sized.map((i) => () => bytesOf(i.bytes)));
-  const prepAt = (longSide: number | undefined): Preprocessing => chooseResolution(size.width, size.height, { longSide, sizeMultiple: info.sizeMultiple });
+  const intensity = (options.standardizeIntensity ?? options.surface === 'texture') ? TEXTURE_INTENSITY : undefined;
+  const withIntensity = (prep: Preprocessing): Preprocessing => (intensity ? { ...prep, intensity } : prep);
+  const prepAt = (longSide: number | undefined): Preprocessing => withIntensity(chooseResolution(size.width, size.height, { longSide, sizeMultiple: info.sizeMultiple }));
   const maskedAnomalies = [...images, ...(options.validation ?? [])].filter((i) => i.anomalous && i.mask).length;
-  const candidates = options.resolution === undefined ? resolutionCandidates((options.classes?.length ?? 0) > 0, maskedAnomalies, prepAt(undefined), size, info.sizeMultiple) : undefined;
+  const candidates =
+    options.resolution === undefined ? resolutionCandidates((options.classes?.length ?? 0) > 0, maskedAnomalies, prepAt(undefined), size, info.sizeMultiple)?.map(withIntensity) : undefined;
   if (!candidates) return trainAt(images, options, prepAt(options.resolution), started);
   // The search (resolutionSearch.ts): only the chosen resolution is trained again with the extra views.
   const budget = options.searchSeconds ?? DEFAULT_SEARCH_SECONDS;

@@ -5,7 +5,7 @@ import { type BucketRecord, MissingBucketError, type ObjectChecksums, type Objec
 import type { MetadataStore } from '../store/metadataStore.js';
 import { BucketError } from './bucketErrors.js';
 import { assertBucketName, assertObjectKey } from './bucketNames.js';
-import { newBlobKey, objectContext, sliceStream, startedStream, writeSealed } from './objectBlobs.js';
+import { newBlobKey, objectContext, startedStream, writeSealed } from './objectBlobs.js';
 import { type KeyDirectory, kmsFailure, resolveEncryption, type SseRequest, usableKeyArn } from './objectEncryption.js';
 import { infoOf, type ObjectInfo } from './objectInfo.js';
 import { type ListObjectsInput, listObjectPage, type ObjectListing } from './objectListing.js';
@@ -161,9 +161,12 @@ export class Buckets {
     for (let attempt = 0; ; attempt++) {
       const record = await this.objectRecord(bucket, key, options.versionId);
       const range = options.range === undefined ? undefined : resolveRange(options.range, record.size);
+      const context = objectContext(bucket, key);
       let stream: Readable;
       try {
-        stream = await startedStream(await this.blobs.get(record.blobKey, objectContext(bucket, key)));
+        // A range reads only the frames that hold it.
+        const opened = range === undefined ? this.blobs.get(record.blobKey, context) : this.blobs.getRange(record.blobKey, context, range, record.size);
+        stream = await startedStream(await opened);
       } catch (error) {
         // Overwritten or deleted between reading the row and opening its blob: read the row again.
         if (error instanceof BlobNotFoundError && attempt < 3) continue;
@@ -171,8 +174,7 @@ export class Buckets {
       }
       const info = infoOf(record);
       if (range === undefined) return { body: stream, size: record.size, contentType: info.contentType, eTag: record.eTag, info };
-      const length = range.end - range.start + 1;
-      return { body: sliceStream(stream, range.start, length), size: length, contentType: info.contentType, eTag: record.eTag, info, range };
+      return { body: stream, size: range.end - range.start + 1, contentType: info.contentType, eTag: record.eTag, info, range };
     }
   }
 

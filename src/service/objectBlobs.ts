@@ -42,33 +42,6 @@ export async function writeSealed(blobs: SealedBlobStore, blobKey: string, body:
   return { size, md5: md5.digest() };
 }
 
-/** Bytes [start, start + length) of a stream; the source is released as soon as they are out. */
-export function sliceStream(source: Readable, start: number, length: number): Readable {
-  return Readable.from(
-    (async function* () {
-      let skip = start;
-      let remaining = length;
-      if (remaining === 0) {
-        source.destroy();
-        return;
-      }
-      for await (const piece of source) {
-        let chunk = piece as Buffer;
-        if (skip >= chunk.length) {
-          skip -= chunk.length;
-          continue;
-        }
-        chunk = chunk.subarray(skip, skip + remaining);
-        skip = 0;
-        remaining -= chunk.length;
-        yield chunk;
-        if (remaining === 0) break;
-      }
-    })(),
-    { objectMode: false },
-  );
-}
-
 /** Several sealed blobs read one after the other as one plaintext stream. */
 export function concatenatedBlobs(blobs: SealedBlobStore, blobKeys: string[], context: EncryptionContext): Readable {
   return Readable.from(

@@ -61,13 +61,25 @@ export interface IdempotencyRecord {
   token: string;
   /** SHA-256 of the request's parameters: the same token with other parameters is a conflict. */
   requestHash: string;
+  /** The JSON response, or PENDING_RESPONSE while the first request with the token is still running. */
   response: string;
   createdAt: Date;
 }
 
+/** The response of a reserved token whose request has not finished (a JSON response is never empty). */
+export const PENDING_RESPONSE = '';
+
 export interface IdempotencyRepository {
   get(scope: string, token: string, notBefore: Date): Promise<IdempotencyRecord | undefined>;
-  /** Stores the first response for a token (one created before notBefore has expired); returns the record stored now. */
-  putIfAbsent(record: IdempotencyRecord, notBefore: Date): Promise<IdempotencyRecord>;
+  /**
+   * Reserves a token for the request about to run (a pending record), unless a record holds it: one created
+   * since notBefore, or a pending one created since abandonedBefore (older: its request's process died).
+   * Of requests reserving one token at once, on any node, exactly one gets 'reserved'; the others get the record.
+   */
+  reserve(record: Omit<IdempotencyRecord, 'response'>, notBefore: Date, abandonedBefore: Date): Promise<'reserved' | IdempotencyRecord>;
+  /** Stores the response of a reserved token's request. */
+  complete(scope: string, token: string, response: string): Promise<void>;
+  /** Frees a reserved token whose request failed, so that a retry runs it again. */
+  release(scope: string, token: string): Promise<void>;
   deleteOlderThan(date: Date): Promise<void>;
 }

@@ -61,9 +61,13 @@ export interface KmsKeyRepository {
   getVersion(keyId: string, version: number): Promise<KmsKeyVersionRecord | undefined>;
   /** Adds the next version and makes it current; older versions stay for decryption. Returns the new version number. */
   addVersion(keyId: string, version: Omit<KmsKeyVersionRecord, 'keyId' | 'version'>): Promise<number>;
-  setState(keyId: string, state: KmsKeyState, deletionDate?: Date): Promise<void>;
-  /** Destroys every version's material and the key record: crypto-shredding. */
-  destroy(keyId: string): Promise<void>;
+  /** Sets the state (and deletion date); with `from`, only while the key is in one of those states. Returns whether it changed. */
+  setState(keyId: string, state: KmsKeyState, deletionDate?: Date, from?: readonly KmsKeyState[]): Promise<boolean>;
+  /**
+   * Destroys every version's material and the key record: crypto-shredding. With `dueBy`, only a key
+   * still PendingDeletion whose deletion date is at or before it. Returns whether a key was destroyed.
+   */
+  destroy(keyId: string, dueBy?: Date): Promise<boolean>;
   /** Keys in PendingDeletion whose deletion date has passed. */
   dueForDeletion(now: Date): Promise<string[]>;
   /** Keys managed by `keyManager`, ordered by id, after `after` (an id from a previous page). */

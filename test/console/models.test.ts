@@ -80,6 +80,9 @@ describe('the console: keys, training, model details, hosting and trial detectio
     page = b.page;
     await open('#/keys');
     await signInAs(page, vigil.rootAccessKey.accessKeyId, vigil.rootAccessKey.secretAccessKey);
+    // The first sign-in offers the console bucket (tested in browser.test.ts): created, so it is not offered again.
+    await (await page.waitForSelector('[data-testid="create-console-bucket"]', { timeout: 30_000 }))!.click();
+    await page.waitForSelector(byText('Console bucket '), { timeout: 20_000 });
   });
   after(async () => {
     await b?.close();

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { contextDigest, type EncryptionContext } from '../../src/crypto/encryptionContext.js';
 import type { Kms } from '../../src/crypto/kms.js';
 import { KmsError } from '../../src/crypto/kmsErrors.js';
-import { createOpenStream, createSealStream, DEFAULT_FRAME_SIZE, open, readSealedHeader, rewrapSealedHeader, SealedObjectError, seal } from '../../src/crypto/sealedObject.js';
+import { createOpenStream, createSealStream, DEFAULT_FRAME_SIZE, open, readSealedHeader, rewrapSealedHeader, SealedObjectError, seal, sealedRangeOf } from '../../src/crypto/sealedObject.js';
 import { encodeSealedHeader, MAX_FRAME_SIZE, parseSealedHeader } from '../../src/crypto/sealedObjectHeader.js';
 import { makeTestKms } from '../helpers/kms.js';
 
@@ -465,3 +465,51 @@ function kmsWith(overrides: Partial<Kms>): Kms {
     ...overrides,
   };
 }
+
+describe('sealed object ranged opening', () => {
+  /** Opens only the frames sealedRangeOf names, fed after the header, and cuts the range out of them. */
+  async function openRange(sealed: Buffer, plaintextSize: number, start: number, end: number, openContext = context): Promise<Buffer> {
+    const parsed = parseSealedHeader(sealed);
+    assert.ok('header' in parsed);
+    const plan = sealedRangeOf(parsed.length, parsed.header.frameSize, plaintextSize, start, end);
+    const opener = createOpenStream(kms, openContext, plan.frames);
+    opener.end(Buffer.concat([sealed.subarray(0, parsed.length), sealed.subarray(plan.sealedFirst, plan.sealedLast + 1)]));
+    return (await collect(opener)).subarray(plan.skip, plan.skip + end - start + 1);
+  }
+
+  test('every range of objects of every size around the frame size opens to exactly its plaintext', async () => {
+    for (const frameSize of [1, 3, SMALL_FRAME]) {
+      for (const size of [1, 2, frameSize, frameSize + 1, 2 * frameSize, 3 * frameSize - 1, 40]) {
+        const plaintext = randomBytes(size);
+        const sealed = await seal(kms, plaintext, { context, frameSize });
+        for (let start = 0; start < size; start += 1 + (start % 3)) {
+          for (let end = start; end < size; end += 1 + (end % 5)) {
+            assert.deepEqual(await openRange(sealed, size, start, end), plaintext.subarray(start, end + 1), `frame ${frameSize}, size ${size}, bytes ${start}-${end}`);
+          }
+        }
+      }
+    }
+  });
+
+  test('a size that is not the sealed one fails on the final flag or on authentication, never with other bytes', async () => {
+    const plaintext = randomBytes(3 * SMALL_FRAME + 5);
+    const sealed = await seal(kms, plaintext, { context, frameSize: SMALL_FRAME });
+    // Recorded as longer: the real final frame is not where the size puts it, or is missing.
+    await assert.rejects(openRange(sealed, plaintext.length + SMALL_FRAME, 3 * SMALL_FRAME, 3 * SMALL_FRAME + 1), SealedObjectError);
+    // Longer within the final frame: that frame opens as sealed, so fewer bytes come out (getRange refuses the shortfall).
+    assert.deepEqual(await openRange(sealed, plaintext.length + 1, 3 * SMALL_FRAME, 3 * SMALL_FRAME + 5), plaintext.subarray(3 * SMALL_FRAME));
+    // Recorded as shorter: a regular frame is offered as the final one.
+    await assert.rejects(openRange(sealed, 2 * SMALL_FRAME, SMALL_FRAME, SMALL_FRAME + 1), SealedObjectError);
+    // Frames of another place in the object (the plan shifted by one frame) fail authentication.
+    const parsed = parseSealedHeader(sealed);
+    assert.ok('header' in parsed);
+    const plan = sealedRangeOf(parsed.length, SMALL_FRAME, plaintext.length, 0, 0);
+    const opener = createOpenStream(kms, context, plan.frames);
+    opener.end(Buffer.concat([sealed.subarray(0, parsed.length), sealed.subarray(plan.sealedFirst + SMALL_FRAME + 17, plan.sealedLast + SMALL_FRAME + 18)]));
+    await assert.rejects(collect(opener), /frame 0 failed authentication/);
+    await assert.rejects(openRange(sealed, plaintext.length, 0, 5, { ...context, project: 'other' }), /encryption context mismatch/);
+    assert.throws(() => sealedRangeOf(parsed.length, SMALL_FRAME, plaintext.length, 5, plaintext.length), RangeError);
+    assert.throws(() => sealedRangeOf(parsed.length, SMALL_FRAME, plaintext.length, 6, 5), RangeError);
+    assert.throws(() => sealedRangeOf(parsed.length, SMALL_FRAME, 0, 0, 0), RangeError);
+  });
+});

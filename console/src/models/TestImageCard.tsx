@@ -3,7 +3,9 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import { useEffect, useState } from 'react';
 import type { Clients } from '../clients';
-import { imageType, parseS3Uri, readObject } from '../s3Objects';
+import { imageType } from '../imageFiles';
+import { getObjectBytes } from '../s3Objects';
+import { parseS3Uri } from '../s3Uri';
 import { type Detection, detect } from './detect';
 import type { TestImageResult } from './evaluationFiles';
 import { percent } from './format';
@@ -23,13 +25,14 @@ export function TestImageCard({ clients, result, projectName, modelVersion, with
     }
     let current = true;
     let url: string | undefined;
-    readObject(clients, at.bucket, at.key)
+    getObjectBytes(clients.s3, at.bucket, at.key)
       .then(({ bytes, contentType }) => {
         if (!current) return;
         // Objects put without a type are application/octet-stream: DetectAnomalies needs the image's own type.
-        const type = contentType?.startsWith('image/') ? contentType : imageType(at.key);
-        url = URL.createObjectURL(new Blob([bytes], { type }));
-        setImage({ url, bytes, type });
+        const type = imageType(bytes) ?? contentType ?? 'image/jpeg';
+        const copy = new Uint8Array(bytes);
+        url = URL.createObjectURL(new Blob([copy], { type }));
+        setImage({ url, bytes: copy, type });
       })
       .catch(() => current && setFailed('Image unavailable'));
     return () => {

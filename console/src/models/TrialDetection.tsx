@@ -9,7 +9,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import { useEffect, useRef, useState } from 'react';
 import type { Notify } from '../App';
 import { type Clients, errorText } from '../clients';
-import { imageType } from '../s3Objects';
+import { imageType } from '../imageFiles';
 import { detect } from './detect';
 import { type TrialImage, TrialResultCard } from './TrialResultCard';
 
@@ -27,7 +27,8 @@ export function TrialDetection({ clients, projectName, modelVersion, notify }: {
     const results: TrialImage[] = [];
     for (const file of batch) {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const contentType = imageType(file.name);
+      // The type from the bytes, as the server decides; anything else is sent as the browser names it and refused with the server's message.
+      const contentType = imageType(bytes) ?? (file.type || 'application/octet-stream');
       const imageUrl = URL.createObjectURL(new Blob([bytes], { type: contentType }));
       urls.current.push(imageUrl);
       try {

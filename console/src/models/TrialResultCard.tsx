@@ -1,4 +1,3 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import Badge from '@cloudscape-design/components/badge';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
@@ -12,6 +11,7 @@ import { useState } from 'react';
 import type { Notify } from '../App';
 import { type Clients, errorText } from '../clients';
 import { relabel } from '../pages/datasetEntry';
+import { putObjectBytes } from '../s3Objects';
 import { updateDatasetEntries } from './datasetUpdate';
 import type { Detection } from './detect';
 import { percent } from './format';
@@ -47,7 +47,7 @@ export function TrialResultCard({ clients, projectName, trial, notify }: { clien
       const target = await projectBucket(clients, projectName);
       if (!target) throw new Error('The project has no dataset with images to add to.');
       const key = `${TRIAL_PREFIX}${projectName}/${new Date().toISOString().replace(/[:.]/g, '-')}-${trial.name.replace(/[^\w.-]/g, '_')}`;
-      await clients.s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: trial.bytes, ContentType: trial.contentType }));
+      await putObjectBytes(clients.s3, target.bucket, key, trial.bytes, trial.contentType);
       await updateDatasetEntries(clients, projectName, target.datasetType, [relabel(JSON.stringify({ 'source-ref': `s3://${target.bucket}/${key}` }), label)]);
       setState('added');
       notify('success', `${trial.name} was added to the ${target.datasetType === 'train' ? 'training' : target.datasetType} dataset as ${label}.`);

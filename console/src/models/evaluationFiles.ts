@@ -1,6 +1,6 @@
 import type { ModelDescription } from '@aws-sdk/client-lookoutvision';
 import type { Clients } from '../clients';
-import { readObjectText } from '../s3Objects';
+import { getObjectText } from '../s3Objects';
 
 /** One pixel class's figures in EvaluationResult (segmentation models). */
 export interface PixelClassMetrics {
@@ -44,7 +44,7 @@ export interface TestImageResult {
 export async function readEvaluationResult(clients: Clients, model: ModelDescription): Promise<EvaluationResult | undefined> {
   const at = model.EvaluationResult;
   if (!at?.Bucket || !at.Key) return undefined;
-  return JSON.parse(await readObjectText(clients, at.Bucket, at.Key)) as EvaluationResult;
+  return JSON.parse(await getObjectText(clients.s3, at.Bucket, at.Key)) as EvaluationResult;
 }
 
 const DETECTED = 'anomaly-label-detected';
@@ -53,7 +53,7 @@ const DETECTED = 'anomaly-label-detected';
 export async function readTestResults(clients: Clients, model: ModelDescription): Promise<TestImageResult[]> {
   const at = model.EvaluationManifest;
   if (!at?.Bucket || !at.Key) return [];
-  const text = await readObjectText(clients, at.Bucket, at.Key);
+  const text = await getObjectText(clients.s3, at.Bucket, at.Key);
   return text
     .split('\n')
     .filter((line) => line.trim() !== '')

@@ -1,6 +1,6 @@
 import { DescribeProjectCommand, ListDatasetEntriesCommand } from '@aws-sdk/client-lookoutvision';
 import type { Clients } from '../clients';
-import { parseS3Uri } from '../s3Objects';
+import { parseS3Uri } from '../s3Uri';
 
 /**
  * The bucket that holds a project's images (that of its training dataset's first image, or of its only

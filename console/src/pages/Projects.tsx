@@ -1,20 +1,8 @@
-import {
-  CreateProjectCommand,
-  DeleteDatasetCommand,
-  DeleteModelCommand,
-  DeleteProjectCommand,
-  DescribeProjectCommand,
-  ListModelsCommand,
-  type ProjectMetadata,
-  paginateListProjects,
-} from '@aws-sdk/client-lookoutvision';
+import { type ProjectMetadata, paginateListProjects } from '@aws-sdk/client-lookoutvision';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
-import FormField from '@cloudscape-design/components/form-field';
 import Header from '@cloudscape-design/components/header';
-import Input from '@cloudscape-design/components/input';
 import Link from '@cloudscape-design/components/link';
-import Modal from '@cloudscape-design/components/modal';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Table from '@cloudscape-design/components/table';
 import TextFilter from '@cloudscape-design/components/text-filter';
@@ -22,8 +10,8 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Notify } from '../App';
 import { type Clients, errorText } from '../clients';
 import { href } from '../router';
-
-const PROJECT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
+import { CreateProjectModal } from './CreateProjectModal';
+import { DeleteProjectModal } from './DeleteProjectModal';
 
 export function ProjectsPage({ clients, notify }: { clients: Clients; notify: Notify }) {
   const [projects, setProjects] = useState<ProjectMetadata[]>([]);
@@ -122,111 +110,5 @@ export function ProjectsPage({ clients, notify }: { clients: Clients; notify: No
         />
       )}
     </>
-  );
-}
-
-function CreateProjectModal({ clients, onClose }: { clients: Clients; onClose(created?: string): void }) {
-  const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
-  const invalid = name !== '' && (!PROJECT_NAME.test(name) || name.length > 255);
-
-  const create = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await clients.lookoutVision.send(new CreateProjectCommand({ ProjectName: name }));
-      onClose(name);
-    } catch (e) {
-      setError(errorText(e));
-      setBusy(false);
-    }
-  };
-  return (
-    <Modal
-      visible
-      onDismiss={() => onClose()}
-      header="Create project"
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={() => onClose()}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} disabled={name === '' || invalid} onClick={() => void create()} data-testid="create-project-submit">
-              Create project
-            </Button>
-          </SpaceBetween>
-        </Box>
-      }
-    >
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (name !== '' && !invalid) void create();
-        }}
-      >
-        <FormField
-          label="Project name"
-          constraintText="1 to 255 characters: letters, digits, hyphens and underscores; it starts with a letter or digit."
-          errorText={error ?? (invalid ? 'The name has a character that is not allowed.' : undefined)}
-        >
-          <Input value={name} onChange={({ detail }) => setName(detail.value)} autoFocus name="projectName" />
-        </FormField>
-      </form>
-    </Modal>
-  );
-}
-
-/** Type-to-confirm deletion, as the Lookout for Vision console had it; the project's models and datasets go with it. */
-function DeleteProjectModal({ clients, project, onClose }: { clients: Clients; project: ProjectMetadata; onClose(deleted?: string): void }) {
-  const [typed, setTyped] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
-  const name = project.ProjectName!;
-
-  const remove = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const lfv = clients.lookoutVision;
-      const models = (await lfv.send(new ListModelsCommand({ ProjectName: name }))).Models ?? [];
-      for (const model of models) await lfv.send(new DeleteModelCommand({ ProjectName: name, ModelVersion: model.ModelVersion! }));
-      const datasets = (await lfv.send(new DescribeProjectCommand({ ProjectName: name }))).ProjectDescription?.Datasets ?? [];
-      for (const dataset of datasets) await lfv.send(new DeleteDatasetCommand({ ProjectName: name, DatasetType: dataset.DatasetType! }));
-      await lfv.send(new DeleteProjectCommand({ ProjectName: name }));
-      onClose(name);
-    } catch (e) {
-      setError(errorText(e));
-      setBusy(false);
-    }
-  };
-  return (
-    <Modal
-      visible
-      onDismiss={() => onClose()}
-      header={`Delete ${name}`}
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={() => onClose()}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} disabled={typed !== 'delete'} onClick={() => void remove()} data-testid="delete-project-submit">
-              Delete
-            </Button>
-          </SpaceBetween>
-        </Box>
-      }
-    >
-      <SpaceBetween size="m">
-        <Box>
-          Deleting <b>{name}</b> deletes its datasets and models for good. Models that are hosted must be stopped first.
-        </Box>
-        <FormField label="To confirm, type delete in the field." errorText={error}>
-          <Input value={typed} onChange={({ detail }) => setTyped(detail.value)} placeholder="delete" ariaLabel="Type delete to confirm" name="confirmDelete" />
-        </FormField>
-      </SpaceBetween>
-    </Modal>
   );
 }

@@ -63,6 +63,32 @@ export async function decodeRgb(bytes: Uint8Array, size?: { width: number; heigh
   });
 }
 
+/** Mean and standard deviation of 8-bit pixel values. */
+export interface IntensityTarget {
+  mean: number;
+  sd: number;
+}
+
+/**
+ * Maps an image's pixel values linearly (all channels together) to the target mean and standard deviation,
+ * in place, rounded and clipped to 0..255: each image's exposure and contrast stop mattering. A flat image
+ * (no spread) is only shifted to the target mean.
+ */
+export function standardizeIntensity(image: RgbImage, target: IntensityTarget): RgbImage {
+  const data = image.data;
+  let sum = 0;
+  let squares = 0;
+  for (const v of data) {
+    sum += v;
+    squares += v * v;
+  }
+  const mean = sum / data.length;
+  const sd = Math.sqrt(Math.max(0, squares / data.length - mean * mean));
+  const gain = sd > 1e-3 ? target.sd / sd : 1;
+  for (let i = 0; i < data.length; i++) data[i] = Math.min(255, Math.max(0, Math.round(target.mean + (data[i]! - mean) * gain)));
+  return image;
+}
+
 /** A "#rrggbb" colour as [r, g, b]. */
 export function parseHexColor(hex: string): [number, number, number] {
   const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);

@@ -2,7 +2,7 @@
  * What training takes: the labeled images, the options with their defaults (each default with the rule and the
  * side-by-side figures that decided it), and the error for a training set that cannot make a model.
  */
-import { ALL_AUGMENTATIONS, type Augmentation, TILT_AUGMENTATIONS } from '../components/image.js';
+import { ALL_AUGMENTATIONS, type Augmentation, type IntensityTarget, TILT_AUGMENTATIONS } from '../components/image.js';
 import { Rng } from '../components/random.js';
 import type { GlobalDescriptorKind } from '../globalScore.js';
 import { type BankOptions, DEFAULT_BANK_OPTIONS } from '../patchcore.js';
@@ -42,9 +42,9 @@ export const AUGMENTATION_KINDS = Object.keys(AUGMENTATIONS) as readonly Augment
 
 /**
  * What the images show: `part` (an object, usually on a plain background) or `texture` (a cropped surface:
- * grain, exposure and cut edges vary from image to image), which scores the border rings on their own scale
- * and measures each image's patch scores from its level (on magtile-dev 0.621 → 0.796 image AUROC, pixel
- * 0.916 → 0.951; docs/detection-engine.md).
+ * grain, exposure and cut edges vary from image to image), which standardises each image's intensity
+ * (TEXTURE_INTENSITY), scores the border rings on their own scale and measures each image's patch scores from
+ * its level (docs/detection-engine.md has the figures).
  */
 export const SURFACE_KINDS = ['part', 'texture'] as const;
 export type SurfaceKind = (typeof SURFACE_KINDS)[number];
@@ -84,6 +84,8 @@ export interface TrainOptions {
   searchSeconds?: number;
   /** What the images show (default part); `texture` changes the defaults of borderScale and levelScores. */
   surface?: SurfaceKind;
+  /** Map each working image's pixel values to TEXTURE_INTENSITY before the backbone. Default: for textures. */
+  standardizeIntensity?: boolean;
   /** Score the grid's border rings on their own scale (borderScale.ts). Default DEFAULT_BORDER_SCALE. */
   borderScale?: boolean;
   /** Measure each image's patch scores from its median cell (scoreLevel.ts). Default DEFAULT_LEVEL_SCORES. */
@@ -135,6 +137,12 @@ export const DEFAULT_BORDER_SCALE = false;
  * worse: off. With the border scale it lifts magtile-dev (0.766 → 0.796), so textures opt in to both.
  */
 export const DEFAULT_LEVEL_SCORES = false;
+/**
+ * The intensity textures are standardised to (mean and standard deviation of the 8-bit values): a mid-grey with
+ * the spread of a typical exposure. The exposure set the texture's score before (on magtile-dev the normals' image
+ * score followed their mean brightness, correlation 0.48); rule and figures in docs/detection-engine.md.
+ */
+export const TEXTURE_INTENSITY: IntensityTarget = { mean: 120, sd: 35 };
 
 /** The bytes of an image given as bytes or as a reader. */
 export const bytesOf = (b: ImageBytes): Promise<Uint8Array> => (typeof b === 'function' ? b() : Promise.resolve(b));

@@ -99,15 +99,25 @@ export class SqliteKmsKeys implements KmsKeyRepository {
       .immediate();
   }
 
-  async setState(keyId: string, state: KmsKeyState, deletionDate?: Date): Promise<void> {
-    this.db.prepare('UPDATE kms_keys SET state = ?, deletion_date = ? WHERE key_id = ?').run(state, deletionDate?.getTime() ?? null, keyId);
+  async setState(keyId: string, state: KmsKeyState, deletionDate?: Date, from?: readonly KmsKeyState[]): Promise<boolean> {
+    const result =
+      from === undefined
+        ? this.db.prepare('UPDATE kms_keys SET state = ?, deletion_date = ? WHERE key_id = ?').run(state, deletionDate?.getTime() ?? null, keyId)
+        : this.db
+            .prepare(`UPDATE kms_keys SET state = ?, deletion_date = ? WHERE key_id = ? AND state IN (${from.map(() => '?').join(', ')})`)
+            .run(state, deletionDate?.getTime() ?? null, keyId, ...from);
+    return result.changes === 1;
   }
 
-  async destroy(keyId: string): Promise<void> {
+  async destroy(keyId: string, dueBy?: Date): Promise<boolean> {
     // Versions go with the key (ON DELETE CASCADE). secure_delete overwrites the freed pages.
     this.db.pragma('secure_delete = ON');
-    this.db.prepare('DELETE FROM kms_keys WHERE key_id = ?').run(keyId);
+    const result =
+      dueBy === undefined
+        ? this.db.prepare('DELETE FROM kms_keys WHERE key_id = ?').run(keyId)
+        : this.db.prepare("DELETE FROM kms_keys WHERE key_id = ? AND state = 'PendingDeletion' AND deletion_date <= ?").run(keyId, dueBy.getTime());
     this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return result.changes === 1;
   }
 
   async dueForDeletion(now: Date): Promise<string[]> {

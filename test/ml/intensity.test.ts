@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { type RgbImage, standardizeIntensity } from '../../src/ml/components/image.js';
+import { loadDetector, type TrainResult, train } from '../../src/ml/index.js';
+import { decodeModel } from '../../src/ml/model.js';
+import { TEXTURE_INTENSITY } from '../../src/ml/training/options.js';
+import { ALIENS } from '../helpers/datasets.js';
+
+function statistics(image: RgbImage): { mean: number; sd: number } {
+  const n = image.data.length;
+  const mean = image.data.reduce((a, v) => a + v, 0) / n;
+  return { mean, sd: Math.sqrt(image.data.reduce((a, v) => a + (v - mean) ** 2, 0) / n) };
+}
+
+const read = (name: string): Uint8Array => new Uint8Array(readFileSync(join(ALIENS, 'normal', name)));
+
+/** The same photo with its exposure and contrast changed linearly (values × 0.6 + 30), as PNG. */
+async function reExposed(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await sharp(bytes).linear(0.6, 30).png().toBuffer());
+}
+
+describe('intensity standardisation', () => {
+  it('maps pixel values to the target mean and spread, clipped to 0..255', () => {
+    const image: RgbImage = { width: 4, height: 1, data: Uint8Array.of(10, 10, 10, 20, 20, 20, 30, 30, 30, 40, 40, 40) };
+    const s = statistics(standardizeIntensity(image, { mean: 120, sd: 35 }));
+    assert.ok(Math.abs(s.mean - 120) < 0.5 && Math.abs(s.sd - 35) < 0.5, JSON.stringify(s));
+    const wide = standardizeIntensity({ width: 2, height: 1, data: Uint8Array.of(0, 0, 0, 255, 255, 255) }, { mean: 128, sd: 200 });
+    assert.deepEqual([...wide.data], [0, 0, 0, 255, 255, 255]);
+  });
+
+  it('shifts a flat image to the target mean without dividing by its zero spread', () => {
+    const flat = standardizeIntensity({ width: 2, height: 1, data: new Uint8Array(6).fill(200) }, { mean: 120, sd: 35 });
+    assert.deepEqual([...flat.data], new Array(6).fill(120));
+  });
+
+  describe('in texture models', () => {
+    let texture: TrainResult;
+    let part: TrainResult;
+    const names = ['1.png', '10.png', '11.png', '12.png', '13.png', '14.png'];
+
+    before(async () => {
+      const images = names.map((n) => ({ bytes: read(n), anomalous: false }));
+      texture = await train(images, { surface: 'texture', resolution: 160, threads: 2 });
+      part = await train(images, { resolution: 160, threads: 2 });
+    });
+
+    it('is recorded in the artifact of texture models only', () => {
+      assert.deepEqual(decodeModel(texture.artifact).preprocessing.intensity, TEXTURE_INTENSITY);
+      assert.equal(decodeModel(part.artifact).preprocessing.intensity, undefined);
+    });
+
+    it('makes the score independent of the exposure: a re-exposed photo scores as the original does', async () => {
+      const original = read('15.png');
+      const darker = await reExposed(original);
+      const withIt = await loadDetector(texture.artifact);
+      const [a, b] = [await withIt.detect(original), await withIt.detect(darker)];
+      const without = await loadDetector(part.artifact);
+      const [c, d] = [await without.detect(original), await without.detect(darker)];
+      const change = (x: number, y: number): number => Math.abs(x - y) / Math.abs(x);
+      assert.ok(change(a.score, b.score) < 0.05, `texture model: ${a.score} vs ${b.score}`);
+      assert.ok(change(c.score, d.score) > 2 * change(a.score, b.score), `part model: ${c.score} vs ${d.score}; texture ${a.score} vs ${b.score}`);
+    });
+  });
+});

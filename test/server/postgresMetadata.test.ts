@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  CancelKeyDeletionCommand,
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  DescribeKeyCommand,
+  EnableKeyCommand,
+  EncryptCommand,
+  type KMSClient,
+  ListAliasesCommand,
+  ScheduleKeyDeletionCommand,
+  UpdateAliasCommand,
+} from '@aws-sdk/client-kms';
+import {
+  CreateDatasetCommand,
+  CreateModelCommand,
+  CreateProjectCommand,
+  DescribeDatasetCommand,
+  DescribeModelCommand,
+  DetectAnomaliesCommand,
+  ListProjectsCommand,
+  type LookoutVisionClient,
+  StartModelCommand,
+  StopModelCommand,
+} from '@aws-sdk/client-lookoutvision';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import pg from 'pg';
+import { ALIENS } from '../helpers/datasets.js';
+import { kmsClient } from '../helpers/kms.js';
+import { postgresSkip, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { s3Client } from '../helpers/s3.js';
+import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
+
+/**
+ * The APIs with VIGIL_DATABASE_URL set: S3, KMS and the Lookout for Vision workflow through the real SDK
+ * clients against a Vigil whose metadata lives in a real PostgreSQL, then a restart that finds it all there.
+ * (The embedded default is what every other API test runs on.)
+ */
+describe('Vigil with its metadata in PostgreSQL', { skip: postgresSkip }, () => {
+  let postgres: TestPostgres;
+  let databaseUrl: string;
+  let dataDir: string;
+  let vigil: TestVigil;
+  let s3: S3Client;
+  let kms: KMSClient;
+  let lookoutVision: LookoutVisionClient;
+
+  async function start(): Promise<void> {
+    vigil = await startTestVigil({ dataDir, env: { VIGIL_DATABASE_URL: databaseUrl } });
+    s3 = s3Client(vigil);
+    kms = kmsClient(vigil);
+    lookoutVision = vigil.lookoutVision();
+  }
+  async function stop(): Promise<void> {
+    for (const client of [s3, kms, lookoutVision]) client.destroy();
+    await vigil.stop();
+  }
+
+  before(async () => {
+    postgres = await startPostgres();
+    databaseUrl = await postgres.createDatabase();
+    dataDir = await mkdtemp(join(tmpdir(), 'vigil-pg-node-'));
+    await start();
+  });
+  after(async () => {
+    await stop();
+    await rm(dataDir, { recursive: true, force: true });
+    await postgres.stop();
+  });
+
+  const status = async (error: Promise<unknown>) => {
+    try {
+      await error;
+    } catch (caught) {
+      return (caught as Error).name;
+    }
+    return 'succeeded';
+  };
+
+  test('S3: objects put, read and listed page by page; a multipart upload completes once; a missing bucket refuses writes', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'aliens' }));
+    const lines: string[] = [];
+    for (const [className, count] of [
+      ['normal', 20],
+      ['anomaly', 10],
+    ] as const) {
+      for (let i = 1; i <= count; i++) {
+        const key = `${className}/${i}.png`;
+        await s3.send(new PutObjectCommand({ Bucket: 'aliens', Key: key, Body: await readFile(join(ALIENS, key)), ContentType: 'image/png' }));
+        lines.push(JSON.stringify({ 'source-ref': `s3://aliens/${key}`, 'anomaly-label': 1, 'anomaly-label-metadata': { 'class-name': className, type: 'groundtruth/image-classification' } }));
+      }
+    }
+    await s3.send(new PutObjectCommand({ Bucket: 'aliens', Key: 'train.manifest', Body: lines.join('\n') }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'aliens', Key: 'normal/7.png' }));
+    assert.equal(got.ContentType, 'image/png');
+    assert.deepEqual(Buffer.from(await got.Body!.transformToByteArray()), await readFile(join(ALIENS, 'normal/7.png')));
+
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: 'aliens', Prefix: 'anomaly/', MaxKeys: 4, ContinuationToken: token }));
+      keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+      token = page.NextContinuationToken;
+    } while (token);
+    assert.deepEqual(keys, Array.from({ length: 10 }, (_, i) => `anomaly/${i + 1}.png`).sort());
+
+    const part1 = Buffer.alloc(5 * 1024 * 1024, 3);
+    const part2 = Buffer.from('last part');
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'aliens', Key: 'big.bin' }));
+    const p1 = await s3.send(new UploadPartCommand({ Bucket: 'aliens', Key: 'big.bin', UploadId, PartNumber: 1, Body: part1 }));
+    const p2 = await s3.send(new UploadPartCommand({ Bucket: 'aliens', Key: 'big.bin', UploadId, PartNumber: 2, Body: part2 }));
+    const complete = () =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'aliens',
+          Key: 'big.bin',
+          UploadId,
+          MultipartUpload: {
+            Parts: [
+              { PartNumber: 1, ETag: p1.ETag },
+              { PartNumber: 2, ETag: p2.ETag },
+            ],
+          },
+        }),
+      );
+    // Two completions at once (as through two nodes): one succeeds, the other finds the upload gone.
+    const outcomes = await Promise.all([status(complete()), status(complete())]);
+    assert.deepEqual(outcomes.sort(), ['NoSuchUpload', 'succeeded']);
+    assert.deepEqual(Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'aliens', Key: 'big.bin' }))).Body!.transformToByteArray()), Buffer.concat([part1, part2]));
+    const aborted = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'aliens', Key: 'aborted.bin' }));
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'aliens', Key: 'aborted.bin', UploadId: aborted.UploadId }));
+    assert.equal(await status(s3.send(new UploadPartCommand({ Bucket: 'aliens', Key: 'aborted.bin', UploadId: aborted.UploadId, PartNumber: 1, Body: 'x' }))), 'NoSuchUpload');
+
+    assert.equal(await status(s3.send(new PutObjectCommand({ Bucket: 'no-such-bucket', Key: 'k', Body: 'x' }))), 'NoSuchBucket');
+    assert.equal(await vigil.store.buckets.get('no-such-bucket'), undefined);
+  });
+
+  test('KMS: keys, aliases, encryption and a cancelled deletion', async () => {
+    const key = (await kms.send(new CreateKeyCommand({ Description: 'line 3' }))).KeyMetadata!;
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/line-3', TargetKeyId: key.KeyId }));
+    assert.equal(await status(kms.send(new CreateAliasCommand({ AliasName: 'alias/line-3', TargetKeyId: key.KeyId }))), 'AlreadyExistsException');
+    const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: 'alias/line-3', Plaintext: Buffer.from('secret recipe') }));
+    assert.equal(Buffer.from((await kms.send(new DecryptCommand({ CiphertextBlob }))).Plaintext!).toString(), 'secret recipe');
+    const other = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!;
+    await kms.send(new UpdateAliasCommand({ AliasName: 'alias/line-3', TargetKeyId: other.KeyId }));
+    assert.equal((await kms.send(new ListAliasesCommand({ KeyId: other.KeyId }))).Aliases?.[0]?.AliasName, 'alias/line-3');
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.KeyId, PendingWindowInDays: 7 }));
+    assert.equal(await status(kms.send(new EnableKeyCommand({ KeyId: key.KeyId }))), 'KMSInvalidStateException');
+    assert.equal((await kms.send(new DescribeKeyCommand({ KeyId: key.KeyId }))).KeyMetadata?.KeyState, 'PendingDeletion');
+    await kms.send(new CancelKeyDeletionCommand({ KeyId: key.KeyId }));
+    assert.equal((await kms.send(new DescribeKeyCommand({ KeyId: key.KeyId }))).KeyMetadata?.KeyState, 'Disabled');
+    await kms.send(new EnableKeyCommand({ KeyId: key.KeyId }));
+    assert.equal(Buffer.from((await kms.send(new DecryptCommand({ CiphertextBlob }))).Plaintext!).toString(), 'secret recipe');
+  });
+
+  test('Lookout for Vision: project, dataset, model trained once for one client token, hosted, detecting, stopped', async () => {
+    await lookoutVision.send(new CreateProjectCommand({ ProjectName: 'aliens' }));
+    await lookoutVision.send(
+      new CreateDatasetCommand({ ProjectName: 'aliens', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'aliens', Key: 'train.manifest' } } } }),
+    );
+    await vigil.jobs.idle();
+    const dataset = (await lookoutVision.send(new DescribeDatasetCommand({ ProjectName: 'aliens', DatasetType: 'train' }))).DatasetDescription!;
+    assert.equal(dataset.Status, 'CREATE_COMPLETE', dataset.StatusMessage);
+    assert.deepEqual(dataset.ImageStats, { Total: 30, Labeled: 30, Normal: 20, Anomaly: 10 });
+
+    const input = { ProjectName: 'aliens', OutputConfig: { S3Location: { Bucket: 'aliens', Prefix: 'models/' } }, KmsKeyId: 'alias/line-3', ClientToken: 'once' };
+    // The same client token twice at once (as a retry through another node would): one model, one answer.
+    const created = await Promise.all([lookoutVision.send(new CreateModelCommand(input)), lookoutVision.send(new CreateModelCommand(input))]);
+    assert.equal(created[0].ModelMetadata?.ModelArn, created[1].ModelMetadata?.ModelArn, 'one client token, one model');
+    assert.equal((await vigil.store.models.latest('aliens'))?.version, 1);
+    await vigil.jobs.idle();
+    const model = { ProjectName: 'aliens', ModelVersion: '1' };
+    const trained = (await lookoutVision.send(new DescribeModelCommand(model))).ModelDescription!;
+    assert.equal(trained.Status, 'TRAINED', trained.StatusMessage);
+    assert.ok(trained.Performance?.F1Score !== undefined);
+
+    await lookoutVision.send(new StartModelCommand({ ...model, MinInferenceUnits: 1 }));
+    await vigil.jobs.idle();
+    assert.equal((await lookoutVision.send(new DescribeModelCommand(model))).ModelDescription?.Status, 'HOSTED');
+    const answer = await lookoutVision.send(new DetectAnomaliesCommand({ ...model, ContentType: 'image/png', Body: await readFile(join(ALIENS, 'normal/1.png')) }));
+    assert.equal(typeof answer.DetectAnomalyResult?.IsAnomalous, 'boolean');
+    await lookoutVision.send(new StopModelCommand(model));
+    await vigil.jobs.idle();
+    assert.equal((await lookoutVision.send(new DescribeModelCommand(model))).ModelDescription?.Status, 'TRAINED');
+  });
+
+  test('a restarted node finds everything in the database, and the data directory holds no metadata file', async () => {
+    const objects = (await vigil.store.objects.list('aliens', { limit: 1000 })).length;
+    await stop();
+    assert.equal(existsSync(join(dataDir, 'metadata.db')), false);
+    const direct = new pg.Client({ connectionString: databaseUrl });
+    await direct.connect();
+    try {
+      assert.deepEqual((await direct.query('SELECT name FROM projects')).rows, [{ name: 'aliens' }]);
+      assert.equal((await direct.query("SELECT count(*)::int AS n FROM bucket_objects WHERE bucket = 'aliens'")).rows[0].n, objects);
+    } finally {
+      await direct.end();
+    }
+    await start();
+    assert.deepEqual(
+      (await lookoutVision.send(new ListProjectsCommand({}))).Projects?.map((p) => p.ProjectName),
+      ['aliens'],
+    );
+    assert.equal((await lookoutVision.send(new DescribeModelCommand({ ProjectName: 'aliens', ModelVersion: '1' }))).ModelDescription?.Status, 'TRAINED');
+    assert.deepEqual(Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'aliens', Key: 'normal/7.png' }))).Body!.transformToByteArray()), await readFile(join(ALIENS, 'normal/7.png')));
+    const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: 'alias/line-3', Plaintext: Buffer.from('after restart') }));
+    assert.equal(Buffer.from((await kms.send(new DecryptCommand({ CiphertextBlob }))).Plaintext!).toString(), 'after restart');
+  });
+});
