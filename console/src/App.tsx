@@ -6,6 +6,9 @@ import TopNavigation from '@cloudscape-design/components/top-navigation';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { clientsFor } from './clients';
 import { ConsoleBucketProvider } from './components/ConsoleBucketProvider';
+import { DashboardPage } from './dashboard/DashboardPage';
+import { KeysPage } from './kms/KeysPage';
+import { ModelDetailsPage } from './models/ModelDetailsPage';
 import { ProjectDetailsPage } from './pages/ProjectDetails';
 import { ProjectsPage } from './pages/Projects';
 import { SignInPage } from './pages/SignIn';
@@ -61,7 +64,10 @@ function SignedIn({ session, onSignOut }: { session: Session; onSignOut(): void 
     { text: 'Vigil', href: '#/projects' },
     { text: 'Projects', href: '#/projects' },
   ];
-  if (route.page === 'project') breadcrumbs.push({ text: route.projectName, href: href(route) });
+  if (route.page === 'project' || route.page === 'model') breadcrumbs.push({ text: route.projectName, href: href({ page: 'project', projectName: route.projectName, tab: 'dataset' }) });
+  if (route.page === 'model') breadcrumbs.push({ text: `Model ${route.modelVersion}`, href: href(route) });
+  if (route.page === 'dashboard') breadcrumbs.splice(1, 1, { text: 'Dashboard', href: '#/dashboard' });
+  if (route.page === 'keys') breadcrumbs.splice(1, 1, { text: 'Encryption keys', href: '#/keys' });
 
   return (
     <ConsoleBucketProvider clients={clients} notify={notify}>
@@ -89,17 +95,19 @@ function SignedIn({ session, onSignOut }: { session: Session; onSignOut(): void 
         navigation={
           <SideNavigation
             header={{ text: 'Lookout for Vision', href: '#/projects' }}
-            activeHref={route.page === 'projects' ? '#/projects' : href(route)}
+            activeHref={route.page === 'model' ? href({ page: 'project', projectName: route.projectName, tab: 'models' }) : href(route)}
             items={[
+              { type: 'link', text: 'Dashboard', href: '#/dashboard' },
               { type: 'link', text: 'Projects', href: '#/projects' },
-              ...(route.page === 'project'
+              { type: 'link', text: 'Encryption keys', href: '#/keys' },
+              ...(route.page === 'project' || route.page === 'model'
                 ? [
                     {
                       type: 'section' as const,
                       text: route.projectName,
                       items: [
-                        { type: 'link' as const, text: 'Dataset', href: href({ ...route, tab: 'dataset' }) },
-                        { type: 'link' as const, text: 'Models', href: href({ ...route, tab: 'models' }) },
+                        { type: 'link' as const, text: 'Dataset', href: href({ page: 'project', projectName: route.projectName, tab: 'dataset' }) },
+                        { type: 'link' as const, text: 'Models', href: href({ page: 'project', projectName: route.projectName, tab: 'models' }) },
                       ],
                     },
                   ]
@@ -110,6 +118,12 @@ function SignedIn({ session, onSignOut }: { session: Session; onSignOut(): void 
         content={
           route.page === 'project' ? (
             <ProjectDetailsPage key={route.projectName} clients={clients} projectName={route.projectName} tab={route.tab} notify={notify} />
+          ) : route.page === 'model' ? (
+            <ModelDetailsPage key={`${route.projectName}/${route.modelVersion}`} clients={clients} projectName={route.projectName} modelVersion={route.modelVersion} notify={notify} />
+          ) : route.page === 'dashboard' ? (
+            <DashboardPage clients={clients} notify={notify} />
+          ) : route.page === 'keys' ? (
+            <KeysPage clients={clients} notify={notify} />
           ) : (
             <ProjectsPage clients={clients} notify={notify} />
           )

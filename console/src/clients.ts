@@ -1,3 +1,4 @@
+import { KMSClient } from '@aws-sdk/client-kms';
 import { LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ENDPOINT, REGION, type Session } from './session';
@@ -6,6 +7,7 @@ import { ENDPOINT, REGION, type Session } from './session';
 export interface Clients {
   lookoutVision: LookoutVisionClient;
   s3: S3Client;
+  kms: KMSClient;
 }
 
 export function clientsFor(session: Session): Clients {
@@ -14,6 +16,7 @@ export function clientsFor(session: Session): Clients {
     lookoutVision: new LookoutVisionClient({ region: REGION, endpoint: ENDPOINT, credentials, maxAttempts: 2 }),
     // Vigil addresses buckets path-style on its own host name.
     s3: new S3Client({ region: REGION, endpoint: ENDPOINT, credentials, forcePathStyle: true, maxAttempts: 2 }),
+    kms: new KMSClient({ region: REGION, endpoint: ENDPOINT, credentials, maxAttempts: 2 }),
   };
 }
 

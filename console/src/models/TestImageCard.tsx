@@ -1,0 +1,74 @@
+import Badge from '@cloudscape-design/components/badge';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import StatusIndicator from '@cloudscape-design/components/status-indicator';
+import { useEffect, useState } from 'react';
+import type { Clients } from '../clients';
+import { imageType } from '../imageFiles';
+import { getObjectBytes } from '../s3Objects';
+import { parseS3Uri } from '../s3Uri';
+import { type Detection, detect } from './detect';
+import type { TestImageResult } from './evaluationFiles';
+import { percent } from './format';
+import { MaskedImage } from './MaskedImage';
+
+/** A test image, its label and verdict; with withMask, the mask the hosted model predicts for it laid over it. */
+export function TestImageCard({ clients, result, projectName, modelVersion, withMask }: { clients: Clients; result: TestImageResult; projectName: string; modelVersion: string; withMask: boolean }) {
+  const [image, setImage] = useState<{ url: string; bytes: Uint8Array<ArrayBuffer>; type: string } | undefined>();
+  const [detection, setDetection] = useState<Detection | undefined>();
+  const [failed, setFailed] = useState<string | undefined>();
+
+  useEffect(() => {
+    const at = parseS3Uri(result.sourceRef);
+    if (!at) {
+      setFailed('Image unavailable');
+      return;
+    }
+    let current = true;
+    let url: string | undefined;
+    getObjectBytes(clients.s3, at.bucket, at.key)
+      .then(({ bytes, contentType }) => {
+        if (!current) return;
+        // Objects put without a type are application/octet-stream: DetectAnomalies needs the image's own type.
+        const type = imageType(bytes) ?? contentType ?? 'image/jpeg';
+        const copy = new Uint8Array(bytes);
+        url = URL.createObjectURL(new Blob([copy], { type }));
+        setImage({ url, bytes: copy, type });
+      })
+      .catch(() => current && setFailed('Image unavailable'));
+    return () => {
+      current = false;
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [clients, result.sourceRef]);
+  useEffect(() => {
+    if (!withMask || !image) return;
+    let current = true;
+    let found: Detection | undefined;
+    detect(clients, projectName, modelVersion, image.bytes, image.type)
+      .then((d) => {
+        found = d;
+        if (current) setDetection(d);
+        else if (d.maskUrl) URL.revokeObjectURL(d.maskUrl);
+      })
+      .catch(() => current && setFailed('Detection failed'));
+    return () => {
+      current = false;
+      if (found?.maskUrl) URL.revokeObjectURL(found.maskUrl);
+      setDetection(undefined);
+    };
+  }, [clients, projectName, modelVersion, image, withMask]);
+
+  const name = result.sourceRef.split('/').pop() ?? '';
+  const correct = result.actual === result.predicted;
+  return (
+    <SpaceBetween size="xs">
+      {failed && <StatusIndicator type="warning">{failed}</StatusIndicator>}
+      {image ? <MaskedImage imageUrl={image.url} maskUrl={detection?.maskUrl} alt={name} /> : !failed && <StatusIndicator type="loading">Loading</StatusIndicator>}
+      <div>
+        Label: <b>{result.actual ?? 'unlabelled'}</b>, predicted: <b>{result.predicted}</b> ({percent(result.confidence)})
+      </div>
+      <Badge color={correct ? 'green' : 'red'}>{correct ? 'Correct' : 'Incorrect'}</Badge>
+      {detection && detection.anomalies.length > 0 && <div data-testid="predicted-labels">Predicted: {detection.anomalies.map((a) => `${a.name} ${percent(a.area)}`).join(', ')}</div>}
+    </SpaceBetween>
+  );
+}
