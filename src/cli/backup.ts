@@ -33,7 +33,11 @@ export interface BackupReport {
  * backup can be moved and the live directory can change.
  */
 export async function backupDataDirectory(flags: ConfigInput & { config?: string }, target: string, options: { withRootKey?: boolean } = {}): Promise<BackupReport> {
-  const { dataDir } = loadConfig(flags);
+  const { dataDir, databaseUrl, blobS3Endpoint } = loadConfig(flags);
+  if (databaseUrl !== undefined || blobS3Endpoint !== undefined)
+    throw new Error(
+      'vigil backup copies the embedded engines (SQLite and the local blob directory); back up PostgreSQL with its own tools (pg_dump) and an external object store with its own (bucket replication or versioning)',
+    );
   const directory = resolve(target);
   if (relative(dataDir, directory) === '' || !relative(dataDir, directory).startsWith('..')) throw new Error(`the backup directory ${directory} must be outside the data directory ${dataDir}`);
   await stat(join(dataDir, 'metadata.db')).catch(() => {
@@ -61,8 +65,12 @@ export async function backupDataDirectory(flags: ConfigInput & { config?: string
       await rm(snapshot, { force: true });
       source.prepare('VACUUM INTO ?').run(snapshot);
       await chmod(snapshot, 0o600);
+      // The blobs the snapshot names first, one by one, before a walk of the whole tree: an object overwritten
+      // after the snapshot loses its old blob, and this keeps that window to a few file copies.
+      const named = referencedBlobs(snapshot);
+      for (const key of named) if (!copied.has(key)) await copyBlob(dataDir, directory, key, copied, totals);
       await copyBlobs();
-      const missing = referencedBlobs(snapshot).filter((key) => !copied.has(key));
+      const missing = named.filter((key) => !copied.has(key));
       if (missing.length === 0) return { directory, ...totals, attempts: attempt, rootKeyIncluded };
     }
   } finally {
@@ -99,18 +107,29 @@ async function copyNewFiles(from: string, to: string, done: Set<string>, totals:
       await mkdir(join(to, key), { recursive: true, mode: 0o700 });
       await copyNewFiles(from, to, done, totals, key);
     } else if (entry.isFile() && !done.has(key)) {
-      try {
-        // Blobs are renamed into place whole and never rewritten, so a file copied is the file.
-        await copyFile(join(from, key), join(to, key), constants.COPYFILE_FICLONE);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw error;
-      }
-      done.add(key);
-      totals.blobFiles++;
-      totals.blobBytes += (await stat(join(to, key))).size;
+      await copyFileOnce(join(from, key), join(to, key), key, done, totals);
     }
   }
+}
+
+/** Copies one blob by its key unless copied already; a blob deleted meanwhile is left out (not added to `done`). */
+async function copyBlob(dataDir: string, directory: string, key: string, done: Set<string>, totals: { blobFiles: number; blobBytes: number }): Promise<void> {
+  const to = join(directory, 'blobs', 'objects', key);
+  await mkdir(dirname(to), { recursive: true, mode: 0o700 });
+  await copyFileOnce(join(dataDir, 'blobs', 'objects', key), to, key, done, totals);
+}
+
+async function copyFileOnce(from: string, to: string, key: string, done: Set<string>, totals: { blobFiles: number; blobBytes: number }): Promise<void> {
+  try {
+    // Blobs are renamed into place whole and never rewritten, so a file copied is the file.
+    await copyFile(from, to, constants.COPYFILE_FICLONE);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  done.add(key);
+  totals.blobFiles++;
+  totals.blobBytes += (await stat(to)).size;
 }
 
 /** A file or folder copied as it is (mode 0600 files, 0700 folders); false when there is nothing to copy. */

@@ -106,7 +106,7 @@ describe('training and detection on real images', () => {
     await assert.rejects(loadDetector(foreign), (e: unknown) => e instanceof ArtifactError && /trained with backbone/.test((e as Error).message));
   });
 
-  it('loads format-1, 2 and 3 artifacts as before (same score) and refuses a tile layout in format 1', async () => {
+  it('loads format-1 to 4 artifacts as before (same score) and refuses a tile layout in format 1', async () => {
     const { meta, arrays } = parseArtifact(trained.artifact);
     assert.equal(parseArtifact(trained.artifact).version, ARTIFACT_FORMAT_VERSION);
     assert.equal((meta.preprocessing as { tiles?: unknown }).tiles, undefined);
@@ -119,10 +119,9 @@ describe('training and detection on real images', () => {
     await assert.rejects(loadDetector(tiledV1), /tile layout is malformed/);
     const v2 = serializeArtifact(meta, Object.fromEntries(arrays), 2);
     assert.equal((await (await loadDetector(v2)).detect(probe)).score, now!.score);
-    const v3 = serializeArtifact(meta, Object.fromEntries(arrays), 3);
-    assert.equal((await (await loadDetector(v3)).detect(probe)).score, now!.score);
-    const v5 = serializeArtifact(meta, Object.fromEntries(arrays), 5);
-    await assert.rejects(loadDetector(v5), /unsupported model artifact format version 5/);
+    for (const version of [3, 4]) assert.equal((await (await loadDetector(serializeArtifact(meta, Object.fromEntries(arrays), version))).detect(probe)).score, now!.score);
+    const v6 = serializeArtifact(meta, Object.fromEntries(arrays), 6);
+    await assert.rejects(loadDetector(v6), /unsupported model artifact format version 6/);
   });
 
   it('re-weights the image score when trained so (format 3), and format 1/2 or malformed neighbour lists do not', async () => {
@@ -158,7 +157,7 @@ describe('training and detection on real images', () => {
     assert.equal(fused!.metrics.globalScore, 'pyramid');
     assert.equal(parseArtifact(plain!.artifact).meta.globalScore, undefined);
     const { meta, arrays, version } = parseArtifact(fused!.artifact);
-    assert.equal(version, 4);
+    assert.equal(version, ARTIFACT_FORMAT_VERSION);
     const g = meta.globalScore as { kind: string; dim: number; patch: { median: number; scale: number }; global: { median: number; scale: number } };
     assert.equal(g.kind, 'pyramid');
     assert.equal(g.dim, 5 * fused!.metrics.featureDim);

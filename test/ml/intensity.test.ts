@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import { parseArtifact, serializeArtifact } from '../../src/ml/artifact.js';
 import { type RgbImage, standardizeIntensity } from '../../src/ml/components/image.js';
 import { loadDetector, type TrainResult, train } from '../../src/ml/index.js';
 import { decodeModel } from '../../src/ml/model.js';
@@ -47,9 +48,13 @@ describe('intensity standardisation', () => {
       part = await train(images, { resolution: 160, threads: 2 });
     });
 
-    it('is recorded in the artifact of texture models only', () => {
+    it('is recorded in the artifact of texture models only, from format 5 on', async () => {
       assert.deepEqual(decodeModel(texture.artifact).preprocessing.intensity, TEXTURE_INTENSITY);
       assert.equal(decodeModel(part.artifact).preprocessing.intensity, undefined);
+      const { meta, arrays } = parseArtifact(texture.artifact);
+      await assert.rejects(loadDetector(serializeArtifact(meta, Object.fromEntries(arrays), 4)), /intensity target is malformed/);
+      const flat = { ...meta, preprocessing: { ...(meta.preprocessing as object), intensity: { mean: 120, sd: 0 } } };
+      await assert.rejects(loadDetector(serializeArtifact(flat, Object.fromEntries(arrays))), /intensity target is malformed/);
     });
 
     it('makes the score independent of the exposure: a re-exposed photo scores as the original does', async () => {
