@@ -1,18 +1,23 @@
+import { Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
-import type { S3Handler } from './call.js';
 import { S3ProtocolError } from './errors.js';
+import { CopySource, inHeader, objectOperation } from './members.js';
 import { checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, sseRequestOf } from './objectHeaders.js';
 import { sendXml, xmlDate } from './xml.js';
 
 /** PUT /bucket/key with x-amz-copy-source: the source is decrypted and sealed again under the destination's context. */
-export const copyObject: S3Handler = async (call) => {
+export const CopyObjectInput = Type.Object({
+  copySource: CopySource(),
+  metadataDirective: Type.Optional(Type.Unsafe<'COPY' | 'REPLACE'>(Type.RegExp(/^(COPY|REPLACE)$/, { message: 'Unknown metadata directive.', ...inHeader('x-amz-metadata-directive') }))),
+});
+
+export const copyObject = objectOperation(CopyObjectInput, async (call) => {
   checkWriteHeaders(call);
   for (const name of ['x-amz-copy-source-if-match', 'x-amz-copy-source-if-none-match', 'x-amz-copy-source-if-modified-since', 'x-amz-copy-source-if-unmodified-since']) {
     if (call.header(name) !== undefined) throw new S3ProtocolError('NotImplemented', `The header ${name} is not supported by this server.`);
   }
-  const source = copySourceOf(call.header('x-amz-copy-source')!);
-  const directive = call.header('x-amz-metadata-directive') ?? 'COPY';
-  if (directive !== 'COPY' && directive !== 'REPLACE') throw new BucketError('InvalidArgument', 'Unknown metadata directive.');
+  const source = copySourceOf(call.input.copySource);
+  const directive = call.input.metadataDirective ?? 'COPY';
   const { headers, metadata } = objectHeadersOf(call);
   const info = await call.services.buckets.copyObject({
     source,
@@ -25,7 +30,7 @@ export const copyObject: S3Handler = async (call) => {
   });
   setEncryptionHeaders(call.reply, info);
   return sendXml(call.reply, 'CopyObjectResult', { LastModified: xmlDate(info.lastModified), ETag: `"${info.eTag}"` });
-};
+});
 
 /** x-amz-copy-source: "[/]bucket/key[?versionId=…]", percent-encoded. */
 export function copySourceOf(header: string): { bucket: string; key: string; versionId?: string } {

@@ -5,7 +5,7 @@ import { copyObject } from './copyObject.js';
 import { deleteObject, deleteObjects } from './deleteObjects.js';
 import { getObject, headObject } from './getObject.js';
 import { listObjectsV1, listObjectsV2 } from './listObjects.js';
-import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './multipartUpload.js';
+import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart, uploadPartCopy } from './multipartUpload.js';
 import {
   deleteBucketPolicy,
   deletePublicAccessBlock,
@@ -122,6 +122,7 @@ export function chooseRoute(method: string, bucket: string | undefined, key: str
   // UploadPart and ListParts/Complete/Abort carry uploadId (and partNumber); GET ?partNumber alone reads a part of an object.
   const selector = present.includes('uploadId') ? 'uploadId' : present.length === 1 && present[0] === 'partNumber' ? 'partNumber' : present.length <= 1 ? (present[0] ?? '') : '?';
   if (selector === '' && method === 'PUT' && copySource) return { level: 'object', name: 'CopyObject', handler: copyObject };
+  if (selector === 'uploadId' && method === 'PUT' && copySource) return { level: 'object', name: 'UploadPartCopy', handler: uploadPartCopy };
   const entry = OBJECT[method]?.[selector];
   return entry ? { level: 'object', name: entry[0], handler: entry[1] } : { level: 'unsupported', name: `${method} object?${present.join('&')}` };
 }

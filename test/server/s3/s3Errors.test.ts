@@ -230,6 +230,35 @@ describe('S3 API errors: status, code and the XML error document', () => {
     assert.equal((await get('mp')).body, 'small part 2');
   });
 
+  test('declared parameters: each operation refuses a bad query parameter or header with InvalidArgument and S3 wording, and changes nothing', async () => {
+    const message = (response: RawResponse) => /<Message>([^<]*)<\/Message>/.exec(response.body)?.[1];
+    const list = (query: Record<string, string>) => send({ method: 'GET', path: `/${BUCKET}`, query: { 'list-type': '2', ...query } });
+    for (const maxKeys of ['-1', 'ten', '1.5', '99999999999']) {
+      const response = await list({ 'max-keys': maxKeys });
+      assertError(response, 400, 'InvalidArgument');
+      assert.equal(message(response), 'Provided max-keys not an integer or within integer range');
+    }
+    assert.match((await list({ 'max-keys': '5000' })).body, /<MaxKeys>1000<\/MaxKeys>/, 'a larger max-keys is capped');
+    assert.equal(message(await list({ 'encoding-type': 'base64' })), 'Invalid Encoding Method specified in Request');
+    assertError(await send({ method: 'GET', path: `/${BUCKET}`, query: { 'max-keys': 'x' } }), 400, 'InvalidArgument');
+    assertError(await send({ method: 'GET', path: '/', query: { 'max-buckets': '0' } }), 400, 'InvalidArgument');
+    const created = await send({ method: 'POST', path: `/${BUCKET}/declared`, query: { uploads: '' } });
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created.body)![1];
+    for (const partNumber of ['0', '10001', 'one']) {
+      const response = await send({ method: 'PUT', path: `/${BUCKET}/declared`, query: { partNumber, uploadId }, body: 'part' });
+      assertError(response, 400, 'InvalidArgument');
+      assert.equal(message(response), 'Part number must be an integer between 1 and 10000, inclusive');
+    }
+    assertError(await send({ method: 'GET', path: `/${BUCKET}/declared`, query: { uploadId, 'max-parts': '-2' } }), 400, 'InvalidArgument');
+    const parts = await send({ method: 'GET', path: `/${BUCKET}/declared`, query: { uploadId } });
+    assert.doesNotMatch(parts.body, /<Part>/, 'no refused part was stored');
+    const copy = await put('copy', '', { headers: { 'x-amz-copy-source': `/${BUCKET}/kept`, 'x-amz-metadata-directive': 'MERGE' } });
+    assertError(copy, 400, 'InvalidArgument');
+    assert.equal(message(copy), 'Unknown metadata directive.');
+    assertError(await get('copy'), 404, 'NoSuchKey');
+    assert.equal((await send({ method: 'DELETE', path: `/${BUCKET}/declared`, query: { uploadId } })).status, 204);
+  });
+
   test('conditional reads: 304 Not Modified and 412 PreconditionFailed; conditional writes are NotImplemented', async () => {
     const head = await send({ method: 'HEAD', path: `/${BUCKET}/kept` });
     const eTag = String(head.headers.etag);
