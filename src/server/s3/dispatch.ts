@@ -4,7 +4,7 @@ import type { S3BucketHandler, S3Handler, S3ServiceHandler } from './call.js';
 import { copyObject } from './copyObject.js';
 import { deleteObject, deleteObjects } from './deleteObjects.js';
 import { getObject, headObject } from './getObject.js';
-import { listObjectsV1, listObjectsV2 } from './listObjects.js';
+import { listObjectsV1, listObjectsV2, listObjectVersions } from './listObjects.js';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart, uploadPartCopy } from './multipartUpload.js';
 import {
   deleteBucketPolicy,
@@ -87,6 +87,7 @@ const BUCKET: Table<S3BucketHandler> = {
     location: ['GetBucketLocation', getBucketLocation],
     versioning: ['GetBucketVersioning', getBucketVersioning],
     uploads: ['ListMultipartUploads', listMultipartUploads],
+    versions: ['ListObjectVersions', listObjectVersions],
   },
   HEAD: { '': ['HeadBucket', headBucket] },
   DELETE: {

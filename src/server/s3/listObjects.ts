@@ -104,3 +104,46 @@ function encoderFor(encodingType: 'url' | undefined): (text: string) => string {
   if (encodingType === undefined) return (text) => text;
   return (text) => encodeURIComponent(text).replace(/%2F/g, '/');
 }
+
+/**
+ * GET /bucket?versions on Vigil's unversioned buckets: every object is its one current version, with
+ * version id "null", as S3 answers for a bucket that never had versioning (tools that empty a bucket
+ * through its versions rely on it). key-marker pages like marker; version-id-marker is accepted as given.
+ */
+export const ListObjectVersionsInput = Type.Object({
+  ...ListingInput,
+  keyMarker: QueryText('key-marker'),
+  versionIdMarker: QueryText('version-id-marker'),
+});
+
+export const listObjectVersions = bucketOperation(ListObjectVersionsInput, async (call) => {
+  const { input } = call;
+  const encode = encoderFor(input.encodingType);
+  const keyMarker = input.keyMarker ?? '';
+  const maxKeys = Math.min(input.maxKeys ?? PAGE, PAGE);
+  const delimiter = input.delimiter || undefined;
+  const listing = await call.services.buckets.listObjects(call.bucket, { prefix: input.prefix, delimiter, maxKeys, after: keyMarker || undefined });
+  return sendXml(call.reply, 'ListVersionsResult', {
+    Name: call.bucket,
+    Prefix: encode(input.prefix ?? ''),
+    KeyMarker: encode(keyMarker),
+    VersionIdMarker: input.versionIdMarker ?? '',
+    NextKeyMarker: listing.nextMarker === undefined ? undefined : encode(listing.nextMarker),
+    NextVersionIdMarker: listing.nextMarker === undefined ? undefined : 'null',
+    MaxKeys: maxKeys,
+    Delimiter: delimiter === undefined ? undefined : encode(delimiter),
+    EncodingType: input.encodingType,
+    IsTruncated: listing.isTruncated,
+    Version: listing.objects.map((o) => ({
+      Key: encode(o.key),
+      VersionId: 'null',
+      IsLatest: true,
+      LastModified: xmlDate(o.lastModified),
+      ETag: `"${o.eTag}"`,
+      Size: o.size,
+      Owner: OWNER,
+      StorageClass: 'STANDARD',
+    })),
+    CommonPrefixes: listing.commonPrefixes.map((prefix) => ({ Prefix: encode(prefix) })),
+  });
+});

@@ -4,7 +4,7 @@ import { MAX_PART_BYTES } from '../../service/multipartUploads.js';
 import type { ChecksumAlgorithm, ObjectChecksums } from '../../store/bucketRecords.js';
 import type { S3Handler } from './call.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
-import { copySourceOf } from './copyObject.js';
+import { CopySourceConditions, checkCopySourceConditions, copySourceOf } from './copyObject.js';
 import { S3ProtocolError } from './errors.js';
 import { bucketOperation, CopySource, ETagCondition, HeaderText, objectOperation, PartNumber, QueryCount, QueryText, UploadId } from './members.js';
 import { checksumAlgorithmOf, checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, sseRequestOf } from './objectHeaders.js';
@@ -48,6 +48,7 @@ export const UploadPartCopyInput = Type.Object({
   partNumber: PartNumber(),
   uploadId: UploadId(),
   copySource: CopySource(),
+  ...CopySourceConditions,
   copySourceRange: HeaderText('x-amz-copy-source-range', { pattern: '^\\s*bytes=\\d+-\\d+\\s*$', message: COPY_RANGE_MESSAGE }),
 });
 
@@ -58,13 +59,15 @@ export const uploadPartCopy = objectOperation(UploadPartCopyInput, async (call) 
     if (last < first) throw new BucketError('InvalidArgument', COPY_RANGE_MESSAGE);
     range = { first, last };
   }
+  const source = copySourceOf(call.input.copySource);
+  await checkCopySourceConditions(call.services.buckets, source, call.input);
   await call.smallBody(0);
   const part = await call.services.multipartUploads.uploadPartCopy({
     bucket: call.bucket,
     key: call.key,
     uploadId: call.input.uploadId,
     partNumber: call.input.partNumber,
-    source: copySourceOf(call.input.copySource),
+    source,
     range,
   });
   setEncryptionHeaders(call.reply, part.upload);
