@@ -48,8 +48,13 @@ function bucketTokenOf(token: string): string {
   return name;
 }
 
+/** DELETE /bucket: an empty bucket goes, with its unfinished multipart uploads (S3 deletes those too). */
 export const deleteBucket: S3BucketHandler = async (call) => {
-  await call.services.buckets.deleteBucket(call.bucket);
+  const { buckets, multipartUploads } = call.services;
+  if ((await buckets.listObjects(call.bucket, { maxKeys: 1 })).objects.length === 0) {
+    for (const upload of await multipartUploads.listUploads(call.bucket)) await multipartUploads.abort(call.bucket, upload.key, upload.uploadId);
+  }
+  await buckets.deleteBucket(call.bucket);
   return call.reply.code(204).send();
 };
 

@@ -2,12 +2,17 @@ import { Type } from '@sinclair/typebox';
 import type { ByteRange, ObjectInfo } from '../../service/buckets.js';
 import type { S3Call } from './call.js';
 import { S3ProtocolError } from './errors.js';
-import { ChecksumMode, HeaderText, objectOperation, QueryText, VersionId } from './members.js';
+import { ChecksumMode, HeaderText, inHeader, objectOperation, QueryText, VersionId } from './members.js';
 import { setObjectHeaders } from './objectHeaders.js';
 
 /** HEAD /bucket/key: the version, the conditions and whether to answer the checksums. */
 export const HeadObjectInput = Type.Object({
   versionId: VersionId(),
+  // SSE headers belong to writes; on a read S3 refuses them.
+  serverSideEncryption: Type.Optional(Type.Never({ message: 'x-amz-server-side-encryption header is not supported for this operation.', ...inHeader('x-amz-server-side-encryption') })),
+  serverSideEncryptionKeyId: Type.Optional(
+    Type.Never({ message: 'x-amz-server-side-encryption-aws-kms-key-id header is not supported for this operation.', ...inHeader('x-amz-server-side-encryption-aws-kms-key-id') }),
+  ),
   checksumMode: ChecksumMode(),
   ifMatch: HeaderText('if-match'),
   ifNoneMatch: HeaderText('if-none-match'),

@@ -51,6 +51,34 @@ export const ETagCondition = (name: string) => HeaderText(name, { minLength: 1 }
 /** x-amz-copy-source of CopyObject and UploadPartCopy: "[/]bucket/key[?versionId=…]" (copySourceOf reads it). */
 export const CopySource = () => Type.String({ minLength: 1, ...header('x-amz-copy-source') });
 
+/** x-amz-checksum-algorithm: which checksum to keep (CRC32, CRC32C, CRC64NVME, SHA1, SHA256; any case). */
+export const ChecksumAlgorithmHeader = () =>
+  Type.Optional(
+    Type.RegExp(/^(crc32|crc32c|crc64nvme|sha1|sha256)$/i, {
+      message: 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
+      ...header('x-amz-checksum-algorithm'),
+    }),
+  );
+
+/** x-amz-checksum-type of a multipart upload. */
+export const ChecksumTypeHeader = () =>
+  Type.Optional(Type.Unsafe<'COMPOSITE' | 'FULL_OBJECT'>(Type.RegExp(/^(COMPOSITE|FULL_OBJECT)$/, { message: 'Value for x-amz-checksum-type header is invalid.', ...header('x-amz-checksum-type') })));
+
+/** x-amz-checksum-* of an object as a whole (CompleteMultipartUpload), by algorithm. */
+export const ObjectChecksumHeaders = {
+  CRC32: HeaderText('x-amz-checksum-crc32', { minLength: 1 }),
+  CRC32C: HeaderText('x-amz-checksum-crc32c', { minLength: 1 }),
+  CRC64NVME: HeaderText('x-amz-checksum-crc64nvme', { minLength: 1 }),
+  SHA1: HeaderText('x-amz-checksum-sha1', { minLength: 1 }),
+  SHA256: HeaderText('x-amz-checksum-sha256', { minLength: 1 }),
+};
+
+/** If-Match and If-None-Match of a write: an ETag list, and only "*" for If-None-Match (as S3 accepts). */
+export const WriteConditions = {
+  ifMatch: HeaderText('if-match', { minLength: 1 }),
+  ifNoneMatch: Type.Optional(Type.Unsafe<'*'>(Type.RegExp(/^\*$/, { message: 'If-None-Match on a write only accepts *.', ...header('if-none-match') }))),
+};
+
 /** The location a member schema declares. */
 export function s3BindingOf(schema: TSchema): S3Binding | undefined {
   return (schema as Partial<S3Binding>).in === undefined ? undefined : (schema as unknown as S3Binding);

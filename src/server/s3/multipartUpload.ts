@@ -1,26 +1,53 @@
 import { Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
 import { MAX_PART_BYTES } from '../../service/multipartUploads.js';
+import { CHECKSUM_ALGORITHMS, checksumTypeOf } from '../../service/objectChecksums.js';
 import type { ChecksumAlgorithm, ObjectChecksums } from '../../store/bucketRecords.js';
-import type { S3Handler } from './call.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
 import { CopySourceConditions, checkCopySourceConditions, copySourceOf } from './copyObject.js';
-import { S3ProtocolError } from './errors.js';
-import { bucketOperation, CopySource, ETagCondition, HeaderText, objectOperation, PartNumber, QueryCount, QueryText, UploadId } from './members.js';
+import {
+  bucketOperation,
+  ChecksumAlgorithmHeader,
+  ChecksumTypeHeader,
+  CopySource,
+  HeaderText,
+  ObjectChecksumHeaders,
+  objectOperation,
+  PartNumber,
+  QueryCount,
+  QueryText,
+  UploadId,
+  WriteConditions,
+} from './members.js';
 import { checksumAlgorithmOf, checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, sseRequestOf } from './objectHeaders.js';
 import { OWNER } from './owner.js';
 import { children, childText, parseXmlBody, sendXml, xmlDate } from './xml.js';
 
 /** POST /bucket/key?uploads */
-export const createMultipartUpload: S3Handler = async (call) => {
+export const CreateMultipartUploadInput = Type.Object({ checksumAlgorithm: ChecksumAlgorithmHeader(), checksumType: ChecksumTypeHeader() });
+
+export const createMultipartUpload = objectOperation(CreateMultipartUploadInput, async (call) => {
   checkWriteHeaders(call);
   const { headers, metadata } = objectHeadersOf(call);
-  const checksumAlgorithm = checksumAlgorithmOf(call.header('x-amz-checksum-algorithm'));
+  const checksumAlgorithm = checksumAlgorithmOf(call.input.checksumAlgorithm);
+  const { checksumType } = call.input;
+  // The checksum type is not kept with the upload: CompleteMultipartUpload states it again or its value shows it.
+  if (checksumType !== undefined) {
+    if (checksumAlgorithm === undefined) throw new BucketError('InvalidRequest', 'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.');
+    const fullObjectOnly = checksumAlgorithm === 'CRC64NVME';
+    const compositeOnly = checksumAlgorithm === 'SHA1' || checksumAlgorithm === 'SHA256';
+    if ((checksumType === 'COMPOSITE' && fullObjectOnly) || (checksumType === 'FULL_OBJECT' && compositeOnly)) {
+      throw new BucketError('InvalidRequest', `The ${checksumType} checksum type cannot be used with the ${checksumAlgorithm.toLowerCase()} checksum algorithm.`);
+    }
+  }
   const upload = await call.services.multipartUploads.create({ bucket: call.bucket, key: call.key, headers, metadata, sse: sseRequestOf(call), checksumAlgorithm });
   setEncryptionHeaders(call.reply, upload);
-  if (checksumAlgorithm) call.reply.header('x-amz-checksum-algorithm', checksumAlgorithm);
+  if (checksumAlgorithm) {
+    call.reply.header('x-amz-checksum-algorithm', checksumAlgorithm);
+    call.reply.header('x-amz-checksum-type', checksumType ?? (checksumAlgorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE'));
+  }
   return sendXml(call.reply, 'InitiateMultipartUploadResult', { Bucket: call.bucket, Key: call.key, UploadId: upload.uploadId });
-};
+});
 
 /** PUT /bucket/key?partNumber=N&uploadId=U: streams like PutObject. */
 export const UploadPartInput = Type.Object({ partNumber: PartNumber(), uploadId: UploadId() });
@@ -75,32 +102,42 @@ export const uploadPartCopy = objectOperation(UploadPartCopyInput, async (call) 
 });
 
 /** POST /bucket/key?uploadId=U with CompleteMultipartUpload{Part{PartNumber,ETag}…}. */
-export const CompleteMultipartUploadInput = Type.Object({ uploadId: UploadId(), ifMatch: ETagCondition('if-match'), ifNoneMatch: ETagCondition('if-none-match') });
+export const CompleteMultipartUploadInput = Type.Object({
+  uploadId: UploadId(),
+  ...WriteConditions,
+  checksumType: ChecksumTypeHeader(),
+  ...ObjectChecksumHeaders,
+});
 
 export const completeMultipartUpload = objectOperation(CompleteMultipartUploadInput, async (call) => {
-  for (const name of ['if-match', 'if-none-match']) {
-    if (call.header(name) !== undefined) throw new S3ProtocolError('NotImplemented', `The header ${name} is not supported by this server.`);
-  }
-  const document = parseXmlBody(await call.smallBody(4 * 1024 * 1024), 'CompleteMultipartUpload');
+  const given = CHECKSUM_ALGORITHMS.filter((algorithm) => call.input[algorithm] !== undefined);
+  if (given.length > 1) throw new BucketError('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum types are not allowed.');
+  // The x-amz-checksum-* headers here are the object's checksum, not the XML body's.
+  const document = parseXmlBody(await call.smallBody(4 * 1024 * 1024, { checksumHeadersOfObject: true }), 'CompleteMultipartUpload');
   const parts = children(document, 'Part').map((part) => {
     const partNumber = childText(part, 'PartNumber');
     const eTag = childText(part, 'ETag');
     if (!partNumber || !/^\d{1,5}$/.test(partNumber) || !eTag) throw new BucketError('MalformedXML', 'Every Part needs a PartNumber and an ETag.');
     const checksums: ObjectChecksums = {};
-    for (const algorithm of ['CRC32', 'CRC32C', 'SHA256'] as const) {
+    for (const algorithm of CHECKSUM_ALGORITHMS) {
       const value = childText(part, `Checksum${algorithm}`);
       if (value) checksums[algorithm] = value;
     }
     return { partNumber: Number(partNumber), eTag, checksums };
   });
-  const info = await call.services.multipartUploads.complete(call.bucket, call.key, call.input.uploadId, parts);
+  const info = await call.services.multipartUploads.complete(call.bucket, call.key, call.input.uploadId, parts, {
+    checksum: { type: call.input.checksumType, algorithm: given[0], value: given[0] && call.input[given[0]] },
+    condition: { ifMatch: call.input.ifMatch, ifNoneMatch: call.input.ifNoneMatch },
+  });
   setEncryptionHeaders(call.reply, info);
   const host = call.header('host') ?? 'localhost';
+  const [checksum] = Object.entries(info.checksums) as [ChecksumAlgorithm, string][];
   return sendXml(call.reply, 'CompleteMultipartUploadResult', {
     Location: `https://${host}/${call.bucket}/${encodeURIComponent(call.key).replace(/%2F/g, '/')}`,
     Bucket: call.bucket,
     Key: call.key,
     ETag: `"${info.eTag}"`,
+    ...(checksum && { [`Checksum${checksum[0]}`]: checksum[1], ChecksumType: checksumTypeOf(checksum[1]) }),
   });
 });
 

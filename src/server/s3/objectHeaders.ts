@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { BucketError } from '../../service/bucketErrors.js';
 import type { ObjectInfo } from '../../service/buckets.js';
+import { CHECKSUM_ALGORITHMS, checksumTypeOf } from '../../service/objectChecksums.js';
 import type { SseRequest } from '../../service/objectEncryption.js';
 import { assertPrivateCannedAcl, assertPrivateGrantees } from '../../service/publicAccess.js';
 import type { ChecksumAlgorithm, ObjectHeaders, SseAlgorithm } from '../../store/bucketRecords.js';
@@ -19,9 +20,6 @@ const UNSUPPORTED_HEADERS = [
   'x-amz-bucket-object-lock-enabled',
   'x-amz-website-redirect-location',
   'x-amz-tagging',
-  // Conditional writes would need an atomic compare in the commit; refused rather than ignored.
-  'if-match',
-  'if-none-match',
 ];
 
 /** Refuses public ACL headers (x-amz-acl, x-amz-grant-*) and unsupported features. */
@@ -79,9 +77,9 @@ export function sseRequestOf(call: S3Call): SseRequest | undefined {
 
 export function checksumAlgorithmOf(value: string | undefined): ChecksumAlgorithm | undefined {
   if (value === undefined) return undefined;
-  const upper = value.toUpperCase();
-  if (upper === 'CRC32' || upper === 'CRC32C' || upper === 'SHA256') return upper;
-  throw new S3ProtocolError('NotImplemented', `The checksum algorithm ${value} is not supported; use CRC32, CRC32C or SHA256.`);
+  const upper = value.toUpperCase() as ChecksumAlgorithm;
+  if (CHECKSUM_ALGORITHMS.includes(upper)) return upper;
+  throw new BucketError('InvalidRequest', `Checksum algorithm ${value} is not valid; use CRC32, CRC32C, CRC64NVME, SHA1 or SHA256.`);
 }
 
 /** x-amz-server-side-encryption and the key ARN (for aws:kms), as every object response carries. */
@@ -113,7 +111,7 @@ export function setObjectHeaders(call: S3Call, info: ObjectInfo, options: { whol
   if (options.wholeObject && call.header('x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
     for (const [algorithm, value] of Object.entries(info.checksums) as [ChecksumAlgorithm, string][]) {
       reply.header(CHECKSUM_HEADERS[algorithm], value);
-      reply.header('x-amz-checksum-type', 'FULL_OBJECT');
+      reply.header('x-amz-checksum-type', checksumTypeOf(value));
     }
   }
 }
