@@ -101,8 +101,8 @@ const BUCKET: Table<S3BucketHandler> = {
 
 const OBJECT: Table<S3Handler> = {
   PUT: { '': ['PutObject', putObject], uploadId: ['UploadPart', uploadPart], acl: ['PutObjectAcl', putObjectAcl] },
-  GET: { '': ['GetObject', getObject], uploadId: ['ListParts', listParts], acl: ['GetObjectAcl', getObjectAcl], tagging: ['GetObjectTagging', getObjectTagging] },
-  HEAD: { '': ['HeadObject', headObject] },
+  GET: { '': ['GetObject', getObject], partNumber: ['GetObject', getObject], uploadId: ['ListParts', listParts], acl: ['GetObjectAcl', getObjectAcl], tagging: ['GetObjectTagging', getObjectTagging] },
+  HEAD: { '': ['HeadObject', headObject], partNumber: ['HeadObject', headObject] },
   DELETE: { '': ['DeleteObject', deleteObject], uploadId: ['AbortMultipartUpload', abortMultipartUpload] },
   POST: { uploads: ['CreateMultipartUpload', createMultipartUpload], uploadId: ['CompleteMultipartUpload', completeMultipartUpload] },
 };

@@ -2,12 +2,15 @@ import { Type } from '@sinclair/typebox';
 import type { ByteRange, ObjectInfo } from '../../service/buckets.js';
 import type { S3Call } from './call.js';
 import { S3ProtocolError } from './errors.js';
-import { ChecksumMode, HeaderText, inHeader, objectOperation, QueryText, VersionId } from './members.js';
+import { ChecksumMode, HeaderText, inHeader, objectOperation, PartNumber, QueryText, VersionId } from './members.js';
 import { setObjectHeaders } from './objectHeaders.js';
+
+type ObjectCall = S3Call & { bucket: string; key: string };
 
 /** HEAD /bucket/key: the version, the conditions and whether to answer the checksums. */
 export const HeadObjectInput = Type.Object({
   versionId: VersionId(),
+  partNumber: Type.Optional(PartNumber()),
   // SSE headers belong to writes; on a read S3 refuses them.
   serverSideEncryption: Type.Optional(Type.Never({ message: 'x-amz-server-side-encryption header is not supported for this operation.', ...inHeader('x-amz-server-side-encryption') })),
   serverSideEncryptionKeyId: Type.Optional(
@@ -35,6 +38,7 @@ export const GetObjectInput = Type.Object({
 /** GET /bucket/key, with a single byte range (206 + Content-Range) when Range asks for one. */
 export const getObject = objectOperation(GetObjectInput, async (call) => {
   const range = parseRange(call.input.range);
+  if (call.input.partNumber !== undefined) await checkPartNumber(call, call.input.partNumber);
   if (hasConditions(call)) {
     const info = await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
     if (checkConditions(call, info) !== undefined) return;
@@ -51,11 +55,23 @@ export const getObject = objectOperation(GetObjectInput, async (call) => {
 });
 
 export const headObject = objectOperation(HeadObjectInput, async (call) => {
+  if (call.input.partNumber !== undefined) await checkPartNumber(call, call.input.partNumber);
   const info = await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
   if (checkConditions(call, info) !== undefined) return;
   setObjectHeaders(call, info, { wholeObject: true });
   return call.reply.code(200).header('content-length', String(info.size)).send();
 });
+
+/**
+ * partNumber: an object written in one piece is its own part 1 (answered whole); its other part numbers
+ * are 416 InvalidPartNumber. Reading one part of a multipart object is not supported (part boundaries
+ * are not kept).
+ */
+async function checkPartNumber(call: ObjectCall & { input: { versionId?: string } }, partNumber: number): Promise<void> {
+  const info = await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
+  if (info.partCount !== undefined) throw new S3ProtocolError('NotImplemented', 'Reading one part of a multipart object (partNumber) is not supported by this server.');
+  if (partNumber !== 1) throw new S3ProtocolError('InvalidPartNumber', 'The requested partnumber is not satisfiable', { PartNumberRequested: String(partNumber), ActualPartCount: '1' });
+}
 
 /**
  * One range "bytes=first-last", "bytes=first-" or "bytes=-suffix". Anything else (several ranges,

@@ -206,4 +206,13 @@ describe('S3 fidelity with @aws-sdk/client-s3', () => {
     await copy({ CopySourceIfMatch: source.ETag, CopySourceIfUnmodifiedSince: new Date(Date.now() + 3600_000) });
     assert.equal((await body('copy-target')).toString(), 'source');
   });
+
+  test('GetObject with PartNumber: an object written whole is its own part 1; another part number is 416 InvalidPartNumber', async () => {
+    const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'one-piece', Body: 'body' }));
+    const part = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'one-piece', PartNumber: 1 }));
+    assert.equal(part.ETag, put.ETag);
+    assert.equal(await part.Body!.transformToString(), 'body');
+    await rejectsWith(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'one-piece', PartNumber: 2 })), 'InvalidPartNumber', 416);
+    await rejectsWith(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'one-piece', PartNumber: 10001 })), 'InvalidArgument', 400);
+  });
 });
