@@ -5,6 +5,7 @@ import { CHECKSUM_ALGORITHMS, checksumTypeOf } from '../../service/objectChecksu
 import type { SseRequest } from '../../service/objectEncryption.js';
 import { assertPrivateCannedAcl, assertPrivateGrantees } from '../../service/publicAccess.js';
 import type { ChecksumAlgorithm, ObjectHeaders, SseAlgorithm } from '../../store/bucketRecords.js';
+import { wireText } from '../auth/sigv4.js';
 import type { S3Call } from './call.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
 import { S3ProtocolError } from './errors.js';
@@ -52,7 +53,7 @@ export function objectHeadersOf(call: S3Call): { headers: ObjectHeaders; metadat
   let size = 0;
   for (const [name, value] of Object.entries(call.request.headers)) {
     if (!name.startsWith('x-amz-meta-') || value === undefined) continue;
-    const text = Array.isArray(value) ? value.join(',') : value;
+    const text = wireText(Array.isArray(value) ? value.join(',') : value);
     metadata[name.slice('x-amz-meta-'.length)] = text;
     size += name.length - 'x-amz-'.length + text.length;
   }
@@ -106,7 +107,8 @@ export function setObjectHeaders(call: S3Call, info: ObjectInfo, options: { whol
     const value = call.query.get(parameter) ?? info.headers[field];
     if (value !== undefined) reply.header(name, value);
   }
-  for (const [name, value] of Object.entries(info.metadata)) reply.header(`x-amz-meta-${name}`, value);
+  // Characters past latin1 go out as their UTF-8 bytes (a header carries bytes; Node writes a string's as latin1).
+  for (const [name, value] of Object.entries(info.metadata)) reply.header(`x-amz-meta-${name}`, /[^\u0000-\u00ff]/.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value);
   setEncryptionHeaders(reply, info);
   if (options.wholeObject && call.header('x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
     for (const [algorithm, value] of Object.entries(info.checksums) as [ChecksumAlgorithm, string][]) {

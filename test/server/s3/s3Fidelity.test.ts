@@ -18,6 +18,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { wireText } from '../../../src/server/auth/sigv4.js';
 import { s3Client, sendS3 } from '../../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../../helpers/vigil.js';
 
@@ -214,5 +215,13 @@ describe('S3 fidelity with @aws-sdk/client-s3', () => {
     assert.equal(await part.Body!.transformToString(), 'body');
     await rejectsWith(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'one-piece', PartNumber: 2 })), 'InvalidPartNumber', 416);
     await rejectsWith(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'one-piece', PartNumber: 10001 })), 'InvalidArgument', 400);
+  });
+
+  test('user metadata with non-ASCII values: signed and stored as sent, answered back', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'unicode-metadata', Body: 'x', Metadata: { meta1: 'Hello World\u00e9' } }));
+    assert.equal((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'unicode-metadata' }))).Metadata?.meta1, 'Hello World\u00e9');
+    // botocore sends the UTF-8 bytes (which Node reads as latin1) and signs them: they are read back as UTF-8.
+    assert.equal(wireText(Buffer.from('Hello World\u00e9 \u20ac', 'utf8').toString('latin1')), 'Hello World\u00e9 \u20ac');
+    assert.equal(wireText('Hello World\u00e9'), 'Hello World\u00e9', 'a latin1 byte that is not UTF-8 stays as it is');
   });
 });
