@@ -108,7 +108,7 @@ export function setObjectHeaders(call: S3Call, info: ObjectInfo, options: { whol
     if (value !== undefined) reply.header(name, value);
   }
   // Characters past latin1 go out as their UTF-8 bytes (a header carries bytes; Node writes a string's as latin1).
-  for (const [name, value] of Object.entries(info.metadata)) reply.header(`x-amz-meta-${name}`, /[^\u0000-\u00ff]/.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value);
+  for (const [name, value] of Object.entries(info.metadata)) reply.header(`x-amz-meta-${name}`, [...value].some((c) => c.charCodeAt(0) > 0xff) ? Buffer.from(value, 'utf8').toString('latin1') : value);
   setEncryptionHeaders(reply, info);
   if (options.wholeObject && call.header('x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
     for (const [algorithm, value] of Object.entries(info.checksums) as [ChecksumAlgorithm, string][]) {
