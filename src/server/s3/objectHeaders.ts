@@ -34,12 +34,13 @@ export function checkWriteHeaders(call: S3Call): void {
 
 /** Content-* headers and x-amz-meta-* of a new object. aws-chunked is a transfer detail, not stored. */
 export function objectHeadersOf(call: S3Call): { headers: ObjectHeaders; metadata: Record<string, string> } {
+  // The other codings are kept as written ("deflate, gzip" stays so), only the aws-chunked token goes.
   const encoding = call
     .header('content-encoding')
     ?.split(',')
-    .map((e) => e.trim())
-    .filter((e) => e && e !== 'aws-chunked')
-    .join(',');
+    .filter((e) => e.trim() !== 'aws-chunked')
+    .join(',')
+    .trim();
   const headers: ObjectHeaders = {
     contentType: call.header('content-type'),
     contentEncoding: encoding || undefined,

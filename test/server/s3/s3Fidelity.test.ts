@@ -224,4 +224,16 @@ describe('S3 fidelity with @aws-sdk/client-s3', () => {
     assert.equal(wireText(Buffer.from('Hello World\u00e9 \u20ac', 'utf8').toString('latin1')), 'Hello World\u00e9 \u20ac');
     assert.equal(wireText('Hello World\u00e9'), 'Hello World\u00e9', 'a latin1 byte that is not UTF-8 stays as it is');
   });
+
+  test('Content-Encoding is kept as written, without the aws-chunked transfer token', async () => {
+    for (const [sent, kept] of [
+      ['deflate, gzip', 'deflate, gzip'],
+      ['gzip, aws-chunked', 'gzip'],
+      ['aws-chunked, gzip', 'gzip'],
+      ['aws-chunked', undefined],
+    ] as const) {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'encoded', Body: 'x', ContentEncoding: sent }));
+      assert.equal((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'encoded' }))).ContentEncoding, kept, sent);
+    }
+  });
 });
