@@ -164,8 +164,8 @@ export class EmbeddedKms implements Kms {
   }
 
   async createAlias(aliasName: string, targetKeyId: string): Promise<void> {
-    if (!ALIAS_NAME.test(aliasName)) throw new KmsError('ValidationException', 'AliasName must be alias/ followed by letters, digits, /, _ or -.');
-    if (aliasName.startsWith('alias/aws/')) throw new KmsError('ValidationException', 'Alias names starting with alias/aws/ are reserved.');
+    if (!ALIAS_NAME.test(aliasName)) throw new KmsError('InvalidAliasNameException', 'AliasName must be alias/ followed by letters, digits, /, _ or -.');
+    if (aliasName.startsWith('alias/aws/')) throw new KmsError('InvalidAliasNameException', 'Alias names starting with alias/aws/ are reserved.');
     const key = await this.customerKey(targetKeyId);
     if (!(await this.store.kmsKeys.createAlias(aliasName, key.keyId, new Date()))) {
       throw new KmsError('AlreadyExistsException', `An alias with the name ${this.aliasArn(aliasName)} already exists.`);

@@ -7,6 +7,7 @@ export type KmsErrorName =
   | 'IncorrectKeyException'
   | 'ValidationException'
   | 'AlreadyExistsException'
+  | 'InvalidAliasNameException'
   | 'AccessDeniedException'
   | 'LimitExceededException'
   | 'KMSInternalException'

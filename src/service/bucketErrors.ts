@@ -31,6 +31,7 @@ export type BucketErrorCode =
   | 'NoSuchUpload'
   | 'NoSuchVersion'
   | 'NotImplemented'
+  | 'PreconditionFailed'
   | 'ServerSideEncryptionConfigurationNotFoundError'
   | 'ServiceUnavailable'
   | 'XAmzContentSHA256Mismatch';

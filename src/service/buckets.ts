@@ -9,6 +9,7 @@ import { newBlobKey, objectContext, startedStream, writeSealed } from './objectB
 import { type KeyDirectory, kmsFailure, resolveEncryption, type SseRequest, usableKeyArn } from './objectEncryption.js';
 import { infoOf, type ObjectInfo } from './objectInfo.js';
 import { type ListObjectsInput, listObjectPage, type ObjectListing } from './objectListing.js';
+import type { WriteCondition } from './writeCondition.js';
 
 export { DEFAULT_CONTENT_TYPE, type ObjectInfo } from './objectInfo.js';
 
@@ -39,6 +40,7 @@ export interface PutObjectInput {
    * throws to refuse it. The object is committed only after it returned.
    */
   checksums?: () => ObjectChecksums;
+  condition?: WriteCondition;
 }
 
 export interface CopyObjectInput {
@@ -127,11 +129,14 @@ export class Buckets {
     assertObjectKey(input.key);
     const bucket = await this.bucket(input.bucket);
     const encryption = await resolveEncryption(this.keys, bucket, input.sse);
+    await this.assertWriteCondition(input.bucket, input.key, input.condition);
     const blobKey = newBlobKey('objects');
     const written = await this.seal(blobKey, input.body, input.bucket, input.key, encryption.kmsKeyId);
     let checksums: ObjectChecksums = {};
     try {
       checksums = input.checksums?.() ?? {};
+      // Checked again once the body is stored, right before the commit: a write that raced ahead is seen.
+      await this.assertWriteCondition(input.bucket, input.key, input.condition);
     } catch (error) {
       await this.blobs.delete(blobKey);
       throw error;
@@ -151,6 +156,22 @@ export class Buckets {
     };
     await this.commit(record);
     return infoOf(record);
+  }
+
+  /**
+   * Refuses a conditional write whose condition does not hold: If-None-Match * over an object, If-Match on
+   * another ETag (412 PreconditionFailed), If-Match with no object (404 NoSuchKey), as S3 answers them.
+   */
+  async assertWriteCondition(bucket: string, key: string, condition: WriteCondition | undefined): Promise<void> {
+    if (condition?.ifMatch === undefined && condition?.ifNoneMatch === undefined) return;
+    const current = await this.store.objects.get(bucket, key);
+    const failed = () => new BucketError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { bucket, key });
+    if (condition.ifNoneMatch === '*' && current) throw failed();
+    if (condition.ifMatch !== undefined) {
+      if (!current) throw new BucketError('NoSuchKey', 'The specified key does not exist.', { bucket, key });
+      const wanted = condition.ifMatch.split(',').map((tag) => tag.trim().replace(/"/g, ''));
+      if (!wanted.includes('*') && !wanted.includes(current.eTag)) throw failed();
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
 import {
   type BucketRecord,
@@ -16,8 +16,10 @@ import type { MetadataStore } from '../store/metadataStore.js';
 import { BucketError } from './bucketErrors.js';
 import { assertObjectKey } from './bucketNames.js';
 import { concatenatedBlobs, newBlobKey, objectContext } from './objectBlobs.js';
+import { type Checksummer, type ChecksumType, checksumTypeOf, compositeChecksum, createChecksummer } from './objectChecksums.js';
 import { type KeyDirectory, resolveEncryption, type SseRequest } from './objectEncryption.js';
 import { infoOf, type ObjectInfo } from './objectInfo.js';
+import type { WriteCondition } from './writeCondition.js';
 
 /** Every part but the last must be at least 5 MiB, as on S3. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -45,6 +47,8 @@ export interface UploadBuckets {
   seal(blobKey: string, body: Readable, bucket: string, key: string, kmsKeyId: string): Promise<{ size: number; md5: Buffer }>;
   /** An object's plaintext, or the bytes first..last of it (UploadPartCopy's source). */
   getObject(bucket: string, key: string, options: { versionId?: string; range?: { first: number; last: number } }): Promise<{ body: Readable; info: ObjectInfo; range?: { end: number } }>;
+  /** Refuses a conditional write whose condition does not hold. */
+  assertWriteCondition(bucket: string, key: string, condition: WriteCondition | undefined): Promise<void>;
 }
 
 /**
@@ -171,8 +175,21 @@ export class MultipartUploads {
    * (InvalidPartOrder), each an uploaded part with that ETag (InvalidPart), every part but the
    * last at least 5 MiB (EntityTooSmall). ETag: MD5 of the parts' MD5s, "-<count>".
    */
-  async complete(bucket: string, key: string, uploadId: string, requested: { partNumber: number; eTag: string; checksums?: ObjectChecksums }[]): Promise<ObjectInfo> {
-    const upload = await this.upload(bucket, key, uploadId);
+  async complete(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    requested: { partNumber: number; eTag: string; checksums?: ObjectChecksums }[],
+    options: { checksum?: ExpectedChecksum; condition?: WriteCondition } = {},
+  ): Promise<ObjectInfo> {
+    const upload = await this.upload(bucket, key, uploadId).catch(async (error) => {
+      // Completing again what was just completed answers the object again, as S3 does.
+      const again = error instanceof BucketError && error.code === 'NoSuchUpload' ? await this.completedBefore(bucket, key, requested) : undefined;
+      if (again) return again;
+      throw error;
+    });
+    if ('blobKey' in upload) return infoOf(upload);
+    await this.buckets.assertWriteCondition(bucket, key, options.condition);
     if (requested.length === 0) throw new BucketError('MalformedXML', 'The XML you provided was not well-formed or did not validate: it lists no parts.');
     const stored = new Map<number, PartRecord>();
     for (let after = 0; ; ) {
@@ -215,19 +232,33 @@ export class MultipartUploads {
       }
     }
 
+    const checksum = objectChecksumPlan(upload.checksumAlgorithm, options.checksum ?? {}, parts);
     const blobKey = newBlobKey('objects');
     const context = objectContext(bucket, key);
-    const written = await this.buckets.seal(
-      blobKey,
-      concatenatedBlobs(
-        this.blobs,
-        parts.map((p) => p.blobKey),
-        context,
-      ),
-      bucket,
-      key,
-      upload.kmsKeyId,
+    const concatenated = concatenatedBlobs(
+      this.blobs,
+      parts.map((p) => p.blobKey),
+      context,
     );
+    const fullObject = checksum?.type === 'FULL_OBJECT' ? createChecksummer(checksum.algorithm) : undefined;
+    const body = fullObject ? Readable.from(checksummed(concatenated, fullObject)) : concatenated;
+    const written = await this.buckets.seal(blobKey, body, bucket, key, upload.kmsKeyId);
+    const checksums: ObjectChecksums = {};
+    if (checksum) {
+      const value = fullObject ? fullObject.digestBase64() : checksum.composite!;
+      if (checksum.expected !== undefined && checksum.expected !== value) {
+        await this.blobs.delete(blobKey);
+        throw new BucketError('BadDigest', `The ${checksum.algorithm} you specified for the object did not match the calculated checksum.`);
+      }
+      checksums[checksum.algorithm] = value;
+    }
+    try {
+      // Checked again right before the commit: a write that raced ahead while the parts were joined is seen.
+      await this.buckets.assertWriteCondition(bucket, key, options.condition);
+    } catch (error) {
+      await this.blobs.delete(blobKey);
+      throw error;
+    }
     const eTagHash = createHash('md5');
     for (const part of parts) eTagHash.update(Buffer.from(part.eTag, 'hex'));
     const record: ObjectRecord = {
@@ -241,7 +272,7 @@ export class MultipartUploads {
       lastModified: new Date(),
       sseAlgorithm: upload.sseAlgorithm,
       kmsKeyId: upload.kmsKeyId,
-      checksums: {},
+      checksums,
       partCount: parts.length,
     };
     let obsoleteBlobKeys: string[];
@@ -255,6 +286,15 @@ export class MultipartUploads {
     }
     for (const obsolete of obsoleteBlobKeys) await this.blobs.delete(obsolete);
     return infoOf(record);
+  }
+
+  /** The object a completion with these parts made, if it is the key's current object. */
+  private async completedBefore(bucket: string, key: string, requested: { eTag: string }[]): Promise<ObjectRecord | undefined> {
+    const current = await this.store.objects.get(bucket, key);
+    if (!current || current.partCount !== requested.length || requested.some((part) => !/^"?[0-9a-f]{32}"?$/.test(part.eTag))) return undefined;
+    const eTagHash = createHash('md5');
+    for (const part of requested) eTagHash.update(Buffer.from(part.eTag.replace(/"/g, ''), 'hex'));
+    return current.eTag === `${eTagHash.digest('hex')}-${requested.length}` ? current : undefined;
   }
 
   /** The upload, which must belong to this bucket and key; NoSuchBucket / NoSuchUpload otherwise. */
@@ -272,4 +312,47 @@ function noSuchUpload(uploadId: string): BucketError {
   return new BucketError('NoSuchUpload', 'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.', undefined, {
     UploadId: uploadId,
   });
+}
+
+/** The object checksum a CompleteMultipartUpload asks for: x-amz-checksum-type and the x-amz-checksum-* value. */
+export interface ExpectedChecksum {
+  type?: ChecksumType;
+  algorithm?: ChecksumAlgorithm;
+  value?: string;
+}
+
+/**
+ * Which checksum the completed object gets (https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html):
+ * the upload's algorithm (or the one the request names), full-object when asked for it, when the given value has no
+ * "-<parts>" or for CRC64NVME, composite otherwise. A composite one needs every part's checksum of that algorithm.
+ */
+function objectChecksumPlan(
+  uploadAlgorithm: ChecksumAlgorithm | undefined,
+  expected: ExpectedChecksum,
+  parts: PartRecord[],
+): { algorithm: ChecksumAlgorithm; type: ChecksumType; expected?: string; composite?: string } | undefined {
+  if (uploadAlgorithm !== undefined && expected.algorithm !== undefined && expected.algorithm !== uploadAlgorithm) {
+    throw new BucketError('InvalidRequest', `The upload was created using the ${uploadAlgorithm} checksum algorithm; the request names ${expected.algorithm}.`);
+  }
+  const algorithm = uploadAlgorithm ?? expected.algorithm;
+  if (algorithm === undefined) return undefined;
+  const type = expected.type ?? (expected.value !== undefined ? checksumTypeOf(expected.value) : algorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');
+  if (type === 'FULL_OBJECT' && (algorithm === 'SHA1' || algorithm === 'SHA256')) {
+    throw new BucketError('InvalidRequest', `The FULL_OBJECT checksum type cannot be used with the ${algorithm.toLowerCase()} checksum algorithm.`);
+  }
+  if (type === 'COMPOSITE' && algorithm === 'CRC64NVME') throw new BucketError('InvalidRequest', 'The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.');
+  if (type === 'FULL_OBJECT') return { algorithm, type, expected: expected.value };
+  const partChecksums = parts.map((part) => part.checksums[algorithm]);
+  if (partChecksums.some((value) => value === undefined)) {
+    throw new BucketError('InvalidRequest', `The upload was created using a ${algorithm.toLowerCase()} checksum. The complete request must include the checksum for each part.`);
+  }
+  return { algorithm, type, expected: expected.value, composite: compositeChecksum(algorithm, partChecksums as string[]) };
+}
+
+/** The stream's bytes, unchanged, each added to the checksum as it passes. */
+async function* checksummed(source: Readable, checksummer: Checksummer): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    checksummer.update(chunk as Buffer);
+    yield chunk as Buffer;
+  }
 }

@@ -8,7 +8,7 @@
 export type SseAlgorithm = 'aws:kms' | 'AES256';
 
 /** Checksums of an object's plaintext by algorithm name, base64 as S3 sends them. */
-export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'SHA256';
+export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
 export type ObjectChecksums = Partial<Record<ChecksumAlgorithm, string>>;
 
 export interface BucketRecord {

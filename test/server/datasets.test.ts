@@ -201,7 +201,14 @@ describe('datasets', () => {
     const update = (changes: Uint8Array) => client.send(new UpdateDatasetEntriesCommand({ ProjectName: 'cookies', DatasetType: 'test', Changes: changes }));
     await rejects(update(new Uint8Array()), 'ValidationException', /Changes/);
     await rejects(client.send(new UpdateDatasetEntriesCommand({ ProjectName: 'cookies', DatasetType: 'nope', Changes: Buffer.from('{}') })), 'ValidationException');
-    await rejects(client.send(new UpdateDatasetEntriesCommand({ ProjectName: 'ghost', DatasetType: 'test', Changes: Buffer.from('{}') })), 'ResourceNotFoundException');
+    await rejects(client.send(new UpdateDatasetEntriesCommand({ ProjectName: 'ghost', DatasetType: 'test', Changes: Buffer.from(cookie('normal-1.jpg')) })), 'ResourceNotFoundException');
+    // Changes that are not JSON Lines manifest entries are refused at once; the dataset is untouched (no update starts).
+    const unchanged = await describeDataset('cookies', 'test');
+    await rejects(update(Buffer.from('source-ref,label\nx.jpg,normal')), 'ValidationException', /Changes line 1 is not valid JSON/);
+    await rejects(update(Buffer.from(`${cookie('normal-1.jpg')}\n[1, 2]`)), 'ValidationException', /Changes line 2 is not a JSON object/);
+    await rejects(update(Buffer.from(JSON.stringify({ 'anomaly-label': 1 }))), 'ValidationException', /Changes line 1 has no source-ref/);
+    await rejects(update(Buffer.from('\n  \n')), 'ValidationException', /no manifest entries/);
+    assert.deepEqual(await describeDataset('cookies', 'test'), unchanged);
 
     await update(Buffer.from(line('s3://other-bucket/x.jpg')));
     await vigil.jobs.idle();

@@ -73,8 +73,11 @@ describe('the KMS API (AWS KMS JSON protocol)', () => {
       [['alias/line3', keyId]],
     );
     await rejects(kms.send(new CreateAliasCommand({ AliasName: 'alias/line3', TargetKeyId: keyId })), 'AlreadyExistsException');
-    await rejects(kms.send(new CreateAliasCommand({ AliasName: 'alias/aws/mine', TargetKeyId: keyId })), 'ValidationException', /reserved/);
-    await rejects(kms.send(new CreateAliasCommand({ AliasName: 'no-prefix', TargetKeyId: keyId })), 'ValidationException');
+    await rejects(kms.send(new CreateAliasCommand({ AliasName: 'alias/aws/mine', TargetKeyId: keyId })), 'InvalidAliasNameException', /reserved/);
+    for (const AliasName of ['no-prefix', 'alias/has space', 'alias/']) {
+      await rejects(kms.send(new CreateAliasCommand({ AliasName, TargetKeyId: keyId })), 'InvalidAliasNameException');
+    }
+    assert.ok(!(await kms.send(new ListAliasesCommand({}))).Aliases?.some((a) => a.AliasName === 'no-prefix' || a.AliasName === 'alias/aws/mine'), 'a refused alias is not created');
     await rejects(kms.send(new DescribeKeyCommand({ KeyId: 'alias/none' })), 'NotFoundException');
     await rejects(kms.send(new CreateKeyCommand({ KeyUsage: 'SIGN_VERIFY' })), 'ValidationException');
   });
@@ -90,7 +93,21 @@ describe('the KMS API (AWS KMS JSON protocol)', () => {
     const withoutPlaintext = await kms.send(new GenerateDataKeyWithoutPlaintextCommand({ KeyId: keyId, KeySpec: 'AES_256' }));
     assert.equal('Plaintext' in withoutPlaintext, false);
     assert.ok(withoutPlaintext.CiphertextBlob?.length);
-    await rejects(kms.send(new GenerateDataKeyCommand({ KeyId: keyId, NumberOfBytes: 16 })), 'ValidationException');
+    // Data keys of any size AWS allows: AES_128, AES_256 and NumberOfBytes 1 to 1024 (each opens under its context).
+    for (const [request, size] of [
+      [{ KeySpec: 'AES_128' }, 16],
+      [{ NumberOfBytes: 1 }, 1],
+      [{ NumberOfBytes: 1024 }, 1024],
+    ] as const) {
+      const key = await kms.send(new GenerateDataKeyCommand({ KeyId: keyId, EncryptionContext: context, ...request }));
+      assert.equal(key.Plaintext?.length, size);
+      const reopened = await kms.send(new DecryptCommand({ CiphertextBlob: key.CiphertextBlob, EncryptionContext: context }));
+      assert.deepEqual(Buffer.from(reopened.Plaintext!), Buffer.from(key.Plaintext!));
+    }
+    assert.equal((await kms.send(new GenerateDataKeyWithoutPlaintextCommand({ KeyId: keyId, NumberOfBytes: 64 }))).CiphertextBlob?.length !== undefined, true);
+    for (const request of [{ NumberOfBytes: 0 }, { NumberOfBytes: 1025 }, {}, { KeySpec: 'AES_256' as const, NumberOfBytes: 32 }]) {
+      await rejects(kms.send(new GenerateDataKeyCommand({ KeyId: keyId, ...request })), 'ValidationException');
+    }
 
     const secret = Buffer.from('a value a user protects');
     const encrypted = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: secret, EncryptionContext: context }));

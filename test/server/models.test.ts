@@ -68,6 +68,12 @@ describe('models: train, host, detect, stop', () => {
 
   test('CreateModel checks its input before it trains', async () => {
     const output = { S3Location: { Bucket: 'cookies', Prefix: 'model-output/' } };
+    // No training dataset, or one without labeled images: refused at once, no model version is created.
+    await client.send(new CreateProjectCommand({ ProjectName: 'untrainable' }));
+    await rejects(client.send(new CreateModelCommand({ ProjectName: 'untrainable', OutputConfig: output })), 'ValidationException', /no training dataset/);
+    await client.send(new CreateDatasetCommand({ ProjectName: 'untrainable', DatasetType: 'train' }));
+    await rejects(client.send(new CreateModelCommand({ ProjectName: 'untrainable', OutputConfig: output })), 'ValidationException', /no labeled images/);
+    assert.deepEqual((await client.send(new ListModelsCommand({ ProjectName: 'untrainable' }))).Models, []);
     await rejects(client.send(new CreateModelCommand({ ProjectName: 'nope', OutputConfig: output })), 'ResourceNotFoundException');
     await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: { S3Location: { Bucket: 'no-such-bucket' } } })), 'ValidationException', /does not exist/);
     await rejects(client.send(new CreateModelCommand({ ProjectName: 'cookies', OutputConfig: output, KmsKeyId: 'alias/unknown' })), 'ValidationException', /KmsKeyId/);

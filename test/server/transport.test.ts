@@ -6,7 +6,7 @@ import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { ListProjectsCommand } from '@aws-sdk/client-lookoutvision';
+import { DetectAnomaliesCommand, ListProjectsCommand } from '@aws-sdk/client-lookoutvision';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -248,6 +248,23 @@ describe('HTTPS transport', () => {
     try {
       const names = (await client.send(new ListProjectsCommand({}))).Projects?.map((p) => p.ProjectName);
       assert.ok(names && !names.includes('p'), 'the oversized request must change nothing');
+    } finally {
+      client.destroy();
+    }
+  });
+
+  test('DetectAnomalies with an image over 8 MB answers 400 ValidationException on the same connection, not 413', async () => {
+    const client = vigil.lookoutVision();
+    try {
+      const body = Buffer.alloc(9 * 1024 * 1024, 0x5a);
+      const refused = await client.send(new DetectAnomaliesCommand({ ProjectName: 'p', ModelVersion: '1', ContentType: 'image/png', Body: body })).then(
+        () => assert.fail('a 9 MB image was accepted'),
+        (error: { name: string; message: string; $metadata: { httpStatusCode?: number } }) => error,
+      );
+      assert.equal(refused.name, 'ValidationException', refused.message);
+      assert.equal(refused.$metadata.httpStatusCode, 400);
+      assert.match(refused.message, /8 MB/);
+      assert.ok((await client.send(new ListProjectsCommand({}))).Projects, 'the client goes on working');
     } finally {
       client.destroy();
     }

@@ -346,9 +346,21 @@ function signedHeaderValues(request: ReceivedRequest, signedHeaders: readonly st
   for (const name of signedHeaders) {
     const values = request.headers[name];
     if (values === undefined) throw new AuthError('SignatureMismatch', `Signed header ${name} is missing from the request.`);
-    headers[name] = values.join(',');
+    headers[name] = wireText(values.join(','));
   }
   return headers;
+}
+
+/**
+ * A header value as its bytes on the wire read as UTF-8, when they are UTF-8. Node decodes header bytes as
+ * latin1, while the canonical request is hashed over the bytes sent: a client that sent "é" as UTF-8 (C3 A9)
+ * signed those two bytes, which the latin1 string "Ã©" would hash as four.
+ */
+export function wireText(value: string): string {
+  if (!/[\u0080-\u00ff]/.test(value)) return value;
+  const bytes = Buffer.from(value, 'latin1');
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : value;
 }
 
 /** The SDK's signer for a service and region, computing signatures as the service verifies them (S3 paths are not escaped again). */

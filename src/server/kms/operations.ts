@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Kind, type Static, type TObject, type TSchema, Type } from '@sinclair/typebox';
 import type { EmbeddedKms, KeyDescription } from '../../crypto/embeddedKms.js';
 import { KmsError } from '../../crypto/kmsErrors.js';
@@ -57,17 +58,32 @@ const Context = (member: string) => Type.Optional(Type.Record(Type.String(), Typ
 const Limit = () => Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }));
 const Marker = () => Type.Optional(Type.String());
 const KeyIdOnly = Type.Object({ KeyId: Text() });
-// Vigil's data keys are 256-bit: what envelope encryption with AES-256-GCM needs.
-const DATA_KEY_SIZE = 'Give KeySpec AES_256 (or NumberOfBytes 32); other data key sizes are not supported.';
+// A data key of KeySpec AES_256 or AES_128, or of NumberOfBytes 1 to 1024: exactly one of the two.
+const DATA_KEY_SIZE = 'Please specify either number of bytes or key spec.';
+const KEY_SPEC_BYTES = { AES_256: 32, AES_128: 16 } as const;
 const DataKeyRequest = Type.Object({
   KeyId: Text(),
-  KeySpec: Type.Optional(Type.Literal('AES_256', { message: DATA_KEY_SIZE })),
-  NumberOfBytes: Type.Optional(Type.Literal(32, { message: DATA_KEY_SIZE })),
+  KeySpec: Type.Optional(
+    Type.Unsafe<'AES_256' | 'AES_128'>(
+      Type.RegExp(/^AES_(256|128)$/, { message: "1 validation error detected: Value '{value}' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]" }),
+    ),
+  ),
+  NumberOfBytes: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 1024, message: "1 validation error detected: Value '{value}' at 'numberOfBytes' failed to satisfy constraint: Member must have value between 1 and 1024" }),
+  ),
   EncryptionContext: Context('EncryptionContext'),
 });
 
-function dataKeySize(input: Static<typeof DataKeyRequest>): void {
-  if (input.KeySpec === undefined && input.NumberOfBytes === undefined) throw new KmsError('ValidationException', DATA_KEY_SIZE);
+/** A fresh data key of the requested size, encrypted under the key: the plaintext is the caller's to zero. */
+async function dataKey(kms: EmbeddedKms, input: Static<typeof DataKeyRequest>): Promise<{ keyId: string; plaintext: Buffer; ciphertextBlob: Buffer }> {
+  if ((input.KeySpec === undefined) === (input.NumberOfBytes === undefined)) throw new KmsError('ValidationException', DATA_KEY_SIZE);
+  const plaintext = randomBytes(input.NumberOfBytes ?? KEY_SPEC_BYTES[input.KeySpec!]);
+  try {
+    return { ...(await kms.encrypt(input.KeyId, plaintext, input.EncryptionContext ?? {})), plaintext };
+  } catch (error) {
+    plaintext.fill(0);
+    throw error;
+  }
 }
 
 async function customerKey(kms: EmbeddedKms, keyId: string): Promise<KeyDescription> {
@@ -117,8 +133,7 @@ export const KMS_OPERATIONS: Record<string, Operation> = {
     return { KeyId: key.keyId };
   }),
   GenerateDataKey: operation(DataKeyRequest, async (kms, input) => {
-    dataKeySize(input);
-    const key = await kms.generateDataKey(input.KeyId, input.EncryptionContext ?? {});
+    const key = await dataKey(kms, input);
     try {
       return { KeyId: key.keyId, Plaintext: key.plaintext.toString('base64'), CiphertextBlob: key.ciphertextBlob.toString('base64') };
     } finally {
@@ -126,8 +141,7 @@ export const KMS_OPERATIONS: Record<string, Operation> = {
     }
   }),
   GenerateDataKeyWithoutPlaintext: operation(DataKeyRequest, async (kms, input) => {
-    dataKeySize(input);
-    const key = await kms.generateDataKey(input.KeyId, input.EncryptionContext ?? {});
+    const key = await dataKey(kms, input);
     key.plaintext.fill(0);
     return { KeyId: key.keyId, CiphertextBlob: key.ciphertextBlob.toString('base64') };
   }),

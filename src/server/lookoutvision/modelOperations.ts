@@ -153,6 +153,7 @@ export const detectAnomalies = operation({
   status: 200,
   // Images up to 8 MB, sent raw (chunked when the SDK streams a file).
   bodyLimit: 8 * 1024 * 1024 + 1,
+  bodyTooLargeMessage: 'The image is larger than 8 MB; DetectAnomalies accepts images up to 8 MB.',
   input: Type.Object({
     ...modelPath(),
     Body: Type.Uint8Array({ in: 'payload' }),

@@ -16,6 +16,8 @@ export interface LookoutVisionOperation<T extends TObject = TObject> {
   status: 200 | 202;
   /** Largest request body accepted, in bytes. */
   bodyLimit?: number;
+  /** When set, a body over bodyLimit is a member of the input that is too large: 400 ValidationException with this message, not HTTP 413. */
+  bodyTooLargeMessage?: string;
   input: T;
   handle(input: Static<T>, services: Services): Promise<Record<string, unknown>>;
 }

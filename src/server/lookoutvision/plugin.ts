@@ -70,6 +70,12 @@ export async function lookoutVisionApi(app: FastifyInstance, options: { services
       url: `/${API_VERSION}${operation.path}`,
       bodyLimit: operation.bodyLimit ?? DEFAULT_BODY_LIMIT,
       config: { auth: AUTH },
+      errorHandler: (error, request, reply) => {
+        if (operation.bodyTooLargeMessage === undefined || (error as { code?: string }).code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return sendLookoutVisionError(reply, error);
+        // Read the rest of the body and answer on the same connection, so the client gets the error rather than a reset while it still sends.
+        request.raw.resume();
+        return sendLookoutVisionError(reply, new ValidationError(operation.bodyTooLargeMessage));
+      },
       handler: async (request, reply) => {
         const result = await operation.handle(validate(readInput(request, operation.input)), services);
         reply.code(operation.status).header('content-type', 'application/json');

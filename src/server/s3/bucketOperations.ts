@@ -1,4 +1,7 @@
-import type { S3BucketHandler, S3ServiceHandler } from './call.js';
+import { Type } from '@sinclair/typebox';
+import { BucketError } from '../../service/bucketErrors.js';
+import type { S3BucketHandler } from './call.js';
+import { inQuery, QueryText, serviceOperation } from './members.js';
 import { checkWriteHeaders } from './objectHeaders.js';
 import { OWNER } from './owner.js';
 import { parseXmlBody, sendXml, xmlDate } from './xml.js';
@@ -17,19 +20,41 @@ export const headBucket: S3BucketHandler = async (call) => {
   return call.reply.code(200).header('x-amz-bucket-region', call.auth.region).send();
 };
 
-export const listBuckets: S3ServiceHandler = async (call) => {
-  const buckets = await call.services.buckets.listBuckets();
-  const prefix = call.query.get('prefix');
-  const shown = prefix ? buckets.filter((b) => b.name.startsWith(prefix)) : buckets;
+/** GET /: every bucket (by name), or pages of max-buckets with a continuation token (the last name shown, base64url). */
+export const ListBucketsInput = Type.Object({
+  prefix: QueryText('prefix'),
+  maxBuckets: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, message: 'Argument max-buckets must be an integer between 1 and 10000.', ...inQuery('max-buckets') })),
+  continuationToken: QueryText('continuation-token'),
+});
+
+export const listBuckets = serviceOperation(ListBucketsInput, async (call) => {
+  const { prefix, maxBuckets, continuationToken } = call.input;
+  const after = continuationToken ? bucketTokenOf(continuationToken) : undefined;
+  const buckets = (await call.services.buckets.listBuckets()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const matching = buckets.filter((b) => (!prefix || b.name.startsWith(prefix)) && (after === undefined || b.name > after));
+  const shown = maxBuckets === undefined ? matching : matching.slice(0, maxBuckets);
+  const truncated = shown.length < matching.length;
   return sendXml(call.reply, 'ListAllMyBucketsResult', {
     Owner: OWNER,
     Buckets: { Bucket: shown.map((b) => ({ Name: b.name, CreationDate: xmlDate(b.createdAt), BucketRegion: call.auth.region })) },
+    ContinuationToken: truncated ? Buffer.from(shown[shown.length - 1].name, 'utf8').toString('base64url') : undefined,
     Prefix: prefix,
   });
-};
+});
 
+function bucketTokenOf(token: string): string {
+  const name = Buffer.from(token, 'base64url').toString('utf8');
+  if (name === '' || Buffer.from(name, 'utf8').toString('base64url') !== token) throw new BucketError('InvalidArgument', 'The continuation token provided is incorrect');
+  return name;
+}
+
+/** DELETE /bucket: an empty bucket goes, with its unfinished multipart uploads (S3 deletes those too). */
 export const deleteBucket: S3BucketHandler = async (call) => {
-  await call.services.buckets.deleteBucket(call.bucket);
+  const { buckets, multipartUploads } = call.services;
+  if ((await buckets.listObjects(call.bucket, { maxKeys: 1 })).objects.length === 0) {
+    for (const upload of await multipartUploads.listUploads(call.bucket)) await multipartUploads.abort(call.bucket, upload.key, upload.uploadId);
+  }
+  await buckets.deleteBucket(call.bucket);
   return call.reply.code(204).send();
 };
 

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticated } from '../auth/sigv4.js';
 import type { Services } from '../services.js';
-import type { IncomingPayload } from './payload.js';
+import type { IncomingPayload, PayloadOptions } from './payload.js';
 
 /** One authenticated S3 request, addressed to a bucket and key (either may be absent). */
 export interface S3Call {
@@ -16,9 +16,9 @@ export interface S3Call {
   /** A request header (repeated ones joined with ","). */
   header(name: string): string | undefined;
   /** Opens the body as a checked stream; at most once. */
-  payload(maxBytes: number): IncomingPayload;
+  payload(maxBytes: number, options?: PayloadOptions): IncomingPayload;
   /** Reads a small body (an XML or JSON document) whole, checked. */
-  smallBody(limit?: number): Promise<Buffer>;
+  smallBody(limit?: number, options?: PayloadOptions): Promise<Buffer>;
 }
 
 /** An operation handler: answers through call.reply. */

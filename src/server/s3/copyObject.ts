@@ -1,18 +1,56 @@
+import { Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
-import type { S3Handler } from './call.js';
+import type { Buckets } from '../../service/buckets.js';
 import { S3ProtocolError } from './errors.js';
+import { CopySource, HeaderText, inHeader, objectOperation } from './members.js';
 import { checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, sseRequestOf } from './objectHeaders.js';
 import { sendXml, xmlDate } from './xml.js';
 
+/** x-amz-copy-source-if-*: conditions on the source, each failing with 412 PreconditionFailed. */
+export const CopySourceConditions = {
+  ifMatch: HeaderText('x-amz-copy-source-if-match'),
+  ifNoneMatch: HeaderText('x-amz-copy-source-if-none-match'),
+  ifModifiedSince: HeaderText('x-amz-copy-source-if-modified-since'),
+  ifUnmodifiedSince: HeaderText('x-amz-copy-source-if-unmodified-since'),
+};
+type Conditions = Partial<Record<keyof typeof CopySourceConditions, string>>;
+
+/**
+ * As S3 evaluates them (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html): if-match true and
+ * if-unmodified-since false copies; if-none-match false and if-modified-since true fails; otherwise each must hold.
+ */
+export async function checkCopySourceConditions(buckets: Buckets, source: { bucket: string; key: string; versionId?: string }, conditions: Conditions): Promise<void> {
+  if (Object.values(conditions).every((value) => value === undefined)) return;
+  const info = await buckets.headObject(source.bucket, source.key, source.versionId);
+  const eTag = `"${info.eTag}"`;
+  const matches = (header: string) => header.split(',').some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === eTag || tag.trim() === info.eTag);
+  const seconds = Math.floor(info.lastModified.getTime() / 1000);
+  const since = (header: string | undefined) => {
+    const time = header === undefined ? Number.NaN : Date.parse(header);
+    return Number.isNaN(time) ? undefined : Math.floor(time / 1000);
+  };
+  const modifiedSince = since(conditions.ifModifiedSince);
+  const unmodifiedSince = since(conditions.ifUnmodifiedSince);
+  let holds: boolean;
+  if (conditions.ifMatch !== undefined) holds = matches(conditions.ifMatch);
+  else holds = unmodifiedSince === undefined || seconds <= unmodifiedSince;
+  if (holds && conditions.ifNoneMatch !== undefined) holds = !matches(conditions.ifNoneMatch);
+  else if (holds && modifiedSince !== undefined && conditions.ifNoneMatch === undefined) holds = seconds > modifiedSince;
+  if (!holds) throw new S3ProtocolError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+}
+
 /** PUT /bucket/key with x-amz-copy-source: the source is decrypted and sealed again under the destination's context. */
-export const copyObject: S3Handler = async (call) => {
+export const CopyObjectInput = Type.Object({
+  copySource: CopySource(),
+  ...CopySourceConditions,
+  metadataDirective: Type.Optional(Type.Unsafe<'COPY' | 'REPLACE'>(Type.RegExp(/^(COPY|REPLACE)$/, { message: 'Unknown metadata directive.', ...inHeader('x-amz-metadata-directive') }))),
+});
+
+export const copyObject = objectOperation(CopyObjectInput, async (call) => {
   checkWriteHeaders(call);
-  for (const name of ['x-amz-copy-source-if-match', 'x-amz-copy-source-if-none-match', 'x-amz-copy-source-if-modified-since', 'x-amz-copy-source-if-unmodified-since']) {
-    if (call.header(name) !== undefined) throw new S3ProtocolError('NotImplemented', `The header ${name} is not supported by this server.`);
-  }
-  const source = copySourceOf(call.header('x-amz-copy-source')!);
-  const directive = call.header('x-amz-metadata-directive') ?? 'COPY';
-  if (directive !== 'COPY' && directive !== 'REPLACE') throw new BucketError('InvalidArgument', 'Unknown metadata directive.');
+  const source = copySourceOf(call.input.copySource);
+  await checkCopySourceConditions(call.services.buckets, source, call.input);
+  const directive = call.input.metadataDirective ?? 'COPY';
   const { headers, metadata } = objectHeadersOf(call);
   const info = await call.services.buckets.copyObject({
     source,
@@ -25,7 +63,7 @@ export const copyObject: S3Handler = async (call) => {
   });
   setEncryptionHeaders(call.reply, info);
   return sendXml(call.reply, 'CopyObjectResult', { LastModified: xmlDate(info.lastModified), ETag: `"${info.eTag}"` });
-};
+});
 
 /** x-amz-copy-source: "[/]bucket/key[?versionId=…]", percent-encoded. */
 export function copySourceOf(header: string): { bucket: string; key: string; versionId?: string } {

@@ -1,11 +1,15 @@
+import { Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
-import type { S3BucketHandler, S3Handler } from './call.js';
+import type { S3BucketHandler } from './call.js';
+import { objectOperation, VersionId } from './members.js';
 import { children, childText, parseXmlBody, sendXml } from './xml.js';
 
-export const deleteObject: S3Handler = async (call) => {
-  await call.services.buckets.deleteObject(call.bucket, call.key, call.query.get('versionId'));
+export const DeleteObjectInput = Type.Object({ versionId: VersionId() });
+
+export const deleteObject = objectOperation(DeleteObjectInput, async (call) => {
+  await call.services.buckets.deleteObject(call.bucket, call.key, call.input.versionId);
   return call.reply.code(204).send();
-};
+});
 
 /** POST /bucket?delete: up to 1000 keys; per-key outcomes in DeleteResult (only errors when Quiet). */
 export const deleteObjects: S3BucketHandler = async (call) => {

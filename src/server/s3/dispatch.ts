@@ -4,8 +4,8 @@ import type { S3BucketHandler, S3Handler, S3ServiceHandler } from './call.js';
 import { copyObject } from './copyObject.js';
 import { deleteObject, deleteObjects } from './deleteObjects.js';
 import { getObject, headObject } from './getObject.js';
-import { listObjectsV1, listObjectsV2 } from './listObjects.js';
-import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './multipartUpload.js';
+import { listObjectsV1, listObjectsV2, listObjectVersions } from './listObjects.js';
+import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart, uploadPartCopy } from './multipartUpload.js';
 import {
   deleteBucketPolicy,
   deletePublicAccessBlock,
@@ -87,6 +87,7 @@ const BUCKET: Table<S3BucketHandler> = {
     location: ['GetBucketLocation', getBucketLocation],
     versioning: ['GetBucketVersioning', getBucketVersioning],
     uploads: ['ListMultipartUploads', listMultipartUploads],
+    versions: ['ListObjectVersions', listObjectVersions],
   },
   HEAD: { '': ['HeadBucket', headBucket] },
   DELETE: {
@@ -100,8 +101,8 @@ const BUCKET: Table<S3BucketHandler> = {
 
 const OBJECT: Table<S3Handler> = {
   PUT: { '': ['PutObject', putObject], uploadId: ['UploadPart', uploadPart], acl: ['PutObjectAcl', putObjectAcl] },
-  GET: { '': ['GetObject', getObject], uploadId: ['ListParts', listParts], acl: ['GetObjectAcl', getObjectAcl], tagging: ['GetObjectTagging', getObjectTagging] },
-  HEAD: { '': ['HeadObject', headObject] },
+  GET: { '': ['GetObject', getObject], partNumber: ['GetObject', getObject], uploadId: ['ListParts', listParts], acl: ['GetObjectAcl', getObjectAcl], tagging: ['GetObjectTagging', getObjectTagging] },
+  HEAD: { '': ['HeadObject', headObject], partNumber: ['HeadObject', headObject] },
   DELETE: { '': ['DeleteObject', deleteObject], uploadId: ['AbortMultipartUpload', abortMultipartUpload] },
   POST: { uploads: ['CreateMultipartUpload', createMultipartUpload], uploadId: ['CompleteMultipartUpload', completeMultipartUpload] },
 };
@@ -122,6 +123,7 @@ export function chooseRoute(method: string, bucket: string | undefined, key: str
   // UploadPart and ListParts/Complete/Abort carry uploadId (and partNumber); GET ?partNumber alone reads a part of an object.
   const selector = present.includes('uploadId') ? 'uploadId' : present.length === 1 && present[0] === 'partNumber' ? 'partNumber' : present.length <= 1 ? (present[0] ?? '') : '?';
   if (selector === '' && method === 'PUT' && copySource) return { level: 'object', name: 'CopyObject', handler: copyObject };
+  if (selector === 'uploadId' && method === 'PUT' && copySource) return { level: 'object', name: 'UploadPartCopy', handler: uploadPartCopy };
   const entry = OBJECT[method]?.[selector];
   return entry ? { level: 'object', name: entry[0], handler: entry[1] } : { level: 'unsupported', name: `${method} object?${present.join('&')}` };
 }

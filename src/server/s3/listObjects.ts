@@ -1,60 +1,82 @@
+import { Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
-import type { S3BucketHandler } from './call.js';
+import { bucketOperation, EncodingType, QueryCount, QueryText } from './members.js';
 import { OWNER } from './owner.js';
 import { sendXml, xmlDate } from './xml.js';
 
 const TOKEN_PREFIX = 'v1:';
 
+/** A page holds at most 1000 keys; a larger max-keys is capped, as S3 does. */
+const PAGE = 1000;
+
+const ListingInput = {
+  prefix: QueryText('prefix'),
+  delimiter: QueryText('delimiter'),
+  maxKeys: QueryCount('max-keys'),
+  encodingType: EncodingType(),
+};
+
 /** GET /bucket?list-type=2: prefix, delimiter, max-keys, start-after, continuation-token, encoding-type=url, fetch-owner. */
-export const listObjectsV2: S3BucketHandler = async (call) => {
-  const q = call.query;
-  const encode = encoderFor(q.get('encoding-type'));
-  const token = q.get('continuation-token');
-  const startAfter = q.get('start-after');
-  const after = token !== undefined ? decodeToken(token) : startAfter || undefined;
-  const maxKeys = maxKeysOf(q.get('max-keys'));
-  const listing = await call.services.buckets.listObjects(call.bucket, { prefix: q.get('prefix'), delimiter: q.get('delimiter'), maxKeys, after });
-  const fetchOwner = q.get('fetch-owner') === 'true';
+export const ListObjectsV2Input = Type.Object({
+  ...ListingInput,
+  continuationToken: QueryText('continuation-token'),
+  startAfter: QueryText('start-after'),
+  fetchOwner: QueryText('fetch-owner'),
+});
+
+export const listObjectsV2 = bucketOperation(ListObjectsV2Input, async (call) => {
+  const { input } = call;
+  const encode = encoderFor(input.encodingType);
+  // An empty continuation token is no token: the listing starts at the beginning (and echoes it).
+  const token = input.continuationToken;
+  const after = token ? decodeToken(token) : input.startAfter || undefined;
+  const maxKeys = Math.min(input.maxKeys ?? PAGE, PAGE);
+  const delimiter = input.delimiter || undefined;
+  const listing = await call.services.buckets.listObjects(call.bucket, { prefix: input.prefix, delimiter, maxKeys, after });
   return sendXml(call.reply, 'ListBucketResult', {
     Name: call.bucket,
-    Prefix: encode(q.get('prefix') ?? ''),
-    Delimiter: q.has('delimiter') ? encode(q.get('delimiter')!) : undefined,
+    Prefix: encode(input.prefix ?? ''),
+    Delimiter: delimiter === undefined ? undefined : encode(delimiter),
     MaxKeys: maxKeys,
-    EncodingType: q.get('encoding-type'),
+    EncodingType: input.encodingType,
     KeyCount: listing.objects.length + listing.commonPrefixes.length,
     IsTruncated: listing.isTruncated,
     ContinuationToken: token,
     NextContinuationToken: listing.isTruncated ? TOKEN_PREFIX + Buffer.from(listing.nextAfter!, 'utf8').toString('base64url') : undefined,
-    StartAfter: startAfter !== undefined ? encode(startAfter) : undefined,
+    StartAfter: input.startAfter !== undefined ? encode(input.startAfter) : undefined,
     Contents: listing.objects.map((o) => ({
       Key: encode(o.key),
       LastModified: xmlDate(o.lastModified),
       ETag: `"${o.eTag}"`,
       ChecksumAlgorithm: Object.keys(o.checksums)[0],
       Size: o.size,
-      Owner: fetchOwner ? OWNER : undefined,
+      Owner: input.fetchOwner === 'true' ? OWNER : undefined,
       StorageClass: 'STANDARD',
     })),
     CommonPrefixes: listing.commonPrefixes.map((prefix) => ({ Prefix: encode(prefix) })),
   });
-};
+});
 
 /** GET /bucket (ListObjects, version 1): marker instead of tokens. */
-export const listObjectsV1: S3BucketHandler = async (call) => {
-  const q = call.query;
-  const encode = encoderFor(q.get('encoding-type'));
-  const marker = q.get('marker') ?? '';
-  const maxKeys = maxKeysOf(q.get('max-keys'));
-  const listing = await call.services.buckets.listObjects(call.bucket, { prefix: q.get('prefix'), delimiter: q.get('delimiter'), maxKeys, after: marker || undefined });
+export const ListObjectsV1Input = Type.Object({ ...ListingInput, marker: QueryText('marker') });
+
+export const listObjectsV1 = bucketOperation(ListObjectsV1Input, async (call) => {
+  const { input } = call;
+  const encode = encoderFor(input.encodingType);
+  const marker = input.marker ?? '';
+  const maxKeys = Math.min(input.maxKeys ?? PAGE, PAGE);
+  const delimiter = input.delimiter || undefined;
+  const listing = await call.services.buckets.listObjects(call.bucket, { prefix: input.prefix, delimiter, maxKeys, after: marker || undefined });
   const nextMarker = listing.nextMarker;
   return sendXml(call.reply, 'ListBucketResult', {
     Name: call.bucket,
-    Prefix: encode(q.get('prefix') ?? ''),
+    // Version 1 answers Prefix as given, even with encoding-type=url (the SDKs decode only Marker, NextMarker and Delimiter there).
+    Prefix: input.prefix ?? '',
     Marker: encode(marker),
     NextMarker: nextMarker === undefined ? undefined : encode(nextMarker),
     MaxKeys: maxKeys,
-    Delimiter: q.has('delimiter') ? encode(q.get('delimiter')!) : undefined,
-    EncodingType: q.get('encoding-type'),
+    Delimiter: delimiter === undefined ? undefined : encode(delimiter),
+    EncodingType: input.encodingType,
     IsTruncated: listing.isTruncated,
     Contents: listing.objects.map((o) => ({
       Key: encode(o.key),
@@ -66,13 +88,7 @@ export const listObjectsV1: S3BucketHandler = async (call) => {
     })),
     CommonPrefixes: listing.commonPrefixes.map((prefix) => ({ Prefix: encode(prefix) })),
   });
-};
-
-function maxKeysOf(value: string | undefined): number {
-  if (value === undefined) return 1000;
-  if (!/^\d{1,9}$/.test(value)) throw new BucketError('InvalidArgument', 'Provided max-keys not an integer or within integer range');
-  return Math.min(Number(value), 1000);
-}
+});
 
 function decodeToken(token: string): string {
   const invalid = new BucketError('InvalidArgument', 'The continuation token provided is incorrect');
@@ -84,8 +100,50 @@ function decodeToken(token: string): string {
 }
 
 /** encoding-type=url: keys and prefixes percent-encoded (the AWS CLI asks for it and decodes). */
-function encoderFor(encodingType: string | undefined): (text: string) => string {
+function encoderFor(encodingType: 'url' | undefined): (text: string) => string {
   if (encodingType === undefined) return (text) => text;
-  if (encodingType !== 'url') throw new BucketError('InvalidArgument', 'Invalid Encoding Method specified in Request');
   return (text) => encodeURIComponent(text).replace(/%2F/g, '/');
 }
+
+/**
+ * GET /bucket?versions on Vigil's unversioned buckets: every object is its one current version, with
+ * version id "null", as S3 answers for a bucket that never had versioning (tools that empty a bucket
+ * through its versions rely on it). key-marker pages like marker; version-id-marker is accepted as given.
+ */
+export const ListObjectVersionsInput = Type.Object({
+  ...ListingInput,
+  keyMarker: QueryText('key-marker'),
+  versionIdMarker: QueryText('version-id-marker'),
+});
+
+export const listObjectVersions = bucketOperation(ListObjectVersionsInput, async (call) => {
+  const { input } = call;
+  const encode = encoderFor(input.encodingType);
+  const keyMarker = input.keyMarker ?? '';
+  const maxKeys = Math.min(input.maxKeys ?? PAGE, PAGE);
+  const delimiter = input.delimiter || undefined;
+  const listing = await call.services.buckets.listObjects(call.bucket, { prefix: input.prefix, delimiter, maxKeys, after: keyMarker || undefined });
+  return sendXml(call.reply, 'ListVersionsResult', {
+    Name: call.bucket,
+    Prefix: encode(input.prefix ?? ''),
+    KeyMarker: encode(keyMarker),
+    VersionIdMarker: input.versionIdMarker ?? '',
+    NextKeyMarker: listing.nextMarker === undefined ? undefined : encode(listing.nextMarker),
+    NextVersionIdMarker: listing.nextMarker === undefined ? undefined : 'null',
+    MaxKeys: maxKeys,
+    Delimiter: delimiter === undefined ? undefined : encode(delimiter),
+    EncodingType: input.encodingType,
+    IsTruncated: listing.isTruncated,
+    Version: listing.objects.map((o) => ({
+      Key: encode(o.key),
+      VersionId: 'null',
+      IsLatest: true,
+      LastModified: xmlDate(o.lastModified),
+      ETag: `"${o.eTag}"`,
+      Size: o.size,
+      Owner: OWNER,
+      StorageClass: 'STANDARD',
+    })),
+    CommonPrefixes: listing.commonPrefixes.map((prefix) => ({ Prefix: encode(prefix) })),
+  });
+});

@@ -1,9 +1,11 @@
 import type { FastifyReply } from 'fastify';
 import { BucketError } from '../../service/bucketErrors.js';
 import type { ObjectInfo } from '../../service/buckets.js';
+import { CHECKSUM_ALGORITHMS, checksumTypeOf } from '../../service/objectChecksums.js';
 import type { SseRequest } from '../../service/objectEncryption.js';
 import { assertPrivateCannedAcl, assertPrivateGrantees } from '../../service/publicAccess.js';
 import type { ChecksumAlgorithm, ObjectHeaders, SseAlgorithm } from '../../store/bucketRecords.js';
+import { wireText } from '../auth/sigv4.js';
 import type { S3Call } from './call.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
 import { S3ProtocolError } from './errors.js';
@@ -19,9 +21,6 @@ const UNSUPPORTED_HEADERS = [
   'x-amz-bucket-object-lock-enabled',
   'x-amz-website-redirect-location',
   'x-amz-tagging',
-  // Conditional writes would need an atomic compare in the commit; refused rather than ignored.
-  'if-match',
-  'if-none-match',
 ];
 
 /** Refuses public ACL headers (x-amz-acl, x-amz-grant-*) and unsupported features. */
@@ -35,12 +34,13 @@ export function checkWriteHeaders(call: S3Call): void {
 
 /** Content-* headers and x-amz-meta-* of a new object. aws-chunked is a transfer detail, not stored. */
 export function objectHeadersOf(call: S3Call): { headers: ObjectHeaders; metadata: Record<string, string> } {
+  // The other codings are kept as written ("deflate, gzip" stays so), only the aws-chunked token goes.
   const encoding = call
     .header('content-encoding')
     ?.split(',')
-    .map((e) => e.trim())
-    .filter((e) => e && e !== 'aws-chunked')
-    .join(',');
+    .filter((e) => e.trim() !== 'aws-chunked')
+    .join(',')
+    .trim();
   const headers: ObjectHeaders = {
     contentType: call.header('content-type'),
     contentEncoding: encoding || undefined,
@@ -54,7 +54,7 @@ export function objectHeadersOf(call: S3Call): { headers: ObjectHeaders; metadat
   let size = 0;
   for (const [name, value] of Object.entries(call.request.headers)) {
     if (!name.startsWith('x-amz-meta-') || value === undefined) continue;
-    const text = Array.isArray(value) ? value.join(',') : value;
+    const text = wireText(Array.isArray(value) ? value.join(',') : value);
     metadata[name.slice('x-amz-meta-'.length)] = text;
     size += name.length - 'x-amz-'.length + text.length;
   }
@@ -79,9 +79,9 @@ export function sseRequestOf(call: S3Call): SseRequest | undefined {
 
 export function checksumAlgorithmOf(value: string | undefined): ChecksumAlgorithm | undefined {
   if (value === undefined) return undefined;
-  const upper = value.toUpperCase();
-  if (upper === 'CRC32' || upper === 'CRC32C' || upper === 'SHA256') return upper;
-  throw new S3ProtocolError('NotImplemented', `The checksum algorithm ${value} is not supported; use CRC32, CRC32C or SHA256.`);
+  const upper = value.toUpperCase() as ChecksumAlgorithm;
+  if (CHECKSUM_ALGORITHMS.includes(upper)) return upper;
+  throw new BucketError('InvalidRequest', `Checksum algorithm ${value} is not valid; use CRC32, CRC32C, CRC64NVME, SHA1 or SHA256.`);
 }
 
 /** x-amz-server-side-encryption and the key ARN (for aws:kms), as every object response carries. */
@@ -108,12 +108,13 @@ export function setObjectHeaders(call: S3Call, info: ObjectInfo, options: { whol
     const value = call.query.get(parameter) ?? info.headers[field];
     if (value !== undefined) reply.header(name, value);
   }
-  for (const [name, value] of Object.entries(info.metadata)) reply.header(`x-amz-meta-${name}`, value);
+  // Characters past latin1 go out as their UTF-8 bytes (a header carries bytes; Node writes a string's as latin1).
+  for (const [name, value] of Object.entries(info.metadata)) reply.header(`x-amz-meta-${name}`, [...value].some((c) => c.charCodeAt(0) > 0xff) ? Buffer.from(value, 'utf8').toString('latin1') : value);
   setEncryptionHeaders(reply, info);
   if (options.wholeObject && call.header('x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
     for (const [algorithm, value] of Object.entries(info.checksums) as [ChecksumAlgorithm, string][]) {
       reply.header(CHECKSUM_HEADERS[algorithm], value);
-      reply.header('x-amz-checksum-type', 'FULL_OBJECT');
+      reply.header('x-amz-checksum-type', checksumTypeOf(value));
     }
   }
 }

@@ -22,12 +22,17 @@ export interface IncomingPayload {
 
 type Headers = Record<string, string | string[] | undefined>;
 
+export interface PayloadOptions {
+  /** The x-amz-checksum-* headers are the object's (CompleteMultipartUpload), not the body's: not checked against it. */
+  checksumHeadersOfObject?: boolean;
+}
+
 /**
  * Opens a request's body according to its x-amz-content-sha256 (hex hash, UNSIGNED-PAYLOAD,
  * STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]) and integrity
  * headers. maxBytes bounds the decoded size (EntityTooLarge).
  */
-export function openPayload(raw: IncomingMessage, auth: Authenticated, maxBytes: number): IncomingPayload {
+export function openPayload(raw: IncomingMessage, auth: Authenticated, maxBytes: number, options: PayloadOptions = {}): IncomingPayload {
   const headers = raw.headers as Headers;
   const payloadHash = auth.payloadHash;
   const streaming = payloadHash.startsWith('STREAMING-');
@@ -58,15 +63,12 @@ export function openPayload(raw: IncomingMessage, auth: Authenticated, maxBytes:
     if (!algorithm) throw new S3ProtocolError('NotImplemented', `The trailer ${name} is not supported.`);
     expectations.push({ algorithm, source: 'trailer' });
   }
-  for (const algorithm of Object.keys(CHECKSUM_HEADERS) as ChecksumAlgorithm[]) {
+  for (const algorithm of options.checksumHeadersOfObject ? [] : (Object.keys(CHECKSUM_HEADERS) as ChecksumAlgorithm[])) {
     const value = header(headers, CHECKSUM_HEADERS[algorithm]);
     if (value !== undefined && !expectations.some((e) => e.algorithm === algorithm)) expectations.push({ algorithm, source: 'header', value });
   }
   if (expectations.length > 1) throw new BucketError('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum types are not allowed.');
   for (const e of expectations) if (e.value !== undefined) checkChecksumShape(e.algorithm, e.value);
-  if (header(headers, 'x-amz-checksum-crc64nvme') !== undefined || trailerNames.includes('x-amz-checksum-crc64nvme')) {
-    throw new S3ProtocolError('NotImplemented', 'CRC64NVME checksums are not supported; use CRC32, CRC32C or SHA256.');
-  }
 
   const contentMd5 = header(headers, 'content-md5');
   let md5: Buffer | undefined;

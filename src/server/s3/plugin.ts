@@ -6,7 +6,7 @@ import type { Services } from '../services.js';
 import type { S3Call } from './call.js';
 import { chooseRoute } from './dispatch.js';
 import { S3ProtocolError, sendS3Error } from './errors.js';
-import { type IncomingPayload, openPayload, readPayload } from './payload.js';
+import { type IncomingPayload, openPayload, type PayloadOptions, readPayload } from './payload.js';
 import { parseQuery, s3Address } from './routing.js';
 
 /** XML and JSON documents of the bucket operations are small; object bodies stream instead. */
@@ -74,9 +74,9 @@ export async function s3Api(app: FastifyInstance, options: S3ApiOptions): Promis
 
 function makeCall(request: FastifyRequest, reply: FastifyReply, services: Services, auth: Authenticated, bucket: string | undefined, key: string | undefined, query: Map<string, string>): S3Call {
   let opened: IncomingPayload | undefined;
-  const payload = (maxBytes: number) => {
+  const payload = (maxBytes: number, options?: PayloadOptions) => {
     if (opened) throw new Error('the request body was opened twice');
-    opened = openPayload(request.raw, auth, maxBytes);
+    opened = openPayload(request.raw, auth, maxBytes, options);
     return opened;
   };
   return {
@@ -92,6 +92,6 @@ function makeCall(request: FastifyRequest, reply: FastifyReply, services: Servic
       return Array.isArray(value) ? value.join(',') : value;
     },
     payload,
-    smallBody: (limit = SMALL_BODY_LIMIT) => readPayload(payload(limit), limit),
+    smallBody: (limit = SMALL_BODY_LIMIT, options) => readPayload(payload(limit, options), limit),
   };
 }

@@ -1,11 +1,14 @@
+import { Type } from '@sinclair/typebox';
 import { MAX_PUT_BYTES } from '../../service/buckets.js';
 import type { ChecksumAlgorithm } from '../../store/bucketRecords.js';
-import type { S3Handler } from './call.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
+import { objectOperation, WriteConditions } from './members.js';
 import { checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, sseRequestOf } from './objectHeaders.js';
 
 /** PUT /bucket/key: the body streams, checked, into a sealed blob; the object exists only once every check passed. */
-export const putObject: S3Handler = async (call) => {
+export const PutObjectInput = Type.Object({ ...WriteConditions });
+
+export const putObject = objectOperation(PutObjectInput, async (call) => {
   checkWriteHeaders(call);
   const { headers, metadata } = objectHeadersOf(call);
   const sse = sseRequestOf(call);
@@ -19,9 +22,10 @@ export const putObject: S3Handler = async (call) => {
     metadata,
     sse,
     checksums: () => payload.checksums(),
+    condition: { ifMatch: call.input.ifMatch, ifNoneMatch: call.input.ifNoneMatch },
   });
   call.reply.header('etag', `"${info.eTag}"`);
   setEncryptionHeaders(call.reply, info);
   for (const [algorithm, value] of Object.entries(info.checksums) as [ChecksumAlgorithm, string][]) call.reply.header(CHECKSUM_HEADERS[algorithm], value);
   return call.reply.code(200).send();
-};
+});

@@ -19,9 +19,14 @@ const parser = new XMLParser({
   isArray: (name) => REPEATED.has(name),
 });
 
-/** A response document: root element with the S3 namespace; undefined members are left out. */
+/**
+ * A response document: root element with the S3 namespace; undefined members are left out. Tabs and line
+ * breaks in values (a key or prefix may hold them) are character references, so parsers that trim
+ * whitespace-only text keep them, as S3 writes them.
+ */
 export function xmlDocument(root: string, content: Record<string, unknown>, namespace = true): string {
-  return DECLARATION + builder.build({ [root]: namespace ? { '@_xmlns': S3_XMLNS, ...withoutUndefined(content) } : withoutUndefined(content) });
+  const document = builder.build({ [root]: namespace ? { '@_xmlns': S3_XMLNS, ...withoutUndefined(content) } : withoutUndefined(content) });
+  return DECLARATION + document.replace(/[\t\n\r]/g, (c: string) => `&#${c.charCodeAt(0)};`);
 }
 
 export function sendXml(reply: FastifyReply, root: string, content: Record<string, unknown>, status = 200): FastifyReply {

@@ -223,14 +223,48 @@ describe('S3 API errors: status, code and the XML error document', () => {
     assertError(await complete([], 'not xml at all'), 400, 'MalformedXML');
     assertError(await send({ method: 'POST', path: `/${BUCKET}`, query: { delete: '' }, body: '<Delete></Oops>' }), 400, 'MalformedXML');
     // A single small part is a valid (last) part.
-    assert.equal((await complete([[2, eTags[1]]])).status, 200);
-    assertError(await complete([[2, eTags[1]]]), 404, 'NoSuchUpload');
+    const completed = await complete([[2, eTags[1]]]);
+    assert.equal(completed.status, 200);
+    // The same Complete again is answered again (as S3 does); another list of parts finds no upload.
+    const repeated = await complete([[2, eTags[1]]]);
+    assert.equal(repeated.status, 200);
+    assert.equal(/<ETag>([^<]+)<\/ETag>/.exec(repeated.body)?.[1], /<ETag>([^<]+)<\/ETag>/.exec(completed.body)?.[1]);
+    assertError(await complete([[1, eTags[0]]]), 404, 'NoSuchUpload');
     assertError(await send({ method: 'PUT', path: `/${BUCKET}/mp`, query: { partNumber: '1', uploadId: 'no-such-upload' }, body: 'x' }), 404, 'NoSuchUpload');
     assertError(await send({ method: 'DELETE', path: `/${BUCKET}/mp`, query: { uploadId: 'no-such-upload' } }), 404, 'NoSuchUpload');
     assert.equal((await get('mp')).body, 'small part 2');
   });
 
-  test('conditional reads: 304 Not Modified and 412 PreconditionFailed; conditional writes are NotImplemented', async () => {
+  test('declared parameters: each operation refuses a bad query parameter or header with InvalidArgument and S3 wording, and changes nothing', async () => {
+    const message = (response: RawResponse) => /<Message>([^<]*)<\/Message>/.exec(response.body)?.[1];
+    const list = (query: Record<string, string>) => send({ method: 'GET', path: `/${BUCKET}`, query: { 'list-type': '2', ...query } });
+    for (const maxKeys of ['-1', 'ten', '1.5', '99999999999']) {
+      const response = await list({ 'max-keys': maxKeys });
+      assertError(response, 400, 'InvalidArgument');
+      assert.equal(message(response), 'Provided max-keys not an integer or within integer range');
+    }
+    assert.match((await list({ 'max-keys': '5000' })).body, /<MaxKeys>1000<\/MaxKeys>/, 'a larger max-keys is capped');
+    assert.equal(message(await list({ 'encoding-type': 'base64' })), 'Invalid Encoding Method specified in Request');
+    assertError(await send({ method: 'GET', path: `/${BUCKET}`, query: { 'max-keys': 'x' } }), 400, 'InvalidArgument');
+    assertError(await send({ method: 'GET', path: '/', query: { 'max-buckets': '0' } }), 400, 'InvalidArgument');
+    const created = await send({ method: 'POST', path: `/${BUCKET}/declared`, query: { uploads: '' } });
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created.body)![1];
+    for (const partNumber of ['0', '10001', 'one']) {
+      const response = await send({ method: 'PUT', path: `/${BUCKET}/declared`, query: { partNumber, uploadId }, body: 'part' });
+      assertError(response, 400, 'InvalidArgument');
+      assert.equal(message(response), 'Part number must be an integer between 1 and 10000, inclusive');
+    }
+    assertError(await send({ method: 'GET', path: `/${BUCKET}/declared`, query: { uploadId, 'max-parts': '-2' } }), 400, 'InvalidArgument');
+    const parts = await send({ method: 'GET', path: `/${BUCKET}/declared`, query: { uploadId } });
+    assert.doesNotMatch(parts.body, /<Part>/, 'no refused part was stored');
+    const copy = await put('copy', '', { headers: { 'x-amz-copy-source': `/${BUCKET}/kept`, 'x-amz-metadata-directive': 'MERGE' } });
+    assertError(copy, 400, 'InvalidArgument');
+    assert.equal(message(copy), 'Unknown metadata directive.');
+    assertError(await get('copy'), 404, 'NoSuchKey');
+    assert.equal((await send({ method: 'DELETE', path: `/${BUCKET}/declared`, query: { uploadId } })).status, 204);
+  });
+
+  test('conditional reads: 304 Not Modified and 412 PreconditionFailed; a conditional write that does not hold changes nothing', async () => {
     const head = await send({ method: 'HEAD', path: `/${BUCKET}/kept` });
     const eTag = String(head.headers.etag);
     const lastModified = String(head.headers['last-modified']);
@@ -241,7 +275,9 @@ describe('S3 API errors: status, code and the XML error document', () => {
     assertError(await get('kept', { headers: { 'if-match': '"other"' } }), 412, 'PreconditionFailed');
     assertError(await get('kept', { headers: { 'if-unmodified-since': 'Mon, 01 Jan 2001 00:00:00 GMT' } }), 412, 'PreconditionFailed');
     assert.equal((await send({ method: 'HEAD', path: `/${BUCKET}/kept`, headers: { 'if-match': '"other"' } })).status, 412);
-    assertError(await put('kept', 'x', { headers: { 'if-none-match': '*' } }), 501, 'NotImplemented');
+    assertError(await put('kept', 'x', { headers: { 'if-none-match': '*' } }), 412, 'PreconditionFailed');
+    assertError(await put('kept', 'x', { headers: { 'if-match': '"other"' } }), 412, 'PreconditionFailed');
+    assertError(await put('kept', 'x', { headers: { 'if-none-match': eTag } }), 400, 'InvalidArgument');
     assert.equal((await get('kept')).body, 'original content');
   });
 
@@ -251,7 +287,7 @@ describe('S3 API errors: status, code and the XML error document', () => {
     assertError(await get('kept', { query: { torrent: '' } }), 501, 'NotImplemented');
     assertError(await put('x', 'x', { headers: { 'x-amz-server-side-encryption-customer-algorithm': 'AES256' } }), 501, 'NotImplemented');
     assertError(await send({ method: 'PATCH', path: `/${BUCKET}/kept` }), 501, 'NotImplemented');
-    assertError(await put('x', 'x', { headers: { 'x-amz-checksum-crc64nvme': 'AAAAAAAAAAA=' } }), 501, 'NotImplemented');
+    assertError(await put('x', 'x', { headers: { 'x-amz-checksum-crc64nvme': 'AAAAAAAAAAA=' } }), 400, 'BadDigest');
   });
 
   test('the Lookout for Vision paths and the KMS protocol are never S3 requests', async () => {
