@@ -13,12 +13,10 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { CreateModelCommand, StartModelPackagingJobCommand } from '@aws-sdk/client-lookoutvision';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import sharp from 'sharp';
-import { EDGE_AGENT_PROTO } from '../src/edge/edgeAgent.js';
 import { installPackage } from '../src/edge/edgeInstall.js';
 import { COOKIES } from '../test/helpers/datasets.js';
+import { edgeClient } from '../test/helpers/edgeClient.js';
 import { s3Client } from '../test/helpers/s3.js';
 import { startTestVigil } from '../test/helpers/vigil.js';
 
@@ -77,17 +75,9 @@ try {
     started.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
     started.once('exit', (code) => reject(new Error(`the agent exited (${code})`)));
   });
-  const definition = protoLoader.loadSync(EDGE_AGENT_PROTO, { keepCase: true, enums: String, defaults: true, oneofs: true });
-  const proto = grpc.loadPackageDefinition(definition) as unknown as { AWS: { LookoutVision: { EdgeAgent: grpc.ServiceClientConstructor } } };
-  const edge = new proto.AWS.LookoutVision.EdgeAgent(`unix://${socket}`, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 64 << 20, 'grpc.max_send_message_length': 64 << 20 });
-  /** A unary method of a @grpc/grpc-js client, called with a callback. */
-  type UnaryCall = (request: object, callback: (error: Error | null, response: Record<string, unknown>) => void) => void;
-  const call = (method: string, request: object) =>
-    new Promise<Record<string, unknown>>((resolve, reject) =>
-      (edge as unknown as Record<string, UnaryCall>)[method](request, (error: Error | null, response: Record<string, unknown>) => (error ? reject(error) : resolve(response))),
-    );
-  await call('StartModel', { model_component: 'bench' });
-  while (((await call('DescribeModel', { model_component: 'bench' })).model_description as { status: string }).status === 'STARTING') await new Promise((r) => setTimeout(r, 100));
+  const edge = edgeClient(socket);
+  await edge.StartModel({ model_component: 'bench' });
+  while (((await edge.DescribeModel({ model_component: 'bench' })).model_description as { status: string }).status === 'STARTING') await new Promise((r) => setTimeout(r, 100));
 
   const bitmaps = await Promise.all(
     (await readdir(join(COOKIES, 'test-images'))).sort().map(async (file) => ({
@@ -101,7 +91,7 @@ try {
   );
   const detect = async (i: number) => {
     const t = performance.now();
-    const answer = await call('DetectAnomalies', { model_component: 'bench', bitmap: bitmaps[i % bitmaps.length] });
+    const answer = await edge.DetectAnomalies({ model_component: 'bench', bitmap: bitmaps[i % bitmaps.length] });
     return { ms: performance.now() - t, answer };
   };
   for (let i = 0; i < 5; i++) await detect(i);

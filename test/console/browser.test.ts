@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,85 +6,27 @@ import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { CreateDatasetCommand, CreateProjectCommand, DescribeDatasetCommand, DescribeProjectCommand, ListDatasetEntriesCommand } from '@aws-sdk/client-lookoutvision';
 import { GetBucketEncryptionCommand, GetObjectCommand, GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
-import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
+import type { ElementHandle, Page } from 'puppeteer-core';
 import sharp from 'sharp';
-import { CONSOLE_BUILD_DIR } from '../../src/server/console/plugin.js';
+import { byText, type ConsoleBrowser, clickVisible, consoleSkipReason, openConsoleBrowser, signInAs, textOf, typeInto } from '../helpers/consoleBrowser.js';
 import { COOKIES, cookieManifest, putCookieImages } from '../helpers/datasets.js';
 import { s3Client } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
-/** Debian's chromium package (`apt-get install chromium`); nothing is downloaded. */
-const CHROMIUM = process.env.VIGIL_CHROMIUM ?? '/usr/bin/chromium';
-
-function skipReason(): string | false {
-  if (!existsSync(join(CONSOLE_BUILD_DIR, 'index.html'))) return `the console is not built (${CONSOLE_BUILD_DIR}): run npm run build`;
-  if (!existsSync(CHROMIUM)) {
-    // In CI the browser is installed (.ci/run): its absence is a failure there, not a skip.
-    if (process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-    return `${CHROMIUM} is missing: apt-get install chromium to run the console in a real browser`;
-  }
-  return false;
-}
-
-describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, () => {
+describe('the console in Chromium', { skip: consoleSkipReason(), timeout: 180_000 }, () => {
   let vigil: TestVigil;
-  let browser: Browser;
+  let b: ConsoleBrowser;
   let page: Page;
-  const pageErrors: string[] = [];
 
   before(async () => {
     vigil = await startTestVigil();
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // The test server's certificate is self-signed and generated for this run.
-      acceptInsecureCerts: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-extensions'],
-    });
-    page = await browser.newPage();
-    await page.setViewport({ width: 1280, height: 900 });
-    // Every CSP violation is collected by a listener installed outside the page's own scripts.
-    await page.evaluateOnNewDocument(() => {
-      const seen: string[] = [];
-      (window as unknown as { cspViolations: string[] }).cspViolations = seen;
-      document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
-    });
-    page.on('pageerror', (error) => pageErrors.push(String(error)));
-    page.on('requestfailed', (request) => {
-      // Only requests to this Vigil may be made at all.
-      if (!request.url().startsWith(vigil.endpoint) && !request.url().startsWith('blob:') && !request.url().startsWith('data:')) pageErrors.push(`request to ${request.url()}`);
-    });
-    page.on('request', (request) => {
-      const url = request.url();
-      if (!url.startsWith(vigil.endpoint) && !url.startsWith('blob:') && !url.startsWith('data:')) pageErrors.push(`request to ${url}`);
-    });
+    b = await openConsoleBrowser(vigil);
+    page = b.page;
   });
   after(async () => {
-    await browser?.close().catch(() => browser.process()?.kill('SIGKILL'));
+    await b?.close();
     await vigil?.stop();
   });
-
-  const text = (t: string) => `::-p-text(${t})`;
-  const type = async (selector: string, value: string) => {
-    const input = await page.waitForSelector(selector, { visible: true });
-    await input!.click({ count: 3 });
-    await input!.type(value);
-  };
-  /** Clicks (as the keyboard would) the first visible element matching selector whose text is label. */
-  const clickVisible = async (selector: string, label: string) => {
-    const found = await page.waitForFunction(
-      (sel, t) => [...document.querySelectorAll<HTMLElement>(sel)].find((e) => e.textContent?.trim() === t && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden'),
-      { timeout: 10_000 },
-      selector,
-      label,
-    );
-    await (found as ElementHandle<HTMLElement>).evaluate((element) => element.click());
-  };
-  const signIn = async (accessKeyId: string, secret: string) => {
-    await type('input[name="accessKeyId"]', accessKeyId);
-    await type('input[name="secretAccessKey"]', secret);
-    await page.keyboard.press('Enter');
-  };
 
   /** Waits until the gallery shows exactly these images (by file name), each decoded by the browser. */
   const waitForGallery = async (names: string[]) => {
@@ -120,8 +61,8 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
   };
   /** Chooses a Cloudscape tile or radio button by its label (the nth one with that label). */
   const choose = async (label: string, nth = 0) => {
-    await page.waitForSelector(text(label));
-    const all = await page.$$(text(label));
+    await page.waitForSelector(byText(label));
+    const all = await page.$$(byText(label));
     await all[nth]!.evaluate((e) => (e as HTMLElement).click());
   };
   /** The entries of a dataset, read with the SDK. */
@@ -134,22 +75,22 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
 
   test('a wrong secret is refused with a message', async () => {
     await page.goto(`${vigil.endpoint}/_vigil/`, { waitUntil: 'load' });
-    await signIn(vigil.rootAccessKey.accessKeyId, 'not-the-secret');
-    await page.waitForSelector(text('The access key ID or secret access key is not valid.'), { timeout: 20_000 });
+    await signInAs(page, vigil.rootAccessKey.accessKeyId, 'not-the-secret');
+    await page.waitForSelector(byText('The access key ID or secret access key is not valid.'), { timeout: 20_000 });
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
   });
 
   test('sign in, create a project, see it listed, delete it, sign out', async () => {
     const { accessKeyId, secretAccessKey } = vigil.rootAccessKey;
     await page.goto(`${vigil.endpoint}/_vigil/`, { waitUntil: 'load' });
-    await signIn(accessKeyId, secretAccessKey);
+    await signInAs(page, accessKeyId, secretAccessKey);
 
     // First sign-in: the console offers to create its bucket, through the S3 API, encrypted and never public.
-    await page.waitForSelector(text('First time set up'), { timeout: 30_000 });
-    const bucketName = await (await page.waitForSelector('[data-testid="console-bucket-name"]'))!.evaluate((e) => e.textContent!.trim());
+    await page.waitForSelector(byText('First time set up'), { timeout: 30_000 });
+    const bucketName = await textOf(page, '[data-testid="console-bucket-name"]');
     assert.match(bucketName, /^lookoutvision-us-east-1-[a-z0-9]{10}$/);
     await (await page.waitForSelector('[data-testid="create-console-bucket"]'))!.click();
-    await page.waitForSelector(text(`Console bucket ${bucketName} created.`), { timeout: 20_000 });
+    await page.waitForSelector(byText(`Console bucket ${bucketName} created.`), { timeout: 20_000 });
     const s3 = s3Client(vigil);
     const encryption = await s3.send(new GetBucketEncryptionCommand({ Bucket: bucketName }));
     assert.equal(encryption.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm, 'aws:kms');
@@ -160,7 +101,7 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
       RestrictPublicBuckets: true,
     });
     s3.destroy();
-    await page.waitForSelector(text('No projects'), { timeout: 30_000 });
+    await page.waitForSelector(byText('No projects'), { timeout: 30_000 });
 
     // Only session credentials are kept, never the long-term secret.
     const stored = await page.evaluate(() => JSON.stringify(Object.entries(sessionStorage)) + JSON.stringify(Object.entries(localStorage)));
@@ -168,30 +109,30 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
     assert.match(stored, /VSIA[A-Z2-7]{16}/);
 
     // Create.
-    await (await page.waitForSelector(`button${text('Create project')}`))!.click();
-    await type('input[name="projectName"]', 'console-cookies');
+    await (await page.waitForSelector(`button${byText('Create project')}`))!.click();
+    await typeInto(page, 'input[name="projectName"]', 'console-cookies');
     await (await page.waitForSelector('[data-testid="create-project-submit"]:not([disabled])'))!.click();
-    await page.waitForSelector(`a${text('console-cookies')}`, { timeout: 20_000 });
+    await page.waitForSelector(`a${byText('console-cookies')}`, { timeout: 20_000 });
     const described = await vigil.lookoutVision().send(new DescribeProjectCommand({ ProjectName: 'console-cookies' }));
     assert.equal(described.ProjectDescription?.ProjectName, 'console-cookies');
 
     // Delete: the button stays disabled until "delete" is typed.
     // Cloudscape's selection radio is a visually hidden native input: clicked as the keyboard would.
     await (await page.waitForSelector('input[aria-label="console-cookies"]'))!.evaluate((radio) => (radio as HTMLInputElement).click());
-    await (await page.waitForSelector(`button:not([disabled])${text('Delete')}`))!.click();
+    await (await page.waitForSelector(`button:not([disabled])${byText('Delete')}`))!.click();
     const confirm = await page.waitForSelector('[data-testid="delete-project-submit"]');
     assert.ok(await confirm!.evaluate((b) => (b as HTMLButtonElement).disabled));
-    await type('input[name="confirmDelete"]', 'delete');
+    await typeInto(page, 'input[name="confirmDelete"]', 'delete');
     await (await page.waitForSelector('[data-testid="delete-project-submit"]:not([disabled])'))!.click();
-    await page.waitForSelector(text('Project console-cookies deleted.'), { timeout: 20_000 });
-    await page.waitForSelector(text('No projects'));
+    await page.waitForSelector(byText('Project console-cookies deleted.'), { timeout: 20_000 });
+    await page.waitForSelector(byText('No projects'));
     await assert.rejects(vigil.lookoutVision().send(new DescribeProjectCommand({ ProjectName: 'console-cookies' })), { name: 'ResourceNotFoundException' });
 
     // Sign out: back to the sign-in form, nothing kept.
     // The top navigation renders its utilities twice (one copy hidden, for measuring): the visible one is clicked.
-    await clickVisible('button', accessKeyId);
-    await clickVisible('[role="menuitem"]', 'Sign out');
-    await page.waitForSelector(text('You signed out.'));
+    await clickVisible(page, 'button', accessKeyId);
+    await clickVisible(page, '[role="menuitem"]', 'Sign out');
+    await page.waitForSelector(byText('You signed out.'));
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
   });
 
@@ -206,8 +147,8 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
       signedInAs: vigil.rootAccessKey.accessKeyId,
     });
     await page.reload({ waitUntil: 'load' });
-    await page.waitForSelector(text('No projects'), { timeout: 20_000 });
-    await page.waitForSelector(text('Your session expired. Sign in again.'), { timeout: 20_000 });
+    await page.waitForSelector(byText('No projects'), { timeout: 20_000 });
+    await page.waitForSelector(byText('Your session expired. Sign in again.'), { timeout: 20_000 });
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
   });
 
@@ -222,9 +163,9 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
     await vigil.jobs.idle();
 
     await page.goto(`${vigil.endpoint}/_vigil/#/projects/cookies/dataset`, { waitUntil: 'load' });
-    await signIn(vigil.rootAccessKey.accessKeyId, vigil.rootAccessKey.secretAccessKey);
-    await page.waitForSelector(text('63 images: 63 labelled, 31 normal, 32 anomaly'), { timeout: 30_000 });
-    await page.waitForSelector(text('CREATE_COMPLETE'));
+    await signInAs(page, vigil.rootAccessKey.accessKeyId, vigil.rootAccessKey.secretAccessKey);
+    await page.waitForSelector(byText('63 images: 63 labelled, 31 normal, 32 anomaly'), { timeout: 30_000 });
+    await page.waitForSelector(byText('CREATE_COMPLETE'));
     // A page of 20 images, each decoded by the browser from what GetObject returned.
     await page.waitForFunction(
       () =>
@@ -232,19 +173,19 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
         [...document.querySelectorAll('img.vigil-thumbnail')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 288),
       { timeout: 30_000 },
     );
-    await page.waitForSelector(text('Anomaly (mask)'));
+    await page.waitForSelector(byText('Anomaly (mask)'));
 
     // Label: two images of the first page classified as normal, saved with UpdateDatasetEntries.
     // Each card's checkbox is labelled "Images Select <file name>" (the group's label, then the item's).
     const names = await page.$$eval('input[type="checkbox"][aria-label^="Images Select "]', (boxes) => boxes.slice(0, 2).map((b) => b.getAttribute('aria-label')!.slice('Images Select '.length)));
     assert.equal(names.length, 2);
     for (const name of names) await (await page.waitForSelector(`input[aria-label="Images Select ${name}"]`))!.evaluate((box) => (box as HTMLInputElement).click());
-    await page.waitForSelector(text('(2 selected)'));
-    await clickVisible('button', 'Classify as normal');
+    await page.waitForSelector(byText('(2 selected)'));
+    await clickVisible(page, 'button', 'Classify as normal');
     // Classifying marks the images; Save changes sends the marks in one UpdateDatasetEntries.
-    await page.waitForSelector(text('2 unsaved labels'));
-    await clickVisible('button', 'Save changes');
-    await page.waitForSelector(text('2 labels saved.'), { timeout: 30_000 });
+    await page.waitForSelector(byText('2 unsaved labels'));
+    await clickVisible(page, 'button', 'Save changes');
+    await page.waitForSelector(byText('2 labels saved.'), { timeout: 30_000 });
     const labels = new Map<string, string>();
     for (const line of (await lfv.send(new ListDatasetEntriesCommand({ ProjectName: 'cookies', DatasetType: 'train', MaxResults: 100 }))).DatasetEntries ?? []) {
       const json = JSON.parse(line) as Record<string, { 'class-name'?: string }> & { 'source-ref': string };
@@ -252,7 +193,7 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
     }
     for (const name of names) assert.equal(labels.get(name), 'normal', name);
     const stats = (await lfv.send(new DescribeDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train' }))).DatasetDescription!.ImageStats!;
-    await page.waitForSelector(text(`63 images: 63 labelled, ${stats.Normal} normal, ${stats.Anomaly} anomaly`), { timeout: 20_000 });
+    await page.waitForSelector(byText(`63 images: 63 labelled, ${stats.Normal} normal, ${stats.Anomaly} anomaly`), { timeout: 20_000 });
     await (await page.waitForSelector('button[aria-label="Next page"]:not([disabled])'))!.click();
     await page.waitForFunction(
       () => document.querySelectorAll('img.vigil-thumbnail').length === 20 && [...document.querySelectorAll('img.vigil-thumbnail')].every((i) => (i as HTMLImageElement).naturalWidth === 288),
@@ -260,42 +201,42 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
     );
 
     // Filters: the Anomaly filter lists the dataset's anomalies (ListDatasetEntries AnomalyClass), page by page.
-    await clickVisible('button', 'Anomaly');
+    await clickVisible(page, 'button', 'Anomaly');
     const labelled = async (label: string) => (await entriesOf('cookies', 'train')).filter((e) => e['anomaly-label-metadata']?.['class-name'] === label).map((e) => e['source-ref'].split('/').pop()!);
     await waitForGallery((await labelled('anomaly')).slice(0, 20));
 
     // Paint a mask on a normal image with a new anomaly label; it becomes an anomaly with that mask.
-    await clickVisible('button', 'Normal');
+    await clickVisible(page, 'button', 'Normal');
     const normals = (await labelled('normal')).slice(0, 20);
     await waitForGallery(normals);
     // A cookie that was normal from the start (the two relabelled above carry their crack masks).
     const painted = normals.find((name) => name.startsWith('normal-'))!;
     await (await page.waitForSelector(`input[aria-label="Images Select ${painted}"]`))!.evaluate((box) => (box as HTMLInputElement).click());
-    await clickVisible('button', 'Paint mask');
-    await page.waitForSelector(text(`Paint the anomaly mask of ${painted}`));
+    await clickVisible(page, 'button', 'Paint mask');
+    await page.waitForSelector(byText(`Paint the anomaly mask of ${painted}`));
     // Ready once the image and its saved mask (here the all-background one of a normal cookie) are loaded.
     await page.waitForSelector('[data-testid="mask-canvas"][data-ready="true"]', { visible: true, timeout: 20_000 });
-    await type('input[name="anomalyLabelName"]', 'bad name!');
-    await page.waitForSelector(text('Letters and digits only.'));
-    await type('input[name="anomalyLabelName"]', 'scratch');
+    await typeInto(page, 'input[name="anomalyLabelName"]', 'bad name!');
+    await page.waitForSelector(byText('Letters and digits only.'));
+    await typeInto(page, 'input[name="anomalyLabelName"]', 'scratch');
     const colour = await page.$eval('input[type="color"]', (i) => (i as HTMLInputElement).value);
-    await clickVisible('button', 'Add label');
+    await clickVisible(page, 'button', 'Add label');
     // An empty mask is refused.
     await (await page.waitForSelector('[data-testid="save-mask"]'))!.click();
-    await page.waitForSelector(text('Paint the anomaly before saving: the mask is empty.'));
+    await page.waitForSelector(byText('Paint the anomaly before saving: the mask is empty.'));
     // A stroke, undone; another, partly erased.
     await strokeOnMask([0.2, 0.3], [0.7, 0.3]);
     assert.ok((await paintedPixels()) > 500);
-    await clickVisible('button', 'Undo');
+    await clickVisible(page, 'button', 'Undo');
     assert.equal(await paintedPixels(), 0);
     await strokeOnMask([0.2, 0.5], [0.8, 0.5]);
     const full = await paintedPixels();
-    await clickVisible('button', 'Eraser');
+    await clickVisible(page, 'button', 'Eraser');
     await strokeOnMask([0.1, 0.5], [0.4, 0.5]);
     const erased = await paintedPixels();
     assert.ok(erased > 200 && erased < full, `${erased} of ${full}`);
     await (await page.waitForSelector('[data-testid="save-mask"]'))!.click();
-    await page.waitForSelector(text(`The mask of ${painted} was saved.`), { timeout: 30_000 });
+    await page.waitForSelector(byText(`The mask of ${painted} was saved.`), { timeout: 30_000 });
     const line = (await entriesOf('cookies', 'train')).find((e) => e['source-ref'].endsWith(`/${painted}`))!;
     assert.equal(line['anomaly-label-metadata']?.['class-name'], 'anomaly');
     const maskRef = line['anomaly-mask-ref'] as string;
@@ -326,7 +267,7 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
     assert.ok(Math.abs(classPixels - erased) < erased * 0.2, `${classPixels} mask pixels for ${erased} painted`);
 
     await page.goto(`${vigil.endpoint}/_vigil/#/projects/cookies/models`, { waitUntil: 'load' });
-    await page.waitForSelector(text('No models yet'), { timeout: 20_000 });
+    await page.waitForSelector(byText('No models yet'), { timeout: 20_000 });
     lfv.destroy();
   });
 
@@ -369,21 +310,21 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
 
       // Create: separate training and test datasets; training from the file picker, test from the S3 prefix.
       await page.goto(`${vigil.endpoint}/_vigil/#/projects/uploads/dataset`, { waitUntil: 'load' });
-      await clickVisible('button', 'Create dataset');
+      await clickVisible(page, 'button', 'Create dataset');
       await choose('Create a training dataset and a test dataset');
-      await page.waitForSelector(text('Image source (test dataset)'));
+      await page.waitForSelector(byText('Image source (test dataset)'));
       const [picker] = await page.$$('input[type="file"]');
       await (picker as ElementHandle<HTMLInputElement>).uploadFile(...uploads, join(files, 'notes.txt'));
-      await page.waitForSelector(text('7 files chosen'));
+      await page.waitForSelector(byText('7 files chosen'));
       await choose('Import images from an S3 bucket', 1);
-      await type('input[name="test dataset-s3-uri"]', 's3://cookie-import/cookies/');
+      await typeInto(page, 'input[name="test dataset-s3-uri"]', 's3://cookie-import/cookies/');
       await (await page.waitForSelector('[data-testid="create-dataset-submit"]'))!.click();
-      await page.waitForSelector(text('notes.txt is not a PNG or JPEG image.'), { timeout: 30_000 });
-      await page.waitForSelector(text('7 of 7 files'));
-      await page.waitForSelector(text('Done: 4 images in the dataset'), { timeout: 30_000 });
-      await clickVisible('button', 'Close');
-      await page.waitForSelector(text('6 images: 0 labelled, 0 normal, 0 anomaly'), { timeout: 20_000 });
-      await page.waitForSelector(text('4 images: 4 labelled, 2 normal, 2 anomaly'));
+      await page.waitForSelector(byText('notes.txt is not a PNG or JPEG image.'), { timeout: 30_000 });
+      await page.waitForSelector(byText('7 of 7 files'));
+      await page.waitForSelector(byText('Done: 4 images in the dataset'), { timeout: 30_000 });
+      await clickVisible(page, 'button', 'Close');
+      await page.waitForSelector(byText('6 images: 0 labelled, 0 normal, 0 anomaly'), { timeout: 20_000 });
+      await page.waitForSelector(byText('4 images: 4 labelled, 2 normal, 2 anomaly'));
       const train = await entriesOf('uploads', 'train');
       assert.equal(train.length, 6);
       for (const entry of train) {
@@ -399,24 +340,24 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
       });
 
       // Add images from a manifest: a malformed URI is refused before anything is sent.
-      await clickVisible('button', 'Add images');
-      await clickVisible('[role="menuitem"]', 'Add images to the training dataset');
+      await clickVisible(page, 'button', 'Add images');
+      await clickVisible(page, '[role="menuitem"]', 'Add images to the training dataset');
       await choose('Import a manifest file');
-      await type('input[name="training dataset-manifest-uri"]', 'not-a-uri');
+      await typeInto(page, 'input[name="training dataset-manifest-uri"]', 'not-a-uri');
       await (await page.waitForSelector('[data-testid="add-images-submit"]'))!.click();
-      await page.waitForSelector(text('Enter an S3 URI of the form s3://bucket/prefix/.'));
-      await type('input[name="training dataset-manifest-uri"]', `s3://${consoleBucket}/extra.manifest`);
+      await page.waitForSelector(byText('Enter an S3 URI of the form s3://bucket/prefix/.'));
+      await typeInto(page, 'input[name="training dataset-manifest-uri"]', `s3://${consoleBucket}/extra.manifest`);
       await (await page.waitForSelector('[data-testid="add-images-submit"]'))!.click();
-      await page.waitForSelector(text('Images added to the training dataset.'), { timeout: 30_000 });
-      await page.waitForSelector(text('8 images: 2 labelled, 2 normal, 0 anomaly'), { timeout: 20_000 });
+      await page.waitForSelector(byText('Images added to the training dataset.'), { timeout: 30_000 });
+      await page.waitForSelector(byText('8 images: 2 labelled, 2 normal, 0 anomaly'), { timeout: 20_000 });
 
       // Add images: a prefix without label folders is reported and changes nothing; then two images dropped on the zone.
-      await clickVisible('button', 'Add images');
-      await clickVisible('[role="menuitem"]', 'Add images to the training dataset');
+      await clickVisible(page, 'button', 'Add images');
+      await clickVisible(page, '[role="menuitem"]', 'Add images to the training dataset');
       await choose('Import images from an S3 bucket');
-      await type('input[name="training dataset-s3-uri"]', 's3://cookie-import/empty/');
+      await typeInto(page, 'input[name="training dataset-s3-uri"]', 's3://cookie-import/empty/');
       await (await page.waitForSelector('[data-testid="add-images-submit"]'))!.click();
-      await page.waitForSelector(text('No PNG or JPEG images in normal/ or anomaly/ under s3://cookie-import/empty/.'), { timeout: 20_000 });
+      await page.waitForSelector(byText('No PNG or JPEG images in normal/ or anomaly/ under s3://cookie-import/empty/.'), { timeout: 20_000 });
       assert.equal((await entriesOf('uploads', 'train')).length, 8);
       await choose('Upload images from your computer');
       const dropped = await Promise.all(['normal-7.jpg', 'anomaly-7.jpg'].map(async (f) => ({ name: f, base64: (await readFile(join(COOKIES, 'training-images', f))).toString('base64') })));
@@ -426,14 +367,14 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
         zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
         zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
       }, dropped);
-      await page.waitForSelector(text('2 files chosen: normal-7.jpg, anomaly-7.jpg'));
+      await page.waitForSelector(byText('2 files chosen: normal-7.jpg, anomaly-7.jpg'));
       await (await page.waitForSelector('[data-testid="add-images-submit"]'))!.click();
-      await page.waitForSelector(text('10 images: 2 labelled, 2 normal, 0 anomaly'), { timeout: 30_000 });
+      await page.waitForSelector(byText('10 images: 2 labelled, 2 normal, 0 anomaly'), { timeout: 30_000 });
 
       // The Unlabelled filter shows the eight uploaded images.
       const unlabelled = (await entriesOf('uploads', 'train')).filter((e) => !e['anomaly-label-metadata']).map((e) => e['source-ref'].split('/').pop()!);
       assert.equal(unlabelled.length, 8);
-      await clickVisible('button', 'Unlabelled');
+      await clickVisible(page, 'button', 'Unlabelled');
       await waitForGallery(unlabelled);
     } finally {
       await rm(files, { recursive: true, force: true });
@@ -441,7 +382,7 @@ describe('the console in Chromium', { skip: skipReason(), timeout: 180_000 }, ()
   });
 
   test('nothing broke the Content-Security-Policy, threw, or left the origin', async () => {
-    assert.deepEqual(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations), []);
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(await b.cspViolations(), []);
+    assert.deepEqual(b.pageErrors, []);
   });
 });

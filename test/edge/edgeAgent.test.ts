@@ -9,9 +9,9 @@ import { promisify } from 'node:util';
 import { CreateModelCommand, DetectAnomaliesCommand, type LookoutVisionClient, StartModelCommand, StartModelPackagingJobCommand } from '@aws-sdk/client-lookoutvision';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import sharp from 'sharp';
 import { COOKIES, cookiesProject } from '../helpers/datasets.js';
+import { type EdgeClient, edgeClient } from '../helpers/edgeClient.js';
 import { s3Client } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
@@ -44,42 +44,6 @@ print(json.dumps({'models': models, 'is_anomalous': result.is_anomalous, 'confid
     'anomalies': [[a.name, a.pixel_anomaly.hex_color, a.pixel_anomaly.total_percentage_area] for a in result.anomalies],
     'mask': [result.anomaly_mask.width, result.anomaly_mask.height, len(result.anomaly_mask.byte_data)], 'bad': bad}))
 `;
-
-type Call = (request: object) => Promise<Record<string, unknown>>;
-interface EdgeClient {
-  DetectAnomalies: Call;
-  StartModel: Call;
-  StopModel: Call;
-  ListModels: Call;
-  DescribeModel: Call;
-  close(): void;
-}
-
-/** A plain grpc-js client of the public proto, as a camera application would make one. */
-function edgeClient(socket: string): EdgeClient {
-  const definition = protoLoader.loadSync(PROTO, { keepCase: true, enums: String, longs: Number, defaults: true, oneofs: true });
-  const proto = grpc.loadPackageDefinition(definition) as unknown as { AWS: { LookoutVision: { EdgeAgent: grpc.ServiceClientConstructor } } };
-  const client = new proto.AWS.LookoutVision.EdgeAgent(`unix://${socket}`, grpc.credentials.createInsecure(), {
-    'grpc.max_send_message_length': 64 * 1024 * 1024,
-    'grpc.max_receive_message_length': 64 * 1024 * 1024,
-  });
-  /** A unary method of a @grpc/grpc-js client, called with a callback. */
-  type UnaryCall = (request: object, callback: (error: Error | null, response: Record<string, unknown>) => void) => void;
-  const call =
-    (method: string): Call =>
-    (request) =>
-      new Promise((resolve, reject) =>
-        (client as unknown as Record<string, UnaryCall>)[method](request, (error: Error | null, response: Record<string, unknown>) => (error ? reject(error) : resolve(response))),
-      );
-  return {
-    DetectAnomalies: call('DetectAnomalies'),
-    StartModel: call('StartModel'),
-    StopModel: call('StopModel'),
-    ListModels: call('ListModels'),
-    DescribeModel: call('DescribeModel'),
-    close: () => client.close(),
-  };
-}
 
 /** Packed RGB888 pixels of an image file, decoded as the server decodes uploads. */
 async function rgb(path: string): Promise<{ width: number; height: number; byte_data: Buffer }> {
