@@ -50,11 +50,18 @@ function migrate(db: Database.Database): void {
   if (applied > sqliteMigrations.length) {
     throw new Error(`the metadata database has schema version ${applied}, newer than this Vigil (${sqliteMigrations.length}); upgrade Vigil`);
   }
-  for (let version = applied + 1; version <= sqliteMigrations.length; version++) {
-    db.transaction(() => {
-      db.exec(sqliteMigrations[version - 1]);
-      db.pragma(`user_version = ${version}`);
-    }).immediate();
+  // Foreign keys off while a migration rebuilds a table (SQLite's ALTER TABLE procedure), checked before each commit.
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (let version = applied + 1; version <= sqliteMigrations.length; version++) {
+      db.transaction(() => {
+        db.exec(sqliteMigrations[version - 1]);
+        if ((db.pragma('foreign_key_check') as unknown[]).length > 0) throw new Error(`schema version ${version} would break the metadata's references`);
+        db.pragma(`user_version = ${version}`);
+      }).immediate();
+    }
+  } finally {
+    db.pragma('foreign_keys = ON');
   }
 }
 

@@ -319,6 +319,10 @@ for (const engine of engines) {
         assert.equal(await store.multipartUploads.referencesBlob('part-4'), false);
         assert.equal(await store.multipartUploads.delete('u1'), undefined);
         assert.ok(['whole-1', 'whole-2'].includes((await store.objects.get('b', 'big'))?.blobKey as string));
+        for (const checksumAlgorithm of ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'] as const) {
+          await store.multipartUploads.create({ ...upload, uploadId: `u-${checksumAlgorithm}`, checksumAlgorithm });
+          assert.equal((await store.multipartUploads.get(`u-${checksumAlgorithm}`))?.checksumAlgorithm, checksumAlgorithm);
+        }
       }));
 
     test('buckets: a delete racing writes either finds them or leaves them nothing to write into', () =>

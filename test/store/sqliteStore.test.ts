@@ -29,6 +29,43 @@ describe('SQLite metadata store', () => {
     db.close();
   });
 
+  test('an older database is migrated with its rows: a multipart upload and its parts survive the rebuild of their table', async () => {
+    const path = join(dir, 'version-6.db');
+    const old = new Database(path);
+    for (const migration of sqliteMigrations.slice(0, 6)) old.exec(migration);
+    old.pragma('user_version = 6');
+    old.exec(`INSERT INTO buckets (name, created_at) VALUES ('b', 1);
+      INSERT INTO multipart_uploads VALUES ('u1', 'b', 'big', 1, '{}', '{}', 'aws:kms', 'arn:k', 'CRC32');
+      INSERT INTO multipart_parts VALUES ('u1', 1, 'part-1', 10, 'e', '{}', 1);`);
+    old.close();
+    const store = openSqliteStore(path);
+    try {
+      assert.equal((await store.multipartUploads.get('u1'))?.checksumAlgorithm, 'CRC32');
+      assert.deepEqual(
+        (await store.multipartUploads.listParts('u1', 0, 10)).map((p) => p.blobKey),
+        ['part-1'],
+      );
+      await store.multipartUploads.create({
+        uploadId: 'u2',
+        bucket: 'b',
+        key: 'k',
+        createdAt: new Date(),
+        headers: {},
+        metadata: {},
+        sseAlgorithm: 'aws:kms',
+        kmsKeyId: 'arn:k',
+        checksumAlgorithm: 'SHA1',
+      });
+      assert.deepEqual(await store.multipartUploads.delete('u1'), ['part-1']);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(path, { readonly: true });
+    assert.equal(db.pragma('user_version', { simple: true }), sqliteMigrations.length);
+    assert.deepEqual(db.pragma('foreign_key_check'), []);
+    db.close();
+  });
+
   test('a database from a newer Vigil is refused, unchanged', async () => {
     const path = join(dir, 'newer.db');
     await openSqliteStore(path).close();

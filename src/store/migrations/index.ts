@@ -4,9 +4,18 @@ import { datasetsMigration } from './003-datasets.js';
 import { modelsMigration } from './004-models.js';
 import { kmsAliasesRotationMigration } from './005-kms-aliases-rotation.js';
 import { modelPackagingJobsMigration } from './006-model-packaging-jobs.js';
+import { multipartChecksumAlgorithmsMigration } from './007-multipart-checksum-algorithms.js';
 
 /**
  * Schema versions of the SQLite store, one file each, applied in order inside one transaction each.
  * Never edit a released migration: add the next one.
  */
-export const sqliteMigrations: readonly string[] = [coreMigration, bucketsMigration, datasetsMigration, modelsMigration, kmsAliasesRotationMigration, modelPackagingJobsMigration];
+export const sqliteMigrations: readonly string[] = [
+  coreMigration,
+  bucketsMigration,
+  datasetsMigration,
+  modelsMigration,
+  kmsAliasesRotationMigration,
+  modelPackagingJobsMigration,
+  multipartChecksumAlgorithmsMigration,
+];

@@ -4,10 +4,19 @@ import { datasetsMigration } from './003-datasets.js';
 import { modelsMigration } from './004-models.js';
 import { kmsAliasesRotationMigration } from './005-kms-aliases-rotation.js';
 import { modelPackagingJobsMigration } from './006-model-packaging-jobs.js';
+import { multipartChecksumAlgorithmsMigration } from './007-multipart-checksum-algorithms.js';
 
 /**
  * Schema versions of the PostgreSQL store, numbered as the SQLite ones (version N of either engine holds
  * the same tables), applied in order inside one transaction each. Never edit a released migration: add
  * the next one to both lists.
  */
-export const postgresMigrations: readonly string[] = [coreMigration, bucketsMigration, datasetsMigration, modelsMigration, kmsAliasesRotationMigration, modelPackagingJobsMigration];
+export const postgresMigrations: readonly string[] = [
+  coreMigration,
+  bucketsMigration,
+  datasetsMigration,
+  modelsMigration,
+  kmsAliasesRotationMigration,
+  modelPackagingJobsMigration,
+  multipartChecksumAlgorithmsMigration,
+];
