@@ -16,6 +16,7 @@ import {
   UpdateDatasetEntriesCommand,
 } from '@aws-sdk/client-lookoutvision';
 import { ALIENS, COOKIES, cookieManifest, manifestLines, putCookieImages } from '../helpers/datasets.js';
+import { rejects } from '../helpers/rejects.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
 const BUCKET = 'cookie-bucket';
@@ -28,12 +29,6 @@ describe('datasets', () => {
   const put = (key: string, body: Buffer | string) => vigil.services.buckets.putObject({ bucket: BUCKET, key, body: Readable.from([Buffer.from(body)]) });
   const fromManifest = (key: string) => ({ GroundTruthManifest: { S3Object: { Bucket: BUCKET, Key: key } } });
   const describeDataset = async (project: string, type = 'train') => (await client.send(new DescribeDatasetCommand({ ProjectName: project, DatasetType: type }))).DatasetDescription!;
-  const rejects = async (promise: Promise<unknown>, name: string, message?: RegExp) =>
-    assert.rejects(promise, (error: Error & { ResourceType?: string }) => {
-      assert.equal(error.name, name, error.message);
-      if (message) assert.match(error.message, message);
-      return true;
-    });
   const allEntries = async (input: Omit<ListDatasetEntriesCommandInput, 'NextToken'>) => {
     const entries: string[] = [];
     let token: string | undefined;

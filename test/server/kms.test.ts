@@ -29,6 +29,7 @@ import {
   UpdateAliasCommand,
 } from '@aws-sdk/client-kms';
 import { kmsClient } from '../helpers/kms.js';
+import { rejects } from '../helpers/rejects.js';
 import { awsCli, awsCliSkip } from '../helpers/s3.js';
 import { sendSigned } from '../helpers/signedRequest.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
@@ -37,12 +38,6 @@ describe('the KMS API (AWS KMS JSON protocol)', () => {
   let vigil: TestVigil;
   let kms: KMSClient;
   let keyId: string;
-  const rejects = (promise: Promise<unknown>, name: string, message?: RegExp) =>
-    assert.rejects(promise, (error: Error) => {
-      assert.equal(error.name, name, error.message);
-      if (message) assert.match(error.message, message);
-      return true;
-    });
   const context = { project: 'p1', purpose: 'test' };
 
   before(async () => {

@@ -17,6 +17,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
 import { backboneInfo } from '../../src/ml/index.js';
 import { aliensProject } from '../helpers/datasets.js';
+import { rejects } from '../helpers/rejects.js';
 import { awsCli, awsCliSkip, filesUnder, s3Client } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
@@ -28,12 +29,6 @@ describe('model packaging: StartModelPackagingJob, DescribeModelPackagingJob, Li
   let vigil: TestVigil;
   let client: LookoutVisionClient;
   let s3: S3Client;
-  const rejects = (promise: Promise<unknown>, name: string, message?: RegExp) =>
-    assert.rejects(promise, (error: Error) => {
-      assert.equal(error.name, name, error.message);
-      if (message) assert.match(error.message, message);
-      return true;
-    });
   const start = (input: Partial<StartModelPackagingJobCommandInput> & { Greengrass?: Record<string, unknown> }) => {
     const { Greengrass, ...rest } = input;
     return client.send(

@@ -24,6 +24,7 @@ import {
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { decodeModel } from '../../src/ml/model.js';
 import { ALIENS, COOKIE_SIZE, COOKIES, cookieManifest, cookiesProject } from '../helpers/datasets.js';
+import { rejects } from '../helpers/rejects.js';
 import { awsCli, awsCliSkip, s3Client } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
@@ -33,12 +34,6 @@ describe('models: train, host, detect, stop', () => {
   let vigil: TestVigil;
   let client: LookoutVisionClient;
   let s3: S3Client;
-  const rejects = (promise: Promise<unknown>, name: string, message?: RegExp) =>
-    assert.rejects(promise, (error: Error) => {
-      assert.equal(error.name, name, error.message);
-      if (message) assert.match(error.message, message);
-      return true;
-    });
   const describeModel = async (project: string, version = 'latest') => (await client.send(new DescribeModelCommand({ ProjectName: project, ModelVersion: version }))).ModelDescription!;
   const detect = async (project: string, bytes: Buffer, contentType = 'image/jpeg') =>
     (await client.send(new DetectAnomaliesCommand({ ProjectName: project, ModelVersion: '1', ContentType: contentType, Body: bytes }))).DetectAnomalyResult!;

@@ -7,6 +7,7 @@ import { GetObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { rejects } from '../helpers/rejects.js';
 import { sendRaw, sendSigned } from '../helpers/signedRequest.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
@@ -27,13 +28,6 @@ describe('STS GetSessionToken and session credentials', () => {
     const answer = await sts(vigil.rootAccessKey).send(new GetSessionTokenCommand({ DurationSeconds: durationSeconds }));
     const c = answer.Credentials!;
     return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken!, expiration: c.Expiration! };
-  };
-  const rejects = async (promise: Promise<unknown>, name: string, message?: RegExp) => {
-    await assert.rejects(promise, (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
-      assert.equal(error.name, name, error.message);
-      if (message) assert.match(error.message, message);
-      return true;
-    });
   };
 
   test('the SDK exchanges an access key for session credentials that sign Lookout for Vision and S3 requests', async () => {

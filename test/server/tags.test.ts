@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ListTagsForResourceCommand, type LookoutVisionClient, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-lookoutvision';
 import Database from 'better-sqlite3';
+import { rejects } from '../helpers/rejects.js';
 import { AWS_CLI, awsCli, awsCliSkip } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
@@ -12,11 +13,6 @@ describe('tags', () => {
   let vigil: TestVigil;
   let client: LookoutVisionClient;
   let modelArn: string;
-  const rejects = (promise: Promise<unknown>, name: string) =>
-    assert.rejects(promise, (error: Error) => {
-      assert.equal(error.name, name, error.message);
-      return true;
-    });
   const tagsOf = async (arn: string) => (await client.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags;
 
   before(async () => {
