@@ -9,13 +9,27 @@ const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '
 
 /** Elements that may repeat in the request documents S3 clients send. */
 const REPEATED = new Set(['Object', 'Part', 'Rule', 'Grant', 'Statement']);
+const NAMED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/**
+ * The XML entities and character references of a text value, decoded in one pass (so "&amp;#9;" stays "&#9;").
+ * SDKs write line breaks and tabs in keys as character references ("&#xA;"), which the parser's own entity
+ * handling leaves as they are. A reference to no character throws: the document is MalformedXML.
+ */
+function decodeEntities(text: string): string {
+  return text.replace(/&(lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/g, (_, entity: string) =>
+    entity.startsWith('#') ? String.fromCodePoint(entity[1] === 'x' ? Number.parseInt(entity.slice(2), 16) : Number.parseInt(entity.slice(1), 10)) : NAMED_ENTITIES[entity]!,
+  );
+}
+
 const parser = new XMLParser({
   ignoreAttributes: true,
   removeNSPrefix: true,
   // Keys such as "0001" or " a " must stay strings exactly as sent.
   parseTagValue: false,
   trimValues: false,
-  processEntities: true,
+  processEntities: false,
+  tagValueProcessor: (_name, value) => decodeEntities(value),
   isArray: (name) => REPEATED.has(name),
 });
 

@@ -8,6 +8,7 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -259,5 +260,13 @@ describe('S3 fidelity with @aws-sdk/client-s3', () => {
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'encoded', Body: 'x', ContentEncoding: sent }));
       assert.equal((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'encoded' }))).ContentEncoding, kept, sent);
     }
+  });
+
+  test('DeleteObjects: keys with line breaks and tabs, which the SDK writes as character references, are the keys deleted', async () => {
+    const keys = ['line\nbreak', 'carriage\rreturn', 'tab\there', 'amp&#9;literal'];
+    for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x' }));
+    const deleted = await s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
+    assert.deepEqual(deleted.Deleted?.map((d) => d.Key).sort(), [...keys].sort());
+    for (const Key of keys) await rejectsWith(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key })), 'NotFound', 404);
   });
 });
