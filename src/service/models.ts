@@ -71,14 +71,15 @@ export class Models {
       },
       async () => {
         await this.projects.get(projectName);
-        // Nothing to train on is refused at once, as Lookout for Vision does; too few images fail the training with the counts.
-        const train = await this.store.datasets.get(projectName, 'train');
-        if (!train) throw new ValidationError(`Project ${projectName} has no training dataset; create one with CreateDataset first.`);
-        if (train.stats.labeled === 0) throw new ValidationError(`The training dataset of project ${projectName} has no labeled images.`);
+        // The request's own members first, then the project's state.
         await this.deps.buckets.headBucket(output.bucket).catch(() => {
           throw new ValidationError(`OutputConfig names bucket ${output.bucket}, which does not exist.`);
         });
         const keyArn = await this.usableKey(kmsKeyId);
+        // Nothing to train on is refused at once, as Lookout for Vision does; too few images fail the training with the counts.
+        const train = await this.store.datasets.get(projectName, 'train');
+        if (!train) throw new ValidationError(`Project ${projectName} has no training dataset; create one with CreateDataset first.`);
+        if (train.stats.labeled === 0) throw new ValidationError(`The training dataset of project ${projectName} has no labeled images.`);
         const now = new Date();
         const model = await this.store.models.create(
           {
