@@ -1,23 +1,41 @@
-import { BucketError } from '../../service/bucketErrors.js';
-import type { S3BucketHandler } from './call.js';
-import { S3ProtocolError } from './errors.js';
-import { children, childText, parseXmlBody, sendXml } from './xml.js';
+import { Type } from '@sinclair/typebox';
+import { OptionalXmlText, readXmlBody, XmlText, xmlBody } from './bodies.js';
+import { bucketOperation, NoInput } from './members.js';
+import { sendXml } from './xml.js';
+
+const ALGORITHM_MESSAGE = 'SSEAlgorithm must be AES256 or aws:kms.';
 
 /** PUT /bucket?encryption: the bucket's default, AES256 or aws:kms with an optional KMSMasterKeyID. */
-export const putBucketEncryption: S3BucketHandler = async (call) => {
-  const document = parseXmlBody(await call.smallBody(), 'ServerSideEncryptionConfiguration');
-  const rules = children(document, 'Rule');
-  if (rules.length !== 1) throw new BucketError('MalformedXML', 'ServerSideEncryptionConfiguration must hold exactly one Rule.');
-  const defaults = (rules[0] as Record<string, unknown>).ApplyServerSideEncryptionByDefault;
-  const algorithm = childText(defaults, 'SSEAlgorithm');
-  const kmsKeyId = childText(defaults, 'KMSMasterKeyID') || undefined;
-  if (algorithm === 'aws:kms:dsse') throw new S3ProtocolError('NotImplemented', 'Dual-layer SSE-KMS (aws:kms:dsse) is not supported.');
-  if (algorithm !== 'AES256' && algorithm !== 'aws:kms') throw new BucketError('MalformedXML', 'SSEAlgorithm must be AES256 or aws:kms.');
-  await call.services.buckets.putBucketEncryption(call.bucket, { algorithm, kmsKeyId });
-  return call.reply.code(200).send();
-};
+export const PutBucketEncryptionBody = xmlBody(
+  'ServerSideEncryptionConfiguration',
+  Type.Object({
+    Rule: Type.Array(
+      Type.Object(
+        {
+          ApplyServerSideEncryptionByDefault: Type.Object(
+            {
+              SSEAlgorithm: Type.Unsafe<'AES256' | 'aws:kms'>(
+                XmlText({ pattern: '^(AES256|aws:kms)$', message: ALGORITHM_MESSAGE, unsupported: { 'aws:kms:dsse': 'Dual-layer SSE-KMS (aws:kms:dsse) is not supported.' } }),
+              ),
+              KMSMasterKeyID: OptionalXmlText(),
+            },
+            { missingMessage: ALGORITHM_MESSAGE },
+          ),
+        },
+      ),
+      { minItems: 1, maxItems: 1, message: 'ServerSideEncryptionConfiguration must hold exactly one Rule.' },
+    ),
+  }),
+);
 
-export const getBucketEncryption: S3BucketHandler = async (call) => {
+export const putBucketEncryption = bucketOperation(NoInput, async (call) => {
+  const [rule] = (await readXmlBody(call, PutBucketEncryptionBody)).Rule;
+  const { SSEAlgorithm: algorithm, KMSMasterKeyID: kmsKeyId } = rule.ApplyServerSideEncryptionByDefault;
+  await call.services.buckets.putBucketEncryption(call.bucket, { algorithm, kmsKeyId: kmsKeyId || undefined });
+  return call.reply.code(200).send();
+});
+
+export const getBucketEncryption = bucketOperation(NoInput, async (call) => {
   const encryption = await call.services.buckets.getBucketEncryption(call.bucket);
   return sendXml(call.reply, 'ServerSideEncryptionConfiguration', {
     Rule: {
@@ -28,9 +46,9 @@ export const getBucketEncryption: S3BucketHandler = async (call) => {
       BucketKeyEnabled: false,
     },
   });
-};
+});
 
-export const deleteBucketEncryption: S3BucketHandler = async (call) => {
+export const deleteBucketEncryption = bucketOperation(NoInput, async (call) => {
   await call.services.buckets.deleteBucketEncryption(call.bucket);
   return call.reply.code(204).send();
-};
+});

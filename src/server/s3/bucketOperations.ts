@@ -1,24 +1,25 @@
 import { Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
-import type { S3BucketHandler } from './call.js';
-import { inQuery, QueryText, serviceOperation } from './members.js';
+import { OptionalXmlText, readOptionalXmlBody, xmlBody } from './bodies.js';
+import { bucketOperation, inQuery, NoInput, QueryText, serviceOperation } from './members.js';
 import { checkWriteHeaders } from './objectHeaders.js';
 import { OWNER } from './owner.js';
-import { parseXmlBody, sendXml, xmlDate } from './xml.js';
+import { sendXml, xmlDate } from './xml.js';
 
 /** PUT /bucket: an optional CreateBucketConfiguration (any location is accepted: one region here). */
-export const createBucket: S3BucketHandler = async (call) => {
+export const CreateBucketBody = xmlBody('CreateBucketConfiguration', Type.Object({ LocationConstraint: OptionalXmlText() }));
+
+export const createBucket = bucketOperation(NoInput, async (call) => {
   checkWriteHeaders(call);
-  const body = await call.smallBody();
-  if (body.length) parseXmlBody(body, 'CreateBucketConfiguration');
+  await readOptionalXmlBody(call, CreateBucketBody);
   await call.services.buckets.createBucket(call.bucket);
   return call.reply.code(200).header('location', `/${call.bucket}`).send();
-};
+});
 
-export const headBucket: S3BucketHandler = async (call) => {
+export const headBucket = bucketOperation(NoInput, async (call) => {
   await call.services.buckets.headBucket(call.bucket);
   return call.reply.code(200).header('x-amz-bucket-region', call.auth.region).send();
-};
+});
 
 /** GET /: every bucket (by name), or pages of max-buckets with a continuation token (the last name shown, base64url). */
 export const ListBucketsInput = Type.Object({
@@ -49,22 +50,22 @@ function bucketTokenOf(token: string): string {
 }
 
 /** DELETE /bucket: an empty bucket goes, with its unfinished multipart uploads (S3 deletes those too). */
-export const deleteBucket: S3BucketHandler = async (call) => {
+export const deleteBucket = bucketOperation(NoInput, async (call) => {
   const { buckets, multipartUploads } = call.services;
   if ((await buckets.listObjects(call.bucket, { maxKeys: 1 })).objects.length === 0) {
     for (const upload of await multipartUploads.listUploads(call.bucket)) await multipartUploads.abort(call.bucket, upload.key, upload.uploadId);
   }
   await buckets.deleteBucket(call.bucket);
   return call.reply.code(204).send();
-};
+});
 
-export const getBucketLocation: S3BucketHandler = async (call) => {
+export const getBucketLocation = bucketOperation(NoInput, async (call) => {
   await call.services.buckets.headBucket(call.bucket);
   return sendXml(call.reply, 'LocationConstraint', { '#text': call.auth.region === 'us-east-1' ? '' : call.auth.region });
-};
+});
 
 /** Buckets are unversioned: no Status. */
-export const getBucketVersioning: S3BucketHandler = async (call) => {
+export const getBucketVersioning = bucketOperation(NoInput, async (call) => {
   await call.services.buckets.headBucket(call.bucket);
   return sendXml(call.reply, 'VersioningConfiguration', {});
-};
+});

@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { BucketError } from '../../service/bucketErrors.js';
-import type { S3BucketHandler } from './call.js';
-import { objectOperation, VersionId } from './members.js';
-import { children, childText, parseXmlBody, sendXml } from './xml.js';
+import { OptionalXmlText, readXmlBody, XmlText, xmlBody } from './bodies.js';
+import { bucketOperation, NoInput, objectOperation, VersionId } from './members.js';
+import { sendXml } from './xml.js';
 
 export const DeleteObjectInput = Type.Object({ versionId: VersionId() });
 
@@ -12,21 +11,25 @@ export const deleteObject = objectOperation(DeleteObjectInput, async (call) => {
 });
 
 /** POST /bucket?delete: up to 1000 keys; per-key outcomes in DeleteResult (only errors when Quiet). */
-export const deleteObjects: S3BucketHandler = async (call) => {
-  const document = parseXmlBody(await call.smallBody(2 * 1024 * 1024), 'Delete');
-  const objects = children(document, 'Object');
-  if (objects.length === 0 || objects.length > 1000) {
-    throw new BucketError('MalformedXML', 'The XML you provided was not well-formed or did not validate: Delete holds 1 to 1000 Object elements.');
-  }
-  const keys = objects.map((object) => {
-    const key = childText(object, 'Key', false);
-    if (key === undefined) throw new BucketError('MalformedXML', 'Every Object of Delete needs a Key.');
-    return { key, versionId: childText(object, 'VersionId') };
-  });
-  const quiet = childText(document, 'Quiet')?.toLowerCase() === 'true';
+export const DeleteObjectsBody = xmlBody(
+  'Delete',
+  Type.Object({
+    Object: Type.Array(
+      // A key is taken exactly as written: spaces around it are part of it.
+      Type.Object({ Key: XmlText({ raw: true, message: 'Every Object of Delete needs a Key.' }), VersionId: OptionalXmlText() }),
+      { minItems: 1, maxItems: 1000, message: 'The XML you provided was not well-formed or did not validate: Delete holds 1 to 1000 Object elements.' },
+    ),
+    Quiet: OptionalXmlText(),
+  }),
+);
+
+export const deleteObjects = bucketOperation(NoInput, async (call) => {
+  const document = await readXmlBody(call, DeleteObjectsBody, 2 * 1024 * 1024);
+  const keys = document.Object.map((object) => ({ key: object.Key, versionId: object.VersionId }));
+  const quiet = document.Quiet?.toLowerCase() === 'true';
   const results = await call.services.buckets.deleteObjects(call.bucket, keys);
   return sendXml(call.reply, 'DeleteResult', {
     Deleted: quiet ? undefined : results.filter((r) => !r.error).map((r) => ({ Key: r.key, VersionId: r.versionId })),
     Error: results.filter((r) => r.error).map((r) => ({ Key: r.key, VersionId: r.versionId, Code: r.error!.code, Message: r.error!.message })),
   });
-};
+});

@@ -22,6 +22,9 @@ export const inHeader = (name: string) => ({ in: 'header', name }) as const;
 const query = inQuery;
 const header = inHeader;
 
+/** The declaration of an operation that reads no query parameter or header (its body, if any, is declared in bodies.ts). */
+export const NoInput = Type.Object({});
+
 /** A query parameter or header taken as it comes. */
 export const QueryText = (name: string, o?: Options) => Type.Optional(Type.String({ ...o, ...query(name) }));
 export const HeaderText = (name: string, o?: Options) => Type.Optional(Type.String({ ...o, ...header(name) }));

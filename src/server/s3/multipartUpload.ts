@@ -3,6 +3,7 @@ import { BucketError } from '../../service/bucketErrors.js';
 import { MAX_PART_BYTES } from '../../service/multipartUploads.js';
 import { CHECKSUM_ALGORITHMS, checksumTypeOf } from '../../service/objectChecksums.js';
 import type { ChecksumAlgorithm, ObjectChecksums } from '../../store/bucketRecords.js';
+import { OptionalXmlText, readXmlBody, XmlText, xmlBody } from './bodies.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
 import { CopySourceConditions, checkCopySourceConditions, copySourceOf } from './copyObject.js';
 import {
@@ -21,7 +22,7 @@ import {
 } from './members.js';
 import { checksumAlgorithmOf, checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, sseRequestOf } from './objectHeaders.js';
 import { OWNER } from './owner.js';
-import { children, childText, parseXmlBody, sendXml, xmlDate } from './xml.js';
+import { sendXml, xmlDate } from './xml.js';
 
 /** POST /bucket/key?uploads */
 export const CreateMultipartUploadInput = Type.Object({ checksumAlgorithm: ChecksumAlgorithmHeader(), checksumType: ChecksumTypeHeader() });
@@ -109,21 +110,36 @@ export const CompleteMultipartUploadInput = Type.Object({
   ...ObjectChecksumHeaders,
 });
 
+const PART_MESSAGE = 'Every Part needs a PartNumber and an ETag.';
+export const CompleteMultipartUploadBody = xmlBody(
+  'CompleteMultipartUpload',
+  Type.Object({
+    Part: Type.Array(
+      Type.Object({
+        PartNumber: XmlText({ pattern: '^\\d{1,5}$', message: PART_MESSAGE }),
+        ETag: XmlText({ minLength: 1, message: PART_MESSAGE }),
+        ChecksumCRC32: OptionalXmlText(),
+        ChecksumCRC32C: OptionalXmlText(),
+        ChecksumCRC64NVME: OptionalXmlText(),
+        ChecksumSHA1: OptionalXmlText(),
+        ChecksumSHA256: OptionalXmlText(),
+      }),
+    ),
+  }),
+);
+
 export const completeMultipartUpload = objectOperation(CompleteMultipartUploadInput, async (call) => {
   const given = CHECKSUM_ALGORITHMS.filter((algorithm) => call.input[algorithm] !== undefined);
   if (given.length > 1) throw new BucketError('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum types are not allowed.');
   // The x-amz-checksum-* headers here are the object's checksum, not the XML body's.
-  const document = parseXmlBody(await call.smallBody(4 * 1024 * 1024, { checksumHeadersOfObject: true }), 'CompleteMultipartUpload');
-  const parts = children(document, 'Part').map((part) => {
-    const partNumber = childText(part, 'PartNumber');
-    const eTag = childText(part, 'ETag');
-    if (!partNumber || !/^\d{1,5}$/.test(partNumber) || !eTag) throw new BucketError('MalformedXML', 'Every Part needs a PartNumber and an ETag.');
+  const document = await readXmlBody(call, CompleteMultipartUploadBody, 4 * 1024 * 1024, { checksumHeadersOfObject: true });
+  const parts = document.Part.map((part) => {
     const checksums: ObjectChecksums = {};
     for (const algorithm of CHECKSUM_ALGORITHMS) {
-      const value = childText(part, `Checksum${algorithm}`);
+      const value = part[`Checksum${algorithm}`];
       if (value) checksums[algorithm] = value;
     }
-    return { partNumber: Number(partNumber), eTag, checksums };
+    return { partNumber: Number(part.PartNumber), eTag: part.ETag, checksums };
   });
   const info = await call.services.multipartUploads.complete(call.bucket, call.key, call.input.uploadId, parts, {
     checksum: { type: call.input.checksumType, algorithm: given[0], value: given[0] && call.input[given[0]] },

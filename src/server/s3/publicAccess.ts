@@ -1,79 +1,93 @@
+import { Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
 import { assertPrivateGrantees, assertPrivatePolicy, assertPublicAccessBlocked } from '../../service/publicAccess.js';
-import type { S3BucketHandler, S3Handler } from './call.js';
+import type { S3BucketHandler } from './call.js';
 import { S3ProtocolError } from './errors.js';
+import { OptionalXmlText, readOptionalXmlBody, readXmlBody, xmlBody } from './bodies.js';
+import { bucketOperation, NoInput, objectOperation, QueryText } from './members.js';
 import { checkWriteHeaders } from './objectHeaders.js';
 import { OWNER } from './owner.js';
-import { children, childText, parseXmlBody, sendXml } from './xml.js';
+import { sendXml } from './xml.js';
 
 /**
  * Public access can never be granted (README, Security model): the block is always on, public ACLs
  * and "*" policies are refused, private ACLs are accepted as the no-op they are.
  */
-const BLOCK_FLAGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'];
+const BLOCK_FLAGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
 
-export const getPublicAccessBlock: S3BucketHandler = async (call) => {
+/** PUT /bucket?publicAccessBlock: each flag is on only when it reads "true" (any case); the service refuses any flag off. */
+export const PutPublicAccessBlockBody = xmlBody(
+  'PublicAccessBlockConfiguration',
+  Type.Object({ BlockPublicAcls: OptionalXmlText(), IgnorePublicAcls: OptionalXmlText(), BlockPublicPolicy: OptionalXmlText(), RestrictPublicBuckets: OptionalXmlText() }),
+);
+
+/** PUT ?acl: an AccessControlPolicy whose grants are only searched for public grantees. */
+export const PutAclBody = xmlBody(
+  'AccessControlPolicy',
+  Type.Object({ AccessControlList: Type.Optional(Type.Object({ Grant: Type.Array(Type.Unknown()) })) }),
+);
+
+/** The versionId of an object ACL or tagging request, passed as given. */
+const ObjectSubresourceInput = Type.Object({ versionId: QueryText('versionId') });
+
+export const getPublicAccessBlock = bucketOperation(NoInput, async (call) => {
   await call.services.buckets.headBucket(call.bucket);
   return sendXml(call.reply, 'PublicAccessBlockConfiguration', Object.fromEntries(BLOCK_FLAGS.map((flag) => [flag, true])));
-};
+});
 
-export const putPublicAccessBlock: S3BucketHandler = async (call) => {
-  const document = parseXmlBody(await call.smallBody(), 'PublicAccessBlockConfiguration');
+export const putPublicAccessBlock = bucketOperation(NoInput, async (call) => {
+  const document = await readXmlBody(call, PutPublicAccessBlockBody);
   await call.services.buckets.headBucket(call.bucket);
-  assertPublicAccessBlocked(Object.fromEntries(BLOCK_FLAGS.map((flag) => [flag, childText(document, flag)?.toLowerCase() === 'true'])));
+  assertPublicAccessBlocked(Object.fromEntries(BLOCK_FLAGS.map((flag) => [flag, document[flag]?.toLowerCase() === 'true'])));
   return call.reply.code(200).send();
-};
+});
 
-export const deletePublicAccessBlock: S3BucketHandler = async (call) => {
+export const deletePublicAccessBlock = bucketOperation(NoInput, async (call) => {
   await call.services.buckets.headBucket(call.bucket);
   assertPublicAccessBlocked(Object.fromEntries(BLOCK_FLAGS.map((flag) => [flag, false])));
-};
+});
 
-export const getBucketPolicyStatus: S3BucketHandler = async (call) => {
+export const getBucketPolicyStatus = bucketOperation(NoInput, async (call) => {
   await call.services.buckets.headBucket(call.bucket);
   return sendXml(call.reply, 'PolicyStatus', { IsPublic: false });
-};
+});
 
 /** A public policy is refused; other policies are not evaluated here, so they are not accepted either. */
-export const putBucketPolicy: S3BucketHandler = async (call) => {
+export const putBucketPolicy = bucketOperation(NoInput, async (call) => {
   const body = await call.smallBody(20 * 1024);
   await call.services.buckets.headBucket(call.bucket);
   assertPrivatePolicy(body.toString('utf8'));
   throw new S3ProtocolError('NotImplemented', "Bucket policies are not supported: access is limited to this server's own access keys.");
-};
+});
 
-export const getBucketPolicy: S3BucketHandler = async (call) => {
+export const getBucketPolicy = bucketOperation(NoInput, async (call) => {
   await call.services.buckets.headBucket(call.bucket);
   throw new BucketError('NoSuchBucketPolicy', 'The bucket policy does not exist.', { bucket: call.bucket });
-};
+});
 
-export const deleteBucketPolicy: S3BucketHandler = async (call) => {
+export const deleteBucketPolicy = bucketOperation(NoInput, async (call) => {
   await call.services.buckets.headBucket(call.bucket);
   return call.reply.code(204).send();
-};
+});
 
 /** PUT ?acl on a bucket or object: headers or an AccessControlPolicy document, private only. */
 async function putAcl(call: Parameters<S3BucketHandler>[0]): Promise<void> {
   checkWriteHeaders(call);
-  const body = await call.smallBody();
-  if (body.length) {
-    const policy = parseXmlBody(body, 'AccessControlPolicy');
-    const grants = children((policy as Record<string, unknown>).AccessControlList, 'Grant');
-    assertPrivateGrantees(grants.map((grant) => JSON.stringify(grant)));
-  }
+  const policy = await readOptionalXmlBody(call, PutAclBody);
+  assertPrivateGrantees((policy?.AccessControlList?.Grant ?? []).map((grant) => JSON.stringify(grant)));
 }
 
-export const putBucketAcl: S3BucketHandler = async (call) => {
+export const putBucketAcl = bucketOperation(NoInput, async (call) => {
   await putAcl(call);
   await call.services.buckets.headBucket(call.bucket);
   return call.reply.code(200).send();
-};
+});
 
-export const putObjectAcl: S3Handler = async (call) => {
+export const putObjectAcl = objectOperation(ObjectSubresourceInput, async (call) => {
   await putAcl(call);
-  await call.services.buckets.headObject(call.bucket, call.key, call.query.get('versionId'));
+  await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
   return call.reply.code(200).send();
-};
+});
 
 function ownerOnlyAcl() {
   return {
@@ -89,18 +103,18 @@ function ownerOnlyAcl() {
   };
 }
 
-export const getBucketAcl: S3BucketHandler = async (call) => {
+export const getBucketAcl = bucketOperation(NoInput, async (call) => {
   await call.services.buckets.headBucket(call.bucket);
   return sendXml(call.reply, 'AccessControlPolicy', ownerOnlyAcl());
-};
+});
 
 /** Objects carry no tags here (x-amz-tagging and PutObjectTagging are refused): an empty set, as aws s3 cp reads before copying. */
-export const getObjectTagging: S3Handler = async (call) => {
-  await call.services.buckets.headObject(call.bucket, call.key, call.query.get('versionId'));
+export const getObjectTagging = objectOperation(ObjectSubresourceInput, async (call) => {
+  await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
   return sendXml(call.reply, 'Tagging', { TagSet: '' });
-};
+});
 
-export const getObjectAcl: S3Handler = async (call) => {
-  await call.services.buckets.headObject(call.bucket, call.key, call.query.get('versionId'));
+export const getObjectAcl = objectOperation(ObjectSubresourceInput, async (call) => {
+  await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
   return sendXml(call.reply, 'AccessControlPolicy', ownerOnlyAcl());
-};
+});

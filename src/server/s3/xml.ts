@@ -64,22 +64,6 @@ export function parseXmlBody(body: Buffer, root: string): Record<string, unknown
   return typeof content === 'object' && content !== null ? (content as Record<string, unknown>) : {};
 }
 
-/** The text of a child element (trimmed unless it is a key), or undefined. */
-export function childText(element: unknown, name: string, trim = true): string | undefined {
-  if (!element || typeof element !== 'object') return undefined;
-  const value = (element as Record<string, unknown>)[name];
-  if (value === undefined || value === null) return undefined;
-  const text = typeof value === 'object' ? String((value as Record<string, unknown>)['#text'] ?? '') : String(value);
-  return trim ? text.trim() : text;
-}
-
-/** The child elements of a repeated name. */
-export function children(element: unknown, name: string): unknown[] {
-  if (!element || typeof element !== 'object') return [];
-  const value = (element as Record<string, unknown>)[name];
-  return Array.isArray(value) ? value : value === undefined ? [] : [value];
-}
-
 function withoutUndefined(value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, member] of Object.entries(value)) {

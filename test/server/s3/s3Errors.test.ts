@@ -264,6 +264,49 @@ describe('S3 API errors: status, code and the XML error document', () => {
     assert.equal((await send({ method: 'DELETE', path: `/${BUCKET}/declared`, query: { uploadId } })).status, 204);
   });
 
+  test('declared request documents: a document outside its schema is MalformedXML (NotImplemented for aws:kms:dsse) with S3 wording, and changes nothing', async () => {
+    const message = (response: RawResponse) => /<Message>([^<]*)<\/Message>/.exec(response.body)?.[1];
+    const encryption = (rules: string) => send({ method: 'PUT', path: `/${BUCKET}`, query: { encryption: '' }, body: `<ServerSideEncryptionConfiguration>${rules}</ServerSideEncryptionConfiguration>` });
+    const rule = (algorithm: string) => `<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>${algorithm}</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule>`;
+    const before = (await send({ method: 'GET', path: `/${BUCKET}`, query: { encryption: '' } })).body;
+    for (const [rules, text] of [
+      ['', 'ServerSideEncryptionConfiguration must hold exactly one Rule.'],
+      [rule('AES256') + rule('AES256'), 'ServerSideEncryptionConfiguration must hold exactly one Rule.'],
+      ['<Rule/>', 'SSEAlgorithm must be AES256 or aws:kms.'],
+      ['<Rule><ApplyServerSideEncryptionByDefault/></Rule>', 'SSEAlgorithm must be AES256 or aws:kms.'],
+      [rule('DES'), 'SSEAlgorithm must be AES256 or aws:kms.'],
+    ]) {
+      const response = await encryption(rules);
+      assertError(response, 400, 'MalformedXML');
+      assert.equal(message(response), text, rules);
+    }
+    assertError(await encryption(rule('aws:kms:dsse')), 501, 'NotImplemented');
+    assert.equal((await send({ method: 'GET', path: `/${BUCKET}`, query: { encryption: '' } })).body, before, 'a refused configuration changes nothing');
+    assert.equal((await encryption(rule(' AES256 '))).status, 200, 'the algorithm is read trimmed, as before');
+
+    const deleteObjects = (objects: string) => send({ method: 'POST', path: `/${BUCKET}`, query: { delete: '' }, body: `<Delete>${objects}</Delete>` });
+    for (const [objects, text] of [
+      ['', 'The XML you provided was not well-formed or did not validate: Delete holds 1 to 1000 Object elements.'],
+      ['<Object><Key>k</Key></Object>'.repeat(1001), 'The XML you provided was not well-formed or did not validate: Delete holds 1 to 1000 Object elements.'],
+      ['<Object><Key>kept</Key></Object><Object><VersionId>v</VersionId></Object>', 'Every Object of Delete needs a Key.'],
+    ]) {
+      const response = await deleteObjects(objects);
+      assertError(response, 400, 'MalformedXML');
+      assert.equal(message(response), text);
+    }
+    assert.equal((await get('kept')).status, 200, 'a refused DeleteObjects deletes nothing');
+
+    const created = await send({ method: 'POST', path: `/${BUCKET}/document`, query: { uploads: '' } });
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created.body)![1];
+    for (const part of ['<PartNumber>1</PartNumber>', '<PartNumber>one</PartNumber><ETag>"e"</ETag>', '<PartNumber>123456</PartNumber><ETag>"e"</ETag>', '<PartNumber>1</PartNumber><ETag> </ETag>']) {
+      const response = await send({ method: 'POST', path: `/${BUCKET}/document`, query: { uploadId }, body: `<CompleteMultipartUpload><Part>${part}</Part></CompleteMultipartUpload>` });
+      assertError(response, 400, 'MalformedXML');
+      assert.equal(message(response), 'Every Part needs a PartNumber and an ETag.');
+    }
+    assert.equal((await send({ method: 'GET', path: `/${BUCKET}/document`, query: { uploadId } })).status, 200, 'the upload is still open');
+    assert.equal((await send({ method: 'DELETE', path: `/${BUCKET}/document`, query: { uploadId } })).status, 204);
+  });
+
   test('conditional reads: 304 Not Modified and 412 PreconditionFailed; a conditional write that does not hold changes nothing', async () => {
     const head = await send({ method: 'HEAD', path: `/${BUCKET}/kept` });
     const eTag = String(head.headers.etag);
