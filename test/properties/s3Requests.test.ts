@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import fc from 'fast-check';
-import { parseRange } from '../../src/server/s3/getObject.js';
 import type { TObject } from '@sinclair/typebox';
+import fc from 'fast-check';
 import type { XmlBody } from '../../src/server/s3/bodies.js';
 import { DeleteObjectsBody } from '../../src/server/s3/deleteObjects.js';
+import { parseRange } from '../../src/server/s3/getObject.js';
 import { CompleteMultipartUploadBody } from '../../src/server/s3/multipartUpload.js';
 import { parseXmlBody, xmlDocument } from '../../src/server/s3/xml.js';
 import { BucketError } from '../../src/service/bucketErrors.js';

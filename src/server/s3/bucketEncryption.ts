@@ -10,19 +10,17 @@ export const PutBucketEncryptionBody = xmlBody(
   'ServerSideEncryptionConfiguration',
   Type.Object({
     Rule: Type.Array(
-      Type.Object(
-        {
-          ApplyServerSideEncryptionByDefault: Type.Object(
-            {
-              SSEAlgorithm: Type.Unsafe<'AES256' | 'aws:kms'>(
-                XmlText({ pattern: '^(AES256|aws:kms)$', message: ALGORITHM_MESSAGE, unsupported: { 'aws:kms:dsse': 'Dual-layer SSE-KMS (aws:kms:dsse) is not supported.' } }),
-              ),
-              KMSMasterKeyID: OptionalXmlText(),
-            },
-            { missingMessage: ALGORITHM_MESSAGE },
-          ),
-        },
-      ),
+      Type.Object({
+        ApplyServerSideEncryptionByDefault: Type.Object(
+          {
+            SSEAlgorithm: Type.Unsafe<'AES256' | 'aws:kms'>(
+              XmlText({ pattern: '^(AES256|aws:kms)$', message: ALGORITHM_MESSAGE, unsupported: { 'aws:kms:dsse': 'Dual-layer SSE-KMS (aws:kms:dsse) is not supported.' } }),
+            ),
+            KMSMasterKeyID: OptionalXmlText(),
+          },
+          { missingMessage: ALGORITHM_MESSAGE },
+        ),
+      }),
       { minItems: 1, maxItems: 1, message: 'ServerSideEncryptionConfiguration must hold exactly one Rule.' },
     ),
   }),

@@ -111,22 +111,18 @@ export const CompleteMultipartUploadInput = Type.Object({
 });
 
 const PART_MESSAGE = 'Every Part needs a PartNumber and an ETag.';
-export const CompleteMultipartUploadBody = xmlBody(
-  'CompleteMultipartUpload',
-  Type.Object({
-    Part: Type.Array(
-      Type.Object({
-        PartNumber: XmlText({ pattern: '^\\d{1,5}$', message: PART_MESSAGE }),
-        ETag: XmlText({ minLength: 1, message: PART_MESSAGE }),
-        ChecksumCRC32: OptionalXmlText(),
-        ChecksumCRC32C: OptionalXmlText(),
-        ChecksumCRC64NVME: OptionalXmlText(),
-        ChecksumSHA1: OptionalXmlText(),
-        ChecksumSHA256: OptionalXmlText(),
-      }),
-    ),
-  }),
-);
+
+/** One Part of CompleteMultipartUpload: its number and ETag as UploadPart answered them, and any checksums of the part. */
+const CompletedPart = Type.Object({
+  PartNumber: XmlText({ pattern: '^\\d{1,5}$', message: PART_MESSAGE }),
+  ETag: XmlText({ minLength: 1, message: PART_MESSAGE }),
+  ChecksumCRC32: OptionalXmlText(),
+  ChecksumCRC32C: OptionalXmlText(),
+  ChecksumCRC64NVME: OptionalXmlText(),
+  ChecksumSHA1: OptionalXmlText(),
+  ChecksumSHA256: OptionalXmlText(),
+});
+export const CompleteMultipartUploadBody = xmlBody('CompleteMultipartUpload', Type.Object({ Part: Type.Array(CompletedPart) }));
 
 export const completeMultipartUpload = objectOperation(CompleteMultipartUploadInput, async (call) => {
   const given = CHECKSUM_ALGORITHMS.filter((algorithm) => call.input[algorithm] !== undefined);

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
 import { assertPrivateGrantees, assertPrivatePolicy, assertPublicAccessBlocked } from '../../service/publicAccess.js';
+import { OptionalXmlText, readOptionalXmlBody, readXmlBody, xmlBody } from './bodies.js';
 import type { S3BucketHandler } from './call.js';
 import { S3ProtocolError } from './errors.js';
-import { OptionalXmlText, readOptionalXmlBody, readXmlBody, xmlBody } from './bodies.js';
 import { bucketOperation, NoInput, objectOperation, QueryText } from './members.js';
 import { checkWriteHeaders } from './objectHeaders.js';
 import { OWNER } from './owner.js';
@@ -22,10 +22,7 @@ export const PutPublicAccessBlockBody = xmlBody(
 );
 
 /** PUT ?acl: an AccessControlPolicy whose grants are only searched for public grantees. */
-export const PutAclBody = xmlBody(
-  'AccessControlPolicy',
-  Type.Object({ AccessControlList: Type.Optional(Type.Object({ Grant: Type.Array(Type.Unknown()) })) }),
-);
+export const PutAclBody = xmlBody('AccessControlPolicy', Type.Object({ AccessControlList: Type.Optional(Type.Object({ Grant: Type.Array(Type.Unknown()) })) }));
 
 /** The versionId of an object ACL or tagging request, passed as given. */
 const ObjectSubresourceInput = Type.Object({ versionId: QueryText('versionId') });

@@ -266,7 +266,8 @@ describe('S3 API errors: status, code and the XML error document', () => {
 
   test('declared request documents: a document outside its schema is MalformedXML (NotImplemented for aws:kms:dsse) with S3 wording, and changes nothing', async () => {
     const message = (response: RawResponse) => /<Message>([^<]*)<\/Message>/.exec(response.body)?.[1];
-    const encryption = (rules: string) => send({ method: 'PUT', path: `/${BUCKET}`, query: { encryption: '' }, body: `<ServerSideEncryptionConfiguration>${rules}</ServerSideEncryptionConfiguration>` });
+    const encryption = (rules: string) =>
+      send({ method: 'PUT', path: `/${BUCKET}`, query: { encryption: '' }, body: `<ServerSideEncryptionConfiguration>${rules}</ServerSideEncryptionConfiguration>` });
     const rule = (algorithm: string) => `<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>${algorithm}</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule>`;
     const before = (await send({ method: 'GET', path: `/${BUCKET}`, query: { encryption: '' } })).body;
     for (const [rules, text] of [
