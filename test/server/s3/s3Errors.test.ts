@@ -285,6 +285,16 @@ describe('S3 API errors: status, code and the XML error document', () => {
     assert.equal((await send({ method: 'GET', path: `/${BUCKET}`, query: { encryption: '' } })).body, before, 'a refused configuration changes nothing');
     assert.equal((await encryption(rule(' AES256 '))).status, 200, 'the algorithm is read trimmed, as before');
 
+    // Documents read as before: flags in any case and spacing, an empty grant list, any bucket location.
+    const flags = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'].map((flag) => `<${flag}> TRUE </${flag}>`).join('');
+    assert.equal((await send({ method: 'PUT', path: `/${BUCKET}`, query: { publicAccessBlock: '' }, body: `<PublicAccessBlockConfiguration>${flags}</PublicAccessBlockConfiguration>` })).status, 200);
+    assert.equal((await send({ method: 'PUT', path: `/${BUCKET}`, query: { acl: '' }, body: '<AccessControlPolicy><AccessControlList/></AccessControlPolicy>' })).status, 200);
+    const location = '<CreateBucketConfiguration><LocationConstraint>eu-west-3</LocationConstraint></CreateBucketConfiguration>';
+    assert.equal((await send({ method: 'PUT', path: '/declared-location', body: location })).status, 200);
+    assertError(await send({ method: 'PUT', path: '/declared-other', body: '<Other/>' }), 400, 'MalformedXML');
+    assert.equal((await send({ method: 'HEAD', path: '/declared-other' })).status, 404, 'a refused configuration creates no bucket');
+    assert.equal((await send({ method: 'DELETE', path: '/declared-location' })).status, 204);
+
     const deleteObjects = (objects: string) => send({ method: 'POST', path: `/${BUCKET}`, query: { delete: '' }, body: `<Delete>${objects}</Delete>` });
     for (const [objects, text] of [
       ['', 'The XML you provided was not well-formed or did not validate: Delete holds 1 to 1000 Object elements.'],
