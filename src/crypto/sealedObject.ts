@@ -1,12 +1,12 @@
-import { hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { ByteQueue } from '../util/byteQueue.js';
-import { GCM_IV_BYTES, GCM_TAG_BYTES, type GcmSealed, gcmDecrypt, gcmEncrypt } from './aesGcm.js';
-import { canonicalContext, contextDigest, type EncryptionContext } from './encryptionContext.js';
+import { GCM_TAG_BYTES } from './aesGcm.js';
+import { canonicalContext, type EncryptionContext } from './encryptionContext.js';
+import { deriveKeysThenZero, FrameCipher } from './frameCipher.js';
 import type { Kms } from './kms.js';
 import { SealedObjectError } from './sealedObjectError.js';
 import {
-  COMMITMENT_BYTES,
   encodeSealedHeader,
   headerBinding,
   MAX_FRAME_SIZE,
@@ -54,8 +54,6 @@ export interface SealOptions {
 const FRAME_REGULAR = 0x00;
 const FRAME_FINAL = 0x01;
 const FINAL_PREFIX_BYTES = 5;
-const CONTENT_KEY_INFO = Buffer.from('vigil sealed object v1 content key', 'utf8');
-const COMMITMENT_INFO = Buffer.from('vigil sealed object v1 commitment', 'utf8');
 
 /** Streams plaintext in, a sealed object out. The data key is generated (one KMS call) before this resolves. */
 export async function createSealStream(kms: Kms, options: SealOptions): Promise<Transform> {
@@ -170,75 +168,6 @@ async function runThrough(stream: Transform, input: Uint8Array): Promise<Buffer>
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-/**
- * HKDF with the message id as salt: a fresh content key per object even if a data key were reused.
- * The data key is needed for nothing else, so it is zeroed here whatever happens.
- */
-function deriveKeysThenZero(dataKey: Buffer, messageId: Buffer): { contentKey: Buffer; commitment: Buffer } {
-  try {
-    return {
-      contentKey: Buffer.from(hkdfSync('sha256', dataKey, messageId, CONTENT_KEY_INFO, 32)),
-      commitment: Buffer.from(hkdfSync('sha256', dataKey, messageId, COMMITMENT_INFO, COMMITMENT_BYTES)),
-    };
-  } finally {
-    dataKey.fill(0);
-  }
-}
-
-/** AES-256-GCM of one frame, with the IV and associated data derived from its position. */
-class FrameCipher {
-  private readonly aadPrefix: Buffer;
-  private destroyed = false;
-
-  constructor(
-    private readonly contentKey: Buffer,
-    private readonly noncePrefix: Buffer,
-    binding: Buffer,
-    context: EncryptionContext,
-  ) {
-    this.aadPrefix = Buffer.concat([binding, contextDigest(context)]);
-  }
-
-  seal(index: number, final: boolean, plaintext: Buffer): GcmSealed {
-    return gcmEncrypt(this.key(), this.iv(index), plaintext, this.aad(index, final));
-  }
-
-  open(index: number, final: boolean, ciphertext: Buffer, tag: Buffer): Buffer | null {
-    return gcmDecrypt(this.key(), this.iv(index), ciphertext, this.aad(index, final), tag);
-  }
-
-  destroy(): void {
-    this.contentKey.fill(0);
-    this.destroyed = true;
-  }
-
-  /** Guards against ever encrypting under the zeroed key. */
-  private key(): Buffer {
-    if (this.destroyed) throw new Error('sealed object key used after it was destroyed');
-    return this.contentKey;
-  }
-
-  private iv(index: number): Buffer {
-    const iv = Buffer.alloc(GCM_IV_BYTES);
-    this.noncePrefix.copy(iv, 0);
-    writeUInt64BE(iv, index, NONCE_PREFIX_BYTES);
-    return iv;
-  }
-
-  private aad(index: number, final: boolean): Buffer {
-    const aad = Buffer.alloc(this.aadPrefix.length + 9);
-    this.aadPrefix.copy(aad, 0);
-    writeUInt64BE(aad, index, this.aadPrefix.length);
-    aad[aad.length - 1] = final ? 1 : 0;
-    return aad;
-  }
-}
-
-function writeUInt64BE(target: Buffer, value: number, offset: number): void {
-  target.writeUInt32BE(Math.floor(value / 2 ** 32), offset);
-  target.writeUInt32BE(value >>> 0, offset + 4);
 }
 
 class SealTransform extends Transform {
