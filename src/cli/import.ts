@@ -5,7 +5,7 @@ import { CreateDatasetCommand, CreateProjectCommand, type DatasetDescription, De
 import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SingleBar } from 'cli-progress';
 import { type ConfigInput, loadConfig } from '../config.js';
-import { type ImageFormat, imageFormatOf } from '../service/imageChecks.js';
+import { type ImageFormat, imageFormatOf } from '../util/imageFormat.js';
 import { type ApiClients, apiClients } from './apiClients.js';
 
 export interface ImportOptions {

@@ -1,20 +1,12 @@
 import sharp from 'sharp';
+import { type ImageFormat, imageFormatOf } from '../util/imageFormat.js';
 import type { MaskClass } from './manifestLine.js';
 
 /** Lookout for Vision's limits on dataset images (https://docs.aws.amazon.com/lookout-for-vision/latest/developer-guide/limits.html). */
 export const IMAGE_LIMITS = { minSide: 64, maxSide: 4096, maxBytes: 8 * 1024 * 1024, maxClassesPerMask: 20 } as const;
 
-export type ImageFormat = 'png' | 'jpeg';
-
 export class ImageCheckError extends Error {
   override readonly name = 'ImageCheckError';
-}
-
-/** PNG or JPEG judged by the first bytes, never by the file name. */
-export function imageFormatOf(bytes: Buffer): ImageFormat | undefined {
-  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  return undefined;
 }
 
 /** Checks a dataset image: format, byte size, a decodable header, and 64..4096 pixels a side. */

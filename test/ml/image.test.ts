@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { ALL_AUGMENTATIONS, augment, decodeClassMask, decodeRgb, detectImageFormat, ImageFormatError, imageSize, type RgbImage, TILT_AUGMENTATIONS, tilt } from '../../src/ml/components/image.js';
+import { ALL_AUGMENTATIONS, augment, decodeClassMask, decodeRgb, ImageFormatError, imageSize, type RgbImage, TILT_AUGMENTATIONS, tilt } from '../../src/ml/components/image.js';
+import { imageFormatOf } from '../../src/util/imageFormat.js';
 import { COOKIE_SIZE, COOKIES } from '../helpers/datasets.js';
 
 describe('image pipeline', () => {
@@ -14,8 +15,8 @@ describe('image pipeline', () => {
         .png()
         .toBuffer(),
     );
-    assert.equal(detectImageFormat(jpeg), 'jpeg');
-    assert.equal(detectImageFormat(png), 'png');
+    assert.equal(imageFormatOf(jpeg), 'jpeg');
+    assert.equal(imageFormatOf(png), 'png');
     const gif = new Uint8Array(
       await sharp({ create: { width: 4, height: 3, channels: 3, background: '#000' } })
         .gif()

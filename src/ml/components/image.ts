@@ -3,22 +3,13 @@
  * decompression bombs, EXIF orientation applied, sRGB without alpha, resized to the working resolution.
  */
 import sharp, { type Sharp } from 'sharp';
+import { imageFormatOf } from '../../util/imageFormat.js';
 
 /** Largest decoded image accepted (pixels); Lookout for Vision's own limit is 4096×4096 ≈ 16.8 M. */
 export const MAX_INPUT_PIXELS = 4096 * 4096;
 
 export class ImageFormatError extends Error {
   override readonly name = 'ImageFormatError';
-}
-
-export type ImageFormat = 'png' | 'jpeg';
-
-/** The format by magic bytes, or undefined when the bytes are neither PNG nor JPEG. */
-export function detectImageFormat(bytes: Uint8Array): ImageFormat | undefined {
-  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47 && bytes[4] === 0x0d && bytes[5] === 0x0a && bytes[6] === 0x1a && bytes[7] === 0x0a)
-    return 'png';
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  return undefined;
 }
 
 export interface RgbImage {
@@ -29,7 +20,7 @@ export interface RgbImage {
 }
 
 function open(bytes: Uint8Array): Sharp {
-  if (!detectImageFormat(bytes)) throw new ImageFormatError('the image is neither PNG nor JPEG');
+  if (!imageFormatOf(bytes)) throw new ImageFormatError('the image is neither PNG nor JPEG');
   return sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' });
 }
 
