@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { AccessKeyRecord, AccessKeyRepository } from '../metadataStore.js';
-import { type Row, toDate } from './database.js';
+import { accessKeyFromRow } from '../rows.js';
 
 export class PostgresAccessKeys implements AccessKeyRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -24,14 +24,4 @@ export class PostgresAccessKeys implements AccessKeyRepository {
     const { rows } = await this.pool.query('SELECT * FROM access_keys ORDER BY created_at, access_key_id');
     return rows.map(accessKeyFromRow);
   }
-}
-
-function accessKeyFromRow(row: Row): AccessKeyRecord {
-  return {
-    accessKeyId: row.access_key_id as string,
-    sealedSecret: row.sealed_secret as Buffer,
-    description: row.description as string,
-    createdAt: toDate(row.created_at),
-    status: row.status as AccessKeyRecord['status'],
-  };
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import type { BucketRecord, BucketRepository, SseAlgorithm } from '../bucketRecords.js';
-import { inTransaction, type Row, toDate } from './database.js';
+import type { BucketRecord, BucketRepository } from '../bucketRecords.js';
+import { bucketFromRow } from '../rows.js';
+import { inTransaction } from './database.js';
 
 export class PostgresBuckets implements BucketRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -41,13 +42,4 @@ export class PostgresBuckets implements BucketRepository {
     const result = await this.pool.query('UPDATE buckets SET sse_algorithm = $1, kms_key_id = $2 WHERE name = $3', [encryption?.algorithm ?? null, encryption?.kmsKeyId ?? null, name]);
     return result.rowCount === 1;
   }
-}
-
-function bucketFromRow(row: Row): BucketRecord {
-  const algorithm = row.sse_algorithm as SseAlgorithm | null;
-  return {
-    name: row.name as string,
-    createdAt: toDate(row.created_at),
-    encryption: algorithm === null ? undefined : { algorithm, kmsKeyId: (row.kms_key_id as string | null) ?? undefined },
-  };
 }

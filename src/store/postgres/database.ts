@@ -1,14 +1,7 @@
 import pg from 'pg';
 
-/** A row as node-postgres returns it. */
-export type Row = Record<string, unknown>;
-
 /** What a repository queries through: the pool, or one client inside a transaction. */
 export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
-
-/** Times are stored as epoch milliseconds (BIGINT), as in the SQLite engine. */
-export const toDate = (value: unknown): Date => new Date(Number(value));
-export const optionalDate = (value: unknown): Date | undefined => (value == null ? undefined : toDate(value));
 
 const INT8_OID = 20;
 

@@ -1,15 +1,7 @@
 import type pg from 'pg';
 import type { DatasetRecord, DatasetRepository, DatasetStatus, DatasetType } from '../datasetRecords.js';
-import { type Row, toDate } from './database.js';
+import { DATASET_COLUMNS, datasetFromRow } from '../rows.js';
 import { transitionWhereStatus } from './statusTransition.js';
-
-const COLUMNS: Record<string, string> = {
-  status: 'status',
-  statusMessage: 'status_message',
-  updatedAt: 'updated_at',
-  entriesBlob: 'entries_blob',
-  imageBucket: 'image_bucket',
-};
 
 export class PostgresDatasets implements DatasetRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -39,12 +31,12 @@ export class PostgresDatasets implements DatasetRepository {
 
   async get(projectName: string, datasetType: DatasetType): Promise<DatasetRecord | undefined> {
     const { rows } = await this.pool.query('SELECT * FROM datasets WHERE project_name = $1 AND dataset_type = $2', [projectName, datasetType]);
-    return rows[0] && fromRow(rows[0]);
+    return rows[0] && datasetFromRow(rows[0]);
   }
 
   async listForProject(projectName: string): Promise<DatasetRecord[]> {
     const { rows } = await this.pool.query('SELECT * FROM datasets WHERE project_name = $1 ORDER BY dataset_type DESC', [projectName]);
-    return rows.map(fromRow);
+    return rows.map(datasetFromRow);
   }
 
   async transition(
@@ -53,7 +45,7 @@ export class PostgresDatasets implements DatasetRepository {
     from: readonly DatasetStatus[],
     to: Partial<Omit<DatasetRecord, 'projectName' | 'datasetType' | 'createdAt'>> & { status: DatasetStatus },
   ): Promise<boolean> {
-    return transitionWhereStatus(this.pool, 'datasets', { project_name: projectName, dataset_type: datasetType }, from, to, COLUMNS, {
+    return transitionWhereStatus(this.pool, 'datasets', { project_name: projectName, dataset_type: datasetType }, from, to, DATASET_COLUMNS, {
       stats: (stats: DatasetRecord['stats']) => ({
         stats_total: stats.total,
         stats_labeled: stats.labeled,
@@ -69,25 +61,6 @@ export class PostgresDatasets implements DatasetRepository {
 
   async listInProgress(): Promise<DatasetRecord[]> {
     const { rows } = await this.pool.query("SELECT * FROM datasets WHERE status LIKE '%\\_IN\\_PROGRESS'");
-    return rows.map(fromRow);
+    return rows.map(datasetFromRow);
   }
-}
-
-function fromRow(row: Row): DatasetRecord {
-  return {
-    projectName: row.project_name as string,
-    datasetType: row.dataset_type as DatasetType,
-    status: row.status as DatasetStatus,
-    statusMessage: (row.status_message as string | null) ?? undefined,
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
-    entriesBlob: (row.entries_blob as string | null) ?? undefined,
-    stats: {
-      total: row.stats_total as number,
-      labeled: row.stats_labeled as number,
-      normal: row.stats_normal as number,
-      anomaly: row.stats_anomaly as number,
-    },
-    imageBucket: (row.image_bucket as string | null) ?? undefined,
-  };
 }

@@ -1,13 +1,13 @@
 import type pg from 'pg';
 import { type IdempotencyRecord, type IdempotencyRepository, PENDING_RESPONSE } from '../datasetRecords.js';
-import { type Row, toDate } from './database.js';
+import { idempotencyFromRow } from '../rows.js';
 
 export class PostgresIdempotency implements IdempotencyRepository {
   constructor(private readonly pool: pg.Pool) {}
 
   async get(scope: string, token: string, notBefore: Date): Promise<IdempotencyRecord | undefined> {
     const { rows } = await this.pool.query('SELECT * FROM idempotency_tokens WHERE scope = $1 AND token = $2 AND created_at >= $3', [scope, token, notBefore.getTime()]);
-    return rows[0] && fromRow(rows[0]);
+    return rows[0] && idempotencyFromRow(rows[0]);
   }
 
   async reserve(record: Omit<IdempotencyRecord, 'response'>, notBefore: Date, abandonedBefore: Date): Promise<'reserved' | IdempotencyRecord> {
@@ -25,7 +25,7 @@ export class PostgresIdempotency implements IdempotencyRepository {
     if (reserved.rowCount === 1) return 'reserved';
     const { rows } = await this.pool.query('SELECT * FROM idempotency_tokens WHERE scope = $1 AND token = $2', [record.scope, record.token]);
     // Gone in between (its request failed and released it): the caller simply tries again.
-    return rows[0] ? fromRow(rows[0]) : { ...record, createdAt: new Date(0), response: PENDING_RESPONSE };
+    return rows[0] ? idempotencyFromRow(rows[0]) : { ...record, createdAt: new Date(0), response: PENDING_RESPONSE };
   }
 
   async complete(scope: string, token: string, response: string): Promise<void> {
@@ -39,14 +39,4 @@ export class PostgresIdempotency implements IdempotencyRepository {
   async deleteOlderThan(date: Date): Promise<void> {
     await this.pool.query('DELETE FROM idempotency_tokens WHERE created_at < $1', [date.getTime()]);
   }
-}
-
-function fromRow(row: Row): IdempotencyRecord {
-  return {
-    scope: row.scope as string,
-    token: row.token as string,
-    requestHash: row.request_hash as string,
-    response: row.response as string,
-    createdAt: toDate(row.created_at),
-  };
 }

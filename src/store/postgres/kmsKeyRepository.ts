@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { KmsKeyRecord, KmsKeyRepository, KmsKeyState, KmsKeyVersionRecord, Page } from '../metadataStore.js';
-import { inTransaction, optionalDate, type Row, toDate } from './database.js';
+import { kmsKeyFromRow, toDate } from '../rows.js';
+import { inTransaction } from './database.js';
 
 export class PostgresKmsKeys implements KmsKeyRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -18,12 +19,12 @@ export class PostgresKmsKeys implements KmsKeyRepository {
 
   async get(keyId: string): Promise<KmsKeyRecord | undefined> {
     const { rows } = await this.pool.query('SELECT * FROM kms_keys WHERE key_id = $1', [keyId]);
-    return rows[0] && keyFromRow(rows[0]);
+    return rows[0] && kmsKeyFromRow(rows[0]);
   }
 
   async list(keyManager: KmsKeyRecord['keyManager'], limit: number, after?: string): Promise<Page<KmsKeyRecord>> {
     const { rows } = await this.pool.query('SELECT * FROM kms_keys WHERE key_manager = $1 AND key_id > $2 ORDER BY key_id LIMIT $3', [keyManager, after ?? '', limit + 1]);
-    const items = rows.slice(0, limit).map(keyFromRow);
+    const items = rows.slice(0, limit).map(kmsKeyFromRow);
     return { items, next: rows.length > limit ? items[items.length - 1].keyId : undefined };
   }
 
@@ -118,19 +119,4 @@ export class PostgresKmsKeys implements KmsKeyRepository {
     const { rows } = await this.pool.query("SELECT key_id FROM kms_keys WHERE state = 'PendingDeletion' AND deletion_date <= $1", [now.getTime()]);
     return rows.map((row) => row.key_id as string);
   }
-}
-
-function keyFromRow(row: Row): KmsKeyRecord {
-  return {
-    keyId: row.key_id as string,
-    arn: row.arn as string,
-    description: row.description as string,
-    keyManager: row.key_manager as KmsKeyRecord['keyManager'],
-    state: row.state as KmsKeyState,
-    createdAt: toDate(row.created_at),
-    deletionDate: optionalDate(row.deletion_date),
-    currentVersion: row.current_version as number,
-    rotationPeriodDays: (row.rotation_period_days as number | null) ?? undefined,
-    nextRotation: optionalDate(row.next_rotation),
-  };
 }

@@ -1,27 +1,8 @@
 import type pg from 'pg';
 import type { ModelChanges, ModelRecord, ModelRepository, ModelStatus, ModelTag } from '../modelRecords.js';
-import { inTransaction, optionalDate, type Row, toDate } from './database.js';
+import { MODEL_COLUMNS, modelFromRow } from '../rows.js';
+import { inTransaction } from './database.js';
 import { transitionWhereStatus } from './statusTransition.js';
-
-const COLUMNS: Record<string, string> = {
-  status: 'status',
-  statusMessage: 'status_message',
-  description: 'description',
-  updatedAt: 'updated_at',
-  kmsKeyId: 'kms_key_id',
-  outputBucket: 'output_bucket',
-  outputPrefix: 'output_prefix',
-  performance: 'performance',
-  artifactBlob: 'artifact_blob',
-  evaluationManifest: 'evaluation_manifest',
-  evaluationResult: 'evaluation_result',
-  evaluationEnd: 'evaluation_end',
-  minInferenceUnits: 'min_inference_units',
-  maxInferenceUnits: 'max_inference_units',
-  trainingAttempts: 'training_attempts',
-  imageWidth: 'image_width',
-  imageHeight: 'image_height',
-};
 
 export class PostgresModels implements ModelRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -60,22 +41,22 @@ export class PostgresModels implements ModelRepository {
 
   async get(projectName: string, version: number): Promise<ModelRecord | undefined> {
     const { rows } = await this.pool.query('SELECT * FROM models WHERE project_name = $1 AND version = $2', [projectName, version]);
-    return rows[0] && fromRow(rows[0]);
+    return rows[0] && modelFromRow(rows[0]);
   }
 
   async latest(projectName: string): Promise<ModelRecord | undefined> {
     const { rows } = await this.pool.query('SELECT * FROM models WHERE project_name = $1 ORDER BY version DESC LIMIT 1', [projectName]);
-    return rows[0] && fromRow(rows[0]);
+    return rows[0] && modelFromRow(rows[0]);
   }
 
   async list(projectName: string, limit: number, beforeVersion?: number): Promise<{ items: ModelRecord[]; next?: number }> {
     const { rows } = await this.pool.query('SELECT * FROM models WHERE project_name = $1 AND version < $2 ORDER BY version DESC LIMIT $3', [projectName, beforeVersion ?? 2 ** 31 - 1, limit + 1]);
-    const items = rows.slice(0, limit).map(fromRow);
+    const items = rows.slice(0, limit).map(modelFromRow);
     return { items, next: rows.length > limit ? items[items.length - 1].version : undefined };
   }
 
   async transition(projectName: string, version: number, from: readonly ModelStatus[], to: ModelChanges): Promise<boolean> {
-    return transitionWhereStatus(this.pool, 'models', { project_name: projectName, version }, from, to, COLUMNS);
+    return transitionWhereStatus(this.pool, 'models', { project_name: projectName, version }, from, to, MODEL_COLUMNS);
   }
 
   async delete(projectName: string, version: number, from: readonly ModelStatus[]): Promise<boolean> {
@@ -85,7 +66,7 @@ export class PostgresModels implements ModelRepository {
 
   async withStatus(statuses: readonly ModelStatus[]): Promise<ModelRecord[]> {
     const { rows } = await this.pool.query('SELECT * FROM models WHERE status = ANY($1::text[])', [[...statuses]]);
-    return rows.map(fromRow);
+    return rows.map(modelFromRow);
   }
 
   async tagsOf(projectName: string, version: number): Promise<ModelTag[] | undefined> {
@@ -110,31 +91,4 @@ export class PostgresModels implements ModelRepository {
       return true;
     });
   }
-}
-
-function fromRow(row: Row): ModelRecord {
-  const optional = <T>(value: unknown): T | undefined => (value == null ? undefined : (value as T));
-  return {
-    projectName: row.project_name as string,
-    version: row.version as number,
-    arn: row.arn as string,
-    status: row.status as ModelStatus,
-    statusMessage: optional(row.status_message),
-    description: optional(row.description),
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
-    kmsKeyId: row.kms_key_id as string,
-    outputBucket: row.output_bucket as string,
-    outputPrefix: row.output_prefix as string,
-    performance: row.performance == null ? undefined : JSON.parse(row.performance as string),
-    artifactBlob: optional(row.artifact_blob),
-    evaluationManifest: optional(row.evaluation_manifest),
-    evaluationResult: optional(row.evaluation_result),
-    evaluationEnd: optionalDate(row.evaluation_end),
-    minInferenceUnits: optional(row.min_inference_units),
-    maxInferenceUnits: optional(row.max_inference_units),
-    trainingAttempts: row.training_attempts as number,
-    imageWidth: optional(row.image_width),
-    imageHeight: optional(row.image_height),
-  };
 }

@@ -1,15 +1,7 @@
 import type pg from 'pg';
-import {
-  type ChecksumAlgorithm,
-  MissingBucketError,
-  MissingUploadError,
-  type MultipartRepository,
-  type MultipartUploadRecord,
-  type ObjectRecord,
-  type PartRecord,
-  type SseAlgorithm,
-} from '../bucketRecords.js';
-import { inTransaction, type Queryable, type Row, toDate } from './database.js';
+import { MissingBucketError, MissingUploadError, type MultipartRepository, type MultipartUploadRecord, type ObjectRecord, type PartRecord } from '../bucketRecords.js';
+import { partFromRow, uploadFromRow } from '../rows.js';
+import { inTransaction, type Queryable } from './database.js';
 import { replaceObject } from './objectRepository.js';
 
 export class PostgresMultipartUploads implements MultipartRepository {
@@ -101,30 +93,4 @@ async function deleteUpload(client: Queryable, uploadId: string): Promise<string
   const { rows } = await client.query('DELETE FROM multipart_parts WHERE upload_id = $1 RETURNING blob_key', [uploadId]);
   await client.query('DELETE FROM multipart_uploads WHERE upload_id = $1', [uploadId]);
   return rows.map((row) => row.blob_key as string);
-}
-
-function uploadFromRow(row: Row): MultipartUploadRecord {
-  return {
-    uploadId: row.upload_id as string,
-    bucket: row.bucket as string,
-    key: row.key as string,
-    createdAt: toDate(row.created_at),
-    headers: JSON.parse(row.headers as string),
-    metadata: JSON.parse(row.metadata as string),
-    sseAlgorithm: row.sse_algorithm as SseAlgorithm,
-    kmsKeyId: row.kms_key_id as string,
-    checksumAlgorithm: (row.checksum_algorithm as ChecksumAlgorithm | null) ?? undefined,
-  };
-}
-
-function partFromRow(row: Row): PartRecord {
-  return {
-    uploadId: row.upload_id as string,
-    partNumber: row.part_number as number,
-    blobKey: row.blob_key as string,
-    size: row.size as number,
-    eTag: row.etag as string,
-    checksums: JSON.parse(row.checksums as string),
-    lastModified: toDate(row.last_modified),
-  };
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import { MissingBucketError, type ObjectRecord, type ObjectRepository, type SseAlgorithm } from '../bucketRecords.js';
-import { inTransaction, type Queryable, type Row, toDate } from './database.js';
+import { MissingBucketError, type ObjectRecord, type ObjectRepository } from '../bucketRecords.js';
+import { objectFromRow } from '../rows.js';
+import { inTransaction, type Queryable } from './database.js';
 
 export class PostgresObjects implements ObjectRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -75,21 +76,4 @@ export async function replaceObject(client: Queryable, object: ObjectRecord): Pr
     if (inserted.rowCount === 1) return {};
     // Another node inserted this key between the two statements: lock its row and replace it.
   }
-}
-
-function objectFromRow(row: Row): ObjectRecord {
-  return {
-    bucket: row.bucket as string,
-    key: row.key as string,
-    blobKey: row.blob_key as string,
-    size: row.size as number,
-    eTag: row.etag as string,
-    headers: JSON.parse(row.headers as string),
-    metadata: JSON.parse(row.metadata as string),
-    lastModified: toDate(row.last_modified),
-    sseAlgorithm: row.sse_algorithm as SseAlgorithm,
-    kmsKeyId: row.kms_key_id as string,
-    checksums: JSON.parse(row.checksums as string),
-    partCount: (row.part_count as number | null) ?? undefined,
-  };
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Page, ProjectRecord, ProjectRepository } from '../metadataStore.js';
-import { inTransaction, type Row, toDate } from './database.js';
+import { projectFromRow } from '../rows.js';
+import { inTransaction } from './database.js';
 
 export class PostgresProjects implements ProjectRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -12,12 +13,12 @@ export class PostgresProjects implements ProjectRepository {
 
   async get(name: string): Promise<ProjectRecord | undefined> {
     const { rows } = await this.pool.query('SELECT * FROM projects WHERE name = $1', [name]);
-    return rows[0] && fromRow(rows[0]);
+    return rows[0] && projectFromRow(rows[0]);
   }
 
   async list(limit: number, after?: string): Promise<Page<ProjectRecord>> {
     const { rows } = await this.pool.query('SELECT * FROM projects WHERE name > $1 ORDER BY name LIMIT $2', [after ?? '', limit + 1]);
-    const items = rows.slice(0, limit).map(fromRow);
+    const items = rows.slice(0, limit).map(projectFromRow);
     return { items, next: rows.length > limit ? items[items.length - 1].name : undefined };
   }
 
@@ -52,14 +53,4 @@ export class PostgresProjects implements ProjectRepository {
       [name],
     );
   }
-}
-
-function fromRow(row: Row): ProjectRecord {
-  return {
-    name: row.name as string,
-    arn: row.arn as string,
-    createdAt: toDate(row.created_at),
-    imageWidth: (row.image_width as number | null) ?? undefined,
-    imageHeight: (row.image_height as number | null) ?? undefined,
-  };
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { AccessKeyRecord, AccessKeyRepository } from '../metadataStore.js';
-import { type Row, toDate } from './rows.js';
+import { accessKeyFromRow, type Row } from '../rows.js';
 
 export class SqliteAccessKeys implements AccessKeyRepository {
   constructor(private readonly db: Database.Database) {}
@@ -19,14 +19,4 @@ export class SqliteAccessKeys implements AccessKeyRepository {
   async list(): Promise<AccessKeyRecord[]> {
     return (this.db.prepare('SELECT * FROM access_keys ORDER BY created_at, access_key_id').all() as Row[]).map(accessKeyFromRow);
   }
-}
-
-function accessKeyFromRow(row: Row): AccessKeyRecord {
-  return {
-    accessKeyId: row.access_key_id as string,
-    sealedSecret: row.sealed_secret as Buffer,
-    description: row.description as string,
-    createdAt: toDate(row.created_at),
-    status: row.status as AccessKeyRecord['status'],
-  };
 }

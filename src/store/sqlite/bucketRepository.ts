@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { BucketRecord, BucketRepository, SseAlgorithm } from '../bucketRecords.js';
-import { type Row, toDate } from './rows.js';
+import type { BucketRecord, BucketRepository } from '../bucketRecords.js';
+import { bucketFromRow, type Row } from '../rows.js';
 
 export class SqliteBuckets implements BucketRepository {
   constructor(private readonly db: Database.Database) {}
@@ -37,13 +37,4 @@ export class SqliteBuckets implements BucketRepository {
     const result = this.db.prepare('UPDATE buckets SET sse_algorithm = ?, kms_key_id = ? WHERE name = ?').run(encryption?.algorithm ?? null, encryption?.kmsKeyId ?? null, name);
     return result.changes === 1;
   }
-}
-
-function bucketFromRow(row: Row): BucketRecord {
-  const algorithm = row.sse_algorithm as SseAlgorithm | null;
-  return {
-    name: row.name as string,
-    createdAt: toDate(row.created_at),
-    encryption: algorithm === null ? undefined : { algorithm, kmsKeyId: (row.kms_key_id as string | null) ?? undefined },
-  };
 }

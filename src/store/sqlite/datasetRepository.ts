@@ -1,15 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { DatasetRecord, DatasetRepository, DatasetStatus, DatasetType } from '../datasetRecords.js';
-import { type Row, toDate } from './rows.js';
+import { DATASET_COLUMNS, datasetFromRow, type Row } from '../rows.js';
 import { transitionWhereStatus } from './statusTransition.js';
-
-const COLUMNS: Record<string, string> = {
-  status: 'status',
-  statusMessage: 'status_message',
-  updatedAt: 'updated_at',
-  entriesBlob: 'entries_blob',
-  imageBucket: 'image_bucket',
-};
 
 export class SqliteDatasets implements DatasetRepository {
   constructor(private readonly db: Database.Database) {}
@@ -40,11 +32,11 @@ export class SqliteDatasets implements DatasetRepository {
 
   async get(projectName: string, datasetType: DatasetType): Promise<DatasetRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM datasets WHERE project_name = ? AND dataset_type = ?').get(projectName, datasetType) as Row | undefined;
-    return row && fromRow(row);
+    return row && datasetFromRow(row);
   }
 
   async listForProject(projectName: string): Promise<DatasetRecord[]> {
-    return (this.db.prepare('SELECT * FROM datasets WHERE project_name = ? ORDER BY dataset_type DESC').all(projectName) as Row[]).map(fromRow);
+    return (this.db.prepare('SELECT * FROM datasets WHERE project_name = ? ORDER BY dataset_type DESC').all(projectName) as Row[]).map(datasetFromRow);
   }
 
   async transition(
@@ -53,7 +45,7 @@ export class SqliteDatasets implements DatasetRepository {
     from: readonly DatasetStatus[],
     to: Partial<Omit<DatasetRecord, 'projectName' | 'datasetType' | 'createdAt'>> & { status: DatasetStatus },
   ): Promise<boolean> {
-    return transitionWhereStatus(this.db, 'datasets', { project_name: projectName, dataset_type: datasetType }, from, to, COLUMNS, {
+    return transitionWhereStatus(this.db, 'datasets', { project_name: projectName, dataset_type: datasetType }, from, to, DATASET_COLUMNS, {
       stats: (stats: DatasetRecord['stats']) => ({
         stats_total: stats.total,
         stats_labeled: stats.labeled,
@@ -68,25 +60,6 @@ export class SqliteDatasets implements DatasetRepository {
   }
 
   async listInProgress(): Promise<DatasetRecord[]> {
-    return (this.db.prepare("SELECT * FROM datasets WHERE status LIKE '%_IN_PROGRESS'").all() as Row[]).map(fromRow);
+    return (this.db.prepare("SELECT * FROM datasets WHERE status LIKE '%_IN_PROGRESS'").all() as Row[]).map(datasetFromRow);
   }
-}
-
-function fromRow(row: Row): DatasetRecord {
-  return {
-    projectName: row.project_name as string,
-    datasetType: row.dataset_type as DatasetType,
-    status: row.status as DatasetStatus,
-    statusMessage: (row.status_message as string | null) ?? undefined,
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
-    entriesBlob: (row.entries_blob as string | null) ?? undefined,
-    stats: {
-      total: row.stats_total as number,
-      labeled: row.stats_labeled as number,
-      normal: row.stats_normal as number,
-      anomaly: row.stats_anomaly as number,
-    },
-    imageBucket: (row.image_bucket as string | null) ?? undefined,
-  };
 }

@@ -1,13 +1,13 @@
 import type Database from 'better-sqlite3';
 import { type IdempotencyRecord, type IdempotencyRepository, PENDING_RESPONSE } from '../datasetRecords.js';
-import { type Row, toDate } from './rows.js';
+import { idempotencyFromRow, type Row } from '../rows.js';
 
 export class SqliteIdempotency implements IdempotencyRepository {
   constructor(private readonly db: Database.Database) {}
 
   async get(scope: string, token: string, notBefore: Date): Promise<IdempotencyRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM idempotency_tokens WHERE scope = ? AND token = ? AND created_at >= ?').get(scope, token, notBefore.getTime()) as Row | undefined;
-    return row && fromRow(row);
+    return row && idempotencyFromRow(row);
   }
 
   async reserve(record: Omit<IdempotencyRecord, 'response'>, notBefore: Date, abandonedBefore: Date): Promise<'reserved' | IdempotencyRecord> {
@@ -23,7 +23,7 @@ export class SqliteIdempotency implements IdempotencyRepository {
           )
           .run(record.scope, record.token, record.requestHash, PENDING_RESPONSE, record.createdAt.getTime(), notBefore.getTime(), PENDING_RESPONSE, abandonedBefore.getTime());
         if (result.changes === 1) return 'reserved' as const;
-        return fromRow(this.db.prepare('SELECT * FROM idempotency_tokens WHERE scope = ? AND token = ?').get(record.scope, record.token) as Row);
+        return idempotencyFromRow(this.db.prepare('SELECT * FROM idempotency_tokens WHERE scope = ? AND token = ?').get(record.scope, record.token) as Row);
       })
       .immediate();
   }
@@ -39,14 +39,4 @@ export class SqliteIdempotency implements IdempotencyRepository {
   async deleteOlderThan(date: Date): Promise<void> {
     this.db.prepare('DELETE FROM idempotency_tokens WHERE created_at < ?').run(date.getTime());
   }
-}
-
-function fromRow(row: Row): IdempotencyRecord {
-  return {
-    scope: row.scope as string,
-    token: row.token as string,
-    requestHash: row.request_hash as string,
-    response: row.response as string,
-    createdAt: toDate(row.created_at),
-  };
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { KmsKeyRecord, KmsKeyRepository, KmsKeyState, KmsKeyVersionRecord, Page } from '../metadataStore.js';
-import { optionalDate, type Row, toDate } from './rows.js';
+import { kmsKeyFromRow, type Row, toDate } from '../rows.js';
 
 export class SqliteKmsKeys implements KmsKeyRepository {
   constructor(private readonly db: Database.Database) {}
@@ -21,12 +21,12 @@ export class SqliteKmsKeys implements KmsKeyRepository {
 
   async get(keyId: string): Promise<KmsKeyRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM kms_keys WHERE key_id = ?').get(keyId) as Row | undefined;
-    return row && keyFromRow(row);
+    return row && kmsKeyFromRow(row);
   }
 
   async list(keyManager: KmsKeyRecord['keyManager'], limit: number, after?: string): Promise<Page<KmsKeyRecord>> {
     const rows = this.db.prepare('SELECT * FROM kms_keys WHERE key_manager = ? AND key_id > ? ORDER BY key_id LIMIT ?').all(keyManager, after ?? '', limit + 1) as Row[];
-    const items = rows.slice(0, limit).map(keyFromRow);
+    const items = rows.slice(0, limit).map(kmsKeyFromRow);
     return { items, next: rows.length > limit ? items[items.length - 1].keyId : undefined };
   }
 
@@ -124,19 +124,4 @@ export class SqliteKmsKeys implements KmsKeyRepository {
     const rows = this.db.prepare("SELECT key_id FROM kms_keys WHERE state = 'PendingDeletion' AND deletion_date <= ?").all(now.getTime()) as Row[];
     return rows.map((row) => row.key_id as string);
   }
-}
-
-function keyFromRow(row: Row): KmsKeyRecord {
-  return {
-    keyId: row.key_id as string,
-    arn: row.arn as string,
-    description: row.description as string,
-    keyManager: row.key_manager as KmsKeyRecord['keyManager'],
-    state: row.state as KmsKeyState,
-    createdAt: toDate(row.created_at),
-    deletionDate: optionalDate(row.deletion_date),
-    currentVersion: row.current_version as number,
-    rotationPeriodDays: (row.rotation_period_days as number | null) ?? undefined,
-    nextRotation: optionalDate(row.next_rotation),
-  };
 }

@@ -1,15 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ModelPackagingJobChanges, ModelPackagingJobRecord, ModelPackagingJobRepository, ModelPackagingJobStatus } from '../modelPackagingRecords.js';
-import { type Row, toDate } from './rows.js';
+import { PACKAGING_JOB_COLUMNS, packagingJobFromRow, type Row } from '../rows.js';
 import { transitionWhereStatus } from './statusTransition.js';
-
-const COLUMNS: Record<string, string> = {
-  status: 'status',
-  statusMessage: 'status_message',
-  output: 'output',
-  attempts: 'attempts',
-  updatedAt: 'updated_at',
-};
 
 export class SqliteModelPackagingJobs implements ModelPackagingJobRepository {
   constructor(private readonly db: Database.Database) {}
@@ -50,41 +42,21 @@ export class SqliteModelPackagingJobs implements ModelPackagingJobRepository {
 
   async get(projectName: string, jobName: string): Promise<ModelPackagingJobRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM model_packaging_jobs WHERE project_name = ? AND job_name = ?').get(projectName, jobName) as Row | undefined;
-    return row && fromRow(row);
+    return row && packagingJobFromRow(row);
   }
 
   async list(projectName: string, limit: number, after?: string): Promise<{ items: ModelPackagingJobRecord[]; next?: string }> {
     const rows = this.db.prepare('SELECT * FROM model_packaging_jobs WHERE project_name = ? AND job_name > ? ORDER BY job_name LIMIT ?').all(projectName, after ?? '', limit + 1) as Row[];
-    const items = rows.slice(0, limit).map(fromRow);
+    const items = rows.slice(0, limit).map(packagingJobFromRow);
     return { items, next: rows.length > limit ? items[items.length - 1].jobName : undefined };
   }
 
   async transition(projectName: string, jobName: string, from: readonly ModelPackagingJobStatus[], to: ModelPackagingJobChanges): Promise<boolean> {
-    return transitionWhereStatus(this.db, 'model_packaging_jobs', { project_name: projectName, job_name: jobName }, from, to, COLUMNS);
+    return transitionWhereStatus(this.db, 'model_packaging_jobs', { project_name: projectName, job_name: jobName }, from, to, PACKAGING_JOB_COLUMNS);
   }
 
   async withStatus(statuses: readonly ModelPackagingJobStatus[]): Promise<ModelPackagingJobRecord[]> {
     const rows = this.db.prepare(`SELECT * FROM model_packaging_jobs WHERE status IN (${statuses.map(() => '?').join(', ')})`).all(...statuses) as Row[];
-    return rows.map(fromRow);
+    return rows.map(packagingJobFromRow);
   }
-}
-
-function fromRow(row: Row): ModelPackagingJobRecord {
-  const optional = <T>(value: unknown): T | undefined => (value == null ? undefined : (value as T));
-  return {
-    projectName: row.project_name as string,
-    jobName: row.job_name as string,
-    modelVersion: row.model_version as number,
-    modelArn: row.model_arn as string,
-    description: optional(row.description),
-    configuration: JSON.parse(row.configuration as string),
-    componentName: row.component_name as string,
-    componentVersion: row.component_version as string,
-    status: row.status as ModelPackagingJobStatus,
-    statusMessage: optional(row.status_message),
-    output: row.output == null ? undefined : JSON.parse(row.output as string),
-    attempts: row.attempts as number,
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
-  };
 }

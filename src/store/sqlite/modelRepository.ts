@@ -1,27 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ModelChanges, ModelRecord, ModelRepository, ModelStatus, ModelTag } from '../modelRecords.js';
-import { optionalDate, type Row, toDate } from './rows.js';
+import { MODEL_COLUMNS, modelFromRow, type Row } from '../rows.js';
 import { transitionWhereStatus } from './statusTransition.js';
-
-const COLUMNS: Record<string, string> = {
-  status: 'status',
-  statusMessage: 'status_message',
-  description: 'description',
-  updatedAt: 'updated_at',
-  kmsKeyId: 'kms_key_id',
-  outputBucket: 'output_bucket',
-  outputPrefix: 'output_prefix',
-  performance: 'performance',
-  artifactBlob: 'artifact_blob',
-  evaluationManifest: 'evaluation_manifest',
-  evaluationResult: 'evaluation_result',
-  evaluationEnd: 'evaluation_end',
-  minInferenceUnits: 'min_inference_units',
-  maxInferenceUnits: 'max_inference_units',
-  trainingAttempts: 'training_attempts',
-  imageWidth: 'image_width',
-  imageHeight: 'image_height',
-};
 
 export class SqliteModels implements ModelRepository {
   constructor(private readonly db: Database.Database) {}
@@ -62,24 +42,24 @@ export class SqliteModels implements ModelRepository {
 
   async get(projectName: string, version: number): Promise<ModelRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM models WHERE project_name = ? AND version = ?').get(projectName, version) as Row | undefined;
-    return row && fromRow(row);
+    return row && modelFromRow(row);
   }
 
   async latest(projectName: string): Promise<ModelRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM models WHERE project_name = ? ORDER BY version DESC LIMIT 1').get(projectName) as Row | undefined;
-    return row && fromRow(row);
+    return row && modelFromRow(row);
   }
 
   async list(projectName: string, limit: number, beforeVersion?: number): Promise<{ items: ModelRecord[]; next?: number }> {
     const rows = this.db
       .prepare('SELECT * FROM models WHERE project_name = ? AND version < ? ORDER BY version DESC LIMIT ?')
       .all(projectName, beforeVersion ?? Number.MAX_SAFE_INTEGER, limit + 1) as Row[];
-    const items = rows.slice(0, limit).map(fromRow);
+    const items = rows.slice(0, limit).map(modelFromRow);
     return { items, next: rows.length > limit ? items[items.length - 1].version : undefined };
   }
 
   async transition(projectName: string, version: number, from: readonly ModelStatus[], to: ModelChanges): Promise<boolean> {
-    return transitionWhereStatus(this.db, 'models', { project_name: projectName, version }, from, to, COLUMNS);
+    return transitionWhereStatus(this.db, 'models', { project_name: projectName, version }, from, to, MODEL_COLUMNS);
   }
 
   async delete(projectName: string, version: number, from: readonly ModelStatus[]): Promise<boolean> {
@@ -89,7 +69,7 @@ export class SqliteModels implements ModelRepository {
 
   async withStatus(statuses: readonly ModelStatus[]): Promise<ModelRecord[]> {
     const rows = this.db.prepare(`SELECT * FROM models WHERE status IN (${statuses.map(() => '?').join(', ')})`).all(...statuses) as Row[];
-    return rows.map(fromRow);
+    return rows.map(modelFromRow);
   }
 
   async tagsOf(projectName: string, version: number): Promise<ModelTag[] | undefined> {
@@ -109,31 +89,4 @@ export class SqliteModels implements ModelRepository {
       })
       .immediate();
   }
-}
-
-function fromRow(row: Row): ModelRecord {
-  const optional = <T>(value: unknown): T | undefined => (value == null ? undefined : (value as T));
-  return {
-    projectName: row.project_name as string,
-    version: row.version as number,
-    arn: row.arn as string,
-    status: row.status as ModelStatus,
-    statusMessage: optional(row.status_message),
-    description: optional(row.description),
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
-    kmsKeyId: row.kms_key_id as string,
-    outputBucket: row.output_bucket as string,
-    outputPrefix: row.output_prefix as string,
-    performance: row.performance == null ? undefined : JSON.parse(row.performance as string),
-    artifactBlob: optional(row.artifact_blob),
-    evaluationManifest: optional(row.evaluation_manifest),
-    evaluationResult: optional(row.evaluation_result),
-    evaluationEnd: optionalDate(row.evaluation_end),
-    minInferenceUnits: optional(row.min_inference_units),
-    maxInferenceUnits: optional(row.max_inference_units),
-    trainingAttempts: row.training_attempts as number,
-    imageWidth: optional(row.image_width),
-    imageHeight: optional(row.image_height),
-  };
 }

@@ -1,16 +1,7 @@
 import type Database from 'better-sqlite3';
-import {
-  type ChecksumAlgorithm,
-  MissingBucketError,
-  MissingUploadError,
-  type MultipartRepository,
-  type MultipartUploadRecord,
-  type ObjectRecord,
-  type PartRecord,
-  type SseAlgorithm,
-} from '../bucketRecords.js';
+import { MissingBucketError, MissingUploadError, type MultipartRepository, type MultipartUploadRecord, type ObjectRecord, type PartRecord } from '../bucketRecords.js';
+import { partFromRow, type Row, uploadFromRow } from '../rows.js';
 import { replaceObject } from './objectRepository.js';
-import { type Row, toDate } from './rows.js';
 
 export class SqliteMultipartUploads implements MultipartRepository {
   constructor(private readonly db: Database.Database) {}
@@ -96,30 +87,4 @@ function deleteUpload(db: Database.Database, uploadId: string): string[] | undef
   const rows = db.prepare('DELETE FROM multipart_parts WHERE upload_id = ? RETURNING blob_key').all(uploadId) as Row[];
   db.prepare('DELETE FROM multipart_uploads WHERE upload_id = ?').run(uploadId);
   return rows.map((row) => row.blob_key as string);
-}
-
-function uploadFromRow(row: Row): MultipartUploadRecord {
-  return {
-    uploadId: row.upload_id as string,
-    bucket: row.bucket as string,
-    key: row.key as string,
-    createdAt: toDate(row.created_at),
-    headers: JSON.parse(row.headers as string),
-    metadata: JSON.parse(row.metadata as string),
-    sseAlgorithm: row.sse_algorithm as SseAlgorithm,
-    kmsKeyId: row.kms_key_id as string,
-    checksumAlgorithm: (row.checksum_algorithm as ChecksumAlgorithm | null) ?? undefined,
-  };
-}
-
-function partFromRow(row: Row): PartRecord {
-  return {
-    uploadId: row.upload_id as string,
-    partNumber: row.part_number as number,
-    blobKey: row.blob_key as string,
-    size: row.size as number,
-    eTag: row.etag as string,
-    checksums: JSON.parse(row.checksums as string),
-    lastModified: toDate(row.last_modified),
-  };
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { MissingBucketError, type ObjectRecord, type ObjectRepository, type SseAlgorithm } from '../bucketRecords.js';
-import { type Row, toDate } from './rows.js';
+import { MissingBucketError, type ObjectRecord, type ObjectRepository } from '../bucketRecords.js';
+import { objectFromRow, type Row } from '../rows.js';
 
 export class SqliteObjects implements ObjectRepository {
   constructor(private readonly db: Database.Database) {}
@@ -55,21 +55,4 @@ export function replaceObject(db: Database.Database, object: ObjectRecord): { re
   );
   const replaced = old?.blob_key as string | undefined;
   return { replacedBlobKey: replaced === object.blobKey ? undefined : replaced };
-}
-
-function objectFromRow(row: Row): ObjectRecord {
-  return {
-    bucket: row.bucket as string,
-    key: row.key as string,
-    blobKey: row.blob_key as string,
-    size: row.size as number,
-    eTag: row.etag as string,
-    headers: JSON.parse(row.headers as string),
-    metadata: JSON.parse(row.metadata as string),
-    lastModified: toDate(row.last_modified),
-    sseAlgorithm: row.sse_algorithm as SseAlgorithm,
-    kmsKeyId: row.kms_key_id as string,
-    checksums: JSON.parse(row.checksums as string),
-    partCount: (row.part_count as number | null) ?? undefined,
-  };
 }

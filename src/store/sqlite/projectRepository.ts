@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ProjectRecord, ProjectRepository } from '../metadataStore.js';
-import { type Row, toDate } from './rows.js';
+import { projectFromRow, type Row } from '../rows.js';
 
 export class SqliteProjects implements ProjectRepository {
   constructor(private readonly db: Database.Database) {}
@@ -12,12 +12,12 @@ export class SqliteProjects implements ProjectRepository {
 
   async get(name: string): Promise<ProjectRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM projects WHERE name = ?').get(name) as Row | undefined;
-    return row && fromRow(row);
+    return row && projectFromRow(row);
   }
 
   async list(limit: number, after?: string) {
     const rows = this.db.prepare('SELECT * FROM projects WHERE name > ? ORDER BY name LIMIT ?').all(after ?? '', limit + 1) as Row[];
-    const items = rows.slice(0, limit).map(fromRow);
+    const items = rows.slice(0, limit).map(projectFromRow);
     return { items, next: rows.length > limit ? items[items.length - 1].name : undefined };
   }
 
@@ -51,14 +51,4 @@ export class SqliteProjects implements ProjectRepository {
       )
       .run(name, name);
   }
-}
-
-function fromRow(row: Row): ProjectRecord {
-  return {
-    name: row.name as string,
-    arn: row.arn as string,
-    createdAt: toDate(row.created_at),
-    imageWidth: (row.image_width as number | null) ?? undefined,
-    imageHeight: (row.image_height as number | null) ?? undefined,
-  };
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { SettingsRepository } from '../metadataStore.js';
-import type { Row } from './rows.js';
+import type { Row } from '../rows.js';
 
 export class SqliteSettings implements SettingsRepository {
   constructor(private readonly db: Database.Database) {}
