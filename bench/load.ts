@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateDatasetCommand, CreateModelCommand, CreateProjectCommand, DescribeDatasetCommand, DescribeModelCommand, DetectAnomaliesCommand, StartModelCommand } from '@aws-sdk/client-lookoutvision';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { ALIENS } from '../test/helpers/datasets.js';
+import { aliensTrainingSet } from '../test/helpers/datasets.js';
 import { ServeProcess, sleep } from '../test/reliability/serveProcess.js';
 
 function option(name: string, fallback: number): number {
@@ -44,21 +44,10 @@ try {
   const s3 = serve.s3();
   const lookoutVision = serve.lookoutVision();
   await s3.send(new CreateBucketCommand({ Bucket: 'load' }));
-  const lines: string[] = [];
-  const images: Buffer[] = [];
-  for (const [className, count] of [
-    ['normal', 20],
-    ['anomaly', 10],
-  ] as const) {
-    for (let i = 1; i <= count; i++) {
-      const key = `${className}/${i}.png`;
-      const image = await readFile(join(ALIENS, key));
-      images.push(image);
-      await s3.send(new PutObjectCommand({ Bucket: 'load', Key: key, Body: image }));
-      lines.push(JSON.stringify({ 'source-ref': `s3://load/${key}`, 'anomaly-label': 1, 'anomaly-label-metadata': { 'class-name': className, type: 'groundtruth/image-classification' } }));
-    }
-  }
-  await s3.send(new PutObjectCommand({ Bucket: 'load', Key: 'train.manifest', Body: lines.join('\n') }));
+  const set = await aliensTrainingSet('load');
+  for (const { key, image } of set) await s3.send(new PutObjectCommand({ Bucket: 'load', Key: key, Body: image }));
+  const images = set.map((s) => s.image);
+  await s3.send(new PutObjectCommand({ Bucket: 'load', Key: 'train.manifest', Body: set.map((s) => s.line).join('\n') }));
   await lookoutVision.send(new CreateProjectCommand({ ProjectName: 'aliens' }));
   await lookoutVision.send(new CreateDatasetCommand({ ProjectName: 'aliens', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'load', Key: 'train.manifest' } } } }));
   const datasetStatus = async () => (await lookoutVision.send(new DescribeDatasetCommand({ ProjectName: 'aliens', DatasetType: 'train' }))).DatasetDescription!.Status!;

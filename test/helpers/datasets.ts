@@ -59,22 +59,36 @@ export function manifestLines(text: string): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-/** A single-dataset aliens project with the fewest images training accepts (20 normal, 10 anomalous). */
-export async function aliensProject(vigil: TestVigil): Promise<void> {
-  const { buckets, projects, datasets } = vigil.services;
-  await buckets.createBucket('aliens');
-  const lines: string[] = [];
+export interface LabeledImage {
+  key: string;
+  image: Buffer;
+  /** Its classification manifest line, naming the image in the given bucket. */
+  line: string;
+}
+
+/** The fewest aliens images training accepts (20 normal, 10 anomalous) with their manifest lines for `bucket`; `extra` members join every line. */
+export async function aliensTrainingSet(bucket: string, extra: Record<string, unknown> = {}): Promise<LabeledImage[]> {
+  const set: LabeledImage[] = [];
   for (const [className, count] of [
     ['normal', 20],
     ['anomaly', 10],
   ] as const) {
     for (let i = 1; i <= count; i++) {
       const key = `${className}/${i}.png`;
-      await buckets.putObject({ bucket: 'aliens', key, body: Readable.from([await readFile(join(ALIENS, key))]) });
-      lines.push(JSON.stringify({ 'source-ref': `s3://aliens/${key}`, 'anomaly-label': 1, 'anomaly-label-metadata': { 'class-name': className, type: 'groundtruth/image-classification' } }));
+      const label = { 'anomaly-label': 1, 'anomaly-label-metadata': { 'class-name': className, type: 'groundtruth/image-classification' } };
+      set.push({ key, image: await readFile(join(ALIENS, key)), line: JSON.stringify({ 'source-ref': `s3://${bucket}/${key}`, ...extra, ...label }) });
     }
   }
-  await buckets.putObject({ bucket: 'aliens', key: 'm', body: Readable.from([Buffer.from(lines.join('\n'))]) });
+  return set;
+}
+
+/** A single-dataset aliens project with the fewest images training accepts (20 normal, 10 anomalous). */
+export async function aliensProject(vigil: TestVigil): Promise<void> {
+  const { buckets, projects, datasets } = vigil.services;
+  await buckets.createBucket('aliens');
+  const set = await aliensTrainingSet('aliens');
+  for (const { key, image } of set) await buckets.putObject({ bucket: 'aliens', key, body: Readable.from([image]) });
+  await buckets.putObject({ bucket: 'aliens', key: 'm', body: Readable.from([Buffer.from(set.map((s) => s.line).join('\n'))]) });
   await projects.create({ projectName: 'aliens' });
   await datasets.create({ projectName: 'aliens', datasetType: 'train', manifest: { Bucket: 'aliens', Key: 'm' } });
   await vigil.jobs.idle();

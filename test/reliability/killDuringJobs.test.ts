@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -15,7 +15,7 @@ import {
   type LookoutVisionClient,
 } from '@aws-sdk/client-lookoutvision';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { ALIENS } from '../helpers/datasets.js';
+import { aliensTrainingSet } from '../helpers/datasets.js';
 import { filesHolding, imageWindows } from './plaintextScan.js';
 import { crashSeed, killLeftovers, ServeProcess, seededRandom, sleep } from './serveProcess.js';
 
@@ -54,23 +54,10 @@ test('kill -9 during a dataset import and during a training: after each restart 
   const s3 = serve.s3();
   let client = serve.lookoutVision();
   await s3.send(new CreateBucketCommand({ Bucket: 'aliens' }));
-  const lines: string[] = [];
-  const images: Buffer[] = [];
-  for (const [className, count] of [
-    ['normal', 20],
-    ['anomaly', 10],
-  ] as const) {
-    for (let i = 1; i <= count; i++) {
-      const key = `${className}/${i}.png`;
-      const image = await readFile(join(ALIENS, key));
-      images.push(image);
-      await s3.send(new PutObjectCommand({ Bucket: 'aliens', Key: key, Body: image }));
-      lines.push(
-        JSON.stringify({ 'source-ref': `s3://aliens/${key}`, note: marker, 'anomaly-label': 1, 'anomaly-label-metadata': { 'class-name': className, type: 'groundtruth/image-classification' } }),
-      );
-    }
-  }
-  await s3.send(new PutObjectCommand({ Bucket: 'aliens', Key: 'train.manifest', Body: lines.join('\n') }));
+  const set = await aliensTrainingSet('aliens', { note: marker });
+  for (const { key, image } of set) await s3.send(new PutObjectCommand({ Bucket: 'aliens', Key: key, Body: image }));
+  const images = set.map((s) => s.image);
+  await s3.send(new PutObjectCommand({ Bucket: 'aliens', Key: 'train.manifest', Body: set.map((s) => s.line).join('\n') }));
   await client.send(new CreateProjectCommand({ ProjectName: 'aliens' }));
 
   // 1. The import: killed at a random moment after CreateDataset was answered.
