@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
 import {
   CompleteMultipartUploadCommand,
@@ -129,13 +130,32 @@ test('kill -9 during concurrent PUTs, overwrites and a multipart upload loses no
       ledger.multipart = undefined;
     })();
 
+    // One upload is held open in the middle of its body until after the kill: however the other writers' answers
+    // fall, the kill always cuts at least this request (a response cannot come before the body has ended).
+    const held = { key: `r${round}/held`, body: synthetic(256 * 1024) };
+    let releaseHeld!: () => void;
+    const heldUntilKill = new Promise<void>((resolve) => (releaseHeld = resolve));
+    const heldUpload = (async () => {
+      ledger.inFlight.set(held.key, held.body);
+      const half = held.body.length / 2;
+      const body = Readable.from(
+        (async function* () {
+          yield held.body.subarray(0, half);
+          await heldUntilKill;
+          yield held.body.subarray(half);
+        })(),
+      );
+      await s3.send(new PutObjectCommand({ Bucket: 'crash', Key: held.key, Body: body, ContentLength: held.body.length }));
+    })();
+
     // Settled from the start: requests fail the moment the process dies, before the kill is awaited.
-    const settled = Promise.allSettled([...writers, overwriter, multipart]);
+    const settled = Promise.allSettled([...writers, overwriter, multipart, heldUpload]);
     const killAfter = Math.floor(random() * 1500);
     await Promise.race([Promise.all([writesFlowing, partFlowing]), sleep(60_000)]);
     await sleep(killAfter);
     dead = true;
     await serve.kill9();
+    releaseHeld();
     // Every client call ends with an error once the process is gone; none may still be waiting.
     const outcomes = await settled;
     assert.ok(
