@@ -21,6 +21,8 @@ interface Waiting {
   image: Uint8Array;
   /** The model's false-alarm-rate target when the request arrived (undefined: its calibrated threshold). */
   falseAlarmRate: number | undefined;
+  /** Whether the anomaly map is wanted as a PNG too (Vigil's x-vigil-anomaly-map). */
+  anomalyLevels: boolean;
   resolve(detection: Detection): void;
   reject(error: Error): void;
 }
@@ -69,13 +71,13 @@ export class InferencePool {
    * Detects with the false-alarm-rate target given (default: the model's calibrated threshold). The target
    * travels with the request, so a changed setting applies from the next request on, whichever unit takes it.
    */
-  detect(image: Uint8Array, options: { falseAlarmRate?: number } = {}): Promise<Detection> {
+  detect(image: Uint8Array, options: { falseAlarmRate?: number; anomalyLevels?: boolean } = {}): Promise<Detection> {
     if (this.stopped) return Promise.reject(new PoolBusyError('the model is being stopped'));
     if (this.queue.length >= QUEUE_PER_UNIT * Math.max(1, this.units.size)) {
       return Promise.reject(new PoolBusyError('every inference unit is busy and the queue is full; retry shortly'));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ image, falseAlarmRate: options.falseAlarmRate, resolve, reject });
+      this.queue.push({ image, falseAlarmRate: options.falseAlarmRate, anomalyLevels: options.anomalyLevels === true, resolve, reject });
       this.dispatch();
       if (this.queue.length > 0 && this.units.size + this.starting < this.max) void this.addUnit().catch(() => undefined);
     });
@@ -158,7 +160,7 @@ export class InferencePool {
       const id = this.nextId++;
       unit.current = id;
       this.pending.set(id, waiting);
-      unit.worker.postMessage({ id, image: waiting.image, falseAlarmRate: waiting.falseAlarmRate });
+      unit.worker.postMessage({ id, image: waiting.image, falseAlarmRate: waiting.falseAlarmRate, anomalyLevels: waiting.anomalyLevels });
     }
   }
 

@@ -17,7 +17,8 @@ export type TrainingJob = Omit<TrainingJobInput, 'threads' | 'cacheDir'>;
 /** A model on its inference units. */
 export interface HostedModel {
   /** Rejects with RuntimeBusyError when every unit is busy and the queue is full, or the model is stopping. */
-  detect(image: Uint8Array, options: { falseAlarmRate?: number }): Promise<Detection>;
+  /** anomalyLevels: also the anomaly map as a PNG (Detection.anomalyLevels). */
+  detect(image: Uint8Array, options: { falseAlarmRate?: number; anomalyLevels?: boolean }): Promise<Detection>;
   /** Units running now. */
   readonly inService: number;
   stop(): Promise<void>;

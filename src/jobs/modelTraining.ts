@@ -26,7 +26,8 @@ export type TrainingImageSource = (set: 'train' | 'test', index: number, part: '
 export interface TrainingJobOutput {
   artifact: Uint8Array;
   trainSeconds: number;
-  detections: { isAnomalous: boolean; confidence: number; anomalies?: DetectedAnomaly[] }[];
+  /** Per test image; score is the anomaly score the verdict compared with the calibrated threshold. */
+  detections: { isAnomalous: boolean; confidence: number; score: number; anomalies?: DetectedAnomaly[] }[];
   /** Segmentation models: per-label pixel metrics on the test images with masks. */
   pixelMetrics?: PixelClassMetrics[];
   /** What the model is expected to do on a line, estimated from its held-out training images. */

@@ -51,7 +51,7 @@ const detections: TrainingJobOutput['detections'] = [];
 const segmentation = input.classes.length > 0 ? new MaskEvaluation(input.classes) : undefined;
 for (const [k, image] of input.test.entries()) {
   const detection = await detector.detect(await read('test', k, 'image')());
-  detections.push({ isAnomalous: detection.isAnomalous, confidence: detection.confidence, anomalies: detection.anomalies });
+  detections.push({ isAnomalous: detection.isAnomalous, confidence: detection.confidence, score: detection.score, anomalies: detection.anomalies });
   if (segmentation && image.mask && detection.mask) await segmentation.add(detection.mask, await read('test', k, 'mask')(), image);
   report({ stage: 'evaluation', done: k + 1, total: input.test.length });
 }

@@ -3,6 +3,7 @@
  */
 
 import { headLogit, headStatistics } from './anomalyHead.js';
+import { anomalyLevelsPng } from './anomalyLevels.js';
 import { anomalyMap, type ScoreMap } from './anomalyMap.js';
 import { ArtifactError } from './artifact.js';
 import { applyBorderScale } from './borderScale.js';
@@ -26,6 +27,8 @@ export interface DetectOptions {
   falseAlarmRate?: number;
   /** Also return the smoothed anomaly map at the working resolution (evaluation). */
   returnMap?: boolean;
+  /** Also return the anomaly map as a grayscale PNG of the input's size (anomalyLevels.ts), for any model. */
+  anomalyLevels?: boolean;
 }
 
 export interface DetectedAnomaly {
@@ -52,6 +55,8 @@ export interface Detection {
   /** With returnMap: the smoothed anomaly map and (segmentation models) the class per pixel, both at the working resolution. */
   map?: ScoreMap;
   classMap?: Uint8Array;
+  /** With anomalyLevels: the anomaly map as a grayscale PNG of the input's size, level 128 at the pixel threshold. */
+  anomalyLevels?: Uint8Array;
 }
 
 export interface Detector {
@@ -125,13 +130,15 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
       const threshold = thresholdFor(calibration, falseAlarmRate);
       const v = verdict(calibration, score, threshold);
       const result: Detection = { ...v, score, threshold };
-      const needMap = detectOptions.returnMap || model.classes.length > 0;
+      const needMap = detectOptions.returnMap || detectOptions.anomalyLevels || model.classes.length > 0;
       const map = needMap ? anomalyMap(grid, prep.width, prep.height, model.mapSigma) : undefined;
       if (detectOptions.returnMap) result.map = map;
-      if (model.classes.length && map) {
+      const size = map && (model.classes.length || detectOptions.anomalyLevels) ? await imageSize(bytes) : undefined;
+      // The map as it is, whatever the verdict: a normal image shows where it came closest to the threshold.
+      if (detectOptions.anomalyLevels && map && size) result.anomalyLevels = await anomalyLevelsPng(map, model.pixelThreshold, size.width, size.height);
+      if (model.classes.length && map && size) {
         // The mask follows the verdict: a normal verdict has an all-background mask.
         const seg = await segment(map, features, v.isAnomalous ? model.pixelThreshold : Infinity, model.classes, model.classBank, threads);
-        const size = await imageSize(bytes);
         result.anomalies = seg.anomalies;
         if (detectOptions.returnMap) result.classMap = seg.classMap;
         result.mask = await maskPng(seg.classMap, prep.width, prep.height, model.classes, size.width, size.height);

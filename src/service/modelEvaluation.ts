@@ -48,6 +48,9 @@ export function evaluationFiles(model: ModelRecord, test: StoredEntry[], output:
         'model-arn': model.arn,
         'project-name': model.projectName,
         'model-version': String(model.version),
+        // Vigil's: the score the verdict compared with the threshold, so that a reader can tell what another
+        // threshold of the operating curve (Vigil.OperatingCurve[].Threshold) would have decided.
+        'vigil-anomaly-score': detected.score,
       },
     });
   });

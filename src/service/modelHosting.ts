@@ -68,7 +68,8 @@ export class ModelHosting {
     });
   }
 
-  async detect(input: { projectName: string; modelVersion: string; contentType: string; body: Buffer }): Promise<{ detection: Detection; segmentation: boolean }> {
+  /** anomalyLevels: also the anomaly map as a PNG (Vigil's x-vigil-anomaly-map extension). */
+  async detect(input: { projectName: string; modelVersion: string; contentType: string; body: Buffer; anomalyLevels?: boolean }): Promise<{ detection: Detection; segmentation: boolean }> {
     const { store, metrics } = this.deps;
     const model = await this.find(input.projectName, input.modelVersion);
     const hosted = this.hosted.get(model.arn);
@@ -89,7 +90,7 @@ export class ModelHosting {
     // with no cached copy to keep in step.
     const falseAlarmRate = falseAlarmRateTarget((await store.models.tagsOf(model.projectName, model.version)) ?? []);
     try {
-      const detection = await hosted.detect(new Uint8Array(body), { falseAlarmRate });
+      const detection = await hosted.detect(new Uint8Array(body), { falseAlarmRate, anomalyLevels: input.anomalyLevels });
       metrics.detected(model.projectName, model.version, detection.isAnomalous, (performance.now() - started) / 1000);
       return { detection, segmentation: detection.anomalies !== undefined };
     } catch (error) {

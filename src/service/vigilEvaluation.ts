@@ -7,12 +7,16 @@
  * from the held-out normals' scores (with a fitted tail, so a few dozen normals can speak about 1 %), the recall
  * as the share of held-out labeled anomalies caught (null when the model was trained on normals only). The
  * curve gives them for each false-alarm-rate target on a ladder, for choosing a `vigil:false-alarm-rate` tag.
- * The measured false-alarm rate is that of the test normals at the calibrated threshold.
+ * The measured false-alarm rate is that of the test normals at the calibrated threshold. The thresholds (calibrated
+ * and per target) are on the scale of the `vigil-anomaly-score` each evaluation manifest line carries, so a reader
+ * can tell how each test image would have been judged at any point of the curve.
  */
 import type { ExpectedOperation } from '../jobs/modelRuntime.js';
 
 export interface VigilEvaluation {
-  /** At the calibrated threshold, the one used without a vigil:false-alarm-rate tag. */
+  /** The calibrated threshold, the one used without a vigil:false-alarm-rate tag: a test image's `vigil-anomaly-score` at or above it is an anomaly. */
+  Threshold: number;
+  /** At the calibrated threshold. */
   ExpectedFalseAlarmRate: number;
   ExpectedRecall: number | null;
   OperatingCurve: OperatingCurvePoint[];
@@ -23,15 +27,18 @@ export interface VigilEvaluation {
 
 export interface OperatingCurvePoint {
   FalseAlarmRateTarget: number;
+  /** The threshold the target sets. */
+  Threshold: number;
   ExpectedFalseAlarmRate: number;
   ExpectedRecall: number | null;
 }
 
 export function vigilEvaluation(operating: ExpectedOperation, measuredFalseAlarmRate: number | null, testNormals: number): VigilEvaluation {
   return {
+    Threshold: operating.calibrated.threshold,
     ExpectedFalseAlarmRate: operating.calibrated.falseAlarmRate,
     ExpectedRecall: operating.calibrated.recall,
-    OperatingCurve: operating.curve.map((p) => ({ FalseAlarmRateTarget: p.target, ExpectedFalseAlarmRate: p.falseAlarmRate, ExpectedRecall: p.recall })),
+    OperatingCurve: operating.curve.map((p) => ({ FalseAlarmRateTarget: p.target, Threshold: p.threshold, ExpectedFalseAlarmRate: p.falseAlarmRate, ExpectedRecall: p.recall })),
     MeasuredFalseAlarmRate: measuredFalseAlarmRate,
     NumberOfTestingNormalImages: testNormals,
   };

@@ -165,7 +165,7 @@ describe('models: train, host, detect, stop', () => {
     const vigilFigures = result.Vigil;
     assert.ok(vigilFigures.ExpectedFalseAlarmRate > 0 && vigilFigures.ExpectedFalseAlarmRate <= 0.01 + 1e-9, `expected false-alarm rate ${vigilFigures.ExpectedFalseAlarmRate}`);
     assert.ok(vigilFigures.ExpectedRecall >= 0 && vigilFigures.ExpectedRecall <= 1, `expected recall ${vigilFigures.ExpectedRecall}`);
-    const curve = vigilFigures.OperatingCurve as { FalseAlarmRateTarget: number; ExpectedFalseAlarmRate: number; ExpectedRecall: number }[];
+    const curve = vigilFigures.OperatingCurve as { FalseAlarmRateTarget: number; Threshold: number; ExpectedFalseAlarmRate: number; ExpectedRecall: number }[];
     assert.deepEqual(
       curve.map((p) => p.FalseAlarmRateTarget),
       [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
@@ -177,6 +177,9 @@ describe('models: train, host, detect, stop', () => {
     const testNormals = testLines.filter((l) => l['anomaly-label-metadata']['class-name'] === 'normal');
     assert.equal(vigilFigures.NumberOfTestingNormalImages, testNormals.length);
     assert.equal(vigilFigures.MeasuredFalseAlarmRate, testNormals.filter((l) => l['anomaly-label-detected'] === 1).length / testNormals.length);
+    // Each line's score at or above the calibrated threshold is its verdict; a lower target's threshold is no lower.
+    for (const l of testLines) assert.equal(l['anomaly-label-detected-metadata']['vigil-anomaly-score'] >= vigilFigures.Threshold, l['anomaly-label-detected'] === 1, l['source-ref']);
+    for (const [i, p] of curve.entries()) if (i > 0) assert.ok(p.Threshold <= curve[i - 1].Threshold, 'a higher target, a lower threshold');
 
     await rejects(client.send(new StartModelCommand({ ProjectName: 'cookies', ModelVersion: '1', MinInferenceUnits: 0 })), 'ValidationException');
     await rejects(client.send(new StartModelCommand({ ProjectName: 'cookies', ModelVersion: '1', MinInferenceUnits: 2, MaxInferenceUnits: 1 })), 'ValidationException');

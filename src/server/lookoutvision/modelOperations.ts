@@ -159,6 +159,9 @@ export const detectAnomalies = operation({
     Body: Type.Uint8Array({ in: 'payload' }),
     // Which image types are accepted is the service's rule (an unsupported one counts as an invalid image).
     ContentType: Type.String({ minLength: 1, maxLength: 255, message: 'ContentType must be image/png or image/jpeg.', ...inHeader('content-type') }),
+    // Vigil's extension: `x-vigil-anomaly-map: png` adds the anomaly map of any model (ml/anomalyLevels.ts) as
+    // VigilAnomalyMap; without the header the answer is Lookout for Vision's, byte for byte.
+    AnomalyMap: Type.Optional(Type.Literal('png', { message: "The x-vigil-anomaly-map header must be 'png'.", ...inHeader('x-vigil-anomaly-map') })),
   }),
   async handle(input, { hosting }) {
     const { detection } = await hosting.detect({
@@ -166,6 +169,7 @@ export const detectAnomalies = operation({
       modelVersion: input.ModelVersion,
       contentType: input.ContentType,
       body: Buffer.from(input.Body.buffer, input.Body.byteOffset, input.Body.byteLength),
+      anomalyLevels: input.AnomalyMap === 'png',
     });
     return {
       DetectAnomalyResult: {
@@ -174,6 +178,7 @@ export const detectAnomalies = operation({
         Confidence: detection.confidence,
         Anomalies: detection.anomalies?.map((a) => ({ Name: a.name, PixelAnomaly: { TotalPercentageArea: a.totalPercentageArea, Color: a.color } })),
         AnomalyMask: detection.mask && Buffer.from(detection.mask).toString('base64'),
+        VigilAnomalyMap: detection.anomalyLevels && Buffer.from(detection.anomalyLevels).toString('base64'),
       },
     };
   },
