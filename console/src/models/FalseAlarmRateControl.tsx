@@ -12,6 +12,7 @@ import type { Notify } from '../App';
 import { type Clients, errorText } from '../clients';
 import type { EvaluationResult } from './evaluationFiles';
 import { percent, rate } from './format';
+import type { ThresholdPreview } from './thresholdPreview';
 
 /** Vigil's reserved operating-setting tag (src/service/reservedTags.ts): applies to the hosted model from the next DetectAnomalies. */
 export const FALSE_ALARM_RATE_TAG = 'vigil:false-alarm-rate';
@@ -19,12 +20,29 @@ export const FALSE_ALARM_RATE_TAG = 'vigil:false-alarm-rate';
 /**
  * The threshold you can move: position 0 is the model's calibrated threshold, the others the false-alarm-rate
  * targets of the operating curve in the evaluation result, each shown with the false-alarm rate and recall
- * expected there (estimated from held-out training images). Applying it sets or removes the tag.
+ * expected there (estimated from held-out training images), and what it would have decided on the test images
+ * (the preview, from their scores). Applying it sets or removes the tag. The position is the page's: the test
+ * results follow it.
  */
-export function FalseAlarmRateControl({ clients, model, evaluation, notify }: { clients: Clients; model: ModelDescription; evaluation: NonNullable<EvaluationResult['Vigil']>; notify: Notify }) {
+export function FalseAlarmRateControl({
+  clients,
+  model,
+  evaluation,
+  position,
+  setPosition,
+  preview,
+  notify,
+}: {
+  clients: Clients;
+  model: ModelDescription;
+  evaluation: NonNullable<EvaluationResult['Vigil']>;
+  position: number;
+  setPosition: (position: number) => void;
+  preview: ThresholdPreview | undefined;
+  notify: Notify;
+}) {
   const curve = evaluation.OperatingCurve;
   const [applied, setApplied] = useState<string | null | undefined>();
-  const [position, setPosition] = useState(0);
   const [busy, setBusy] = useState(false);
 
   const positionOf = useCallback((value: string | null) => (value === null ? 0 : curve.findIndex((p) => p.FalseAlarmRateTarget === Number(value)) + 1), [curve]);
@@ -37,7 +55,7 @@ export function FalseAlarmRateControl({ clients, model, evaluation, notify }: { 
         setPosition(Math.max(0, positionOf(value)));
       })
       .catch((e: unknown) => notify('error', `Could not read the model's tags. ${errorText(e)}`));
-  }, [clients, model.ModelArn, positionOf, notify]);
+  }, [clients, model.ModelArn, positionOf, setPosition, notify]);
 
   const point = position === 0 ? undefined : curve[position - 1];
   const expectedRate = point ? point.ExpectedFalseAlarmRate : evaluation.ExpectedFalseAlarmRate;
@@ -94,6 +112,31 @@ export function FalseAlarmRateControl({ clients, model, evaluation, notify }: { 
             <div data-testid="threshold-recall">{expectedRecall === null ? 'Unknown (trained on normal images only)' : percent(expectedRecall)}</div>
           </div>
         </ColumnLayout>
+        {preview && (
+          <ColumnLayout columns={5} variant="text-grid">
+            <div>
+              <Box variant="awsui-key-label">Anomalies caught</Box>
+              <div data-testid="preview-true-positives">{preview.truePositives}</div>
+            </div>
+            <div>
+              <Box variant="awsui-key-label">False alarms</Box>
+              <div data-testid="preview-false-positives">{preview.falsePositives}</div>
+            </div>
+            <div>
+              <Box variant="awsui-key-label">Anomalies missed</Box>
+              <div data-testid="preview-false-negatives">{preview.falseNegatives}</div>
+            </div>
+            <div>
+              <Box variant="awsui-key-label">Normals passed</Box>
+              <div data-testid="preview-true-negatives">{preview.trueNegatives}</div>
+            </div>
+            <div>
+              <Box variant="awsui-key-label">Verdicts changed</Box>
+              <div data-testid="preview-changed">{preview.changed}</div>
+            </div>
+          </ColumnLayout>
+        )}
+        {preview && <Box variant="small">On the test images at this threshold (from their scores in the evaluation manifest); the test results below follow the slider.</Box>}
         {evaluation.MeasuredFalseAlarmRate !== null && (
           <Box variant="small">
             At the calibrated threshold, {percent(evaluation.MeasuredFalseAlarmRate)} of the {evaluation.NumberOfTestingNormalImages} normal test images were flagged.

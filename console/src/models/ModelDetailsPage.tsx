@@ -4,16 +4,17 @@ import Button from '@cloudscape-design/components/button';
 import Header from '@cloudscape-design/components/header';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Notify } from '../App';
 import { type Clients, errorText } from '../clients';
-import { type EvaluationResult, readEvaluationResult } from './evaluationFiles';
+import { type EvaluationResult, readEvaluationResult, readTestResults, type TestImageResult } from './evaluationFiles';
 import { FalseAlarmRateControl } from './FalseAlarmRateControl';
 import { isChanging, modelStatusType } from './modelStatus';
 import { PerformanceMetrics } from './PerformanceMetrics';
 import { StartModelModal } from './StartModelModal';
 import { TestResults } from './TestResults';
 import { TrialDetection } from './TrialDetection';
+import { previewAt, thresholdAt } from './thresholdPreview';
 
 /** One model: status and hosting, evaluation figures, its operating point, test results and trial detections. */
 export function ModelDetailsPage({ clients, projectName, modelVersion, notify }: { clients: Clients; projectName: string; modelVersion: string; notify: Notify }) {
@@ -21,6 +22,9 @@ export function ModelDetailsPage({ clients, projectName, modelVersion, notify }:
   const [evaluation, setEvaluation] = useState<EvaluationResult | undefined>();
   const [starting, setStarting] = useState(false);
   const [stopping, setStopping] = useState(false);
+  const [testResults, setTestResults] = useState<TestImageResult[] | undefined>();
+  // The threshold slider's position (0: calibrated); the test results are judged at it.
+  const [position, setPosition] = useState(0);
 
   const load = useCallback(async () => {
     try {
@@ -44,6 +48,18 @@ export function ModelDetailsPage({ clients, projectName, modelVersion, notify }:
       .then(setEvaluation)
       .catch((e: unknown) => notify('error', `Could not read the evaluation results. ${errorText(e)}`));
   }, [clients, evaluated, notify]);
+  const manifestKey = model?.EvaluationManifest?.Key;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: read once the model has an evaluation manifest
+  useEffect(() => {
+    if (!model || !manifestKey) return;
+    readTestResults(clients, model)
+      .then(setTestResults)
+      .catch((e: unknown) => {
+        notify('error', `Could not read the test results. ${errorText(e)}`);
+        setTestResults([]);
+      });
+  }, [clients, manifestKey, notify]);
+  const preview = useMemo(() => (evaluation?.Vigil && testResults ? previewAt(testResults, thresholdAt(evaluation.Vigil, position)) : undefined), [evaluation, testResults, position]);
 
   const stop = async () => {
     setStopping(true);
@@ -91,8 +107,8 @@ export function ModelDetailsPage({ clients, projectName, modelVersion, notify }:
         </Alert>
       )}
       {model.Performance && <PerformanceMetrics model={model} evaluation={evaluation} />}
-      {evaluation?.Vigil && <FalseAlarmRateControl clients={clients} model={model} evaluation={evaluation.Vigil} notify={notify} />}
-      {model.EvaluationManifest?.Key && <TestResults clients={clients} model={model} projectName={projectName} hosted={hosted} notify={notify} />}
+      {evaluation?.Vigil && <FalseAlarmRateControl clients={clients} model={model} evaluation={evaluation.Vigil} position={position} setPosition={setPosition} preview={preview} notify={notify} />}
+      {model.EvaluationManifest?.Key && <TestResults clients={clients} model={model} results={testResults} preview={preview} projectName={projectName} hosted={hosted} />}
       {hosted && <TrialDetection clients={clients} projectName={projectName} modelVersion={modelVersion} notify={notify} />}
       {starting && (
         <StartModelModal

@@ -6,13 +6,31 @@ import type { Clients } from '../clients';
 import { imageType } from '../imageFiles';
 import { getObjectBytes } from '../s3Objects';
 import { parseS3Uri } from '../s3Uri';
-import { type Detection, detect } from './detect';
+import { type Detection, detect, releaseDetection } from './detect';
 import type { TestImageResult } from './evaluationFiles';
 import { percent } from './format';
-import { MaskedImage } from './MaskedImage';
+import { MaskedImage, type Overlay } from './MaskedImage';
 
-/** A test image, its label and verdict; with withMask, the mask the hosted model predicts for it laid over it. */
-export function TestImageCard({ clients, result, projectName, modelVersion, withMask }: { clients: Clients; result: TestImageResult; projectName: string; modelVersion: string; withMask: boolean }) {
+/**
+ * A test image, its label and verdict (at the threshold the page chose: `verdict`, beside the evaluation's own);
+ * with an overlay, the mask or heatmap the hosted model predicts for it laid over it.
+ */
+export function TestImageCard({
+  clients,
+  result,
+  verdict,
+  projectName,
+  modelVersion,
+  overlay,
+}: {
+  clients: Clients;
+  result: TestImageResult;
+  verdict: 'normal' | 'anomaly';
+  projectName: string;
+  modelVersion: string;
+  overlay: Overlay | undefined;
+}) {
+  const withPrediction = overlay !== undefined;
   const [image, setImage] = useState<{ url: string; bytes: Uint8Array<ArrayBuffer>; type: string } | undefined>();
   const [detection, setDetection] = useState<Detection | undefined>();
   const [failed, setFailed] = useState<string | undefined>();
@@ -41,33 +59,47 @@ export function TestImageCard({ clients, result, projectName, modelVersion, with
     };
   }, [clients, result.sourceRef]);
   useEffect(() => {
-    if (!withMask || !image) return;
+    if (!withPrediction || !image) return;
     let current = true;
     let found: Detection | undefined;
     detect(clients, projectName, modelVersion, image.bytes, image.type)
       .then((d) => {
         found = d;
         if (current) setDetection(d);
-        else if (d.maskUrl) URL.revokeObjectURL(d.maskUrl);
+        else releaseDetection(d);
       })
       .catch(() => current && setFailed('Detection failed'));
     return () => {
       current = false;
-      if (found?.maskUrl) URL.revokeObjectURL(found.maskUrl);
+      releaseDetection(found);
       setDetection(undefined);
     };
-  }, [clients, projectName, modelVersion, image, withMask]);
+  }, [clients, projectName, modelVersion, image, withPrediction]);
 
   const name = result.sourceRef.split('/').pop() ?? '';
-  const correct = result.actual === result.predicted;
+  const correct = result.actual === verdict;
+  const changed = verdict !== result.predicted;
   return (
     <SpaceBetween size="xs">
       {failed && <StatusIndicator type="warning">{failed}</StatusIndicator>}
-      {image ? <MaskedImage imageUrl={image.url} maskUrl={detection?.maskUrl} alt={name} /> : !failed && <StatusIndicator type="loading">Loading</StatusIndicator>}
-      <div>
-        Label: <b>{result.actual ?? 'unlabelled'}</b>, predicted: <b>{result.predicted}</b> ({percent(result.confidence)})
-      </div>
-      <Badge color={correct ? 'green' : 'red'}>{correct ? 'Correct' : 'Incorrect'}</Badge>
+      {image ? (
+        <MaskedImage imageUrl={image.url} maskUrl={detection?.maskUrl} heatmapUrl={detection?.heatmapUrl} alt={name} overlay={overlay ?? 'none'} />
+      ) : (
+        !failed && <StatusIndicator type="loading">Loading</StatusIndicator>
+      )}
+      {changed ? (
+        <div>
+          Label: <b>{result.actual ?? 'unlabelled'}</b>, predicted at this threshold: <b>{verdict}</b> (<b>{result.predicted}</b> at the calibrated threshold)
+        </div>
+      ) : (
+        <div>
+          Label: <b>{result.actual ?? 'unlabelled'}</b>, predicted: <b>{result.predicted}</b> ({percent(result.confidence)})
+        </div>
+      )}
+      <SpaceBetween direction="horizontal" size="xs">
+        <Badge color={correct ? 'green' : 'red'}>{correct ? 'Correct' : 'Incorrect'}</Badge>
+        {changed && <Badge color="blue">Changed by the threshold</Badge>}
+      </SpaceBetween>
       {detection && detection.anomalies.length > 0 && <div data-testid="predicted-labels">Predicted: {detection.anomalies.map((a) => `${a.name} ${percent(a.area)}`).join(', ')}</div>}
     </SpaceBetween>
   );

@@ -6,37 +6,46 @@ import Pagination from '@cloudscape-design/components/pagination';
 import SegmentedControl from '@cloudscape-design/components/segmented-control';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Toggle from '@cloudscape-design/components/toggle';
-import { useEffect, useState } from 'react';
-import type { Notify } from '../App';
-import { type Clients, errorText } from '../clients';
-import { readTestResults, type TestImageResult } from './evaluationFiles';
+import { useState } from 'react';
+import type { Clients } from '../clients';
+import type { TestImageResult } from './evaluationFiles';
+import type { Overlay } from './MaskedImage';
 import { TestImageCard } from './TestImageCard';
+import type { ThresholdPreview } from './thresholdPreview';
 
 const PAGE_SIZE = 12;
 
+const FILTER_NAMES: Record<string, string> = { correct: 'correctly classified', incorrect: 'incorrectly classified', changed: 'whose verdict changes at this threshold' };
+
 /**
- * The test images with the model's verdicts from the evaluation manifest, filtered by correct / incorrect;
- * on a hosted model, the predicted anomaly masks (DetectAnomalies on each image shown) laid over them.
+ * The test images with the model's verdicts from the evaluation manifest, judged at the threshold the slider
+ * chose (the preview; the manifest's own verdicts without one), filtered by correct / incorrect / changed; on a
+ * hosted model, the predicted anomaly masks or heatmaps (DetectAnomalies on each image shown) laid over them.
  */
-export function TestResults({ clients, model, projectName, hosted, notify }: { clients: Clients; model: ModelDescription; projectName: string; hosted: boolean; notify: Notify }) {
-  const [results, setResults] = useState<TestImageResult[] | undefined>();
+export function TestResults({
+  clients,
+  model,
+  results,
+  preview,
+  projectName,
+  hosted,
+}: {
+  clients: Clients;
+  model: ModelDescription;
+  results: TestImageResult[] | undefined;
+  preview: ThresholdPreview | undefined;
+  projectName: string;
+  hosted: boolean;
+}) {
   const [filter, setFilter] = useState('all');
   const [page, setPage] = useState(1);
-  const [masks, setMasks] = useState(false);
-  const manifestKey = model.EvaluationManifest?.Key;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: read again only when the manifest changes
-  useEffect(() => {
-    readTestResults(clients, model)
-      .then(setResults)
-      .catch((e: unknown) => {
-        notify('error', `Could not read the test results. ${errorText(e)}`);
-        setResults([]);
-      });
-  }, [clients, manifestKey, notify]);
+  const [predictions, setPredictions] = useState(false);
+  const [overlay, setOverlay] = useState<Overlay>('mask');
 
-  const correct = (r: TestImageResult) => r.actual === r.predicted;
+  const verdict = (r: TestImageResult) => preview?.verdicts.get(r.sourceRef) ?? r.predicted;
+  const correct = (r: TestImageResult) => r.actual === verdict(r);
   const all = results ?? [];
-  const shown = all.filter((r) => filter === 'all' || (filter === 'correct') === correct(r));
+  const shown = all.filter((r) => (filter === 'all' ? true : filter === 'changed' ? verdict(r) !== r.predicted : (filter === 'correct') === correct(r)));
   const pages = Math.max(1, Math.ceil(shown.length / PAGE_SIZE));
   const right = all.filter(correct).length;
   return (
@@ -64,11 +73,23 @@ export function TestResults({ clients, model, projectName, hosted, notify }: { c
               { id: 'all', text: 'All' },
               { id: 'correct', text: 'Correct' },
               { id: 'incorrect', text: 'Incorrect' },
+              { id: 'changed', text: 'Changed by the threshold', disabled: !preview },
             ]}
           />
-          <Toggle controlId="show-predicted-masks" checked={masks} disabled={!hosted} onChange={({ detail }) => setMasks(detail.checked)}>
-            {hosted ? 'Show predicted masks' : 'Show predicted masks (host the model first)'}
+          <Toggle controlId="show-predicted-masks" checked={predictions} disabled={!hosted} onChange={({ detail }) => setPredictions(detail.checked)}>
+            {hosted ? 'Show predictions' : 'Show predictions (host the model first)'}
           </Toggle>
+          {predictions && hosted && (
+            <SegmentedControl
+              selectedId={overlay}
+              label="Overlay"
+              onChange={({ detail }) => setOverlay(detail.selectedId as Overlay)}
+              options={[
+                { id: 'mask', text: 'Anomaly mask' },
+                { id: 'heatmap', text: 'Heatmap' },
+              ]}
+            />
+          )}
         </SpaceBetween>
       }
       pagination={
@@ -81,9 +102,16 @@ export function TestResults({ clients, model, projectName, hosted, notify }: { c
       }
       cardDefinition={{
         header: (r) => <span title={r.sourceRef}>{r.sourceRef.split('/').pop()}</span>,
-        sections: [{ id: 'image', content: (r) => <TestImageCard clients={clients} result={r} projectName={projectName} modelVersion={model.ModelVersion!} withMask={masks && hosted} /> }],
+        sections: [
+          {
+            id: 'image',
+            content: (r) => (
+              <TestImageCard clients={clients} result={r} verdict={verdict(r)} projectName={projectName} modelVersion={model.ModelVersion!} overlay={predictions && hosted ? overlay : undefined} />
+            ),
+          },
+        ],
       }}
-      empty={<Box textAlign="center">No test images{filter === 'all' ? '' : ` ${filter}ly classified`}.</Box>}
+      empty={<Box textAlign="center">No test images{filter === 'all' ? '' : ` ${FILTER_NAMES[filter]}`}.</Box>}
     />
   );
 }

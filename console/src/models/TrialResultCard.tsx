@@ -15,7 +15,7 @@ import { putObjectBytes } from '../s3Objects';
 import { updateDatasetEntries } from './datasetUpdate';
 import type { Detection } from './detect';
 import { percent } from './format';
-import { MaskedImage } from './MaskedImage';
+import { MaskedImage, type Overlay } from './MaskedImage';
 import { projectBucket } from './projectBucket';
 
 export interface TrialImage {
@@ -38,7 +38,7 @@ const TRIAL_PREFIX = 'trial-detections/';
 export function TrialResultCard({ clients, projectName, trial, notify }: { clients: Clients; projectName: string; trial: TrialImage; notify: Notify }) {
   const d = trial.detection;
   const [label, setLabel] = useState<'normal' | 'anomaly'>(d?.isAnomalous ? 'anomaly' : 'normal');
-  const [showMask, setShowMask] = useState(true);
+  const [overlay, setOverlay] = useState<Overlay>(d?.maskUrl ? 'mask' : d?.heatmapUrl ? 'heatmap' : 'none');
   const [state, setState] = useState<'idle' | 'adding' | 'added'>('idle');
 
   const add = async () => {
@@ -60,18 +60,23 @@ export function TrialResultCard({ clients, projectName, trial, notify }: { clien
   return (
     <Container header={<Header variant="h3">{trial.name}</Header>}>
       <ColumnLayout columns={2}>
-        <MaskedImage imageUrl={trial.imageUrl} maskUrl={d?.maskUrl} alt={trial.name} showMask={showMask} />
+        <MaskedImage imageUrl={trial.imageUrl} maskUrl={d?.maskUrl} heatmapUrl={d?.heatmapUrl} alt={trial.name} overlay={overlay} />
         {d ? (
           <SpaceBetween size="s">
             <div data-testid="trial-verdict">
               <Badge color={d.isAnomalous ? 'red' : 'green'}>{d.isAnomalous ? 'Anomaly' : 'Normal'}</Badge> with confidence {percent(d.confidence)}
             </div>
             {d.anomalies.length > 0 && <Box>Anomaly labels: {d.anomalies.map((a) => `${a.name} (${percent(a.area)} of the image)`).join(', ')}</Box>}
-            {d.maskUrl && (
-              <Button variant="inline-link" onClick={() => setShowMask((s) => !s)}>
-                {showMask ? 'Hide mask' : 'Show mask'}
-              </Button>
-            )}
+            <SegmentedControl
+              selectedId={overlay}
+              label="Overlay"
+              onChange={({ detail }) => setOverlay(detail.selectedId as Overlay)}
+              options={[
+                { id: 'none', text: 'None' },
+                { id: 'mask', text: 'Anomaly mask', disabled: !d.maskUrl },
+                { id: 'heatmap', text: 'Heatmap', disabled: !d.heatmapUrl },
+              ]}
+            />
             <SegmentedControl
               selectedId={label}
               label="Verified label"

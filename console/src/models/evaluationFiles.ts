@@ -15,6 +15,8 @@ export interface PixelClassMetrics {
 /** A point of Vigil's operating curve: what a vigil:false-alarm-rate target is expected to do. */
 export interface OperatingPoint {
   FalseAlarmRateTarget: number;
+  /** The threshold the target sets, on the scale of the test images' scores (absent in older evaluations). */
+  Threshold?: number;
   ExpectedFalseAlarmRate: number;
   ExpectedRecall: number | null;
 }
@@ -24,6 +26,8 @@ export interface EvaluationResult {
   EvaluationDetails?: { NumberOfTrainingImages?: number; NumberOfTestingImages?: number };
   AggregatedEvaluationResults?: { Metrics?: { PixelAnomalyClassMetrics?: PixelClassMetrics[] } };
   Vigil?: {
+    /** The calibrated threshold (absent in older evaluations). */
+    Threshold?: number;
     ExpectedFalseAlarmRate: number;
     ExpectedRecall: number | null;
     OperatingCurve: OperatingPoint[];
@@ -38,6 +42,8 @@ export interface TestImageResult {
   actual: 'normal' | 'anomaly' | undefined;
   predicted: 'normal' | 'anomaly';
   confidence: number | undefined;
+  /** The anomaly score the verdict compared with the calibrated threshold (Vigil's vigil-anomaly-score; absent in older evaluations). */
+  score: number | undefined;
 }
 
 /** The evaluation result file the model's DescribeModel points at; undefined before evaluation. */
@@ -59,7 +65,7 @@ export async function readTestResults(clients: Clients, model: ModelDescription)
     .filter((line) => line.trim() !== '')
     .map((line) => {
       const json = JSON.parse(line) as Record<string, unknown>;
-      const detected = (json[`${DETECTED}-metadata`] ?? {}) as { 'class-name'?: string; confidence?: number };
+      const detected = (json[`${DETECTED}-metadata`] ?? {}) as { 'class-name'?: string; confidence?: number; 'vigil-anomaly-score'?: number };
       let actual: TestImageResult['actual'];
       for (const [name, value] of Object.entries(json)) {
         const meta = value as { type?: string; 'class-name'?: string };
@@ -72,6 +78,7 @@ export async function readTestResults(clients: Clients, model: ModelDescription)
         actual,
         predicted: detected['class-name'] === 'anomaly' ? 'anomaly' : 'normal',
         confidence: detected.confidence,
+        score: typeof detected['vigil-anomaly-score'] === 'number' ? detected['vigil-anomaly-score'] : undefined,
       };
     });
 }
