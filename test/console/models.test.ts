@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { DescribeKeyCommand, GetKeyRotationStatusCommand, type KMSClient, ListAliasesCommand, ListKeysCommand } from '@aws-sdk/client-kms';
 import {
   CreateDatasetCommand,
+  CreateModelCommand,
   CreateProjectCommand,
   DescribeModelCommand,
   DetectAnomaliesCommand,
@@ -13,11 +14,13 @@ import {
   ListModelsCommand,
   ListTagsForResourceCommand,
   type LookoutVisionClient,
+  StartModelCommand,
+  StopModelCommand,
 } from '@aws-sdk/client-lookoutvision';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Page } from 'puppeteer-core';
 import { byText, type ConsoleBrowser, clickVisible, consoleSkipReason, openConsoleBrowser, signInAs, textOf, typeInto } from '../helpers/consoleBrowser.js';
-import { COOKIES, cookieManifest, cookiesProject } from '../helpers/datasets.js';
+import { aliensProject, COOKIES, cookieManifest, cookiesProject } from '../helpers/datasets.js';
 import { kmsClient } from '../helpers/kms.js';
 import { s3Client } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
@@ -212,18 +215,51 @@ describe('the console: keys, training, model details, hosting and trial detectio
     const right = lines.filter((l) => l['anomaly-label-metadata']['class-name'] === l['anomaly-label-detected-metadata']['class-name']).length;
     await page.waitForSelector(byText(`${right} correct, ${lines.length - right} incorrect of ${lines.length} test images`), { timeout: 20_000 });
 
-    // The threshold: the slider's 7th step is a 1 % false-alarm-rate target, with its expected figures.
-    const curve = result.Vigil.OperatingCurve as { FalseAlarmRateTarget: number; ExpectedFalseAlarmRate: number; ExpectedRecall: number | null }[];
+    // The threshold: the slider previews each step's verdicts on the test images, from their scores in the manifest.
+    const curve = result.Vigil.OperatingCurve as { FalseAlarmRateTarget: number; Threshold: number; ExpectedFalseAlarmRate: number; ExpectedRecall: number | null }[];
     assert.equal(await textOf(page, '[data-testid="threshold-chosen"]'), 'Calibrated');
     assert.equal(await textOf(page, '[data-testid="threshold-false-alarm-rate"]'), rate(result.Vigil.ExpectedFalseAlarmRate));
+    const previewShown = async (threshold: number) => {
+      const verdicts = lines.map((l) => ({
+        actual: l['anomaly-label-metadata']['class-name'],
+        flagged: l['anomaly-label-detected-metadata']['vigil-anomaly-score'] >= threshold,
+        before: l['anomaly-label-detected'] === 1,
+      }));
+      const count = (f: (v: (typeof verdicts)[number]) => boolean) => String(verdicts.filter(f).length);
+      const expected = {
+        'preview-true-positives': count((v) => v.actual === 'anomaly' && v.flagged),
+        'preview-false-positives': count((v) => v.actual === 'normal' && v.flagged),
+        'preview-false-negatives': count((v) => v.actual === 'anomaly' && !v.flagged),
+        'preview-true-negatives': count((v) => v.actual === 'normal' && !v.flagged),
+        'preview-changed': count((v) => v.flagged !== v.before),
+      };
+      await page.waitForFunction((e) => Object.entries(e).every(([id, n]) => document.querySelector(`[data-testid="${id}"]`)?.textContent === n), { timeout: 10_000 }, expected);
+      const correct = verdicts.filter((v) => v.flagged === (v.actual === 'anomaly')).length;
+      await page.waitForSelector(byText(`${correct} correct, ${lines.length - correct} incorrect of ${lines.length} test images`));
+      return Number(expected['preview-changed']);
+    };
+    assert.equal(await previewShown(result.Vigil.Threshold), 0, 'the calibrated threshold decides as the evaluation did');
     const slider = (await page.waitForSelector('input[type="range"]'))!;
     await slider.focus();
-    for (let i = 0; i < 7; i++) await page.keyboard.press('ArrowRight');
+    // The last step, a 50 % target: normals that passed are flagged now, and the list shows which.
+    for (let i = 0; i < 12; i++) await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => document.querySelector('[data-testid="threshold-chosen"]')?.textContent === '50 %');
+    const changed = await previewShown(curve[11].Threshold);
+    assert.ok(changed > 0, 'a 50 % target changes verdicts on the test images');
+    await clickVisible(page, 'button', 'Changed by the threshold');
+    await page.waitForFunction((n) => document.querySelectorAll('.vigil-masked-image').length === n, { timeout: 10_000 }, Math.min(12, changed));
+    // Each card shown says what it was at the calibrated threshold.
+    assert.equal(await page.evaluate(() => document.body.innerText.split('at the calibrated threshold)').length - 1), Math.min(12, changed));
+    await clickVisible(page, 'button', 'All');
+    // The 7th step, a 1 % target, with its expected figures, applied.
+    await slider.focus();
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowLeft');
     const point = curve[6];
     assert.equal(point.FalseAlarmRateTarget, 0.01);
     await page.waitForFunction(() => document.querySelector('[data-testid="threshold-chosen"]')?.textContent === '1 %');
     assert.equal(await textOf(page, '[data-testid="threshold-false-alarm-rate"]'), rate(point.ExpectedFalseAlarmRate));
     assert.equal(await textOf(page, '[data-testid="threshold-recall"]'), point.ExpectedRecall === null ? 'Unknown (trained on normal images only)' : percent(point.ExpectedRecall));
+    await previewShown(point.Threshold);
     await clickVisible(page, 'button', 'Apply threshold');
     await page.waitForSelector(byText('The model flags about 1 % of good parts from the next detection on.'), { timeout: 20_000 });
     const tags = (await lfv.send(new ListTagsForResourceCommand({ ResourceArn: model.ModelArn }))).Tags;
@@ -260,6 +296,16 @@ describe('the console: keys, training, model details, hosting and trial detectio
       cards,
     );
     masksShown = cards;
+    // The same detections' anomaly maps (Vigil's extension), coloured as heatmaps at the image's size.
+    await clickVisible(page, 'button', 'Heatmap');
+    await page.waitForFunction(
+      (n) => {
+        const maps = [...document.querySelectorAll<HTMLImageElement>('img.vigil-heatmap')];
+        return maps.length === n && maps.every((m) => m.complete && m.naturalWidth === 288 && m.naturalHeight === 384) && !document.querySelector('img.vigil-mask');
+      },
+      { timeout: 20_000 },
+      cards,
+    );
 
     // Trial detection on an image from the computer: the verdict is the API's on the same bytes.
     const file = join(COOKIES, 'test-images', 'test-anomaly-1.jpg');
@@ -271,6 +317,8 @@ describe('the console: keys, training, model details, hosting and trial detectio
     const expected = (await lfv.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '1', ContentType: 'image/jpeg', Body: bytes }))).DetectAnomalyResult!;
     assert.equal(verdict, `${expected.IsAnomalous ? 'Anomaly' : 'Normal'} with confidence ${percent(expected.Confidence!)}`);
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('img.vigil-mask')].some((m) => m.alt === 'Anomaly mask of test-anomaly-1.jpg' && m.naturalWidth === 288));
+    await clickVisible(page, '[data-testid="trial-overlay"] button', 'Heatmap');
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('img.vigil-heatmap')].some((m) => m.alt === 'Heatmap of test-anomaly-1.jpg' && m.naturalWidth === 288));
 
     // Verified as an anomaly and added to the training dataset: the image in the project's bucket, its line in the dataset.
     await clickVisible(page, 'button', 'Anomaly');
@@ -288,13 +336,47 @@ describe('the console: keys, training, model details, hosting and trial detectio
     assert.ok(Buffer.from(stored).equals(bytes));
   });
 
+  test('trial detection over an S3 prefix: every image under it checked, a bad prefix refused with a message, a verified image folded into training', async () => {
+    const batch = { 'trial-batch/normal-2.jpg': 'test-normal-2.jpg', 'trial-batch/more/anomaly-2.jpg': 'test-anomaly-2.jpg' };
+    for (const [key, file] of Object.entries(batch)) await s3.send(new PutObjectCommand({ Bucket: 'cookies', Key: key, Body: await readFile(join(COOKIES, 'test-images', file)) }));
+    await s3.send(new PutObjectCommand({ Bucket: 'cookies', Key: 'trial-batch/notes.txt', Body: 'not an image' }));
+    await clickVisible(page, 'button', 'An S3 prefix');
+    await typeInto(page, 'input[name="trialS3Uri"]', 'cookies/trial-batch/');
+    await clickVisible(page, 'button', 'Detect anomalies');
+    await page.waitForSelector(byText('Enter an S3 URI of the form s3://bucket/prefix/.'));
+    await typeInto(page, 'input[name="trialS3Uri"]', 's3://cookies/nothing-here/');
+    await clickVisible(page, 'button', 'Detect anomalies');
+    await page.waitForSelector(byText('No trial detection was run. No PNG or JPEG images under s3://cookies/nothing-here/.'), { timeout: 20_000 });
+
+    await typeInto(page, 'input[name="trialS3Uri"]', 's3://cookies/trial-batch');
+    await clickVisible(page, 'button', 'Detect anomalies');
+    await page.waitForSelector(byText('2 trial images checked by model 1.'), { timeout: 30_000 });
+    for (const [key, file] of Object.entries(batch)) {
+      const name = key.slice('trial-batch/'.length);
+      const shown = await page.$eval(`[data-trial-name="${name}"] [data-testid="trial-verdict"]`, (e) => e.textContent);
+      const expected = (await lfv.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '1', ContentType: 'image/jpeg', Body: await readFile(join(COOKIES, 'test-images', file)) })))
+        .DetectAnomalyResult!;
+      assert.equal(shown, `${expected.IsAnomalous ? 'Anomaly' : 'Normal'} with confidence ${percent(expected.Confidence!)}`, name);
+    }
+    await clickVisible(page, '[data-trial-name="normal-2.jpg"] [data-testid="trial-overlay"] button', 'Heatmap');
+    await page.waitForFunction(() => (document.querySelector('img.vigil-heatmap[alt="Heatmap of normal-2.jpg"]') as HTMLImageElement | null)?.naturalWidth === 288);
+
+    await clickVisible(page, '[data-trial-name="normal-2.jpg"] button', 'Normal');
+    await clickVisible(page, '[data-trial-name="normal-2.jpg"] button', 'Add to training dataset');
+    await page.waitForSelector(byText('normal-2.jpg was added to the training dataset as normal.'), { timeout: 30_000 });
+    const entries = (await lfv.send(new ListDatasetEntriesCommand({ ProjectName: 'cookies', DatasetType: 'train', MaxResults: 100 }))).DatasetEntries!.map((l) => JSON.parse(l));
+    assert.equal(entries.length, 65);
+    const added = entries.find((e) => String(e['source-ref']).endsWith('-normal-2.jpg'));
+    assert.equal(added?.['anomaly-label-metadata']['class-name'], 'normal');
+  });
+
   test('the dashboard shows the DetectAnomalies counters per project, and hosting stops', async () => {
     const counted = async (name: string) =>
       (await vigil.services.metrics.registry.getSingleMetric(name)!.get()).values.filter((v) => v.labels.project_name === 'cookies').reduce((sum, v) => sum + v.value, 0);
     const processed = await counted('vigil_processed_images_total');
     const anomalies = await counted('vigil_detected_anomalies_total');
-    // One DetectAnomalies per test image shown with its mask, the trial image, and the test's own call.
-    assert.equal(processed, masksShown + 2);
+    // One DetectAnomalies per test image shown with its mask, the trial images (one uploaded, two from S3), and the test's own calls.
+    assert.equal(processed, masksShown + 6);
     await open('#/dashboard');
     await page.waitForFunction((n) => document.querySelector('[data-testid="dashboard-processed"]')?.textContent === n, { timeout: 20_000 }, String(processed));
     assert.equal(await textOf(page, '[data-testid="dashboard-anomalies"]'), String(anomalies));
@@ -306,6 +388,32 @@ describe('the console: keys, training, model details, hosting and trial detectio
     await clickVisible(page, 'button', 'Stop hosting', 20_000);
     await page.waitForSelector(`[data-testid="model-status"]${byText('TRAINED')}`, { timeout: 60_000 });
     assert.equal((await modelOf('cookies')).Status, 'TRAINED');
+  });
+
+  test('a classification model, which has no anomaly masks, shows heatmaps over its test results', async () => {
+    await aliensProject(vigil);
+    await lfv.send(new CreateModelCommand({ ProjectName: 'aliens', OutputConfig: { S3Location: { Bucket: 'aliens', Prefix: 'out/' } } }));
+    await vigil.jobs.idle();
+    await lfv.send(new StartModelCommand({ ProjectName: 'aliens', ModelVersion: '1', MinInferenceUnits: 1 }));
+    await vigil.jobs.idle();
+    assert.equal((await modelOf('aliens')).Status, 'HOSTED');
+    await open('#/projects/aliens/models/1');
+    await page.waitForSelector(`[data-testid="model-status"]${byText('HOSTED')}`, { timeout: 20_000 });
+    await (await page.waitForSelector('#show-predicted-masks:not([disabled])', { timeout: 20_000 }))!.evaluate((toggle) => (toggle as HTMLInputElement).click());
+    await clickVisible(page, 'button', 'Heatmap');
+    const cards = await page.$$eval('.vigil-masked-image', (images) => images.length);
+    assert.ok(cards > 0);
+    await page.waitForFunction(
+      (n) => {
+        const maps = [...document.querySelectorAll<HTMLImageElement>('img.vigil-heatmap')];
+        return maps.length === n && maps.every((m) => m.complete && m.naturalWidth === 275 && m.naturalHeight === 190);
+      },
+      { timeout: 30_000 },
+      cards,
+    );
+    await clickVisible(page, 'button', 'Anomaly mask');
+    assert.equal(await page.$('img.vigil-mask'), null);
+    await lfv.send(new StopModelCommand({ ProjectName: 'aliens', ModelVersion: '1' }));
   });
 
   test('nothing broke the Content-Security-Policy, threw, or left the origin', async () => {

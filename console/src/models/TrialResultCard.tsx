@@ -58,46 +58,50 @@ export function TrialResultCard({ clients, projectName, trial, notify }: { clien
   };
 
   return (
-    <Container header={<Header variant="h3">{trial.name}</Header>}>
-      <ColumnLayout columns={2}>
-        <MaskedImage imageUrl={trial.imageUrl} maskUrl={d?.maskUrl} heatmapUrl={d?.heatmapUrl} alt={trial.name} overlay={overlay} />
-        {d ? (
-          <SpaceBetween size="s">
-            <div data-testid="trial-verdict">
-              <Badge color={d.isAnomalous ? 'red' : 'green'}>{d.isAnomalous ? 'Anomaly' : 'Normal'}</Badge> with confidence {percent(d.confidence)}
-            </div>
-            {d.anomalies.length > 0 && <Box>Anomaly labels: {d.anomalies.map((a) => `${a.name} (${percent(a.area)} of the image)`).join(', ')}</Box>}
-            <SegmentedControl
-              selectedId={overlay}
-              label="Overlay"
-              onChange={({ detail }) => setOverlay(detail.selectedId as Overlay)}
-              options={[
-                { id: 'none', text: 'None' },
-                { id: 'mask', text: 'Anomaly mask', disabled: !d.maskUrl },
-                { id: 'heatmap', text: 'Heatmap', disabled: !d.heatmapUrl },
-              ]}
-            />
-            <SegmentedControl
-              selectedId={label}
-              label="Verified label"
-              onChange={({ detail }) => setLabel(detail.selectedId as 'normal' | 'anomaly')}
-              options={[
-                { id: 'normal', text: 'Normal' },
-                { id: 'anomaly', text: 'Anomaly' },
-              ]}
-            />
-            {state === 'added' ? (
-              <StatusIndicator type="success">Added to the dataset as {label}</StatusIndicator>
-            ) : (
-              <Button loading={state === 'adding'} onClick={() => void add()}>
-                Add to training dataset
-              </Button>
-            )}
-          </SpaceBetween>
-        ) : (
-          <StatusIndicator type="error">{trial.error}</StatusIndicator>
-        )}
-      </ColumnLayout>
-    </Container>
+    <div data-trial-name={trial.name}>
+      <Container header={<Header variant="h3">{trial.name}</Header>}>
+        <ColumnLayout columns={2}>
+          <MaskedImage imageUrl={trial.imageUrl} maskUrl={d?.maskUrl} heatmapUrl={d?.heatmapUrl} alt={trial.name} overlay={overlay} />
+          {d ? (
+            <SpaceBetween size="s">
+              <div data-testid="trial-verdict">
+                <Badge color={d.isAnomalous ? 'red' : 'green'}>{d.isAnomalous ? 'Anomaly' : 'Normal'}</Badge> with confidence {percent(d.confidence)}
+              </div>
+              {d.anomalies.length > 0 && <Box>Anomaly labels: {d.anomalies.map((a) => `${a.name} (${percent(a.area)} of the image)`).join(', ')}</Box>}
+              <div data-testid="trial-overlay">
+                <SegmentedControl
+                  selectedId={overlay}
+                  label="Overlay"
+                  onChange={({ detail }) => setOverlay(detail.selectedId as Overlay)}
+                  options={[
+                    { id: 'none', text: 'None' },
+                    { id: 'mask', text: 'Anomaly mask', disabled: !d.maskUrl },
+                    { id: 'heatmap', text: 'Heatmap', disabled: !d.heatmapUrl },
+                  ]}
+                />
+              </div>
+              <SegmentedControl
+                selectedId={label}
+                label="Verified label"
+                onChange={({ detail }) => setLabel(detail.selectedId as 'normal' | 'anomaly')}
+                options={[
+                  { id: 'normal', text: 'Normal' },
+                  { id: 'anomaly', text: 'Anomaly' },
+                ]}
+              />
+              {state === 'added' ? (
+                <StatusIndicator type="success">Added to the dataset as {label}</StatusIndicator>
+              ) : (
+                <Button loading={state === 'adding'} onClick={() => void add()}>
+                  Add to training dataset
+                </Button>
+              )}
+            </SpaceBetween>
+          ) : (
+            <StatusIndicator type="error">{trial.error}</StatusIndicator>
+          )}
+        </ColumnLayout>
+      </Container>
+    </div>
   );
 }
