@@ -249,7 +249,7 @@ describe('the console: keys, training, model details, hosting and trial detectio
     await clickVisible(page, 'button', 'Changed by the threshold');
     await page.waitForFunction((n) => document.querySelectorAll('.vigil-masked-image').length === n, { timeout: 10_000 }, Math.min(12, changed));
     // Each card shown says what it was at the calibrated threshold.
-    assert.equal(await page.evaluate(() => document.body.innerText.split('at the calibrated threshold)').length - 1), Math.min(12, changed));
+    assert.equal(await page.evaluate(() => (document.body.textContent ?? '').split('at the calibrated threshold)').length - 1), Math.min(12, changed));
     await clickVisible(page, 'button', 'All');
     // The 7th step, a 1 % target, with its expected figures, applied.
     await slider.focus();
