@@ -266,6 +266,40 @@ describe('the console in Chromium', { skip: consoleSkipReason(), timeout: 180_00
     // About what was left painted on the layer (its soft edges are rounded to one side or the other).
     assert.ok(Math.abs(classPixels - erased) < erased * 0.2, `${classPixels} mask pixels for ${erased} painted`);
 
+    // Anomaly labels: each with the images whose masks use it; scratch renamed in every colour map, a taken name refused.
+    type ColourMap = Record<string, { 'class-name': string; 'hex-color': string }>;
+    const colourMaps = async () =>
+      (await entriesOf('cookies', 'train')).map(
+        (e) => [e['source-ref'] as string, (e['anomaly-mask-ref-metadata'] as { 'internal-color-map'?: ColourMap } | undefined)?.['internal-color-map'] ?? {}] as const,
+      );
+    const using = (maps: Awaited<ReturnType<typeof colourMaps>>, name: string) => maps.filter(([, m]) => Object.values(m).some((c) => c['class-name'] === name)).length;
+    const beforeRename = await colourMaps();
+    await clickVisible(page, 'button', 'Anomaly labels');
+    await page.waitForFunction(() => document.querySelector('[data-testid="label-images-scratch"]')?.textContent === '1', { timeout: 20_000 });
+    assert.equal(await page.$eval('[data-testid="label-images-cracked"]', (e) => e.textContent), String(using(beforeRename, 'cracked')));
+    await (await page.waitForSelector('input[aria-label="Label scratch"]'))!.evaluate((radio) => (radio as HTMLInputElement).click());
+    await typeInto(page, 'input[name="renameLabel"]', 'Cracked');
+    await page.waitForSelector(byText('That label exists already.'));
+    await typeInto(page, 'input[name="renameLabel"]', 'chip');
+    await clickVisible(page, 'button', 'Rename');
+    await page.waitForSelector(byText('scratch was renamed to chip in 1 image.'), { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="label-images-chip"]')?.textContent === '1', { timeout: 20_000 });
+    const afterRename = await colourMaps();
+    const renamed = afterRename.find(([ref]) => ref.endsWith(`/${painted}`))![1];
+    assert.deepEqual(
+      Object.entries(renamed).map(([k, v]) => [k, v['class-name'], v['hex-color']]),
+      [
+        ['0', 'BACKGROUND', '#ffffff'],
+        ['1', 'chip', colour],
+      ],
+    );
+    // Every other line as it was.
+    assert.deepEqual(
+      afterRename.filter(([ref]) => !ref.endsWith(`/${painted}`)),
+      beforeRename.filter(([ref]) => !ref.endsWith(`/${painted}`)),
+    );
+    await clickVisible(page, 'button', 'Close');
+
     await page.goto(`${vigil.endpoint}/_vigil/#/projects/cookies/models`, { waitUntil: 'load' });
     await page.waitForSelector(byText('No models yet'), { timeout: 20_000 });
     lfv.destroy();

@@ -12,6 +12,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Notify } from '../../App';
 import { type Clients, errorText } from '../../clients';
 import { AddImagesModal } from './AddImagesModal';
+import { AnomalyLabelsModal } from './AnomalyLabelsModal';
 import { CreateDatasetModal } from './CreateDatasetModal';
 import { datasetName } from './datasetName';
 import { datasetStatus } from './datasetStatus';
@@ -23,6 +24,7 @@ export function DatasetsView({ clients, projectName, notify }: { clients: Client
   const [type, setType] = useState<string | undefined>();
   const [creating, setCreating] = useState(false);
   const [addingTo, setAddingTo] = useState<string | undefined>();
+  const [labelling, setLabelling] = useState(false);
   // Bumped when images were added, so the gallery lists its dataset again.
   const [version, setVersion] = useState(0);
 
@@ -70,6 +72,17 @@ export function DatasetsView({ clients, projectName, notify }: { clients: Client
           }}
         />
       )}
+      {labelling && datasets && (
+        <AnomalyLabelsModal
+          clients={clients}
+          projectName={projectName}
+          datasetTypes={datasets.map((d) => d.DatasetType!)}
+          onClose={(changed) => {
+            setLabelling(false);
+            if (changed) setVersion((v) => v + 1);
+          }}
+        />
+      )}
     </>
   );
 
@@ -98,6 +111,7 @@ export function DatasetsView({ clients, projectName, notify }: { clients: Client
             actions={
               <SpaceBetween direction="horizontal" size="xs">
                 <Button iconName="refresh" ariaLabel="Refresh datasets" onClick={() => void load()} />
+                <Button onClick={() => setLabelling(true)}>Anomaly labels</Button>
                 <ButtonDropdown
                   items={datasets.map((d) => ({ id: d.DatasetType!, text: `Add images to the ${datasetName(d.DatasetType).toLowerCase()}` }))}
                   onItemClick={({ detail }) => setAddingTo(detail.id)}
