@@ -19,8 +19,9 @@
  *     artifact: self-describing bytes (see artifact.ts) for the caller to seal; metrics: calibration figures.
  *
  *   loadDetector(artifact, { threads, falseAlarmRate, cacheDir }) → Detector
- *     detect(image bytes, { falseAlarmRate?, returnMap? }) →
- *       { isAnomalous, confidence, anomalyProbability, score, threshold, anomalies?, mask? (RGB PNG) }
+ *     detect(image bytes, { falseAlarmRate?, returnMap?, anomalyLevels? }) →
+ *       { isAnomalous, confidence, anomalyProbability, score, threshold, anomalies?, mask? (RGB PNG),
+ *         anomalyLevels? (the anomaly map as a grayscale PNG, any model: anomalyLevels.ts) }
  *     A foreign, corrupt or other-backbone artifact is refused with an ArtifactError; an image that is
  *     not a decodable PNG/JPEG with an ImageFormatError (also from train, for images and masks); a training
  *     set that cannot make a model (fewer than 2 normal images) with a TrainingDataError.
@@ -68,6 +69,8 @@
  *                   interior on the held-out normals (99th percentiles, never below 1)
  *   scoreLevel.ts   opt-in: each image's patch scores measured from its median cell
  *   anomalyMap.ts   bilinear upsampling + Gaussian σ = 4 (blurred at half resolution)
+ *   anomalyLevels.ts  the map as an 8-bit grayscale PNG, level 128 at the pixel threshold (DetectAnomalies'
+ *                   x-vigil-anomaly-map extension; classification models too)
  *   calibration.ts  normals only: threshold at an estimated false-alarm rate of 1 % (held-out normal scores,
  *                   exponential tail above their upper quartile); labeled anomalies: the best F1 expected at a 5 %
  *                   anomaly rate, estimated false alarms ≤ 2 %, the balanced F1-max threshold only a lower bound; logistic
