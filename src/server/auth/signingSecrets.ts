@@ -1,6 +1,6 @@
 import type { AccessKeys } from '../../service/accessKeys.js';
 import type { SessionCredentials } from '../../service/sessionCredentials.js';
-import { AuthError, type SecretLookup } from './sigv4.js';
+import { AuthError, type SecretLookup } from './signedRequest.js';
 
 /**
  * Where signatures find their secret: a long-term access key alone, or a session key (STS

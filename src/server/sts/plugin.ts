@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SESSION_DURATION } from '../../service/sessionCredentials.js';
-import { AuthError, type AuthFailure } from '../auth/sigv4.js';
+import { AuthError, type AuthFailure } from '../auth/signedRequest.js';
 import type { Services } from '../services.js';
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
