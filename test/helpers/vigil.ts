@@ -2,10 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { type RunningVigil, startVigil } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+
+/** The compiled `vigil` command of this build (<outDir>/src/cli/main.js), whatever the working directory or outDir. */
+export const VIGIL_CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 export interface TestVigil extends RunningVigil {
   dataDir: string;
