@@ -70,7 +70,7 @@ export async function verifyPresigned(request: ReceivedRequest, query: Record<st
   const sessionToken = param('X-Amz-Security-Token') ?? singleHeader(request.headers, 'x-amz-security-token');
   const secretAccessKey = await options.secretFor(accessKeyId, sessionToken).catch((error: unknown) => {
     if (sessionToken === undefined || !(error instanceof AuthError)) throw error;
-    if (/expired/.test(error.message)) throw new AuthError('UnknownAccessKey', 'The provided token has expired.', { code: 'ExpiredToken' });
+    if (error.failure === 'ExpiredToken') throw new AuthError('ExpiredToken', 'The provided token has expired.', { code: 'ExpiredToken' });
     return undefined;
   });
   if (secretAccessKey === undefined && sessionToken !== undefined) {

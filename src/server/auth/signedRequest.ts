@@ -27,7 +27,8 @@ export interface ReceivedRequest {
   body: Buffer | undefined;
 }
 
-export type AuthFailure = 'MissingAuthentication' | 'IncompleteSignature' | 'SignatureMismatch' | 'UnknownAccessKey' | 'SignatureExpired' | 'PayloadHashMismatch';
+/** Why a request was refused. ExpiredToken: a session key (STS) whose token has expired, as AWS tells it apart from an unknown key. */
+export type AuthFailure = 'MissingAuthentication' | 'IncompleteSignature' | 'SignatureMismatch' | 'UnknownAccessKey' | 'ExpiredToken' | 'SignatureExpired' | 'PayloadHashMismatch';
 
 /** Why a request was not authenticated; each protocol adapter answers it in its own error shape. */
 export class AuthError extends Error {

@@ -13,6 +13,7 @@ const AUTH_TYPES: Record<AuthError['failure'], string> = {
   SignatureExpired: 'InvalidSignatureException',
   PayloadHashMismatch: 'InvalidSignatureException',
   UnknownAccessKey: 'UnrecognizedClientException',
+  ExpiredToken: 'ExpiredTokenException',
 };
 
 /**

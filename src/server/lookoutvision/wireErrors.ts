@@ -25,6 +25,7 @@ const AUTH_ERRORS: Record<AuthFailure, { status: number; type: string }> = {
   SignatureExpired: { status: 403, type: 'InvalidSignatureException' },
   PayloadHashMismatch: { status: 403, type: 'InvalidSignatureException' },
   UnknownAccessKey: { status: 403, type: 'UnrecognizedClientException' },
+  ExpiredToken: { status: 403, type: 'ExpiredTokenException' },
 };
 
 /**

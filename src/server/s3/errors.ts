@@ -66,6 +66,7 @@ const AUTH_CODES: Record<AuthFailure, string> = {
   IncompleteSignature: 'AuthorizationHeaderMalformed',
   SignatureMismatch: 'SignatureDoesNotMatch',
   UnknownAccessKey: 'InvalidAccessKeyId',
+  ExpiredToken: 'ExpiredToken',
   SignatureExpired: 'RequestTimeTooSkewed',
   PayloadHashMismatch: 'XAmzContentSHA256Mismatch',
 };
