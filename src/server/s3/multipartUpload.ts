@@ -20,7 +20,7 @@ import {
   UploadId,
   WriteConditions,
 } from './members.js';
-import { checksumAlgorithmOf, setEncryptionHeaders } from './objectHeaders.js';
+import { setEncryptionHeaders } from './objectHeaders.js';
 import { OWNER } from './owner.js';
 import { assertPrivateAclHeaders, ObjectWriteHeaders, objectHeadersOf, sseRequestOf } from './writeHeaders.js';
 import { sendXml, xmlDate } from './xml.js';
@@ -31,7 +31,8 @@ export const CreateMultipartUploadInput = Type.Object({ checksumAlgorithm: Check
 export const createMultipartUpload = objectOperation(CreateMultipartUploadInput, async (call) => {
   assertPrivateAclHeaders(call.input);
   const { headers, metadata } = objectHeadersOf(call.input);
-  const checksumAlgorithm = checksumAlgorithmOf(call.input.checksumAlgorithm);
+  // The declaration accepts the five algorithms in any case.
+  const checksumAlgorithm = call.input.checksumAlgorithm?.toUpperCase() as ChecksumAlgorithm | undefined;
   const { checksumType } = call.input;
   // The checksum type is not kept with the upload: CompleteMultipartUpload states it again or its value shows it.
   if (checksumType !== undefined) {

@@ -1,18 +1,10 @@
 /* The response headers of an object (GET/HEAD, and what a write answers); the request side is writeHeaders.ts. */
 import type { FastifyReply } from 'fastify';
-import { BucketError } from '../../service/bucketErrors.js';
 import type { ObjectInfo } from '../../service/buckets.js';
-import { CHECKSUM_ALGORITHMS, checksumTypeOf } from '../../service/objectChecksums.js';
+import { checksumTypeOf } from '../../service/objectChecksums.js';
 import type { ChecksumAlgorithm, SseAlgorithm } from '../../store/bucketRecords.js';
 import type { S3Call } from './call.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
-
-export function checksumAlgorithmOf(value: string | undefined): ChecksumAlgorithm | undefined {
-  if (value === undefined) return undefined;
-  const upper = value.toUpperCase() as ChecksumAlgorithm;
-  if (CHECKSUM_ALGORITHMS.includes(upper)) return upper;
-  throw new BucketError('InvalidRequest', `Checksum algorithm ${value} is not valid; use CRC32, CRC32C, CRC64NVME, SHA1 or SHA256.`);
-}
 
 /** x-amz-server-side-encryption and the key ARN (for aws:kms), as every object response carries. */
 export function setEncryptionHeaders(reply: FastifyReply, encryption: { sseAlgorithm: SseAlgorithm; kmsKeyId: string }): void {
