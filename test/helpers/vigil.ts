@@ -14,7 +14,7 @@ export const VIGIL_CLI = fileURLToPath(new URL('../../src/cli/main.js', import.m
 export interface TestVigil extends RunningVigil {
   dataDir: string;
   /** An SDK client signed with the root access key and trusting the generated certificate. */
-  lookoutVision(): LookoutVisionClient;
+  lookoutVision(config?: { maxAttempts?: number }): LookoutVisionClient;
   /** Stops the server and deletes its data directory. */
   stop(): Promise<void>;
 }
@@ -30,12 +30,13 @@ export async function startTestVigil(options: { dataDir?: string; env?: NodeJS.P
   });
   return Object.assign(vigil, {
     dataDir,
-    lookoutVision: () =>
+    lookoutVision: (config = {}) =>
       new LookoutVisionClient({
         region: 'us-east-1',
         endpoint: vigil.endpoint,
         credentials: vigil.rootAccessKey,
         requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: vigil.tls.cert }) }),
+        ...config,
       }),
     async stop() {
       await vigil.close();
