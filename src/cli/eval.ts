@@ -3,218 +3,21 @@
  * Each DIR holds normal/ and anomaly/ (and optional masks/: one PNG per anomalous image, same base name;
  * optional classes.json: [{"name", "color"}]). Trains, tests, prints image AUROC, F1 / precision / recall at
  * the chosen threshold, pixel AUROC when masks exist, train seconds and ms per image.
+ * Here: the evaluation. The flags are evalOptions.ts, the folders evalDataset.ts, the report evalReport.ts.
  */
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
-import sharp from 'sharp';
 import { decodeClassMask, imageSize } from '../ml/components/image.js';
-import { Rng } from '../ml/components/random.js';
-import { type AnomalyClass, type AugmentationKind, loadDetector, type SurfaceKind, type TrainingImage, train } from '../ml/index.js';
+import { loadDetector, type TrainingImage, train } from '../ml/index.js';
 import { MaskEvaluation } from '../ml/maskEvaluation.js';
 import { atAnomalyRate, auroc, aurocBinned, confusionAt, falseAlarmRate, imageFigures, prCurve, precisionRecall } from '../ml/metrics.js';
-
-export interface EvalOptions {
-  train: string;
-  test?: string;
-  json?: boolean;
-  /**
-   * Seed of the split (without --test) and of training (default 0). The server trains model version N with seed
-   * N: `seed: 1` with the same train and test images gives the model, and the figures, of a project's first model.
-   */
-  seed?: number;
-  /** Without --test: fraction of the normals used for training (default 0.5). */
-  split?: number;
-  /** Without --test: fraction of the anomalies used for training (default 0: train on normals only). */
-  trainAnomalies?: number;
-  resolution?: number;
-  augment?: AugmentationKind;
-  useAnomalies?: boolean;
-  /** Re-weight the image score (PatchCore eq. 7); default: the engine's. */
-  reweight?: boolean;
-  /** Border rings of the score grid on their own scale; default: the engine's. */
-  borderScale?: boolean;
-  /** What the images show ('part' or 'texture'); default part. */
-  surface?: SurfaceKind;
-  /** Patch scores measured from each image's median cell; default: the engine's. */
-  levelScores?: boolean;
-  /** Each image's intensity mapped to one mean and spread before the backbone; default: for textures. */
-  standardizeIntensity?: boolean;
-  /** Global score fused with the patch score: 'pyramid', 'mean' or 'none'; default: the engine's. */
-  globalScore?: 'pyramid' | 'mean' | 'none';
-  threads?: number;
-  coresetRatio?: number;
-  featureDim?: number;
-  mapSigma?: number;
-  coresetDim?: number;
-  maxBank?: number;
-  /** Anomaly rate the test set is re-weighted to for the line figures (default 0.07). */
-  lineAnomalyRate?: number;
-  coresetCandidates?: number;
-  heldOutNormals?: number;
-}
-
-export interface EvalReport {
-  imageAUROC: number;
-  /** At the model's default threshold, on the test images as they are. */
-  f1: number;
-  precision: number;
-  recall: number;
-  threshold: number;
-  /** Share of the test normals flagged at that threshold. */
-  falseAlarmRate: number;
-  /** What training expected at that threshold (held-out training scores; recall null without labeled anomalies). */
-  expectedFalseAlarmRate: number;
-  expectedRecall: number | null;
-  /**
-   * The test set re-weighted to a line's anomaly rate (`lineAnomalyRate`, default 7 %): F1 and precision at the
-   * default threshold, and the best F1 any threshold could reach there (what the ranking allows).
-   */
-  line: { anomalyRate: number; f1: number; precision: number; bestF1: number };
-  /** Reliability of the anomaly probability on the test images: expected calibration error over 10 equal-width bins. */
-  probabilityCalibrationError: number;
-  pixelAUROC: number | null;
-  trainSeconds: number;
-  trainTimings: Record<string, number>;
-  msPerImage: number;
-  /** The split's seed; null with a test folder. */
-  seed: number | null;
-  trainingSeed: number;
-  trainImages: { normal: number; anomaly: number };
-  testImages: { normal: number; anomaly: number };
-  resolution: string;
-  bankSize: number;
-  /** The coreset's candidate patches (all of them up to the bound) and the normals scored leave-one-out. */
-  coresetCandidates: number;
-  heldOutNormals: number;
-  featureDim: number;
-  /** Whether the image score was re-weighted (PatchCore eq. 7). */
-  reweight: boolean;
-  /** The global descriptor fused with the patch score ('none': patch score alone). */
-  globalScore: string;
-  /** Extra views of the training normals in the bank ('none', 'tilt' or 'any-orientation'). */
-  augmentation: AugmentationKind;
-  head: { used: boolean; patchcoreAUROC: number; headAUROC: number } | null;
-  /** Segmentation projects: the working resolutions tried on the training masks (pixel AUROC each). */
-  search: { criterion: string; trials: Array<{ width: number; height: number; score: number; seconds: number }> } | null;
-  /** Tiles per image (1: one backbone pass). */
-  tiles: number;
-  /**
-   * Per anomaly class over the test images with masks (segmentation), the returned mask against the true one at
-   * the image's size: pixel precision, recall, F1 and IoU over all their pixels, and the mean per-image IoU
-   * (EvaluationResult's AIOU) over the `images` whose true mask shows the class.
-   */
-  perClass: Array<{ name: string; color: string; precision: number; recall: number; f1: number; iou: number; aiou: number; images: number }>;
-  /** Precision / recall / F1 at every distinct test score as the threshold. */
-  prCurve: Array<{ threshold: number; precision: number; recall: number; f1: number }>;
-  /** Per test image: its label, score and verdict. */
-  images: Array<{ name: string; anomalous: boolean; score: number; isAnomalous: boolean; confidence: number; anomalyProbability: number }>;
-}
-
-export interface LabeledFile {
-  path: string;
-  anomalous: boolean;
-  mask?: string;
-}
-
-const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
-
-async function listImages(dir: string): Promise<string[]> {
-  if (!existsSync(dir)) return [];
-  return (await readdir(dir))
-    .filter((f) => IMAGE_EXT.has(extname(f).toLowerCase()))
-    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
-    .map((f) => join(dir, f));
-}
-
-async function readDataset(dir: string): Promise<LabeledFile[]> {
-  const normal = await listImages(join(dir, 'normal'));
-  const anomaly = await listImages(join(dir, 'anomaly'));
-  if (!normal.length && !anomaly.length) throw new Error(`${dir} has no images under normal/ or anomaly/`);
-  const masksDir = join(dir, 'masks');
-  return [
-    ...normal.map((path) => ({ path, anomalous: false })),
-    ...anomaly.map((path) => {
-      const mask = join(masksDir, `${basename(path, extname(path))}.png`);
-      return { path, anomalous: true, mask: existsSync(mask) ? mask : undefined };
-    }),
-  ];
-}
-
-/** Class colour given to binary (white on black) masks, which carry one class and no colour of their own. */
-const BINARY_MASK_CLASS: AnomalyClass = { name: 'anomaly', color: '#FF0000' };
-
-interface DatasetClasses {
-  classes: AnomalyClass[];
-  /** The masks are binary: read them with readMask, which paints their white in BINARY_MASK_CLASS's colour. */
-  binary: boolean;
-}
-
-/** classes.json of a dataset, or the colours found in its masks (one class for binary masks). */
-export async function readClasses(dirs: string[], files: LabeledFile[]): Promise<DatasetClasses> {
-  for (const d of dirs) {
-    const f = join(d, 'classes.json');
-    if (existsSync(f)) return { classes: JSON.parse(await readFile(f, 'utf8')) as AnomalyClass[], binary: false };
-  }
-  const counts = new Map<string, number>();
-  let total = 0;
-  let white = 0;
-  for (const file of files) {
-    if (!file.mask) continue;
-    const { data, info } = await sharp(file.mask).toColourspace('srgb').ensureAlpha().resize(128, 128, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer({ resolveWithObject: true });
-    for (let i = 0; i < info.width * info.height; i++) {
-      const [r, g, b, a] = [data[i * 4]!, data[i * 4 + 1]!, data[i * 4 + 2]!, data[i * 4 + 3]!];
-      // Greys are a binary mask's intensities (its anti-aliased edges hold every grey level), never class colours.
-      if (a < 128 || (r === g && g === b)) {
-        if (a >= 128 && r > 127) white++;
-        continue;
-      }
-      const hex = `#${[r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')}`.toUpperCase();
-      counts.set(hex, (counts.get(hex) ?? 0) + 1);
-      total++;
-    }
-  }
-  const colours = [...counts.entries()]
-    .filter(([, n]) => n >= 0.05 * total)
-    .sort((a, b) => b[1] - a[1])
-    .map(([c]) => c);
-  if (!colours.length && white > 0) return { classes: [BINARY_MASK_CLASS], binary: true };
-  return { classes: colours.map((color, k) => ({ name: colours.length === 1 ? 'anomaly' : `anomaly-${k + 1}`, color })), binary: false };
-}
-
-/** A mask file's bytes; binary masks come back as PNGs with their white (> 127) in the class colour. */
-async function readMask(path: string, binary: boolean): Promise<Uint8Array> {
-  if (!binary) return new Uint8Array(await readFile(path));
-  const { data, info } = await sharp(path).greyscale().raw().toBuffer({ resolveWithObject: true });
-  const rgb = Buffer.alloc(info.width * info.height * 3);
-  for (let i = 0; i < info.width * info.height; i++) if (data[i * info.channels]! > 127) rgb[i * 3] = 255;
-  return new Uint8Array(
-    await sharp(rgb, { raw: { width: info.width, height: info.height, channels: 3 } })
-      .png()
-      .toBuffer(),
-  );
-}
+import { readClasses, readMask, trainAndTestFiles } from './evalDataset.js';
+import type { EvalOptions } from './evalOptions.js';
+import { type EvalReport, formatEvalReport } from './evalReport.js';
 
 export async function evaluate(options: EvalOptions, log: (line: string) => void = () => {}): Promise<EvalReport> {
-  const all = await readDataset(options.train);
-  let trainFiles: LabeledFile[];
-  let testFiles: LabeledFile[];
-  let seed: number | null = null;
-  if (options.test) {
-    trainFiles = all;
-    testFiles = await readDataset(options.test);
-  } else {
-    seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-    const rng = new Rng(seed);
-    const normals = rng.shuffle(all.filter((f) => !f.anomalous));
-    const anomalies = rng.shuffle(all.filter((f) => f.anomalous));
-    const nTrain = Math.max(2, Math.round(normals.length * (options.split ?? 0.5)));
-    const aTrain = Math.round(anomalies.length * (options.trainAnomalies ?? 0));
-    trainFiles = [...normals.slice(0, nTrain), ...anomalies.slice(0, aTrain)];
-    testFiles = [...normals.slice(nTrain), ...anomalies.slice(aTrain)];
-    log(`split seed ${seed}: ${nTrain} normal + ${aTrain} anomalous images for training`);
-  }
+  const { trainFiles, testFiles, seed } = await trainAndTestFiles(options, log);
   if (!testFiles.length) throw new Error('no test images');
   const trainingSeed = options.seed ?? 0;
   const { classes, binary } = await readClasses([options.train, ...(options.test ? [options.test] : [])], [...trainFiles, ...testFiles]);
@@ -384,24 +187,5 @@ function expectedCalibrationError(probabilities: number[], labels: boolean[]): n
 
 export async function evalCommand(options: EvalOptions): Promise<void> {
   const report = await evaluate(options, options.json ? () => {} : (line) => process.stderr.write(`${line}\n`));
-  if (options.json) {
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    return;
-  }
-  const f = (v: number | null, digits = 3): string => (v === null || Number.isNaN(v) ? 'n/a' : v.toFixed(digits));
-  const pct = (v: number): string => `${(100 * v).toFixed(1)} %`;
-  process.stdout.write(
-    `${[
-      `image AUROC   ${f(report.imageAUROC)}`,
-      `F1            ${f(report.f1)}  (precision ${f(report.precision)}, recall ${f(report.recall)}, threshold ${f(report.threshold, 4)})`,
-      `false alarms  ${pct(report.falseAlarmRate)} of the test normals (training expected ${pct(report.expectedFalseAlarmRate)}${report.expectedRecall === null ? '' : `, recall ${f(report.expectedRecall)}`})`,
-      `probability   calibration error ${f(report.probabilityCalibrationError)} (10 bins, test images)`,
-      `at ${pct(report.line.anomalyRate)} anomalies  F1 ${f(report.line.f1)}, precision ${f(report.line.precision)} (best threshold: F1 ${f(report.line.bestF1)})`,
-      `pixel AUROC   ${f(report.pixelAUROC)}`,
-      ...report.perClass.map((c) => `  ${c.name.padEnd(12)} pixel F1 ${f(c.f1)}, IoU ${f(c.iou)}`),
-      `train         ${report.trainSeconds.toFixed(1)} s  (${report.trainImages.normal} normal + ${report.trainImages.anomaly} anomalous images, ${report.resolution}, bank ${report.bankSize}${report.augmentation === 'none' ? '' : `, ${report.augmentation} views`})`,
-      `detect        ${report.msPerImage.toFixed(1)} ms per image  (${report.testImages.normal} normal + ${report.testImages.anomaly} anomalous test images, 1 thread)`,
-      ...(report.seed !== null ? [`split seed    ${report.seed}`] : []),
-    ].join('\n')}\n`,
-  );
+  process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatEvalReport(report));
 }

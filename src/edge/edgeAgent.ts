@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -5,8 +6,10 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { EdgeCode, EdgeError, type EdgeModels } from './edgeModels.js';
 
-/** The Edge Agent API's proto as AWS published it (proto/edge-agent.proto, MIT-0). From dist/src/edge/ or src/edge/. */
-export const EDGE_AGENT_PROTO = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../proto/edge-agent.proto' : '../../proto/edge-agent.proto', import.meta.url));
+/** The Edge Agent API's proto as AWS published it (proto/edge-agent.proto, MIT-0). From src/edge/, or <outDir>/src/edge/ of a build. */
+const PROTO_PLACES = ['../../proto/edge-agent.proto', '../../../proto/edge-agent.proto'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
+export const EDGE_AGENT_PROTO = PROTO_PLACES.find((path) => existsSync(path)) ?? PROTO_PLACES[0]!;
+[fileURLToPath(new URL('../../proto/edge-agent.proto', import.meta.url)), fileURLToPath(new URL('../../../proto/edge-agent.proto', import.meta.url))].find((path) => existsSync(path)) ?? '';
 /** Where Lookout for Vision's Edge Agent listened, and its clients connect. */
 export const DEFAULT_SOCKET = '/tmp/aws.iot.lookoutvision.EdgeAgent.sock';
 /** A 4096×4096 RGB888 bitmap and the rest of the message. */

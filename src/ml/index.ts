@@ -1,7 +1,7 @@
 /*
  * Vigil's detection engine: PatchCore-style visual anomaly detection on a CPU. This module is its entry
  * point: the services, jobs and CLI train and detect through it. A few helpers are imported from their own
- * files: `vigil eval` (cli/eval.ts) takes decodeClassMask (components/image.ts), metrics.ts, maskEvaluation.ts and
+ * files: `vigil eval` (cli/eval.ts, evalDataset.ts) takes decodeClassMask (components/image.ts), metrics.ts, maskEvaluation.ts and
  * components/random.ts; the training worker maskEvaluation.ts; the services metrics.ts (evaluation files), the
  * seeded Rng of components/random.ts (training split) and the false-alarm-rate bounds of calibration.ts
  * (reserved tags).

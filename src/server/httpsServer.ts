@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:https';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { authenticationHook } from './auth/authenticate.js';
 import { signingSecrets } from './auth/signingSecrets.js';
@@ -15,6 +15,12 @@ import type { Services } from './services.js';
 import { formPostConstraint } from './sts/formPostConstraint.js';
 import { stsApi } from './sts/plugin.js';
 import type { TlsMaterial } from './tls.js';
+
+/**
+ * A custom route constraint. Its type wants every request to derive a value; ours derive undefined for a request
+ * that carries none, which the router takes as "match only unconstrained routes".
+ */
+type RouteConstraint = NonNullable<NonNullable<FastifyServerOptions['routerOptions']>['constraints']>[string];
 
 /** TLS 1.2 suites: ECDHE key exchange with AEAD ciphers only (TLS 1.3 suites are all AEAD). */
 const TLS12_CIPHERS = [
@@ -43,8 +49,8 @@ export async function createHttpsServer(options: { tls: TlsMaterial; logger: Log
     loggerInstance: options.logger as FastifyBaseLogger,
     genReqId: () => randomUUID(),
     // Paths such as /2020-11-20/tags/arn%3Aaws%3A… are matched raw; the operation decodes its labels.
-    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
-    constraints: { amzTarget: amzTargetConstraint, formPost: formPostConstraint },
+    // Router options, constraints included, belong under routerOptions (at the top level they are deprecated: FSTDEP022).
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048, constraints: { amzTarget: amzTargetConstraint as RouteConstraint, formPost: formPostConstraint as RouteConstraint } },
   });
 
   app.addHook('onRequest', async (request, reply) => {

@@ -23,13 +23,16 @@ export interface MemberMessages {
 /** Validates a request's input against its operation's schema: the typed input, or a thrown error. */
 export type InputValidator<T extends TSchema> = (input: unknown) => Static<T>;
 
-/** Compiles a schema (once) into a validator that throws `fail(message)` with the first failure's message. */
-export function inputValidator<T extends TSchema>(schema: T, fail: (message: string) => Error): InputValidator<T> {
+/**
+ * Compiles a schema (once) into a validator that throws `fail(message, member)` with the first failure's
+ * message and the failing member's schema (where a protocol answers some members with their own error code).
+ */
+export function inputValidator<T extends TSchema>(schema: T, fail: (message: string, member?: TSchema) => Error): InputValidator<T> {
   const compiled = TypeCompiler.Compile(schema);
   return (input) => {
     if (compiled.Check(input)) return input;
     const first = compiled.Errors(input).First();
-    throw fail(first ? messageOf(first) : 'The request is not valid.');
+    throw fail(first ? messageOf(first) : 'The request is not valid.', first?.schema);
   };
 }
 

@@ -78,7 +78,7 @@ export class Datasets {
           updatedAt: now,
           stats: { total: 0, labeled: 0, normal: 0, anomaly: 0 },
         };
-        if (!(await this.store.datasets.create(record))) {
+        if (!(await this.projects.insertUnder(projectName, () => this.store.datasets.create(record)))) {
           throw new ConflictError(`Project ${projectName} already has a ${datasetType} dataset; delete it first to replace it.`, projectName, 'DATASET');
         }
         if (manifest) this.jobs.enqueue(`create ${projectName}/${datasetType}`, (signal) => this.createFromManifest(record, manifest, signal));

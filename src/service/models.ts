@@ -81,20 +81,22 @@ export class Models {
         if (!train) throw new ValidationError(`Project ${projectName} has no training dataset; create one with CreateDataset first.`);
         if (train.stats.labeled === 0) throw new ValidationError(`The training dataset of project ${projectName} has no labeled images.`);
         const now = new Date();
-        const model = await this.store.models.create(
-          {
-            projectName,
-            status: 'TRAINING',
-            description,
-            createdAt: now,
-            updatedAt: now,
-            kmsKeyId: keyArn,
-            outputBucket: output.bucket,
-            outputPrefix: output.prefix,
-            trainingAttempts: 1,
-          },
-          (version) => `arn:aws:lookoutvision:${this.installation.region}:${this.installation.accountId}:model/${projectName}/${version}`,
-          tags,
+        const model = await this.projects.insertUnder(projectName, () =>
+          this.store.models.create(
+            {
+              projectName,
+              status: 'TRAINING',
+              description,
+              createdAt: now,
+              updatedAt: now,
+              kmsKeyId: keyArn,
+              outputBucket: output.bucket,
+              outputPrefix: output.prefix,
+              trainingAttempts: 1,
+            },
+            (version) => `arn:aws:lookoutvision:${this.installation.region}:${this.installation.accountId}:model/${projectName}/${version}`,
+            tags,
+          ),
         );
         this.deps.training.enqueue(model);
         return model;

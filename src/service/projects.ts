@@ -70,6 +70,19 @@ export class Projects {
     });
   }
 
+  /**
+   * Writes a record that refers to the project (a dataset, a model). A project deleted since it was checked
+   * makes the write's reference fail: that answers ResourceNotFoundException, as if it had been gone before.
+   */
+  async insertUnder<T>(projectName: string, insert: () => Promise<T>): Promise<T> {
+    try {
+      return await insert();
+    } catch (error) {
+      await this.get(projectName);
+      throw error;
+    }
+  }
+
   /** The project record, or ResourceNotFoundException. */
   async get(projectName: string) {
     const project = await this.store.projects.get(projectName);

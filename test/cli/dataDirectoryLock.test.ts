@@ -7,12 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DataDirectoryInUseError, lockDataDirectory } from '../../src/store/dataDirectoryLock.js';
-
-const MAIN = join(fileURLToPath(new URL('../../../', import.meta.url)), 'dist', 'src', 'cli', 'main.js');
+import { VIGIL_CLI } from '../helpers/vigil.js';
 
 const children = new Set<ChildProcess>();
 const dirs: string[] = [];
@@ -32,7 +30,7 @@ interface Started {
 function serve(dataDir: string): Started {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!/^(AWS_|VIGIL_|NODE_OPTIONS$)/.test(name)) env[name] = value;
-  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [VIGIL_CLI, 'serve', '--port', '0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));

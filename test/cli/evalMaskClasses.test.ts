@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { readClasses } from '../../src/cli/eval.js';
+import { readClasses } from '../../src/cli/evalDataset.js';
 
 /** A binary mask as scanned datasets ship them: black, a white defect, and a few grey anti-aliased edge pixels. */
 async function binaryMaskWithGreyEdges(path: string): Promise<void> {

@@ -6,9 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DescribeDatasetCommand, ListDatasetEntriesCommand } from '@aws-sdk/client-lookoutvision';
 import { ALIENS, COOKIES } from '../helpers/datasets.js';
-import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
-
-const MAIN = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
+import { startTestVigil, type TestVigil, VIGIL_CLI } from '../helpers/vigil.js';
 
 describe('vigil import', () => {
   let vigil: TestVigil;
@@ -17,7 +15,7 @@ describe('vigil import', () => {
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        [MAIN, 'import', '--endpoint', vigil.endpoint, '--data-dir', vigil.dataDir, ...args],
+        [VIGIL_CLI, 'import', '--endpoint', vigil.endpoint, '--data-dir', vigil.dataDir, ...args],
         { env: { PATH: process.env.PATH, HOME: work }, cwd: work },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
       );

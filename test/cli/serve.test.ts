@@ -16,9 +16,9 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AWS_CLI, awsCliSkip } from '../helpers/s3.js';
+import { VIGIL_CLI } from '../helpers/vigil.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const AUTH_ERROR_TYPES = ['MissingAuthenticationTokenException', 'IncompleteSignatureException', 'InvalidSignatureException', 'UnrecognizedClientException'];
 
 const tempDirs: string[] = [];
@@ -76,7 +76,7 @@ function run(command: string, args: string[], options: { cwd: string; env: NodeJ
   });
 }
 
-/** `node dist/src/cli/main.js serve …`, as a user runs it. */
+/** `node dist/src/cli/main.js serve …` (this build's), as a user runs it. */
 class Serve {
   readonly child: ChildProcess;
   readonly lines: string[] = [];
@@ -85,7 +85,7 @@ class Serve {
   private readonly waiters: { match: (line: string) => boolean; resolve: (line: string) => void }[] = [];
 
   constructor(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
-    this.child = spawn(process.execPath, [MAIN, 'serve', ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [VIGIL_CLI, 'serve', ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(this.child);
     this.child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr += text));
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
@@ -454,7 +454,7 @@ describe('vigil serve shutdown', () => {
 describe('vigil serve: bad settings', () => {
   test('--port abc exits non-zero with a clear message', async () => {
     const cwd = await tempDir();
-    const result = await run(process.execPath, [MAIN, 'serve', '--port', 'abc', '--data-dir', join(cwd, 'data')], { cwd, env: childEnv(cwd) });
+    const result = await run(process.execPath, [VIGIL_CLI, 'serve', '--port', 'abc', '--data-dir', join(cwd, 'data')], { cwd, env: childEnv(cwd) });
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /--port/);
     assert.match(result.stderr, /abc/);
@@ -467,7 +467,7 @@ describe('vigil serve: bad settings', () => {
     const cwd = await tempDir();
     const config = join(cwd, 'vigil.json');
     await writeFile(config, JSON.stringify({ port: 0, dataDir: join(cwd, 'data'), colour: 'blue' }));
-    const result = await run(process.execPath, [MAIN, 'serve', '--config', config], { cwd, env: childEnv(cwd) });
+    const result = await run(process.execPath, [VIGIL_CLI, 'serve', '--config', config], { cwd, env: childEnv(cwd) });
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /unknown settings: colour/);
     assert.ok(result.stderr.includes(config), result.stderr);

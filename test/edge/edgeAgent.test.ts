@@ -3,20 +3,19 @@ import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_proces
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { CreateModelCommand, DetectAnomaliesCommand, type LookoutVisionClient, StartModelCommand, StartModelPackagingJobCommand } from '@aws-sdk/client-lookoutvision';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import * as grpc from '@grpc/grpc-js';
 import sharp from 'sharp';
+import { EDGE_AGENT_PROTO } from '../../src/edge/edgeAgent.js';
 import { COOKIES, cookiesProject } from '../helpers/datasets.js';
 import { type EdgeClient, edgeClient } from '../helpers/edgeClient.js';
 import { s3Client } from '../helpers/s3.js';
-import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
+import { startTestVigil, type TestVigil, VIGIL_CLI } from '../helpers/vigil.js';
 
-const VIGIL_CLI = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
-const PROTO = join(process.cwd(), 'proto', 'edge-agent.proto');
 const COMPONENT = 'cookie-inspector';
 const PACKAGE = `s3://cookies/packages/${COMPONENT}/1.0.0/`;
 /** Debian's Python with grpcio and grpc-tools (apt-get install python3-grpcio python3-grpc-tools); in CI a missing one fails. */
@@ -224,7 +223,7 @@ describe('vigil edge: a packaged model served over the Edge Agent API', () => {
   test('a Python grpcio client generated from the public proto gets the same results', { skip: pythonSkip }, async () => {
     const out = join(work, 'python');
     await mkdir(out, { recursive: true });
-    await promisify(execFile)(PYTHON, ['-m', 'grpc_tools.protoc', '-I', join(process.cwd(), 'proto'), `--python_out=${out}`, `--grpc_python_out=${out}`, PROTO]);
+    await promisify(execFile)(PYTHON, ['-m', 'grpc_tools.protoc', '-I', dirname(EDGE_AGENT_PROTO), `--python_out=${out}`, `--grpc_python_out=${out}`, EDGE_AGENT_PROTO]);
     await writeFile(join(out, 'client.py'), PYTHON_CLIENT);
     for (const name of ['test-anomaly-1.jpg', 'test-normal-1.jpg']) {
       const bitmap = await rgb(join(COOKIES, 'test-images', name));

@@ -2,15 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { type RunningVigil, startVigil } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 
+/** The compiled `vigil` command of this build (<outDir>/src/cli/main.js), whatever the working directory or outDir. */
+export const VIGIL_CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
 export interface TestVigil extends RunningVigil {
   dataDir: string;
   /** An SDK client signed with the root access key and trusting the generated certificate. */
-  lookoutVision(): LookoutVisionClient;
+  lookoutVision(config?: { maxAttempts?: number }): LookoutVisionClient;
   /** Stops the server and deletes its data directory. */
   stop(): Promise<void>;
 }
@@ -26,12 +30,13 @@ export async function startTestVigil(options: { dataDir?: string; env?: NodeJS.P
   });
   return Object.assign(vigil, {
     dataDir,
-    lookoutVision: () =>
+    lookoutVision: (config = {}) =>
       new LookoutVisionClient({
         region: 'us-east-1',
         endpoint: vigil.endpoint,
         credentials: vigil.rootAccessKey,
         requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: vigil.tls.cert }) }),
+        ...config,
       }),
     async stop() {
       await vigil.close();

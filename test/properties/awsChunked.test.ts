@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { ChunkSigning } from '../../src/server/auth/sigv4.js';
-import { signingKey } from '../../src/server/auth/sigv4.js';
+import { signingKey } from '../../src/server/auth/canonicalRequest.js';
+import type { ChunkSigning } from '../../src/server/auth/signedRequest.js';
 import { AwsChunkedDecoder, chunkSignature } from '../../src/server/s3/awsChunked.js';
 import { S3ProtocolError } from '../../src/server/s3/errors.js';
 

@@ -5,7 +5,8 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
-import { AuthError, type ReceivedRequest, verifySigV4 } from '../../src/server/auth/sigv4.js';
+import { AuthError, type ReceivedRequest } from '../../src/server/auth/signedRequest.js';
+import { verifySigV4 } from '../../src/server/auth/sigv4.js';
 
 const KEY = { accessKeyId: 'AKIAPROPERTYTEST0001', secretAccessKey: 'property/test/secret/key/0000000000000000' };
 const secretFor = async (accessKeyId: string) => (accessKeyId === KEY.accessKeyId ? KEY.secretAccessKey : undefined);

@@ -10,7 +10,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ALIENS, aliensProject } from '../helpers/datasets.js';
 import { kmsClient } from '../helpers/kms.js';
 import { filesUnder, s3Client } from '../helpers/s3.js';
-import { startTestVigil } from '../helpers/vigil.js';
+import { startTestVigil, VIGIL_CLI } from '../helpers/vigil.js';
 
 test('a model under a customer key: disabling the key stops it, enabling restores it, deleting the key destroys it for good', async () => {
   // One "day" of the deletion window is one second here.
@@ -44,8 +44,7 @@ test('a model under a customer key: disabling the key stops it, enabling restore
 
     // Rotation: `vigil keys rewrap` moves the model's data keys to the new key version; the model still loads.
     await kms.send(new RotateKeyOnDemandCommand({ KeyId: key.KeyId }));
-    const MAIN = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
-    const rewrap = await promisify(execFile)(process.execPath, [MAIN, 'keys', 'rewrap', 'alias/aliens-models', '--data-dir', vigil.dataDir, '--port', String(vigil.port)]);
+    const rewrap = await promisify(execFile)(process.execPath, [VIGIL_CLI, 'keys', 'rewrap', 'alias/aliens-models', '--data-dir', vigil.dataDir, '--port', String(vigil.port)]);
     assert.match(rewrap.stdout, new RegExp(`^${key.Arn}: 3 data keys rewrapped, 0 format-1 objects left as they are, 0 failed, \\d+ objects examined`));
     await client.send(new StopModelCommand(model));
     await client.send(new StartModelCommand({ ...model, MinInferenceUnits: 1 }));

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import {
   CreateDatasetCommand,
+  CreateModelCommand,
   CreateProjectCommand,
   DeleteDatasetCommand,
   DeleteProjectCommand,
@@ -12,9 +13,11 @@ import {
   DescribeProjectCommand,
   ListDatasetEntriesCommand,
   type ListDatasetEntriesCommandInput,
+  ListModelsCommand,
   type LookoutVisionClient,
   UpdateDatasetEntriesCommand,
 } from '@aws-sdk/client-lookoutvision';
+import { Projects } from '../../src/service/projects.js';
 import { ALIENS, COOKIES, cookieManifest, manifestLines, putCookieImages } from '../helpers/datasets.js';
 import { rejects } from '../helpers/rejects.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
@@ -271,5 +274,37 @@ describe('datasets', () => {
     const source = await vigil.services.buckets.getObject(BUCKET, 'getting-started/training-images/normal-1.jpg');
     source.body.destroy();
     assert.equal(source.size, (await readFile(join(COOKIES, 'training-images', 'normal-1.jpg'))).length);
+  });
+
+  test('a project deleted while CreateDataset or CreateModel is in flight answers ResourceNotFoundException and leaves nothing', async () => {
+    const { projects, datasets } = vigil.services;
+    // One attempt: a retry would answer the deleted project's 404 and hide a first answer of 500.
+    const once = vigil.lookoutVision({ maxAttempts: 1 });
+    // The project passes CreateDataset's check and is deleted before the dataset is written: the window two clients can race into.
+    await client.send(new CreateProjectCommand({ ProjectName: 'raced-dataset' }));
+    const check = mock.method(projects, 'get', async (name: string) => {
+      const found = await Projects.prototype.get.call(projects, name);
+      check.mock.restore();
+      await projects.delete({ projectName: name });
+      return found;
+    });
+    await rejects(once.send(new CreateDatasetCommand({ ProjectName: 'raced-dataset', DatasetType: 'train' })), 'ResourceNotFoundException', /raced-dataset/);
+    await rejects(client.send(new DescribeDatasetCommand({ ProjectName: 'raced-dataset', DatasetType: 'train' })), 'ResourceNotFoundException');
+
+    // CreateModel: the train dataset was found, then it and the project are deleted before the model is written.
+    await importLines('raced-model', [cookie('normal-1.jpg'), cookie('anomaly-1.jpg', 'anomaly')]);
+    const found = mock.method(vigil.store.datasets, 'get', async (...args: Parameters<typeof vigil.store.datasets.get>) => {
+      found.mock.restore();
+      const dataset = await vigil.store.datasets.get(...args);
+      await datasets.delete({ projectName: 'raced-model', datasetType: 'train' });
+      await vigil.jobs.idle();
+      await projects.delete({ projectName: 'raced-model' });
+      return dataset;
+    });
+    const output = { S3Location: { Bucket: BUCKET, Prefix: 'raced/' } };
+    await rejects(once.send(new CreateModelCommand({ ProjectName: 'raced-model', OutputConfig: output })), 'ResourceNotFoundException', /raced-model/);
+    await rejects(client.send(new ListModelsCommand({ ProjectName: 'raced-model' })), 'ResourceNotFoundException');
+    assert.deepEqual((await vigil.store.models.list('raced-model', 10)).items, []);
+    once.destroy();
   });
 });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { type EvalReport, evaluate } from '../../src/cli/eval.js';
+import { evaluate } from '../../src/cli/eval.js';
+import type { EvalReport } from '../../src/cli/evalReport.js';
 import { COOKIES, cookieManifest, manifestLines, putCookieImages } from '../helpers/datasets.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 

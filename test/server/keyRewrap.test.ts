@@ -12,13 +12,11 @@ import { KEY_REWRAP_PATH } from '../../src/server/keyRewrapEndpoint.js';
 import { kmsClient } from '../helpers/kms.js';
 import { filesUnder, s3Client } from '../helpers/s3.js';
 import { sendRaw, sendSigned } from '../helpers/signedRequest.js';
-import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
-
-const MAIN = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
+import { startTestVigil, type TestVigil, VIGIL_CLI } from '../helpers/vigil.js';
 
 /** `vigil keys rewrap KEY --json` against the test server, as an operator runs it. */
 async function rewrapCli(vigil: TestVigil, key: string, extra: string[] = []): Promise<{ code: number; answer?: Record<string, unknown>; stderr: string }> {
-  const args = [MAIN, 'keys', 'rewrap', key, '--data-dir', vigil.dataDir, '--port', String(vigil.port), '--json', ...extra];
+  const args = [VIGIL_CLI, 'keys', 'rewrap', key, '--data-dir', vigil.dataDir, '--port', String(vigil.port), '--json', ...extra];
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { env: { PATH: process.env.PATH } });
     return { code: 0, answer: JSON.parse(stdout) as Record<string, unknown>, stderr };

@@ -26,9 +26,7 @@ import { decodeModel } from '../../src/ml/model.js';
 import { ALIENS, COOKIE_SIZE, COOKIES, cookieManifest, cookiesProject } from '../helpers/datasets.js';
 import { rejects } from '../helpers/rejects.js';
 import { awsCli, awsCliSkip, s3Client } from '../helpers/s3.js';
-import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
-
-const VIGIL_CLI = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
+import { startTestVigil, type TestVigil, VIGIL_CLI } from '../helpers/vigil.js';
 
 describe('models: train, host, detect, stop', () => {
   let vigil: TestVigil;

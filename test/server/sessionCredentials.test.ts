@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Agent } from 'node:https';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { ListProjectsCommand, LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
 import { GetObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
@@ -79,7 +80,12 @@ describe('STS GetSessionToken and session credentials', () => {
     const session = { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken };
     assert.ok(await lfv(session).send(new ListProjectsCommand({})));
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, s.expiration.getTime() - Date.now()) + 50));
-    await rejects(lfv(session).send(new ListProjectsCommand({})), 'UnrecognizedClientException', /expired/);
+    // An expired token is told apart from an unknown key, as AWS answers each protocol.
+    await rejects(lfv(session).send(new ListProjectsCommand({})), 'ExpiredTokenException', 403);
+    const kms = new KMSClient({ region: 'us-east-1', endpoint: vigil.endpoint, credentials: session, requestHandler: handler, maxAttempts: 1 });
+    await rejects(kms.send(new ListKeysCommand({})), 'ExpiredTokenException', /expired/);
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: vigil.endpoint, credentials: session, requestHandler: handler, forcePathStyle: true, maxAttempts: 1 });
+    await rejects(s3.send(new ListBucketsCommand({})), 'ExpiredToken', 400);
     const raw = await sendSigned(vigil.endpoint, vigil.tls.cert, {
       method: 'POST',
       path: '/',

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { AuthError, type ReceivedRequest, verifySigV4 } from '../../src/server/auth/sigv4.js';
+import { AuthError, type ReceivedRequest } from '../../src/server/auth/signedRequest.js';
+import { verifySigV4 } from '../../src/server/auth/sigv4.js';
 import { SUITE_CREDENTIALS, SUITE_DATE, SUITE_SCOPE, SUITE_VECTORS, type SuiteVector } from './sigv4TestSuite.js';
 
 const { date, region, service } = SUITE_SCOPE;

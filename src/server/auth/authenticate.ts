@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { AuthError, type Authenticated, type PayloadSigning, type SecretLookup, type SigningService, verifySigV4 } from './sigv4.js';
+import { AuthError, type Authenticated, type PayloadSigning, type SecretLookup, type SigningService } from './signedRequest.js';
+import { verifySigV4 } from './sigv4.js';
 
 /** How a route is authenticated: declared once per route, in its `config.auth`. */
 export interface RouteAuth {

@@ -1,6 +1,6 @@
 import type { AccessKeys } from '../../service/accessKeys.js';
 import type { SessionCredentials } from '../../service/sessionCredentials.js';
-import { AuthError, type SecretLookup } from './sigv4.js';
+import { AuthError, type SecretLookup } from './signedRequest.js';
 
 /**
  * Where signatures find their secret: a long-term access key alone, or a session key (STS
@@ -11,7 +11,8 @@ export function signingSecrets(accessKeys: AccessKeys, sessions: SessionCredenti
     if (sessionToken === undefined) return accessKeys.secretFor(accessKeyId);
     const found = await sessions.lookup(accessKeyId, sessionToken);
     if ('refused' in found) {
-      throw new AuthError('UnknownAccessKey', found.refused === 'expired' ? 'The security token included in the request is expired' : 'The security token included in the request is invalid.');
+      if (found.refused === 'expired') throw new AuthError('ExpiredToken', 'The security token included in the request is expired');
+      throw new AuthError('UnknownAccessKey', 'The security token included in the request is invalid.');
     }
     return found.secretAccessKey;
   };

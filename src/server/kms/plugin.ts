@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { KmsError } from '../../crypto/kmsErrors.js';
-import { AuthError } from '../auth/sigv4.js';
+import { AuthError } from '../auth/signedRequest.js';
 import type { Services } from '../services.js';
 import { KMS_OPERATIONS } from './operations.js';
 
@@ -13,6 +13,7 @@ const AUTH_TYPES: Record<AuthError['failure'], string> = {
   SignatureExpired: 'InvalidSignatureException',
   PayloadHashMismatch: 'InvalidSignatureException',
   UnknownAccessKey: 'UnrecognizedClientException',
+  ExpiredToken: 'ExpiredTokenException',
 };
 
 /**

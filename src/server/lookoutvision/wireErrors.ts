@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { KmsError } from '../../crypto/kmsErrors.js';
 import { AccessDeniedError, ConflictError, NotFoundError, ServiceQuotaExceededError, ThrottlingError, ValidationError } from '../../service/errors.js';
-import { AuthError, type AuthFailure } from '../auth/sigv4.js';
+import { AuthError, type AuthFailure } from '../auth/signedRequest.js';
 
 /** No operation has this method and path. */
 export class UnknownOperationError extends Error {
@@ -25,6 +25,7 @@ const AUTH_ERRORS: Record<AuthFailure, { status: number; type: string }> = {
   SignatureExpired: { status: 403, type: 'InvalidSignatureException' },
   PayloadHashMismatch: { status: 403, type: 'InvalidSignatureException' },
   UnknownAccessKey: { status: 403, type: 'UnrecognizedClientException' },
+  ExpiredToken: { status: 403, type: 'ExpiredTokenException' },
 };
 
 /**

@@ -1,6 +1,6 @@
 import { createHash, createHmac, type Hash, timingSafeEqual } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { ChunkSigning } from '../auth/sigv4.js';
+import type { ChunkSigning } from '../auth/signedRequest.js';
 import { S3ProtocolError } from './errors.js';
 
 /**

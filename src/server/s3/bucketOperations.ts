@@ -2,15 +2,18 @@ import { Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
 import { OptionalXmlText, readOptionalXmlBody, xmlBody } from './bodies.js';
 import { bucketOperation, inQuery, NoInput, QueryText, serviceOperation } from './members.js';
-import { checkWriteHeaders } from './objectHeaders.js';
 import { OWNER } from './owner.js';
+import { assertPrivateAclHeaders, WriteRefusalHeaders } from './writeHeaders.js';
 import { sendXml, xmlDate } from './xml.js';
 
 /** PUT /bucket: an optional CreateBucketConfiguration (any location is accepted: one region here). */
 export const CreateBucketBody = xmlBody('CreateBucketConfiguration', Type.Object({ LocationConstraint: OptionalXmlText() }));
 
-export const createBucket = bucketOperation(NoInput, async (call) => {
-  checkWriteHeaders(call);
+/** PUT /bucket's headers: a private ACL only, none of the features Vigil lacks (object lock). */
+export const CreateBucketInput = Type.Object(WriteRefusalHeaders);
+
+export const createBucket = bucketOperation(CreateBucketInput, async (call) => {
+  assertPrivateAclHeaders(call.input);
   await readOptionalXmlBody(call, CreateBucketBody);
   await call.services.buckets.createBucket(call.bucket);
   return call.reply.code(200).header('location', `/${call.bucket}`).send();

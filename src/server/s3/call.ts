@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Authenticated } from '../auth/sigv4.js';
+import type { Authenticated } from '../auth/signedRequest.js';
 import type { Services } from '../services.js';
 import type { IncomingPayload, PayloadOptions } from './payload.js';
 

@@ -3,7 +3,8 @@ import { BucketError } from '../../service/bucketErrors.js';
 import type { Buckets } from '../../service/buckets.js';
 import { S3ProtocolError } from './errors.js';
 import { CopySource, HeaderText, inHeader, objectOperation } from './members.js';
-import { checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, sseRequestOf } from './objectHeaders.js';
+import { setEncryptionHeaders } from './objectHeaders.js';
+import { assertPrivateAclHeaders, ObjectWriteHeaders, objectHeadersOf, sseRequestOf } from './writeHeaders.js';
 import { sendXml, xmlDate } from './xml.js';
 
 /** x-amz-copy-source-if-*: conditions on the source, each failing with 412 PreconditionFailed. */
@@ -44,14 +45,15 @@ export const CopyObjectInput = Type.Object({
   copySource: CopySource(),
   ...CopySourceConditions,
   metadataDirective: Type.Optional(Type.Unsafe<'COPY' | 'REPLACE'>(Type.RegExp(/^(COPY|REPLACE)$/, { message: 'Unknown metadata directive.', ...inHeader('x-amz-metadata-directive') }))),
+  ...ObjectWriteHeaders,
 });
 
 export const copyObject = objectOperation(CopyObjectInput, async (call) => {
-  checkWriteHeaders(call);
+  assertPrivateAclHeaders(call.input);
   const source = copySourceOf(call.input.copySource);
   await checkCopySourceConditions(call.services.buckets, source, call.input);
   const directive = call.input.metadataDirective ?? 'COPY';
-  const { headers, metadata } = objectHeadersOf(call);
+  const { headers, metadata } = objectHeadersOf(call.input);
   const info = await call.services.buckets.copyObject({
     source,
     bucket: call.bucket,
@@ -59,7 +61,7 @@ export const copyObject = objectOperation(CopyObjectInput, async (call) => {
     metadataDirective: directive,
     headers,
     metadata,
-    sse: sseRequestOf(call),
+    sse: sseRequestOf(call.input),
   });
   setEncryptionHeaders(call.reply, info);
   return sendXml(call.reply, 'CopyObjectResult', { LastModified: xmlDate(info.lastModified), ETag: `"${info.eTag}"` });

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BucketError } from '../../service/bucketErrors.js';
-import { AuthError, type AuthFailure } from '../auth/sigv4.js';
+import { AuthError, type AuthFailure } from '../auth/signedRequest.js';
 import { xmlDocument } from './xml.js';
 
 /** An error that only the S3 protocol layer raises (authentication, framing, unsupported requests). */
@@ -66,6 +66,7 @@ const AUTH_CODES: Record<AuthFailure, string> = {
   IncompleteSignature: 'AuthorizationHeaderMalformed',
   SignatureMismatch: 'SignatureDoesNotMatch',
   UnknownAccessKey: 'InvalidAccessKeyId',
+  ExpiredToken: 'ExpiredToken',
   SignatureExpired: 'RequestTimeTooSkewed',
   PayloadHashMismatch: 'XAmzContentSHA256Mismatch',
 };

@@ -3,19 +3,26 @@
  * parameters and headers it reads, once, with their constraints and S3's own wording of the failure
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html).
  * The same declaration gives the handler's input type and the check, which answers S3's InvalidArgument
- * with that wording. Members are named in camelCase and say where they travel with `in`.
+ * with that wording (or the code a member names with `s3Error`). Members are named in camelCase and say
+ * where they travel with `in`: a query parameter, a header, or every header under a prefix (x-amz-meta-*).
  */
 import { Kind, type SchemaOptions, type Static, type TObject, type TSchema, Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
+import { wireText } from '../auth/canonicalRequest.js';
 import { inputValidator, type MemberMessages } from '../schema.js';
 import type { S3Call } from './call.js';
+import { S3ProtocolError } from './errors.js';
 
-/** Where an S3 request member travels. */
+/** Where an S3 request member travels; a 'headerPrefix' member is the map of every header under `name`, by the rest of its name. */
 export interface S3Binding {
-  in: 'query' | 'header';
+  in: 'query' | 'header' | 'headerPrefix';
   name: string;
 }
-type Options = SchemaOptions & MemberMessages;
+/** A member whose failure S3 answers with another code than InvalidArgument (NotImplemented for a feature Vigil lacks). */
+interface S3ErrorOption {
+  s3Error?: 'NotImplemented';
+}
+type Options = SchemaOptions & MemberMessages & S3ErrorOption;
 
 export const inQuery = (name: string) => ({ in: 'query', name }) as const;
 export const inHeader = (name: string) => ({ in: 'header', name }) as const;
@@ -93,6 +100,11 @@ export function readS3Input(call: S3Call, schema: TObject): Record<string, unkno
   for (const [key, member] of Object.entries(schema.properties as Record<string, TSchema>)) {
     const binding = s3BindingOf(member);
     if (!binding) continue;
+    if (binding.in === 'headerPrefix') {
+      const found = headersUnder(call, binding.name);
+      if (Object.keys(found).length > 0) input[key] = found;
+      continue;
+    }
     const raw = binding.in === 'query' ? call.query.get(binding.name) : call.header(binding.name);
     if (raw === undefined) continue;
     input[key] = member[Kind] === 'Integer' && /^-?\d{1,15}$/.test(raw) ? Number(raw) : raw;
@@ -100,9 +112,22 @@ export function readS3Input(call: S3Call, schema: TObject): Record<string, unkno
   return input;
 }
 
+/** The headers named `prefix` + something, by that something; values as sent (UTF-8 where they are), repeats joined with ",". */
+function headersUnder(call: S3Call, prefix: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const [name, value] of Object.entries(call.request.headers)) {
+    if (!name.startsWith(prefix) || value === undefined) continue;
+    found[name.slice(prefix.length)] = wireText(Array.isArray(value) ? value.join(',') : value);
+  }
+  return found;
+}
+
 /** Wraps a handler with its declared input: read, checked (InvalidArgument with S3's wording) and passed as `call.input`. */
 export function withInput<C extends S3Call, T extends TObject>(schema: T, handle: (call: C & { input: Static<T> }) => Promise<unknown>): (call: C) => Promise<unknown> {
-  const validate = inputValidator(schema, (message) => new BucketError('InvalidArgument', message));
+  const validate = inputValidator(schema, (message, member) => {
+    const code = (member as S3ErrorOption | undefined)?.s3Error;
+    return code ? new S3ProtocolError(code, message) : new BucketError('InvalidArgument', message);
+  });
   return (call) => handle({ ...call, input: validate(readS3Input(call, schema)) });
 }
 

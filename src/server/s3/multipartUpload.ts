@@ -20,17 +20,19 @@ import {
   UploadId,
   WriteConditions,
 } from './members.js';
-import { checksumAlgorithmOf, checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, sseRequestOf } from './objectHeaders.js';
+import { setEncryptionHeaders } from './objectHeaders.js';
 import { OWNER } from './owner.js';
+import { assertPrivateAclHeaders, ObjectWriteHeaders, objectHeadersOf, sseRequestOf } from './writeHeaders.js';
 import { sendXml, xmlDate } from './xml.js';
 
 /** POST /bucket/key?uploads */
-export const CreateMultipartUploadInput = Type.Object({ checksumAlgorithm: ChecksumAlgorithmHeader(), checksumType: ChecksumTypeHeader() });
+export const CreateMultipartUploadInput = Type.Object({ checksumAlgorithm: ChecksumAlgorithmHeader(), checksumType: ChecksumTypeHeader(), ...ObjectWriteHeaders });
 
 export const createMultipartUpload = objectOperation(CreateMultipartUploadInput, async (call) => {
-  checkWriteHeaders(call);
-  const { headers, metadata } = objectHeadersOf(call);
-  const checksumAlgorithm = checksumAlgorithmOf(call.input.checksumAlgorithm);
+  assertPrivateAclHeaders(call.input);
+  const { headers, metadata } = objectHeadersOf(call.input);
+  // The declaration accepts the five algorithms in any case.
+  const checksumAlgorithm = call.input.checksumAlgorithm?.toUpperCase() as ChecksumAlgorithm | undefined;
   const { checksumType } = call.input;
   // The checksum type is not kept with the upload: CompleteMultipartUpload states it again or its value shows it.
   if (checksumType !== undefined) {
@@ -41,7 +43,7 @@ export const createMultipartUpload = objectOperation(CreateMultipartUploadInput,
       throw new BucketError('InvalidRequest', `The ${checksumType} checksum type cannot be used with the ${checksumAlgorithm.toLowerCase()} checksum algorithm.`);
     }
   }
-  const upload = await call.services.multipartUploads.create({ bucket: call.bucket, key: call.key, headers, metadata, sse: sseRequestOf(call), checksumAlgorithm });
+  const upload = await call.services.multipartUploads.create({ bucket: call.bucket, key: call.key, headers, metadata, sse: sseRequestOf(call.input), checksumAlgorithm });
   setEncryptionHeaders(call.reply, upload);
   if (checksumAlgorithm) {
     call.reply.header('x-amz-checksum-algorithm', checksumAlgorithm);

@@ -1,88 +1,10 @@
+/* The response headers of an object (GET/HEAD, and what a write answers); the request side is writeHeaders.ts. */
 import type { FastifyReply } from 'fastify';
-import { BucketError } from '../../service/bucketErrors.js';
 import type { ObjectInfo } from '../../service/buckets.js';
-import { CHECKSUM_ALGORITHMS, checksumTypeOf } from '../../service/objectChecksums.js';
-import type { SseRequest } from '../../service/objectEncryption.js';
-import { assertPrivateCannedAcl, assertPrivateGrantees } from '../../service/publicAccess.js';
-import type { ChecksumAlgorithm, ObjectHeaders, SseAlgorithm } from '../../store/bucketRecords.js';
-import { wireText } from '../auth/sigv4.js';
+import { checksumTypeOf } from '../../service/objectChecksums.js';
+import type { ChecksumAlgorithm, SseAlgorithm } from '../../store/bucketRecords.js';
 import type { S3Call } from './call.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
-import { S3ProtocolError } from './errors.js';
-
-const GRANT_HEADERS = ['x-amz-grant-read', 'x-amz-grant-write', 'x-amz-grant-read-acp', 'x-amz-grant-write-acp', 'x-amz-grant-full-control'];
-/** Request headers of features Vigil does not have: refused rather than silently ignored. */
-const UNSUPPORTED_HEADERS = [
-  'x-amz-server-side-encryption-customer-algorithm',
-  'x-amz-server-side-encryption-customer-key',
-  'x-amz-object-lock-mode',
-  'x-amz-object-lock-retain-until-date',
-  'x-amz-object-lock-legal-hold',
-  'x-amz-bucket-object-lock-enabled',
-  'x-amz-website-redirect-location',
-  'x-amz-tagging',
-];
-
-/** Refuses public ACL headers (x-amz-acl, x-amz-grant-*) and unsupported features. */
-export function checkWriteHeaders(call: S3Call): void {
-  for (const name of UNSUPPORTED_HEADERS) {
-    if (call.header(name) !== undefined) throw new S3ProtocolError('NotImplemented', `The header ${name} is not supported by this server.`);
-  }
-  assertPrivateCannedAcl(call.header('x-amz-acl'));
-  assertPrivateGrantees(GRANT_HEADERS.map((name) => call.header(name)).filter((v): v is string => v !== undefined));
-}
-
-/** Content-* headers and x-amz-meta-* of a new object. aws-chunked is a transfer detail, not stored. */
-export function objectHeadersOf(call: S3Call): { headers: ObjectHeaders; metadata: Record<string, string> } {
-  // The other codings are kept as written ("deflate, gzip" stays so), only the aws-chunked token goes.
-  const encoding = call
-    .header('content-encoding')
-    ?.split(',')
-    .filter((e) => e.trim() !== 'aws-chunked')
-    .join(',')
-    .trim();
-  const headers: ObjectHeaders = {
-    contentType: call.header('content-type'),
-    contentEncoding: encoding || undefined,
-    contentDisposition: call.header('content-disposition'),
-    contentLanguage: call.header('content-language'),
-    cacheControl: call.header('cache-control'),
-    expires: call.header('expires'),
-  };
-  for (const name of Object.keys(headers) as (keyof ObjectHeaders)[]) if (headers[name] === undefined) delete headers[name];
-  const metadata: Record<string, string> = {};
-  let size = 0;
-  for (const [name, value] of Object.entries(call.request.headers)) {
-    if (!name.startsWith('x-amz-meta-') || value === undefined) continue;
-    const text = wireText(Array.isArray(value) ? value.join(',') : value);
-    metadata[name.slice('x-amz-meta-'.length)] = text;
-    size += name.length - 'x-amz-'.length + text.length;
-  }
-  if (size > 2048) throw new BucketError('InvalidArgument', 'Your metadata headers exceed the maximum allowed metadata size of 2 KB.');
-  return { headers, metadata };
-}
-
-/** x-amz-server-side-encryption (+ key id) of a write, if given. */
-export function sseRequestOf(call: S3Call): SseRequest | undefined {
-  const algorithm = call.header('x-amz-server-side-encryption');
-  const kmsKeyId = call.header('x-amz-server-side-encryption-aws-kms-key-id');
-  if (algorithm === undefined) {
-    if (kmsKeyId !== undefined) throw new BucketError('InvalidArgument', 'x-amz-server-side-encryption-aws-kms-key-id requires x-amz-server-side-encryption: aws:kms.');
-    return undefined;
-  }
-  if (algorithm !== 'aws:kms' && algorithm !== 'AES256') {
-    if (algorithm === 'aws:kms:dsse') throw new S3ProtocolError('NotImplemented', 'Dual-layer SSE-KMS (aws:kms:dsse) is not supported.');
-    throw new BucketError('InvalidArgument', `The encryption method ${algorithm} is not supported; use aws:kms or AES256.`);
-  }
-  return { algorithm: algorithm as SseAlgorithm, kmsKeyId };
-}
-
-export function checksumAlgorithmOf(value: string | undefined): ChecksumAlgorithm | undefined {
-  if (value === undefined) return undefined;
-  const upper = value.toUpperCase() as ChecksumAlgorithm;
-  if (CHECKSUM_ALGORITHMS.includes(upper)) return upper;
-  throw new BucketError('InvalidRequest', `Checksum algorithm ${value} is not valid; use CRC32, CRC32C, CRC64NVME, SHA1 or SHA256.`);
-}
 
 /** x-amz-server-side-encryption and the key ARN (for aws:kms), as every object response carries. */
 export function setEncryptionHeaders(reply: FastifyReply, encryption: { sseAlgorithm: SseAlgorithm; kmsKeyId: string }): void {

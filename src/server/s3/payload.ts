@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
 import { BucketError } from '../../service/bucketErrors.js';
 import type { ChecksumAlgorithm, ObjectChecksums } from '../../store/bucketRecords.js';
-import type { Authenticated } from '../auth/sigv4.js';
+import type { Authenticated } from '../auth/signedRequest.js';
 import { AwsChunkedDecoder } from './awsChunked.js';
 import { CHECKSUM_BYTES, CHECKSUM_HEADERS, type Checksummer, checksumAlgorithmOfHeader, createChecksummer } from './checksums.js';
 import { S3ProtocolError } from './errors.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteAuth } from '../auth/authenticate.js';
-import { type Authenticated, QUERY_AUTH_PARAMETERS } from '../auth/sigv4.js';
+import { type Authenticated, QUERY_AUTH_PARAMETERS } from '../auth/signedRequest.js';
 import type { Services } from '../services.js';
 import type { S3Call } from './call.js';
 import { chooseRoute } from './dispatch.js';

@@ -1,12 +1,12 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
 import { assertPrivateGrantees, assertPrivatePolicy, assertPublicAccessBlocked } from '../../service/publicAccess.js';
 import { OptionalXmlText, readOptionalXmlBody, readXmlBody, xmlBody } from './bodies.js';
 import type { S3BucketHandler } from './call.js';
 import { S3ProtocolError } from './errors.js';
 import { bucketOperation, NoInput, objectOperation, QueryText } from './members.js';
-import { checkWriteHeaders } from './objectHeaders.js';
 import { OWNER } from './owner.js';
+import { assertPrivateAclHeaders, WriteRefusalHeaders } from './writeHeaders.js';
 import { sendXml } from './xml.js';
 
 /**
@@ -26,6 +26,10 @@ export const PutAclBody = xmlBody('AccessControlPolicy', Type.Object({ AccessCon
 
 /** The versionId of an object ACL or tagging request, passed as given. */
 const ObjectSubresourceInput = Type.Object({ versionId: QueryText('versionId') });
+
+/** PUT ?acl: the ACL headers (private only) and the headers of features Vigil lacks; an object's version too. */
+export const PutBucketAclInput = Type.Object(WriteRefusalHeaders);
+export const PutObjectAclInput = Type.Object({ versionId: QueryText('versionId'), ...WriteRefusalHeaders });
 
 export const getPublicAccessBlock = bucketOperation(NoInput, async (call) => {
   await call.services.buckets.headBucket(call.bucket);
@@ -68,19 +72,19 @@ export const deleteBucketPolicy = bucketOperation(NoInput, async (call) => {
 });
 
 /** PUT ?acl on a bucket or object: headers or an AccessControlPolicy document, private only. */
-async function putAcl(call: Parameters<S3BucketHandler>[0]): Promise<void> {
-  checkWriteHeaders(call);
+async function putAcl(call: Parameters<S3BucketHandler>[0] & { input: Static<typeof PutBucketAclInput> }): Promise<void> {
+  assertPrivateAclHeaders(call.input);
   const policy = await readOptionalXmlBody(call, PutAclBody);
   assertPrivateGrantees((policy?.AccessControlList?.Grant ?? []).map((grant) => JSON.stringify(grant)));
 }
 
-export const putBucketAcl = bucketOperation(NoInput, async (call) => {
+export const putBucketAcl = bucketOperation(PutBucketAclInput, async (call) => {
   await putAcl(call);
   await call.services.buckets.headBucket(call.bucket);
   return call.reply.code(200).send();
 });
 
-export const putObjectAcl = objectOperation(ObjectSubresourceInput, async (call) => {
+export const putObjectAcl = objectOperation(PutObjectAclInput, async (call) => {
   await putAcl(call);
   await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
   return call.reply.code(200).send();

@@ -3,15 +3,16 @@ import { MAX_PUT_BYTES } from '../../service/buckets.js';
 import type { ChecksumAlgorithm } from '../../store/bucketRecords.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
 import { objectOperation, WriteConditions } from './members.js';
-import { checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, sseRequestOf } from './objectHeaders.js';
+import { setEncryptionHeaders } from './objectHeaders.js';
+import { assertPrivateAclHeaders, ObjectWriteHeaders, objectHeadersOf, sseRequestOf } from './writeHeaders.js';
 
 /** PUT /bucket/key: the body streams, checked, into a sealed blob; the object exists only once every check passed. */
-export const PutObjectInput = Type.Object({ ...WriteConditions });
+export const PutObjectInput = Type.Object({ ...WriteConditions, ...ObjectWriteHeaders });
 
 export const putObject = objectOperation(PutObjectInput, async (call) => {
-  checkWriteHeaders(call);
-  const { headers, metadata } = objectHeadersOf(call);
-  const sse = sseRequestOf(call);
+  assertPrivateAclHeaders(call.input);
+  const { headers, metadata } = objectHeadersOf(call.input);
+  const sse = sseRequestOf(call.input);
   await call.services.buckets.headBucket(call.bucket);
   const payload = call.payload(MAX_PUT_BYTES);
   const info = await call.services.buckets.putObject({

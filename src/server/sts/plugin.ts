@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SESSION_DURATION } from '../../service/sessionCredentials.js';
-import { AuthError, type AuthFailure } from '../auth/sigv4.js';
+import { AuthError, type AuthFailure } from '../auth/signedRequest.js';
 import type { Services } from '../services.js';
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
@@ -24,6 +24,7 @@ const AUTH_ERRORS: Record<AuthFailure, { code: string; status: number }> = {
   SignatureExpired: { code: 'SignatureDoesNotMatch', status: 403 },
   PayloadHashMismatch: { code: 'SignatureDoesNotMatch', status: 403 },
   UnknownAccessKey: { code: 'InvalidClientTokenId', status: 403 },
+  ExpiredToken: { code: 'ExpiredToken', status: 400 },
 };
 
 /**
@@ -95,8 +96,7 @@ function sendStsError(request: FastifyRequest, reply: FastifyReply, error: unkno
   let wire: { code: string; status: number; message: string };
   if (error instanceof StsError) wire = { code: error.code, status: error.status, message: error.message };
   else if (error instanceof AuthError) {
-    const expired = error.failure === 'UnknownAccessKey' && /expired/.test(error.message);
-    wire = expired ? { code: 'ExpiredToken', status: 400, message: error.message } : { ...AUTH_ERRORS[error.failure], message: error.message };
+    wire = { ...AUTH_ERRORS[error.failure], message: error.message };
   } else {
     const status = (error as { statusCode?: number }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) wire = { code: 'ValidationError', status, message: (error as Error).message };

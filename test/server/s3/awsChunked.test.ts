@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { signingKey } from '../../../src/server/auth/sigv4.js';
+import { signingKey } from '../../../src/server/auth/canonicalRequest.js';
 import { AwsChunkedDecoder, type AwsChunkedOptions, chunkSignature } from '../../../src/server/s3/awsChunked.js';
 
 /** The example of the AWS S3 documentation ("Signature calculations for the Authorization header: transferring payload in multiple chunks"). */

@@ -3,7 +3,9 @@ import { describe, test } from 'node:test';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { type ReceivedRequest, signingKey, verifySigV4 } from '../../../src/server/auth/sigv4.js';
+import { signingKey } from '../../../src/server/auth/canonicalRequest.js';
+import type { ReceivedRequest } from '../../../src/server/auth/signedRequest.js';
+import { verifySigV4 } from '../../../src/server/auth/sigv4.js';
 
 const credentials = { accessKeyId: 'VKIATESTTESTTESTTEST', secretAccessKey: 'test-secret-key-0123456789' };
 const now = new Date('2026-05-04T03:02:01Z');

@@ -6,7 +6,8 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { AuthError, verifySigV4 } from '../../../src/server/auth/sigv4.js';
+import { AuthError } from '../../../src/server/auth/signedRequest.js';
+import { verifySigV4 } from '../../../src/server/auth/sigv4.js';
 import { awsCli, awsCliSkip, bucketBlobFiles, errorCode, s3Client } from '../../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../../helpers/vigil.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Crc32 } from '@aws-crypto/crc32';
-import { signingKey } from '../../../src/server/auth/sigv4.js';
+import { signingKey } from '../../../src/server/auth/canonicalRequest.js';
 import { chunkSignature } from '../../../src/server/s3/awsChunked.js';
 import { bucketBlobFiles, errorCode, sendS3 } from '../../helpers/s3.js';
 import type { RawResponse, SignedRequestOptions } from '../../helpers/signedRequest.js';

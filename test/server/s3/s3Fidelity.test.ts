@@ -19,7 +19,8 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { wireText } from '../../../src/server/auth/sigv4.js';
+import { wireText } from '../../../src/server/auth/canonicalRequest.js';
+import { rejects } from '../../helpers/rejects.js';
 import { s3Client, sendS3 } from '../../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../../helpers/vigil.js';
 
@@ -31,14 +32,6 @@ const crc32 = (data: Buffer) => {
   bytes.writeUInt32BE(zlib.crc32(data) >>> 0);
   return bytes.toString('base64');
 };
-
-async function rejectsWith(promise: Promise<unknown>, name: string, status: number): Promise<void> {
-  await assert.rejects(promise, (error: { name: string; message: string; $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(error.name, name, error.message);
-    assert.equal(error.$metadata?.httpStatusCode, status);
-    return true;
-  });
-}
 
 /**
  * What users of current SDKs meet (the unchanged @aws-sdk/client-s3 3.918.0 sends CRC32 checksums by default):
@@ -77,8 +70,8 @@ describe('S3 fidelity with @aws-sdk/client-s3', () => {
       assert.equal(head.ChecksumType, 'FULL_OBJECT');
     }
     const wrong = Buffer.alloc(8, 1).toString('base64');
-    await rejectsWith(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'sum-wrong', Body: data, ChecksumAlgorithm: 'CRC64NVME', ChecksumCRC64NVME: wrong })), 'BadDigest', 400);
-    await rejectsWith(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'sum-wrong' })), 'NotFound', 404);
+    await rejects(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'sum-wrong', Body: data, ChecksumAlgorithm: 'CRC64NVME', ChecksumCRC64NVME: wrong })), 'BadDigest', 400);
+    await rejects(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'sum-wrong' })), 'NotFound', 404);
   });
 
   test('multipart uploads with SHA1 (composite) and CRC64NVME (full-object) checksums are stored and complete', async () => {
@@ -139,22 +132,22 @@ describe('S3 fidelity with @aws-sdk/client-s3', () => {
       s3.send(
         new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'full', UploadId: second.uploadId, ChecksumCRC32: value, ChecksumType: 'FULL_OBJECT', MultipartUpload: { Parts: second.uploaded } }),
       );
-    await rejectsWith(finish(crc32(Buffer.from('something else'))), 'BadDigest', 400);
-    await rejectsWith(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'full' })), 'NotFound', 404);
+    await rejects(finish(crc32(Buffer.from('something else'))), 'BadDigest', 400);
+    await rejects(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'full' })), 'NotFound', 404);
     const finished = await finish(whole);
     assert.equal(finished.ChecksumCRC32, whole);
     assert.equal(finished.ChecksumType, 'FULL_OBJECT');
     assert.deepEqual(await body('full'), Buffer.concat(parts));
 
     // SHA256 has no full-object form.
-    await rejectsWith(s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'x', ChecksumAlgorithm: 'SHA256', ChecksumType: 'FULL_OBJECT' })), 'InvalidRequest', 400);
+    await rejects(s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'x', ChecksumAlgorithm: 'SHA256', ChecksumType: 'FULL_OBJECT' })), 'InvalidRequest', 400);
   });
 
   test('conditional writes: If-None-Match * and If-Match on PutObject and CompleteMultipartUpload', async () => {
     const first = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'guarded', Body: 'first', IfNoneMatch: '*' }));
-    await rejectsWith(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'guarded', Body: 'second', IfNoneMatch: '*' })), 'PreconditionFailed', 412);
-    await rejectsWith(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'guarded', Body: 'second', IfMatch: '"0123456789abcdef0123456789abcdef"' })), 'PreconditionFailed', 412);
-    await rejectsWith(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'never-written', Body: 'x', IfMatch: first.ETag })), 'NoSuchKey', 404);
+    await rejects(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'guarded', Body: 'second', IfNoneMatch: '*' })), 'PreconditionFailed', 412);
+    await rejects(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'guarded', Body: 'second', IfMatch: '"0123456789abcdef0123456789abcdef"' })), 'PreconditionFailed', 412);
+    await rejects(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'never-written', Body: 'x', IfMatch: first.ETag })), 'NoSuchKey', 404);
     assert.equal((await body('guarded')).toString(), 'first');
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'guarded', Body: 'second', IfMatch: first.ETag }));
     assert.equal((await body('guarded')).toString(), 'second');
@@ -163,7 +156,7 @@ describe('S3 fidelity with @aws-sdk/client-s3', () => {
     const part = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'guarded', UploadId: created.UploadId, PartNumber: 1, Body: 'third' }));
     const complete = (condition: { IfNoneMatch?: string; IfMatch?: string }) =>
       s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'guarded', UploadId: created.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] }, ...condition }));
-    await rejectsWith(complete({ IfNoneMatch: '*' }), 'PreconditionFailed', 412);
+    await rejects(complete({ IfNoneMatch: '*' }), 'PreconditionFailed', 412);
     assert.equal((await body('guarded')).toString(), 'second');
     const current = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'guarded' }));
     await complete({ IfMatch: current.ETag });
@@ -214,21 +207,21 @@ describe('S3 fidelity with @aws-sdk/client-s3', () => {
       token = page.ContinuationToken;
     } while (token);
     assert.deepEqual(names, ['page-1', 'page-2', 'page-3']);
-    await rejectsWith(s3.send(new ListBucketsCommand({ MaxBuckets: 0 })), 'InvalidArgument', 400);
+    await rejects(s3.send(new ListBucketsCommand({ MaxBuckets: 0 })), 'InvalidArgument', 400);
 
     await s3.send(new CreateMultipartUploadCommand({ Bucket: 'page-3', Key: 'unfinished' }));
     await s3.send(new DeleteBucketCommand({ Bucket: 'page-3' }));
-    await rejectsWith(s3.send(new HeadBucketCommand({ Bucket: 'page-3' })), 'NotFound', 404);
+    await rejects(s3.send(new HeadBucketCommand({ Bucket: 'page-3' })), 'NotFound', 404);
   });
 
   test('CopyObject honours x-amz-copy-source-if-*: a failed condition copies nothing', async () => {
     const source = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'copy-source', Body: 'source' }));
     const copy = (conditions: Record<string, unknown>) => s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'copy-target', CopySource: `${BUCKET}/copy-source`, ...conditions }));
-    await rejectsWith(copy({ CopySourceIfMatch: '"0123456789abcdef0123456789abcdef"' }), 'PreconditionFailed', 412);
-    await rejectsWith(copy({ CopySourceIfNoneMatch: source.ETag }), 'PreconditionFailed', 412);
-    await rejectsWith(copy({ CopySourceIfModifiedSince: new Date(Date.now() + 3600_000) }), 'PreconditionFailed', 412);
-    await rejectsWith(copy({ CopySourceIfUnmodifiedSince: new Date('2001-01-01T00:00:00Z') }), 'PreconditionFailed', 412);
-    await rejectsWith(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'copy-target' })), 'NotFound', 404);
+    await rejects(copy({ CopySourceIfMatch: '"0123456789abcdef0123456789abcdef"' }), 'PreconditionFailed', 412);
+    await rejects(copy({ CopySourceIfNoneMatch: source.ETag }), 'PreconditionFailed', 412);
+    await rejects(copy({ CopySourceIfModifiedSince: new Date(Date.now() + 3600_000) }), 'PreconditionFailed', 412);
+    await rejects(copy({ CopySourceIfUnmodifiedSince: new Date('2001-01-01T00:00:00Z') }), 'PreconditionFailed', 412);
+    await rejects(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'copy-target' })), 'NotFound', 404);
     await copy({ CopySourceIfMatch: source.ETag, CopySourceIfUnmodifiedSince: new Date(Date.now() + 3600_000) });
     assert.equal((await body('copy-target')).toString(), 'source');
   });
@@ -238,8 +231,8 @@ describe('S3 fidelity with @aws-sdk/client-s3', () => {
     const part = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'one-piece', PartNumber: 1 }));
     assert.equal(part.ETag, put.ETag);
     assert.equal(await part.Body!.transformToString(), 'body');
-    await rejectsWith(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'one-piece', PartNumber: 2 })), 'InvalidPartNumber', 416);
-    await rejectsWith(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'one-piece', PartNumber: 10001 })), 'InvalidArgument', 400);
+    await rejects(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'one-piece', PartNumber: 2 })), 'InvalidPartNumber', 416);
+    await rejects(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'one-piece', PartNumber: 10001 })), 'InvalidArgument', 400);
   });
 
   test('user metadata with non-ASCII values: signed and stored as sent, answered back', async () => {
@@ -267,6 +260,6 @@ describe('S3 fidelity with @aws-sdk/client-s3', () => {
     for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x' }));
     const deleted = await s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
     assert.deepEqual(deleted.Deleted?.map((d) => d.Key).sort(), [...keys].sort());
-    for (const Key of keys) await rejectsWith(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key })), 'NotFound', 404);
+    for (const Key of keys) await rejects(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key })), 'NotFound', 404);
   });
 });

@@ -32,6 +32,7 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { COOKIES } from '../../helpers/datasets.js';
+import { rejects } from '../../helpers/rejects.js';
 import { bucketBlobFiles, errorCode, s3Client, sendS3WithHost } from '../../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../../helpers/vigil.js';
 
@@ -40,14 +41,6 @@ const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
 
 async function bodyOf(response: { Body?: unknown }): Promise<Buffer> {
   return Buffer.from(await (response.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-}
-
-async function rejectsWith(promise: Promise<unknown>, name: string, status: number): Promise<void> {
-  await assert.rejects(promise, (error: { name: string; $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(error.name, name);
-    assert.equal(error.$metadata?.httpStatusCode, status);
-    return true;
-  });
 }
 
 describe('S3 API with @aws-sdk/client-s3', () => {
@@ -68,13 +61,13 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: 'lifecycle' }))).Status, undefined);
     const listed = await s3.send(new ListBucketsCommand({}));
     assert.ok(listed.Buckets?.some((b) => b.Name === 'lifecycle' && b.CreationDate instanceof Date));
-    await rejectsWith(s3.send(new CreateBucketCommand({ Bucket: 'lifecycle' })), 'BucketAlreadyOwnedByYou', 409);
+    await rejects(s3.send(new CreateBucketCommand({ Bucket: 'lifecycle' })), 'BucketAlreadyOwnedByYou', 409);
     await s3.send(new PutObjectCommand({ Bucket: 'lifecycle', Key: 'x', Body: 'x' }));
-    await rejectsWith(s3.send(new DeleteBucketCommand({ Bucket: 'lifecycle' })), 'BucketNotEmpty', 409);
+    await rejects(s3.send(new DeleteBucketCommand({ Bucket: 'lifecycle' })), 'BucketNotEmpty', 409);
     await s3.send(new DeleteObjectCommand({ Bucket: 'lifecycle', Key: 'x' }));
     await s3.send(new DeleteBucketCommand({ Bucket: 'lifecycle' }));
-    await rejectsWith(s3.send(new HeadBucketCommand({ Bucket: 'lifecycle' })), 'NotFound', 404);
-    await rejectsWith(s3.send(new PutObjectCommand({ Bucket: 'lifecycle', Key: 'x', Body: 'x' })), 'NoSuchBucket', 404);
+    await rejects(s3.send(new HeadBucketCommand({ Bucket: 'lifecycle' })), 'NotFound', 404);
+    await rejects(s3.send(new PutObjectCommand({ Bucket: 'lifecycle', Key: 'x', Body: 'x' })), 'NoSuchBucket', 404);
   });
 
   test('real images round-trip byte for byte, streamed up with the default CRC32 trailer and validated on the way down', async () => {
@@ -120,7 +113,7 @@ describe('S3 API with @aws-sdk/client-s3', () => {
       assert.equal(got.$metadata.httpStatusCode, 206);
       assert.deepEqual(await bodyOf(got), data.subarray(start, end + 1), range);
     }
-    await rejectsWith(s3.send(new GetObjectCommand({ Bucket: 'ranges', Key: 'data.bin', Range: 'bytes=200000-' })), 'InvalidRange', 416);
+    await rejects(s3.send(new GetObjectCommand({ Bucket: 'ranges', Key: 'data.bin', Range: 'bytes=200000-' })), 'InvalidRange', 416);
   });
 
   test('ListObjectsV2: prefix, delimiter and common prefixes, max-keys with continuation tokens, start-after; V1 markers', async () => {
@@ -203,7 +196,7 @@ describe('S3 API with @aws-sdk/client-s3', () => {
       v1next.Contents?.map((c) => c.Key),
       utf8Order.slice(2),
     );
-    await rejectsWith(s3.send(new ListObjectsV2Command({ Bucket: 'listing', ContinuationToken: 'garbage' })), 'InvalidArgument', 400);
+    await rejects(s3.send(new ListObjectsV2Command({ Bucket: 'listing', ContinuationToken: 'garbage' })), 'InvalidArgument', 400);
   });
 
   test('DeleteObject and DeleteObjects (verbose and quiet) remove rows and blobs', async () => {
@@ -236,8 +229,8 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     const replaced = await s3.send(new HeadObjectCommand({ Bucket: 'copies', Key: 'dst/copy.jpg' }));
     assert.deepEqual(replaced.Metadata, { origin: 'copy' });
     assert.equal(replaced.ContentType, 'image/x-test');
-    await rejectsWith(s3.send(new CopyObjectCommand({ Bucket: 'copies', Key: 'dst/copy.jpg', CopySource: 'copies/dst/copy.jpg' })), 'InvalidRequest', 400);
-    await rejectsWith(s3.send(new CopyObjectCommand({ Bucket: 'copies', Key: 'x', CopySource: 'copies/missing' })), 'NoSuchKey', 404);
+    await rejects(s3.send(new CopyObjectCommand({ Bucket: 'copies', Key: 'dst/copy.jpg', CopySource: 'copies/dst/copy.jpg' })), 'InvalidRequest', 400);
+    await rejects(s3.send(new CopyObjectCommand({ Bucket: 'copies', Key: 'x', CopySource: 'copies/missing' })), 'NoSuchKey', 404);
   });
 
   test('multipart upload: parts, ListParts, Complete into one object (ETag -N), Abort', async () => {
@@ -279,7 +272,7 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     assert.equal(got.ContentType, 'application/x-big');
     assert.deepEqual(got.Metadata, { m: '1' });
     assert.deepEqual(await bodyOf(got), Buffer.concat([part1, part2]));
-    await rejectsWith(s3.send(new ListPartsCommand({ Bucket: 'multipart', Key: 'big.bin', UploadId: uploadId })), 'NoSuchUpload', 404);
+    await rejects(s3.send(new ListPartsCommand({ Bucket: 'multipart', Key: 'big.bin', UploadId: uploadId })), 'NoSuchUpload', 404);
 
     // UploadPartCopy: parts cut from an existing object (how aws s3 cp copies large objects).
     const copy = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'multipart', Key: 'copy.bin' }));
@@ -298,7 +291,7 @@ describe('S3 API with @aws-sdk/client-s3', () => {
       }),
     );
     assert.equal(c1.CopyPartResult?.ETag, p1.ETag);
-    await rejectsWith(
+    await rejects(
       s3.send(new UploadPartCopyCommand({ Bucket: 'multipart', Key: 'copy.bin', UploadId: copy.UploadId, PartNumber: 3, CopySource: 'multipart/big.bin', CopySourceRange: `bytes=0-${whole.length}` })),
       'InvalidArgument',
       400,
@@ -325,13 +318,13 @@ describe('S3 API with @aws-sdk/client-s3', () => {
       uploads.Uploads?.map((u) => [u.Key, u.UploadId]),
       [['aborted.bin', other.UploadId]],
     );
-    await rejectsWith(
+    await rejects(
       s3.send(new DeleteBucketCommand({ Bucket: 'multipart' })).then(() => s3.send(new HeadBucketCommand({ Bucket: 'multipart' }))),
       'BucketNotEmpty',
       409,
     );
     await s3.send(new AbortMultipartUploadCommand({ Bucket: 'multipart', Key: 'aborted.bin', UploadId: other.UploadId }));
-    await rejectsWith(s3.send(new ListPartsCommand({ Bucket: 'multipart', Key: 'aborted.bin', UploadId: other.UploadId })), 'NoSuchUpload', 404);
+    await rejects(s3.send(new ListPartsCommand({ Bucket: 'multipart', Key: 'aborted.bin', UploadId: other.UploadId })), 'NoSuchUpload', 404);
     const blobs = await bucketBlobFiles(vigil);
     assert.equal(blobs.filter((path) => path.includes('/parts/')).length, 0, 'completed and aborted uploads leave no part blobs');
   });
@@ -364,8 +357,8 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     assert.equal((await s3.send(new HeadObjectCommand({ Bucket: 'encrypted', Key: 'aes' }))).ServerSideEncryption, 'AES256');
 
     const unknown = '11111111-2222-3333-4444-555555555555';
-    await rejectsWith(s3.send(new PutObjectCommand({ Bucket: 'encrypted', Key: 'k', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: unknown })), 'KMS.NotFoundException', 400);
-    await rejectsWith(
+    await rejects(s3.send(new PutObjectCommand({ Bucket: 'encrypted', Key: 'k', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: unknown })), 'KMS.NotFoundException', 400);
+    await rejects(
       s3.send(
         new PutBucketEncryptionCommand({
           Bucket: 'encrypted',
@@ -382,8 +375,8 @@ describe('S3 API with @aws-sdk/client-s3', () => {
 
     // A disabled key: its objects cannot be read, and it cannot seal new ones.
     await vigil.kms.disableKey(key.keyId);
-    await rejectsWith(s3.send(new GetObjectCommand({ Bucket: 'encrypted', Key: 'default' })), 'KMS.DisabledException', 400);
-    await rejectsWith(s3.send(new PutObjectCommand({ Bucket: 'encrypted', Key: 'k', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key.keyId })), 'KMS.DisabledException', 400);
+    await rejects(s3.send(new GetObjectCommand({ Bucket: 'encrypted', Key: 'default' })), 'KMS.DisabledException', 400);
+    await rejects(s3.send(new PutObjectCommand({ Bucket: 'encrypted', Key: 'k', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key.keyId })), 'KMS.DisabledException', 400);
     await vigil.kms.enableKey(key.keyId);
     assert.equal((await bodyOf(await s3.send(new GetObjectCommand({ Bucket: 'encrypted', Key: 'default' })))).toString(), 'under the bucket key');
   });
