@@ -8,14 +8,11 @@ import { ConflictError, ValidationError } from './errors.js';
 import type { Idempotency } from './idempotency.js';
 import type { ModelHosting } from './modelHosting.js';
 import { findModel } from './modelLookup.js';
-import type { ModelTrainer } from './modelTrainer.js';
+import { MAX_TRAINING_ATTEMPTS, type ModelTrainer } from './modelTrainer.js';
 import { decodePageToken, encodePageToken, pageSize } from './pagination.js';
 import type { Installation, Projects } from './projects.js';
 import { checkCreateTags } from './reservedTags.js';
 import type { Tag } from './tags.js';
-
-/** A training interrupted by a restart is run again this many times before it is marked failed. */
-const MAX_TRAINING_ATTEMPTS = 2;
 
 export interface ModelsDeps {
   store: MetadataStore;
@@ -96,7 +93,7 @@ export class Models {
           (version) => `arn:aws:lookoutvision:${this.installation.region}:${this.installation.accountId}:model/${projectName}/${version}`,
           tags,
         );
-        this.deps.training.enqueue(model);
+        await this.deps.training.enqueue(model);
         return model;
       },
     );
@@ -130,13 +127,20 @@ export class Models {
     });
   }
 
-  /** Runs again what a restart interrupted: training (once more), hosting; finishes stops and deletions. */
-  async recover(): Promise<void> {
+  /**
+   * Runs again what a restart interrupted: training (once more), hosting; finishes stops and deletions.
+   * With jobs shared by nodes (`sharedJobs`), a training belongs to its job, which another live node may
+   * be running: it is only queued again when its job was lost (the node stopped between creating the
+   * model and queuing it); a job whose node died is taken over when its lease runs out.
+   */
+  async recover(sharedJobs = false): Promise<void> {
     for (const model of await this.store.models.withStatus(['TRAINING', 'STARTING_HOSTING', 'HOSTED', 'STOPPING_HOSTING', 'DELETING'])) {
-      if (model.status === 'TRAINING') {
+      if (model.status === 'TRAINING' && sharedJobs) {
+        await this.deps.training.enqueue(model);
+      } else if (model.status === 'TRAINING') {
         if (model.trainingAttempts < MAX_TRAINING_ATTEMPTS) {
           await this.store.models.transition(model.projectName, model.version, ['TRAINING'], { status: 'TRAINING', trainingAttempts: model.trainingAttempts + 1 });
-          this.deps.training.enqueue(model);
+          await this.deps.training.enqueue(model);
         } else {
           await this.store.models.transition(model.projectName, model.version, ['TRAINING'], {
             status: 'TRAINING_FAILED',
