@@ -129,7 +129,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
           leaseMs: config.jobLeaseSeconds * 1000,
           concurrency: 2,
           pollMs: 1000,
-          onFailure: (kind, resource, error) => logger.error({ err: error, job: `${kind} ${resource}` }, 'background job failed'),
+          onFailure: (job, error) => logger.error({ err: error, job }, 'background job failed'),
         })
       : undefined;
     const background: BackgroundJobs = shared ?? new InProcessJobs(jobs);

@@ -12,7 +12,8 @@ export interface SharedJobQueueOptions {
   concurrency: number;
   /** How often an idle worker looks for work (a job queued on this node is looked for at once). */
   pollMs: number;
-  onFailure(kind: JobKind, resource: string, error: unknown): void;
+  /** A job that failed (`kind resource`), or the claiming itself (the database did not answer). */
+  onFailure(job: string, error: unknown): void;
 }
 
 /**
@@ -94,7 +95,7 @@ export class SharedJobQueue implements BackgroundJobs {
         } while (this.pollAgain && !this.closing.signal.aborted);
       } catch (error) {
         // The database is unreachable for now: the next poll tries again.
-        this.options.onFailure('train', 'claiming jobs', error);
+        this.options.onFailure('claiming jobs', error);
       } finally {
         this.polling = false;
       }
@@ -138,7 +139,7 @@ export class SharedJobQueue implements BackgroundJobs {
         else if (!finished && this.closing.signal.aborted && !lost) await this.repository.release(job);
       } catch (error) {
         // The lease is left to run out: the job is tried again by some node, whose attempt number the handler sees.
-        this.options.onFailure(job.kind, job.resource, error);
+        this.options.onFailure(`${job.kind} ${job.resource}`, error);
         if (this.closing.signal.aborted && !lost) await this.repository.release(job).catch(() => {});
       } finally {
         clearInterval(heartbeat);

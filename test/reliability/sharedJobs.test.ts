@@ -52,7 +52,7 @@ function getJson(url: string, ca: Buffer): Promise<{ status: number; text: strin
  * at start), so the objects are in an S3-compatible store: another Vigil, for speed (a Ceph RGW takes
  * some 40 s to start and stop here; the S3 engine is tested against Ceph in externalObjectStore.test.ts).
  */
-test('nodes sharing PostgreSQL: jobs queued on an api node run on a worker; a worker killed mid-training loses the job to another worker, which trains the model to TRAINED', {
+test('nodes sharing PostgreSQL: jobs queued on an api node run on a worker; a node starting meanwhile leaves them alone; a worker killed mid-training loses the job to another worker, which trains the model to TRAINED', {
   skip: postgresSkip,
   timeout: 180_000,
 }, async (t) => {
@@ -127,11 +127,15 @@ test('nodes sharing PostgreSQL: jobs queued on an api node run on a worker; a wo
     assert.ok(tries < 200, 'a worker claims the training');
     await sleep(50);
   }
-  await sleep(1500); // well into the training
+  // A node starting meanwhile leaves B's live job alone: its startup recovery neither fails nor takes it.
+  const workerC = await node('worker');
   assert.equal((await describe()).Status, 'TRAINING');
+  assert.deepEqual(
+    claims.filter((c) => c.kind === 'train'),
+    [{ kind: 'train', pid: workerB.pid, attempt: 1 }],
+  );
   await workerB.kill9();
   const killedAt = Date.now();
-  const workerC = await node('worker');
 
   let model = await describe();
   while (model.Status === 'TRAINING') {
