@@ -21,13 +21,17 @@ import {
   CreateDatasetCommand,
   CreateModelCommand,
   CreateProjectCommand,
+  DeleteDatasetCommand,
   DescribeDatasetCommand,
   DescribeModelCommand,
+  DescribeModelPackagingJobCommand,
   DetectAnomaliesCommand,
   ListProjectsCommand,
   type LookoutVisionClient,
   StartModelCommand,
+  StartModelPackagingJobCommand,
   StopModelCommand,
+  UpdateDatasetEntriesCommand,
 } from '@aws-sdk/client-lookoutvision';
 import {
   AbortMultipartUploadCommand,
@@ -198,6 +202,40 @@ describe('Vigil with its metadata in PostgreSQL', { skip: postgresSkip }, () => 
     await lookoutVision.send(new StopModelCommand(model));
     await vigil.jobs.idle();
     assert.equal((await lookoutVision.send(new DescribeModelCommand(model))).ModelDescription?.Status, 'TRAINED');
+  });
+
+  test('the shared job queue runs updates, deletions and packaging too: the Changes wait sealed in the object store, and nothing is left once done', async () => {
+    const relabel = JSON.stringify({
+      'source-ref': 's3://aliens/normal/1.png',
+      'anomaly-label': 1,
+      'anomaly-label-metadata': { 'class-name': 'anomaly', type: 'groundtruth/image-classification' },
+    });
+    await lookoutVision.send(new UpdateDatasetEntriesCommand({ ProjectName: 'aliens', DatasetType: 'train', Changes: Buffer.from(relabel) }));
+    await vigil.jobs.idle();
+    const dataset = (await lookoutVision.send(new DescribeDatasetCommand({ ProjectName: 'aliens', DatasetType: 'train' }))).DatasetDescription!;
+    assert.equal(dataset.Status, 'UPDATE_COMPLETE', dataset.StatusMessage);
+    assert.deepEqual(dataset.ImageStats, { Total: 30, Labeled: 30, Normal: 19, Anomaly: 11 });
+    const waiting: string[] = [];
+    for await (const key of vigil.blobs.list('jobs/')) waiting.push(key);
+    assert.deepEqual(waiting, [], 'applied Changes are deleted');
+
+    await lookoutVision.send(new CreateDatasetCommand({ ProjectName: 'aliens', DatasetType: 'test' }));
+    await lookoutVision.send(new DeleteDatasetCommand({ ProjectName: 'aliens', DatasetType: 'test' }));
+    await vigil.jobs.idle();
+    assert.equal(await vigil.store.datasets.get('aliens', 'test'), undefined);
+
+    await lookoutVision.send(
+      new StartModelPackagingJobCommand({
+        ProjectName: 'aliens',
+        ModelVersion: '1',
+        JobName: 'shared-queue',
+        Configuration: { Greengrass: { TargetPlatform: { Os: 'LINUX', Arch: 'X86_64' }, S3OutputLocation: { Bucket: 'aliens', Prefix: 'packages/' }, ComponentName: 'aliens-model' } as never },
+      }),
+    );
+    await vigil.jobs.idle();
+    const job = (await lookoutVision.send(new DescribeModelPackagingJobCommand({ ProjectName: 'aliens', JobName: 'shared-queue' }))).ModelPackagingDescription!;
+    assert.equal(job.Status, 'SUCCEEDED', job.StatusMessage);
+    assert.equal(await vigil.store.jobs?.count(), 0);
   });
 
   test('a restarted node finds everything in the database, and the data directory holds no metadata file', async () => {
