@@ -69,6 +69,9 @@ export interface RunningVigil {
   close(): Promise<void>;
 }
 
+/** How often worker nodes sharing a database look for work whose job was lost. */
+const LOST_JOB_SWEEP_MS = 5 * 60_000;
+
 /** How often keys past their deletion date are destroyed, due keys rotated and expired client tokens forgotten. */
 const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
 
@@ -173,6 +176,21 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;
     shared?.start();
+    // A node that stopped between a status change and queuing its job leaves work no job stands for: the
+    // worker nodes look for it now and then (at start, recovery did).
+    const lostJobTimer =
+      shared && config.role !== 'api'
+        ? setInterval(
+            () => {
+              (async () => {
+                await models.requeueLostTraining();
+                await packaging.requeueLost();
+                await datasets.rollBackLostJobs();
+              })().catch((error: unknown) => logger.error({ err: error }, 'looking for work whose job was lost failed'));
+            },
+            Math.max(LOST_JOB_SWEEP_MS, 2 * config.jobLeaseSeconds * 1000),
+          ).unref()
+        : undefined;
     const maintenanceTimer = setInterval(() => {
       // With an external KMS, keys are that KMS's business.
       if (!externalKms) kms.destroyDueKeys().catch((error: unknown) => logger.error({ err: error }, 'destroying keys past their deletion date failed'));
@@ -204,6 +222,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       services,
       async close() {
         clearInterval(maintenanceTimer);
+        clearInterval(lostJobTimer);
         await server.close();
         await shared?.close();
         await jobs.close();

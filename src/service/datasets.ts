@@ -175,13 +175,28 @@ export class Datasets {
     for (const dataset of await this.store.datasets.listInProgress()) {
       const { projectName, datasetType } = dataset;
       if (sharedJobs) {
-        if (!(await this.store.jobs?.has('dataset', `${projectName}/${datasetType}`))) await this.submit({ operation: 'rollback', projectName, datasetType });
+        await this.rollBackLost(dataset);
       } else if (dataset.status === 'DELETE_IN_PROGRESS') {
         await this.finishDelete(projectName, datasetType);
       } else {
         await this.rollBackInterrupted(dataset);
       }
     }
+  }
+
+  /**
+   * With jobs shared by nodes: rolls back every import or deletion whose job was lost (its node stopped
+   * between the status change and queuing the job). Only one unchanged for LOST_JOB_AGE_MS: a node that
+   * has just changed the status is about to queue its job. Run periodically.
+   */
+  async rollBackLostJobs(): Promise<void> {
+    for (const dataset of await this.store.datasets.listInProgress()) await this.rollBackLost(dataset);
+  }
+
+  private async rollBackLost(dataset: DatasetRecord): Promise<void> {
+    const { projectName, datasetType } = dataset;
+    if (Date.now() - dataset.updatedAt.getTime() < LOST_JOB_AGE_MS) return;
+    if (!(await this.store.jobs?.has('dataset', `${projectName}/${datasetType}`))) await this.submit({ operation: 'rollback', projectName, datasetType });
   }
 
   /** An import that stopped part-way: its copies deleted, the previous version kept, the dataset marked failed. */
@@ -334,6 +349,9 @@ export class Datasets {
     }
   }
 }
+
+/** How long a dataset may be in progress without a job before the job counts as lost (nodes sharing a database). */
+const LOST_JOB_AGE_MS = 60_000;
 
 /** Statuses in which a dataset has a job working on it. */
 const IN_PROGRESS: readonly DatasetStatus[] = ['CREATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'UPDATE_FAILED_ROLLBACK_IN_PROGRESS', 'DELETE_IN_PROGRESS'];

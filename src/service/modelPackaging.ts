@@ -146,6 +146,11 @@ export class ModelPackaging {
     }
   }
 
+  /** With jobs shared by nodes: queues again every waiting or running packaging job whose queue row was lost. Run periodically. */
+  async requeueLost(): Promise<void> {
+    for (const job of await this.deps.store.modelPackagingJobs.withStatus(['CREATED', 'RUNNING'])) await this.enqueue(job);
+  }
+
   private async enqueue(job: ModelPackagingJobRecord): Promise<void> {
     await this.deps.jobs.submit('package', `${job.projectName}/${job.jobName}`, { projectName: job.projectName, jobName: job.jobName } satisfies PackagingPayload);
   }

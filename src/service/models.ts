@@ -136,7 +136,7 @@ export class Models {
   async recover(sharedJobs = false): Promise<void> {
     for (const model of await this.store.models.withStatus(['TRAINING', 'STARTING_HOSTING', 'HOSTED', 'STOPPING_HOSTING', 'DELETING'])) {
       if (model.status === 'TRAINING' && sharedJobs) {
-        await this.deps.training.enqueue(model);
+        await this.deps.training.enqueue(model); // nothing changes when its job is there
       } else if (model.status === 'TRAINING') {
         if (model.trainingAttempts < MAX_TRAINING_ATTEMPTS) {
           await this.store.models.transition(model.projectName, model.version, ['TRAINING'], { status: 'TRAINING', trainingAttempts: model.trainingAttempts + 1 });
@@ -156,6 +156,14 @@ export class Models {
         await this.store.models.delete(model.projectName, model.version, ['DELETING']);
       }
     }
+  }
+
+  /**
+   * With jobs shared by nodes: queues again every training whose job was lost (its node stopped between
+   * creating the model and queuing the job); a training that has its job is left to it. Run periodically.
+   */
+  async requeueLostTraining(): Promise<void> {
+    for (const model of await this.store.models.withStatus(['TRAINING'])) await this.deps.training.enqueue(model);
   }
 
   private find(projectName: string, modelVersion: string): Promise<ModelRecord> {

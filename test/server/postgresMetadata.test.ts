@@ -300,6 +300,48 @@ describe('Vigil with its metadata in PostgreSQL', { skip: postgresSkip }, () => 
     assert.equal(await vigil.store.jobs?.count(), 0);
   });
 
+  test('work whose job was lost (its node stopped before queuing it) is found: a training is queued again, an import rolled back once it is a minute old', async () => {
+    const now = new Date();
+    const model = await vigil.store.models.create(
+      { projectName: 'line', status: 'TRAINING', createdAt: now, updatedAt: now, kmsKeyId: vigil.kms.defaultKeyId, outputBucket: 'out', outputPrefix: 'm/', trainingAttempts: 1 },
+      (version) => `arn:aws:lookoutvision:us-east-1:${vigil.accountId}:model/line/${version}`,
+      [],
+    );
+    const minuteAgo = new Date(Date.now() - 61_000);
+    await vigil.store.datasets.create({
+      projectName: 'line',
+      datasetType: 'test',
+      status: 'CREATE_IN_PROGRESS',
+      createdAt: minuteAgo,
+      updatedAt: minuteAgo,
+      stats: { total: 0, labeled: 0, normal: 0, anomaly: 0 },
+    });
+    await vigil.services.models.requeueLostTraining();
+    await vigil.services.datasets.rollBackLostJobs();
+    await vigil.jobs.idle();
+    // The training ran (and failed on its own terms: the project's train dataset failed above).
+    const described = (await lookoutVision.send(new DescribeModelCommand({ ProjectName: 'line', ModelVersion: String(model.version) }))).ModelDescription!;
+    assert.equal(described.Status, 'TRAINING_FAILED');
+    assert.match(described.StatusMessage ?? '', /train dataset is CREATE_FAILED/);
+    const lost = (await lookoutVision.send(new DescribeDatasetCommand({ ProjectName: 'line', DatasetType: 'test' }))).DatasetDescription!;
+    assert.equal(lost.Status, 'CREATE_FAILED');
+
+    // A dataset whose status changed just now is left alone: its node is about to queue the job.
+    await vigil.store.datasets.delete('line', 'test');
+    await vigil.store.datasets.create({
+      projectName: 'line',
+      datasetType: 'test',
+      status: 'CREATE_IN_PROGRESS',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+      stats: { total: 0, labeled: 0, normal: 0, anomaly: 0 },
+    });
+    await vigil.services.datasets.rollBackLostJobs();
+    await vigil.jobs.idle();
+    assert.equal((await vigil.store.datasets.get('line', 'test'))?.status, 'CREATE_IN_PROGRESS');
+    await vigil.store.datasets.delete('line', 'test');
+  });
+
   test('a restarted node finds everything in the database, and the data directory holds no metadata file', async () => {
     const objects = (await vigil.store.objects.list('aliens', { limit: 1000 })).length;
     await stop();
