@@ -106,18 +106,23 @@ export class SharedJobQueue implements BackgroundJobs {
     const abort = new AbortController();
     const handler = this.handlers.get(job.kind);
     let lost = false;
+    let renewed = Date.now();
+    const giveUp = () => {
+      if (lost) return;
+      lost = true;
+      abort.abort();
+    };
     const heartbeat = setInterval(
       () => {
         this.repository.heartbeat(job, this.options.leaseMs).then(
           (held) => {
-            if (!held && !lost) {
-              // Another node took the job over: stop, and write nothing more.
-              lost = true;
-              abort.abort();
-            }
+            if (held) renewed = Date.now();
+            else giveUp(); // another node took the job over: stop, and write nothing more
           },
-          // The database did not answer: the lease runs on; if it runs out another node takes over.
-          () => {},
+          // The database did not answer: once the lease may have run out, another node may have the job.
+          () => {
+            if (Date.now() - renewed > this.options.leaseMs) giveUp();
+          },
         );
       },
       Math.max(50, Math.floor(this.options.leaseMs / 3)),

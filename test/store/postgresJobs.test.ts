@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { SharedJobQueue } from '../../src/jobs/sharedJobQueue.js';
 import type { JobRepository } from '../../src/store/jobRecords.js';
 import type { MetadataStore } from '../../src/store/metadataStore.js';
 import { openPostgresStore } from '../../src/store/postgresStore.js';
@@ -116,5 +117,43 @@ describe('PostgreSQL job queue shared by nodes', { skip: postgresSkip }, () => {
     assert.equal(await jobsB.has('train', 'model/r/1'), true, 'not lost');
     assert.equal(await jobsB.heartbeat(again, 60_000), true, "still this attempt's");
     assert.equal(await jobsB.finish(again, async () => {}), true);
+  });
+
+  test('a worker runs a queued job with its fenced last write; a worker that cannot reach the database for longer than the lease stops its job (the last test: it stops the server)', async () => {
+    const failures: string[] = [];
+    const worker = new SharedJobQueue(jobsA, { nodeId: 'node-a', claims: true, leaseMs: 600, concurrency: 1, pollMs: 50, onFailure: (job) => failures.push(job) });
+    const finished: number[] = [];
+    let stopped: () => void = () => {};
+    const stoppedAt = new Promise<number>((resolve) => (stopped = () => resolve(Date.now())));
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => (started = resolve));
+    worker.handle('train', async (payload, context) => {
+      const { version } = payload as { version: number };
+      if (version === 1) {
+        assert.equal(await context.finish(async () => void finished.push(version)), true);
+        return;
+      }
+      started();
+      await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve(), { once: true }));
+      stopped();
+    });
+    worker.start();
+    await worker.submit('train', 'model/w/1', { version: 1 });
+    for (let tries = 0; (await jobsA.count()) > 0; tries++) {
+      assert.ok(tries < 100, 'the queued job runs');
+      await sleep(20);
+    }
+    assert.deepEqual(finished, [1]);
+    await worker.submit('train', 'model/w/2', { version: 2 });
+    await running;
+    const down = Date.now();
+    await postgres.stop();
+    const after = (await stoppedAt) - down;
+    assert.ok(after >= 300 && after < 3_000, `the job stopped ${after} ms after the database went away, once its lease may have run out`);
+    await worker.close();
+    assert.ok(
+      failures.every((job) => job === 'claiming jobs'),
+      failures.join(),
+    );
   });
 });
