@@ -1,7 +1,7 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Server } from 'node:https';
-import { cpus } from 'node:os';
+import { cpus, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -14,8 +14,10 @@ import type { Kms } from './crypto/kms.js';
 import { openRootKey } from './crypto/openRootKey.js';
 import type { RootKey } from './crypto/rootKey.js';
 import { checkRootKey, installedRootKeyFormat } from './crypto/rootKeyCheck.js';
+import { type BackgroundJobs, InProcessJobs } from './jobs/backgroundJobs.js';
 import { JobQueue } from './jobs/jobQueue.js';
 import { localModelRuntime } from './jobs/modelRuntime.js';
+import { SharedJobQueue } from './jobs/sharedJobQueue.js';
 import { createHttpsServer } from './server/httpsServer.js';
 import type { Services } from './server/services.js';
 import { loadTlsMaterial, type TlsMaterial } from './server/tls.js';
@@ -25,6 +27,7 @@ import { DataKeyRewrap } from './service/dataKeyRewrap.js';
 import { DatasetContents } from './service/datasetContents.js';
 import { Datasets } from './service/datasets.js';
 import { DetectionMetrics } from './service/detectionMetrics.js';
+import { Health } from './service/health.js';
 import { Idempotency } from './service/idempotency.js';
 import { ModelHosting } from './service/modelHosting.js';
 import { ModelPackaging } from './service/modelPackaging.js';
@@ -56,13 +59,18 @@ export interface RunningVigil {
   blobs: SealedBlobStore;
   store: MetadataStore;
   server: FastifyInstance<Server>;
-  /** Background work; tests wait on jobs.idle(). */
-  jobs: JobQueue;
+  /** Background work; tests wait on jobs.idle() (with a shared database: until no node has a job left). */
+  jobs: { idle(): Promise<void> };
+  /** This node's name in the job leases it takes. */
+  nodeId: string;
   /** The use cases behind the APIs. */
   services: Services;
   /** Stops accepting connections, lets in-flight requests finish, then closes the stores. */
   close(): Promise<void>;
 }
+
+/** How often worker nodes sharing a database look for work whose job was lost. */
+const LOST_JOB_SWEEP_MS = 5 * 60_000;
 
 /** How often keys past their deletion date are destroyed, due keys rotated and expired client tokens forgotten. */
 const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
@@ -113,23 +121,40 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       },
       pino.destination(2),
     );
+    // Hosting, and every job of the embedded default, runs on the in-process queue.
     const jobs = new JobQueue(2, (name, error) => logger.error({ err: error, job: name }, 'background job failed'));
+    const nodeId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    // With a shared database, training, imports and packaging are rows that any worker node claims.
+    const shared = store.jobs
+      ? new SharedJobQueue(store.jobs, {
+          nodeId,
+          claims: config.role !== 'api',
+          leaseMs: config.jobLeaseSeconds * 1000,
+          concurrency: 2,
+          pollMs: 1000,
+          onFailure: (job, error) => logger.error({ err: error, job }, 'background job failed'),
+        })
+      : undefined;
+    const background: BackgroundJobs = shared ?? new InProcessJobs(jobs);
     const projects = new Projects(store, idempotency, installation);
     const buckets = new Buckets(store, blobs, dataKms);
     const multipartUploads = new MultipartUploads(store, blobs, dataKms, buckets);
-    await buckets.removeUnreferencedBlobs(); // leftovers of a crash; nothing writes yet
+    // Leftovers of a crash; nothing writes yet. Not with a shared database: another node may be writing
+    // an object whose row it has not committed yet.
+    if (!shared) await buckets.removeUnreferencedBlobs();
     const contents = new DatasetContents(blobs);
-    const datasets = new Datasets(store, contents, buckets, jobs, idempotency, projects);
+    const datasets = new Datasets(store, contents, buckets, background, idempotency, projects);
     const metrics = new DetectionMetrics();
     // The converted backbone is cached beside the data (public weights, not user data).
     const runtime = localModelRuntime({ cacheDir: join(config.dataDir, 'cache', 'backbone') });
-    const training = new ModelTrainer({ store, contents, blobs, buckets, kms: dataKms, jobs, runtime, logger });
+    const training = new ModelTrainer({ store, contents, blobs, buckets, kms: dataKms, jobs: background, runtime, logger });
     const hosting = new ModelHosting({ store, blobs, kms: dataKms, jobs, idempotency, projects, runtime, metrics, maxInferenceUnits: cpus().length });
     const models = new Models({ store, blobs, buckets, kms: dataKms, idempotency, projects, installation, training, hosting });
-    await datasets.recover();
-    await models.recover();
-    const packaging = new ModelPackaging({ store, blobs, buckets, kms: dataKms, jobs, idempotency, projects, installation });
-    await packaging.recover();
+    const packaging = new ModelPackaging({ store, blobs, buckets, kms: dataKms, jobs: background, idempotency, projects, installation });
+    // With a shared database another live node may be running these: recovery then leaves them to their jobs.
+    await datasets.recover(background.shared);
+    await models.recover(background.shared);
+    await packaging.recover(background.shared);
     const services: Services = {
       accessKeys,
       sessionCredentials: new SessionCredentials(accessKeys, rootKey),
@@ -142,6 +167,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       hosting,
       packaging,
       metrics,
+      health: new Health(store.settings, blobEngine.engine, config.role),
       keyRewrap: new DataKeyRewrap(blobs, dataKms),
       keys: kms,
       externalKmsEndpoint: externalKms?.endpoint,
@@ -149,6 +175,22 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     const server = await createHttpsServer({ tls, logger, services, accountId });
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;
+    shared?.start();
+    // A node that stopped between a status change and queuing its job leaves work no job stands for: the
+    // worker nodes look for it now and then (at start, recovery did).
+    const lostJobTimer =
+      shared && config.role !== 'api'
+        ? setInterval(
+            () => {
+              (async () => {
+                await models.requeueLostTraining();
+                await packaging.requeueLost();
+                await datasets.rollBackLostJobs();
+              })().catch((error: unknown) => logger.error({ err: error }, 'looking for work whose job was lost failed'));
+            },
+            Math.max(LOST_JOB_SWEEP_MS, 2 * config.jobLeaseSeconds * 1000),
+          ).unref()
+        : undefined;
     const maintenanceTimer = setInterval(() => {
       // With an external KMS, keys are that KMS's business.
       if (!externalKms) kms.destroyDueKeys().catch((error: unknown) => logger.error({ err: error }, 'destroying keys past their deletion date failed'));
@@ -169,11 +211,20 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       blobs,
       store,
       server,
-      jobs,
+      jobs: {
+        async idle() {
+          await jobs.idle();
+          if (shared) await shared.drained();
+          await jobs.idle();
+        },
+      },
+      nodeId,
       services,
       async close() {
         clearInterval(maintenanceTimer);
+        clearInterval(lostJobTimer);
         await server.close();
+        await shared?.close();
         await jobs.close();
         await hosting.close();
         await store.close();

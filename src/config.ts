@@ -46,7 +46,17 @@ export interface VigilConfig {
   blobS3SecretAccessKey?: string;
   blobS3CredentialsFile?: string;
   blobS3CaFile?: string;
+  /**
+   * What this node does when nodes share a PostgreSQL database: `api` answers requests and queues jobs,
+   * `worker` also runs the queued jobs (training, dataset imports, packaging), `all` (the default) both.
+   */
+  role: NodeRole;
+  /** How long a worker's claim on a job lasts without a heartbeat: how soon another node takes over the job of one that died. */
+  jobLeaseSeconds: number;
 }
+
+export type NodeRole = 'api' | 'worker' | 'all';
+const NODE_ROLES: readonly NodeRole[] = ['api', 'worker', 'all'];
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -77,6 +87,8 @@ const ENVIRONMENT: Record<keyof VigilConfig, string> = {
   blobS3SecretAccessKey: 'VIGIL_BLOB_S3_SECRET_ACCESS_KEY',
   blobS3CredentialsFile: 'VIGIL_BLOB_S3_CREDENTIALS_FILE',
   blobS3CaFile: 'VIGIL_BLOB_S3_CA_FILE',
+  role: 'VIGIL_ROLE',
+  jobLeaseSeconds: 'VIGIL_JOB_LEASE_SECONDS',
 };
 
 export const DEFAULT_CONFIG: VigilConfig = {
@@ -85,6 +97,8 @@ export const DEFAULT_CONFIG: VigilConfig = {
   port: 8443,
   region: 'us-east-1',
   logLevel: 'info',
+  role: 'all',
+  jobLeaseSeconds: 30,
 };
 
 export class ConfigError extends Error {
@@ -145,6 +159,13 @@ function validate(input: ConfigInput): VigilConfig {
   if ((input.tlsCert === undefined) !== (input.tlsKey === undefined)) throw new ConfigError('give both tlsCert and tlsKey, or neither');
   const kms = validateKms(input, region);
   const blobS3 = validateBlobS3(input, region);
+  const role = text('role') as NodeRole;
+  if (!NODE_ROLES.includes(role)) throw new ConfigError(`role must be one of ${NODE_ROLES.join(', ')}, not ${role}`);
+  if (role !== 'all' && input.databaseUrl === undefined) {
+    throw new ConfigError(`role ${role} needs a database shared by nodes (databaseUrl, VIGIL_DATABASE_URL); the embedded SQLite default is one node of role all`);
+  }
+  const jobLeaseSeconds = Number(input.jobLeaseSeconds);
+  if (!(jobLeaseSeconds >= 1 && jobLeaseSeconds <= 3600)) throw new ConfigError(`jobLeaseSeconds must be a number of seconds from 1 to 3600, not ${input.jobLeaseSeconds}`);
   return {
     dataDir: resolve(text('dataDir')),
     host: text('host'),
@@ -156,6 +177,8 @@ function validate(input: ConfigInput): VigilConfig {
     ...kms,
     ...validateDatabase(input.databaseUrl),
     ...blobS3,
+    role,
+    jobLeaseSeconds,
   };
 }
 

@@ -14,7 +14,36 @@ describe('configuration', () => {
 
   test('defaults: ./.vigil, 127.0.0.1:8443, us-east-1', () => {
     const config = loadConfig({}, {});
-    assert.deepEqual(config, { dataDir: resolve('.vigil'), host: '127.0.0.1', port: 8443, region: 'us-east-1', logLevel: 'info', tlsCert: undefined, tlsKey: undefined });
+    assert.deepEqual(config, {
+      dataDir: resolve('.vigil'),
+      host: '127.0.0.1',
+      port: 8443,
+      region: 'us-east-1',
+      logLevel: 'info',
+      tlsCert: undefined,
+      tlsKey: undefined,
+      role: 'all',
+      jobLeaseSeconds: 30,
+    });
+  });
+
+  test('role and job lease: api or worker only with a shared PostgreSQL database, the lease in whole seconds from 1 to 3600', () => {
+    const url = 'postgres://vigil:s3cret-pw@127.0.0.1:5432/vigil';
+    assert.equal(loadConfig({ role: 'api' }, { VIGIL_DATABASE_URL: url }).role, 'api');
+    assert.equal(loadConfig({}, { VIGIL_DATABASE_URL: url, VIGIL_ROLE: 'worker', VIGIL_JOB_LEASE_SECONDS: '5' }).jobLeaseSeconds, 5);
+    assert.throws(
+      () => loadConfig({ role: 'worker' }, {}),
+      (e: unknown) => e instanceof ConfigError && /role worker needs a database shared by nodes/.test(e.message),
+    );
+    assert.throws(
+      () => loadConfig({ role: 'leader' }, { VIGIL_DATABASE_URL: url }),
+      (e: unknown) => e instanceof ConfigError && /role must be one of api, worker, all/.test(e.message),
+    );
+    for (const lease of ['0', '-3', 'soon', '3601'])
+      assert.throws(
+        () => loadConfig({}, { VIGIL_JOB_LEASE_SECONDS: lease }),
+        (e: unknown) => e instanceof ConfigError && /jobLeaseSeconds must be a number of seconds from 1 to 3600/.test(e.message),
+      );
   });
 
   test('flags beat environment, environment beats the config file', async () => {

@@ -27,9 +27,11 @@ program
   .option('--tls-cert <file>', 'PEM certificate to serve instead of the generated one (env VIGIL_TLS_CERT)')
   .option('--tls-key <file>', 'PEM private key of --tls-cert (env VIGIL_TLS_KEY)')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env VIGIL_LOG_LEVEL, default info)')
+  .option('--role <role>', 'with a shared PostgreSQL database: api (answers, queues jobs), worker (also runs jobs) or all (env VIGIL_ROLE, default all)')
   .option('--config <file>', 'JSON file with any of the settings above (env VIGIL_CONFIG)')
   .action(async (options: Record<string, string | number | undefined>) => {
     await serve({
+      role: options.role,
       dataDir: options.dataDir,
       host: options.host,
       port: options.port,

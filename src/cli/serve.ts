@@ -19,7 +19,7 @@ export async function serve(flags: ConfigInput & { config?: string }): Promise<v
     `Try: AWS_SHARED_CREDENTIALS_FILE=${shown(vigil.credentialsPath)} AWS_PROFILE=vigil aws lookoutvision list-projects ` +
       `--region ${config.region} --endpoint-url ${vigil.endpoint} --ca-bundle ${shown(vigil.tls.certPath)}`,
   ];
-  if (config.databaseUrl !== undefined) lines.splice(1, 0, `Metadata in PostgreSQL ${databaseShown(config.databaseUrl)}`);
+  if (config.databaseUrl !== undefined) lines.splice(1, 0, `Metadata in PostgreSQL ${databaseShown(config.databaseUrl)}; node ${vigil.nodeId}, role ${config.role}`);
 
   let stopping = false;
   const stop = (signal: string) => {

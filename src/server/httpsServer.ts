@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { authenticationHook } from './auth/authenticate.js';
 import { signingSecrets } from './auth/signingSecrets.js';
 import { consoleAssets } from './console/plugin.js';
+import { healthEndpoint } from './healthEndpoint.js';
 import { keyRewrapEndpoint } from './keyRewrapEndpoint.js';
 import { amzTargetConstraint } from './kms/amzTarget.js';
 import { kmsApi } from './kms/plugin.js';
@@ -81,6 +82,7 @@ export async function createHttpsServer(options: { tls: TlsMaterial; logger: Log
 
   await app.register(lookoutVisionApi, { services: options.services });
   await app.register(metricsEndpoint, { services: options.services });
+  await app.register(healthEndpoint, { services: options.services });
   await app.register(kmsApi, { services: options.services, accountId: options.accountId });
   await app.register(keyRewrapEndpoint, { services: options.services });
   await app.register(stsApi, { services: options.services });

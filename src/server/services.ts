@@ -4,6 +4,7 @@ import type { Buckets } from '../service/buckets.js';
 import type { DataKeyRewrap } from '../service/dataKeyRewrap.js';
 import type { Datasets } from '../service/datasets.js';
 import type { DetectionMetrics } from '../service/detectionMetrics.js';
+import type { Health } from '../service/health.js';
 import type { ModelHosting } from '../service/modelHosting.js';
 import type { ModelPackaging } from '../service/modelPackaging.js';
 import type { Models } from '../service/models.js';
@@ -28,6 +29,8 @@ export interface Services {
   /** StartModelPackagingJob, DescribeModelPackagingJob, ListModelPackagingJobs. */
   packaging: ModelPackaging;
   metrics: DetectionMetrics;
+  /** Readiness of this node (database, object store) for /_vigil/health. */
+  health: Health;
   /** Rewraps stored objects' data keys after a key rotation (`vigil keys rewrap`). */
   keyRewrap: DataKeyRewrap;
   /** The key service behind the KMS API. */

@@ -72,6 +72,24 @@ export class DatasetContents {
     return this.blobs.getBuffer(key, DatasetContents.context(projectName, datasetType));
   }
 
+  /**
+   * Stores UpdateDatasetEntries Changes sealed until a worker node applies them (jobs shared by nodes carry
+   * ids only). Kept outside the dataset's prefix, so collecting the dataset's garbage never takes them.
+   */
+  async putChanges(projectName: string, datasetType: DatasetType, changes: Buffer): Promise<string> {
+    const key = `jobs/dataset-changes/${randomUUID()}`;
+    await this.blobs.put(key, changes, { context: DatasetContents.context(projectName, datasetType) });
+    return key;
+  }
+
+  async getChanges(projectName: string, datasetType: DatasetType, key: string): Promise<Buffer> {
+    return this.blobs.getBuffer(key, DatasetContents.context(projectName, datasetType));
+  }
+
+  async deleteChanges(key: string): Promise<void> {
+    await this.blobs.delete(key);
+  }
+
   /** Deletes every object of the dataset that `keep` does not name: failed imports, replaced versions. */
   async collectGarbage(projectName: string, datasetType: DatasetType, keep: ReadonlySet<string>): Promise<number> {
     let deleted = 0;

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { JobQueue } from '../jobs/jobQueue.js';
+import type { BackgroundJobs, JobContext } from '../jobs/backgroundJobs.js';
 import type { DatasetRecord, DatasetStatus, DatasetType, ImageStats } from '../store/datasetRecords.js';
 import type { MetadataStore } from '../store/metadataStore.js';
 import { type DatasetContents, referencedBlobs, type StoredEntry, statsOf } from './datasetContents.js';
@@ -49,11 +49,12 @@ export class Datasets {
     private readonly store: MetadataStore,
     private readonly contents: DatasetContents,
     private readonly objects: ObjectSource,
-    private readonly jobs: JobQueue,
+    private readonly jobs: BackgroundJobs,
     private readonly idempotency: Idempotency,
     private readonly projects: Projects,
   ) {
     this.importer = new DatasetImporter(store, contents, objects);
+    jobs.handle('dataset', (payload, context) => this.run(payload as DatasetJob, context));
   }
 
   /** Creates a dataset: empty, or imported from a Ground Truth manifest in the background. */
@@ -81,7 +82,7 @@ export class Datasets {
         if (!(await this.projects.insertUnder(projectName, () => this.store.datasets.create(record)))) {
           throw new ConflictError(`Project ${projectName} already has a ${datasetType} dataset; delete it first to replace it.`, projectName, 'DATASET');
         }
-        if (manifest) this.jobs.enqueue(`create ${projectName}/${datasetType}`, (signal) => this.createFromManifest(record, manifest, signal));
+        if (manifest) await this.submit({ operation: 'create', projectName, datasetType, manifest });
         return datasetMetadata(record);
       },
     );
@@ -137,7 +138,9 @@ export class Datasets {
         if (!(await this.store.datasets.transition(projectName, datasetType, SETTLED, { status: 'UPDATE_IN_PROGRESS' }))) {
           throw this.busy(dataset, 'updated');
         }
-        this.jobs.enqueue(`update ${projectName}/${datasetType}`, (signal) => this.update(dataset, changes, signal));
+        // Shared by nodes, the job carries ids only: the Changes wait sealed in the object store.
+        if (this.jobs.shared) await this.submit({ operation: 'update', projectName, datasetType, changesBlob: await this.contents.putChanges(projectName, datasetType, changes) });
+        else await this.submit({ operation: 'update', projectName, datasetType, changes });
         return { status: 'UPDATE_IN_PROGRESS' as const };
       },
     );
@@ -150,7 +153,7 @@ export class Datasets {
       if (!(await this.store.datasets.transition(projectName, datasetType, DELETABLE, { status: 'DELETE_IN_PROGRESS' }))) {
         throw this.busy(dataset, 'deleted');
       }
-      this.jobs.enqueue(`delete ${projectName}/${datasetType}`, () => this.finishDelete(projectName, datasetType));
+      await this.submit({ operation: 'delete', projectName, datasetType });
       return {};
     });
   }
@@ -163,21 +166,74 @@ export class Datasets {
 
   /**
    * Finishes what a crash or shutdown interrupted: imports are rolled back (their copies deleted,
-   * the previous version kept) and deletions completed. Called once at start.
+   * the previous version kept) and deletions completed. Called once at start. With jobs shared by
+   * nodes, another live node may be running them: each is left to its job (taken over by another node
+   * when its node died), and only a dataset whose job was lost (its node stopped between the status
+   * change and queuing the job) is rolled back here, through a job of its own.
    */
-  async recover(): Promise<void> {
+  async recover(sharedJobs = false): Promise<void> {
     for (const dataset of await this.store.datasets.listInProgress()) {
       const { projectName, datasetType } = dataset;
+      if (sharedJobs) {
+        await this.rollBackLost(dataset);
+      } else if (dataset.status === 'DELETE_IN_PROGRESS') {
+        await this.finishDelete(projectName, datasetType);
+      } else {
+        await this.rollBackInterrupted(dataset);
+      }
+    }
+  }
+
+  /**
+   * With jobs shared by nodes: rolls back every import or deletion whose job was lost (its node stopped
+   * between the status change and queuing the job). Only one unchanged for LOST_JOB_AGE_MS: a node that
+   * has just changed the status is about to queue its job. Run periodically.
+   */
+  async rollBackLostJobs(): Promise<void> {
+    for (const dataset of await this.store.datasets.listInProgress()) await this.rollBackLost(dataset);
+  }
+
+  private async rollBackLost(dataset: DatasetRecord): Promise<void> {
+    const { projectName, datasetType } = dataset;
+    if (Date.now() - dataset.updatedAt.getTime() < LOST_JOB_AGE_MS) return;
+    if (!(await this.store.jobs?.has('dataset', `${projectName}/${datasetType}`))) await this.submit({ operation: 'rollback', projectName, datasetType });
+  }
+
+  /** An import that stopped part-way: its copies deleted, the previous version kept, the dataset marked failed. */
+  private async rollBackInterrupted(dataset: DatasetRecord): Promise<void> {
+    const { projectName, datasetType } = dataset;
+    const entries = await this.contents.read(projectName, datasetType, dataset.entriesBlob);
+    await this.contents.collectGarbage(projectName, datasetType, referencedBlobs(dataset.entriesBlob, entries));
+    const message = 'Vigil stopped before this finished; nothing was changed. Run it again.';
+    const status: DatasetStatus = dataset.status === 'CREATE_IN_PROGRESS' ? 'CREATE_FAILED' : 'UPDATE_FAILED_ROLLBACK_COMPLETE';
+    await this.store.datasets.transition(projectName, datasetType, [dataset.status], { status, statusMessage: message });
+    await this.store.projects.releaseImageSizeIfUnused(projectName);
+  }
+
+  private async submit(job: DatasetJob): Promise<void> {
+    await this.jobs.submit('dataset', `${job.projectName}/${job.datasetType}`, job);
+  }
+
+  /** One dataset job: an import, a deletion, or (taken over from a node that stopped) their rollback or completion. */
+  private async run(job: DatasetJob, context: JobContext): Promise<void> {
+    const { projectName, datasetType } = job;
+    try {
+      const dataset = await this.store.datasets.get(projectName, datasetType);
+      if (!dataset || !IN_PROGRESS.includes(dataset.status)) return; // finished by an earlier attempt, or gone
       if (dataset.status === 'DELETE_IN_PROGRESS') {
         await this.finishDelete(projectName, datasetType);
-        continue;
+        await context.finish(async () => {});
+      } else if (context.attempt > 1 || job.operation === 'rollback') {
+        // Taken over from a node that stopped part-way: rolled back as a restart does, never half-applied.
+        await context.finish(() => this.rollBackInterrupted(dataset));
+      } else if (job.operation === 'create') {
+        await this.createFromManifest(dataset, job.manifest, context);
+      } else if (job.operation === 'update') {
+        const changes = job.changes ?? (await this.contents.getChanges(projectName, datasetType, job.changesBlob!));
+        await this.update(dataset, changes, context);
       }
-      const entries = await this.contents.read(projectName, datasetType, dataset.entriesBlob);
-      await this.contents.collectGarbage(projectName, datasetType, referencedBlobs(dataset.entriesBlob, entries));
-      const message = 'Vigil stopped before this finished; nothing was changed. Run it again.';
-      const status: DatasetStatus = dataset.status === 'CREATE_IN_PROGRESS' ? 'CREATE_FAILED' : 'UPDATE_FAILED_ROLLBACK_COMPLETE';
-      await this.store.datasets.transition(projectName, datasetType, [dataset.status], { status, statusMessage: message });
-      await this.store.projects.releaseImageSizeIfUnused(projectName);
+    } finally {
+      if (job.operation === 'update' && job.changesBlob && !context.signal.aborted) await this.contents.deleteChanges(job.changesBlob);
     }
   }
 
@@ -196,8 +252,9 @@ export class Datasets {
     );
   }
 
-  private async createFromManifest(record: DatasetRecord, manifest: ManifestObject, signal: AbortSignal): Promise<void> {
+  private async createFromManifest(record: DatasetRecord, manifest: ManifestObject, context: JobContext): Promise<void> {
     const { projectName, datasetType } = record;
+    const { signal } = context;
     const written = new Set<string>();
     try {
       const object = await this.objects.getObject(manifest.Bucket, manifest.Key, { versionId: manifest.VersionId }).catch((error: Error) => {
@@ -210,26 +267,34 @@ export class Datasets {
       const result = await this.importer.run({ projectName, datasetType, lines: manifestLines(object.body, MAX_RAW_LINE_CHARS), existing: [], signal }, written);
       const entriesBlob = await this.contents.write(projectName, datasetType, result.entries);
       written.add(entriesBlob);
-      const committed = await this.store.datasets.transition(projectName, datasetType, ['CREATE_IN_PROGRESS'], {
-        status: 'CREATE_COMPLETE',
-        entriesBlob,
-        stats: statsOf(result.entries),
-        imageBucket: result.imageBucket,
+      let committed = false;
+      const owned = await context.finish(async () => {
+        committed = await this.store.datasets.transition(projectName, datasetType, ['CREATE_IN_PROGRESS'], {
+          status: 'CREATE_COMPLETE',
+          entriesBlob,
+          stats: statsOf(result.entries),
+          imageBucket: result.imageBucket,
+        });
+        if (!committed) throw new ImportError('The dataset changed while it was being created.');
       });
-      if (!committed) throw new ImportError('The dataset changed while it was being created.');
+      if (!owned) return; // another node took the job over: its rollback deletes these copies
     } catch (error) {
-      await this.contents.collectGarbage(projectName, datasetType, new Set());
-      await this.store.datasets.transition(projectName, datasetType, ['CREATE_IN_PROGRESS'], {
-        status: 'CREATE_FAILED',
-        statusMessage: failureMessage(error),
+      if (signal.aborted && this.jobs.shared) return; // another node takes the job over and rolls it back
+      await context.finish(async () => {
+        await this.contents.collectGarbage(projectName, datasetType, new Set());
+        await this.store.datasets.transition(projectName, datasetType, ['CREATE_IN_PROGRESS'], {
+          status: 'CREATE_FAILED',
+          statusMessage: failureMessage(error),
+        });
+        await this.store.projects.releaseImageSizeIfUnused(projectName);
       });
-      await this.store.projects.releaseImageSizeIfUnused(projectName);
       if (!isExpected(error)) throw error;
     }
   }
 
-  private async update(dataset: DatasetRecord, changes: Buffer, signal: AbortSignal): Promise<void> {
+  private async update(dataset: DatasetRecord, changes: Buffer, context: JobContext): Promise<void> {
     const { projectName, datasetType } = dataset;
+    const { signal } = context;
     const written = new Set<string>();
     try {
       const existing = await this.contents.read(projectName, datasetType, dataset.entriesBlob);
@@ -239,27 +304,33 @@ export class Datasets {
       );
       const entriesBlob = await this.contents.write(projectName, datasetType, result.entries);
       written.add(entriesBlob);
-      const committed = await this.store.datasets.transition(projectName, datasetType, ['UPDATE_IN_PROGRESS'], {
-        status: 'UPDATE_COMPLETE',
-        entriesBlob,
-        stats: statsOf(result.entries),
-        imageBucket: result.imageBucket,
+      const owned = await context.finish(async () => {
+        const committed = await this.store.datasets.transition(projectName, datasetType, ['UPDATE_IN_PROGRESS'], {
+          status: 'UPDATE_COMPLETE',
+          entriesBlob,
+          stats: statsOf(result.entries),
+          imageBucket: result.imageBucket,
+        });
+        if (!committed) throw new ImportError('The dataset changed while it was being updated.');
+        // The new version is committed: the replaced copies and the old list are garbage now.
+        await this.contents.collectGarbage(projectName, datasetType, referencedBlobs(entriesBlob, result.entries));
       });
-      if (!committed) throw new ImportError('The dataset changed while it was being updated.');
-      // The new version is committed: the replaced copies and the old list are garbage now.
-      await this.contents.collectGarbage(projectName, datasetType, referencedBlobs(entriesBlob, result.entries));
+      if (!owned) return; // another node took the job over: its rollback deletes these copies
     } catch (error) {
-      await this.store.datasets.transition(projectName, datasetType, ['UPDATE_IN_PROGRESS'], {
-        status: 'UPDATE_FAILED_ROLLBACK_IN_PROGRESS',
-        statusMessage: failureMessage(error),
+      if (signal.aborted && this.jobs.shared) return; // another node takes the job over and rolls it back
+      await context.finish(async () => {
+        await this.store.datasets.transition(projectName, datasetType, ['UPDATE_IN_PROGRESS'], {
+          status: 'UPDATE_FAILED_ROLLBACK_IN_PROGRESS',
+          statusMessage: failureMessage(error),
+        });
+        const existing = await this.contents.read(projectName, datasetType, dataset.entriesBlob);
+        await this.contents.collectGarbage(projectName, datasetType, referencedBlobs(dataset.entriesBlob, existing));
+        await this.store.datasets.transition(projectName, datasetType, ['UPDATE_FAILED_ROLLBACK_IN_PROGRESS'], {
+          status: 'UPDATE_FAILED_ROLLBACK_COMPLETE',
+          statusMessage: failureMessage(error),
+        });
+        await this.store.projects.releaseImageSizeIfUnused(projectName);
       });
-      const existing = await this.contents.read(projectName, datasetType, dataset.entriesBlob);
-      await this.contents.collectGarbage(projectName, datasetType, referencedBlobs(dataset.entriesBlob, existing));
-      await this.store.datasets.transition(projectName, datasetType, ['UPDATE_FAILED_ROLLBACK_IN_PROGRESS'], {
-        status: 'UPDATE_FAILED_ROLLBACK_COMPLETE',
-        statusMessage: failureMessage(error),
-      });
-      await this.store.projects.releaseImageSizeIfUnused(projectName);
       if (!isExpected(error)) throw error;
     }
   }
@@ -278,6 +349,23 @@ export class Datasets {
     }
   }
 }
+
+/** How long a dataset may be in progress without a job before the job counts as lost (nodes sharing a database). */
+const LOST_JOB_AGE_MS = 60_000;
+
+/** Statuses in which a dataset has a job working on it. */
+const IN_PROGRESS: readonly DatasetStatus[] = ['CREATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'UPDATE_FAILED_ROLLBACK_IN_PROGRESS', 'DELETE_IN_PROGRESS'];
+
+/**
+ * What a dataset job does. Stored (nodes sharing a database) it holds names only: an update's Changes
+ * are then in `changesBlob`; in process they travel as `changes`.
+ */
+type DatasetJob = { projectName: string; datasetType: DatasetType } & (
+  | { operation: 'create'; manifest: ManifestObject }
+  | { operation: 'update'; changes?: Buffer; changesBlob?: string }
+  | { operation: 'delete' }
+  | { operation: 'rollback' }
+);
 
 /** DatasetSource.GroundTruthManifest.S3Object: the manifest a dataset is created from. */
 export interface ManifestObject {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
 import type { Kms } from '../crypto/kms.js';
-import type { JobQueue } from '../jobs/jobQueue.js';
+import type { BackgroundJobs, JobContext } from '../jobs/backgroundJobs.js';
 import { backboneInfo } from '../ml/index.js';
 import type { MetadataStore } from '../store/metadataStore.js';
 import type { GreengrassConfiguration, ModelPackagingJobRecord, ModelPackagingOutput } from '../store/modelPackagingRecords.js';
@@ -25,6 +25,12 @@ export type GreengrassRequest = Omit<GreengrassConfiguration, 'ComponentVersion'
 const PACKAGEABLE: readonly ModelStatus[] = ['TRAINED', 'STARTING_HOSTING', 'HOSTED', 'HOSTING_FAILED', 'STOPPING_HOSTING'];
 /** A job interrupted by a restart is run again this many times in all before it is marked failed. */
 const MAX_ATTEMPTS = 2;
+
+/** What a packaging job names (stored when nodes share a database). */
+interface PackagingPayload {
+  projectName: string;
+  jobName: string;
+}
 /** Greengrass platform names of the architectures Vigil runs on. */
 const GREENGRASS_ARCH: Record<string, string> = { X86_64: 'amd64', ARM64: 'aarch64' };
 
@@ -33,7 +39,7 @@ export interface ModelPackagingDeps {
   blobs: SealedBlobStore;
   buckets: Buckets;
   kms: Kms;
-  jobs: JobQueue;
+  jobs: BackgroundJobs;
   idempotency: Idempotency;
   projects: Projects;
   installation: Installation;
@@ -46,7 +52,9 @@ export interface ModelPackagingDeps {
  * a job a restart interrupted is run again once, then failed. The package format: modelPackageFormat.ts.
  */
 export class ModelPackaging {
-  constructor(private readonly deps: ModelPackagingDeps) {}
+  constructor(private readonly deps: ModelPackagingDeps) {
+    deps.jobs.handle('package', (payload, context) => this.run(payload as PackagingPayload, context));
+  }
 
   /** `modelVersion` is a version number or `latest`. */
   async start(input: { projectName: string; modelVersion: string; jobName?: string; configuration: GreengrassRequest; description?: string; clientToken?: string }): Promise<{ jobName: string }> {
@@ -95,7 +103,7 @@ export class ModelPackaging {
             'MODEL_PACKAGE_JOB',
           );
         }
-        this.enqueue(record);
+        await this.enqueue(record);
         return { jobName: record.jobName };
       },
     );
@@ -118,11 +126,16 @@ export class ModelPackaging {
     return { jobs: page.items, nextToken: page.next === undefined ? undefined : encodePageToken(listing, page.next) };
   }
 
-  /** After a restart: runs again a job that was waiting or running (once more), else fails it. Never leaves one stuck. */
-  async recover(): Promise<void> {
+  /**
+   * After a restart: runs again a job that was waiting or running (once more), else fails it. Never leaves
+   * one stuck. With jobs shared by nodes, only a job whose queue entry was lost is queued again: another
+   * live node may be running the others, and a dead node's are taken over when their lease runs out.
+   */
+  async recover(sharedJobs = false): Promise<void> {
     const jobs = this.deps.store.modelPackagingJobs;
     for (const job of await jobs.withStatus(['CREATED', 'RUNNING'])) {
-      if (job.attempts < MAX_ATTEMPTS) {
+      if (sharedJobs) await this.enqueue(job);
+      else if (job.attempts < MAX_ATTEMPTS) {
         if (await jobs.transition(job.projectName, job.jobName, [job.status], { status: 'CREATED', attempts: job.attempts + 1 })) this.enqueue(job);
       } else {
         await jobs.transition(job.projectName, job.jobName, [job.status], {
@@ -133,19 +146,42 @@ export class ModelPackaging {
     }
   }
 
-  private enqueue(job: ModelPackagingJobRecord): void {
-    this.deps.jobs.enqueue(`package ${job.projectName}/${job.jobName}`, () => this.run(job));
+  /** With jobs shared by nodes: queues again every waiting or running packaging job whose queue row was lost. Run periodically. */
+  async requeueLost(): Promise<void> {
+    for (const job of await this.deps.store.modelPackagingJobs.withStatus(['CREATED', 'RUNNING'])) await this.enqueue(job);
   }
 
-  private async run(job: ModelPackagingJobRecord): Promise<void> {
+  private async enqueue(job: ModelPackagingJobRecord): Promise<void> {
+    await this.deps.jobs.submit('package', `${job.projectName}/${job.jobName}`, { projectName: job.projectName, jobName: job.jobName } satisfies PackagingPayload);
+  }
+
+  private async run({ projectName, jobName }: PackagingPayload, context: JobContext): Promise<void> {
     const jobs = this.deps.store.modelPackagingJobs;
-    if (!(await jobs.transition(job.projectName, job.jobName, ['CREATED'], { status: 'RUNNING' }))) return;
+    const job = await jobs.get(projectName, jobName);
+    if (!job || (job.status !== 'CREATED' && job.status !== 'RUNNING')) return; // finished by an earlier attempt, or gone
+    if (context.attempt > MAX_ATTEMPTS) {
+      await context.finish(async () => {
+        await jobs.transition(projectName, jobName, ['CREATED', 'RUNNING'], {
+          status: 'FAILED',
+          statusMessage: 'The packaging job was interrupted twice (the node that ran it stopped); start a new job.',
+        });
+      });
+      return;
+    }
+    // A job taken over from a node that stopped is RUNNING already; its files are written again whole.
+    const from: ModelPackagingJobRecord['status'][] = context.attempt > 1 ? ['CREATED', 'RUNNING'] : ['CREATED'];
+    if (!(await jobs.transition(projectName, jobName, from, { status: 'RUNNING' }))) return;
     try {
       const output = await this.writePackage(job);
-      await jobs.transition(job.projectName, job.jobName, ['RUNNING'], { status: 'SUCCEEDED', statusMessage: 'The model package was written.', output });
+      await context.finish(async () => {
+        await jobs.transition(projectName, jobName, ['RUNNING'], { status: 'SUCCEEDED', statusMessage: 'The model package was written.', output });
+      });
     } catch (error) {
+      if (context.signal.aborted) return; // left for the next start or another node
       const message = error instanceof PackagingFailure ? error.message : `The model package could not be written: ${(error as Error).message}`;
-      await jobs.transition(job.projectName, job.jobName, ['RUNNING'], { status: 'FAILED', statusMessage: message });
+      await context.finish(async () => {
+        await jobs.transition(projectName, jobName, ['RUNNING'], { status: 'FAILED', statusMessage: message });
+      });
     }
   }
 

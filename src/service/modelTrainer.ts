@@ -1,6 +1,6 @@
 import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
 import type { Kms } from '../crypto/kms.js';
-import type { JobQueue } from '../jobs/jobQueue.js';
+import type { BackgroundJobs, JobContext } from '../jobs/backgroundJobs.js';
 import type { ModelRuntime } from '../jobs/modelRuntime.js';
 import type { DatasetType } from '../store/datasetRecords.js';
 import type { MetadataStore } from '../store/metadataStore.js';
@@ -13,6 +13,14 @@ import { TrainingDataError, trainingSplit } from './modelTrainingData.js';
 import { trainingSettings } from './reservedTags.js';
 
 const SETTLED_DATASET = ['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_FAILED_ROLLBACK_COMPLETE'];
+/** A training interrupted (restart, node lost) is run again once; then the model fails. */
+export const MAX_TRAINING_ATTEMPTS = 2;
+
+/** What a training job names: the model, nothing else (the job is stored when nodes share a database). */
+interface TrainingPayload {
+  projectName: string;
+  version: number;
+}
 
 export interface ModelTrainerDeps {
   store: MetadataStore;
@@ -20,7 +28,7 @@ export interface ModelTrainerDeps {
   blobs: SealedBlobStore;
   buckets: Buckets;
   kms: Kms;
-  jobs: JobQueue;
+  jobs: BackgroundJobs;
   runtime: ModelRuntime;
   /** Where training progress is logged (per stage; names and counts only). */
   logger?: { info(fields: object, message: string): void };
@@ -32,15 +40,33 @@ export interface ModelTrainerDeps {
  * evaluation files are written and the model becomes TRAINED (or TRAINING_FAILED with the reason).
  */
 export class ModelTrainer {
-  constructor(private readonly deps: ModelTrainerDeps) {}
-
-  /** Trains the model (in TRAINING) as a background job. */
-  enqueue(model: ModelRecord): void {
-    this.deps.jobs.enqueue(`train ${model.arn}`, (signal) => this.train(model, signal));
+  constructor(private readonly deps: ModelTrainerDeps) {
+    deps.jobs.handle('train', (payload, context) => this.run(payload as TrainingPayload, context));
   }
 
-  private async train(model: ModelRecord, signal: AbortSignal): Promise<void> {
+  /** Trains the model (in TRAINING) as a background job. */
+  async enqueue(model: ModelRecord): Promise<void> {
+    await this.deps.jobs.submit('train', model.arn, { projectName: model.projectName, version: model.version } satisfies TrainingPayload);
+  }
+
+  private async run({ projectName, version }: TrainingPayload, context: JobContext): Promise<void> {
+    const model = await this.deps.store.models.get(projectName, version);
+    if (model?.status !== 'TRAINING') return; // finished by an earlier attempt, or gone
+    if (context.attempt > MAX_TRAINING_ATTEMPTS) {
+      await context.finish(async () => {
+        await this.deps.store.models.transition(projectName, version, ['TRAINING'], {
+          status: 'TRAINING_FAILED',
+          statusMessage: 'Training was interrupted twice (the node that ran it stopped); create the model again.',
+        });
+      });
+      return;
+    }
+    await this.train(model, context);
+  }
+
+  private async train(model: ModelRecord, context: JobContext): Promise<void> {
     const { store, contents, blobs, runtime, logger } = this.deps;
+    const { signal } = context;
     const { projectName, version } = model;
     try {
       const entries = await this.datasetEntries(projectName);
@@ -70,24 +96,30 @@ export class ModelTrainer {
         signal,
         (progress) => logger?.info({ model: model.arn, ...progress }, 'training progress'),
       );
-      const artifactBlob = `projects/${projectName}/models/${version}/artifact`;
+      // Each attempt writes its own artifact: a run that lost its job to another node never overwrites the winner's.
+      const artifactBlob = `projects/${projectName}/models/${version}/artifact${context.attempt > 1 ? `.${context.attempt}` : ''}`;
       await blobs.put(artifactBlob, Buffer.from(output.artifact), { keyId: model.kmsKeyId, context: { 'vigil:model': model.arn } });
       const evaluation = await writeEvaluation(this.deps.buckets, this.deps.kms.defaultKeyId, model, split.test, output, split.train.length);
-      const done = await store.models.transition(projectName, version, ['TRAINING'], {
-        status: 'TRAINED',
-        artifactBlob,
-        imageWidth: split.train[0].width,
-        imageHeight: split.train[0].height,
-        performance: evaluation.performance,
-        evaluationManifest: evaluation.manifestKey,
-        evaluationResult: evaluation.resultKey,
-        evaluationEnd: evaluation.end,
+      let done = false;
+      const owned = await context.finish(async () => {
+        done = await store.models.transition(projectName, version, ['TRAINING'], {
+          status: 'TRAINED',
+          artifactBlob,
+          imageWidth: split.train[0].width,
+          imageHeight: split.train[0].height,
+          performance: evaluation.performance,
+          evaluationManifest: evaluation.manifestKey,
+          evaluationResult: evaluation.resultKey,
+          evaluationEnd: evaluation.end,
+        });
       });
-      if (!done) await blobs.delete(artifactBlob);
+      if (!owned || !done) await blobs.delete(artifactBlob);
     } catch (error) {
-      if (signal.aborted) return; // left TRAINING: the next start trains it again
+      if (signal.aborted) return; // left TRAINING: the next start (or another node) trains it again
       const message = error instanceof TrainingDataError || error instanceof ValidationError ? error.message : `Training failed: ${(error as Error).message}`;
-      await store.models.transition(projectName, version, ['TRAINING'], { status: 'TRAINING_FAILED', statusMessage: message });
+      await context.finish(async () => {
+        await store.models.transition(projectName, version, ['TRAINING'], { status: 'TRAINING_FAILED', statusMessage: message });
+      });
       if (!(error instanceof TrainingDataError || error instanceof ValidationError)) throw error;
     }
   }

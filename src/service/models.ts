@@ -8,14 +8,11 @@ import { ConflictError, ValidationError } from './errors.js';
 import type { Idempotency } from './idempotency.js';
 import type { ModelHosting } from './modelHosting.js';
 import { findModel } from './modelLookup.js';
-import type { ModelTrainer } from './modelTrainer.js';
+import { MAX_TRAINING_ATTEMPTS, type ModelTrainer } from './modelTrainer.js';
 import { decodePageToken, encodePageToken, pageSize } from './pagination.js';
 import type { Installation, Projects } from './projects.js';
 import { checkCreateTags } from './reservedTags.js';
 import type { Tag } from './tags.js';
-
-/** A training interrupted by a restart is run again this many times before it is marked failed. */
-const MAX_TRAINING_ATTEMPTS = 2;
 
 export interface ModelsDeps {
   store: MetadataStore;
@@ -98,7 +95,7 @@ export class Models {
             tags,
           ),
         );
-        this.deps.training.enqueue(model);
+        await this.deps.training.enqueue(model);
         return model;
       },
     );
@@ -132,13 +129,20 @@ export class Models {
     });
   }
 
-  /** Runs again what a restart interrupted: training (once more), hosting; finishes stops and deletions. */
-  async recover(): Promise<void> {
+  /**
+   * Runs again what a restart interrupted: training (once more), hosting; finishes stops and deletions.
+   * With jobs shared by nodes (`sharedJobs`), a training belongs to its job, which another live node may
+   * be running: it is only queued again when its job was lost (the node stopped between creating the
+   * model and queuing it); a job whose node died is taken over when its lease runs out.
+   */
+  async recover(sharedJobs = false): Promise<void> {
     for (const model of await this.store.models.withStatus(['TRAINING', 'STARTING_HOSTING', 'HOSTED', 'STOPPING_HOSTING', 'DELETING'])) {
-      if (model.status === 'TRAINING') {
+      if (model.status === 'TRAINING' && sharedJobs) {
+        await this.deps.training.enqueue(model); // nothing changes when its job is there
+      } else if (model.status === 'TRAINING') {
         if (model.trainingAttempts < MAX_TRAINING_ATTEMPTS) {
           await this.store.models.transition(model.projectName, model.version, ['TRAINING'], { status: 'TRAINING', trainingAttempts: model.trainingAttempts + 1 });
-          this.deps.training.enqueue(model);
+          await this.deps.training.enqueue(model);
         } else {
           await this.store.models.transition(model.projectName, model.version, ['TRAINING'], {
             status: 'TRAINING_FAILED',
@@ -154,6 +158,14 @@ export class Models {
         await this.store.models.delete(model.projectName, model.version, ['DELETING']);
       }
     }
+  }
+
+  /**
+   * With jobs shared by nodes: queues again every training whose job was lost (its node stopped between
+   * creating the model and queuing the job); a training that has its job is left to it. Run periodically.
+   */
+  async requeueLostTraining(): Promise<void> {
+    for (const model of await this.store.models.withStatus(['TRAINING'])) await this.deps.training.enqueue(model);
   }
 
   private find(projectName: string, modelVersion: string): Promise<ModelRecord> {

@@ -1,5 +1,6 @@
 import type { BucketRepository, MultipartRepository, ObjectRepository } from './bucketRecords.js';
 import type { DatasetRepository, IdempotencyRepository } from './datasetRecords.js';
+import type { JobRepository } from './jobRecords.js';
 import type { ModelPackagingJobRepository } from './modelPackagingRecords.js';
 import type { ModelRepository } from './modelRecords.js';
 
@@ -19,6 +20,8 @@ export interface MetadataStore {
   readonly buckets: BucketRepository;
   readonly objects: ObjectRepository;
   readonly multipartUploads: MultipartRepository;
+  /** The job queue shared by nodes: PostgreSQL only; the embedded SQLite default runs its jobs in process. */
+  readonly jobs?: JobRepository;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { BucketRepository, MultipartRepository, ObjectRepository } from './bucketRecords.js';
 import type { DatasetRepository, IdempotencyRepository } from './datasetRecords.js';
+import type { JobRepository } from './jobRecords.js';
 import type { AccessKeyRepository, KmsKeyRepository, MetadataStore, ProjectRepository, SettingsRepository } from './metadataStore.js';
 import { postgresMigrations } from './migrations/postgres/index.js';
 import type { ModelPackagingJobRepository } from './modelPackagingRecords.js';
@@ -10,6 +11,7 @@ import { PostgresBuckets } from './postgres/bucketRepository.js';
 import { databaseShown, inTransaction, openPool } from './postgres/database.js';
 import { PostgresDatasets } from './postgres/datasetRepository.js';
 import { PostgresIdempotency } from './postgres/idempotencyRepository.js';
+import { PostgresJobs } from './postgres/jobRepository.js';
 import { PostgresKmsKeys } from './postgres/kmsKeyRepository.js';
 import { PostgresModelPackagingJobs } from './postgres/modelPackagingRepository.js';
 import { PostgresModels } from './postgres/modelRepository.js';
@@ -72,6 +74,7 @@ class PostgresStore implements MetadataStore {
   readonly buckets: BucketRepository;
   readonly objects: ObjectRepository;
   readonly multipartUploads: MultipartRepository;
+  readonly jobs: JobRepository;
   private closed = false;
 
   constructor(private readonly pool: pg.Pool) {
@@ -86,6 +89,7 @@ class PostgresStore implements MetadataStore {
     this.buckets = new PostgresBuckets(pool);
     this.objects = new PostgresObjects(pool);
     this.multipartUploads = new PostgresMultipartUploads(pool);
+    this.jobs = new PostgresJobs(pool);
   }
 
   async close(): Promise<void> {

@@ -35,10 +35,13 @@ export class ServeProcess {
     private readonly stderrText: () => string,
   ) {}
 
-  /** Starts `vigil serve --port 0 --data-dir dataDir` and resolves once it listens; rejects with its stderr if it ends first. */
-  static async start(dataDir: string, extraArgs: string[] = []): Promise<ServeProcess> {
+  /**
+   * Starts `vigil serve --port 0 --data-dir dataDir` and resolves once it listens; rejects with its stderr if it ends first.
+   * `env` adds settings (VIGIL_DATABASE_URL, VIGIL_ROLE, …) to the cleaned environment.
+   */
+  static async start(dataDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
     const child = spawn(process.execPath, [VIGIL_MAIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs], {
-      env: childEnv(),
+      env: { ...childEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     running.add(child);

@@ -21,13 +21,17 @@ import {
   CreateDatasetCommand,
   CreateModelCommand,
   CreateProjectCommand,
+  DeleteDatasetCommand,
   DescribeDatasetCommand,
   DescribeModelCommand,
+  DescribeModelPackagingJobCommand,
   DetectAnomaliesCommand,
   ListProjectsCommand,
   type LookoutVisionClient,
   StartModelCommand,
+  StartModelPackagingJobCommand,
   StopModelCommand,
+  UpdateDatasetEntriesCommand,
 } from '@aws-sdk/client-lookoutvision';
 import {
   AbortMultipartUploadCommand,
@@ -200,6 +204,144 @@ describe('Vigil with its metadata in PostgreSQL', { skip: postgresSkip }, () => 
     assert.equal((await lookoutVision.send(new DescribeModelCommand(model))).ModelDescription?.Status, 'TRAINED');
   });
 
+  test('the shared job queue runs updates, deletions and packaging too: the Changes wait sealed in the object store, and nothing is left once done', async () => {
+    const relabel = JSON.stringify({
+      'source-ref': 's3://aliens/normal/1.png',
+      'anomaly-label': 1,
+      'anomaly-label-metadata': { 'class-name': 'anomaly', type: 'groundtruth/image-classification' },
+    });
+    await lookoutVision.send(new UpdateDatasetEntriesCommand({ ProjectName: 'aliens', DatasetType: 'train', Changes: Buffer.from(relabel) }));
+    await vigil.jobs.idle();
+    const dataset = (await lookoutVision.send(new DescribeDatasetCommand({ ProjectName: 'aliens', DatasetType: 'train' }))).DatasetDescription!;
+    assert.equal(dataset.Status, 'UPDATE_COMPLETE', dataset.StatusMessage);
+    assert.deepEqual(dataset.ImageStats, { Total: 30, Labeled: 30, Normal: 19, Anomaly: 11 });
+    const waiting: string[] = [];
+    for await (const key of vigil.blobs.list('jobs/')) waiting.push(key);
+    assert.deepEqual(waiting, [], 'applied Changes are deleted');
+
+    await lookoutVision.send(new CreateDatasetCommand({ ProjectName: 'aliens', DatasetType: 'test' }));
+    await lookoutVision.send(new DeleteDatasetCommand({ ProjectName: 'aliens', DatasetType: 'test' }));
+    await vigil.jobs.idle();
+    assert.equal(await vigil.store.datasets.get('aliens', 'test'), undefined);
+
+    await lookoutVision.send(
+      new StartModelPackagingJobCommand({
+        ProjectName: 'aliens',
+        ModelVersion: '1',
+        JobName: 'shared-queue',
+        Configuration: { Greengrass: { TargetPlatform: { Os: 'LINUX', Arch: 'X86_64' }, S3OutputLocation: { Bucket: 'aliens', Prefix: 'packages/' }, ComponentName: 'aliens-model' } as never },
+      }),
+    );
+    await vigil.jobs.idle();
+    const job = (await lookoutVision.send(new DescribeModelPackagingJobCommand({ ProjectName: 'aliens', JobName: 'shared-queue' }))).ModelPackagingDescription!;
+    assert.equal(job.Status, 'SUCCEEDED', job.StatusMessage);
+    assert.equal(await vigil.store.jobs?.count(), 0);
+  });
+
+  /** A job that a node which died held as `attempt`, its lease long run out, as that node left it in the table. */
+  async function deadNodesJob(kind: string, resource: string, payload: unknown, attempt: number): Promise<void> {
+    const direct = new pg.Client({ connectionString: databaseUrl });
+    await direct.connect();
+    try {
+      await direct.query(
+        `INSERT INTO jobs (kind, resource, payload, state, attempt, lease_owner, lease_expires_at, heartbeat_at, created_at) VALUES ($1, $2, $3, 'running', $4, 'dead-node:1:000000', 0, 0, 0)`,
+        [kind, resource, JSON.stringify(payload), attempt],
+      );
+    } finally {
+      await direct.end();
+    }
+  }
+
+  async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+    for (let tries = 0; ; tries++) {
+      const value = await read();
+      if (done(value)) return value;
+      assert.ok(tries < 100, `still ${JSON.stringify(value)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  test('an import a node that died was running is taken over, rolled back and failed as after a restart, never half-applied', async () => {
+    await lookoutVision.send(new CreateProjectCommand({ ProjectName: 'line' }));
+    const now = new Date();
+    await vigil.store.datasets.create({
+      projectName: 'line',
+      datasetType: 'train',
+      status: 'CREATE_IN_PROGRESS',
+      createdAt: now,
+      updatedAt: now,
+      stats: { total: 0, labeled: 0, normal: 0, anomaly: 0 },
+    });
+    await deadNodesJob('dataset', 'line/train', { operation: 'create', projectName: 'line', datasetType: 'train', manifest: { Bucket: 'b', Key: 'm' } }, 1);
+    const dataset = await until(
+      async () => (await lookoutVision.send(new DescribeDatasetCommand({ ProjectName: 'line', DatasetType: 'train' }))).DatasetDescription!,
+      (d) => d.Status !== 'CREATE_IN_PROGRESS',
+    );
+    assert.equal(dataset.Status, 'CREATE_FAILED');
+    assert.match(dataset.StatusMessage ?? '', /stopped before this finished/);
+    await vigil.jobs.idle();
+  });
+
+  test('a training that a node which died was running on its second attempt is taken over and ends TRAINING_FAILED; no job is left', async () => {
+    const now = new Date();
+    const model = await vigil.store.models.create(
+      { projectName: 'line', status: 'TRAINING', createdAt: now, updatedAt: now, kmsKeyId: vigil.kms.defaultKeyId, outputBucket: 'out', outputPrefix: 'm/', trainingAttempts: 1 },
+      (version) => `arn:aws:lookoutvision:us-east-1:${vigil.accountId}:model/line/${version}`,
+      [],
+    );
+    await deadNodesJob('train', model.arn, { projectName: 'line', version: model.version }, 2);
+    const described = await until(
+      async () => (await lookoutVision.send(new DescribeModelCommand({ ProjectName: 'line', ModelVersion: String(model.version) }))).ModelDescription!,
+      (m) => m.Status !== 'TRAINING',
+    );
+    assert.equal(described.Status, 'TRAINING_FAILED');
+    assert.match(described.StatusMessage ?? '', /interrupted twice/);
+    await vigil.jobs.idle();
+    assert.equal(await vigil.store.jobs?.count(), 0);
+  });
+
+  test('work whose job was lost (its node stopped before queuing it) is found: a training is queued again, an import rolled back once it is a minute old', async () => {
+    const now = new Date();
+    const model = await vigil.store.models.create(
+      { projectName: 'line', status: 'TRAINING', createdAt: now, updatedAt: now, kmsKeyId: vigil.kms.defaultKeyId, outputBucket: 'out', outputPrefix: 'm/', trainingAttempts: 1 },
+      (version) => `arn:aws:lookoutvision:us-east-1:${vigil.accountId}:model/line/${version}`,
+      [],
+    );
+    const minuteAgo = new Date(Date.now() - 61_000);
+    await vigil.store.datasets.create({
+      projectName: 'line',
+      datasetType: 'test',
+      status: 'CREATE_IN_PROGRESS',
+      createdAt: minuteAgo,
+      updatedAt: minuteAgo,
+      stats: { total: 0, labeled: 0, normal: 0, anomaly: 0 },
+    });
+    await vigil.services.models.requeueLostTraining();
+    await vigil.services.datasets.rollBackLostJobs();
+    await vigil.jobs.idle();
+    // The training ran (and failed on its own terms: the project's train dataset failed above).
+    const described = (await lookoutVision.send(new DescribeModelCommand({ ProjectName: 'line', ModelVersion: String(model.version) }))).ModelDescription!;
+    assert.equal(described.Status, 'TRAINING_FAILED');
+    assert.match(described.StatusMessage ?? '', /train dataset is CREATE_FAILED/);
+    const lost = (await lookoutVision.send(new DescribeDatasetCommand({ ProjectName: 'line', DatasetType: 'test' }))).DatasetDescription!;
+    assert.equal(lost.Status, 'CREATE_FAILED');
+
+    // A dataset whose status changed just now is left alone: its node is about to queue the job.
+    await vigil.store.datasets.delete('line', 'test');
+    await vigil.store.datasets.create({
+      projectName: 'line',
+      datasetType: 'test',
+      status: 'CREATE_IN_PROGRESS',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+      stats: { total: 0, labeled: 0, normal: 0, anomaly: 0 },
+    });
+    await vigil.services.datasets.rollBackLostJobs();
+    await vigil.jobs.idle();
+    assert.equal((await vigil.store.datasets.get('line', 'test'))?.status, 'CREATE_IN_PROGRESS');
+    await vigil.store.datasets.delete('line', 'test');
+  });
+
   test('a restarted node finds everything in the database, and the data directory holds no metadata file', async () => {
     const objects = (await vigil.store.objects.list('aliens', { limit: 1000 })).length;
     await stop();
@@ -207,7 +349,7 @@ describe('Vigil with its metadata in PostgreSQL', { skip: postgresSkip }, () => 
     const direct = new pg.Client({ connectionString: databaseUrl });
     await direct.connect();
     try {
-      assert.deepEqual((await direct.query('SELECT name FROM projects')).rows, [{ name: 'aliens' }]);
+      assert.deepEqual((await direct.query('SELECT name FROM projects ORDER BY name')).rows, [{ name: 'aliens' }, { name: 'line' }]);
       assert.equal((await direct.query("SELECT count(*)::int AS n FROM bucket_objects WHERE bucket = 'aliens'")).rows[0].n, objects);
     } finally {
       await direct.end();
@@ -215,7 +357,7 @@ describe('Vigil with its metadata in PostgreSQL', { skip: postgresSkip }, () => 
     await start();
     assert.deepEqual(
       (await lookoutVision.send(new ListProjectsCommand({}))).Projects?.map((p) => p.ProjectName),
-      ['aliens'],
+      ['aliens', 'line'],
     );
     assert.equal((await lookoutVision.send(new DescribeModelCommand({ ProjectName: 'aliens', ModelVersion: '1' }))).ModelDescription?.Status, 'TRAINED');
     assert.deepEqual(Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'aliens', Key: 'normal/7.png' }))).Body!.transformToByteArray()), await readFile(join(ALIENS, 'normal/7.png')));

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { CreateDatasetCommand, CreateModelCommand, CreateProjectCommand, DescribeDatasetCommand, DescribeModelCommand } from '@aws-sdk/client-lookoutvision';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import pg from 'pg';
+import { aliensTrainingSet } from '../helpers/datasets.js';
+import { postgresSkip, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
+import { killLeftovers, ServeProcess, sleep } from './serveProcess.js';
+
+const dirs: string[] = [];
+let postgres: TestPostgres | undefined;
+let objectStore: TestVigil | undefined;
+let watcher: pg.Client | undefined;
+after(async () => {
+  killLeftovers();
+  await watcher?.end();
+  await objectStore?.stop();
+  await postgres?.stop();
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+/** A claim seen in the jobs table: which node (by its process id) held which attempt of which job. */
+interface Claim {
+  kind: string;
+  pid: number;
+  attempt: number;
+}
+
+/** GET over HTTPS trusting `ca`, no credentials: what a load balancer's health check does. */
+function getJson(url: string, ca: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { ca, method: 'GET' }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, text }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+/**
+ * Nodes as separate `vigil serve` processes sharing one PostgreSQL and one object store. Two nodes cannot
+ * share a local blob directory (each data directory is locked to one process, which cleans its blobs/tmp
+ * at start), so the objects are in an S3-compatible store: another Vigil, for speed (a Ceph RGW takes
+ * some 40 s to start and stop here; the S3 engine is tested against Ceph in externalObjectStore.test.ts).
+ */
+test('nodes sharing PostgreSQL: jobs queued on an api node run on a worker; a node starting meanwhile leaves them alone; a worker killed mid-training loses the job to another worker, which trains the model to TRAINED', {
+  skip: postgresSkip,
+  timeout: 180_000,
+}, async (t) => {
+  postgres = await startPostgres();
+  const databaseUrl = await postgres.createDatabase();
+  objectStore = await startTestVigil();
+  const storeS3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: objectStore.endpoint,
+    forcePathStyle: true,
+    credentials: objectStore.rootAccessKey,
+    requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: objectStore.tls.cert }) }),
+  });
+  await storeS3.send(new CreateBucketCommand({ Bucket: 'vigil-objects' }));
+  const shared = {
+    VIGIL_DATABASE_URL: databaseUrl,
+    VIGIL_BLOB_S3_ENDPOINT: objectStore.endpoint,
+    VIGIL_BLOB_S3_BUCKET: 'vigil-objects',
+    VIGIL_BLOB_S3_ACCESS_KEY_ID: objectStore.rootAccessKey.accessKeyId,
+    VIGIL_BLOB_S3_SECRET_ACCESS_KEY: objectStore.rootAccessKey.secretAccessKey,
+    VIGIL_BLOB_S3_CA_FILE: objectStore.tls.certPath,
+    // Every node of an installation opens the same sealed keys.
+    VIGIL_ROOT_KEY: randomBytes(32).toString('base64'),
+    // Short, so that the test does not wait long for a dead node's lease to run out.
+    VIGIL_JOB_LEASE_SECONDS: '2',
+  };
+  const node = async (role: string, dataDir?: string) => {
+    dataDir ??= await mkdtemp(join(tmpdir(), `vigil-node-${role}-`));
+    dirs.push(dataDir);
+    return ServeProcess.start(dataDir, ['--role', role], shared);
+  };
+  const apiDataDir = await mkdtemp(join(tmpdir(), 'vigil-node-api-'));
+  const api = await node('api', apiDataDir);
+  const workerB = await node('worker');
+
+  // Every claim any node makes, as the jobs table shows it (polled every 50 ms).
+  const claims: Claim[] = [];
+  watcher = new pg.Client({ connectionString: databaseUrl });
+  await watcher.connect();
+  let watching = true;
+  const watching$ = (async () => {
+    while (watching) {
+      const { rows } = await watcher!.query(`SELECT kind, lease_owner, attempt FROM jobs WHERE state = 'running'`);
+      for (const row of rows) {
+        const claim = { kind: row.kind as string, pid: Number((row.lease_owner as string).split(':').at(-2)), attempt: row.attempt as number };
+        if (!claims.some((c) => c.kind === claim.kind && c.pid === claim.pid && c.attempt === claim.attempt)) claims.push(claim);
+      }
+      await sleep(50);
+    }
+  })();
+
+  const s3 = api.s3();
+  const client = api.lookoutVision();
+  await s3.send(new CreateBucketCommand({ Bucket: 'aliens' }));
+  const set = await aliensTrainingSet('aliens');
+  for (const { key, image } of set) await s3.send(new PutObjectCommand({ Bucket: 'aliens', Key: key, Body: image }));
+  await s3.send(new PutObjectCommand({ Bucket: 'aliens', Key: 'train.manifest', Body: set.map((s) => s.line).join('\n') }));
+  await client.send(new CreateProjectCommand({ ProjectName: 'aliens' }));
+  await client.send(new CreateDatasetCommand({ ProjectName: 'aliens', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'aliens', Key: 'train.manifest' } } } }));
+  for (let tries = 0; ; tries++) {
+    const status = (await client.send(new DescribeDatasetCommand({ ProjectName: 'aliens', DatasetType: 'train' }))).DatasetDescription!.Status;
+    if (status === 'CREATE_COMPLETE') break;
+    assert.equal(status, 'CREATE_IN_PROGRESS');
+    assert.ok(tries < 300, 'the import finishes');
+    await sleep(100);
+  }
+
+  // Training, queued through the api node, is claimed by worker B; B is killed while it trains.
+  await client.send(new CreateModelCommand({ ProjectName: 'aliens', OutputConfig: { S3Location: { Bucket: 'aliens', Prefix: 'out/' } } }));
+  const describe = async () => (await client.send(new DescribeModelCommand({ ProjectName: 'aliens', ModelVersion: '1' }))).ModelDescription!;
+  for (let tries = 0; !claims.some((c) => c.kind === 'train'); tries++) {
+    assert.ok(tries < 200, 'a worker claims the training');
+    await sleep(50);
+  }
+  // A node starting meanwhile leaves B's live job alone: its startup recovery neither fails nor takes it.
+  const workerC = await node('worker');
+  assert.equal((await describe()).Status, 'TRAINING');
+  assert.deepEqual(
+    claims.filter((c) => c.kind === 'train'),
+    [{ kind: 'train', pid: workerB.pid, attempt: 1 }],
+  );
+  await workerB.kill9();
+  const killedAt = Date.now();
+
+  let model = await describe();
+  while (model.Status === 'TRAINING') {
+    assert.ok(Date.now() - killedAt < 120_000, 'the training finishes on the other worker');
+    await sleep(250);
+    model = await describe();
+  }
+  watching = false;
+  await watching$;
+  t.diagnostic(`claims: ${JSON.stringify(claims)}; TRAINED ${Date.now() - killedAt} ms after the kill`);
+  assert.equal(model.Status, 'TRAINED', model.StatusMessage);
+  assert.ok(model.Performance?.F1Score !== undefined);
+  assert.deepEqual(
+    claims.filter((c) => c.kind === 'train'),
+    [
+      { kind: 'train', pid: workerB.pid, attempt: 1 },
+      { kind: 'train', pid: workerC.pid, attempt: 2 },
+    ],
+    'B trained first; after its lease ran out C took the job over, as attempt 2; never two at once',
+  );
+  assert.deepEqual(
+    claims.filter((c) => c.kind === 'dataset'),
+    [{ kind: 'dataset', pid: workerB.pid, attempt: 1 }],
+  );
+  assert.ok(!claims.some((c) => c.pid === api.pid), 'the api node never runs a job');
+  assert.equal(Number((await watcher.query('SELECT count(*) FROM jobs')).rows[0].count), 0, 'no job is left');
+
+  // Health: unauthenticated, JSON, no secrets; not ready once the object store is gone.
+  const ca = await readFile(join(apiDataDir, 'tls', 'cert.pem'));
+  const healthy = await getJson(`${api.endpoint}/_vigil/health`, ca);
+  assert.equal(healthy.status, 200, healthy.text);
+  const report = JSON.parse(healthy.text);
+  assert.equal(report.ready, true);
+  assert.equal(report.role, 'api');
+  assert.equal(report.checks.database.ok, true);
+  assert.equal(report.checks.objectStore.ok, true);
+  for (const secret of [new URL(databaseUrl).password, shared.VIGIL_BLOB_S3_SECRET_ACCESS_KEY, shared.VIGIL_ROOT_KEY]) assert.ok(!healthy.text.includes(secret));
+  assert.deepEqual(await getJson(`${api.endpoint}/_vigil/health/live`, ca), { status: 200, text: '{"live":true}' });
+  await objectStore.stop();
+  objectStore = undefined;
+  const unready = await getJson(`${api.endpoint}/_vigil/health`, ca);
+  assert.equal(unready.status, 503);
+  assert.deepEqual(
+    { ready: JSON.parse(unready.text).ready, database: JSON.parse(unready.text).checks.database.ok, objectStore: JSON.parse(unready.text).checks.objectStore.ok },
+    { ready: false, database: true, objectStore: false },
+  );
+
+  await api.stop();
+  await workerC.stop();
+});
