@@ -143,9 +143,14 @@ describe('Vigil with its metadata in PostgreSQL', { skip: postgresSkip }, () => 
           },
         }),
       );
-    // Two completions at once (as through two nodes): one succeeds, the other finds the upload gone.
+    // Two completions at once (as through two nodes): one completes the object; the other either finds the
+    // upload gone or, arriving after it, is answered as a repeated completion of the same upload (as S3 does).
     const outcomes = await Promise.all([status(complete()), status(complete())]);
-    assert.deepEqual(outcomes.sort(), ['NoSuchUpload', 'succeeded']);
+    assert.ok(outcomes.includes('succeeded'), outcomes.join());
+    assert.ok(
+      outcomes.every((o) => o === 'succeeded' || o === 'NoSuchUpload'),
+      outcomes.join(),
+    );
     assert.deepEqual(Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'aliens', Key: 'big.bin' }))).Body!.transformToByteArray()), Buffer.concat([part1, part2]));
     const aborted = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'aliens', Key: 'aborted.bin' }));
     await s3.send(new AbortMultipartUploadCommand({ Bucket: 'aliens', Key: 'aborted.bin', UploadId: aborted.UploadId }));
