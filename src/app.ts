@@ -71,6 +71,8 @@ export interface RunningVigil {
 
 /** How often worker nodes sharing a database look for work whose job was lost. */
 const LOST_JOB_SWEEP_MS = 5 * 60_000;
+/** With a shared database: how often a node lets go of models stopped through another node. */
+const HOSTING_SWEEP_MS = 5_000;
 
 /** How often keys past their deletion date are destroyed, due keys rotated and expired client tokens forgotten. */
 const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
@@ -148,7 +150,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     // The converted backbone is cached beside the data (public weights, not user data).
     const runtime = localModelRuntime({ cacheDir: join(config.dataDir, 'cache', 'backbone') });
     const training = new ModelTrainer({ store, contents, blobs, buckets, kms: dataKms, jobs: background, runtime, logger });
-    const hosting = new ModelHosting({ store, blobs, kms: dataKms, jobs, idempotency, projects, runtime, metrics, maxInferenceUnits: cpus().length });
+    const hosting = new ModelHosting({ store, blobs, kms: dataKms, jobs, idempotency, projects, runtime, metrics, maxInferenceUnits: cpus().length, shared: background.shared });
     const models = new Models({ store, blobs, buckets, kms: dataKms, idempotency, projects, installation, training, hosting });
     const packaging = new ModelPackaging({ store, blobs, buckets, kms: dataKms, jobs: background, idempotency, projects, installation });
     // With a shared database another live node may be running these: recovery then leaves them to their jobs.
@@ -191,6 +193,9 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
             Math.max(LOST_JOB_SWEEP_MS, 2 * config.jobLeaseSeconds * 1000),
           ).unref()
         : undefined;
+    const hostingTimer = shared
+      ? setInterval(() => hosting.releaseStopped().catch((error: unknown) => logger.error({ err: error }, 'releasing models stopped on other nodes failed')), HOSTING_SWEEP_MS).unref()
+      : undefined;
     const maintenanceTimer = setInterval(() => {
       // With an external KMS, keys are that KMS's business.
       if (!externalKms) kms.destroyDueKeys().catch((error: unknown) => logger.error({ err: error }, 'destroying keys past their deletion date failed'));
@@ -223,6 +228,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       async close() {
         clearInterval(maintenanceTimer);
         clearInterval(lostJobTimer);
+        clearInterval(hostingTimer);
         await server.close();
         await shared?.close();
         await jobs.close();

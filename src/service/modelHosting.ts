@@ -25,11 +25,19 @@ export interface ModelHostingDeps {
   metrics: DetectionMetrics;
   /** Most inference units one model may have: the machine's cores. */
   maxInferenceUnits: number;
+  /**
+   * The database is shared by several nodes: each node hosts, on its own inference units, the HOSTED models
+   * it is asked to detect with (loaded at its start and on first use), and lets go of those stopped elsewhere.
+   */
+  shared?: boolean;
 }
 
 /** Hosting trained models on inference units (StartModel, StopModel) and DetectAnomalies. */
 export class ModelHosting {
-  private readonly hosted = new Map<string, HostedModel>();
+  /** This node's inference units, by model ARN. */
+  private readonly hosted = new Map<string, { units: HostedModel; model: ModelRecord }>();
+  /** Shared database: models being loaded on this node for a HOSTED record, by ARN. */
+  private readonly loading = new Map<string, Promise<HostedModel>>();
 
   constructor(private readonly deps: ModelHostingDeps) {}
 
@@ -62,7 +70,7 @@ export class ModelHosting {
       const hosted = this.hosted.get(model.arn);
       this.hosted.delete(model.arn);
       metrics.forget(model.projectName, model.version);
-      await hosted?.stop();
+      await hosted?.units.stop();
       await store.models.transition(model.projectName, model.version, ['STOPPING_HOSTING'], { status: 'TRAINED' });
       return { status: 'STOPPING_HOSTING' as const };
     });
@@ -72,7 +80,7 @@ export class ModelHosting {
   async detect(input: { projectName: string; modelVersion: string; contentType: string; body: Buffer; anomalyLevels?: boolean }): Promise<{ detection: Detection; segmentation: boolean }> {
     const { store, metrics } = this.deps;
     const model = await this.find(input.projectName, input.modelVersion);
-    const hosted = this.hosted.get(model.arn);
+    const hosted = this.hosted.get(model.arn)?.units ?? (model.status === 'HOSTED' && this.deps.shared ? await this.hostHere(model) : undefined);
     if (model.status !== 'HOSTED' || !hosted) {
       throw new ConflictError(`Model ${model.version} is ${model.status}, not HOSTED; start it with StartModel first.`, model.arn, 'MODEL');
     }
@@ -104,15 +112,33 @@ export class ModelHosting {
     }
   }
 
-  /** After a restart: hosts again a model that was HOSTED or STARTING_HOSTING. */
+  /**
+   * After a restart: hosts again a model that was HOSTED or STARTING_HOSTING. With a shared database a HOSTED
+   * model stays HOSTED (other nodes serve it) and is loaded here without a status change.
+   */
   async resume(model: ModelRecord): Promise<void> {
+    if (this.deps.shared && model.status === 'HOSTED') {
+      this.deps.jobs.enqueue(`host ${model.arn} here`, () => this.hostHere(model).then(() => undefined));
+      return;
+    }
     await this.deps.store.models.transition(model.projectName, model.version, [model.status], { status: 'STARTING_HOSTING' });
     this.deps.jobs.enqueue(`host ${model.arn}`, () => this.host(model));
   }
 
+  /** Shared database: stops this node's units of models that are no longer HOSTED (stopped through another node). */
+  async releaseStopped(): Promise<void> {
+    const hosted = new Set((await this.deps.store.models.withStatus(['HOSTED'])).map((m) => m.arn));
+    for (const [arn, { units, model }] of this.hosted) {
+      if (hosted.has(arn)) continue;
+      this.hosted.delete(arn);
+      this.deps.metrics.forget(model.projectName, model.version);
+      await units.stop();
+    }
+  }
+
   /** Stops every inference unit (the models stay HOSTED in the store and are hosted again at start). */
   async close(): Promise<void> {
-    await Promise.all([...this.hosted.values()].map((hosted) => hosted.stop()));
+    await Promise.all([...this.hosted.values()].map((hosted) => hosted.units.stop()));
     this.hosted.clear();
   }
 
@@ -132,18 +158,39 @@ export class ModelHosting {
     }
   }
 
+  /** Loads a HOSTED model on this node's units (once, however many requests ask at the same time). */
+  private hostHere(model: ModelRecord): Promise<HostedModel> {
+    let pending = this.loading.get(model.arn);
+    if (!pending) {
+      pending = (async () => {
+        const units = await this.load(model);
+        this.hosted.set(model.arn, { units, model });
+        return units;
+      })().finally(() => this.loading.delete(model.arn));
+      this.loading.set(model.arn, pending);
+    }
+    return pending;
+  }
+
+  /** The model's inference units on this node, with their metrics. */
+  private async load(model: ModelRecord): Promise<HostedModel> {
+    const artifact = await this.deps.blobs.getBuffer(model.artifactBlob!, { 'vigil:model': model.arn });
+    const min = model.minInferenceUnits ?? 1;
+    const max = model.maxInferenceUnits ?? min;
+    const units = await this.deps.runtime.host(new Uint8Array(artifact), { min, max });
+    this.deps.metrics.hosting(model.projectName, model.version, () => ({ min, max, inService: units.inService }));
+    return units;
+  }
+
   private async host(model: ModelRecord): Promise<void> {
-    const { store, blobs, runtime, metrics } = this.deps;
+    const { store, metrics } = this.deps;
     try {
-      const artifact = await blobs.getBuffer(model.artifactBlob!, { 'vigil:model': model.arn });
-      const min = model.minInferenceUnits ?? 1;
-      const max = model.maxInferenceUnits ?? min;
-      const hosted = await runtime.host(new Uint8Array(artifact), { min, max });
+      const units = await this.load(model);
       if (await store.models.transition(model.projectName, model.version, ['STARTING_HOSTING'], { status: 'HOSTED' })) {
-        this.hosted.set(model.arn, hosted);
-        metrics.hosting(model.projectName, model.version, () => ({ min, max, inService: hosted.inService }));
+        this.hosted.set(model.arn, { units, model });
       } else {
-        await hosted.stop(); // stopped while starting
+        metrics.forget(model.projectName, model.version);
+        await units.stop(); // stopped while starting
       }
     } catch (error) {
       await store.models.transition(model.projectName, model.version, ['STARTING_HOSTING'], {

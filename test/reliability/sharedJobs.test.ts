@@ -5,7 +5,16 @@ import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { CreateDatasetCommand, CreateModelCommand, CreateProjectCommand, DescribeDatasetCommand, DescribeModelCommand } from '@aws-sdk/client-lookoutvision';
+import {
+  CreateDatasetCommand,
+  CreateModelCommand,
+  CreateProjectCommand,
+  DescribeDatasetCommand,
+  DescribeModelCommand,
+  DetectAnomaliesCommand,
+  StartModelCommand,
+  StopModelCommand,
+} from '@aws-sdk/client-lookoutvision';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pg from 'pg';
@@ -162,6 +171,25 @@ test('nodes sharing PostgreSQL: jobs queued on an api node run on a worker; a no
   );
   assert.ok(!claims.some((c) => c.pid === api.pid), 'the api node never runs a job');
   assert.equal(Number((await watcher.query('SELECT count(*) FROM jobs')).rows[0].count), 0, 'no job is left');
+
+  // Hosting: started through the api node, detections answered by worker C too (each node hosts what it
+  // serves); stopped through the api node, C answers as for any model that is not hosted.
+  await client.send(new StartModelCommand({ ProjectName: 'aliens', ModelVersion: '1', MinInferenceUnits: 1 }));
+  for (let tries = 0; (model = await describe()).Status !== 'HOSTED'; tries++) {
+    assert.equal(model.Status, 'STARTING_HOSTING', model.StatusMessage);
+    assert.ok(tries < 300, 'the model is hosted');
+    await sleep(100);
+  }
+  const detect = () => workerC.lookoutVision().send(new DetectAnomaliesCommand({ ProjectName: 'aliens', ModelVersion: '1', ContentType: 'image/png', Body: set[0]!.image }));
+  const result = (await detect()).DetectAnomalyResult!;
+  assert.equal(typeof result.IsAnomalous, 'boolean');
+  assert.ok(result.Confidence! >= 0 && result.Confidence! <= 1);
+  await client.send(new StopModelCommand({ ProjectName: 'aliens', ModelVersion: '1' }));
+  for (let tries = 0; (await describe()).Status !== 'TRAINED'; tries++) {
+    assert.ok(tries < 100, 'the model is stopped');
+    await sleep(100);
+  }
+  await assert.rejects(detect(), { name: 'ConflictException' });
 
   // Health: unauthenticated, JSON, no secrets; not ready once the object store is gone.
   const ca = await readFile(join(apiDataDir, 'tls', 'cert.pem'));
