@@ -61,7 +61,7 @@ function getJson(url: string, ca: Buffer): Promise<{ status: number; text: strin
  * at start), so the objects are in an S3-compatible store: another Vigil, for speed (a Ceph RGW takes
  * some 40 s to start and stop here; the S3 engine is tested against Ceph in externalObjectStore.test.ts).
  */
-test('nodes sharing PostgreSQL: jobs queued on an api node run on a worker; a node starting meanwhile leaves them alone; a worker killed mid-training loses the job to another worker, which trains the model to TRAINED', {
+test('nodes sharing PostgreSQL: jobs queued on an api node run on a worker; a node starting meanwhile leaves them alone; a worker killed mid-training loses the job to another worker, which trains the model to TRAINED; the model started through the api node is answered by every node, also after a hosting node is killed', {
   skip: postgresSkip,
   timeout: 180_000,
 }, async (t) => {
@@ -180,16 +180,22 @@ test('nodes sharing PostgreSQL: jobs queued on an api node run on a worker; a no
     assert.ok(tries < 300, 'the model is hosted');
     await sleep(100);
   }
-  const detect = () => workerC.lookoutVision().send(new DetectAnomaliesCommand({ ProjectName: 'aliens', ModelVersion: '1', ContentType: 'image/png', Body: set[0]!.image }));
-  const result = (await detect()).DetectAnomalyResult!;
+  const detectThrough = (node: ServeProcess) => node.lookoutVision().send(new DetectAnomaliesCommand({ ProjectName: 'aliens', ModelVersion: '1', ContentType: 'image/png', Body: set[0]!.image }));
+  const result = (await detectThrough(workerC)).DetectAnomalyResult!;
   assert.equal(typeof result.IsAnomalous, 'boolean');
   assert.ok(result.Confidence! >= 0 && result.Confidence! <= 1);
+  // A hosting node killed: the model stays HOSTED and the other nodes answer, with the same verdict.
+  const workerD = await node('worker');
+  await workerC.kill9();
+  assert.equal((await describe()).Status, 'HOSTED');
+  assert.deepEqual((await detectThrough(workerD)).DetectAnomalyResult, result);
+  assert.deepEqual((await detectThrough(api)).DetectAnomalyResult, result);
   await client.send(new StopModelCommand({ ProjectName: 'aliens', ModelVersion: '1' }));
   for (let tries = 0; (await describe()).Status !== 'TRAINED'; tries++) {
     assert.ok(tries < 100, 'the model is stopped');
     await sleep(100);
   }
-  await assert.rejects(detect(), { name: 'ConflictException' });
+  await assert.rejects(detectThrough(workerD), { name: 'ConflictException' });
 
   // Health: unauthenticated, JSON, no secrets; not ready once the object store is gone.
   const ca = await readFile(join(apiDataDir, 'tls', 'cert.pem'));
@@ -212,5 +218,5 @@ test('nodes sharing PostgreSQL: jobs queued on an api node run on a worker; a no
   );
 
   await api.stop();
-  await workerC.stop();
+  await workerD.stop();
 });
