@@ -44,6 +44,7 @@ export function FormModal({
   return (
     <Modal
       visible
+      closeAriaLabel="Close"
       onDismiss={onCancel}
       header={header}
       footer={

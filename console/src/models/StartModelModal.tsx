@@ -33,6 +33,7 @@ export function StartModelModal({ clients, projectName, modelVersion, onClose }:
   return (
     <Modal
       visible
+      closeAriaLabel="Close"
       onDismiss={() => onClose()}
       header={`Start hosting model ${modelVersion}`}
       footer={

@@ -72,6 +72,7 @@ export function TrainModelModal({ clients, projectName, onClose }: { clients: Cl
   return (
     <Modal
       visible
+      closeAriaLabel="Close"
       size="large"
       onDismiss={() => onClose()}
       header="Train model"

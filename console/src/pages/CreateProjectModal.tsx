@@ -30,6 +30,7 @@ export function CreateProjectModal({ clients, onClose }: { clients: Clients; onC
   return (
     <Modal
       visible
+      closeAriaLabel="Close"
       onDismiss={() => onClose()}
       header="Create project"
       footer={

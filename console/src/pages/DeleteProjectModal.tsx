@@ -34,6 +34,7 @@ export function DeleteProjectModal({ clients, project, onClose }: { clients: Cli
   return (
     <Modal
       visible
+      closeAriaLabel="Close"
       onDismiss={() => onClose()}
       header={`Delete ${name}`}
       footer={
