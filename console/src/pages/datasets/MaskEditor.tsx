@@ -101,6 +101,8 @@ export function MaskEditor({
   }, [clients, image, entry.maskRef, entry.classes]);
 
   const remember = () => {
+    // A new stroke answers "the mask is empty" and the like: the last message no longer applies.
+    setError(undefined);
     const canvas = layer.current!;
     undo.current.push(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height));
     if (undo.current.length > UNDO_DEPTH) undo.current.shift();
