@@ -90,6 +90,7 @@ function SignedIn({ session, onSignOut }: { session: Session; onSignOut(): void 
       <AppLayout
         headerSelector="#top-nav"
         toolsHide
+        ariaLabels={{ navigation: 'Side navigation', navigationClose: 'Close side navigation', navigationToggle: 'Open side navigation', notifications: 'Notifications' }}
         breadcrumbs={<BreadcrumbGroup items={breadcrumbs} ariaLabel="Breadcrumbs" />}
         notifications={<Flashbar items={flash} />}
         navigation={

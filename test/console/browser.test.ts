@@ -8,10 +8,11 @@ import { CreateDatasetCommand, CreateProjectCommand, DescribeDatasetCommand, Des
 import { GetBucketEncryptionCommand, GetObjectCommand, GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import sharp from 'sharp';
-import { byText, type ConsoleBrowser, clickVisible, consoleSkipReason, openConsoleBrowser, signInAs, textOf, typeInto } from '../helpers/consoleBrowser.js';
+import { byText, type ConsoleBrowser, clickVisible, consoleSkipReason, openConsoleBrowser, saveScreenshot, signInAs, tabOrder, textOf, typeInto, unnamedControls } from '../helpers/consoleBrowser.js';
 import { COOKIES, cookieManifest, putCookieImages } from '../helpers/datasets.js';
 import { s3Client } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
+import { filesHolding, imageWindows } from '../reliability/plaintextScan.js';
 
 describe('the console in Chromium', { skip: consoleSkipReason(), timeout: 180_000 }, () => {
   let vigil: TestVigil;
@@ -73,11 +74,18 @@ describe('the console in Chromium', { skip: consoleSkipReason(), timeout: 180_00
     return lines.map((line) => JSON.parse(line) as Record<string, unknown> & { 'source-ref': string; 'anomaly-label-metadata'?: { 'class-name': string } });
   };
 
-  test('a wrong secret is refused with a message', async () => {
-    await page.goto(`${vigil.endpoint}/_vigil/`, { waitUntil: 'load' });
+  test('the page comes with its strict CSP and no inline script; a wrong secret is refused with a message', async () => {
+    const response = (await page.goto(`${vigil.endpoint}/_vigil/`, { waitUntil: 'load' }))!;
+    const csp = response.headers()['content-security-policy'] ?? '';
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|https?:/);
+    assert.deepEqual(await page.$$eval('script', (scripts) => scripts.filter((s) => !(s as HTMLScriptElement).src).length), 0);
+    await page.waitForSelector('input[name="accessKeyId"]');
+    assert.deepEqual(await unnamedControls(page), []);
     await signInAs(page, vigil.rootAccessKey.accessKeyId, 'not-the-secret');
     await page.waitForSelector(byText('The access key ID or secret access key is not valid.'), { timeout: 20_000 });
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+    await saveScreenshot(page, 'sign-in');
   });
 
   test('sign in, create a project, see it listed, delete it, sign out', async () => {
@@ -111,8 +119,10 @@ describe('the console in Chromium', { skip: consoleSkipReason(), timeout: 180_00
     // Create.
     await (await page.waitForSelector(`button${byText('Create project')}`))!.click();
     await typeInto(page, 'input[name="projectName"]', 'console-cookies');
+    assert.deepEqual(await unnamedControls(page), []);
     await (await page.waitForSelector('[data-testid="create-project-submit"]:not([disabled])'))!.click();
     await page.waitForSelector(`a${byText('console-cookies')}`, { timeout: 20_000 });
+    await saveScreenshot(page, 'projects');
     const described = await vigil.lookoutVision().send(new DescribeProjectCommand({ ProjectName: 'console-cookies' }));
     assert.equal(described.ProjectDescription?.ProjectName, 'console-cookies');
 
@@ -149,6 +159,7 @@ describe('the console in Chromium', { skip: consoleSkipReason(), timeout: 180_00
     await page.reload({ waitUntil: 'load' });
     await page.waitForSelector(byText('No projects'), { timeout: 20_000 });
     await page.waitForSelector(byText('Your session expired. Sign in again.'), { timeout: 20_000 });
+    await page.waitForSelector('input[name="secretAccessKey"]', { visible: true });
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
   });
 
@@ -199,6 +210,8 @@ describe('the console in Chromium', { skip: consoleSkipReason(), timeout: 180_00
       () => document.querySelectorAll('img.vigil-thumbnail').length === 20 && [...document.querySelectorAll('img.vigil-thumbnail')].every((i) => (i as HTMLImageElement).naturalWidth === 288),
       { timeout: 30_000 },
     );
+    assert.deepEqual(await unnamedControls(page), []);
+    await saveScreenshot(page, 'dataset-gallery');
 
     // Filters: the Anomaly filter lists the dataset's anomalies (ListDatasetEntries AnomalyClass), page by page.
     await clickVisible(page, 'button', 'Anomaly');
@@ -216,6 +229,7 @@ describe('the console in Chromium', { skip: consoleSkipReason(), timeout: 180_00
     await page.waitForSelector(byText(`Paint the anomaly mask of ${painted}`));
     // Ready once the image and its saved mask (here the all-background one of a normal cookie) are loaded.
     await page.waitForSelector('[data-testid="mask-canvas"][data-ready="true"]', { visible: true, timeout: 20_000 });
+    assert.deepEqual(await unnamedControls(page), []);
     await typeInto(page, 'input[name="anomalyLabelName"]', 'bad name!');
     await page.waitForSelector(byText('Letters and digits only.'));
     await typeInto(page, 'input[name="anomalyLabelName"]', 'scratch');
@@ -224,17 +238,45 @@ describe('the console in Chromium', { skip: consoleSkipReason(), timeout: 180_00
     // An empty mask is refused.
     await (await page.waitForSelector('[data-testid="save-mask"]'))!.click();
     await page.waitForSelector(byText('Paint the anomaly before saving: the mask is empty.'));
-    // A stroke, undone; another, partly erased.
+    // A stroke, undone; another, partly erased; the tools, Undo and the zoom worked from the keyboard.
     await strokeOnMask([0.2, 0.3], [0.7, 0.3]);
     assert.ok((await paintedPixels()) > 500);
-    await clickVisible(page, 'button', 'Undo');
+    // Tab reaches the tool, the brush size, the zoom and Undo; Enter on Undo undoes the stroke.
+    await (await page.waitForSelector('input[name="anomalyLabelName"]'))!.focus();
+    const reached = await tabOrder(page, 12);
+    for (const name of ['Brush', 'Brush size', '100 %', 'Undo']) assert.ok(reached.includes(name), `${name} is not reached by Tab: ${reached.join(', ')}`);
+    await (await page.waitForSelector('input[name="anomalyLabelName"]'))!.focus();
+    await tabOrder(page, reached.indexOf('Undo') + 1);
+    await page.keyboard.press('Enter');
     assert.equal(await paintedPixels(), 0);
     await strokeOnMask([0.2, 0.5], [0.8, 0.5]);
     const full = await paintedPixels();
-    await clickVisible(page, 'button', 'Eraser');
+    // E chooses the eraser, Ctrl+Z undoes, + and - zoom.
+    const pressed = (label: string) =>
+      page.waitForFunction((t) => [...document.querySelectorAll('[role="dialog"] button[aria-pressed="true"]')].some((e) => e.textContent?.trim() === t), { timeout: 5_000 }, label);
+    const shownWidth = () => page.$eval('[data-testid="mask-canvas"]', (c) => Math.round(c.getBoundingClientRect().width));
+    await page.keyboard.press('e');
+    await pressed('Eraser');
     await strokeOnMask([0.1, 0.5], [0.4, 0.5]);
     const erased = await paintedPixels();
     assert.ok(erased > 200 && erased < full, `${erased} of ${full}`);
+    await page.keyboard.down('Control');
+    await page.keyboard.press('z');
+    await page.keyboard.up('Control');
+    assert.equal(await paintedPixels(), full);
+    const width = await shownWidth();
+    await page.keyboard.press('+');
+    await pressed('200 %');
+    assert.equal(await shownWidth(), width * 2);
+    await page.keyboard.press('-');
+    await page.keyboard.press('-');
+    await pressed('50 %');
+    assert.equal(await shownWidth(), width / 2);
+    await page.keyboard.press('+');
+    await pressed('100 %');
+    await strokeOnMask([0.1, 0.5], [0.4, 0.5]);
+    assert.equal(await paintedPixels(), erased);
+    await saveScreenshot(page, 'annotation-tool');
     await (await page.waitForSelector('[data-testid="save-mask"]'))!.click();
     await page.waitForSelector(byText(`The mask of ${painted} was saved.`), { timeout: 30_000 });
     const line = (await entriesOf('cookies', 'train')).find((e) => e['source-ref'].endsWith(`/${painted}`))!;
@@ -276,6 +318,7 @@ describe('the console in Chromium', { skip: consoleSkipReason(), timeout: 180_00
     const beforeRename = await colourMaps();
     await clickVisible(page, 'button', 'Anomaly labels');
     await page.waitForFunction(() => document.querySelector('[data-testid="label-images-scratch"]')?.textContent === '1', { timeout: 20_000 });
+    assert.deepEqual(await unnamedControls(page), []);
     assert.equal(await page.$eval('[data-testid="label-images-cracked"]', (e) => e.textContent), String(using(beforeRename, 'cracked')));
     await (await page.waitForSelector('input[aria-label="Label scratch"]'))!.evaluate((radio) => (radio as HTMLInputElement).click());
     await typeInto(page, 'input[name="renameLabel"]', 'Cracked');
@@ -355,6 +398,8 @@ describe('the console in Chromium', { skip: consoleSkipReason(), timeout: 180_00
       await (await page.waitForSelector('[data-testid="create-dataset-submit"]'))!.click();
       await page.waitForSelector(byText('notes.txt is not a PNG or JPEG image.'), { timeout: 30_000 });
       await page.waitForSelector(byText('7 of 7 files'));
+      assert.deepEqual(await unnamedControls(page), []);
+      await saveScreenshot(page, 'upload-errors');
       await page.waitForSelector(byText('Done: 4 images in the dataset'), { timeout: 30_000 });
       await clickVisible(page, 'button', 'Close');
       await page.waitForSelector(byText('6 images: 0 labelled, 0 normal, 0 anomaly'), { timeout: 20_000 });
@@ -377,6 +422,7 @@ describe('the console in Chromium', { skip: consoleSkipReason(), timeout: 180_00
       await clickVisible(page, 'button', 'Add images');
       await clickVisible(page, '[role="menuitem"]', 'Add images to the training dataset');
       await choose('Import a manifest file');
+      assert.deepEqual(await unnamedControls(page), []);
       await typeInto(page, 'input[name="training dataset-manifest-uri"]', 'not-a-uri');
       await (await page.waitForSelector('[data-testid="add-images-submit"]'))!.click();
       await page.waitForSelector(byText('Enter an S3 URI of the form s3://bucket/prefix/.'));
@@ -418,5 +464,15 @@ describe('the console in Chromium', { skip: consoleSkipReason(), timeout: 180_00
   test('nothing broke the Content-Security-Policy, threw, or left the origin', async () => {
     assert.deepEqual(await b.cspViolations(), []);
     assert.deepEqual(b.pageErrors, []);
+  });
+
+  test('nothing the console stored is readable in the data directory: not the uploaded images, not a manifest line', async () => {
+    const uploaded = ['normal-4.jpg', 'anomaly-6.jpg', 'normal-7.jpg', 'anomaly-7.jpg'];
+    const markers = (await Promise.all(uploaded.map(async (f) => imageWindows(await readFile(join(COOKIES, 'training-images', f)))))).flat();
+    const line = (await entriesOf('uploads', 'train')).find((e) => e['source-ref'].endsWith('/extra/normal-20.jpg'))!;
+    markers.push(Buffer.from(JSON.stringify(line)), Buffer.from('"class-name":"normal","type":"groundtruth/image-classification"'));
+    assert.deepEqual(await filesHolding(vigil.dataDir, markers), []);
+    // The scan does read the data directory: a bucket's name is kept in the clear, as its metadata.
+    assert.notDeepEqual(await filesHolding(vigil.dataDir, [Buffer.from('cookie-import')]), []);
   });
 });

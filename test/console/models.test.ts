@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-lookoutvision';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Page } from 'puppeteer-core';
-import { byText, type ConsoleBrowser, clickVisible, consoleSkipReason, openConsoleBrowser, signInAs, textOf, typeInto } from '../helpers/consoleBrowser.js';
+import { byText, type ConsoleBrowser, clickVisible, consoleSkipReason, openConsoleBrowser, saveScreenshot, signInAs, textOf, typeInto, unnamedControls } from '../helpers/consoleBrowser.js';
 import { aliensProject, COOKIES, cookieManifest, cookiesProject } from '../helpers/datasets.js';
 import { kmsClient } from '../helpers/kms.js';
 import { s3Client } from '../helpers/s3.js';
@@ -101,6 +101,7 @@ describe('the console: keys, training, model details, hosting and trial detectio
       await clickVisible(page, 'button', 'Create key');
       await typeInto(page, 'input[name="keyAlias"]', alias);
       await typeInto(page, 'input[name="keyDescription"]', `key ${alias}`);
+      assert.deepEqual(await unnamedControls(page), []);
       await (await page.waitForSelector('[data-testid="create-key-submit"]:not([disabled])'))!.click();
     };
     await createKey('console-models');
@@ -138,11 +139,13 @@ describe('the console: keys, training, model details, hosting and trial detectio
     await selectKey('alias/doomed');
     await keyAction('Schedule key deletion');
     await page.waitForSelector(byText('Data encrypted under this key becomes unreadable'));
+    assert.deepEqual(await unnamedControls(page), []);
     assert.ok(await (await page.waitForSelector('[data-testid="schedule-deletion-submit"]'))!.evaluate((button) => (button as HTMLButtonElement).disabled));
     await typeInto(page, 'input[name="pendingWindow"]', '7');
     await typeInto(page, 'input[name="confirmKeyDeletion"]', 'delete');
     await (await page.waitForSelector('[data-testid="schedule-deletion-submit"]:not([disabled])'))!.click();
     await page.waitForSelector(byText('alias/doomed will be deleted on'), { timeout: 20_000 });
+    await saveScreenshot(page, 'keys');
     const doomed = (await keyByAlias('alias/doomed'))!;
     assert.equal(doomed.KeyState, 'PendingDeletion');
     assert.ok(Math.abs(doomed.DeletionDate!.getTime() - Date.now() - 7 * 86_400_000) < 3_600_000);
@@ -182,6 +185,7 @@ describe('the console: keys, training, model details, hosting and trial detectio
     await page.waitForSelector(`[role="option"]${byText('alias/console-models')}`);
     assert.equal(await page.$(`[role="option"]${byText('alias/doomed')}`), null);
     await (await page.waitForSelector(`[role="option"]${byText('alias/console-models')}`))!.click();
+    assert.deepEqual(await unnamedControls(page), []);
     await (await page.waitForSelector('[data-testid="train-model-submit"]:not([disabled])'))!.click();
     await page.waitForSelector(byText('Model 1 is training.'), { timeout: 20_000 });
     await page.waitForSelector(`td${byText('TRAINING')}`, { timeout: 20_000 });
@@ -214,6 +218,8 @@ describe('the console: keys, training, model details, hosting and trial detectio
     const lines = await modelTestImages();
     const right = lines.filter((l) => l['anomaly-label-metadata']['class-name'] === l['anomaly-label-detected-metadata']['class-name']).length;
     await page.waitForSelector(byText(`${right} correct, ${lines.length - right} incorrect of ${lines.length} test images`), { timeout: 20_000 });
+    assert.deepEqual(await unnamedControls(page), []);
+    await saveScreenshot(page, 'model-details');
 
     // The threshold: the slider previews each step's verdicts on the test images, from their scores in the manifest.
     const curve = result.Vigil.OperatingCurve as { FalseAlarmRateTarget: number; Threshold: number; ExpectedFalseAlarmRate: number; ExpectedRecall: number | null }[];
@@ -273,6 +279,7 @@ describe('the console: keys, training, model details, hosting and trial detectio
     await clickVisible(page, 'button', 'Start hosting');
     await typeInto(page, 'input[name="maxInferenceUnits"]', '0');
     await page.waitForSelector(byText('A whole number no smaller than the minimum.'));
+    assert.deepEqual(await unnamedControls(page), []);
     assert.ok(await (await page.waitForSelector('[data-testid="start-model-submit"]'))!.evaluate((button) => (button as HTMLButtonElement).disabled));
     await typeInto(page, 'input[name="maxInferenceUnits"]', '2');
     await (await page.waitForSelector('[data-testid="start-model-submit"]:not([disabled])'))!.click();
@@ -360,6 +367,7 @@ describe('the console: keys, training, model details, hosting and trial detectio
     }
     await clickVisible(page, '[data-trial-name="normal-2.jpg"] [data-testid="trial-overlay"] button', 'Heatmap');
     await page.waitForFunction(() => (document.querySelector('img.vigil-heatmap[alt="Heatmap of normal-2.jpg"]') as HTMLImageElement | null)?.naturalWidth === 288);
+    await saveScreenshot(page, 'trial-detection');
 
     await clickVisible(page, '[data-trial-name="normal-2.jpg"] button', 'Normal');
     await clickVisible(page, '[data-trial-name="normal-2.jpg"] button', 'Add to training dataset');
@@ -383,11 +391,31 @@ describe('the console: keys, training, model details, hosting and trial detectio
     assert.equal(await textOf(page, '[data-testid="dashboard-projects"]'), '2');
     const row = await page.waitForFunction(() => [...document.querySelectorAll('tr')].find((r) => r.querySelector('a')?.textContent === 'cookies')?.textContent);
     assert.equal(await row.jsonValue(), `cookies${processed}${anomalies}${((anomalies / processed) * 100).toFixed(1)} %`);
+    await saveScreenshot(page, 'dashboard');
 
     await open('#/projects/cookies/models/1');
     await clickVisible(page, 'button', 'Stop hosting', 20_000);
     await page.waitForSelector(`[data-testid="model-status"]${byText('TRAINED')}`, { timeout: 60_000 });
     assert.equal((await modelOf('cookies')).Status, 'TRAINED');
+  });
+
+  test('retraining: model 2 trains from the console on the dataset with the verified trial images', async () => {
+    const evaluated = async (version: string) => {
+      const at = (await modelOf('cookies', version)).EvaluationResult!;
+      const details = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: at.Bucket, Key: at.Key }))).Body!.transformToString()).EvaluationDetails;
+      return details.NumberOfTrainingImages + details.NumberOfTestingImages;
+    };
+    await open('#/projects/cookies/models');
+    await clickVisible(page, 'button', 'Train model', 20_000);
+    await page.waitForFunction(() => (document.querySelector('input[name="modelOutput"]') as HTMLInputElement | null)?.value !== '', { timeout: 20_000 });
+    await (await page.waitForSelector('[data-testid="train-model-submit"]:not([disabled])'))!.click();
+    await page.waitForSelector(byText('Model 2 is training.'), { timeout: 20_000 });
+    await vigil.jobs.idle();
+    await page.waitForFunction(() => [...document.querySelectorAll('tr')].some((r) => r.textContent?.includes('Model 2') && r.textContent.includes('TRAINED')), { timeout: 30_000 });
+    assert.equal((await modelOf('cookies', '2')).Status, 'TRAINED');
+    // The 63 images of the first model, and the two trial images verified and added since.
+    assert.equal(await evaluated('1'), 63);
+    assert.equal(await evaluated('2'), 65);
   });
 
   test('a classification model, which has no anomaly masks, shows heatmaps over its test results', async () => {

@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
 import { CONSOLE_BUILD_DIR } from '../../src/server/console/plugin.js';
@@ -97,4 +99,49 @@ export async function signInAs(page: Page, accessKeyId: string, secret: string):
 export async function textOf(page: Page, selector: string): Promise<string> {
   const element = await page.waitForSelector(selector, { visible: true });
   return (await element!.evaluate((e) => e.textContent ?? '')).trim();
+}
+
+/** Where the console tests keep their screenshots (test artifacts, never in the repository). */
+export const SCREENSHOT_DIR = process.env.VIGIL_CONSOLE_SCREENSHOTS ?? join(tmpdir(), 'vigil-console-screenshots');
+
+/** Saves what the page shows as SCREENSHOT_DIR/name.png. */
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) as `${string}.png` });
+}
+
+/**
+ * The form controls and buttons under root (the open dialog by default, else the page) that a screen
+ * reader could not name: no aria-label, no aria-labelledby with text, no <label>, no text of their own.
+ * Controls in aria-hidden subtrees (Cloudscape's measuring copies) are not announced, so not checked.
+ */
+export async function unnamedControls(page: Page, root = '[role="dialog"]:not([aria-hidden="true"])'): Promise<string[]> {
+  return page.evaluate((rootSelector) => {
+    const scope = [...document.querySelectorAll(rootSelector)].find((e) => e.getClientRects().length > 0) ?? document.body;
+    const text = (e: Element | null) => (e?.textContent ?? '').trim();
+    const named = (e: HTMLElement) =>
+      Boolean(e.getAttribute('aria-label')?.trim()) ||
+      (e.getAttribute('aria-labelledby') ?? '').split(/\s+/).some((id) => text(document.getElementById(id)) !== '') ||
+      [...((e as HTMLInputElement).labels ?? [])].some((l) => text(l) !== '') ||
+      Boolean(e.getAttribute('title')?.trim()) ||
+      (['BUTTON', 'A'].includes(e.tagName) && text(e) !== '');
+    return [...scope.querySelectorAll<HTMLElement>('input:not([type="hidden"]), textarea, select, button, [role="combobox"], [role="slider"]')]
+      .filter((e) => !e.closest('[aria-hidden="true"]') && !named(e))
+      .map((e) => e.outerHTML.slice(0, 160));
+  }, root);
+}
+
+/** The accessible names of the elements that Tab reaches, in order, from the current focus (count presses). */
+export async function tabOrder(page: Page, count: number): Promise<string[]> {
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    await page.keyboard.press('Tab');
+    names.push(
+      await page.evaluate(() => {
+        const e = document.activeElement as HTMLElement | null;
+        return (e?.getAttribute('aria-label') ?? e?.textContent ?? '').trim();
+      }),
+    );
+  }
+  return names;
 }

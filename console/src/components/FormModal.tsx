@@ -1,6 +1,6 @@
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
-import Modal from '@cloudscape-design/components/modal';
+import Modal, { type ModalProps } from '@cloudscape-design/components/modal';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { type ReactNode, useState } from 'react';
 import { errorText } from '../clients';
@@ -8,7 +8,8 @@ import { errorText } from '../clients';
 /**
  * A modal form's frame: a cancel link and one primary action. `submit` sends the request (and closes the
  * modal when it succeeds); while it runs the button spins, and a failure's message is handed to the form
- * (`children`) to show beside the field it concerns, the form staying open to be corrected.
+ * (`children`) to show beside the field it concerns, the form staying open to be corrected. `children`
+ * also gets the submit action, for a form that sends on Enter.
  */
 export function FormModal({
   header,
@@ -16,6 +17,7 @@ export function FormModal({
   submitTestId,
   cancelLabel = 'Cancel',
   disabled,
+  size,
   onCancel,
   submit,
   children,
@@ -25,9 +27,10 @@ export function FormModal({
   submitTestId: string;
   cancelLabel?: string;
   disabled?: boolean;
+  size?: ModalProps.Size;
   onCancel(): void;
   submit(): Promise<void>;
-  children(error: string | undefined): ReactNode;
+  children(error: string | undefined, submitNow: () => void): ReactNode;
 }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
@@ -44,6 +47,8 @@ export function FormModal({
   return (
     <Modal
       visible
+      closeAriaLabel="Close"
+      size={size}
       onDismiss={onCancel}
       header={header}
       footer={
@@ -59,7 +64,9 @@ export function FormModal({
         </Box>
       }
     >
-      {children(error)}
+      {children(error, () => {
+        if (!disabled && !busy) void run();
+      })}
     </Modal>
   );
 }

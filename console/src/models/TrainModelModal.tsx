@@ -1,16 +1,15 @@
 import { CreateModelCommand } from '@aws-sdk/client-lookoutvision';
 import AttributeEditor from '@cloudscape-design/components/attribute-editor';
 import Box from '@cloudscape-design/components/box';
-import Button from '@cloudscape-design/components/button';
 import FormField from '@cloudscape-design/components/form-field';
 import Input from '@cloudscape-design/components/input';
-import Modal from '@cloudscape-design/components/modal';
 import RadioGroup from '@cloudscape-design/components/radio-group';
 import Select from '@cloudscape-design/components/select';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Textarea from '@cloudscape-design/components/textarea';
 import { useEffect, useState } from 'react';
 import { type Clients, errorText } from '../clients';
+import { FormModal } from '../components/FormModal';
 import { type KeyRow, keyLabel, listKeys } from '../kms/keyList';
 import { projectBucket } from './projectBucket';
 
@@ -30,8 +29,8 @@ export function TrainModelModal({ clients, projectName, onClose }: { clients: Cl
   const [keys, setKeys] = useState<KeyRow[] | undefined>();
   const [keyId, setKeyId] = useState<string | undefined>();
   const [tags, setTags] = useState<TagRow[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  // The key list's own failure; a failed CreateModel's message comes from FormModal.
+  const [keysError, setKeysError] = useState<string | undefined>();
 
   useEffect(() => {
     projectBucket(clients, projectName)
@@ -42,7 +41,7 @@ export function TrainModelModal({ clients, projectName, onClose }: { clients: Cl
     if (encryption !== 'customer' || keys) return;
     listKeys(clients)
       .then((all) => setKeys(all.filter((k) => k.metadata.KeyManager === 'CUSTOMER' && k.metadata.KeyState === 'Enabled')))
-      .catch((e: unknown) => setError(`Could not list the keys. ${errorText(e)}`));
+      .catch((e: unknown) => setKeysError(`Could not list the keys. ${errorText(e)}`));
   }, [clients, encryption, keys]);
 
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(output.trim());
@@ -50,107 +49,90 @@ export function TrainModelModal({ clients, projectName, onClose }: { clients: Cl
   const ready = location !== undefined && (encryption === 'default' || keyId !== undefined);
 
   const train = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const answer = await clients.lookoutVision.send(
-        new CreateModelCommand({
-          ProjectName: projectName,
-          Description: description || undefined,
-          OutputConfig: { S3Location: { Bucket: location!.bucket, Prefix: location!.prefix || undefined } },
-          KmsKeyId: encryption === 'customer' ? keyId : undefined,
-          Tags: tags.length ? tags.map((t) => ({ Key: t.key, Value: t.value })) : undefined,
-        }),
-      );
-      onClose(answer.ModelMetadata?.ModelVersion ?? '');
-    } catch (e) {
-      setError(errorText(e));
-      setBusy(false);
-    }
+    const answer = await clients.lookoutVision.send(
+      new CreateModelCommand({
+        ProjectName: projectName,
+        Description: description || undefined,
+        OutputConfig: { S3Location: { Bucket: location!.bucket, Prefix: location!.prefix || undefined } },
+        KmsKeyId: encryption === 'customer' ? keyId : undefined,
+        Tags: tags.length ? tags.map((t) => ({ Key: t.key, Value: t.value })) : undefined,
+      }),
+    );
+    onClose(answer.ModelMetadata?.ModelVersion ?? '');
   };
 
   return (
-    <Modal
-      visible
-      size="large"
-      onDismiss={() => onClose()}
-      header="Train model"
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={() => onClose()}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} disabled={!ready} onClick={() => void train()} data-testid="train-model-submit">
-              Train model
-            </Button>
+    <FormModal header="Train model" submitLabel="Train model" submitTestId="train-model-submit" size="large" disabled={!ready} onCancel={() => onClose()} submit={train}>
+      {(submitError) => {
+        const error = submitError ?? keysError;
+        return (
+          <SpaceBetween size="l">
+            <FormField label="Description - optional">
+              <Textarea value={description} onChange={({ detail }) => setDescription(detail.value)} ariaLabel="Model description" rows={2} />
+            </FormField>
+            <FormField
+              label="Output location"
+              description="The S3 folder that receives the model's evaluation files."
+              errorText={output && !location ? 'Give an S3 URI, such as s3://bucket/folder/.' : undefined}
+            >
+              <Input value={output} onChange={({ detail }) => setOutput(detail.value)} name="modelOutput" ariaLabel="Output location" />
+            </FormField>
+            <FormField label="Encryption" description="The model and its output are encrypted with Vigil's default key unless you choose a customer managed key.">
+              <RadioGroup
+                value={encryption}
+                onChange={({ detail }) => setEncryption(detail.value as 'default' | 'customer')}
+                items={[
+                  { value: 'default', label: "Vigil's default key" },
+                  { value: 'customer', label: 'A customer managed key' },
+                ]}
+              />
+            </FormField>
+            {encryption === 'customer' && (
+              <FormField label="KMS key">
+                <Select
+                  selectedOption={keyId ? { value: keyId, label: keyLabel(keys!.find((k) => k.metadata.Arn === keyId)!) } : null}
+                  onChange={({ detail }) => setKeyId(detail.selectedOption.value)}
+                  options={(keys ?? []).map((k) => ({ value: k.metadata.Arn!, label: keyLabel(k), description: k.metadata.KeyId }))}
+                  statusType={keys ? 'finished' : 'loading'}
+                  loadingText="Loading keys"
+                  empty="No enabled customer managed keys. Create one on the Encryption keys page."
+                  placeholder="Choose a key"
+                  ariaLabel="KMS key"
+                />
+              </FormField>
+            )}
+            <FormField label="Tags - optional" description="vigil:augment (none, tilt, any-orientation) and vigil:surface (part, texture) are Vigil's training settings.">
+              <AttributeEditor
+                items={tags}
+                onAddButtonClick={() => setTags((t) => [...t, { key: '', value: '' }])}
+                onRemoveButtonClick={({ detail }) => setTags((t) => t.filter((_, i) => i !== detail.itemIndex))}
+                addButtonText="Add tag"
+                removeButtonText="Remove"
+                empty="No tags."
+                definition={[
+                  {
+                    label: 'Key',
+                    control: (item, i) => (
+                      <Input value={item.key} ariaLabel={`Tag key ${i + 1}`} onChange={({ detail }) => setTags((t) => t.map((r, j) => (j === i ? { ...r, key: detail.value } : r)))} />
+                    ),
+                  },
+                  {
+                    label: 'Value',
+                    control: (item, i) => (
+                      <Input value={item.value} ariaLabel={`Tag value ${i + 1}`} onChange={({ detail }) => setTags((t) => t.map((r, j) => (j === i ? { ...r, value: detail.value } : r)))} />
+                    ),
+                  },
+                ]}
+              />
+            </FormField>
+            {error && (
+              <div data-testid="train-model-error">
+                <Box color="text-status-error">{error}</Box>
+              </div>
+            )}
           </SpaceBetween>
-        </Box>
-      }
-    >
-      <SpaceBetween size="l">
-        <FormField label="Description - optional">
-          <Textarea value={description} onChange={({ detail }) => setDescription(detail.value)} ariaLabel="Model description" rows={2} />
-        </FormField>
-        <FormField
-          label="Output location"
-          description="The S3 folder that receives the model's evaluation files."
-          errorText={output && !location ? 'Give an S3 URI, such as s3://bucket/folder/.' : undefined}
-        >
-          <Input value={output} onChange={({ detail }) => setOutput(detail.value)} name="modelOutput" ariaLabel="Output location" />
-        </FormField>
-        <FormField label="Encryption" description="The model and its output are encrypted with Vigil's default key unless you choose a customer managed key.">
-          <RadioGroup
-            value={encryption}
-            onChange={({ detail }) => setEncryption(detail.value as 'default' | 'customer')}
-            items={[
-              { value: 'default', label: "Vigil's default key" },
-              { value: 'customer', label: 'A customer managed key' },
-            ]}
-          />
-        </FormField>
-        {encryption === 'customer' && (
-          <FormField label="KMS key">
-            <Select
-              selectedOption={keyId ? { value: keyId, label: keyLabel(keys!.find((k) => k.metadata.Arn === keyId)!) } : null}
-              onChange={({ detail }) => setKeyId(detail.selectedOption.value)}
-              options={(keys ?? []).map((k) => ({ value: k.metadata.Arn!, label: keyLabel(k), description: k.metadata.KeyId }))}
-              statusType={keys ? 'finished' : 'loading'}
-              loadingText="Loading keys"
-              empty="No enabled customer managed keys. Create one on the Encryption keys page."
-              placeholder="Choose a key"
-              ariaLabel="KMS key"
-            />
-          </FormField>
-        )}
-        <FormField label="Tags - optional" description="vigil:augment (none, tilt, any-orientation) and vigil:surface (part, texture) are Vigil's training settings.">
-          <AttributeEditor
-            items={tags}
-            onAddButtonClick={() => setTags((t) => [...t, { key: '', value: '' }])}
-            onRemoveButtonClick={({ detail }) => setTags((t) => t.filter((_, i) => i !== detail.itemIndex))}
-            addButtonText="Add tag"
-            removeButtonText="Remove"
-            empty="No tags."
-            definition={[
-              {
-                label: 'Key',
-                control: (item, i) => <Input value={item.key} ariaLabel={`Tag key ${i + 1}`} onChange={({ detail }) => setTags((t) => t.map((r, j) => (j === i ? { ...r, key: detail.value } : r)))} />,
-              },
-              {
-                label: 'Value',
-                control: (item, i) => (
-                  <Input value={item.value} ariaLabel={`Tag value ${i + 1}`} onChange={({ detail }) => setTags((t) => t.map((r, j) => (j === i ? { ...r, value: detail.value } : r)))} />
-                ),
-              },
-            ]}
-          />
-        </FormField>
-        {error && (
-          <div data-testid="train-model-error">
-            <Box color="text-status-error">{error}</Box>
-          </div>
-        )}
-      </SpaceBetween>
-    </Modal>
+        );
+      }}
+    </FormModal>
   );
 }

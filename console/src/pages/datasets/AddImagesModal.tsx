@@ -32,6 +32,7 @@ export function AddImagesModal({ clients, projectName, datasetType, onClose }: {
   return (
     <Modal
       visible
+      closeAriaLabel="Close"
       size="large"
       onDismiss={() => !imports.busy && onClose(imports.changedAny)}
       header={`Add images to the ${name}`}

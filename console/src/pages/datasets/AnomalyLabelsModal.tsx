@@ -61,6 +61,7 @@ export function AnomalyLabelsModal({ clients, projectName, datasetTypes, onClose
   return (
     <Modal
       visible
+      closeAriaLabel="Close"
       size="medium"
       onDismiss={() => !busy && onClose(changed)}
       header="Anomaly labels"

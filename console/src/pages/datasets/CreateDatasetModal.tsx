@@ -36,6 +36,7 @@ export function CreateDatasetModal({ clients, projectName, onClose }: { clients:
   return (
     <Modal
       visible
+      closeAriaLabel="Close"
       size="large"
       onDismiss={() => !imports.busy && onClose(imports.changedAny)}
       header="Create dataset"

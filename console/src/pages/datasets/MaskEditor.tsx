@@ -21,6 +21,8 @@ import { drawSavedMask, loadImage, maskPng } from './maskImage';
 
 /** Strokes kept for Undo. */
 const UNDO_DEPTH = 30;
+/** The zoom steps, smallest first. */
+const ZOOMS = [0.5, 1, 2];
 
 /**
  * The annotation tool: paint where the anomaly is, per anomaly label, with a brush and an eraser;
@@ -99,6 +101,8 @@ export function MaskEditor({
   }, [clients, image, entry.maskRef, entry.classes]);
 
   const remember = () => {
+    // A new stroke answers "the mask is empty" and the like: the last message no longer applies.
+    setError(undefined);
     const canvas = layer.current!;
     undo.current.push(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height));
     if (undo.current.length > UNDO_DEPTH) undo.current.shift();
@@ -109,6 +113,25 @@ export function MaskEditor({
     if (previous) layer.current!.getContext('2d')!.putImageData(previous, 0, 0);
     setUndoCount(undo.current.length);
   };
+
+  // Keys for the tools, as drawing programs have them (B, E, Ctrl+Z, + and -); typing in a field is left alone.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: undoStroke only reads refs and sets state
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if ((event.target as HTMLElement | null)?.closest('input, textarea, select, [contenteditable="true"]')) return;
+      const key = event.key.toLowerCase();
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && key === 'z') undoStroke();
+      else if (event.ctrlKey || event.metaKey || event.altKey) return;
+      else if (key === 'b') setTool('brush');
+      else if (key === 'e') setTool('eraser');
+      else if (key === '+' || key === '=') setZoom((z) => ZOOMS[Math.min(ZOOMS.indexOf(z) + 1, ZOOMS.length - 1)]);
+      else if (key === '-') setZoom((z) => ZOOMS[Math.max(ZOOMS.indexOf(z) - 1, 0)]);
+      else return;
+      event.preventDefault();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
 
   const save = async () => {
     setSaving(true);
@@ -136,6 +159,7 @@ export function MaskEditor({
   return (
     <Modal
       visible
+      closeAriaLabel="Close"
       size="max"
       onDismiss={() => !saving && onClose(false)}
       header={`Paint the anomaly mask of ${name}`}
@@ -182,16 +206,15 @@ export function MaskEditor({
               label="Zoom"
               selectedId={String(zoom)}
               onChange={({ detail }) => setZoom(Number(detail.selectedId))}
-              options={[
-                { id: '0.5', text: '50 %' },
-                { id: '1', text: '100 %' },
-                { id: '2', text: '200 %' },
-              ]}
+              options={ZOOMS.map((z) => ({ id: String(z), text: `${z * 100} %` }))}
             />
           </FormField>
           <Button iconName="undo" disabled={undoCount === 0} onClick={undoStroke}>
             Undo
           </Button>
+          <Box variant="small" data-testid="mask-keys">
+            Keys: B brush, E eraser, Ctrl+Z undo, + and - zoom.
+          </Box>
           {error && <Alert type="error">{error}</Alert>}
         </SpaceBetween>
         {!image ? (
