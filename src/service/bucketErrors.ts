@@ -25,6 +25,7 @@ export type BucketErrorCode =
   | 'KMS.KMSInvalidStateException'
   | 'KMS.NotFoundException'
   | 'MalformedXML'
+  | 'MethodNotAllowed'
   | 'NoSuchBucket'
   | 'NoSuchBucketPolicy'
   | 'NoSuchKey'
@@ -47,5 +48,19 @@ export class BucketError extends ServiceError {
     readonly details?: Record<string, string>,
   ) {
     super(message);
+  }
+}
+
+/**
+ * A read that met a delete marker: NoSuchKey (404) when it was the key's latest version, MethodNotAllowed (405)
+ * when the request named it; S3 answers either with x-amz-delete-marker, the marker's version id and its time.
+ */
+export class DeleteMarkerError extends BucketError {
+  constructor(
+    code: 'NoSuchKey' | 'MethodNotAllowed',
+    resource: { bucket: string; key: string },
+    readonly marker: { versionId: string; lastModified: Date },
+  ) {
+    super(code, code === 'NoSuchKey' ? 'The specified key does not exist.' : 'The specified method is not allowed against this resource.', resource, code === 'MethodNotAllowed' ? { Method: 'GET', ResourceType: 'DeleteMarker' } : undefined);
   }
 }

@@ -1,14 +1,25 @@
+import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BlobNotFoundError } from '../blob/blobStore.js';
 import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
-import { type BucketRecord, MissingBucketError, type ObjectChecksums, type ObjectHeaders, type ObjectRecord, type SseAlgorithm } from '../store/bucketRecords.js';
+import {
+  type BucketRecord,
+  MissingBucketError,
+  type ObjectChecksums,
+  type ObjectHeaders,
+  type ObjectRecord,
+  type ObjectVersion,
+  type SseAlgorithm,
+  type VersioningStatus,
+} from '../store/bucketRecords.js';
 import type { MetadataStore } from '../store/metadataStore.js';
-import { BucketError } from './bucketErrors.js';
+import { BucketError, DeleteMarkerError } from './bucketErrors.js';
 import { assertBucketName, assertObjectKey } from './bucketNames.js';
 import { newBlobKey, objectContext, startedStream, writeSealed } from './objectBlobs.js';
 import { type KeyDirectory, kmsFailure, resolveEncryption, type SseRequest, usableKeyArn } from './objectEncryption.js';
 import { infoOf, type ObjectInfo } from './objectInfo.js';
 import { type ListObjectsInput, listObjectPage, type ObjectListing } from './objectListing.js';
+import { type ListVersionsInput, listVersionPage, type VersionListing } from './objectVersionListing.js';
 import type { WriteCondition } from './writeCondition.js';
 
 export { DEFAULT_CONTENT_TYPE, type ObjectInfo } from './objectInfo.js';
@@ -118,6 +129,11 @@ export class Buckets {
     return { algorithm: 'aws:kms', kmsKeyId: this.keys.defaultKeyId };
   }
 
+  /** Enables or suspends versioning; a bucket never goes back to unversioned, as on S3. */
+  async putBucketVersioning(name: string, status: VersioningStatus): Promise<void> {
+    if (!(await this.store.buckets.setVersioning(name, status))) throw noSuchBucket(name);
+  }
+
   /** Back to the default: aws:kms under the service key. Objects are sealed either way. */
   async deleteBucketEncryption(name: string): Promise<void> {
     if (!(await this.store.buckets.setEncryption(name, undefined))) throw noSuchBucket(name);
@@ -144,6 +160,7 @@ export class Buckets {
     const record: ObjectRecord = {
       bucket: input.bucket,
       key: input.key,
+      versionId: newVersionId(),
       blobKey,
       size: written.size,
       eTag: written.md5.toString('hex'),
@@ -154,8 +171,7 @@ export class Buckets {
       kmsKeyId: encryption.kmsKeyId,
       checksums,
     };
-    await this.commit(record);
-    return infoOf(record);
+    return infoOf(await this.commit(record));
   }
 
   /**
@@ -175,8 +191,8 @@ export class Buckets {
   }
 
   /**
-   * Reads an object. Buckets are unversioned: a versionId other than "null" is NoSuchVersion.
-   * The body fails (never ends cleanly) if the stored ciphertext was changed.
+   * Reads an object: the key's current version, or the one versionId names. The body fails (never ends
+   * cleanly) if the stored ciphertext was changed.
    */
   async getObject(bucket: string, key: string, options: { versionId?: string; range?: ByteRange } = {}): Promise<ObjectRead> {
     for (let attempt = 0; ; attempt++) {
@@ -203,23 +219,41 @@ export class Buckets {
     return infoOf(await this.objectRecord(bucket, key, versionId));
   }
 
-  /** Deleting an absent key succeeds, as on S3; the bucket must exist. */
-  async deleteObject(bucket: string, key: string, versionId?: string): Promise<void> {
+  /**
+   * DeleteObject. Without a version id: the object goes when versioning was never enabled, else a delete marker
+   * becomes the latest version (as "null", replacing that version, when suspended). With one: that version goes
+   * for good, and its blob with its data key. Deleting an absent key or version succeeds, as on S3.
+   */
+  async deleteObject(bucket: string, key: string, versionId?: string): Promise<{ versionId?: string; deleteMarker: boolean }> {
     await this.bucket(bucket);
-    if (versionId !== undefined && versionId !== 'null') return;
-    const blobKey = await this.store.objects.delete(bucket, key);
-    if (blobKey !== undefined) await this.blobs.delete(blobKey);
+    if (versionId !== undefined) {
+      const removed = await this.store.objects.deleteVersion(bucket, key, versionId);
+      if (removed?.deleteMarker === false) await this.blobs.delete(removed.blobKey);
+      return { versionId, deleteMarker: removed?.deleteMarker === true };
+    }
+    let outcome: Awaited<ReturnType<typeof this.store.objects.delete>>;
+    try {
+      outcome = await this.store.objects.delete(bucket, key, newVersionId());
+    } catch (error) {
+      if (error instanceof MissingBucketError) throw noSuchBucket(bucket);
+      throw error;
+    }
+    for (const blobKey of outcome.obsoleteBlobKeys) await this.blobs.delete(blobKey);
+    return outcome.deleteMarker ? { versionId: outcome.versionId, deleteMarker: true } : { deleteMarker: false };
   }
 
   /** DeleteObjects: each key deleted on its own; per-key failures are reported, not thrown. */
-  async deleteObjects(bucket: string, keys: { key: string; versionId?: string }[]): Promise<{ key: string; versionId?: string; error?: BucketError }[]> {
+  async deleteObjects(
+    bucket: string,
+    keys: { key: string; versionId?: string }[],
+  ): Promise<{ key: string; versionId?: string; deleteMarker?: { versionId?: string }; error?: BucketError }[]> {
     await this.bucket(bucket);
-    const results: { key: string; versionId?: string; error?: BucketError }[] = [];
+    const results: { key: string; versionId?: string; deleteMarker?: { versionId?: string }; error?: BucketError }[] = [];
     for (const entry of keys) {
       try {
         assertObjectKey(entry.key);
-        await this.deleteObject(bucket, entry.key, entry.versionId);
-        results.push({ key: entry.key, versionId: entry.versionId });
+        const outcome = await this.deleteObject(bucket, entry.key, entry.versionId);
+        results.push({ key: entry.key, versionId: entry.versionId, deleteMarker: outcome.deleteMarker ? { versionId: outcome.versionId } : undefined });
       } catch (error) {
         if (!(error instanceof BucketError)) throw error;
         results.push({ key: entry.key, versionId: entry.versionId, error });
@@ -234,13 +268,27 @@ export class Buckets {
     return listObjectPage(this.store.objects, bucket, { ...input, maxKeys: Math.min(input.maxKeys, 1000) });
   }
 
+  /** ListObjectVersions: every version and delete marker, by key, newest first; markers as on ListObjects. */
+  async listObjectVersions(bucket: string, input: ListVersionsInput): Promise<VersionListing> {
+    await this.bucket(bucket);
+    return listVersionPage(this.store.objects, bucket, { ...input, maxKeys: Math.min(input.maxKeys, 1000) });
+  }
+
+  /** Where a listing of versions resumes after (key, version id): InvalidArgument for a version the key does not have. */
+  async versionPosition(bucket: string, key: string, versionId: string): Promise<{ key: string; sequence: number }> {
+    const version = await this.store.objects.getVersion(bucket, key, versionId);
+    if (!version) throw new BucketError('InvalidArgument', 'Invalid version id specified');
+    return { key, sequence: version.sequence };
+  }
+
   /** Copies by decrypting the source and sealing a new object under the destination's own context and key. */
   async copyObject(input: CopyObjectInput): Promise<ObjectInfo> {
     assertObjectKey(input.key);
     await this.bucket(input.bucket);
     const source = await this.getObject(input.source.bucket, input.source.key, { versionId: input.source.versionId });
     const sameObject = input.source.bucket === input.bucket && input.source.key === input.key;
-    if (sameObject && input.metadataDirective !== 'REPLACE' && input.sse === undefined) {
+    // Copying an older version onto its own key is how S3 restores it; copying the current one changes nothing.
+    if (sameObject && input.source.versionId === undefined && input.metadataDirective !== 'REPLACE' && input.sse === undefined) {
       source.body.destroy();
       throw new BucketError(
         'InvalidRequest',
@@ -297,29 +345,40 @@ export class Buckets {
     }
   }
 
-  /** Swaps the row in, then deletes the blob it replaced; a vanished bucket deletes the new blob. */
-  private async commit(record: ObjectRecord): Promise<void> {
-    let replacedBlobKey: string | undefined;
+  /**
+   * Adds the row as the key's latest version, then deletes the blob of the version it replaced (an unversioned
+   * or suspended bucket's "null" one); a vanished bucket deletes the new blob. Returns the record with its version id.
+   */
+  private async commit(record: ObjectRecord): Promise<ObjectRecord> {
+    let written: { versionId: string; obsoleteBlobKeys: string[] };
     try {
-      ({ replacedBlobKey } = await this.store.objects.put(record));
+      written = await this.store.objects.put(record);
     } catch (error) {
       await this.blobs.delete(record.blobKey);
       if (error instanceof MissingBucketError) throw noSuchBucket(record.bucket);
       throw error;
     }
-    if (replacedBlobKey !== undefined) await this.blobs.delete(replacedBlobKey);
+    for (const blobKey of written.obsoleteBlobKeys) await this.blobs.delete(blobKey);
+    return { ...record, versionId: written.versionId };
   }
 
+  /** The key's current object or the named version; NoSuchKey, NoSuchVersion, or a DeleteMarkerError for a delete marker. */
   private async objectRecord(bucket: string, key: string, versionId: string | undefined): Promise<ObjectRecord> {
-    const record = await this.store.objects.get(bucket, key);
-    if (!record) {
+    const version: ObjectVersion | undefined = versionId === undefined ? await this.store.objects.latest(bucket, key) : await this.store.objects.getVersion(bucket, key, versionId);
+    if (!version) {
       await this.bucket(bucket);
-      if (versionId !== undefined && versionId !== 'null') throw noSuchVersion(bucket, key);
+      if (versionId !== undefined) throw noSuchVersion(bucket, key);
       throw new BucketError('NoSuchKey', 'The specified key does not exist.', { bucket, key });
     }
-    if (versionId !== undefined && versionId !== 'null') throw noSuchVersion(bucket, key);
+    if (version.deleteMarker) throw new DeleteMarkerError(versionId === undefined ? 'NoSuchKey' : 'MethodNotAllowed', { bucket, key }, version);
+    const { deleteMarker: _marker, isLatest: _latest, sequence: _sequence, ...record } = version;
     return record;
   }
+}
+
+/** A fresh version id: 32 URL-safe characters, as long as S3's. */
+export function newVersionId(): string {
+  return randomBytes(24).toString('base64url');
 }
 
 function noSuchBucket(bucket: string): BucketError {
@@ -327,7 +386,7 @@ function noSuchBucket(bucket: string): BucketError {
 }
 
 function noSuchVersion(bucket: string, key: string): BucketError {
-  return new BucketError('NoSuchVersion', 'The specified version does not exist (buckets are unversioned: the only version is "null").', { bucket, key });
+  return new BucketError('NoSuchVersion', 'The specified version does not exist.', { bucket, key });
 }
 
 /** A range against an object's size; InvalidRange when it starts past the end or the object is empty. */

@@ -264,6 +264,7 @@ export class MultipartUploads {
     const record: ObjectRecord = {
       bucket,
       key,
+      versionId: randomBytes(24).toString('base64url'),
       blobKey,
       size: written.size,
       eTag: `${eTagHash.digest('hex')}-${parts.length}`,
@@ -277,7 +278,7 @@ export class MultipartUploads {
     };
     let obsoleteBlobKeys: string[];
     try {
-      ({ obsoleteBlobKeys } = await this.store.multipartUploads.complete(uploadId, record));
+      ({ obsoleteBlobKeys, versionId: record.versionId } = await this.store.multipartUploads.complete(uploadId, record));
     } catch (error) {
       await this.blobs.delete(blobKey);
       if (error instanceof MissingUploadError) throw noSuchUpload(uploadId);

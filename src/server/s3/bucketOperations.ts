@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
-import { OptionalXmlText, readOptionalXmlBody, xmlBody } from './bodies.js';
+import { OptionalXmlText, readOptionalXmlBody, readXmlBody, XmlText, xmlBody } from './bodies.js';
 import { bucketOperation, inQuery, NoInput, QueryText, serviceOperation } from './members.js';
 import { checkWriteHeaders } from './objectHeaders.js';
 import { OWNER } from './owner.js';
@@ -64,8 +64,28 @@ export const getBucketLocation = bucketOperation(NoInput, async (call) => {
   return sendXml(call.reply, 'LocationConstraint', { '#text': call.auth.region === 'us-east-1' ? '' : call.auth.region });
 });
 
-/** Buckets are unversioned: no Status. */
-export const getBucketVersioning = bucketOperation(NoInput, async (call) => {
+/** Status Enabled or Suspended (a bucket never goes back to unversioned); MFA delete is not offered. */
+export const VersioningConfigurationBody = xmlBody(
+  'VersioningConfiguration',
+  Type.Object({
+    Status: XmlText({ pattern: '^(Enabled|Suspended)$', message: 'The XML you provided was not well-formed or did not validate against our published schema: Status is Enabled or Suspended.' }),
+    MfaDelete: OptionalXmlText({
+      pattern: '^Disabled$',
+      message: 'The XML you provided was not well-formed or did not validate against our published schema: MfaDelete is Enabled or Disabled.',
+      unsupported: { Enabled: 'MFA delete is not supported by this server.' },
+    }),
+  }),
+);
+
+export const putBucketVersioning = bucketOperation(NoInput, async (call) => {
+  const document = await readXmlBody(call, VersioningConfigurationBody);
   await call.services.buckets.headBucket(call.bucket);
-  return sendXml(call.reply, 'VersioningConfiguration', {});
+  await call.services.buckets.putBucketVersioning(call.bucket, document.Status as 'Enabled' | 'Suspended');
+  return call.reply.code(200).send();
+});
+
+/** No Status until versioning was set, as on S3. */
+export const getBucketVersioning = bucketOperation(NoInput, async (call) => {
+  const bucket = await call.services.buckets.headBucket(call.bucket);
+  return sendXml(call.reply, 'VersioningConfiguration', { Status: bucket.versioning });
 });

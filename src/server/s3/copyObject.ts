@@ -3,7 +3,7 @@ import { BucketError } from '../../service/bucketErrors.js';
 import type { Buckets } from '../../service/buckets.js';
 import { S3ProtocolError } from './errors.js';
 import { CopySource, HeaderText, inHeader, objectOperation } from './members.js';
-import { checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, sseRequestOf } from './objectHeaders.js';
+import { checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, setVersionHeader, sseRequestOf } from './objectHeaders.js';
 import { sendXml, xmlDate } from './xml.js';
 
 /** x-amz-copy-source-if-*: conditions on the source, each failing with 412 PreconditionFailed. */
@@ -62,6 +62,8 @@ export const copyObject = objectOperation(CopyObjectInput, async (call) => {
     sse: sseRequestOf(call),
   });
   setEncryptionHeaders(call.reply, info);
+  setVersionHeader(call.reply, info.versionId);
+  if (source.versionId !== undefined) call.reply.header('x-amz-copy-source-version-id', source.versionId);
   return sendXml(call.reply, 'CopyObjectResult', { LastModified: xmlDate(info.lastModified), ETag: `"${info.eTag}"` });
 });
 

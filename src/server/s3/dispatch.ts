@@ -1,5 +1,5 @@
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucketEncryption.js';
-import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './bucketOperations.js';
+import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets, putBucketVersioning } from './bucketOperations.js';
 import type { S3BucketHandler, S3Handler, S3ServiceHandler } from './call.js';
 import { copyObject } from './copyObject.js';
 import { deleteObject, deleteObjects } from './deleteObjects.js';
@@ -77,6 +77,7 @@ const BUCKET: Table<S3BucketHandler> = {
     publicAccessBlock: ['PutPublicAccessBlock', putPublicAccessBlock],
     acl: ['PutBucketAcl', putBucketAcl],
     policy: ['PutBucketPolicy', putBucketPolicy],
+    versioning: ['PutBucketVersioning', putBucketVersioning],
   },
   GET: {
     encryption: ['GetBucketEncryption', getBucketEncryption],

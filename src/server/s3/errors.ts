@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BucketError } from '../../service/bucketErrors.js';
+import { BucketError, DeleteMarkerError } from '../../service/bucketErrors.js';
 import { AuthError, type AuthFailure } from '../auth/sigv4.js';
 import { xmlDocument } from './xml.js';
 
@@ -109,6 +109,9 @@ export function sendS3Error(request: FastifyRequest, reply: FastifyReply, error:
   }
   reply.code(wire.status).header('x-amz-error-code', wire.code);
   if (wire.code === 'InvalidRange' && wire.details?.ActualObjectSize) reply.header('content-range', `bytes */${wire.details.ActualObjectSize}`);
+  if (error instanceof DeleteMarkerError) {
+    reply.header('x-amz-delete-marker', 'true').header('x-amz-version-id', error.marker.versionId).header('last-modified', error.marker.lastModified.toUTCString());
+  }
   if (request.method === 'HEAD') return reply.send();
   const resource = (request.raw.url ?? '/').split('?')[0];
   return reply.header('content-type', 'application/xml').send(xmlDocument('Error', { Code: wire.code, Message: wire.message, Resource: resource, RequestId: request.id, ...wire.details }, false));

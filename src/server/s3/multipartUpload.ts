@@ -20,7 +20,7 @@ import {
   UploadId,
   WriteConditions,
 } from './members.js';
-import { checksumAlgorithmOf, checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, sseRequestOf } from './objectHeaders.js';
+import { checksumAlgorithmOf, checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, setVersionHeader, sseRequestOf } from './objectHeaders.js';
 import { OWNER } from './owner.js';
 import { sendXml, xmlDate } from './xml.js';
 
@@ -142,6 +142,7 @@ export const completeMultipartUpload = objectOperation(CompleteMultipartUploadIn
     condition: { ifMatch: call.input.ifMatch, ifNoneMatch: call.input.ifNoneMatch },
   });
   setEncryptionHeaders(call.reply, info);
+  setVersionHeader(call.reply, info.versionId);
   const host = call.header('host') ?? 'localhost';
   const [checksum] = Object.entries(info.checksums) as [ChecksumAlgorithm, string][];
   return sendXml(call.reply, 'CompleteMultipartUploadResult', {

@@ -91,9 +91,15 @@ export function setEncryptionHeaders(reply: FastifyReply, encryption: { sseAlgor
 }
 
 /** The headers of GET/HEAD Object. Checksums only of the whole object, when the client asked (x-amz-checksum-mode). */
+/** x-amz-version-id of an object written into a bucket with versioning enabled; the "null" version has none, as on S3. */
+export function setVersionHeader(reply: FastifyReply, versionId: string | undefined): void {
+  if (versionId !== undefined && versionId !== 'null') reply.header('x-amz-version-id', versionId);
+}
+
 export function setObjectHeaders(call: S3Call, info: ObjectInfo, options: { wholeObject: boolean }): void {
   const reply = call.reply;
   reply.header('etag', `"${info.eTag}"`);
+  setVersionHeader(reply, info.versionId);
   reply.header('last-modified', info.lastModified.toUTCString());
   reply.header('accept-ranges', 'bytes');
   reply.header('content-type', call.query.get('response-content-type') ?? info.contentType);

@@ -3,7 +3,7 @@ import { MAX_PUT_BYTES } from '../../service/buckets.js';
 import type { ChecksumAlgorithm } from '../../store/bucketRecords.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
 import { objectOperation, WriteConditions } from './members.js';
-import { checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, sseRequestOf } from './objectHeaders.js';
+import { checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, setVersionHeader, sseRequestOf } from './objectHeaders.js';
 
 /** PUT /bucket/key: the body streams, checked, into a sealed blob; the object exists only once every check passed. */
 export const PutObjectInput = Type.Object({ ...WriteConditions });
@@ -25,6 +25,7 @@ export const putObject = objectOperation(PutObjectInput, async (call) => {
     condition: { ifMatch: call.input.ifMatch, ifNoneMatch: call.input.ifNoneMatch },
   });
   call.reply.header('etag', `"${info.eTag}"`);
+  setVersionHeader(call.reply, info.versionId);
   setEncryptionHeaders(call.reply, info);
   for (const [algorithm, value] of Object.entries(info.checksums) as [ChecksumAlgorithm, string][]) call.reply.header(CHECKSUM_HEADERS[algorithm], value);
   return call.reply.code(200).send();

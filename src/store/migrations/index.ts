@@ -5,6 +5,7 @@ import { modelsMigration } from './004-models.js';
 import { kmsAliasesRotationMigration } from './005-kms-aliases-rotation.js';
 import { modelPackagingJobsMigration } from './006-model-packaging-jobs.js';
 import { multipartChecksumAlgorithmsMigration } from './007-multipart-checksum-algorithms.js';
+import { objectVersionsMigration } from './008-object-versions.js';
 
 /**
  * Schema versions of the SQLite store, one file each, applied in order inside one transaction each.
@@ -18,4 +19,5 @@ export const sqliteMigrations: readonly string[] = [
   kmsAliasesRotationMigration,
   modelPackagingJobsMigration,
   multipartChecksumAlgorithmsMigration,
+  objectVersionsMigration,
 ];

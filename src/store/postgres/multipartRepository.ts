@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import { MissingBucketError, MissingUploadError, type MultipartRepository, type MultipartUploadRecord, type ObjectRecord, type PartRecord } from '../bucketRecords.js';
+import { MissingBucketError, MissingUploadError, type MultipartRepository, type MultipartUploadRecord, type ObjectRecord, type PartRecord, type VersionWrite } from '../bucketRecords.js';
 import { partFromRow, uploadFromRow } from '../rows.js';
 import { inTransaction, type Queryable } from './database.js';
-import { replaceObject } from './objectRepository.js';
+import { writeLatestVersion } from './objectRepository.js';
 
 export class PostgresMultipartUploads implements MultipartRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -76,14 +76,14 @@ export class PostgresMultipartUploads implements MultipartRepository {
     return inTransaction(this.pool, (client) => deleteUpload(client, uploadId));
   }
 
-  async complete(uploadId: string, object: ObjectRecord): Promise<{ obsoleteBlobKeys: string[] }> {
+  async complete(uploadId: string, object: ObjectRecord): Promise<VersionWrite> {
     return inTransaction(this.pool, async (client) => {
       // Two nodes completing (or one aborting) the same upload: the upload row lock lets one through; the
       // other then finds the upload gone.
       const partBlobKeys = await deleteUpload(client, uploadId);
       if (partBlobKeys === undefined) throw new MissingUploadError(`no upload ${uploadId}`);
-      const { replacedBlobKey } = await replaceObject(client, object);
-      return { obsoleteBlobKeys: replacedBlobKey === undefined ? partBlobKeys : [replacedBlobKey, ...partBlobKeys] };
+      const written = await writeLatestVersion(client, object);
+      return { versionId: written.versionId, obsoleteBlobKeys: [...written.obsoleteBlobKeys, ...partBlobKeys] };
     });
   }
 }

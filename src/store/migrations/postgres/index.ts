@@ -5,6 +5,7 @@ import { modelsMigration } from './004-models.js';
 import { kmsAliasesRotationMigration } from './005-kms-aliases-rotation.js';
 import { modelPackagingJobsMigration } from './006-model-packaging-jobs.js';
 import { multipartChecksumAlgorithmsMigration } from './007-multipart-checksum-algorithms.js';
+import { objectVersionsMigration } from './008-object-versions.js';
 
 /**
  * Schema versions of the PostgreSQL store, numbered as the SQLite ones (version N of either engine holds
@@ -19,4 +20,5 @@ export const postgresMigrations: readonly string[] = [
   kmsAliasesRotationMigration,
   modelPackagingJobsMigration,
   multipartChecksumAlgorithmsMigration,
+  objectVersionsMigration,
 ];
