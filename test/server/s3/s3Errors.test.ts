@@ -337,7 +337,11 @@ describe('S3 API errors: status, code and the XML error document', () => {
 
   test('NotImplemented (501) for unsupported operations and features', async () => {
     assertError(await send({ method: 'GET', path: `/${BUCKET}`, query: { tagging: '' } }), 501, 'NotImplemented');
-    assertError(await send({ method: 'PUT', path: `/${BUCKET}`, query: { versioning: '' }, body: '<VersioningConfiguration/>' }), 501, 'NotImplemented');
+    assertError(
+      await send({ method: 'PUT', path: `/${BUCKET}`, query: { versioning: '' }, body: '<VersioningConfiguration><Status>Enabled</Status><MfaDelete>Enabled</MfaDelete></VersioningConfiguration>' }),
+      501,
+      'NotImplemented',
+    );
     assertError(await get('kept', { query: { torrent: '' } }), 501, 'NotImplemented');
     assertError(await put('x', 'x', { headers: { 'x-amz-server-side-encryption-customer-algorithm': 'AES256' } }), 501, 'NotImplemented');
     assertError(await send({ method: 'PATCH', path: `/${BUCKET}/kept` }), 501, 'NotImplemented');
