@@ -61,6 +61,11 @@ export class DeleteMarkerError extends BucketError {
     resource: { bucket: string; key: string },
     readonly marker: { versionId: string; lastModified: Date },
   ) {
-    super(code, code === 'NoSuchKey' ? 'The specified key does not exist.' : 'The specified method is not allowed against this resource.', resource, code === 'MethodNotAllowed' ? { Method: 'GET', ResourceType: 'DeleteMarker' } : undefined);
+    super(
+      code,
+      code === 'NoSuchKey' ? 'The specified key does not exist.' : 'The specified method is not allowed against this resource.',
+      resource,
+      code === 'MethodNotAllowed' ? { Method: 'GET', ResourceType: 'DeleteMarker' } : undefined,
+    );
   }
 }

@@ -11,8 +11,10 @@ import {
   type ObjectVersion,
   type SseAlgorithm,
   type VersioningStatus,
+  type VersionPosition,
 } from '../store/bucketRecords.js';
 import type { MetadataStore } from '../store/metadataStore.js';
+import { sequenceOfVersionId } from '../store/objectVersions.js';
 import { BucketError, DeleteMarkerError } from './bucketErrors.js';
 import { assertBucketName, assertObjectKey } from './bucketNames.js';
 import { newBlobKey, objectContext, startedStream, writeSealed } from './objectBlobs.js';
@@ -243,10 +245,7 @@ export class Buckets {
   }
 
   /** DeleteObjects: each key deleted on its own; per-key failures are reported, not thrown. */
-  async deleteObjects(
-    bucket: string,
-    keys: { key: string; versionId?: string }[],
-  ): Promise<{ key: string; versionId?: string; deleteMarker?: { versionId?: string }; error?: BucketError }[]> {
+  async deleteObjects(bucket: string, keys: { key: string; versionId?: string }[]): Promise<{ key: string; versionId?: string; deleteMarker?: { versionId?: string }; error?: BucketError }[]> {
     await this.bucket(bucket);
     const results: { key: string; versionId?: string; deleteMarker?: { versionId?: string }; error?: BucketError }[] = [];
     for (const entry of keys) {
@@ -274,11 +273,18 @@ export class Buckets {
     return listVersionPage(this.store.objects, bucket, { ...input, maxKeys: Math.min(input.maxKeys, 1000) });
   }
 
-  /** Where a listing of versions resumes after (key, version id): InvalidArgument for a version the key does not have. */
-  async versionPosition(bucket: string, key: string, versionId: string): Promise<{ key: string; sequence: number }> {
+  /**
+   * Where a listing of versions resumes after (key, version id), also when that version was deleted meanwhile
+   * (its id holds its sequence; after a deleted "null" version, at the next key). InvalidArgument for an id that
+   * is no version id.
+   */
+  async versionPosition(bucket: string, key: string, versionId: string): Promise<VersionPosition> {
     const version = await this.store.objects.getVersion(bucket, key, versionId);
-    if (!version) throw new BucketError('InvalidArgument', 'Invalid version id specified');
-    return { key, sequence: version.sequence };
+    if (version) return { key, sequence: version.sequence };
+    if (versionId === 'null') return { key };
+    const sequence = sequenceOfVersionId(versionId);
+    if (sequence === undefined) throw new BucketError('InvalidArgument', 'Invalid version id specified');
+    return { key, sequence };
   }
 
   /** Copies by decrypting the source and sealing a new object under the destination's own context and key. */
@@ -376,9 +382,9 @@ export class Buckets {
   }
 }
 
-/** A fresh version id: 32 URL-safe characters, as long as S3's. */
+/** The random part of a new version id (the store puts the version's sequence before it): 32 URL-safe characters in all, as long as S3's. */
 export function newVersionId(): string {
-  return randomBytes(24).toString('base64url');
+  return randomBytes(18).toString('base64url');
 }
 
 function noSuchBucket(bucket: string): BucketError {

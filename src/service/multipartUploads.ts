@@ -264,7 +264,7 @@ export class MultipartUploads {
     const record: ObjectRecord = {
       bucket,
       key,
-      versionId: randomBytes(24).toString('base64url'),
+      versionId: randomBytes(18).toString('base64url'), // the random part of its version id (see Buckets.newVersionId)
       blobKey,
       size: written.size,
       eTag: `${eTagHash.digest('hex')}-${parts.length}`,
@@ -275,6 +275,8 @@ export class MultipartUploads {
       kmsKeyId: upload.kmsKeyId,
       checksums,
       partCount: parts.length,
+      parts: parts.map((part) => ({ size: part.size, checksums: part.checksums })),
+      tags: upload.tags,
     };
     let obsoleteBlobKeys: string[];
     try {

@@ -55,6 +55,10 @@ export interface ObjectRecord {
   checksums: ObjectChecksums;
   /** Number of parts of a multipart object; absent for a single PUT. */
   partCount?: number;
+  /** The size and checksums of each part of a multipart object, in order (absent for objects completed before they were kept). */
+  parts?: { size: number; checksums: ObjectChecksums }[];
+  /** The object's tags (x-amz-tagging, PutObjectTagging), by key. */
+  tags?: Record<string, string>;
 }
 
 /** A delete marker: the latest version of a key that was deleted in a versioned bucket. */
@@ -139,6 +143,8 @@ export interface MultipartUploadRecord {
   sseAlgorithm: SseAlgorithm;
   kmsKeyId: string;
   checksumAlgorithm?: ChecksumAlgorithm;
+  /** Tags for the completed object (x-amz-tagging of CreateMultipartUpload). */
+  tags?: Record<string, string>;
 }
 
 export interface PartRecord {

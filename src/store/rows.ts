@@ -173,6 +173,7 @@ export function uploadFromRow(row: Row): MultipartUploadRecord {
     sseAlgorithm: row.sse_algorithm as SseAlgorithm,
     kmsKeyId: row.kms_key_id as string,
     checksumAlgorithm: (row.checksum_algorithm as ChecksumAlgorithm | null) ?? undefined,
+    tags: JSON.parse(row.tags as string),
   };
 }
 
@@ -203,6 +204,8 @@ export function objectFromRow(row: Row): ObjectRecord {
     kmsKeyId: row.kms_key_id as string,
     checksums: JSON.parse(row.checksums as string),
     partCount: (row.part_count as number | null) ?? undefined,
+    parts: row.parts == null ? undefined : JSON.parse(row.parts as string),
+    tags: JSON.parse(row.tags as string),
   };
 }
 
@@ -216,7 +219,8 @@ export function versionFromRow(row: Row): ObjectVersion {
 }
 
 /** The columns of a bucket_objects row, in this order, for an INSERT of either engine. */
-export const OBJECT_COLUMNS = 'bucket, key, version_id, seq, is_latest, delete_marker, blob_key, size, etag, headers, metadata, last_modified, sse_algorithm, kms_key_id, checksums, part_count';
+export const OBJECT_COLUMNS =
+  'bucket, key, version_id, seq, is_latest, delete_marker, blob_key, size, etag, headers, metadata, last_modified, sse_algorithm, kms_key_id, checksums, part_count, parts, tags';
 
 /** The values of OBJECT_COLUMNS for the latest version of a key (an object, or a delete marker with no blob); flags as the engine stores them. */
 export function objectRowValues(
@@ -242,6 +246,8 @@ export function objectRowValues(
     version.kmsKeyId ?? null,
     JSON.stringify(version.checksums ?? {}),
     version.partCount ?? null,
+    version.parts === undefined ? null : JSON.stringify(version.parts),
+    JSON.stringify(version.tags ?? {}),
   ];
 }
 

@@ -4,6 +4,7 @@ import { MissingBucketError, MissingUploadError, type ObjectRecord } from '../..
 import { type DatasetRecord, PENDING_RESPONSE } from '../../src/store/datasetRecords.js';
 import type { MetadataStore } from '../../src/store/metadataStore.js';
 import type { ModelPackagingJobRecord } from '../../src/store/modelPackagingRecords.js';
+import { sequenceOfVersionId } from '../../src/store/objectVersions.js';
 import { openPostgresStore } from '../../src/store/postgresStore.js';
 import { openSqliteStore } from '../../src/store/sqliteStore.js';
 import { postgresSkip, startPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -308,7 +309,9 @@ for (const engine of engines) {
         assert.equal((await store.buckets.get('b'))?.versioning, 'Enabled');
         // Concurrent writes of one key each get their own version; none is lost.
         const written = await Promise.all(['v1', 'v2', 'v3'].map((id) => store.objects.put(object('k', `blob-${id}`, id))));
-        assert.deepEqual(written.map((w) => w.versionId).sort(), ['v1', 'v2', 'v3']);
+        // Each id is the version's sequence (8 characters) and the random part it was given.
+        assert.deepEqual(written.map((w) => w.versionId.slice(8)).sort(), ['v1', 'v2', 'v3']);
+        assert.deepEqual(written.map((w) => sequenceOfVersionId(w.versionId)).sort(), [2, 3, 4]);
         assert.ok(written.every((w) => w.obsoleteBlobKeys.length === 0));
         const versions = await store.objects.listVersions('b', { limit: 10 });
         assert.equal(versions.length, 4);
@@ -321,27 +324,29 @@ for (const engine of engines) {
         const newest = versions[0].versionId;
         assert.equal((await store.objects.get('b', 'k'))?.versionId, newest);
         // A delete marker hides the key from get and list, not from the versions.
-        assert.deepEqual(await store.objects.delete('b', 'k', 'dm1'), { versionId: 'dm1', obsoleteBlobKeys: [], deleteMarker: true });
+        const marker = await store.objects.delete('b', 'k', 'dm1');
+        assert.deepEqual(marker, { versionId: marker.versionId, obsoleteBlobKeys: [], deleteMarker: true });
+        assert.ok(marker.versionId.endsWith('dm1'));
         assert.equal(await store.objects.get('b', 'k'), undefined);
         assert.equal((await store.objects.latest('b', 'k'))?.deleteMarker, true);
         assert.deepEqual(await store.objects.list('b', { limit: 10 }), []);
         assert.equal(await store.buckets.delete('b'), 'not-empty');
         // Removing the marker makes the newest object current again; removing an older version changes nothing else.
-        assert.equal((await store.objects.deleteVersion('b', 'k', 'dm1'))?.deleteMarker, true);
+        assert.equal((await store.objects.deleteVersion('b', 'k', marker.versionId))?.deleteMarker, true);
         assert.equal((await store.objects.get('b', 'k'))?.versionId, newest);
         assert.equal((await store.objects.deleteVersion('b', 'k', 'null'))?.versionId, 'null');
         assert.equal(await store.objects.referencesBlob('plain'), false);
         assert.equal(await store.objects.deleteVersion('b', 'k', 'null'), undefined);
         // Paging: after (key, sequence) gives the older versions of that key, then later keys.
-        await store.objects.put(object('l', 'blob-l', 'l1'));
+        const l1 = (await store.objects.put(object('l', 'blob-l', 'l1'))).versionId;
         const page = await store.objects.listVersions('b', { after: { key: 'k', sequence: versions[0].sequence }, limit: 10 });
         assert.deepEqual(
           page.map((v) => `${v.key}:${v.versionId}`),
-          [`k:${versions[1].versionId}`, `k:${versions[2].versionId}`, 'l:l1'],
+          [`k:${versions[1].versionId}`, `k:${versions[2].versionId}`, `l:${l1}`],
         );
         assert.deepEqual(
           (await store.objects.listVersions('b', { after: { key: 'k' }, limit: 10 })).map((v) => v.versionId),
-          ['l1'],
+          [l1],
         );
         // Suspended: writes and markers are the "null" version, each replacing the one before.
         await store.buckets.setVersioning('b', 'Suspended');

@@ -34,9 +34,7 @@ export const deleteObjects = bucketOperation(NoInput, async (call) => {
   return sendXml(call.reply, 'DeleteResult', {
     Deleted: quiet
       ? undefined
-      : results
-          .filter((r) => !r.error)
-          .map((r) => ({ Key: r.key, VersionId: r.versionId, DeleteMarker: r.deleteMarker ? true : undefined, DeleteMarkerVersionId: r.deleteMarker?.versionId })),
+      : results.filter((r) => !r.error).map((r) => ({ Key: r.key, VersionId: r.versionId, DeleteMarker: r.deleteMarker ? true : undefined, DeleteMarkerVersionId: r.deleteMarker?.versionId })),
     Error: results.filter((r) => r.error).map((r) => ({ Key: r.key, VersionId: r.versionId, Code: r.error!.code, Message: r.error!.message })),
   });
 });

@@ -4,6 +4,7 @@ import type { S3BucketHandler, S3Handler, S3ServiceHandler } from './call.js';
 import { copyObject } from './copyObject.js';
 import { deleteObject, deleteObjects } from './deleteObjects.js';
 import { getObject, headObject } from './getObject.js';
+import { getObjectAttributes } from './getObjectAttributes.js';
 import { listObjectsV1, listObjectsV2, listObjectVersions } from './listObjects.js';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart, uploadPartCopy } from './multipartUpload.js';
 import {
@@ -102,7 +103,14 @@ const BUCKET: Table<S3BucketHandler> = {
 
 const OBJECT: Table<S3Handler> = {
   PUT: { '': ['PutObject', putObject], uploadId: ['UploadPart', uploadPart], acl: ['PutObjectAcl', putObjectAcl] },
-  GET: { '': ['GetObject', getObject], partNumber: ['GetObject', getObject], uploadId: ['ListParts', listParts], acl: ['GetObjectAcl', getObjectAcl], tagging: ['GetObjectTagging', getObjectTagging] },
+  GET: {
+    '': ['GetObject', getObject],
+    partNumber: ['GetObject', getObject],
+    uploadId: ['ListParts', listParts],
+    acl: ['GetObjectAcl', getObjectAcl],
+    tagging: ['GetObjectTagging', getObjectTagging],
+    attributes: ['GetObjectAttributes', getObjectAttributes],
+  },
   HEAD: { '': ['HeadObject', headObject], partNumber: ['HeadObject', headObject] },
   DELETE: { '': ['DeleteObject', deleteObject], uploadId: ['AbortMultipartUpload', abortMultipartUpload] },
   POST: { uploads: ['CreateMultipartUpload', createMultipartUpload], uploadId: ['CompleteMultipartUpload', completeMultipartUpload] },

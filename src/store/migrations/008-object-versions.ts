@@ -3,11 +3,14 @@
  * row of bucket_objects: its version id ("null" for one written without versioning), its place among the
  * key's versions (seq, ascending), whether it is the latest, and whether it is a delete marker (no blob, no
  * encryption). The objects there so far become each key's "null" version, its latest. At most one latest row
- * per key (a partial unique index), and the current objects are listed through that index.
+ * per key (a partial unique index), and the current objects are listed through that index. A multipart
+ * object keeps the size and checksums of each of its parts (parts, JSON; GetObject by part number,
+ * GetObjectAttributes), and every version its tags (JSON, as multipart uploads keep those of x-amz-tagging).
  * SQLite cannot change a primary key in place: the table is rebuilt (see 007).
  */
 export const objectVersionsMigration = `
   ALTER TABLE buckets ADD COLUMN versioning TEXT CHECK (versioning IN ('Enabled', 'Suspended'));
+  ALTER TABLE multipart_uploads ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
 
   CREATE TABLE bucket_objects_v8 (
     bucket         TEXT NOT NULL REFERENCES buckets (name),
@@ -26,12 +29,14 @@ export const objectVersionsMigration = `
     kms_key_id     TEXT,
     checksums      TEXT NOT NULL,
     part_count     INTEGER,
+    parts          TEXT,
+    tags           TEXT NOT NULL,
     CHECK (delete_marker = 1 OR (blob_key IS NOT NULL AND sse_algorithm IS NOT NULL AND kms_key_id IS NOT NULL)),
     CHECK (delete_marker = 0 OR blob_key IS NULL),
     PRIMARY KEY (bucket, key, version_id)
   ) STRICT, WITHOUT ROWID;
   INSERT INTO bucket_objects_v8
-    SELECT bucket, key, 'null', 1, 1, 0, blob_key, size, etag, headers, metadata, last_modified, sse_algorithm, kms_key_id, checksums, part_count
+    SELECT bucket, key, 'null', 1, 1, 0, blob_key, size, etag, headers, metadata, last_modified, sse_algorithm, kms_key_id, checksums, part_count, NULL, '{}'
     FROM bucket_objects;
   DROP TABLE bucket_objects;
   ALTER TABLE bucket_objects_v8 RENAME TO bucket_objects;

@@ -12,8 +12,8 @@ export class SqliteMultipartUploads implements MultipartRepository {
         if (!this.db.prepare('SELECT 1 FROM buckets WHERE name = ?').get(upload.bucket)) throw new MissingBucketError(`no bucket ${upload.bucket}`);
         this.db
           .prepare(
-            `INSERT INTO multipart_uploads (upload_id, bucket, key, created_at, headers, metadata, sse_algorithm, kms_key_id, checksum_algorithm)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO multipart_uploads (upload_id, bucket, key, created_at, headers, metadata, sse_algorithm, kms_key_id, checksum_algorithm, tags)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             upload.uploadId,
@@ -25,6 +25,7 @@ export class SqliteMultipartUploads implements MultipartRepository {
             upload.sseAlgorithm,
             upload.kmsKeyId,
             upload.checksumAlgorithm ?? null,
+            JSON.stringify(upload.tags ?? {}),
           );
       })
       .immediate();

@@ -1,18 +1,22 @@
-/** Bucket versioning, as the SQLite migration 008 describes it; the existing objects become each key's "null" version. */
+/** Bucket versioning, part sizes and tags, as the SQLite migration 008 describes them; the existing objects become each key's "null" version. */
 export const objectVersionsMigration = `
   ALTER TABLE buckets ADD COLUMN versioning TEXT CHECK (versioning IN ('Enabled', 'Suspended'));
+  ALTER TABLE multipart_uploads ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
 
   ALTER TABLE bucket_objects DROP CONSTRAINT bucket_objects_pkey;
   ALTER TABLE bucket_objects
     ADD COLUMN version_id    TEXT COLLATE "C" NOT NULL DEFAULT 'null',
     ADD COLUMN seq           BIGINT NOT NULL DEFAULT 1,
     ADD COLUMN is_latest     BOOLEAN NOT NULL DEFAULT TRUE,
-    ADD COLUMN delete_marker BOOLEAN NOT NULL DEFAULT FALSE;
+    ADD COLUMN delete_marker BOOLEAN NOT NULL DEFAULT FALSE,
+    ADD COLUMN parts         TEXT,
+    ADD COLUMN tags          TEXT NOT NULL DEFAULT '{}';
   ALTER TABLE bucket_objects
     ALTER COLUMN version_id DROP DEFAULT,
     ALTER COLUMN seq DROP DEFAULT,
     ALTER COLUMN is_latest DROP DEFAULT,
     ALTER COLUMN delete_marker DROP DEFAULT,
+    ALTER COLUMN tags DROP DEFAULT,
     ALTER COLUMN blob_key DROP NOT NULL,
     ALTER COLUMN sse_algorithm DROP NOT NULL,
     ALTER COLUMN kms_key_id DROP NOT NULL;
