@@ -7,6 +7,7 @@ import { ServiceError } from './errors.js';
 export type BucketErrorCode =
   | 'AccessDenied'
   | 'BadDigest'
+  | 'BadRequest'
   | 'BucketAlreadyOwnedByYou'
   | 'BucketNotEmpty'
   | 'EntityTooLarge'
@@ -20,6 +21,7 @@ export type BucketErrorCode =
   | 'InvalidPartOrder'
   | 'InvalidRange'
   | 'InvalidRequest'
+  | 'InvalidTag'
   | 'KeyTooLongError'
   | 'KMS.DisabledException'
   | 'KMS.KMSInvalidStateException'

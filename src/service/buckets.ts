@@ -54,6 +54,7 @@ export interface PutObjectInput {
    */
   checksums?: () => ObjectChecksums;
   condition?: WriteCondition;
+  tags?: Record<string, string>;
 }
 
 export interface CopyObjectInput {
@@ -65,6 +66,9 @@ export interface CopyObjectInput {
   headers?: ObjectHeaders;
   metadata?: Record<string, string>;
   sse?: SseRequest;
+  /** COPY (default) keeps the source's tags; REPLACE takes these. */
+  taggingDirective?: 'COPY' | 'REPLACE';
+  tags?: Record<string, string>;
 }
 
 /** The largest single PUT S3 accepts. */
@@ -172,6 +176,7 @@ export class Buckets {
       sseAlgorithm: encryption.algorithm,
       kmsKeyId: encryption.kmsKeyId,
       checksums,
+      tags: input.tags,
     };
     return infoOf(await this.commit(record));
   }
@@ -267,6 +272,20 @@ export class Buckets {
     return listObjectPage(this.store.objects, bucket, { ...input, maxKeys: Math.min(input.maxKeys, 1000) });
   }
 
+  /** The tags of the current object or of the named version, and that version's id. */
+  async getObjectTagging(bucket: string, key: string, versionId?: string): Promise<{ versionId: string; tags: Record<string, string> }> {
+    const record = await this.objectRecord(bucket, key, versionId);
+    return { versionId: record.versionId, tags: record.tags ?? {} };
+  }
+
+  /** Replaces the tags of the current object or of the named version (an empty set removes them); answers that version's id. */
+  async putObjectTagging(bucket: string, key: string, versionId: string | undefined, tags: Record<string, string>): Promise<string> {
+    const record = await this.objectRecord(bucket, key, versionId);
+    // Gone between the read and the write (deleted, or replaced as the "null" version): as if it had not been there.
+    if (!(await this.store.objects.setTags(bucket, key, record.versionId, tags))) throw noSuchVersion(bucket, key);
+    return record.versionId;
+  }
+
   /** ListObjectVersions: every version and delete marker, by key, newest first; markers as on ListObjects. */
   async listObjectVersions(bucket: string, input: ListVersionsInput): Promise<VersionListing> {
     await this.bucket(bucket);
@@ -310,6 +329,7 @@ export class Buckets {
         headers: replace ? input.headers : source.info.headers,
         metadata: replace ? input.metadata : source.info.metadata,
         sse: input.sse,
+        tags: input.taggingDirective === 'REPLACE' ? input.tags : source.info.tags,
         checksums: () => source.info.checksums,
       });
     } finally {

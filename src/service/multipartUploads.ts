@@ -71,6 +71,7 @@ export class MultipartUploads {
     metadata?: Record<string, string>;
     sse?: SseRequest;
     checksumAlgorithm?: ChecksumAlgorithm;
+    tags?: Record<string, string>;
   }): Promise<MultipartUploadRecord> {
     assertObjectKey(input.key);
     const bucket = await this.buckets.bucket(input.bucket);
@@ -85,6 +86,7 @@ export class MultipartUploads {
       sseAlgorithm: encryption.algorithm,
       kmsKeyId: encryption.kmsKeyId,
       checksumAlgorithm: input.checksumAlgorithm,
+      tags: input.tags,
     };
     try {
       await this.store.multipartUploads.create(upload);

@@ -125,6 +125,8 @@ export interface ObjectRepository {
   delete(bucket: string, key: string, markerVersionId: string): Promise<VersionWrite & { deleteMarker: boolean }>;
   /** Removes one version for good (the next newest becomes the latest); returns it, or undefined when there was none. */
   deleteVersion(bucket: string, key: string, versionId: string): Promise<ObjectVersion | undefined>;
+  /** Replaces the tags of one version of an object (not a delete marker); false when there is no such version. */
+  setTags(bucket: string, key: string, versionId: string, tags: Record<string, string>): Promise<boolean>;
   /** Whether any object version points at this blob. */
   referencesBlob(blobKey: string): Promise<boolean>;
   /** Current objects of a bucket whose key is > after and >= from, in UTF-8 byte order. */

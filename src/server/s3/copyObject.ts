@@ -3,7 +3,7 @@ import { BucketError } from '../../service/bucketErrors.js';
 import type { Buckets } from '../../service/buckets.js';
 import { S3ProtocolError } from './errors.js';
 import { CopySource, HeaderText, inHeader, objectOperation } from './members.js';
-import { checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, setVersionHeader, sseRequestOf } from './objectHeaders.js';
+import { checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, setVersionHeader, sseRequestOf, tagsOf } from './objectHeaders.js';
 import { sendXml, xmlDate } from './xml.js';
 
 /** x-amz-copy-source-if-*: conditions on the source, each failing with 412 PreconditionFailed. */
@@ -44,6 +44,7 @@ export const CopyObjectInput = Type.Object({
   copySource: CopySource(),
   ...CopySourceConditions,
   metadataDirective: Type.Optional(Type.Unsafe<'COPY' | 'REPLACE'>(Type.RegExp(/^(COPY|REPLACE)$/, { message: 'Unknown metadata directive.', ...inHeader('x-amz-metadata-directive') }))),
+  taggingDirective: Type.Optional(Type.Unsafe<'COPY' | 'REPLACE'>(Type.RegExp(/^(COPY|REPLACE)$/, { message: 'Unknown tagging directive.', ...inHeader('x-amz-tagging-directive') }))),
 });
 
 export const copyObject = objectOperation(CopyObjectInput, async (call) => {
@@ -60,6 +61,8 @@ export const copyObject = objectOperation(CopyObjectInput, async (call) => {
     headers,
     metadata,
     sse: sseRequestOf(call),
+    taggingDirective: call.input.taggingDirective,
+    tags: tagsOf(call),
   });
   setEncryptionHeaders(call.reply, info);
   setVersionHeader(call.reply, info.versionId);

@@ -7,6 +7,7 @@ import { getObject, headObject } from './getObject.js';
 import { getObjectAttributes } from './getObjectAttributes.js';
 import { listObjectsV1, listObjectsV2, listObjectVersions } from './listObjects.js';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart, uploadPartCopy } from './multipartUpload.js';
+import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './objectTagging.js';
 import {
   deleteBucketPolicy,
   deletePublicAccessBlock,
@@ -14,7 +15,6 @@ import {
   getBucketPolicy,
   getBucketPolicyStatus,
   getObjectAcl,
-  getObjectTagging,
   getPublicAccessBlock,
   putBucketAcl,
   putBucketPolicy,
@@ -102,7 +102,7 @@ const BUCKET: Table<S3BucketHandler> = {
 };
 
 const OBJECT: Table<S3Handler> = {
-  PUT: { '': ['PutObject', putObject], uploadId: ['UploadPart', uploadPart], acl: ['PutObjectAcl', putObjectAcl] },
+  PUT: { '': ['PutObject', putObject], uploadId: ['UploadPart', uploadPart], acl: ['PutObjectAcl', putObjectAcl], tagging: ['PutObjectTagging', putObjectTagging] },
   GET: {
     '': ['GetObject', getObject],
     partNumber: ['GetObject', getObject],
@@ -112,7 +112,7 @@ const OBJECT: Table<S3Handler> = {
     attributes: ['GetObjectAttributes', getObjectAttributes],
   },
   HEAD: { '': ['HeadObject', headObject], partNumber: ['HeadObject', headObject] },
-  DELETE: { '': ['DeleteObject', deleteObject], uploadId: ['AbortMultipartUpload', abortMultipartUpload] },
+  DELETE: { '': ['DeleteObject', deleteObject], uploadId: ['AbortMultipartUpload', abortMultipartUpload], tagging: ['DeleteObjectTagging', deleteObjectTagging] },
   POST: { uploads: ['CreateMultipartUpload', createMultipartUpload], uploadId: ['CompleteMultipartUpload', completeMultipartUpload] },
 };
 

@@ -38,7 +38,7 @@ export const getObjectAttributes = objectOperation(GetObjectAttributesInput, asy
     const page = numbered.slice(0, maxParts);
     const truncated = numbered.length > page.length;
     objectParts = {
-      TotalPartsCount: info.parts.length,
+      PartsCount: info.parts.length, // TotalPartsCount in the SDKs
       PartNumberMarker: marker,
       NextPartNumberMarker: truncated ? page[page.length - 1].number : undefined,
       MaxParts: maxParts,

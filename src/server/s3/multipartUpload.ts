@@ -20,7 +20,7 @@ import {
   UploadId,
   WriteConditions,
 } from './members.js';
-import { checksumAlgorithmOf, checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, setVersionHeader, sseRequestOf } from './objectHeaders.js';
+import { checksumAlgorithmOf, checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, setVersionHeader, sseRequestOf, tagsOf } from './objectHeaders.js';
 import { OWNER } from './owner.js';
 import { sendXml, xmlDate } from './xml.js';
 
@@ -41,7 +41,7 @@ export const createMultipartUpload = objectOperation(CreateMultipartUploadInput,
       throw new BucketError('InvalidRequest', `The ${checksumType} checksum type cannot be used with the ${checksumAlgorithm.toLowerCase()} checksum algorithm.`);
     }
   }
-  const upload = await call.services.multipartUploads.create({ bucket: call.bucket, key: call.key, headers, metadata, sse: sseRequestOf(call), checksumAlgorithm });
+  const upload = await call.services.multipartUploads.create({ bucket: call.bucket, key: call.key, headers, metadata, sse: sseRequestOf(call), checksumAlgorithm, tags: tagsOf(call) });
   setEncryptionHeaders(call.reply, upload);
   if (checksumAlgorithm) {
     call.reply.header('x-amz-checksum-algorithm', checksumAlgorithm);

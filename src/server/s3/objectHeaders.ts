@@ -3,6 +3,7 @@ import { BucketError } from '../../service/bucketErrors.js';
 import type { ObjectInfo } from '../../service/buckets.js';
 import { CHECKSUM_ALGORITHMS, checksumTypeOf } from '../../service/objectChecksums.js';
 import type { SseRequest } from '../../service/objectEncryption.js';
+import { tagsOfHeader } from '../../service/objectTags.js';
 import { assertPrivateCannedAcl, assertPrivateGrantees } from '../../service/publicAccess.js';
 import type { ChecksumAlgorithm, ObjectHeaders, SseAlgorithm } from '../../store/bucketRecords.js';
 import { wireText } from '../auth/sigv4.js';
@@ -20,7 +21,6 @@ const UNSUPPORTED_HEADERS = [
   'x-amz-object-lock-legal-hold',
   'x-amz-bucket-object-lock-enabled',
   'x-amz-website-redirect-location',
-  'x-amz-tagging',
 ];
 
 /** Refuses public ACL headers (x-amz-acl, x-amz-grant-*) and unsupported features. */
@@ -91,6 +91,12 @@ export function setEncryptionHeaders(reply: FastifyReply, encryption: { sseAlgor
 }
 
 /** The headers of GET/HEAD Object. Checksums only of the whole object, when the client asked (x-amz-checksum-mode). */
+/** x-amz-tagging of a new object (a URL query string of tags); none when absent. */
+export function tagsOf(call: S3Call): Record<string, string> | undefined {
+  const header = call.header('x-amz-tagging');
+  return header === undefined ? undefined : tagsOfHeader(header);
+}
+
 /** x-amz-version-id of an object written into a bucket with versioning enabled; the "null" version has none, as on S3. */
 export function setVersionHeader(reply: FastifyReply, versionId: string | undefined): void {
   if (versionId !== undefined && versionId !== 'null') reply.header('x-amz-version-id', versionId);
@@ -100,6 +106,8 @@ export function setObjectHeaders(call: S3Call, info: ObjectInfo, options: { whol
   const reply = call.reply;
   reply.header('etag', `"${info.eTag}"`);
   setVersionHeader(reply, info.versionId);
+  const tagCount = Object.keys(info.tags ?? {}).length;
+  if (tagCount > 0) reply.header('x-amz-tagging-count', String(tagCount));
   reply.header('last-modified', info.lastModified.toUTCString());
   reply.header('accept-ranges', 'bytes');
   reply.header('content-type', call.query.get('response-content-type') ?? info.contentType);

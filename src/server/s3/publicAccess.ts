@@ -24,7 +24,7 @@ export const PutPublicAccessBlockBody = xmlBody(
 /** PUT ?acl: an AccessControlPolicy whose grants are only searched for public grantees. */
 export const PutAclBody = xmlBody('AccessControlPolicy', Type.Object({ AccessControlList: Type.Optional(Type.Object({ Grant: Type.Array(Type.Unknown()) })) }));
 
-/** The versionId of an object ACL or tagging request, passed as given. */
+/** The versionId of an object ACL request, passed as given. */
 const ObjectSubresourceInput = Type.Object({ versionId: QueryText('versionId') });
 
 export const getPublicAccessBlock = bucketOperation(NoInput, async (call) => {
@@ -103,12 +103,6 @@ function ownerOnlyAcl() {
 export const getBucketAcl = bucketOperation(NoInput, async (call) => {
   await call.services.buckets.headBucket(call.bucket);
   return sendXml(call.reply, 'AccessControlPolicy', ownerOnlyAcl());
-});
-
-/** Objects carry no tags here (x-amz-tagging and PutObjectTagging are refused): an empty set, as aws s3 cp reads before copying. */
-export const getObjectTagging = objectOperation(ObjectSubresourceInput, async (call) => {
-  await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
-  return sendXml(call.reply, 'Tagging', { TagSet: '' });
 });
 
 export const getObjectAcl = objectOperation(ObjectSubresourceInput, async (call) => {

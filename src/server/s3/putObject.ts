@@ -3,7 +3,7 @@ import { MAX_PUT_BYTES } from '../../service/buckets.js';
 import type { ChecksumAlgorithm } from '../../store/bucketRecords.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
 import { objectOperation, WriteConditions } from './members.js';
-import { checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, setVersionHeader, sseRequestOf } from './objectHeaders.js';
+import { checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, setVersionHeader, sseRequestOf, tagsOf } from './objectHeaders.js';
 
 /** PUT /bucket/key: the body streams, checked, into a sealed blob; the object exists only once every check passed. */
 export const PutObjectInput = Type.Object({ ...WriteConditions });
@@ -12,6 +12,7 @@ export const putObject = objectOperation(PutObjectInput, async (call) => {
   checkWriteHeaders(call);
   const { headers, metadata } = objectHeadersOf(call);
   const sse = sseRequestOf(call);
+  const tags = tagsOf(call);
   await call.services.buckets.headBucket(call.bucket);
   const payload = call.payload(MAX_PUT_BYTES);
   const info = await call.services.buckets.putObject({
@@ -21,6 +22,7 @@ export const putObject = objectOperation(PutObjectInput, async (call) => {
     headers,
     metadata,
     sse,
+    tags,
     checksums: () => payload.checksums(),
     condition: { ifMatch: call.input.ifMatch, ifNoneMatch: call.input.ifNoneMatch },
   });

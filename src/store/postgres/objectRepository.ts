@@ -58,6 +58,16 @@ export class PostgresObjects implements ObjectRepository {
     });
   }
 
+  async setTags(bucket: string, key: string, versionId: string, tags: Record<string, string>): Promise<boolean> {
+    const result = await this.pool.query('UPDATE bucket_objects SET tags = $1 WHERE bucket = $2 AND key = $3 AND version_id = $4 AND NOT delete_marker', [
+      JSON.stringify(tags),
+      bucket,
+      key,
+      versionId,
+    ]);
+    return result.rowCount === 1;
+  }
+
   async referencesBlob(blobKey: string): Promise<boolean> {
     return ((await this.pool.query('SELECT 1 FROM bucket_objects WHERE blob_key = $1', [blobKey])).rowCount ?? 0) > 0;
   }

@@ -52,6 +52,11 @@ export class SqliteObjects implements ObjectRepository {
     return this.db.transaction(() => removeVersion(this.db, bucket, key, versionId)).immediate();
   }
 
+  async setTags(bucket: string, key: string, versionId: string, tags: Record<string, string>): Promise<boolean> {
+    const result = this.db.prepare('UPDATE bucket_objects SET tags = ? WHERE bucket = ? AND key = ? AND version_id = ? AND delete_marker = 0').run(JSON.stringify(tags), bucket, key, versionId);
+    return result.changes === 1;
+  }
+
   async referencesBlob(blobKey: string): Promise<boolean> {
     return this.db.prepare('SELECT 1 FROM bucket_objects WHERE blob_key = ?').get(blobKey) !== undefined;
   }
