@@ -9,10 +9,18 @@ import { sendXml, xmlDate } from './xml.js';
 /** PUT /bucket: an optional CreateBucketConfiguration (any location is accepted: one region here). */
 export const CreateBucketBody = xmlBody('CreateBucketConfiguration', Type.Object({ LocationConstraint: OptionalXmlText() }));
 
+/**
+ * Creating a bucket you own already is 409 BucketAlreadyOwnedByYou, except in us-east-1, where S3 answers
+ * 200 OK for legacy compatibility (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html).
+ */
 export const createBucket = bucketOperation(NoInput, async (call) => {
   checkWriteHeaders(call);
   await readOptionalXmlBody(call, CreateBucketBody);
-  await call.services.buckets.createBucket(call.bucket);
+  try {
+    await call.services.buckets.createBucket(call.bucket);
+  } catch (error) {
+    if (!(error instanceof BucketError && error.code === 'BucketAlreadyOwnedByYou' && call.auth.region === 'us-east-1')) throw error;
+  }
   return call.reply.code(200).header('location', `/${call.bucket}`).send();
 });
 
