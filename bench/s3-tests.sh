@@ -73,13 +73,16 @@ done
 KEY_ID=$(sed -n 's/^aws_access_key_id = //p' "$WORK/data/credentials")
 SECRET=$(sed -n 's/^aws_secret_access_key = //p' "$WORK/data/credentials")
 
-# Two customer keys for the SSE-KMS tests (kms_keyid, kms_keyid2), made through Vigil's KMS API.
-read -r KMS1 KMS2 < <("$PYTHON" - "$PORT" "$KEY_ID" "$SECRET" <<'EOF'
+# Two customer keys for the SSE-KMS tests (kms_keyid, kms_keyid2), made through Vigil's KMS API, and the
+# account's canonical user id (the suite compares the Owner of buckets, objects and ACLs with user_id).
+read -r KMS1 KMS2 OWNER_ID < <("$PYTHON" - "$PORT" "$KEY_ID" "$SECRET" <<'EOF'
 import sys, boto3, urllib3
 urllib3.disable_warnings()
 port, key, secret = sys.argv[1:4]
 kms = boto3.client('kms', endpoint_url=f'https://127.0.0.1:{port}', region_name='us-east-1', aws_access_key_id=key, aws_secret_access_key=secret, verify=False)
-print(' '.join(kms.create_key(Description=f's3-tests {i}')['KeyMetadata']['KeyId'] for i in (1, 2)))
+keys = [kms.create_key(Description=f's3-tests {i}')['KeyMetadata']['KeyId'] for i in (1, 2)]
+s3 = boto3.client('s3', endpoint_url=f'https://127.0.0.1:{port}', region_name='us-east-1', aws_access_key_id=key, aws_secret_access_key=secret, verify=False)
+print(' '.join(keys), s3.list_buckets()['Owner']['ID'])
 EOF
 )
 
@@ -96,7 +99,7 @@ bucket prefix = s3t-{random}-
 
 [s3 main]
 display_name = vigil
-user_id = vigil
+user_id = $OWNER_ID
 email = vigil@example.com
 api_name = default
 access_key = $KEY_ID
@@ -106,14 +109,14 @@ kms_keyid2 = $KMS2
 
 [s3 alt]
 display_name = vigil
-user_id = vigil
+user_id = $OWNER_ID
 email = vigil@example.com
 access_key = $KEY_ID
 secret_key = $SECRET
 
 [s3 tenant]
 display_name = vigil
-user_id = vigil
+user_id = $OWNER_ID
 email = vigil@example.com
 tenant = vigil
 access_key = $KEY_ID
@@ -121,19 +124,19 @@ secret_key = $SECRET
 
 [iam]
 display_name = vigil
-user_id = vigil
+user_id = $OWNER_ID
 email = vigil@example.com
 access_key = $KEY_ID
 secret_key = $SECRET
 
 [iam root]
-user_id = vigil
+user_id = $OWNER_ID
 email = vigil@example.com
 access_key = $KEY_ID
 secret_key = $SECRET
 
 [iam alt root]
-user_id = vigil
+user_id = $OWNER_ID
 email = vigil@example.com
 access_key = $KEY_ID
 secret_key = $SECRET
