@@ -57,10 +57,10 @@ function bucketTokenOf(token: string): string {
   return name;
 }
 
-/** DELETE /bucket: an empty bucket goes, with its unfinished multipart uploads (S3 deletes those too). */
+/** DELETE /bucket: an empty bucket (no versions, no delete markers) goes, with its unfinished multipart uploads (S3 deletes those too). */
 export const deleteBucket = bucketOperation(NoInput, async (call) => {
   const { buckets, multipartUploads } = call.services;
-  if ((await buckets.listObjects(call.bucket, { maxKeys: 1 })).objects.length === 0) {
+  if ((await buckets.listObjectVersions(call.bucket, { maxKeys: 1 })).versions.length === 0) {
     for (const upload of await multipartUploads.listUploads(call.bucket)) await multipartUploads.abort(call.bucket, upload.key, upload.uploadId);
   }
   await buckets.deleteBucket(call.bucket);

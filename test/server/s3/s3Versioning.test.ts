@@ -12,6 +12,7 @@ import {
   GetBucketVersioningCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutBucketVersioningCommand,
@@ -109,7 +110,13 @@ describe('S3 bucket versioning with @aws-sdk/client-s3', () => {
     assert.equal(named.headers['x-amz-delete-marker'], 'true');
     assert.deepEqual((await s3.send(new ListObjectsV2Command({ Bucket: 'kept' }))).Contents, undefined);
     assert.deepEqual((await versionsOf('kept')).markers, [['k', marker.VersionId, true]]);
+    // Not empty while versions are left, and an upload in progress is kept.
+    const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'kept', Key: 'in-progress' }));
     await rejectsWith(s3.send(new DeleteBucketCommand({ Bucket: 'kept' })), 'BucketNotEmpty', 409);
+    assert.deepEqual(
+      (await s3.send(new ListMultipartUploadsCommand({ Bucket: 'kept' }))).Uploads?.map((u) => u.UploadId),
+      [upload.UploadId],
+    );
 
     // Bad version ids: NoSuchVersion, and nothing changed.
     await rejectsWith(s3.send(new GetObjectCommand({ Bucket: 'kept', Key: 'k', VersionId: 'no-such-version' })), 'NoSuchVersion', 404);
