@@ -90,7 +90,6 @@ export function setEncryptionHeaders(reply: FastifyReply, encryption: { sseAlgor
   if (encryption.sseAlgorithm === 'aws:kms') reply.header('x-amz-server-side-encryption-aws-kms-key-id', encryption.kmsKeyId);
 }
 
-/** The headers of GET/HEAD Object. Checksums only of the whole object, when the client asked (x-amz-checksum-mode). */
 /** x-amz-tagging of a new object (a URL query string of tags); none when absent. */
 export function tagsOf(call: S3Call): Record<string, string> | undefined {
   const header = call.header('x-amz-tagging');
@@ -102,6 +101,7 @@ export function setVersionHeader(reply: FastifyReply, versionId: string | undefi
   if (versionId !== undefined && versionId !== 'null') reply.header('x-amz-version-id', versionId);
 }
 
+/** The headers of GET/HEAD Object. Checksums only of the whole object, when the client asked (x-amz-checksum-mode). */
 export function setObjectHeaders(call: S3Call, info: ObjectInfo, options: { wholeObject: boolean }): void {
   const reply = call.reply;
   reply.header('etag', `"${info.eTag}"`);
