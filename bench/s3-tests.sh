@@ -30,10 +30,11 @@ declare -A GROUPS_K=(
   [bucket-encryption]='test_put_bucket_encryption or test_get_bucket_encryption or test_delete_bucket_encryption'
   [bucket-basics]='test_bucket_create_delete or test_bucket_head or test_list_buckets or test_bucket_list_empty or test_bucket_create_exists or test_bucket_create_naming'
   [versioning]='(test_versioning_ or test_versioned_ or test_delete_marker_) and not lifecycle and not object_lock and not logging'
+  [sse-c]='sse_c and not post_object and not policy'
 )
 # Tests of Ceph RGW's own extensions (marked fails_on_aws: AWS S3 fails them too) are left out.
 MARKERS='not fails_on_aws'
-ORDER=(list multipart object-rw copy ranged multi-delete sse-kms sse-s3 bucket-encryption bucket-basics versioning)
+ORDER=(list multipart object-rw copy ranged multi-delete sse-kms sse-s3 bucket-encryption bucket-basics versioning sse-c)
 
 if [[ -z "${S3TESTS_DIR:-}" || ! -f "$S3TESTS_DIR/s3tests/functional/test_s3.py" ]]; then
   echo "Set S3TESTS_DIR to a checkout of https://github.com/ceph/s3-tests (commit $S3TESTS_COMMIT)." >&2

@@ -17,6 +17,7 @@ export type BucketErrorCode =
   | 'InvalidArgument'
   | 'InvalidBucketName'
   | 'InvalidDigest'
+  | 'InvalidEncryptionAlgorithmError'
   | 'InvalidPart'
   | 'InvalidPartOrder'
   | 'InvalidRange'

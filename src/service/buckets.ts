@@ -17,6 +17,7 @@ import type { MetadataStore } from '../store/metadataStore.js';
 import { sequenceOfVersionId } from '../store/objectVersions.js';
 import { BucketError, DeleteMarkerError } from './bucketErrors.js';
 import { assertBucketName, assertObjectKey } from './bucketNames.js';
+import { assertCustomerKey, type CustomerKey, customerKeyHash } from './customerKeys.js';
 import { newBlobKey, objectContext, startedStream, writeSealed } from './objectBlobs.js';
 import { type KeyDirectory, kmsFailure, resolveEncryption, type SseRequest, usableKeyArn } from './objectEncryption.js';
 import { infoOf, type ObjectInfo } from './objectInfo.js';
@@ -55,6 +56,8 @@ export interface PutObjectInput {
   checksums?: () => ObjectChecksums;
   condition?: WriteCondition;
   tags?: Record<string, string>;
+  /** SSE-C: the key every read of the object must present. */
+  customerKey?: CustomerKey;
 }
 
 export interface CopyObjectInput {
@@ -69,6 +72,9 @@ export interface CopyObjectInput {
   /** COPY (default) keeps the source's tags; REPLACE takes these. */
   taggingDirective?: 'COPY' | 'REPLACE';
   tags?: Record<string, string>;
+  /** SSE-C: the source's key (x-amz-copy-source-server-side-encryption-customer-*) and the copy's. */
+  sourceCustomerKey?: CustomerKey;
+  customerKey?: CustomerKey;
 }
 
 /** The largest single PUT S3 accepts. */
@@ -177,6 +183,7 @@ export class Buckets {
       kmsKeyId: encryption.kmsKeyId,
       checksums,
       tags: input.tags,
+      customerKeyHash: input.customerKey && customerKeyHash(input.customerKey),
     };
     return infoOf(await this.commit(record));
   }
@@ -201,9 +208,10 @@ export class Buckets {
    * Reads an object: the key's current version, or the one versionId names. The body fails (never ends
    * cleanly) if the stored ciphertext was changed.
    */
-  async getObject(bucket: string, key: string, options: { versionId?: string; range?: ByteRange } = {}): Promise<ObjectRead> {
+  async getObject(bucket: string, key: string, options: { versionId?: string; range?: ByteRange; customerKey?: CustomerKey } = {}): Promise<ObjectRead> {
     for (let attempt = 0; ; attempt++) {
       const record = await this.objectRecord(bucket, key, options.versionId);
+      assertCustomerKey(record.customerKeyHash, options.customerKey);
       const range = options.range === undefined ? undefined : resolveRange(options.range, record.size);
       const context = objectContext(bucket, key);
       let stream: Readable;
@@ -222,8 +230,16 @@ export class Buckets {
     }
   }
 
-  async headObject(bucket: string, key: string, versionId?: string): Promise<ObjectInfo> {
+  /** That the object (or version) exists, for requests that need no SSE-C key (ACLs). */
+  async existingObject(bucket: string, key: string, versionId?: string): Promise<ObjectInfo> {
     return infoOf(await this.objectRecord(bucket, key, versionId));
+  }
+
+  /** An object's record as GET/HEAD report it; an SSE-C object needs its key. */
+  async headObject(bucket: string, key: string, versionId?: string, customerKey?: CustomerKey): Promise<ObjectInfo> {
+    const record = await this.objectRecord(bucket, key, versionId);
+    assertCustomerKey(record.customerKeyHash, customerKey);
+    return infoOf(record);
   }
 
   /**
@@ -310,7 +326,7 @@ export class Buckets {
   async copyObject(input: CopyObjectInput): Promise<ObjectInfo> {
     assertObjectKey(input.key);
     await this.bucket(input.bucket);
-    const source = await this.getObject(input.source.bucket, input.source.key, { versionId: input.source.versionId });
+    const source = await this.getObject(input.source.bucket, input.source.key, { versionId: input.source.versionId, customerKey: input.sourceCustomerKey });
     const sameObject = input.source.bucket === input.bucket && input.source.key === input.key;
     // Copying an older version onto its own key is how S3 restores it; copying the current one changes nothing.
     if (sameObject && input.source.versionId === undefined && input.metadataDirective !== 'REPLACE' && input.sse === undefined) {
@@ -330,6 +346,7 @@ export class Buckets {
         metadata: replace ? input.metadata : source.info.metadata,
         sse: input.sse,
         tags: input.taggingDirective === 'REPLACE' ? input.tags : source.info.tags,
+        customerKey: input.customerKey,
         checksums: () => source.info.checksums,
       });
     } finally {

@@ -59,6 +59,8 @@ export interface ObjectRecord {
   parts?: { size: number; checksums: ObjectChecksums }[];
   /** The object's tags (x-amz-tagging, PutObjectTagging), by key. */
   tags?: Record<string, string>;
+  /** SSE-C: a salted HMAC of the customer-provided key that reads must present (never the key). */
+  customerKeyHash?: string;
 }
 
 /** A delete marker: the latest version of a key that was deleted in a versioned bucket. */
@@ -147,6 +149,8 @@ export interface MultipartUploadRecord {
   checksumAlgorithm?: ChecksumAlgorithm;
   /** Tags for the completed object (x-amz-tagging of CreateMultipartUpload). */
   tags?: Record<string, string>;
+  /** SSE-C: the salted HMAC of the customer-provided key that every part must be uploaded with. */
+  customerKeyHash?: string;
 }
 
 export interface PartRecord {

@@ -174,6 +174,7 @@ export function uploadFromRow(row: Row): MultipartUploadRecord {
     kmsKeyId: row.kms_key_id as string,
     checksumAlgorithm: (row.checksum_algorithm as ChecksumAlgorithm | null) ?? undefined,
     tags: JSON.parse(row.tags as string),
+    customerKeyHash: (row.customer_key_hash as string | null) ?? undefined,
   };
 }
 
@@ -206,6 +207,7 @@ export function objectFromRow(row: Row): ObjectRecord {
     partCount: (row.part_count as number | null) ?? undefined,
     parts: row.parts == null ? undefined : JSON.parse(row.parts as string),
     tags: JSON.parse(row.tags as string),
+    customerKeyHash: (row.customer_key_hash as string | null) ?? undefined,
   };
 }
 
@@ -220,7 +222,7 @@ export function versionFromRow(row: Row): ObjectVersion {
 
 /** The columns of a bucket_objects row, in this order, for an INSERT of either engine. */
 export const OBJECT_COLUMNS =
-  'bucket, key, version_id, seq, is_latest, delete_marker, blob_key, size, etag, headers, metadata, last_modified, sse_algorithm, kms_key_id, checksums, part_count, parts, tags';
+  'bucket, key, version_id, seq, is_latest, delete_marker, blob_key, size, etag, headers, metadata, last_modified, sse_algorithm, kms_key_id, checksums, part_count, parts, tags, customer_key_hash';
 
 /** The values of OBJECT_COLUMNS for the latest version of a key (an object, or a delete marker with no blob); flags as the engine stores them. */
 export function objectRowValues(
@@ -248,6 +250,7 @@ export function objectRowValues(
     version.partCount ?? null,
     version.parts === undefined ? null : JSON.stringify(version.parts),
     JSON.stringify(version.tags ?? {}),
+    version.customerKeyHash ?? null,
   ];
 }
 

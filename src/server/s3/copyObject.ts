@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
 import type { Buckets } from '../../service/buckets.js';
+import type { CustomerKey } from '../../service/customerKeys.js';
 import { S3ProtocolError } from './errors.js';
 import { CopySource, HeaderText, inHeader, objectOperation } from './members.js';
-import { checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, setVersionHeader, sseRequestOf, tagsOf } from './objectHeaders.js';
+import { checkWriteHeaders, customerKeyOf, objectHeadersOf, setCustomerKeyHeaders, setEncryptionHeaders, setVersionHeader, sseRequestOf, tagsOf } from './objectHeaders.js';
 import { sendXml, xmlDate } from './xml.js';
 
 /** x-amz-copy-source-if-*: conditions on the source, each failing with 412 PreconditionFailed. */
@@ -19,9 +20,9 @@ type Conditions = Partial<Record<keyof typeof CopySourceConditions, string>>;
  * As S3 evaluates them (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html): if-match true and
  * if-unmodified-since false copies; if-none-match false and if-modified-since true fails; otherwise each must hold.
  */
-export async function checkCopySourceConditions(buckets: Buckets, source: { bucket: string; key: string; versionId?: string }, conditions: Conditions): Promise<void> {
+export async function checkCopySourceConditions(buckets: Buckets, source: { bucket: string; key: string; versionId?: string }, conditions: Conditions, sourceCustomerKey?: CustomerKey): Promise<void> {
   if (Object.values(conditions).every((value) => value === undefined)) return;
-  const info = await buckets.headObject(source.bucket, source.key, source.versionId);
+  const info = await buckets.headObject(source.bucket, source.key, source.versionId, sourceCustomerKey);
   const eTag = `"${info.eTag}"`;
   const matches = (header: string) => header.split(',').some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === eTag || tag.trim() === info.eTag);
   const seconds = Math.floor(info.lastModified.getTime() / 1000);
@@ -50,7 +51,9 @@ export const CopyObjectInput = Type.Object({
 export const copyObject = objectOperation(CopyObjectInput, async (call) => {
   checkWriteHeaders(call);
   const source = copySourceOf(call.input.copySource);
-  await checkCopySourceConditions(call.services.buckets, source, call.input);
+  const sourceCustomerKey = customerKeyOf(call, 'copy-source');
+  const customerKey = customerKeyOf(call);
+  await checkCopySourceConditions(call.services.buckets, source, call.input, sourceCustomerKey);
   const directive = call.input.metadataDirective ?? 'COPY';
   const { headers, metadata } = objectHeadersOf(call);
   const info = await call.services.buckets.copyObject({
@@ -63,8 +66,11 @@ export const copyObject = objectOperation(CopyObjectInput, async (call) => {
     sse: sseRequestOf(call),
     taggingDirective: call.input.taggingDirective,
     tags: tagsOf(call),
+    sourceCustomerKey,
+    customerKey,
   });
   setEncryptionHeaders(call.reply, info);
+  setCustomerKeyHeaders(call.reply, customerKey);
   setVersionHeader(call.reply, info.versionId);
   if (source.versionId !== undefined) call.reply.header('x-amz-copy-source-version-id', source.versionId);
   return sendXml(call.reply, 'CopyObjectResult', { LastModified: xmlDate(info.lastModified), ETag: `"${info.eTag}"` });

@@ -4,7 +4,7 @@ import type { ByteRange, ObjectInfo } from '../../service/buckets.js';
 import type { S3Call } from './call.js';
 import { S3ProtocolError } from './errors.js';
 import { ChecksumMode, HeaderText, inHeader, objectOperation, PartNumber, QueryText, VersionId } from './members.js';
-import { setObjectHeaders } from './objectHeaders.js';
+import { customerKeyOf, setObjectHeaders } from './objectHeaders.js';
 
 type ObjectCall = S3Call & { bucket: string; key: string };
 
@@ -43,11 +43,12 @@ export const getObject = objectOperation(GetObjectInput, async (call) => {
     if (call.input.range !== undefined) throw new BucketError('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter');
     range = await partRange(call, call.input.partNumber);
   }
+  const customerKey = customerKeyOf(call);
   if (hasConditions(call)) {
-    const info = await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
+    const info = await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId, customerKey);
     if (checkConditions(call, info) !== undefined) return;
   }
-  const read = await call.services.buckets.getObject(call.bucket, call.key, { versionId: call.input.versionId, range });
+  const read = await call.services.buckets.getObject(call.bucket, call.key, { versionId: call.input.versionId, range, customerKey });
   setObjectHeaders(call, read.info, { wholeObject: read.range === undefined });
   if (call.input.partNumber !== undefined && read.info.parts !== undefined) call.reply.header('x-amz-mp-parts-count', String(read.info.parts.length));
   call.reply.header('content-length', String(read.size));
@@ -61,7 +62,7 @@ export const getObject = objectOperation(GetObjectInput, async (call) => {
 
 export const headObject = objectOperation(HeadObjectInput, async (call) => {
   const range = call.input.partNumber === undefined ? undefined : await partRange(call, call.input.partNumber);
-  const info = await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
+  const info = await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId, customerKeyOf(call));
   if (checkConditions(call, info) !== undefined) return;
   setObjectHeaders(call, info, { wholeObject: range === undefined });
   if (range !== undefined && info.parts !== undefined) {
@@ -81,7 +82,7 @@ export const headObject = objectOperation(HeadObjectInput, async (call) => {
  * AWS. Multipart objects completed before part sizes were kept cannot be read by part.
  */
 async function partRange(call: ObjectCall & { input: { versionId?: string } }, partNumber: number): Promise<{ first: number; last: number } | undefined> {
-  const info = await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
+  const info = await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId, customerKeyOf(call));
   if (info.partCount !== undefined && info.parts === undefined) {
     throw new S3ProtocolError('NotImplemented', 'Reading one part of a multipart object (partNumber) is not supported for objects completed before part sizes were kept.');
   }

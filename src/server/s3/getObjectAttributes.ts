@@ -3,7 +3,7 @@ import { BucketError } from '../../service/bucketErrors.js';
 import { checksumTypeOf } from '../../service/objectChecksums.js';
 import type { ChecksumAlgorithm } from '../../store/bucketRecords.js';
 import { HeaderText, inHeader, objectOperation, VersionId } from './members.js';
-import { setVersionHeader } from './objectHeaders.js';
+import { customerKeyOf, setVersionHeader } from './objectHeaders.js';
 import { sendXml } from './xml.js';
 
 const ATTRIBUTES = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'] as const;
@@ -27,7 +27,7 @@ export const getObjectAttributes = objectOperation(GetObjectAttributesInput, asy
       input.objectAttributes === undefined ? 'The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty' : 'Invalid attribute name specified.',
     );
   }
-  const info = await call.services.buckets.headObject(call.bucket, call.key, input.versionId);
+  const info = await call.services.buckets.headObject(call.bucket, call.key, input.versionId, customerKeyOf(call));
   const asked = new Set(wanted);
   const checksums = Object.entries(info.checksums) as [ChecksumAlgorithm, string][];
   let objectParts: Record<string, unknown> | undefined;

@@ -20,7 +20,7 @@ import {
   UploadId,
   WriteConditions,
 } from './members.js';
-import { checksumAlgorithmOf, checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, setVersionHeader, sseRequestOf, tagsOf } from './objectHeaders.js';
+import { checksumAlgorithmOf, checkWriteHeaders, customerKeyOf, objectHeadersOf, setCustomerKeyHeaders, setEncryptionHeaders, setVersionHeader, sseRequestOf, tagsOf } from './objectHeaders.js';
 import { OWNER } from './owner.js';
 import { sendXml, xmlDate } from './xml.js';
 
@@ -41,8 +41,10 @@ export const createMultipartUpload = objectOperation(CreateMultipartUploadInput,
       throw new BucketError('InvalidRequest', `The ${checksumType} checksum type cannot be used with the ${checksumAlgorithm.toLowerCase()} checksum algorithm.`);
     }
   }
-  const upload = await call.services.multipartUploads.create({ bucket: call.bucket, key: call.key, headers, metadata, sse: sseRequestOf(call), checksumAlgorithm, tags: tagsOf(call) });
+  const customerKey = customerKeyOf(call);
+  const upload = await call.services.multipartUploads.create({ bucket: call.bucket, key: call.key, headers, metadata, sse: sseRequestOf(call), checksumAlgorithm, tags: tagsOf(call), customerKey });
   setEncryptionHeaders(call.reply, upload);
+  setCustomerKeyHeaders(call.reply, customerKey);
   if (checksumAlgorithm) {
     call.reply.header('x-amz-checksum-algorithm', checksumAlgorithm);
     call.reply.header('x-amz-checksum-type', checksumType ?? (checksumAlgorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE'));
@@ -54,6 +56,7 @@ export const createMultipartUpload = objectOperation(CreateMultipartUploadInput,
 export const UploadPartInput = Type.Object({ partNumber: PartNumber(), uploadId: UploadId() });
 
 export const uploadPart = objectOperation(UploadPartInput, async (call) => {
+  const customerKey = customerKeyOf(call);
   const payload = call.payload(MAX_PART_BYTES);
   const part = await call.services.multipartUploads.uploadPart({
     bucket: call.bucket,
@@ -62,9 +65,11 @@ export const uploadPart = objectOperation(UploadPartInput, async (call) => {
     partNumber: call.input.partNumber,
     body: payload.stream,
     checksums: () => payload.checksums(),
+    customerKey,
   });
   call.reply.header('etag', `"${part.eTag}"`);
   setEncryptionHeaders(call.reply, part.upload);
+  setCustomerKeyHeaders(call.reply, customerKey);
   for (const [algorithm, value] of Object.entries(part.checksums) as [ChecksumAlgorithm, string][]) call.reply.header(CHECKSUM_HEADERS[algorithm], value);
   return call.reply.code(200).send();
 });
@@ -88,7 +93,9 @@ export const uploadPartCopy = objectOperation(UploadPartCopyInput, async (call) 
     range = { first, last };
   }
   const source = copySourceOf(call.input.copySource);
-  await checkCopySourceConditions(call.services.buckets, source, call.input);
+  const sourceCustomerKey = customerKeyOf(call, 'copy-source');
+  const customerKey = customerKeyOf(call);
+  await checkCopySourceConditions(call.services.buckets, source, call.input, sourceCustomerKey);
   await call.smallBody(0);
   const part = await call.services.multipartUploads.uploadPartCopy({
     bucket: call.bucket,
@@ -97,8 +104,11 @@ export const uploadPartCopy = objectOperation(UploadPartCopyInput, async (call) 
     partNumber: call.input.partNumber,
     source,
     range,
+    sourceCustomerKey,
+    customerKey,
   });
   setEncryptionHeaders(call.reply, part.upload);
+  setCustomerKeyHeaders(call.reply, customerKey);
   return sendXml(call.reply, 'CopyPartResult', { LastModified: xmlDate(part.lastModified), ETag: `"${part.eTag}"` });
 });
 

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { BucketError } from '../../service/bucketErrors.js';
 import type { ObjectInfo } from '../../service/buckets.js';
+import type { CustomerKey } from '../../service/customerKeys.js';
 import { CHECKSUM_ALGORITHMS, checksumTypeOf } from '../../service/objectChecksums.js';
 import type { SseRequest } from '../../service/objectEncryption.js';
 import { tagsOfHeader } from '../../service/objectTags.js';
@@ -13,15 +15,7 @@ import { S3ProtocolError } from './errors.js';
 
 const GRANT_HEADERS = ['x-amz-grant-read', 'x-amz-grant-write', 'x-amz-grant-read-acp', 'x-amz-grant-write-acp', 'x-amz-grant-full-control'];
 /** Request headers of features Vigil does not have: refused rather than silently ignored. */
-const UNSUPPORTED_HEADERS = [
-  'x-amz-server-side-encryption-customer-algorithm',
-  'x-amz-server-side-encryption-customer-key',
-  'x-amz-object-lock-mode',
-  'x-amz-object-lock-retain-until-date',
-  'x-amz-object-lock-legal-hold',
-  'x-amz-bucket-object-lock-enabled',
-  'x-amz-website-redirect-location',
-];
+const UNSUPPORTED_HEADERS = ['x-amz-object-lock-mode', 'x-amz-object-lock-retain-until-date', 'x-amz-object-lock-legal-hold', 'x-amz-bucket-object-lock-enabled', 'x-amz-website-redirect-location'];
 
 /** Refuses public ACL headers (x-amz-acl, x-amz-grant-*) and unsupported features. */
 export function checkWriteHeaders(call: S3Call): void {
@@ -84,8 +78,39 @@ export function checksumAlgorithmOf(value: string | undefined): ChecksumAlgorith
   throw new BucketError('InvalidRequest', `Checksum algorithm ${value} is not valid; use CRC32, CRC32C, CRC64NVME, SHA1 or SHA256.`);
 }
 
-/** x-amz-server-side-encryption and the key ARN (for aws:kms), as every object response carries. */
-export function setEncryptionHeaders(reply: FastifyReply, encryption: { sseAlgorithm: SseAlgorithm; kmsKeyId: string }): void {
+/**
+ * SSE-C: x-amz-server-side-encryption-customer-algorithm (AES256), -key (base64 of 256 bits) and -key-MD5, or the
+ * x-amz-copy-source-… ones of a copy's source; InvalidArgument (or InvalidEncryptionAlgorithmError) when incomplete or inconsistent.
+ */
+export function customerKeyOf(call: S3Call, of: 'object' | 'copy-source' = 'object'): CustomerKey | undefined {
+  const prefix = of === 'object' ? 'x-amz-server-side-encryption-customer-' : 'x-amz-copy-source-server-side-encryption-customer-';
+  const algorithm = call.header(`${prefix}algorithm`);
+  const key = call.header(`${prefix}key`);
+  const keyMd5 = call.header(`${prefix}key-md5`);
+  if (algorithm === undefined && key === undefined && keyMd5 === undefined) return undefined;
+  const refused = (message: string) => new BucketError('InvalidArgument', `Requests specifying Server Side Encryption with Customer provided keys must provide ${message}.`);
+  if (algorithm === undefined) throw refused('a valid encryption algorithm');
+  if (algorithm !== 'AES256') throw new BucketError('InvalidEncryptionAlgorithmError', 'The encryption request you specified is not valid. The valid value is AES256.');
+  if (key === undefined) throw refused('an appropriate secret key');
+  const bytes = Buffer.from(key, 'base64');
+  if (bytes.length !== 32 || bytes.toString('base64') !== key) throw new BucketError('InvalidArgument', 'The secret key was invalid for the specified algorithm.');
+  if (keyMd5 === undefined) throw refused('the client calculated MD5 of the secret key');
+  if (createHash('md5').update(bytes).digest('base64') !== keyMd5) throw new BucketError('InvalidArgument', 'The calculated MD5 hash of the key did not match the hash that was provided.');
+  if (of === 'object' && call.header('x-amz-server-side-encryption') !== undefined) {
+    throw new BucketError('InvalidArgument', 'Server Side Encryption with Customer provided key is incompatible with the encryption method specified');
+  }
+  return { key: bytes, keyMd5 };
+}
+
+/** The SSE-C headers of a response about an object written with a customer key: the algorithm and the key's MD5, never the key. */
+export function setCustomerKeyHeaders(reply: FastifyReply, key: CustomerKey | undefined): void {
+  if (!key) return;
+  reply.header('x-amz-server-side-encryption-customer-algorithm', 'AES256').header('x-amz-server-side-encryption-customer-key-md5', key.keyMd5);
+}
+
+/** x-amz-server-side-encryption and the key ARN (for aws:kms), as every object response carries (SSE-C objects carry their own, above). */
+export function setEncryptionHeaders(reply: FastifyReply, encryption: { sseAlgorithm: SseAlgorithm; kmsKeyId: string; customerKeyHash?: string }): void {
+  if (encryption.customerKeyHash !== undefined) return;
   reply.header('x-amz-server-side-encryption', encryption.sseAlgorithm);
   if (encryption.sseAlgorithm === 'aws:kms') reply.header('x-amz-server-side-encryption-aws-kms-key-id', encryption.kmsKeyId);
 }
@@ -125,6 +150,7 @@ export function setObjectHeaders(call: S3Call, info: ObjectInfo, options: { whol
   // Characters past latin1 go out as their UTF-8 bytes (a header carries bytes; Node writes a string's as latin1).
   for (const [name, value] of Object.entries(info.metadata)) reply.header(`x-amz-meta-${name}`, [...value].some((c) => c.charCodeAt(0) > 0xff) ? Buffer.from(value, 'utf8').toString('latin1') : value);
   setEncryptionHeaders(reply, info);
+  setCustomerKeyHeaders(reply, info.customerKeyHash === undefined ? undefined : customerKeyOf(call));
   if (options.wholeObject && call.header('x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
     for (const [algorithm, value] of Object.entries(info.checksums) as [ChecksumAlgorithm, string][]) {
       reply.header(CHECKSUM_HEADERS[algorithm], value);

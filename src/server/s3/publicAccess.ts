@@ -82,7 +82,7 @@ export const putBucketAcl = bucketOperation(NoInput, async (call) => {
 
 export const putObjectAcl = objectOperation(ObjectSubresourceInput, async (call) => {
   await putAcl(call);
-  await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
+  await call.services.buckets.existingObject(call.bucket, call.key, call.input.versionId);
   return call.reply.code(200).send();
 });
 
@@ -106,6 +106,6 @@ export const getBucketAcl = bucketOperation(NoInput, async (call) => {
 });
 
 export const getObjectAcl = objectOperation(ObjectSubresourceInput, async (call) => {
-  await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
+  await call.services.buckets.existingObject(call.bucket, call.key, call.input.versionId);
   return sendXml(call.reply, 'AccessControlPolicy', ownerOnlyAcl());
 });

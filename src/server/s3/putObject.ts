@@ -3,7 +3,7 @@ import { MAX_PUT_BYTES } from '../../service/buckets.js';
 import type { ChecksumAlgorithm } from '../../store/bucketRecords.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
 import { objectOperation, WriteConditions } from './members.js';
-import { checkWriteHeaders, objectHeadersOf, setEncryptionHeaders, setVersionHeader, sseRequestOf, tagsOf } from './objectHeaders.js';
+import { checkWriteHeaders, customerKeyOf, objectHeadersOf, setCustomerKeyHeaders, setEncryptionHeaders, setVersionHeader, sseRequestOf, tagsOf } from './objectHeaders.js';
 
 /** PUT /bucket/key: the body streams, checked, into a sealed blob; the object exists only once every check passed. */
 export const PutObjectInput = Type.Object({ ...WriteConditions });
@@ -13,6 +13,7 @@ export const putObject = objectOperation(PutObjectInput, async (call) => {
   const { headers, metadata } = objectHeadersOf(call);
   const sse = sseRequestOf(call);
   const tags = tagsOf(call);
+  const customerKey = customerKeyOf(call);
   await call.services.buckets.headBucket(call.bucket);
   const payload = call.payload(MAX_PUT_BYTES);
   const info = await call.services.buckets.putObject({
@@ -23,12 +24,14 @@ export const putObject = objectOperation(PutObjectInput, async (call) => {
     metadata,
     sse,
     tags,
+    customerKey,
     checksums: () => payload.checksums(),
     condition: { ifMatch: call.input.ifMatch, ifNoneMatch: call.input.ifNoneMatch },
   });
   call.reply.header('etag', `"${info.eTag}"`);
   setVersionHeader(call.reply, info.versionId);
   setEncryptionHeaders(call.reply, info);
+  setCustomerKeyHeaders(call.reply, customerKey);
   for (const [algorithm, value] of Object.entries(info.checksums) as [ChecksumAlgorithm, string][]) call.reply.header(CHECKSUM_HEADERS[algorithm], value);
   return call.reply.code(200).send();
 });

@@ -6,11 +6,13 @@
  * per key (a partial unique index), and the current objects are listed through that index. A multipart
  * object keeps the size and checksums of each of its parts (parts, JSON; GetObject by part number,
  * GetObjectAttributes), and every version its tags (JSON, as multipart uploads keep those of x-amz-tagging).
+ * An object written with a customer-provided key (SSE-C) keeps a salted HMAC of that key, never the key.
  * SQLite cannot change a primary key in place: the table is rebuilt (see 007).
  */
 export const objectVersionsMigration = `
   ALTER TABLE buckets ADD COLUMN versioning TEXT CHECK (versioning IN ('Enabled', 'Suspended'));
   ALTER TABLE multipart_uploads ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE multipart_uploads ADD COLUMN customer_key_hash TEXT;
 
   CREATE TABLE bucket_objects_v8 (
     bucket         TEXT NOT NULL REFERENCES buckets (name),
@@ -31,12 +33,13 @@ export const objectVersionsMigration = `
     part_count     INTEGER,
     parts          TEXT,
     tags           TEXT NOT NULL,
+    customer_key_hash TEXT,
     CHECK (delete_marker = 1 OR (blob_key IS NOT NULL AND sse_algorithm IS NOT NULL AND kms_key_id IS NOT NULL)),
     CHECK (delete_marker = 0 OR blob_key IS NULL),
     PRIMARY KEY (bucket, key, version_id)
   ) STRICT, WITHOUT ROWID;
   INSERT INTO bucket_objects_v8
-    SELECT bucket, key, 'null', 1, 1, 0, blob_key, size, etag, headers, metadata, last_modified, sse_algorithm, kms_key_id, checksums, part_count, NULL, '{}'
+    SELECT bucket, key, 'null', 1, 1, 0, blob_key, size, etag, headers, metadata, last_modified, sse_algorithm, kms_key_id, checksums, part_count, NULL, '{}', NULL
     FROM bucket_objects;
   DROP TABLE bucket_objects;
   ALTER TABLE bucket_objects_v8 RENAME TO bucket_objects;

@@ -11,8 +11,8 @@ export class PostgresMultipartUploads implements MultipartRepository {
     await inTransaction(this.pool, async (client) => {
       if ((await client.query('SELECT 1 FROM buckets WHERE name = $1 FOR KEY SHARE', [upload.bucket])).rowCount === 0) throw new MissingBucketError(`no bucket ${upload.bucket}`);
       await client.query(
-        `INSERT INTO multipart_uploads (upload_id, bucket, key, created_at, headers, metadata, sse_algorithm, kms_key_id, checksum_algorithm, tags)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        `INSERT INTO multipart_uploads (upload_id, bucket, key, created_at, headers, metadata, sse_algorithm, kms_key_id, checksum_algorithm, tags, customer_key_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
         [
           upload.uploadId,
           upload.bucket,
@@ -24,6 +24,7 @@ export class PostgresMultipartUploads implements MultipartRepository {
           upload.kmsKeyId,
           upload.checksumAlgorithm ?? null,
           JSON.stringify(upload.tags ?? {}),
+          upload.customerKeyHash ?? null,
         ],
       );
     });

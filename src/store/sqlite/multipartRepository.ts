@@ -12,8 +12,8 @@ export class SqliteMultipartUploads implements MultipartRepository {
         if (!this.db.prepare('SELECT 1 FROM buckets WHERE name = ?').get(upload.bucket)) throw new MissingBucketError(`no bucket ${upload.bucket}`);
         this.db
           .prepare(
-            `INSERT INTO multipart_uploads (upload_id, bucket, key, created_at, headers, metadata, sse_algorithm, kms_key_id, checksum_algorithm, tags)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO multipart_uploads (upload_id, bucket, key, created_at, headers, metadata, sse_algorithm, kms_key_id, checksum_algorithm, tags, customer_key_hash)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             upload.uploadId,
@@ -26,6 +26,7 @@ export class SqliteMultipartUploads implements MultipartRepository {
             upload.kmsKeyId,
             upload.checksumAlgorithm ?? null,
             JSON.stringify(upload.tags ?? {}),
+            upload.customerKeyHash ?? null,
           );
       })
       .immediate();

@@ -1,7 +1,8 @@
-/** Bucket versioning, part sizes and tags, as the SQLite migration 008 describes them; the existing objects become each key's "null" version. */
+/** Bucket versioning, part sizes, tags and SSE-C key hashes, as the SQLite migration 008 describes them; the existing objects become each key's "null" version. */
 export const objectVersionsMigration = `
   ALTER TABLE buckets ADD COLUMN versioning TEXT CHECK (versioning IN ('Enabled', 'Suspended'));
   ALTER TABLE multipart_uploads ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE multipart_uploads ADD COLUMN customer_key_hash TEXT;
 
   ALTER TABLE bucket_objects DROP CONSTRAINT bucket_objects_pkey;
   ALTER TABLE bucket_objects
@@ -10,7 +11,8 @@ export const objectVersionsMigration = `
     ADD COLUMN is_latest     BOOLEAN NOT NULL DEFAULT TRUE,
     ADD COLUMN delete_marker BOOLEAN NOT NULL DEFAULT FALSE,
     ADD COLUMN parts         TEXT,
-    ADD COLUMN tags          TEXT NOT NULL DEFAULT '{}';
+    ADD COLUMN tags          TEXT NOT NULL DEFAULT '{}',
+    ADD COLUMN customer_key_hash TEXT;
   ALTER TABLE bucket_objects
     ALTER COLUMN version_id DROP DEFAULT,
     ALTER COLUMN seq DROP DEFAULT,
