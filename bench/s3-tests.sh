@@ -29,10 +29,12 @@ declare -A GROUPS_K=(
   [sse-s3]='test_sse_s3_ and not post_object'
   [bucket-encryption]='test_put_bucket_encryption or test_get_bucket_encryption or test_delete_bucket_encryption'
   [bucket-basics]='test_bucket_create_delete or test_bucket_head or test_list_buckets or test_bucket_list_empty or test_bucket_create_exists or test_bucket_create_naming'
+  [versioning]='(test_versioning_ or test_versioned_ or test_delete_marker_) and not lifecycle and not object_lock and not logging'
+  [sse-c]='sse_c and not post_object and not policy'
 )
 # Tests of Ceph RGW's own extensions (marked fails_on_aws: AWS S3 fails them too) are left out.
 MARKERS='not fails_on_aws'
-ORDER=(list multipart object-rw copy ranged multi-delete sse-kms sse-s3 bucket-encryption bucket-basics)
+ORDER=(list multipart object-rw copy ranged multi-delete sse-kms sse-s3 bucket-encryption bucket-basics versioning sse-c)
 
 if [[ -z "${S3TESTS_DIR:-}" || ! -f "$S3TESTS_DIR/s3tests/functional/test_s3.py" ]]; then
   echo "Set S3TESTS_DIR to a checkout of https://github.com/ceph/s3-tests (commit $S3TESTS_COMMIT)." >&2
@@ -72,13 +74,16 @@ done
 KEY_ID=$(sed -n 's/^aws_access_key_id = //p' "$WORK/data/credentials")
 SECRET=$(sed -n 's/^aws_secret_access_key = //p' "$WORK/data/credentials")
 
-# Two customer keys for the SSE-KMS tests (kms_keyid, kms_keyid2), made through Vigil's KMS API.
-read -r KMS1 KMS2 < <("$PYTHON" - "$PORT" "$KEY_ID" "$SECRET" <<'EOF'
+# Two customer keys for the SSE-KMS tests (kms_keyid, kms_keyid2), made through Vigil's KMS API, and the
+# account's canonical user id (the suite compares the Owner of buckets, objects and ACLs with user_id).
+read -r KMS1 KMS2 OWNER_ID < <("$PYTHON" - "$PORT" "$KEY_ID" "$SECRET" <<'EOF'
 import sys, boto3, urllib3
 urllib3.disable_warnings()
 port, key, secret = sys.argv[1:4]
 kms = boto3.client('kms', endpoint_url=f'https://127.0.0.1:{port}', region_name='us-east-1', aws_access_key_id=key, aws_secret_access_key=secret, verify=False)
-print(' '.join(kms.create_key(Description=f's3-tests {i}')['KeyMetadata']['KeyId'] for i in (1, 2)))
+keys = [kms.create_key(Description=f's3-tests {i}')['KeyMetadata']['KeyId'] for i in (1, 2)]
+s3 = boto3.client('s3', endpoint_url=f'https://127.0.0.1:{port}', region_name='us-east-1', aws_access_key_id=key, aws_secret_access_key=secret, verify=False)
+print(' '.join(keys), s3.list_buckets()['Owner']['ID'])
 EOF
 )
 
@@ -95,7 +100,7 @@ bucket prefix = s3t-{random}-
 
 [s3 main]
 display_name = vigil
-user_id = vigil
+user_id = $OWNER_ID
 email = vigil@example.com
 api_name = default
 access_key = $KEY_ID
@@ -105,14 +110,14 @@ kms_keyid2 = $KMS2
 
 [s3 alt]
 display_name = vigil
-user_id = vigil
+user_id = $OWNER_ID
 email = vigil@example.com
 access_key = $KEY_ID
 secret_key = $SECRET
 
 [s3 tenant]
 display_name = vigil
-user_id = vigil
+user_id = $OWNER_ID
 email = vigil@example.com
 tenant = vigil
 access_key = $KEY_ID
@@ -120,19 +125,19 @@ secret_key = $SECRET
 
 [iam]
 display_name = vigil
-user_id = vigil
+user_id = $OWNER_ID
 email = vigil@example.com
 access_key = $KEY_ID
 secret_key = $SECRET
 
 [iam root]
-user_id = vigil
+user_id = $OWNER_ID
 email = vigil@example.com
 access_key = $KEY_ID
 secret_key = $SECRET
 
 [iam alt root]
-user_id = vigil
+user_id = $OWNER_ID
 email = vigil@example.com
 access_key = $KEY_ID
 secret_key = $SECRET

@@ -7,6 +7,7 @@ import { ServiceError } from './errors.js';
 export type BucketErrorCode =
   | 'AccessDenied'
   | 'BadDigest'
+  | 'BadRequest'
   | 'BucketAlreadyOwnedByYou'
   | 'BucketNotEmpty'
   | 'EntityTooLarge'
@@ -16,15 +17,18 @@ export type BucketErrorCode =
   | 'InvalidArgument'
   | 'InvalidBucketName'
   | 'InvalidDigest'
+  | 'InvalidEncryptionAlgorithmError'
   | 'InvalidPart'
   | 'InvalidPartOrder'
   | 'InvalidRange'
   | 'InvalidRequest'
+  | 'InvalidTag'
   | 'KeyTooLongError'
   | 'KMS.DisabledException'
   | 'KMS.KMSInvalidStateException'
   | 'KMS.NotFoundException'
   | 'MalformedXML'
+  | 'MethodNotAllowed'
   | 'NoSuchBucket'
   | 'NoSuchBucketPolicy'
   | 'NoSuchKey'
@@ -47,5 +51,24 @@ export class BucketError extends ServiceError {
     readonly details?: Record<string, string>,
   ) {
     super(message);
+  }
+}
+
+/**
+ * A read that met a delete marker: NoSuchKey (404) when it was the key's latest version, MethodNotAllowed (405)
+ * when the request named it; S3 answers either with x-amz-delete-marker, the marker's version id and its time.
+ */
+export class DeleteMarkerError extends BucketError {
+  constructor(
+    code: 'NoSuchKey' | 'MethodNotAllowed',
+    resource: { bucket: string; key: string },
+    readonly marker: { versionId: string; lastModified: Date },
+  ) {
+    super(
+      code,
+      code === 'NoSuchKey' ? 'The specified key does not exist.' : 'The specified method is not allowed against this resource.',
+      resource,
+      code === 'MethodNotAllowed' ? { Method: 'GET', ResourceType: 'DeleteMarker' } : undefined,
+    );
   }
 }

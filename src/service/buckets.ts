@@ -1,14 +1,28 @@
+import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BlobNotFoundError } from '../blob/blobStore.js';
 import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
-import { type BucketRecord, MissingBucketError, type ObjectChecksums, type ObjectHeaders, type ObjectRecord, type SseAlgorithm } from '../store/bucketRecords.js';
+import {
+  type BucketRecord,
+  MissingBucketError,
+  type ObjectChecksums,
+  type ObjectHeaders,
+  type ObjectRecord,
+  type ObjectVersion,
+  type SseAlgorithm,
+  type VersioningStatus,
+  type VersionPosition,
+} from '../store/bucketRecords.js';
 import type { MetadataStore } from '../store/metadataStore.js';
-import { BucketError } from './bucketErrors.js';
+import { sequenceOfVersionId } from '../store/objectVersions.js';
+import { BucketError, DeleteMarkerError } from './bucketErrors.js';
 import { assertBucketName, assertObjectKey } from './bucketNames.js';
+import { assertCustomerKey, type CustomerKey, customerKeyHash } from './customerKeys.js';
 import { newBlobKey, objectContext, startedStream, writeSealed } from './objectBlobs.js';
 import { type KeyDirectory, kmsFailure, resolveEncryption, type SseRequest, usableKeyArn } from './objectEncryption.js';
 import { infoOf, type ObjectInfo } from './objectInfo.js';
 import { type ListObjectsInput, listObjectPage, type ObjectListing } from './objectListing.js';
+import { type ListVersionsInput, listVersionPage, type VersionListing } from './objectVersionListing.js';
 import type { WriteCondition } from './writeCondition.js';
 
 export { DEFAULT_CONTENT_TYPE, type ObjectInfo } from './objectInfo.js';
@@ -41,6 +55,9 @@ export interface PutObjectInput {
    */
   checksums?: () => ObjectChecksums;
   condition?: WriteCondition;
+  tags?: Record<string, string>;
+  /** SSE-C: the key every read of the object must present. */
+  customerKey?: CustomerKey;
 }
 
 export interface CopyObjectInput {
@@ -52,6 +69,12 @@ export interface CopyObjectInput {
   headers?: ObjectHeaders;
   metadata?: Record<string, string>;
   sse?: SseRequest;
+  /** COPY (default) keeps the source's tags; REPLACE takes these. */
+  taggingDirective?: 'COPY' | 'REPLACE';
+  tags?: Record<string, string>;
+  /** SSE-C: the source's key (x-amz-copy-source-server-side-encryption-customer-*) and the copy's. */
+  sourceCustomerKey?: CustomerKey;
+  customerKey?: CustomerKey;
 }
 
 /** The largest single PUT S3 accepts. */
@@ -118,6 +141,11 @@ export class Buckets {
     return { algorithm: 'aws:kms', kmsKeyId: this.keys.defaultKeyId };
   }
 
+  /** Enables or suspends versioning; a bucket never goes back to unversioned, as on S3. */
+  async putBucketVersioning(name: string, status: VersioningStatus): Promise<void> {
+    if (!(await this.store.buckets.setVersioning(name, status))) throw noSuchBucket(name);
+  }
+
   /** Back to the default: aws:kms under the service key. Objects are sealed either way. */
   async deleteBucketEncryption(name: string): Promise<void> {
     if (!(await this.store.buckets.setEncryption(name, undefined))) throw noSuchBucket(name);
@@ -144,6 +172,7 @@ export class Buckets {
     const record: ObjectRecord = {
       bucket: input.bucket,
       key: input.key,
+      versionId: newVersionId(),
       blobKey,
       size: written.size,
       eTag: written.md5.toString('hex'),
@@ -153,9 +182,10 @@ export class Buckets {
       sseAlgorithm: encryption.algorithm,
       kmsKeyId: encryption.kmsKeyId,
       checksums,
+      tags: input.tags,
+      customerKeyHash: input.customerKey && customerKeyHash(input.customerKey),
     };
-    await this.commit(record);
-    return infoOf(record);
+    return infoOf(await this.commit(record));
   }
 
   /**
@@ -175,12 +205,13 @@ export class Buckets {
   }
 
   /**
-   * Reads an object. Buckets are unversioned: a versionId other than "null" is NoSuchVersion.
-   * The body fails (never ends cleanly) if the stored ciphertext was changed.
+   * Reads an object: the key's current version, or the one versionId names. The body fails (never ends
+   * cleanly) if the stored ciphertext was changed.
    */
-  async getObject(bucket: string, key: string, options: { versionId?: string; range?: ByteRange } = {}): Promise<ObjectRead> {
+  async getObject(bucket: string, key: string, options: { versionId?: string; range?: ByteRange; customerKey?: CustomerKey } = {}): Promise<ObjectRead> {
     for (let attempt = 0; ; attempt++) {
       const record = await this.objectRecord(bucket, key, options.versionId);
+      assertCustomerKey(record.customerKeyHash, options.customerKey);
       const range = options.range === undefined ? undefined : resolveRange(options.range, record.size);
       const context = objectContext(bucket, key);
       let stream: Readable;
@@ -199,27 +230,50 @@ export class Buckets {
     }
   }
 
-  async headObject(bucket: string, key: string, versionId?: string): Promise<ObjectInfo> {
+  /** That the object (or version) exists, for requests that need no SSE-C key (ACLs). */
+  async existingObject(bucket: string, key: string, versionId?: string): Promise<ObjectInfo> {
     return infoOf(await this.objectRecord(bucket, key, versionId));
   }
 
-  /** Deleting an absent key succeeds, as on S3; the bucket must exist. */
-  async deleteObject(bucket: string, key: string, versionId?: string): Promise<void> {
+  /** An object's record as GET/HEAD report it; an SSE-C object needs its key. */
+  async headObject(bucket: string, key: string, versionId?: string, customerKey?: CustomerKey): Promise<ObjectInfo> {
+    const record = await this.objectRecord(bucket, key, versionId);
+    assertCustomerKey(record.customerKeyHash, customerKey);
+    return infoOf(record);
+  }
+
+  /**
+   * DeleteObject. Without a version id: the object goes when versioning was never enabled, else a delete marker
+   * becomes the latest version (as "null", replacing that version, when suspended). With one: that version goes
+   * for good, and its blob with its data key. Deleting an absent key or version succeeds, as on S3.
+   */
+  async deleteObject(bucket: string, key: string, versionId?: string): Promise<{ versionId?: string; deleteMarker: boolean }> {
     await this.bucket(bucket);
-    if (versionId !== undefined && versionId !== 'null') return;
-    const blobKey = await this.store.objects.delete(bucket, key);
-    if (blobKey !== undefined) await this.blobs.delete(blobKey);
+    if (versionId !== undefined) {
+      const removed = await this.store.objects.deleteVersion(bucket, key, versionId);
+      if (removed?.deleteMarker === false) await this.blobs.delete(removed.blobKey);
+      return { versionId, deleteMarker: removed?.deleteMarker === true };
+    }
+    let outcome: Awaited<ReturnType<typeof this.store.objects.delete>>;
+    try {
+      outcome = await this.store.objects.delete(bucket, key, newVersionId());
+    } catch (error) {
+      if (error instanceof MissingBucketError) throw noSuchBucket(bucket);
+      throw error;
+    }
+    for (const blobKey of outcome.obsoleteBlobKeys) await this.blobs.delete(blobKey);
+    return outcome.deleteMarker ? { versionId: outcome.versionId, deleteMarker: true } : { deleteMarker: false };
   }
 
   /** DeleteObjects: each key deleted on its own; per-key failures are reported, not thrown. */
-  async deleteObjects(bucket: string, keys: { key: string; versionId?: string }[]): Promise<{ key: string; versionId?: string; error?: BucketError }[]> {
+  async deleteObjects(bucket: string, keys: { key: string; versionId?: string }[]): Promise<{ key: string; versionId?: string; deleteMarker?: { versionId?: string }; error?: BucketError }[]> {
     await this.bucket(bucket);
-    const results: { key: string; versionId?: string; error?: BucketError }[] = [];
+    const results: { key: string; versionId?: string; deleteMarker?: { versionId?: string }; error?: BucketError }[] = [];
     for (const entry of keys) {
       try {
         assertObjectKey(entry.key);
-        await this.deleteObject(bucket, entry.key, entry.versionId);
-        results.push({ key: entry.key, versionId: entry.versionId });
+        const outcome = await this.deleteObject(bucket, entry.key, entry.versionId);
+        results.push({ key: entry.key, versionId: entry.versionId, deleteMarker: outcome.deleteMarker ? { versionId: outcome.versionId } : undefined });
       } catch (error) {
         if (!(error instanceof BucketError)) throw error;
         results.push({ key: entry.key, versionId: entry.versionId, error });
@@ -234,13 +288,48 @@ export class Buckets {
     return listObjectPage(this.store.objects, bucket, { ...input, maxKeys: Math.min(input.maxKeys, 1000) });
   }
 
+  /** The tags of the current object or of the named version, and that version's id. */
+  async getObjectTagging(bucket: string, key: string, versionId?: string): Promise<{ versionId: string; tags: Record<string, string> }> {
+    const record = await this.objectRecord(bucket, key, versionId);
+    return { versionId: record.versionId, tags: record.tags ?? {} };
+  }
+
+  /** Replaces the tags of the current object or of the named version (an empty set removes them); answers that version's id. */
+  async putObjectTagging(bucket: string, key: string, versionId: string | undefined, tags: Record<string, string>): Promise<string> {
+    const record = await this.objectRecord(bucket, key, versionId);
+    // Gone between the read and the write (deleted, or replaced as the "null" version): as if it had not been there.
+    if (!(await this.store.objects.setTags(bucket, key, record.versionId, tags))) throw noSuchVersion(bucket, key);
+    return record.versionId;
+  }
+
+  /** ListObjectVersions: every version and delete marker, by key, newest first; markers as on ListObjects. */
+  async listObjectVersions(bucket: string, input: ListVersionsInput): Promise<VersionListing> {
+    await this.bucket(bucket);
+    return listVersionPage(this.store.objects, bucket, { ...input, maxKeys: Math.min(input.maxKeys, 1000) });
+  }
+
+  /**
+   * Where a listing of versions resumes after (key, version id), also when that version was deleted meanwhile
+   * (its id holds its sequence; after a deleted "null" version, at the next key). InvalidArgument for an id that
+   * is no version id.
+   */
+  async versionPosition(bucket: string, key: string, versionId: string): Promise<VersionPosition> {
+    const version = await this.store.objects.getVersion(bucket, key, versionId);
+    if (version) return { key, sequence: version.sequence };
+    if (versionId === 'null') return { key };
+    const sequence = sequenceOfVersionId(versionId);
+    if (sequence === undefined) throw new BucketError('InvalidArgument', 'Invalid version id specified');
+    return { key, sequence };
+  }
+
   /** Copies by decrypting the source and sealing a new object under the destination's own context and key. */
   async copyObject(input: CopyObjectInput): Promise<ObjectInfo> {
     assertObjectKey(input.key);
     await this.bucket(input.bucket);
-    const source = await this.getObject(input.source.bucket, input.source.key, { versionId: input.source.versionId });
+    const source = await this.getObject(input.source.bucket, input.source.key, { versionId: input.source.versionId, customerKey: input.sourceCustomerKey });
     const sameObject = input.source.bucket === input.bucket && input.source.key === input.key;
-    if (sameObject && input.metadataDirective !== 'REPLACE' && input.sse === undefined) {
+    // Copying an older version onto its own key is how S3 restores it; copying the current one changes nothing.
+    if (sameObject && input.source.versionId === undefined && input.metadataDirective !== 'REPLACE' && input.sse === undefined) {
       source.body.destroy();
       throw new BucketError(
         'InvalidRequest',
@@ -256,6 +345,8 @@ export class Buckets {
         headers: replace ? input.headers : source.info.headers,
         metadata: replace ? input.metadata : source.info.metadata,
         sse: input.sse,
+        tags: input.taggingDirective === 'REPLACE' ? input.tags : source.info.tags,
+        customerKey: input.customerKey,
         checksums: () => source.info.checksums,
       });
     } finally {
@@ -297,29 +388,40 @@ export class Buckets {
     }
   }
 
-  /** Swaps the row in, then deletes the blob it replaced; a vanished bucket deletes the new blob. */
-  private async commit(record: ObjectRecord): Promise<void> {
-    let replacedBlobKey: string | undefined;
+  /**
+   * Adds the row as the key's latest version, then deletes the blob of the version it replaced (an unversioned
+   * or suspended bucket's "null" one); a vanished bucket deletes the new blob. Returns the record with its version id.
+   */
+  private async commit(record: ObjectRecord): Promise<ObjectRecord> {
+    let written: { versionId: string; obsoleteBlobKeys: string[] };
     try {
-      ({ replacedBlobKey } = await this.store.objects.put(record));
+      written = await this.store.objects.put(record);
     } catch (error) {
       await this.blobs.delete(record.blobKey);
       if (error instanceof MissingBucketError) throw noSuchBucket(record.bucket);
       throw error;
     }
-    if (replacedBlobKey !== undefined) await this.blobs.delete(replacedBlobKey);
+    for (const blobKey of written.obsoleteBlobKeys) await this.blobs.delete(blobKey);
+    return { ...record, versionId: written.versionId };
   }
 
+  /** The key's current object or the named version; NoSuchKey, NoSuchVersion, or a DeleteMarkerError for a delete marker. */
   private async objectRecord(bucket: string, key: string, versionId: string | undefined): Promise<ObjectRecord> {
-    const record = await this.store.objects.get(bucket, key);
-    if (!record) {
+    const version: ObjectVersion | undefined = versionId === undefined ? await this.store.objects.latest(bucket, key) : await this.store.objects.getVersion(bucket, key, versionId);
+    if (!version) {
       await this.bucket(bucket);
-      if (versionId !== undefined && versionId !== 'null') throw noSuchVersion(bucket, key);
+      if (versionId !== undefined) throw noSuchVersion(bucket, key);
       throw new BucketError('NoSuchKey', 'The specified key does not exist.', { bucket, key });
     }
-    if (versionId !== undefined && versionId !== 'null') throw noSuchVersion(bucket, key);
+    if (version.deleteMarker) throw new DeleteMarkerError(versionId === undefined ? 'NoSuchKey' : 'MethodNotAllowed', { bucket, key }, version);
+    const { deleteMarker: _marker, isLatest: _latest, sequence: _sequence, ...record } = version;
     return record;
   }
+}
+
+/** The random part of a new version id (the store puts the version's sequence before it): 32 URL-safe characters in all, as long as S3's. */
+export function newVersionId(): string {
+  return randomBytes(18).toString('base64url');
 }
 
 function noSuchBucket(bucket: string): BucketError {
@@ -327,7 +429,7 @@ function noSuchBucket(bucket: string): BucketError {
 }
 
 function noSuchVersion(bucket: string, key: string): BucketError {
-  return new BucketError('NoSuchVersion', 'The specified version does not exist (buckets are unversioned: the only version is "null").', { bucket, key });
+  return new BucketError('NoSuchVersion', 'The specified version does not exist.', { bucket, key });
 }
 
 /** A range against an object's size; InvalidRange when it starts past the end or the object is empty. */

@@ -15,6 +15,7 @@ import {
 import type { MetadataStore } from '../store/metadataStore.js';
 import { BucketError } from './bucketErrors.js';
 import { assertObjectKey } from './bucketNames.js';
+import { assertCustomerKey, type CustomerKey, customerKeyHash } from './customerKeys.js';
 import { concatenatedBlobs, newBlobKey, objectContext } from './objectBlobs.js';
 import { type Checksummer, type ChecksumType, checksumTypeOf, compositeChecksum, createChecksummer } from './objectChecksums.js';
 import { type KeyDirectory, resolveEncryption, type SseRequest } from './objectEncryption.js';
@@ -34,6 +35,8 @@ export interface UploadPartInput {
   body: Readable;
   /** As for PutObject: called after the body ended, returns the part's verified checksums or throws. */
   checksums?: () => ObjectChecksums;
+  /** SSE-C: the upload's key, with every part. */
+  customerKey?: CustomerKey;
 }
 
 /**
@@ -46,7 +49,11 @@ export interface UploadBuckets {
   /** Seals a body into a fresh blob under the object's encryption context. */
   seal(blobKey: string, body: Readable, bucket: string, key: string, kmsKeyId: string): Promise<{ size: number; md5: Buffer }>;
   /** An object's plaintext, or the bytes first..last of it (UploadPartCopy's source). */
-  getObject(bucket: string, key: string, options: { versionId?: string; range?: { first: number; last: number } }): Promise<{ body: Readable; info: ObjectInfo; range?: { end: number } }>;
+  getObject(
+    bucket: string,
+    key: string,
+    options: { versionId?: string; range?: { first: number; last: number }; customerKey?: CustomerKey },
+  ): Promise<{ body: Readable; info: ObjectInfo; range?: { end: number } }>;
   /** Refuses a conditional write whose condition does not hold. */
   assertWriteCondition(bucket: string, key: string, condition: WriteCondition | undefined): Promise<void>;
 }
@@ -71,6 +78,8 @@ export class MultipartUploads {
     metadata?: Record<string, string>;
     sse?: SseRequest;
     checksumAlgorithm?: ChecksumAlgorithm;
+    tags?: Record<string, string>;
+    customerKey?: CustomerKey;
   }): Promise<MultipartUploadRecord> {
     assertObjectKey(input.key);
     const bucket = await this.buckets.bucket(input.bucket);
@@ -85,6 +94,8 @@ export class MultipartUploads {
       sseAlgorithm: encryption.algorithm,
       kmsKeyId: encryption.kmsKeyId,
       checksumAlgorithm: input.checksumAlgorithm,
+      tags: input.tags,
+      customerKeyHash: input.customerKey && customerKeyHash(input.customerKey),
     };
     try {
       await this.store.multipartUploads.create(upload);
@@ -100,6 +111,7 @@ export class MultipartUploads {
       throw new BucketError('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive.`);
     }
     const upload = await this.upload(input.bucket, input.key, input.uploadId);
+    assertCustomerKey(upload.customerKeyHash, input.customerKey);
     const blobKey = newBlobKey('parts');
     const written = await this.buckets.seal(blobKey, input.body, upload.bucket, upload.key, upload.kmsKeyId);
     const part: PartRecord = {
@@ -129,10 +141,15 @@ export class MultipartUploads {
    * (which must lie inside the object), decrypted and sealed again under the upload's key.
    */
   async uploadPartCopy(
-    input: Omit<UploadPartInput, 'body' | 'checksums'> & { source: { bucket: string; key: string; versionId?: string }; range?: { first: number; last: number } },
+    input: Omit<UploadPartInput, 'body' | 'checksums'> & {
+      source: { bucket: string; key: string; versionId?: string };
+      range?: { first: number; last: number };
+      sourceCustomerKey?: CustomerKey;
+    },
   ): Promise<PartRecord & { upload: MultipartUploadRecord }> {
-    await this.upload(input.bucket, input.key, input.uploadId);
-    const read = await this.buckets.getObject(input.source.bucket, input.source.key, { versionId: input.source.versionId, range: input.range });
+    const upload = await this.upload(input.bucket, input.key, input.uploadId);
+    assertCustomerKey(upload.customerKeyHash, input.customerKey);
+    const read = await this.buckets.getObject(input.source.bucket, input.source.key, { versionId: input.source.versionId, range: input.range, customerKey: input.sourceCustomerKey });
     try {
       if (input.range && read.range?.end !== input.range.last) {
         throw new BucketError('InvalidArgument', `Range specified is not valid for source object of size: ${read.info.size}`);
@@ -264,6 +281,7 @@ export class MultipartUploads {
     const record: ObjectRecord = {
       bucket,
       key,
+      versionId: randomBytes(18).toString('base64url'), // the random part of its version id (see Buckets.newVersionId)
       blobKey,
       size: written.size,
       eTag: `${eTagHash.digest('hex')}-${parts.length}`,
@@ -274,10 +292,13 @@ export class MultipartUploads {
       kmsKeyId: upload.kmsKeyId,
       checksums,
       partCount: parts.length,
+      parts: parts.map((part) => ({ size: part.size, checksums: part.checksums })),
+      tags: upload.tags,
+      customerKeyHash: upload.customerKeyHash,
     };
     let obsoleteBlobKeys: string[];
     try {
-      ({ obsoleteBlobKeys } = await this.store.multipartUploads.complete(uploadId, record));
+      ({ obsoleteBlobKeys, versionId: record.versionId } = await this.store.multipartUploads.complete(uploadId, record));
     } catch (error) {
       await this.blobs.delete(blobKey);
       if (error instanceof MissingUploadError) throw noSuchUpload(uploadId);

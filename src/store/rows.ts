@@ -2,7 +2,7 @@
  * Table rows as both metadata engines return them, and the records they hold: the engines store the same
  * columns (times as epoch milliseconds, maps as JSON text), so each table's mapping is written once here.
  */
-import type { BucketRecord, ChecksumAlgorithm, MultipartUploadRecord, ObjectRecord, PartRecord, SseAlgorithm } from './bucketRecords.js';
+import type { BucketRecord, ChecksumAlgorithm, MultipartUploadRecord, ObjectRecord, ObjectVersion, PartRecord, SseAlgorithm, VersioningStatus } from './bucketRecords.js';
 import type { DatasetRecord, DatasetStatus, DatasetType, IdempotencyRecord } from './datasetRecords.js';
 import type { AccessKeyRecord, KmsKeyRecord, KmsKeyState, ProjectRecord } from './metadataStore.js';
 import type { ModelPackagingJobRecord, ModelPackagingJobStatus } from './modelPackagingRecords.js';
@@ -31,6 +31,7 @@ export function bucketFromRow(row: Row): BucketRecord {
     name: row.name as string,
     createdAt: toDate(row.created_at),
     encryption: algorithm === null ? undefined : { algorithm, kmsKeyId: (row.kms_key_id as string | null) ?? undefined },
+    versioning: (row.versioning as VersioningStatus | null) ?? undefined,
   };
 }
 
@@ -172,6 +173,8 @@ export function uploadFromRow(row: Row): MultipartUploadRecord {
     sseAlgorithm: row.sse_algorithm as SseAlgorithm,
     kmsKeyId: row.kms_key_id as string,
     checksumAlgorithm: (row.checksum_algorithm as ChecksumAlgorithm | null) ?? undefined,
+    tags: JSON.parse(row.tags as string),
+    customerKeyHash: (row.customer_key_hash as string | null) ?? undefined,
   };
 }
 
@@ -191,6 +194,7 @@ export function objectFromRow(row: Row): ObjectRecord {
   return {
     bucket: row.bucket as string,
     key: row.key as string,
+    versionId: row.version_id as string,
     blobKey: row.blob_key as string,
     size: row.size as number,
     eTag: row.etag as string,
@@ -201,7 +205,53 @@ export function objectFromRow(row: Row): ObjectRecord {
     kmsKeyId: row.kms_key_id as string,
     checksums: JSON.parse(row.checksums as string),
     partCount: (row.part_count as number | null) ?? undefined,
+    parts: row.parts == null ? undefined : JSON.parse(row.parts as string),
+    tags: JSON.parse(row.tags as string),
+    customerKeyHash: (row.customer_key_hash as string | null) ?? undefined,
   };
+}
+
+/** A row of bucket_objects as a version: an object or a delete marker (is_latest and delete_marker are 0/1 in SQLite, booleans in PostgreSQL). */
+export function versionFromRow(row: Row): ObjectVersion {
+  const place = { isLatest: Boolean(row.is_latest), sequence: Number(row.seq) };
+  if (row.delete_marker) {
+    return { deleteMarker: true, bucket: row.bucket as string, key: row.key as string, versionId: row.version_id as string, lastModified: toDate(row.last_modified), ...place };
+  }
+  return { deleteMarker: false, ...objectFromRow(row), ...place };
+}
+
+/** The columns of a bucket_objects row, in this order, for an INSERT of either engine. */
+export const OBJECT_COLUMNS =
+  'bucket, key, version_id, seq, is_latest, delete_marker, blob_key, size, etag, headers, metadata, last_modified, sse_algorithm, kms_key_id, checksums, part_count, parts, tags, customer_key_hash';
+
+/** The values of OBJECT_COLUMNS for the latest version of a key (an object, or a delete marker with no blob); flags as the engine stores them. */
+export function objectRowValues(
+  version: { bucket: string; key: string; versionId: string; lastModified: Date } & Partial<ObjectRecord>,
+  sequence: number,
+  flag: (value: boolean) => unknown,
+): unknown[] {
+  const marker = version.blobKey === undefined;
+  return [
+    version.bucket,
+    version.key,
+    version.versionId,
+    sequence,
+    flag(true),
+    flag(marker),
+    version.blobKey ?? null,
+    version.size ?? 0,
+    version.eTag ?? '',
+    JSON.stringify(version.headers ?? {}),
+    JSON.stringify(version.metadata ?? {}),
+    version.lastModified.getTime(),
+    version.sseAlgorithm ?? null,
+    version.kmsKeyId ?? null,
+    JSON.stringify(version.checksums ?? {}),
+    version.partCount ?? null,
+    version.parts === undefined ? null : JSON.stringify(version.parts),
+    JSON.stringify(version.tags ?? {}),
+    version.customerKeyHash ?? null,
+  ];
 }
 
 export function projectFromRow(row: Row): ProjectRecord {

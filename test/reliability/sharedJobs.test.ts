@@ -175,7 +175,9 @@ test('nodes sharing PostgreSQL: jobs queued on an api node run on a worker; a no
   // Hosting: started through the api node, detections answered by worker C too (each node hosts what it
   // serves); stopped through the api node, C answers as for any model that is not hosted.
   await client.send(new StartModelCommand({ ProjectName: 'aliens', ModelVersion: '1', MinInferenceUnits: 1 }));
-  for (let tries = 0; (model = await describe()).Status !== 'HOSTED'; tries++) {
+  for (let tries = 0; ; tries++) {
+    model = await describe();
+    if (model.Status === 'HOSTED') break;
     assert.equal(model.Status, 'STARTING_HOSTING', model.StatusMessage);
     assert.ok(tries < 300, 'the model is hosted');
     await sleep(100);

@@ -4,6 +4,7 @@ import { MissingBucketError, MissingUploadError, type ObjectRecord } from '../..
 import { type DatasetRecord, PENDING_RESPONSE } from '../../src/store/datasetRecords.js';
 import type { MetadataStore } from '../../src/store/metadataStore.js';
 import type { ModelPackagingJobRecord } from '../../src/store/modelPackagingRecords.js';
+import { sequenceOfVersionId } from '../../src/store/objectVersions.js';
 import { openPostgresStore } from '../../src/store/postgresStore.js';
 import { openSqliteStore } from '../../src/store/sqliteStore.js';
 import { postgresSkip, startPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -34,10 +35,11 @@ function dataset(projectName: string): DatasetRecord {
   return { projectName, datasetType: 'train', status: 'CREATE_COMPLETE', createdAt: NOW, updatedAt: NOW, stats: { total: 0, labeled: 0, normal: 0, anomaly: 0 } };
 }
 
-function object(key: string, blobKey: string): ObjectRecord {
+function object(key: string, blobKey: string, versionId = `v-${blobKey}`): ObjectRecord {
   return {
     bucket: 'b',
     key,
+    versionId,
     blobKey,
     size: 5_000_000_000,
     eTag: 'e',
@@ -277,7 +279,8 @@ for (const engine of engines) {
         assert.equal(await store.buckets.create({ name: 'b', createdAt: NOW }), false);
         const blobKeys = Array.from({ length: 8 }, (_, i) => `blob-${i}`);
         const results = await Promise.all(blobKeys.map((blobKey) => store.objects.put(object('k', blobKey))));
-        const replaced = results.map((r) => r.replacedBlobKey).filter((k) => k !== undefined);
+        const replaced = results.flatMap((r) => r.obsoleteBlobKeys);
+        assert.ok(results.every((r) => r.versionId === 'null'));
         const current = (await store.objects.get('b', 'k'))?.blobKey as string;
         assert.deepEqual([...replaced, current].sort(), blobKeys);
         assert.equal((await store.objects.get('b', 'k'))?.size, 5_000_000_000);
@@ -291,9 +294,74 @@ for (const engine of engines) {
           ['a/b', 'k'],
         );
         assert.equal(await store.buckets.delete('b'), 'not-empty');
-        assert.equal(await store.objects.delete('b', 'k'), current);
+        assert.deepEqual(await store.objects.delete('b', 'k', 'marker'), { versionId: 'null', obsoleteBlobKeys: [current], deleteMarker: false });
         assert.equal(await store.objects.referencesBlob(current), false);
-        assert.equal(await store.objects.delete('b', 'k'), undefined);
+        assert.deepEqual(await store.objects.delete('b', 'k', 'marker'), { versionId: 'null', obsoleteBlobKeys: [], deleteMarker: false });
+        assert.equal(await store.objects.latest('b', 'k'), undefined);
+      }));
+
+    test('object versions: enabled keeps every version, suspended replaces the null one, markers hide the key; removing the latest promotes the next', () =>
+      withStore(async (store) => {
+        await store.buckets.create({ name: 'b', createdAt: NOW });
+        assert.equal(await store.buckets.setVersioning('none', 'Enabled'), false);
+        assert.deepEqual(await store.objects.put(object('k', 'plain')), { versionId: 'null', obsoleteBlobKeys: [] });
+        assert.equal(await store.buckets.setVersioning('b', 'Enabled'), true);
+        assert.equal((await store.buckets.get('b'))?.versioning, 'Enabled');
+        // Concurrent writes of one key each get their own version; none is lost.
+        const written = await Promise.all(['v1', 'v2', 'v3'].map((id) => store.objects.put(object('k', `blob-${id}`, id))));
+        // Each id is the version's sequence (8 characters) and the random part it was given.
+        assert.deepEqual(written.map((w) => w.versionId.slice(8)).sort(), ['v1', 'v2', 'v3']);
+        assert.deepEqual(written.map((w) => sequenceOfVersionId(w.versionId)).sort(), [2, 3, 4]);
+        assert.ok(written.every((w) => w.obsoleteBlobKeys.length === 0));
+        const versions = await store.objects.listVersions('b', { limit: 10 });
+        assert.equal(versions.length, 4);
+        assert.deepEqual(
+          versions.map((v) => v.isLatest),
+          [true, false, false, false],
+        );
+        assert.equal(versions[3].versionId, 'null');
+        assert.ok(versions[0].sequence > versions[1].sequence && versions[1].sequence > versions[2].sequence);
+        const newest = versions[0].versionId;
+        assert.equal((await store.objects.get('b', 'k'))?.versionId, newest);
+        // A delete marker hides the key from get and list, not from the versions.
+        const marker = await store.objects.delete('b', 'k', 'dm1');
+        assert.deepEqual(marker, { versionId: marker.versionId, obsoleteBlobKeys: [], deleteMarker: true });
+        assert.ok(marker.versionId.endsWith('dm1'));
+        assert.equal(await store.objects.get('b', 'k'), undefined);
+        assert.equal((await store.objects.latest('b', 'k'))?.deleteMarker, true);
+        assert.deepEqual(await store.objects.list('b', { limit: 10 }), []);
+        assert.equal(await store.buckets.delete('b'), 'not-empty');
+        // Removing the marker makes the newest object current again; removing an older version changes nothing else.
+        assert.equal((await store.objects.deleteVersion('b', 'k', marker.versionId))?.deleteMarker, true);
+        assert.equal((await store.objects.get('b', 'k'))?.versionId, newest);
+        assert.equal((await store.objects.deleteVersion('b', 'k', 'null'))?.versionId, 'null');
+        assert.equal(await store.objects.referencesBlob('plain'), false);
+        assert.equal(await store.objects.deleteVersion('b', 'k', 'null'), undefined);
+        // Paging: after (key, sequence) gives the older versions of that key, then later keys.
+        const l1 = (await store.objects.put(object('l', 'blob-l', 'l1'))).versionId;
+        const page = await store.objects.listVersions('b', { after: { key: 'k', sequence: versions[0].sequence }, limit: 10 });
+        assert.deepEqual(
+          page.map((v) => `${v.key}:${v.versionId}`),
+          [`k:${versions[1].versionId}`, `k:${versions[2].versionId}`, `l:${l1}`],
+        );
+        assert.deepEqual(
+          (await store.objects.listVersions('b', { after: { key: 'k' }, limit: 10 })).map((v) => v.versionId),
+          [l1],
+        );
+        // Suspended: writes and markers are the "null" version, each replacing the one before.
+        await store.buckets.setVersioning('b', 'Suspended');
+        assert.deepEqual(await store.objects.put(object('k', 'null-1', 'ignored')), { versionId: 'null', obsoleteBlobKeys: [] });
+        assert.deepEqual(await store.objects.put(object('k', 'null-2', 'ignored')), { versionId: 'null', obsoleteBlobKeys: ['null-1'] });
+        assert.deepEqual(await store.objects.delete('b', 'k', 'ignored'), { versionId: 'null', obsoleteBlobKeys: ['null-2'], deleteMarker: true });
+        assert.deepEqual(
+          (await store.objects.listVersions('b', { from: 'k', limit: 10 })).filter((v) => v.key === 'k').map((v) => [v.versionId, v.deleteMarker, v.isLatest]),
+          [
+            ['null', true, true],
+            [versions[0].versionId, false, false],
+            [versions[1].versionId, false, false],
+            [versions[2].versionId, false, false],
+          ],
+        );
       }));
 
     test('multipart: of two completions of one upload exactly one succeeds; parts written after it find the upload gone', () =>
@@ -314,6 +382,7 @@ for (const engine of engines) {
         const failed = completions.find((c) => c.status === 'rejected') as PromiseRejectedResult;
         assert.ok(failed.reason instanceof MissingUploadError);
         assert.equal((done[0] as PromiseFulfilledResult<{ obsoleteBlobKeys: string[] }>).value.obsoleteBlobKeys.length, 3);
+        assert.equal((done[0] as PromiseFulfilledResult<{ versionId: string }>).value.versionId, 'null');
         assert.equal(await store.multipartUploads.get('u1'), undefined);
         await assert.rejects(store.multipartUploads.putPart(part(4, 'part-4')), MissingUploadError);
         assert.equal(await store.multipartUploads.referencesBlob('part-4'), false);

@@ -44,6 +44,38 @@ describe('PostgreSQL metadata store', { skip: postgresSkip }, () => {
     assert.equal(await schemaVersion(url), postgresMigrations.length);
   });
 
+  test('objects of a version-7 database become the null version, latest, of their key', async () => {
+    const url = await postgres.createDatabase();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('CREATE TABLE vigil_schema_version (version INTEGER NOT NULL); INSERT INTO vigil_schema_version VALUES (7)');
+    for (const migration of postgresMigrations.slice(0, 7)) await client.query(migration);
+    await client.query(`INSERT INTO buckets (name, created_at) VALUES ('b', 1);
+      INSERT INTO bucket_objects VALUES ('b', 'k', 'blob-k', 3, 'e', '{}', '{"a":"1"}', 1, 'aws:kms', 'arn:k', '{}', NULL);
+      INSERT INTO multipart_uploads VALUES ('u1', 'b', 'big', 1, '{}', '{}', 'aws:kms', 'arn:k', NULL)`);
+    await client.end();
+    const store = await openPostgresStore(url);
+    try {
+      const object = await store.objects.get('b', 'k');
+      assert.deepEqual([object?.versionId, object?.blobKey, object?.metadata, object?.tags], ['null', 'blob-k', { a: '1' }, {}]);
+      assert.equal((await store.objects.latest('b', 'k'))?.isLatest, true);
+      assert.deepEqual((await store.multipartUploads.get('u1'))?.tags, {});
+      // Versioning on the migrated table: the next write is a new latest version, the null one stays.
+      await store.buckets.setVersioning('b', 'Enabled');
+      const written = await store.objects.put({ ...object!, blobKey: 'blob-k2', versionId: 'random' });
+      assert.deepEqual(
+        (await store.objects.listVersions('b', { limit: 10 })).map((v) => [v.versionId, v.isLatest]),
+        [
+          [written.versionId, true],
+          ['null', false],
+        ],
+      );
+    } finally {
+      await store.close();
+    }
+    assert.equal(await schemaVersion(url), postgresMigrations.length);
+  });
+
   test('a database from a newer Vigil is refused, unchanged', async () => {
     const url = await postgres.createDatabase();
     await (await openPostgresStore(url)).close();

@@ -66,6 +66,27 @@ describe('SQLite metadata store', () => {
     db.close();
   });
 
+  test('objects of a version-7 database become the null version, latest, of their key', async () => {
+    const path = join(dir, 'version-7.db');
+    const old = new Database(path);
+    for (const migration of sqliteMigrations.slice(0, 7)) old.exec(migration);
+    old.pragma('user_version = 7');
+    old.exec(`INSERT INTO buckets (name, created_at) VALUES ('b', 1);
+      INSERT INTO bucket_objects VALUES ('b', 'k', 'blob-k', 3, 'e', '{}', '{"a":"1"}', 1, 'aws:kms', 'arn:k', '{}', NULL);
+      INSERT INTO multipart_uploads VALUES ('u1', 'b', 'big', 1, '{}', '{}', 'aws:kms', 'arn:k', NULL);`);
+    old.close();
+    const store = openSqliteStore(path);
+    try {
+      const object = await store.objects.get('b', 'k');
+      assert.deepEqual([object?.versionId, object?.blobKey, object?.metadata, object?.tags], ['null', 'blob-k', { a: '1' }, {}]);
+      assert.equal((await store.objects.latest('b', 'k'))?.isLatest, true);
+      assert.equal((await store.buckets.get('b'))?.versioning, undefined);
+      assert.deepEqual((await store.multipartUploads.get('u1'))?.tags, {});
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a database from a newer Vigil is refused, unchanged', async () => {
     const path = join(dir, 'newer.db');
     await openSqliteStore(path).close();

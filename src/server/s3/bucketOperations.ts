@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
-import { OptionalXmlText, readOptionalXmlBody, xmlBody } from './bodies.js';
+import { OptionalXmlText, readOptionalXmlBody, readXmlBody, XmlText, xmlBody } from './bodies.js';
 import { bucketOperation, inQuery, NoInput, QueryText, serviceOperation } from './members.js';
 import { OWNER } from './owner.js';
 import { assertPrivateAclHeaders, WriteRefusalHeaders } from './writeHeaders.js';
@@ -12,10 +12,18 @@ export const CreateBucketBody = xmlBody('CreateBucketConfiguration', Type.Object
 /** PUT /bucket's headers: a private ACL only, none of the features Vigil lacks (object lock). */
 export const CreateBucketInput = Type.Object(WriteRefusalHeaders);
 
+/**
+ * Creating a bucket you own already is 409 BucketAlreadyOwnedByYou, except in us-east-1, where S3 answers
+ * 200 OK for legacy compatibility (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html).
+ */
 export const createBucket = bucketOperation(CreateBucketInput, async (call) => {
   assertPrivateAclHeaders(call.input);
   await readOptionalXmlBody(call, CreateBucketBody);
-  await call.services.buckets.createBucket(call.bucket);
+  try {
+    await call.services.buckets.createBucket(call.bucket);
+  } catch (error) {
+    if (!(error instanceof BucketError && error.code === 'BucketAlreadyOwnedByYou' && call.auth.region === 'us-east-1')) throw error;
+  }
   return call.reply.code(200).header('location', `/${call.bucket}`).send();
 });
 
@@ -52,10 +60,10 @@ function bucketTokenOf(token: string): string {
   return name;
 }
 
-/** DELETE /bucket: an empty bucket goes, with its unfinished multipart uploads (S3 deletes those too). */
+/** DELETE /bucket: an empty bucket (no versions, no delete markers) goes, with its unfinished multipart uploads (S3 deletes those too). */
 export const deleteBucket = bucketOperation(NoInput, async (call) => {
   const { buckets, multipartUploads } = call.services;
-  if ((await buckets.listObjects(call.bucket, { maxKeys: 1 })).objects.length === 0) {
+  if ((await buckets.listObjectVersions(call.bucket, { maxKeys: 1 })).versions.length === 0) {
     for (const upload of await multipartUploads.listUploads(call.bucket)) await multipartUploads.abort(call.bucket, upload.key, upload.uploadId);
   }
   await buckets.deleteBucket(call.bucket);
@@ -67,8 +75,28 @@ export const getBucketLocation = bucketOperation(NoInput, async (call) => {
   return sendXml(call.reply, 'LocationConstraint', { '#text': call.auth.region === 'us-east-1' ? '' : call.auth.region });
 });
 
-/** Buckets are unversioned: no Status. */
-export const getBucketVersioning = bucketOperation(NoInput, async (call) => {
+/** Status Enabled or Suspended (a bucket never goes back to unversioned); MFA delete is not offered. */
+export const VersioningConfigurationBody = xmlBody(
+  'VersioningConfiguration',
+  Type.Object({
+    Status: XmlText({ pattern: '^(Enabled|Suspended)$', message: 'The XML you provided was not well-formed or did not validate against our published schema: Status is Enabled or Suspended.' }),
+    MfaDelete: OptionalXmlText({
+      pattern: '^Disabled$',
+      message: 'The XML you provided was not well-formed or did not validate against our published schema: MfaDelete is Enabled or Disabled.',
+      unsupported: { Enabled: 'MFA delete is not supported by this server.' },
+    }),
+  }),
+);
+
+export const putBucketVersioning = bucketOperation(NoInput, async (call) => {
+  const document = await readXmlBody(call, VersioningConfigurationBody);
   await call.services.buckets.headBucket(call.bucket);
-  return sendXml(call.reply, 'VersioningConfiguration', {});
+  await call.services.buckets.putBucketVersioning(call.bucket, document.Status as 'Enabled' | 'Suspended');
+  return call.reply.code(200).send();
+});
+
+/** No Status until versioning was set, as on S3. */
+export const getBucketVersioning = bucketOperation(NoInput, async (call) => {
+  const bucket = await call.services.buckets.headBucket(call.bucket);
+  return sendXml(call.reply, 'VersioningConfiguration', { Status: bucket.versioning });
 });

@@ -1,10 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
 import type { Buckets } from '../../service/buckets.js';
+import type { CustomerKey } from '../../service/customerKeys.js';
+import { customerKeyOf, setCustomerKeyHeaders } from './customerKeyHeaders.js';
 import { S3ProtocolError } from './errors.js';
 import { CopySource, HeaderText, inHeader, objectOperation } from './members.js';
-import { setEncryptionHeaders } from './objectHeaders.js';
-import { assertPrivateAclHeaders, ObjectWriteHeaders, objectHeadersOf, sseRequestOf } from './writeHeaders.js';
+import { setEncryptionHeaders, setVersionHeader } from './objectHeaders.js';
+import { assertPrivateAclHeaders, ObjectWriteHeaders, objectHeadersOf, sseRequestOf, tagsOf } from './writeHeaders.js';
 import { sendXml, xmlDate } from './xml.js';
 
 /** x-amz-copy-source-if-*: conditions on the source, each failing with 412 PreconditionFailed. */
@@ -20,9 +22,9 @@ type Conditions = Partial<Record<keyof typeof CopySourceConditions, string>>;
  * As S3 evaluates them (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html): if-match true and
  * if-unmodified-since false copies; if-none-match false and if-modified-since true fails; otherwise each must hold.
  */
-export async function checkCopySourceConditions(buckets: Buckets, source: { bucket: string; key: string; versionId?: string }, conditions: Conditions): Promise<void> {
+export async function checkCopySourceConditions(buckets: Buckets, source: { bucket: string; key: string; versionId?: string }, conditions: Conditions, sourceCustomerKey?: CustomerKey): Promise<void> {
   if (Object.values(conditions).every((value) => value === undefined)) return;
-  const info = await buckets.headObject(source.bucket, source.key, source.versionId);
+  const info = await buckets.headObject(source.bucket, source.key, source.versionId, sourceCustomerKey);
   const eTag = `"${info.eTag}"`;
   const matches = (header: string) => header.split(',').some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === eTag || tag.trim() === info.eTag);
   const seconds = Math.floor(info.lastModified.getTime() / 1000);
@@ -45,13 +47,16 @@ export const CopyObjectInput = Type.Object({
   copySource: CopySource(),
   ...CopySourceConditions,
   metadataDirective: Type.Optional(Type.Unsafe<'COPY' | 'REPLACE'>(Type.RegExp(/^(COPY|REPLACE)$/, { message: 'Unknown metadata directive.', ...inHeader('x-amz-metadata-directive') }))),
+  taggingDirective: Type.Optional(Type.Unsafe<'COPY' | 'REPLACE'>(Type.RegExp(/^(COPY|REPLACE)$/, { message: 'Unknown tagging directive.', ...inHeader('x-amz-tagging-directive') }))),
   ...ObjectWriteHeaders,
 });
 
 export const copyObject = objectOperation(CopyObjectInput, async (call) => {
   assertPrivateAclHeaders(call.input);
   const source = copySourceOf(call.input.copySource);
-  await checkCopySourceConditions(call.services.buckets, source, call.input);
+  const sourceCustomerKey = customerKeyOf(call, 'copy-source');
+  const customerKey = customerKeyOf(call);
+  await checkCopySourceConditions(call.services.buckets, source, call.input, sourceCustomerKey);
   const directive = call.input.metadataDirective ?? 'COPY';
   const { headers, metadata } = objectHeadersOf(call.input);
   const info = await call.services.buckets.copyObject({
@@ -62,8 +67,15 @@ export const copyObject = objectOperation(CopyObjectInput, async (call) => {
     headers,
     metadata,
     sse: sseRequestOf(call.input),
+    taggingDirective: call.input.taggingDirective,
+    tags: tagsOf(call.input),
+    sourceCustomerKey,
+    customerKey,
   });
   setEncryptionHeaders(call.reply, info);
+  setCustomerKeyHeaders(call.reply, customerKey);
+  setVersionHeader(call.reply, info.versionId);
+  if (source.versionId !== undefined) call.reply.header('x-amz-copy-source-version-id', source.versionId);
   return sendXml(call.reply, 'CopyObjectResult', { LastModified: xmlDate(info.lastModified), ETag: `"${info.eTag}"` });
 });
 

@@ -5,8 +5,11 @@ import { sendXml } from './xml.js';
 
 export const DeleteObjectInput = Type.Object({ versionId: VersionId() });
 
+/** DELETE /bucket/key[?versionId=V]: x-amz-delete-marker and x-amz-version-id say what a versioned bucket did. */
 export const deleteObject = objectOperation(DeleteObjectInput, async (call) => {
-  await call.services.buckets.deleteObject(call.bucket, call.key, call.input.versionId);
+  const outcome = await call.services.buckets.deleteObject(call.bucket, call.key, call.input.versionId);
+  if (outcome.deleteMarker) call.reply.header('x-amz-delete-marker', 'true');
+  if (outcome.versionId !== undefined) call.reply.header('x-amz-version-id', outcome.versionId);
   return call.reply.code(204).send();
 });
 
@@ -29,7 +32,9 @@ export const deleteObjects = bucketOperation(NoInput, async (call) => {
   const quiet = document.Quiet?.toLowerCase() === 'true';
   const results = await call.services.buckets.deleteObjects(call.bucket, keys);
   return sendXml(call.reply, 'DeleteResult', {
-    Deleted: quiet ? undefined : results.filter((r) => !r.error).map((r) => ({ Key: r.key, VersionId: r.versionId })),
+    Deleted: quiet
+      ? undefined
+      : results.filter((r) => !r.error).map((r) => ({ Key: r.key, VersionId: r.versionId, DeleteMarker: r.deleteMarker ? true : undefined, DeleteMarkerVersionId: r.deleteMarker?.versionId })),
     Error: results.filter((r) => r.error).map((r) => ({ Key: r.key, VersionId: r.versionId, Code: r.error!.code, Message: r.error!.message })),
   });
 });

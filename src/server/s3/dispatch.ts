@@ -1,11 +1,13 @@
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucketEncryption.js';
-import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './bucketOperations.js';
+import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets, putBucketVersioning } from './bucketOperations.js';
 import type { S3BucketHandler, S3Handler, S3ServiceHandler } from './call.js';
 import { copyObject } from './copyObject.js';
 import { deleteObject, deleteObjects } from './deleteObjects.js';
 import { getObject, headObject } from './getObject.js';
+import { getObjectAttributes } from './getObjectAttributes.js';
 import { listObjectsV1, listObjectsV2, listObjectVersions } from './listObjects.js';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart, uploadPartCopy } from './multipartUpload.js';
+import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './objectTagging.js';
 import {
   deleteBucketPolicy,
   deletePublicAccessBlock,
@@ -13,7 +15,6 @@ import {
   getBucketPolicy,
   getBucketPolicyStatus,
   getObjectAcl,
-  getObjectTagging,
   getPublicAccessBlock,
   putBucketAcl,
   putBucketPolicy,
@@ -77,6 +78,7 @@ const BUCKET: Table<S3BucketHandler> = {
     publicAccessBlock: ['PutPublicAccessBlock', putPublicAccessBlock],
     acl: ['PutBucketAcl', putBucketAcl],
     policy: ['PutBucketPolicy', putBucketPolicy],
+    versioning: ['PutBucketVersioning', putBucketVersioning],
   },
   GET: {
     encryption: ['GetBucketEncryption', getBucketEncryption],
@@ -100,10 +102,17 @@ const BUCKET: Table<S3BucketHandler> = {
 };
 
 const OBJECT: Table<S3Handler> = {
-  PUT: { '': ['PutObject', putObject], uploadId: ['UploadPart', uploadPart], acl: ['PutObjectAcl', putObjectAcl] },
-  GET: { '': ['GetObject', getObject], partNumber: ['GetObject', getObject], uploadId: ['ListParts', listParts], acl: ['GetObjectAcl', getObjectAcl], tagging: ['GetObjectTagging', getObjectTagging] },
+  PUT: { '': ['PutObject', putObject], uploadId: ['UploadPart', uploadPart], acl: ['PutObjectAcl', putObjectAcl], tagging: ['PutObjectTagging', putObjectTagging] },
+  GET: {
+    '': ['GetObject', getObject],
+    partNumber: ['GetObject', getObject],
+    uploadId: ['ListParts', listParts],
+    acl: ['GetObjectAcl', getObjectAcl],
+    tagging: ['GetObjectTagging', getObjectTagging],
+    attributes: ['GetObjectAttributes', getObjectAttributes],
+  },
   HEAD: { '': ['HeadObject', headObject], partNumber: ['HeadObject', headObject] },
-  DELETE: { '': ['DeleteObject', deleteObject], uploadId: ['AbortMultipartUpload', abortMultipartUpload] },
+  DELETE: { '': ['DeleteObject', deleteObject], uploadId: ['AbortMultipartUpload', abortMultipartUpload], tagging: ['DeleteObjectTagging', deleteObjectTagging] },
   POST: { uploads: ['CreateMultipartUpload', createMultipartUpload], uploadId: ['CompleteMultipartUpload', completeMultipartUpload] },
 };
 

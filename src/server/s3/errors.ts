@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BucketError } from '../../service/bucketErrors.js';
+import { BucketError, DeleteMarkerError } from '../../service/bucketErrors.js';
 import { AuthError, type AuthFailure } from '../auth/signedRequest.js';
 import { xmlDocument } from './xml.js';
 
@@ -21,6 +21,7 @@ const STATUS: Record<string, number> = {
   AuthorizationHeaderMalformed: 400,
   AuthorizationQueryParametersError: 400,
   BadDigest: 400,
+  BadRequest: 400,
   BucketAlreadyOwnedByYou: 409,
   BucketNotEmpty: 409,
   EntityTooLarge: 400,
@@ -32,11 +33,13 @@ const STATUS: Record<string, number> = {
   InvalidArgument: 400,
   InvalidBucketName: 400,
   InvalidDigest: 400,
+  InvalidEncryptionAlgorithmError: 400,
   InvalidPart: 400,
   InvalidPartNumber: 416,
   InvalidPartOrder: 400,
   InvalidRange: 416,
   InvalidRequest: 400,
+  InvalidTag: 400,
   InvalidToken: 400,
   KeyTooLongError: 400,
   'KMS.DisabledException': 400,
@@ -110,6 +113,9 @@ export function sendS3Error(request: FastifyRequest, reply: FastifyReply, error:
   }
   reply.code(wire.status).header('x-amz-error-code', wire.code);
   if (wire.code === 'InvalidRange' && wire.details?.ActualObjectSize) reply.header('content-range', `bytes */${wire.details.ActualObjectSize}`);
+  if (error instanceof DeleteMarkerError) {
+    reply.header('x-amz-delete-marker', 'true').header('x-amz-version-id', error.marker.versionId).header('last-modified', error.marker.lastModified.toUTCString());
+  }
   if (request.method === 'HEAD') return reply.send();
   const resource = (request.raw.url ?? '/').split('?')[0];
   return reply.header('content-type', 'application/xml').send(xmlDocument('Error', { Code: wire.code, Message: wire.message, Resource: resource, RequestId: request.id, ...wire.details }, false));

@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
+import { BucketError } from '../../service/bucketErrors.js';
 import type { ByteRange, ObjectInfo } from '../../service/buckets.js';
 import type { S3Call } from './call.js';
+import { customerKeyOf } from './customerKeyHeaders.js';
 import { S3ProtocolError } from './errors.js';
 import { ChecksumMode, HeaderText, inHeader, objectOperation, PartNumber, QueryText, VersionId } from './members.js';
 import { setObjectHeaders } from './objectHeaders.js';
@@ -37,14 +39,19 @@ export const GetObjectInput = Type.Object({
 
 /** GET /bucket/key, with a single byte range (206 + Content-Range) when Range asks for one. */
 export const getObject = objectOperation(GetObjectInput, async (call) => {
-  const range = parseRange(call.input.range);
-  if (call.input.partNumber !== undefined) await checkPartNumber(call, call.input.partNumber);
+  let range = parseRange(call.input.range);
+  if (call.input.partNumber !== undefined) {
+    if (call.input.range !== undefined) throw new BucketError('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter');
+    range = await partRange(call, call.input.partNumber);
+  }
+  const customerKey = customerKeyOf(call);
   if (hasConditions(call)) {
-    const info = await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
+    const info = await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId, customerKey);
     if (checkConditions(call, info) !== undefined) return;
   }
-  const read = await call.services.buckets.getObject(call.bucket, call.key, { versionId: call.input.versionId, range });
+  const read = await call.services.buckets.getObject(call.bucket, call.key, { versionId: call.input.versionId, range, customerKey });
   setObjectHeaders(call, read.info, { wholeObject: read.range === undefined });
+  if (call.input.partNumber !== undefined && read.info.parts !== undefined) call.reply.header('x-amz-mp-parts-count', String(read.info.parts.length));
   call.reply.header('content-length', String(read.size));
   if (read.range) {
     call.reply.code(206).header('content-range', `bytes ${read.range.start}-${read.range.end}/${read.info.size}`);
@@ -55,22 +62,38 @@ export const getObject = objectOperation(GetObjectInput, async (call) => {
 });
 
 export const headObject = objectOperation(HeadObjectInput, async (call) => {
-  if (call.input.partNumber !== undefined) await checkPartNumber(call, call.input.partNumber);
-  const info = await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
+  const range = call.input.partNumber === undefined ? undefined : await partRange(call, call.input.partNumber);
+  const info = await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId, customerKeyOf(call));
   if (checkConditions(call, info) !== undefined) return;
-  setObjectHeaders(call, info, { wholeObject: true });
+  setObjectHeaders(call, info, { wholeObject: range === undefined });
+  if (range !== undefined && info.parts !== undefined) {
+    call.reply.header('x-amz-mp-parts-count', String(info.parts.length));
+    return call.reply
+      .code(206)
+      .header('content-length', String(range.last - range.first + 1))
+      .header('content-range', `bytes ${range.first}-${range.last}/${info.size}`)
+      .send();
+  }
   return call.reply.code(200).header('content-length', String(info.size)).send();
 });
 
 /**
- * partNumber: an object written in one piece is its own part 1 (answered whole); its other part numbers
- * are 416 InvalidPartNumber. Reading one part of a multipart object is not supported (part boundaries
- * are not kept).
+ * partNumber: the bytes of that part of a multipart object (its part sizes are kept); an object written in
+ * one piece is its own part 1 (answered whole). A part number past the last is 416 InvalidPartNumber, as on
+ * AWS. Multipart objects completed before part sizes were kept cannot be read by part.
  */
-async function checkPartNumber(call: ObjectCall & { input: { versionId?: string } }, partNumber: number): Promise<void> {
-  const info = await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
-  if (info.partCount !== undefined) throw new S3ProtocolError('NotImplemented', 'Reading one part of a multipart object (partNumber) is not supported by this server.');
-  if (partNumber !== 1) throw new S3ProtocolError('InvalidPartNumber', 'The requested partnumber is not satisfiable', { PartNumberRequested: String(partNumber), ActualPartCount: '1' });
+async function partRange(call: ObjectCall & { input: { versionId?: string } }, partNumber: number): Promise<{ first: number; last: number } | undefined> {
+  const info = await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId, customerKeyOf(call));
+  if (info.partCount !== undefined && info.parts === undefined) {
+    throw new S3ProtocolError('NotImplemented', 'Reading one part of a multipart object (partNumber) is not supported for objects completed before part sizes were kept.');
+  }
+  const sizes = info.parts?.map((part) => part.size) ?? [info.size];
+  if (partNumber > sizes.length) {
+    throw new S3ProtocolError('InvalidPartNumber', 'The requested partnumber is not satisfiable', { PartNumberRequested: String(partNumber), ActualPartCount: String(sizes.length) });
+  }
+  if (info.parts === undefined) return undefined;
+  const first = sizes.slice(0, partNumber - 1).reduce((sum, size) => sum + size, 0);
+  return { first, last: first + sizes[partNumber - 1] - 1 };
 }
 
 /**

@@ -106,9 +106,8 @@ function encoderFor(encodingType: 'url' | undefined): (text: string) => string {
 }
 
 /**
- * GET /bucket?versions on Vigil's unversioned buckets: every object is its one current version, with
- * version id "null", as S3 answers for a bucket that never had versioning (tools that empty a bucket
- * through its versions rely on it). key-marker pages like marker; version-id-marker is accepted as given.
+ * GET /bucket?versions: every version and delete marker, by key, each key's newest first. key-marker alone
+ * starts after all of that key's versions; with version-id-marker, after that version of it (which must exist).
  */
 export const ListObjectVersionsInput = Type.Object({
   ...ListingInput,
@@ -118,32 +117,30 @@ export const ListObjectVersionsInput = Type.Object({
 
 export const listObjectVersions = bucketOperation(ListObjectVersionsInput, async (call) => {
   const { input } = call;
+  const { buckets } = call.services;
   const encode = encoderFor(input.encodingType);
   const keyMarker = input.keyMarker ?? '';
+  const versionIdMarker = input.versionIdMarker || undefined;
+  if (versionIdMarker !== undefined && keyMarker === '') throw new BucketError('InvalidArgument', 'A version-id marker cannot be specified without a key marker.');
   const maxKeys = Math.min(input.maxKeys ?? PAGE, PAGE);
   const delimiter = input.delimiter || undefined;
-  const listing = await call.services.buckets.listObjects(call.bucket, { prefix: input.prefix, delimiter, maxKeys, after: keyMarker || undefined });
+  const after = keyMarker === '' ? undefined : versionIdMarker === undefined ? { key: keyMarker } : await buckets.versionPosition(call.bucket, keyMarker, versionIdMarker);
+  const listing = await buckets.listObjectVersions(call.bucket, { prefix: input.prefix, delimiter, maxKeys, after });
+  const entry = (v: (typeof listing.versions)[number]) => ({ Key: encode(v.key), VersionId: v.versionId, IsLatest: v.isLatest, LastModified: xmlDate(v.lastModified), Owner: OWNER });
   return sendXml(call.reply, 'ListVersionsResult', {
     Name: call.bucket,
     Prefix: encode(input.prefix ?? ''),
     KeyMarker: encode(keyMarker),
-    VersionIdMarker: input.versionIdMarker ?? '',
-    NextKeyMarker: listing.nextMarker === undefined ? undefined : encode(listing.nextMarker),
-    NextVersionIdMarker: listing.nextMarker === undefined ? undefined : 'null',
+    VersionIdMarker: versionIdMarker ?? '',
+    NextKeyMarker: listing.next === undefined ? undefined : encode(listing.next.keyMarker),
+    NextVersionIdMarker: listing.next?.versionIdMarker,
     MaxKeys: maxKeys,
     Delimiter: delimiter === undefined ? undefined : encode(delimiter),
     EncodingType: input.encodingType,
     IsTruncated: listing.isTruncated,
-    Version: listing.objects.map((o) => ({
-      Key: encode(o.key),
-      VersionId: 'null',
-      IsLatest: true,
-      LastModified: xmlDate(o.lastModified),
-      ETag: `"${o.eTag}"`,
-      Size: o.size,
-      Owner: OWNER,
-      StorageClass: 'STANDARD',
-    })),
+    // S3 answers versions and delete markers as two lists, each in the listing's order.
+    Version: listing.versions.flatMap((v) => (v.deleteMarker ? [] : [{ ...entry(v), ETag: `"${v.eTag}"`, Size: v.size, StorageClass: 'STANDARD' }])),
+    DeleteMarker: listing.versions.flatMap((v) => (v.deleteMarker ? [entry(v)] : [])),
     CommonPrefixes: listing.commonPrefixes.map((prefix) => ({ Prefix: encode(prefix) })),
   });
 });

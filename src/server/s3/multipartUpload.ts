@@ -6,6 +6,7 @@ import type { ChecksumAlgorithm, ObjectChecksums } from '../../store/bucketRecor
 import { OptionalXmlText, readXmlBody, XmlText, xmlBody } from './bodies.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
 import { CopySourceConditions, checkCopySourceConditions, copySourceOf } from './copyObject.js';
+import { customerKeyOf, setCustomerKeyHeaders } from './customerKeyHeaders.js';
 import {
   bucketOperation,
   ChecksumAlgorithmHeader,
@@ -20,9 +21,9 @@ import {
   UploadId,
   WriteConditions,
 } from './members.js';
-import { setEncryptionHeaders } from './objectHeaders.js';
+import { setEncryptionHeaders, setVersionHeader } from './objectHeaders.js';
 import { OWNER } from './owner.js';
-import { assertPrivateAclHeaders, ObjectWriteHeaders, objectHeadersOf, sseRequestOf } from './writeHeaders.js';
+import { assertPrivateAclHeaders, ObjectWriteHeaders, objectHeadersOf, sseRequestOf, tagsOf } from './writeHeaders.js';
 import { sendXml, xmlDate } from './xml.js';
 
 /** POST /bucket/key?uploads */
@@ -43,8 +44,19 @@ export const createMultipartUpload = objectOperation(CreateMultipartUploadInput,
       throw new BucketError('InvalidRequest', `The ${checksumType} checksum type cannot be used with the ${checksumAlgorithm.toLowerCase()} checksum algorithm.`);
     }
   }
-  const upload = await call.services.multipartUploads.create({ bucket: call.bucket, key: call.key, headers, metadata, sse: sseRequestOf(call.input), checksumAlgorithm });
+  const customerKey = customerKeyOf(call);
+  const upload = await call.services.multipartUploads.create({
+    bucket: call.bucket,
+    key: call.key,
+    headers,
+    metadata,
+    sse: sseRequestOf(call.input),
+    checksumAlgorithm,
+    tags: tagsOf(call.input),
+    customerKey,
+  });
   setEncryptionHeaders(call.reply, upload);
+  setCustomerKeyHeaders(call.reply, customerKey);
   if (checksumAlgorithm) {
     call.reply.header('x-amz-checksum-algorithm', checksumAlgorithm);
     call.reply.header('x-amz-checksum-type', checksumType ?? (checksumAlgorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE'));
@@ -56,6 +68,7 @@ export const createMultipartUpload = objectOperation(CreateMultipartUploadInput,
 export const UploadPartInput = Type.Object({ partNumber: PartNumber(), uploadId: UploadId() });
 
 export const uploadPart = objectOperation(UploadPartInput, async (call) => {
+  const customerKey = customerKeyOf(call);
   const payload = call.payload(MAX_PART_BYTES);
   const part = await call.services.multipartUploads.uploadPart({
     bucket: call.bucket,
@@ -64,9 +77,11 @@ export const uploadPart = objectOperation(UploadPartInput, async (call) => {
     partNumber: call.input.partNumber,
     body: payload.stream,
     checksums: () => payload.checksums(),
+    customerKey,
   });
   call.reply.header('etag', `"${part.eTag}"`);
   setEncryptionHeaders(call.reply, part.upload);
+  setCustomerKeyHeaders(call.reply, customerKey);
   for (const [algorithm, value] of Object.entries(part.checksums) as [ChecksumAlgorithm, string][]) call.reply.header(CHECKSUM_HEADERS[algorithm], value);
   return call.reply.code(200).send();
 });
@@ -90,7 +105,9 @@ export const uploadPartCopy = objectOperation(UploadPartCopyInput, async (call) 
     range = { first, last };
   }
   const source = copySourceOf(call.input.copySource);
-  await checkCopySourceConditions(call.services.buckets, source, call.input);
+  const sourceCustomerKey = customerKeyOf(call, 'copy-source');
+  const customerKey = customerKeyOf(call);
+  await checkCopySourceConditions(call.services.buckets, source, call.input, sourceCustomerKey);
   await call.smallBody(0);
   const part = await call.services.multipartUploads.uploadPartCopy({
     bucket: call.bucket,
@@ -99,8 +116,11 @@ export const uploadPartCopy = objectOperation(UploadPartCopyInput, async (call) 
     partNumber: call.input.partNumber,
     source,
     range,
+    sourceCustomerKey,
+    customerKey,
   });
   setEncryptionHeaders(call.reply, part.upload);
+  setCustomerKeyHeaders(call.reply, customerKey);
   return sendXml(call.reply, 'CopyPartResult', { LastModified: xmlDate(part.lastModified), ETag: `"${part.eTag}"` });
 });
 
@@ -144,6 +164,7 @@ export const completeMultipartUpload = objectOperation(CompleteMultipartUploadIn
     condition: { ifMatch: call.input.ifMatch, ifNoneMatch: call.input.ifNoneMatch },
   });
   setEncryptionHeaders(call.reply, info);
+  setVersionHeader(call.reply, info.versionId);
   const host = call.header('host') ?? 'localhost';
   const [checksum] = Object.entries(info.checksums) as [ChecksumAlgorithm, string][];
   return sendXml(call.reply, 'CompleteMultipartUploadResult', {

@@ -5,17 +5,27 @@ import { checksumTypeOf } from '../../service/objectChecksums.js';
 import type { ChecksumAlgorithm, SseAlgorithm } from '../../store/bucketRecords.js';
 import type { S3Call } from './call.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
+import { customerKeyOf, setCustomerKeyHeaders } from './customerKeyHeaders.js';
 
-/** x-amz-server-side-encryption and the key ARN (for aws:kms), as every object response carries. */
-export function setEncryptionHeaders(reply: FastifyReply, encryption: { sseAlgorithm: SseAlgorithm; kmsKeyId: string }): void {
+/** x-amz-server-side-encryption and the key ARN (for aws:kms), as every object response carries (SSE-C objects carry their own). */
+export function setEncryptionHeaders(reply: FastifyReply, encryption: { sseAlgorithm: SseAlgorithm; kmsKeyId: string; customerKeyHash?: string }): void {
+  if (encryption.customerKeyHash !== undefined) return;
   reply.header('x-amz-server-side-encryption', encryption.sseAlgorithm);
   if (encryption.sseAlgorithm === 'aws:kms') reply.header('x-amz-server-side-encryption-aws-kms-key-id', encryption.kmsKeyId);
+}
+
+/** x-amz-version-id of an object written into a bucket with versioning enabled; the "null" version has none, as on S3. */
+export function setVersionHeader(reply: FastifyReply, versionId: string | undefined): void {
+  if (versionId !== undefined && versionId !== 'null') reply.header('x-amz-version-id', versionId);
 }
 
 /** The headers of GET/HEAD Object. Checksums only of the whole object, when the client asked (x-amz-checksum-mode). */
 export function setObjectHeaders(call: S3Call, info: ObjectInfo, options: { wholeObject: boolean }): void {
   const reply = call.reply;
   reply.header('etag', `"${info.eTag}"`);
+  setVersionHeader(reply, info.versionId);
+  const tagCount = Object.keys(info.tags ?? {}).length;
+  if (tagCount > 0) reply.header('x-amz-tagging-count', String(tagCount));
   reply.header('last-modified', info.lastModified.toUTCString());
   reply.header('accept-ranges', 'bytes');
   reply.header('content-type', call.query.get('response-content-type') ?? info.contentType);
@@ -33,6 +43,7 @@ export function setObjectHeaders(call: S3Call, info: ObjectInfo, options: { whol
   // Characters past latin1 go out as their UTF-8 bytes (a header carries bytes; Node writes a string's as latin1).
   for (const [name, value] of Object.entries(info.metadata)) reply.header(`x-amz-meta-${name}`, [...value].some((c) => c.charCodeAt(0) > 0xff) ? Buffer.from(value, 'utf8').toString('latin1') : value);
   setEncryptionHeaders(reply, info);
+  setCustomerKeyHeaders(reply, info.customerKeyHash === undefined ? undefined : customerKeyOf(call));
   if (options.wholeObject && call.header('x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
     for (const [algorithm, value] of Object.entries(info.checksums) as [ChecksumAlgorithm, string][]) {
       reply.header(CHECKSUM_HEADERS[algorithm], value);

@@ -24,7 +24,7 @@ export const PutPublicAccessBlockBody = xmlBody(
 /** PUT ?acl: an AccessControlPolicy whose grants are only searched for public grantees. */
 export const PutAclBody = xmlBody('AccessControlPolicy', Type.Object({ AccessControlList: Type.Optional(Type.Object({ Grant: Type.Array(Type.Unknown()) })) }));
 
-/** The versionId of an object ACL or tagging request, passed as given. */
+/** The versionId of an object ACL request, passed as given. */
 const ObjectSubresourceInput = Type.Object({ versionId: QueryText('versionId') });
 
 /** PUT ?acl: the ACL headers (private only) and the headers of features Vigil lacks; an object's version too. */
@@ -86,7 +86,7 @@ export const putBucketAcl = bucketOperation(PutBucketAclInput, async (call) => {
 
 export const putObjectAcl = objectOperation(PutObjectAclInput, async (call) => {
   await putAcl(call);
-  await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
+  await call.services.buckets.existingObject(call.bucket, call.key, call.input.versionId);
   return call.reply.code(200).send();
 });
 
@@ -109,13 +109,7 @@ export const getBucketAcl = bucketOperation(NoInput, async (call) => {
   return sendXml(call.reply, 'AccessControlPolicy', ownerOnlyAcl());
 });
 
-/** Objects carry no tags here (x-amz-tagging and PutObjectTagging are refused): an empty set, as aws s3 cp reads before copying. */
-export const getObjectTagging = objectOperation(ObjectSubresourceInput, async (call) => {
-  await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
-  return sendXml(call.reply, 'Tagging', { TagSet: '' });
-});
-
 export const getObjectAcl = objectOperation(ObjectSubresourceInput, async (call) => {
-  await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId);
+  await call.services.buckets.existingObject(call.bucket, call.key, call.input.versionId);
   return sendXml(call.reply, 'AccessControlPolicy', ownerOnlyAcl());
 });

@@ -7,6 +7,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
 import type { SseRequest } from '../../service/objectEncryption.js';
+import { tagsOfHeader } from '../../service/objectTags.js';
 import { assertPrivateCannedAcl, assertPrivateGrantees } from '../../service/publicAccess.js';
 import type { ObjectHeaders, SseAlgorithm } from '../../store/bucketRecords.js';
 import { S3ProtocolError } from './errors.js';
@@ -16,14 +17,11 @@ import { HeaderText, inHeader } from './members.js';
 const unsupported = (name: string) => Type.Optional(Type.Never({ ...inHeader(name), message: `The header ${name} is not supported by this server.`, s3Error: 'NotImplemented' }));
 
 export const UnsupportedWriteHeaders = {
-  sseCustomerAlgorithm: unsupported('x-amz-server-side-encryption-customer-algorithm'),
-  sseCustomerKey: unsupported('x-amz-server-side-encryption-customer-key'),
   objectLockMode: unsupported('x-amz-object-lock-mode'),
   objectLockRetainUntilDate: unsupported('x-amz-object-lock-retain-until-date'),
   objectLockLegalHold: unsupported('x-amz-object-lock-legal-hold'),
   bucketObjectLockEnabled: unsupported('x-amz-bucket-object-lock-enabled'),
   websiteRedirectLocation: unsupported('x-amz-website-redirect-location'),
-  tagging: unsupported('x-amz-tagging'),
 };
 
 /** x-amz-acl and x-amz-grant-*: accepted only when private (assertPrivateAclHeaders). */
@@ -59,8 +57,12 @@ export const SseHeaders = {
 };
 const SseInput = Type.Object(SseHeaders);
 
-/** The header group of PutObject, CopyObject and CreateMultipartUpload. */
-export const ObjectWriteHeaders = { ...WriteRefusalHeaders, ...StoredObjectHeaders, ...SseHeaders };
+/** x-amz-tagging: the new object's tags as a URL query string (tagsOf). */
+export const TaggingHeaders = { tagging: HeaderText('x-amz-tagging') };
+const TaggingInput = Type.Object(TaggingHeaders);
+
+/** The header group of PutObject, CopyObject and CreateMultipartUpload (SSE-C: customerKeyHeaders.ts). */
+export const ObjectWriteHeaders = { ...WriteRefusalHeaders, ...StoredObjectHeaders, ...SseHeaders, ...TaggingHeaders };
 
 /** Refuses a public canned ACL or grant (AccessDenied) and an unknown canned ACL. */
 export function assertPrivateAclHeaders(input: Static<typeof AclInput>): void {
@@ -107,4 +109,9 @@ export function sseRequestOf(input: Static<typeof SseInput>): SseRequest | undef
     throw new BucketError('InvalidArgument', `The encryption method ${algorithm} is not supported; use aws:kms or AES256.`);
   }
   return { algorithm: algorithm as SseAlgorithm, kmsKeyId };
+}
+
+/** The tags of a new object, if x-amz-tagging was given. */
+export function tagsOf(input: Static<typeof TaggingInput>): Record<string, string> | undefined {
+  return input.tagging === undefined ? undefined : tagsOfHeader(input.tagging);
 }

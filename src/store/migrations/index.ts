@@ -6,6 +6,7 @@ import { kmsAliasesRotationMigration } from './005-kms-aliases-rotation.js';
 import { modelPackagingJobsMigration } from './006-model-packaging-jobs.js';
 import { multipartChecksumAlgorithmsMigration } from './007-multipart-checksum-algorithms.js';
 import { jobsMigration } from './008-jobs.js';
+import { objectVersionsMigration } from './009-object-versions.js';
 
 /**
  * Schema versions of the SQLite store, one file each, applied in order inside one transaction each.
@@ -20,4 +21,5 @@ export const sqliteMigrations: readonly string[] = [
   modelPackagingJobsMigration,
   multipartChecksumAlgorithmsMigration,
   jobsMigration,
+  objectVersionsMigration,
 ];

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { BucketRecord, BucketRepository } from '../bucketRecords.js';
+import type { BucketRecord, BucketRepository, VersioningStatus } from '../bucketRecords.js';
 import { bucketFromRow } from '../rows.js';
 import { inTransaction } from './database.js';
 
@@ -41,5 +41,9 @@ export class PostgresBuckets implements BucketRepository {
   async setEncryption(name: string, encryption: BucketRecord['encryption']): Promise<boolean> {
     const result = await this.pool.query('UPDATE buckets SET sse_algorithm = $1, kms_key_id = $2 WHERE name = $3', [encryption?.algorithm ?? null, encryption?.kmsKeyId ?? null, name]);
     return result.rowCount === 1;
+  }
+
+  async setVersioning(name: string, status: VersioningStatus): Promise<boolean> {
+    return (await this.pool.query('UPDATE buckets SET versioning = $1 WHERE name = $2', [status, name])).rowCount === 1;
   }
 }

@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import { MissingBucketError, MissingUploadError, type MultipartRepository, type MultipartUploadRecord, type ObjectRecord, type PartRecord } from '../bucketRecords.js';
+import { MissingBucketError, MissingUploadError, type MultipartRepository, type MultipartUploadRecord, type ObjectRecord, type PartRecord, type VersionWrite } from '../bucketRecords.js';
 import { partFromRow, uploadFromRow } from '../rows.js';
 import { inTransaction, type Queryable } from './database.js';
-import { replaceObject } from './objectRepository.js';
+import { writeLatestVersion } from './objectRepository.js';
 
 export class PostgresMultipartUploads implements MultipartRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -11,8 +11,8 @@ export class PostgresMultipartUploads implements MultipartRepository {
     await inTransaction(this.pool, async (client) => {
       if ((await client.query('SELECT 1 FROM buckets WHERE name = $1 FOR KEY SHARE', [upload.bucket])).rowCount === 0) throw new MissingBucketError(`no bucket ${upload.bucket}`);
       await client.query(
-        `INSERT INTO multipart_uploads (upload_id, bucket, key, created_at, headers, metadata, sse_algorithm, kms_key_id, checksum_algorithm)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        `INSERT INTO multipart_uploads (upload_id, bucket, key, created_at, headers, metadata, sse_algorithm, kms_key_id, checksum_algorithm, tags, customer_key_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
         [
           upload.uploadId,
           upload.bucket,
@@ -23,6 +23,8 @@ export class PostgresMultipartUploads implements MultipartRepository {
           upload.sseAlgorithm,
           upload.kmsKeyId,
           upload.checksumAlgorithm ?? null,
+          JSON.stringify(upload.tags ?? {}),
+          upload.customerKeyHash ?? null,
         ],
       );
     });
@@ -76,14 +78,14 @@ export class PostgresMultipartUploads implements MultipartRepository {
     return inTransaction(this.pool, (client) => deleteUpload(client, uploadId));
   }
 
-  async complete(uploadId: string, object: ObjectRecord): Promise<{ obsoleteBlobKeys: string[] }> {
+  async complete(uploadId: string, object: ObjectRecord): Promise<VersionWrite> {
     return inTransaction(this.pool, async (client) => {
       // Two nodes completing (or one aborting) the same upload: the upload row lock lets one through; the
       // other then finds the upload gone.
       const partBlobKeys = await deleteUpload(client, uploadId);
       if (partBlobKeys === undefined) throw new MissingUploadError(`no upload ${uploadId}`);
-      const { replacedBlobKey } = await replaceObject(client, object);
-      return { obsoleteBlobKeys: replacedBlobKey === undefined ? partBlobKeys : [replacedBlobKey, ...partBlobKeys] };
+      const written = await writeLatestVersion(client, object);
+      return { versionId: written.versionId, obsoleteBlobKeys: [...written.obsoleteBlobKeys, ...partBlobKeys] };
     });
   }
 }

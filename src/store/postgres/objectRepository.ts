@@ -1,23 +1,71 @@
 import type pg from 'pg';
-import { MissingBucketError, type ObjectRecord, type ObjectRepository } from '../bucketRecords.js';
-import { objectFromRow } from '../rows.js';
-import { inTransaction, type Queryable } from './database.js';
+import {
+  type DeleteMarkerRecord,
+  MissingBucketError,
+  type ObjectRecord,
+  type ObjectRepository,
+  type ObjectVersion,
+  type VersioningStatus,
+  type VersionPosition,
+  type VersionWrite,
+} from '../bucketRecords.js';
+import { obsoleteBlobs, planNewVersion, planVersionRemoval, type StoredVersion } from '../objectVersions.js';
+import { OBJECT_COLUMNS, objectFromRow, objectRowValues, versionFromRow } from '../rows.js';
+import { inTransaction, placeholders, type Queryable } from './database.js';
 
 export class PostgresObjects implements ObjectRepository {
   constructor(private readonly pool: pg.Pool) {}
 
   async get(bucket: string, key: string): Promise<ObjectRecord | undefined> {
-    const { rows } = await this.pool.query('SELECT * FROM bucket_objects WHERE bucket = $1 AND key = $2', [bucket, key]);
+    const { rows } = await this.pool.query('SELECT * FROM bucket_objects WHERE bucket = $1 AND key = $2 AND is_latest AND NOT delete_marker', [bucket, key]);
     return rows[0] && objectFromRow(rows[0]);
   }
 
-  async put(object: ObjectRecord): Promise<{ replacedBlobKey?: string }> {
-    return inTransaction(this.pool, (client) => replaceObject(client, object));
+  async latest(bucket: string, key: string): Promise<ObjectVersion | undefined> {
+    const { rows } = await this.pool.query('SELECT * FROM bucket_objects WHERE bucket = $1 AND key = $2 AND is_latest', [bucket, key]);
+    return rows[0] && versionFromRow(rows[0]);
   }
 
-  async delete(bucket: string, key: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query('DELETE FROM bucket_objects WHERE bucket = $1 AND key = $2 RETURNING blob_key', [bucket, key]);
-    return rows[0]?.blob_key;
+  async getVersion(bucket: string, key: string, versionId: string): Promise<ObjectVersion | undefined> {
+    const { rows } = await this.pool.query('SELECT * FROM bucket_objects WHERE bucket = $1 AND key = $2 AND version_id = $3', [bucket, key, versionId]);
+    return rows[0] && versionFromRow(rows[0]);
+  }
+
+  async put(object: ObjectRecord): Promise<VersionWrite> {
+    return inTransaction(this.pool, (client) => writeLatestVersion(client, object));
+  }
+
+  async delete(bucket: string, key: string, markerVersionId: string): Promise<VersionWrite & { deleteMarker: boolean }> {
+    return inTransaction(this.pool, async (client) => {
+      const status = await lockKey(client, bucket, key);
+      if (status === undefined) {
+        const removed = await removeVersion(client, bucket, key, 'null');
+        return { versionId: 'null', obsoleteBlobKeys: removed?.deleteMarker === false ? [removed.blobKey] : [], deleteMarker: false };
+      }
+      const marker: DeleteMarkerRecord = { bucket, key, versionId: markerVersionId, lastModified: new Date() };
+      return { ...(await writeLatestVersion(client, marker)), deleteMarker: true };
+    });
+  }
+
+  async deleteVersion(bucket: string, key: string, versionId: string): Promise<ObjectVersion | undefined> {
+    return inTransaction(this.pool, async (client) => {
+      await lockKey(client, bucket, key);
+      return removeVersion(client, bucket, key, versionId);
+    }).catch((error) => {
+      // Removing a version of a bucket that is gone removes nothing.
+      if (error instanceof MissingBucketError) return undefined;
+      throw error;
+    });
+  }
+
+  async setTags(bucket: string, key: string, versionId: string, tags: Record<string, string>): Promise<boolean> {
+    const result = await this.pool.query('UPDATE bucket_objects SET tags = $1 WHERE bucket = $2 AND key = $3 AND version_id = $4 AND NOT delete_marker', [
+      JSON.stringify(tags),
+      bucket,
+      key,
+      versionId,
+    ]);
+    return result.rowCount === 1;
   }
 
   async referencesBlob(blobKey: string): Promise<boolean> {
@@ -25,7 +73,7 @@ export class PostgresObjects implements ObjectRepository {
   }
 
   async list(bucket: string, options: { after?: string; from?: string; limit: number }): Promise<ObjectRecord[]> {
-    const { rows } = await this.pool.query('SELECT * FROM bucket_objects WHERE bucket = $1 AND key > $2 AND key >= $3 ORDER BY key LIMIT $4', [
+    const { rows } = await this.pool.query('SELECT * FROM bucket_objects WHERE bucket = $1 AND is_latest AND NOT delete_marker AND key > $2 AND key >= $3 ORDER BY key LIMIT $4', [
       bucket,
       options.after ?? '',
       options.from ?? '',
@@ -33,47 +81,58 @@ export class PostgresObjects implements ObjectRepository {
     ]);
     return rows.map(objectFromRow);
   }
+
+  async listVersions(bucket: string, options: { after?: VersionPosition; from?: string; limit: number }): Promise<ObjectVersion[]> {
+    const after = options.after ?? { key: '' };
+    const { rows } = await this.pool.query('SELECT * FROM bucket_objects WHERE bucket = $1 AND key >= $2 AND (key > $3 OR (key = $3 AND seq < $4)) ORDER BY key, seq DESC LIMIT $5', [
+      bucket,
+      options.from ?? '',
+      after.key,
+      after.sequence ?? -1,
+      options.limit,
+    ]);
+    return rows.map(versionFromRow);
+  }
 }
 
 /**
- * Inserts or replaces an object row inside the caller's transaction; returns the replaced row's blob key,
- * which the caller deletes after the commit. Of two nodes writing the same key at once, each learns the
- * blob key it replaced, so no blob is left unreferenced and none is deleted while a row points at it.
+ * Inside the caller's transaction: the bucket's versioning state, with the bucket row locked FOR KEY SHARE (a
+ * concurrent DeleteBucket, FOR UPDATE, waits for this write, or this write sees the bucket gone), and the key
+ * locked for the rest of the transaction, so that writes of one key from several nodes take their turns.
  */
-export async function replaceObject(client: Queryable, object: ObjectRecord): Promise<{ replacedBlobKey?: string }> {
-  // FOR KEY SHARE: a concurrent DeleteBucket (FOR UPDATE) waits for this write, or this write sees the bucket gone.
-  if ((await client.query('SELECT 1 FROM buckets WHERE name = $1 FOR KEY SHARE', [object.bucket])).rowCount === 0) throw new MissingBucketError(`no bucket ${object.bucket}`);
-  const values = [
-    object.bucket,
-    object.key,
-    object.blobKey,
-    object.size,
-    object.eTag,
-    JSON.stringify(object.headers),
-    JSON.stringify(object.metadata),
-    object.lastModified.getTime(),
-    object.sseAlgorithm,
-    object.kmsKeyId,
-    JSON.stringify(object.checksums),
-    object.partCount ?? null,
-  ];
-  for (;;) {
-    const old = await client.query('SELECT blob_key FROM bucket_objects WHERE bucket = $1 AND key = $2 FOR UPDATE', [object.bucket, object.key]);
-    if (old.rows[0]) {
-      await client.query(
-        `UPDATE bucket_objects SET blob_key = $3, size = $4, etag = $5, headers = $6, metadata = $7, last_modified = $8,
-           sse_algorithm = $9, kms_key_id = $10, checksums = $11, part_count = $12 WHERE bucket = $1 AND key = $2`,
-        values,
-      );
-      const replaced = old.rows[0].blob_key as string;
-      return { replacedBlobKey: replaced === object.blobKey ? undefined : replaced };
-    }
-    const inserted = await client.query(
-      `INSERT INTO bucket_objects (bucket, key, blob_key, size, etag, headers, metadata, last_modified, sse_algorithm, kms_key_id, checksums, part_count)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (bucket, key) DO NOTHING`,
-      values,
-    );
-    if (inserted.rowCount === 1) return {};
-    // Another node inserted this key between the two statements: lock its row and replace it.
+async function lockKey(client: Queryable, bucket: string, key: string): Promise<VersioningStatus | undefined> {
+  const { rows } = await client.query('SELECT versioning FROM buckets WHERE name = $1 FOR KEY SHARE', [bucket]);
+  if (rows.length === 0) throw new MissingBucketError(`no bucket ${bucket}`);
+  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${bucket}/${key}`]);
+  return (rows[0].versioning as VersioningStatus | null) ?? undefined;
+}
+
+async function storedVersions(client: Queryable, bucket: string, key: string): Promise<StoredVersion[]> {
+  const { rows } = await client.query('SELECT version_id, seq, is_latest, blob_key FROM bucket_objects WHERE bucket = $1 AND key = $2', [bucket, key]);
+  return rows.map((row) => ({ versionId: row.version_id as string, sequence: Number(row.seq), isLatest: row.is_latest as boolean, blobKey: (row.blob_key as string | null) ?? undefined }));
+}
+
+/**
+ * Writes an object (or, without a blob key, a delete marker) as the key's latest version inside the caller's
+ * transaction. Returns its version id and the blobs of the versions it replaced, which the caller deletes after
+ * the commit: of two nodes writing one key at once, each learns what it replaced, so no blob is lost or leaked.
+ */
+export async function writeLatestVersion(client: Queryable, version: ObjectRecord | DeleteMarkerRecord): Promise<VersionWrite> {
+  const status = await lockKey(client, version.bucket, version.key);
+  const plan = planNewVersion(await storedVersions(client, version.bucket, version.key), status, version.versionId);
+  for (const removed of plan.removed) {
+    await client.query('DELETE FROM bucket_objects WHERE bucket = $1 AND key = $2 AND version_id = $3', [version.bucket, version.key, removed.versionId]);
   }
+  await client.query('UPDATE bucket_objects SET is_latest = FALSE WHERE bucket = $1 AND key = $2 AND is_latest', [version.bucket, version.key]);
+  const values = objectRowValues({ ...version, versionId: plan.versionId }, plan.sequence, (flag) => flag);
+  await client.query(`INSERT INTO bucket_objects (${OBJECT_COLUMNS}) VALUES (${placeholders(values.length)})`, values);
+  return { versionId: plan.versionId, obsoleteBlobKeys: obsoleteBlobs(plan.removed, 'blobKey' in version ? version.blobKey : undefined) };
+}
+
+async function removeVersion(client: Queryable, bucket: string, key: string, versionId: string): Promise<ObjectVersion | undefined> {
+  const plan = planVersionRemoval(await storedVersions(client, bucket, key), versionId);
+  if (!plan.removed) return undefined;
+  const { rows } = await client.query('DELETE FROM bucket_objects WHERE bucket = $1 AND key = $2 AND version_id = $3 RETURNING *', [bucket, key, versionId]);
+  if (plan.promoted) await client.query('UPDATE bucket_objects SET is_latest = TRUE WHERE bucket = $1 AND key = $2 AND version_id = $3', [bucket, key, plan.promoted.versionId]);
+  return versionFromRow(rows[0]);
 }

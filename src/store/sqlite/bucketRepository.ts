@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { BucketRecord, BucketRepository } from '../bucketRecords.js';
+import type { BucketRecord, BucketRepository, VersioningStatus } from '../bucketRecords.js';
 import { bucketFromRow, type Row } from '../rows.js';
 
 export class SqliteBuckets implements BucketRepository {
@@ -36,5 +36,9 @@ export class SqliteBuckets implements BucketRepository {
   async setEncryption(name: string, encryption: BucketRecord['encryption']): Promise<boolean> {
     const result = this.db.prepare('UPDATE buckets SET sse_algorithm = ?, kms_key_id = ? WHERE name = ?').run(encryption?.algorithm ?? null, encryption?.kmsKeyId ?? null, name);
     return result.changes === 1;
+  }
+
+  async setVersioning(name: string, status: VersioningStatus): Promise<boolean> {
+    return this.db.prepare('UPDATE buckets SET versioning = ? WHERE name = ?').run(status, name).changes === 1;
   }
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import { MissingBucketError, MissingUploadError, type MultipartRepository, type MultipartUploadRecord, type ObjectRecord, type PartRecord } from '../bucketRecords.js';
+import { MissingBucketError, MissingUploadError, type MultipartRepository, type MultipartUploadRecord, type ObjectRecord, type PartRecord, type VersionWrite } from '../bucketRecords.js';
 import { partFromRow, type Row, uploadFromRow } from '../rows.js';
-import { replaceObject } from './objectRepository.js';
+import { writeLatestVersion } from './objectRepository.js';
 
 export class SqliteMultipartUploads implements MultipartRepository {
   constructor(private readonly db: Database.Database) {}
@@ -12,8 +12,8 @@ export class SqliteMultipartUploads implements MultipartRepository {
         if (!this.db.prepare('SELECT 1 FROM buckets WHERE name = ?').get(upload.bucket)) throw new MissingBucketError(`no bucket ${upload.bucket}`);
         this.db
           .prepare(
-            `INSERT INTO multipart_uploads (upload_id, bucket, key, created_at, headers, metadata, sse_algorithm, kms_key_id, checksum_algorithm)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO multipart_uploads (upload_id, bucket, key, created_at, headers, metadata, sse_algorithm, kms_key_id, checksum_algorithm, tags, customer_key_hash)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             upload.uploadId,
@@ -25,6 +25,8 @@ export class SqliteMultipartUploads implements MultipartRepository {
             upload.sseAlgorithm,
             upload.kmsKeyId,
             upload.checksumAlgorithm ?? null,
+            JSON.stringify(upload.tags ?? {}),
+            upload.customerKeyHash ?? null,
           );
       })
       .immediate();
@@ -70,13 +72,13 @@ export class SqliteMultipartUploads implements MultipartRepository {
     return this.db.transaction(() => deleteUpload(this.db, uploadId)).immediate();
   }
 
-  async complete(uploadId: string, object: ObjectRecord): Promise<{ obsoleteBlobKeys: string[] }> {
+  async complete(uploadId: string, object: ObjectRecord): Promise<VersionWrite> {
     return this.db
       .transaction(() => {
         const partBlobKeys = deleteUpload(this.db, uploadId);
         if (partBlobKeys === undefined) throw new MissingUploadError(`no upload ${uploadId}`);
-        const { replacedBlobKey } = replaceObject(this.db, object);
-        return { obsoleteBlobKeys: replacedBlobKey === undefined ? partBlobKeys : [replacedBlobKey, ...partBlobKeys] };
+        const written = writeLatestVersion(this.db, object);
+        return { versionId: written.versionId, obsoleteBlobKeys: [...written.obsoleteBlobKeys, ...partBlobKeys] };
       })
       .immediate();
   }

@@ -45,7 +45,10 @@ describe('S3 request addressing', () => {
     assert.equal(route('GET', 'b', 'k', 'uploadId=u'), 'ListParts');
     assert.equal(route('GET', 'b', undefined, 'tagging'), 'GET bucket?tagging');
     assert.equal(route('GET', 'b', 'k', 'tagging'), 'GetObjectTagging');
-    assert.equal(route('PUT', 'b', 'k', 'tagging'), 'PUT object?tagging');
+    assert.equal(route('PUT', 'b', 'k', 'tagging'), 'PutObjectTagging');
+    assert.equal(route('DELETE', 'b', 'k', 'tagging'), 'DeleteObjectTagging');
+    assert.equal(route('GET', 'b', 'k', 'attributes'), 'GetObjectAttributes');
+    assert.equal(route('PUT', 'b', undefined, 'versioning'), 'PutBucketVersioning');
     assert.equal(route('POST', undefined, undefined), 'POST /');
   });
 

@@ -61,7 +61,7 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: 'lifecycle' }))).Status, undefined);
     const listed = await s3.send(new ListBucketsCommand({}));
     assert.ok(listed.Buckets?.some((b) => b.Name === 'lifecycle' && b.CreationDate instanceof Date));
-    await rejects(s3.send(new CreateBucketCommand({ Bucket: 'lifecycle' })), 'BucketAlreadyOwnedByYou', 409);
+    await s3.send(new CreateBucketCommand({ Bucket: 'lifecycle' })); // us-east-1: 200 again, as on S3 there
     await s3.send(new PutObjectCommand({ Bucket: 'lifecycle', Key: 'x', Body: 'x' }));
     await rejects(s3.send(new DeleteBucketCommand({ Bucket: 'lifecycle' })), 'BucketNotEmpty', 409);
     await s3.send(new DeleteObjectCommand({ Bucket: 'lifecycle', Key: 'x' }));

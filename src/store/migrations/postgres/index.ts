@@ -6,6 +6,7 @@ import { kmsAliasesRotationMigration } from './005-kms-aliases-rotation.js';
 import { modelPackagingJobsMigration } from './006-model-packaging-jobs.js';
 import { multipartChecksumAlgorithmsMigration } from './007-multipart-checksum-algorithms.js';
 import { jobsMigration } from './008-jobs.js';
+import { objectVersionsMigration } from './009-object-versions.js';
 
 /**
  * Schema versions of the PostgreSQL store, numbered as the SQLite ones (version N of either engine holds
@@ -21,4 +22,5 @@ export const postgresMigrations: readonly string[] = [
   modelPackagingJobsMigration,
   multipartChecksumAlgorithmsMigration,
   jobsMigration,
+  objectVersionsMigration,
 ];
