@@ -92,7 +92,7 @@ export function signable(request: ReceivedRequest, headers: Record<string, strin
 
 /** Query parameters percent-decoded, repeated keys kept in order, a key without "=" valued "". */
 export function parseQuery(rawQuery: string): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>; // "__proto__" is a key like any other
+  const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
   for (const part of rawQuery.split('&')) {
     if (part === '') continue;
     const equals = part.indexOf('=');
@@ -104,6 +104,9 @@ export function parseQuery(rawQuery: string): Record<string, string | string[]> 
     } catch {
       throw new AuthError('IncompleteSignature', 'The query string is not valid percent-encoding.');
     }
+    // The AWS SDKs' signer (which computes Vigil's side too) cannot put a "__proto__" parameter into the canonical
+    // query: its value would go unsigned. Such a request is refused; AWS would refuse the SDKs' signature of it too.
+    if (key === '__proto__') throw new AuthError('SignatureMismatch', 'The query parameter __proto__ cannot be signed and is not accepted.');
     const existing = query[key];
     // Appended in place: copying the list for each repeat made a 16 KB query of one repeated key cost seconds of CPU.
     if (existing === undefined) query[key] = value;
