@@ -22,6 +22,7 @@ import { createHttpsServer } from './server/httpsServer.js';
 import type { Services } from './server/services.js';
 import { loadTlsMaterial, type TlsMaterial } from './server/tls.js';
 import { type AccessKeyPair, AccessKeys } from './service/accessKeys.js';
+import { BucketSettings } from './service/bucketSettings.js';
 import { Buckets } from './service/buckets.js';
 import { DataKeyRewrap } from './service/dataKeyRewrap.js';
 import { DatasetContents } from './service/datasetContents.js';
@@ -34,6 +35,7 @@ import { ModelPackaging } from './service/modelPackaging.js';
 import { Models } from './service/models.js';
 import { ModelTrainer } from './service/modelTrainer.js';
 import { MultipartUploads } from './service/multipartUploads.js';
+import { ObjectTagging } from './service/objectTagging.js';
 import { Projects } from './service/projects.js';
 import { SessionCredentials } from './service/sessionCredentials.js';
 import { Tags } from './service/tags.js';
@@ -163,7 +165,9 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       projects,
       datasets,
       buckets,
+      bucketSettings: new BucketSettings(store, dataKms),
       multipartUploads,
+      objectTagging: new ObjectTagging(store, buckets),
       tags: new Tags(store.models, installation),
       models,
       hosting,

@@ -1,5 +1,6 @@
 import type { EmbeddedKms } from '../crypto/embeddedKms.js';
 import type { AccessKeys } from '../service/accessKeys.js';
+import type { BucketSettings } from '../service/bucketSettings.js';
 import type { Buckets } from '../service/buckets.js';
 import type { DataKeyRewrap } from '../service/dataKeyRewrap.js';
 import type { Datasets } from '../service/datasets.js';
@@ -9,6 +10,7 @@ import type { ModelHosting } from '../service/modelHosting.js';
 import type { ModelPackaging } from '../service/modelPackaging.js';
 import type { Models } from '../service/models.js';
 import type { MultipartUploads } from '../service/multipartUploads.js';
+import type { ObjectTagging } from '../service/objectTagging.js';
 import type { Projects } from '../service/projects.js';
 import type { SessionCredentials } from '../service/sessionCredentials.js';
 import type { Tags } from '../service/tags.js';
@@ -21,7 +23,10 @@ export interface Services {
   projects: Projects;
   datasets: Datasets;
   buckets: Buckets;
+  /** Default encryption and versioning of a bucket. */
+  bucketSettings: BucketSettings;
   multipartUploads: MultipartUploads;
+  objectTagging: ObjectTagging;
   tags: Tags;
   models: Models;
   /** StartModel, StopModel and DetectAnomalies. */

@@ -72,3 +72,11 @@ export class DeleteMarkerError extends BucketError {
     );
   }
 }
+
+export function noSuchBucket(bucket: string): BucketError {
+  return new BucketError('NoSuchBucket', 'The specified bucket does not exist.', { bucket });
+}
+
+export function noSuchVersion(bucket: string, key: string): BucketError {
+  return new BucketError('NoSuchVersion', 'The specified version does not exist.', { bucket, key });
+}

@@ -2,33 +2,21 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BlobNotFoundError } from '../blob/blobStore.js';
 import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
-import {
-  type BucketRecord,
-  MissingBucketError,
-  type ObjectChecksums,
-  type ObjectHeaders,
-  type ObjectRecord,
-  type ObjectVersion,
-  type SseAlgorithm,
-  type VersioningStatus,
-  type VersionPosition,
-} from '../store/bucketRecords.js';
+import { type BucketRecord, MissingBucketError, type ObjectChecksums, type ObjectHeaders, type ObjectRecord, type ObjectVersion, type VersionPosition } from '../store/bucketRecords.js';
 import type { MetadataStore } from '../store/metadataStore.js';
 import { sequenceOfVersionId } from '../store/objectVersions.js';
-import { BucketError, DeleteMarkerError } from './bucketErrors.js';
+import { BucketError, DeleteMarkerError, noSuchBucket, noSuchVersion } from './bucketErrors.js';
 import { assertBucketName, assertObjectKey } from './bucketNames.js';
+import { type ByteRange, resolveRange } from './byteRanges.js';
 import { assertCustomerKey, type CustomerKey, customerKeyHash } from './customerKeys.js';
 import { newBlobKey, objectContext, startedStream, writeSealed } from './objectBlobs.js';
-import { type KeyDirectory, kmsFailure, resolveEncryption, type SseRequest, usableKeyArn } from './objectEncryption.js';
+import { type KeyDirectory, kmsFailure, resolveEncryption, type SseRequest } from './objectEncryption.js';
 import { infoOf, type ObjectInfo } from './objectInfo.js';
 import { type ListObjectsInput, listObjectPage, type ObjectListing } from './objectListing.js';
 import { type ListVersionsInput, listVersionPage, type VersionListing } from './objectVersionListing.js';
 import type { WriteCondition } from './writeCondition.js';
 
 export { DEFAULT_CONTENT_TYPE, type ObjectInfo } from './objectInfo.js';
-
-/** A byte range as HTTP Range states it: first-last (last optional), or the last suffixLength bytes. */
-export type ByteRange = { first: number; last?: number } | { suffixLength: number };
 
 export interface ObjectRead {
   /** The plaintext (of the range, when one was asked), decrypted and authenticated as it streams. */
@@ -86,6 +74,7 @@ export const MAX_PUT_BYTES = 5 * 1024 ** 3;
  * the metadata row is written only after the blob is complete and every check passed, in one
  * transaction that swaps out any previous row, whose blob is deleted afterwards. A crash between
  * that commit and the delete leaves unreachable ciphertext behind, never a row without its blob.
+ * A bucket's settings (BucketSettings) and object tags (ObjectTagging) have their own use cases.
  */
 export class Buckets {
   constructor(
@@ -120,35 +109,6 @@ export class Buckets {
     if (outcome === 'not-empty') {
       throw new BucketError('BucketNotEmpty', 'The bucket you tried to delete is not empty (objects or multipart uploads remain).', { bucket: name });
     }
-  }
-
-  /** Sets the bucket's default encryption; an aws:kms key id must name an enabled key. */
-  async putBucketEncryption(name: string, encryption: SseRequest): Promise<void> {
-    await this.bucket(name);
-    let kmsKeyId: string | undefined;
-    if (encryption.algorithm === 'AES256') {
-      if (encryption.kmsKeyId) throw new BucketError('InvalidArgument', 'KMSMasterKeyID may only be given with aws:kms.');
-    } else if (encryption.kmsKeyId !== undefined) {
-      kmsKeyId = await usableKeyArn(this.keys, encryption.kmsKeyId);
-    }
-    if (!(await this.store.buckets.setEncryption(name, { algorithm: encryption.algorithm, kmsKeyId }))) throw noSuchBucket(name);
-  }
-
-  /** The bucket's default encryption as reported: its own setting, or aws:kms under the service key. */
-  async getBucketEncryption(name: string): Promise<{ algorithm: SseAlgorithm; kmsKeyId?: string }> {
-    const bucket = await this.bucket(name);
-    if (bucket.encryption) return bucket.encryption;
-    return { algorithm: 'aws:kms', kmsKeyId: this.keys.defaultKeyId };
-  }
-
-  /** Enables or suspends versioning; a bucket never goes back to unversioned, as on S3. */
-  async putBucketVersioning(name: string, status: VersioningStatus): Promise<void> {
-    if (!(await this.store.buckets.setVersioning(name, status))) throw noSuchBucket(name);
-  }
-
-  /** Back to the default: aws:kms under the service key. Objects are sealed either way. */
-  async deleteBucketEncryption(name: string): Promise<void> {
-    if (!(await this.store.buckets.setEncryption(name, undefined))) throw noSuchBucket(name);
   }
 
   // ---- objects ----
@@ -230,7 +190,7 @@ export class Buckets {
     }
   }
 
-  /** That the object (or version) exists, for requests that need no SSE-C key (ACLs). */
+  /** That the object (or version) exists, for requests that need no SSE-C key (ACLs, tagging). */
   async existingObject(bucket: string, key: string, versionId?: string): Promise<ObjectInfo> {
     return infoOf(await this.objectRecord(bucket, key, versionId));
   }
@@ -286,20 +246,6 @@ export class Buckets {
     await this.bucket(bucket);
     if (!Number.isInteger(input.maxKeys) || input.maxKeys < 0) throw new BucketError('InvalidArgument', 'max-keys must be a non-negative integer.');
     return listObjectPage(this.store.objects, bucket, { ...input, maxKeys: Math.min(input.maxKeys, 1000) });
-  }
-
-  /** The tags of the current object or of the named version, and that version's id. */
-  async getObjectTagging(bucket: string, key: string, versionId?: string): Promise<{ versionId: string; tags: Record<string, string> }> {
-    const record = await this.objectRecord(bucket, key, versionId);
-    return { versionId: record.versionId, tags: record.tags ?? {} };
-  }
-
-  /** Replaces the tags of the current object or of the named version (an empty set removes them); answers that version's id. */
-  async putObjectTagging(bucket: string, key: string, versionId: string | undefined, tags: Record<string, string>): Promise<string> {
-    const record = await this.objectRecord(bucket, key, versionId);
-    // Gone between the read and the write (deleted, or replaced as the "null" version): as if it had not been there.
-    if (!(await this.store.objects.setTags(bucket, key, record.versionId, tags))) throw noSuchVersion(bucket, key);
-    return record.versionId;
   }
 
   /** ListObjectVersions: every version and delete marker, by key, newest first; markers as on ListObjects. */
@@ -422,23 +368,4 @@ export class Buckets {
 /** The random part of a new version id (the store puts the version's sequence before it): 32 URL-safe characters in all, as long as S3's. */
 export function newVersionId(): string {
   return randomBytes(18).toString('base64url');
-}
-
-function noSuchBucket(bucket: string): BucketError {
-  return new BucketError('NoSuchBucket', 'The specified bucket does not exist.', { bucket });
-}
-
-function noSuchVersion(bucket: string, key: string): BucketError {
-  return new BucketError('NoSuchVersion', 'The specified version does not exist.', { bucket, key });
-}
-
-/** A range against an object's size; InvalidRange when it starts past the end or the object is empty. */
-function resolveRange(range: ByteRange, size: number): { start: number; end: number } {
-  const invalid = () => new BucketError('InvalidRange', 'The requested range is not satisfiable.', undefined, { ActualObjectSize: String(size) });
-  if ('suffixLength' in range) {
-    if (range.suffixLength === 0 || size === 0) throw invalid();
-    return { start: Math.max(0, size - range.suffixLength), end: size - 1 };
-  }
-  if (range.first >= size) throw invalid();
-  return { start: range.first, end: Math.min(range.last ?? size - 1, size - 1) };
 }

@@ -2,11 +2,11 @@ import { Readable } from 'node:stream';
 import type { BackgroundJobs, JobContext } from '../jobs/backgroundJobs.js';
 import type { DatasetRecord, DatasetStatus, DatasetType, ImageStats } from '../store/datasetRecords.js';
 import type { MetadataStore } from '../store/metadataStore.js';
+import { checkChangesFormat } from './datasetChanges.js';
 import { type DatasetContents, referencedBlobs, type StoredEntry, statsOf } from './datasetContents.js';
 import { DatasetImporter, ImportError } from './datasetImport.js';
-import { ConflictError, NotFoundError, ValidationError } from './errors.js';
+import { ConflictError, NotFoundError } from './errors.js';
 import type { Idempotency } from './idempotency.js';
-import { ManifestLineError, parseManifestLine } from './manifestLine.js';
 import { ManifestReadError, manifestLines } from './manifestLines.js';
 import type { ObjectSource } from './objectSource.js';
 import { decodePageToken, encodePageToken, pageSize } from './pagination.js';
@@ -380,25 +380,4 @@ function isExpected(error: unknown): boolean {
 
 function failureMessage(error: unknown): string {
   return isExpected(error) ? (error as Error).message : 'An internal error stopped the import; see the server log.';
-}
-
-/**
- * Changes must be JSON Lines manifest entries: checked line by line before anything is accepted, so a
- * malformed request is a ValidationException at once and never a dataset left to fail in the background.
- * Whether the images exist and can be read is the background update's question.
- */
-function checkChangesFormat(changes: Buffer): void {
-  let entries = 0;
-  const lines = changes.toString('utf8').split('\n');
-  for (const [index, line] of lines.entries()) {
-    if (line.trim() === '') continue;
-    try {
-      parseManifestLine(line);
-    } catch (error) {
-      if (!(error instanceof ManifestLineError)) throw error;
-      throw new ValidationError(`Changes line ${index + 1} ${error.message}; Changes must be JSON Lines manifest entries.`);
-    }
-    entries++;
-  }
-  if (entries === 0) throw new ValidationError('Changes holds no manifest entries; it must be JSON Lines manifest entries.');
 }

@@ -29,12 +29,12 @@ export const PutBucketEncryptionBody = xmlBody(
 export const putBucketEncryption = bucketOperation(NoInput, async (call) => {
   const [rule] = (await readXmlBody(call, PutBucketEncryptionBody)).Rule;
   const { SSEAlgorithm: algorithm, KMSMasterKeyID: kmsKeyId } = rule.ApplyServerSideEncryptionByDefault;
-  await call.services.buckets.putBucketEncryption(call.bucket, { algorithm, kmsKeyId: kmsKeyId || undefined });
+  await call.services.bucketSettings.putBucketEncryption(call.bucket, { algorithm, kmsKeyId: kmsKeyId || undefined });
   return call.reply.code(200).send();
 });
 
 export const getBucketEncryption = bucketOperation(NoInput, async (call) => {
-  const encryption = await call.services.buckets.getBucketEncryption(call.bucket);
+  const encryption = await call.services.bucketSettings.getBucketEncryption(call.bucket);
   return sendXml(call.reply, 'ServerSideEncryptionConfiguration', {
     Rule: {
       ApplyServerSideEncryptionByDefault: {
@@ -47,6 +47,6 @@ export const getBucketEncryption = bucketOperation(NoInput, async (call) => {
 });
 
 export const deleteBucketEncryption = bucketOperation(NoInput, async (call) => {
-  await call.services.buckets.deleteBucketEncryption(call.bucket);
+  await call.services.bucketSettings.deleteBucketEncryption(call.bucket);
   return call.reply.code(204).send();
 });

@@ -91,7 +91,7 @@ export const VersioningConfigurationBody = xmlBody(
 export const putBucketVersioning = bucketOperation(NoInput, async (call) => {
   const document = await readXmlBody(call, VersioningConfigurationBody);
   await call.services.buckets.headBucket(call.bucket);
-  await call.services.buckets.putBucketVersioning(call.bucket, document.Status as 'Enabled' | 'Suspended');
+  await call.services.bucketSettings.putBucketVersioning(call.bucket, document.Status as 'Enabled' | 'Suspended');
   return call.reply.code(200).send();
 });
 

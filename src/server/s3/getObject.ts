@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { BucketError } from '../../service/bucketErrors.js';
-import type { ByteRange, ObjectInfo } from '../../service/buckets.js';
+import type { ObjectInfo } from '../../service/buckets.js';
+import type { ByteRange } from '../../service/byteRanges.js';
 import type { S3Call } from './call.js';
 import { customerKeyOf } from './customerKeyHeaders.js';
 import { S3ProtocolError } from './errors.js';

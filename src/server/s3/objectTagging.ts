@@ -21,13 +21,13 @@ export const TaggingBody = xmlBody(
 export const putObjectTagging = objectOperation(ObjectTaggingInput, async (call) => {
   const document = await readXmlBody(call, TaggingBody);
   const tags = checkObjectTags(document.TagSet.Tag.map((tag) => [tag.Key, tag.Value]));
-  const versionId = await call.services.buckets.putObjectTagging(call.bucket, call.key, call.input.versionId, tags);
+  const versionId = await call.services.objectTagging.putObjectTagging(call.bucket, call.key, call.input.versionId, tags);
   if (versionId !== 'null') call.reply.header('x-amz-version-id', versionId);
   return call.reply.code(200).send();
 });
 
 export const getObjectTagging = objectOperation(ObjectTaggingInput, async (call) => {
-  const { versionId, tags } = await call.services.buckets.getObjectTagging(call.bucket, call.key, call.input.versionId);
+  const { versionId, tags } = await call.services.objectTagging.getObjectTagging(call.bucket, call.key, call.input.versionId);
   if (versionId !== 'null') call.reply.header('x-amz-version-id', versionId);
   const entries = Object.entries(tags);
   // An empty TagSet element, not a missing one, for an object without tags (aws s3 cp reads it before copying).
@@ -35,7 +35,7 @@ export const getObjectTagging = objectOperation(ObjectTaggingInput, async (call)
 });
 
 export const deleteObjectTagging = objectOperation(ObjectTaggingInput, async (call) => {
-  const versionId = await call.services.buckets.putObjectTagging(call.bucket, call.key, call.input.versionId, {});
+  const versionId = await call.services.objectTagging.putObjectTagging(call.bucket, call.key, call.input.versionId, {});
   if (versionId !== 'null') call.reply.header('x-amz-version-id', versionId);
   return call.reply.code(204).send();
 });
