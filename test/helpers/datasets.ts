@@ -1,8 +1,9 @@
+import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { CreateDatasetCommand, CreateProjectCommand, type LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
+import { CreateDatasetCommand, CreateModelCommand, CreateProjectCommand, DescribeModelCommand, type LookoutVisionClient, StartModelCommand } from '@aws-sdk/client-lookoutvision';
 import sharp from 'sharp';
 import type { Buckets } from '../../src/service/buckets.js';
 import type { TestVigil } from './vigil.js';
@@ -92,6 +93,17 @@ export async function aliensProject(vigil: TestVigil): Promise<void> {
   await projects.create({ projectName: 'aliens' });
   await datasets.create({ projectName: 'aliens', datasetType: 'train', manifest: { Bucket: 'aliens', Key: 'm' } });
   await vigil.jobs.idle();
+}
+
+/** The aliens project (aliensProject) with model 1 trained through the API and hosted on one inference unit. */
+export async function hostedAliensModel(vigil: TestVigil, client: LookoutVisionClient): Promise<void> {
+  await aliensProject(vigil);
+  await client.send(new CreateModelCommand({ ProjectName: 'aliens', OutputConfig: { S3Location: { Bucket: 'aliens', Prefix: 'out/' } } }));
+  await vigil.jobs.idle();
+  await client.send(new StartModelCommand({ ProjectName: 'aliens', ModelVersion: '1', MinInferenceUnits: 1 }));
+  await vigil.jobs.idle();
+  const model = (await client.send(new DescribeModelCommand({ ProjectName: 'aliens', ModelVersion: '1' }))).ModelDescription!;
+  assert.equal(model.Status, 'HOSTED', model.StatusMessage);
 }
 
 /** The cookies project, its training images the train dataset, created through the Lookout for Vision API; returns once imported. */

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CreateModelCommand, DescribeModelCommand, DetectAnomaliesCommand, type LookoutVisionClient, StartModelCommand } from '@aws-sdk/client-lookoutvision';
+import { DetectAnomaliesCommand, type LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
 import sharp from 'sharp';
-import { ALIENS, aliensProject } from '../helpers/datasets.js';
+import { ALIENS, hostedAliensModel } from '../helpers/datasets.js';
 import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
 /** Images whose header is valid but whose pixels are not all there: each must be the client's error. */
@@ -43,13 +43,7 @@ describe('DetectAnomalies with an image that cannot be decoded', () => {
   before(async () => {
     vigil = await startTestVigil();
     client = vigil.lookoutVision();
-    await aliensProject(vigil);
-    await client.send(new CreateModelCommand({ ProjectName: 'aliens', OutputConfig: { S3Location: { Bucket: 'aliens', Prefix: 'out/' } } }));
-    await vigil.jobs.idle();
-    await client.send(new StartModelCommand({ ProjectName: 'aliens', ModelVersion: '1', MinInferenceUnits: 1 }));
-    await vigil.jobs.idle();
-    const model = (await client.send(new DescribeModelCommand({ ProjectName: 'aliens', ModelVersion: '1' }))).ModelDescription!;
-    assert.equal(model.Status, 'HOSTED', model.StatusMessage);
+    await hostedAliensModel(vigil, client);
   });
   after(async () => {
     client?.destroy();
