@@ -14,6 +14,8 @@ export type Row = Record<string, unknown>;
 /** Times are stored as epoch milliseconds. */
 export const toDate = (value: unknown): Date => new Date(Number(value));
 export const optionalDate = (value: unknown): Date | undefined => (value == null ? undefined : toDate(value));
+/** A nullable column's value, undefined for NULL. */
+const optional = <T>(value: unknown): T | undefined => (value == null ? undefined : (value as T));
 
 export function accessKeyFromRow(row: Row): AccessKeyRecord {
   return {
@@ -96,7 +98,6 @@ export const PACKAGING_JOB_COLUMNS: Record<string, string> = {
 };
 
 export function packagingJobFromRow(row: Row): ModelPackagingJobRecord {
-  const optional = <T>(value: unknown): T | undefined => (value == null ? undefined : (value as T));
   return {
     projectName: row.project_name as string,
     jobName: row.job_name as string,
@@ -136,7 +137,6 @@ export const MODEL_COLUMNS: Record<string, string> = {
 };
 
 export function modelFromRow(row: Row): ModelRecord {
-  const optional = <T>(value: unknown): T | undefined => (value == null ? undefined : (value as T));
   return {
     projectName: row.project_name as string,
     version: row.version as number,
