@@ -80,8 +80,9 @@ export class ModelHosting {
   async detect(input: { projectName: string; modelVersion: string; contentType: string; body: Buffer; anomalyLevels?: boolean }): Promise<{ detection: Detection; segmentation: boolean }> {
     const { store, metrics } = this.deps;
     const model = await this.find(input.projectName, input.modelVersion);
-    const hosted = this.hosted.get(model.arn)?.units ?? (model.status === 'HOSTED' && this.deps.shared ? await this.hostHere(model) : undefined);
-    if (model.status !== 'HOSTED' || !hosted) {
+    let hosted = this.hosted.get(model.arn)?.units;
+    // With a shared database a HOSTED model not yet loaded here is loaded below, once the request is known good.
+    if (model.status !== 'HOSTED' || (!hosted && !this.deps.shared)) {
       throw new ConflictError(`Model ${model.version} is ${model.status}, not HOSTED; start it with StartModel first.`, model.arn, 'MODEL');
     }
     await this.requireUsableKey(model);
@@ -93,6 +94,7 @@ export class ModelHosting {
       metrics.invalidImage(model.projectName, model.version);
       throw error;
     }
+    hosted ??= await this.hostHere(model);
     // The target is read from the stored tags on every request (one indexed read beside a detection of tens of
     // milliseconds): a TagResource or UntagResource applies from the next request on, also after a restart,
     // with no cached copy to keep in step.
