@@ -40,6 +40,7 @@ export async function evaluate(options: EvalOptions, log: (line: string) => void
     mapSigma: options.mapSigma,
     augment: options.augment,
     useAnomalies: options.useAnomalies,
+    anomalyHead: options.anomalyHead,
     reweight: options.reweight,
     globalScore: options.globalScore,
     borderScale: options.borderScale,

@@ -1,6 +1,6 @@
 /* The options of `vigil eval` (src/cli/eval.ts), as main.ts's command line gives them. */
 import type { Command } from 'commander';
-import type { AugmentationKind, SurfaceKind } from '../ml/index.js';
+import type { AnomalyHeadKind, AugmentationKind, SurfaceKind } from '../ml/index.js';
 
 export interface EvalOptions {
   train: string;
@@ -18,6 +18,8 @@ export interface EvalOptions {
   resolution?: number;
   augment?: AugmentationKind;
   useAnomalies?: boolean;
+  /** What the labeled-anomaly head learns from; default: the engine's. */
+  anomalyHead?: AnomalyHeadKind;
   /** Re-weight the image score (PatchCore eq. 7); default: the engine's. */
   reweight?: boolean;
   /** Border rings of the score grid on their own scale; default: the engine's. */
@@ -56,6 +58,7 @@ export function addEvalCommand(program: Command, run: (options: EvalOptions) => 
     .option('--resolution <pixels>', 'longer side of the working resolution (default: from the image size)', Number)
     .option('--augment <kind>', 'extra views of the normals: tilt (±5° and ±10°, parts at slightly varying angles) or any-orientation (flips and 90° rotations)')
     .option('--no-anomalies', 'ignore labeled anomalies for scoring (pure PatchCore)')
+    .option('--anomaly-head <kind>', "what labeled anomalies teach: scores (patch-score statistics, the default) or scores-and-features (also each image's max-pooled features)")
     .option('--reweight', 're-weight the image score by the memory bank neighbourhood (PatchCore eq. 7)')
     .option('--no-reweight', 'image score = largest patch distance, not re-weighted')
     .option('--surface <kind>', 'what the images show: part (default) or texture (cropped surfaces: intensity standardised, border rings scaled, scores levelled)')

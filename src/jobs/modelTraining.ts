@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { AnomalyClass, AugmentationKind, DetectedAnomaly, OperatingPoint, SurfaceKind, TrainProgress } from '../ml/index.js';
+import type { AnomalyClass, AnomalyHeadKind, AugmentationKind, DetectedAnomaly, OperatingPoint, SurfaceKind, TrainProgress } from '../ml/index.js';
 
 /**
  * What the worker trains on: labels and which images have masks; the bytes themselves are read one at a
@@ -15,6 +15,8 @@ export interface TrainingJobInput {
   augment: AugmentationKind;
   /** What the images show (the model's `vigil:surface` tag). */
   surface: SurfaceKind;
+  /** What the labeled-anomaly head learns from (the model's `vigil:anomaly-head` tag). */
+  anomalyHead: AnomalyHeadKind;
   threads: number;
   seed: number;
   cacheDir?: string;

@@ -44,7 +44,16 @@ const images: TrainingImage[] = input.train.map((image, k) => ({
   anomalous: image.anomalous,
   mask: image.mask ? read('train', k, 'mask') : undefined,
 }));
-const result = await train(images, { classes: input.classes, augment: input.augment, surface: input.surface, threads: input.threads, seed: input.seed, cacheDir: input.cacheDir, onProgress: report });
+const result = await train(images, {
+  classes: input.classes,
+  augment: input.augment,
+  surface: input.surface,
+  anomalyHead: input.anomalyHead,
+  threads: input.threads,
+  seed: input.seed,
+  cacheDir: input.cacheDir,
+  onProgress: report,
+});
 const detector = await loadDetector(result.artifact, { threads: input.threads, cacheDir: input.cacheDir });
 const detections: TrainingJobOutput['detections'] = [];
 // Images without a true mask are left out of the pixel figures.

@@ -15,6 +15,7 @@
  * the default settings measured); `useAnomalies: false` turns it off.
  */
 import type { Calibration } from './calibration.js';
+import type { FeatureMap } from './components/backbone.js';
 import type { Bank } from './components/nearest.js';
 import { Rng } from './components/random.js';
 import { auroc } from './metrics.js';
@@ -26,6 +27,8 @@ export interface HeadModel {
   scale: number[];
   /** k of the top-k mean. */
   topK: number;
+  /** The image's patch features, max-pooled per channel, follow the statistics (absent: not). */
+  pooledFeatures?: boolean;
   anomalyBank: Bank;
   /** Threshold / confidence on the head's logit. */
   calibration: Calibration;
@@ -43,9 +46,17 @@ function summary(values: Float32Array, topK: number, negate: boolean): number[] 
   return [v[n - 1]!, s / k, at(0.99), at(0.95)];
 }
 
-/** The statistics vector of one image from its two patch-distance maps. */
-export function headStatistics(normalDistances: Float32Array, anomalyDistances: Float32Array, topK: number): number[] {
-  return [...summary(normalDistances, topK, false), ...summary(anomalyDistances, topK, true)];
+/** The statistics vector of one image from its two patch-distance maps, then its max-pooled patch features if given. */
+export function headStatistics(normalDistances: Float32Array, anomalyDistances: Float32Array, topK: number, features?: FeatureMap): number[] {
+  const stats = [...summary(normalDistances, topK, false), ...summary(anomalyDistances, topK, true)];
+  return features ? [...stats, ...maxPooled(features)] : stats;
+}
+
+/** Each channel's largest value over the image's patches: what the image holds anywhere, wherever it is. */
+function maxPooled({ data, channels }: FeatureMap): number[] {
+  const out = new Array<number>(channels).fill(-Infinity);
+  for (let i = 0; i < data.length; i += channels) for (let c = 0; c < channels; c++) if (data[i + c]! > out[c]!) out[c] = data[i + c]!;
+  return out;
 }
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));

@@ -13,6 +13,8 @@ import { createHash } from 'node:crypto';
 
 export const ARTIFACT_MAGIC = 'VIGILMDL';
 /**
+ * 6: the labeled-anomaly head may learn from the image's max-pooled features too (`head.pooledFeatures`,
+ * anomalyHead.ts); a build that reads only up to 5 would leave them out of the head's input, so it refuses it.
  * 5: preprocessing may hold an intensity target (`intensity: { mean, sd }`, features.ts), and the header border
  * scale and score level flag (borderScale.ts, scoreLevel.ts); a build that reads only up to 4 would score such a
  * model differently, so it refuses it. 4: may hold a global score fused with the patch score (`globalScore: { kind, dim, patch, global }`, f32
@@ -22,8 +24,8 @@ export const ARTIFACT_MAGIC = 'VIGILMDL';
  * layout (large working images). 1: no tiles; still read (a version-1 model runs exactly as before: one
  * backbone pass). Versions 1 and 2 never re-weight; versions 1–3 never have a global score. Versions above this build's are refused.
  */
-export const ARTIFACT_FORMAT_VERSION = 5;
-export const ARTIFACT_READABLE_VERSIONS: readonly number[] = [1, 2, 3, 4, 5];
+export const ARTIFACT_FORMAT_VERSION = 6;
+export const ARTIFACT_READABLE_VERSIONS: readonly number[] = [1, 2, 3, 4, 5, 6];
 
 export class ArtifactError extends Error {
   override readonly name = 'ArtifactError';

@@ -124,7 +124,7 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
       let calibration = model.calibration;
       if (model.head) {
         const toAnomalies = await nearest(features.data, model.head.anomalyBank, { threads });
-        score = headLogit(model.head, headStatistics(grid.data, toAnomalies.distance, model.head.topK));
+        score = headLogit(model.head, headStatistics(grid.data, toAnomalies.distance, model.head.topK, model.head.pooledFeatures ? features : undefined));
         calibration = model.head.calibration;
       }
       const threshold = thresholdFor(calibration, falseAlarmRate);

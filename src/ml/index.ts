@@ -104,4 +104,15 @@ export { type DetectedAnomaly, type Detection, type DetectOptions, type Detector
 export type { AnomalyClass } from './segmentation.js';
 export { train } from './train.js';
 export type { TrainMetrics, TrainResult } from './training/assembly.js';
-export { AUGMENTATION_KINDS, type AugmentationKind, SURFACE_KINDS, type SurfaceKind, TrainingDataError, type TrainingImage, type TrainOptions, type TrainProgress } from './training/options.js';
+export {
+  ANOMALY_HEAD_KINDS,
+  type AnomalyHeadKind,
+  AUGMENTATION_KINDS,
+  type AugmentationKind,
+  SURFACE_KINDS,
+  type SurfaceKind,
+  TrainingDataError,
+  type TrainingImage,
+  type TrainOptions,
+  type TrainProgress,
+} from './training/options.js';

@@ -2,7 +2,7 @@
  * The trained model as data, and its artifact encoding (see artifact.ts for the container).
  */
 
-import type { HeadModel } from './anomalyHead.js';
+import { type HeadModel, STAT_NAMES } from './anomalyHead.js';
 import { ArtifactError, parseArtifact, serializeArtifact } from './artifact.js';
 import type { Calibration } from './calibration.js';
 import type { BackboneInfo } from './components/backbone.js';
@@ -69,7 +69,9 @@ export function encodeModel(m: ModelState): Uint8Array {
       levelScores: m.levelScores,
       pixelThreshold: m.pixelThreshold,
       classes: m.classes,
-      head: m.head ? { weights: m.head.weights, mean: m.head.mean, scale: m.head.scale, topK: m.head.topK, calibration: m.head.calibration } : undefined,
+      head: m.head
+        ? { weights: m.head.weights, mean: m.head.mean, scale: m.head.scale, topK: m.head.topK, pooledFeatures: m.head.pooledFeatures || undefined, calibration: m.head.calibration }
+        : undefined,
       training: m.training,
     },
     arrays,
@@ -95,6 +97,13 @@ export function decodeModel(bytes: Uint8Array): ModelState {
     pca = { dim: pcaMeta.dim, outDim: pcaMeta.outDim, components };
   }
   const head = meta.head as Omit<HeadModel, 'anomalyBank'> | undefined;
+  if (head) {
+    const pooled = head.pooledFeatures;
+    const inputs = STAT_NAMES.length + (pooled ? dim : 0);
+    const numbers = (v: unknown, n: number): boolean => Array.isArray(v) && v.length === n && v.every((x) => Number.isFinite(x));
+    if ((pooled !== undefined && (version < 6 || pooled !== true)) || !numbers(head.weights, inputs + 1) || !numbers(head.mean, inputs) || !numbers(head.scale, inputs))
+      throw new ArtifactError('model artifact anomaly head is malformed');
+  }
   const preprocessing = meta.preprocessing as Preprocessing;
   if (!preprocessing || !Number.isInteger(preprocessing.width) || !Number.isInteger(preprocessing.height)) throw new ArtifactError('model artifact preprocessing is missing or malformed');
   if (preprocessing.tiles !== undefined) {

@@ -16,7 +16,7 @@ import { extractTrainingFeatures } from './training/extraction.js';
 import { trainHead } from './training/headTraining.js';
 import { calibrationImages, scoreHeldOut } from './training/heldOutScoring.js';
 import { trainMemoryBank } from './training/memoryBank.js';
-import { AUGMENTATION_KINDS, bytesOf, SURFACE_KINDS, seededSubset, TEXTURE_INTENSITY, TrainingDataError, type TrainingImage, type TrainOptions } from './training/options.js';
+import { ANOMALY_HEAD_KINDS, AUGMENTATION_KINDS, bytesOf, SURFACE_KINDS, seededSubset, TEXTURE_INTENSITY, TrainingDataError, type TrainingImage, type TrainOptions } from './training/options.js';
 import { calibratePixels } from './training/pixelCalibration.js';
 
 /** Images whose headers give the typical size (a seeded random subset of larger sets). */
@@ -29,6 +29,8 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
     throw new RangeError(`globalScore must be none, pyramid or mean (not ${String(options.globalScore)})`);
   if (options.augment !== undefined && !AUGMENTATION_KINDS.includes(options.augment)) throw new RangeError(`augment must be ${AUGMENTATION_KINDS.join(', ')} (not ${String(options.augment)})`);
   if (options.surface !== undefined && !SURFACE_KINDS.includes(options.surface)) throw new RangeError(`surface must be ${SURFACE_KINDS.join(', ')} (not ${String(options.surface)})`);
+  if (options.anomalyHead !== undefined && !ANOMALY_HEAD_KINDS.includes(options.anomalyHead))
+    throw new RangeError(`anomalyHead must be ${ANOMALY_HEAD_KINDS.join(', ')} (not ${String(options.anomalyHead)})`);
   if (options.validation?.length && !options.validation.some((v) => !v.anomalous)) throw new TrainingDataError('validation images must include normal images');
   const info = backboneInfo();
   const sized = seededSubset(images.length, TYPICAL_SIZE_SAMPLE, (options.seed ?? 0) + 5).map((k) => images[k]!);

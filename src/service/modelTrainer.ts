@@ -76,7 +76,7 @@ export class ModelTrainer {
       const classes = new Map<string, string>();
       for (const entry of split.train) for (const c of entry.classes ?? []) classes.set(c.className, c.hexColor);
       const segmentation = classes.size > 0;
-      const { augment, surface } = trainingSettings((await store.models.tagsOf(projectName, version)) ?? []);
+      const { augment, surface, anomalyHead } = trainingSettings((await store.models.tagsOf(projectName, version)) ?? []);
       // The runtime reads each image when it gets to it: a large dataset never sits whole in memory.
       const sets = { train: split.train, test: split.test };
       const output = await runtime.train(
@@ -86,6 +86,7 @@ export class ModelTrainer {
           classes: [...classes].map(([name, color]) => ({ name, color })),
           augment,
           surface,
+          anomalyHead,
           // The model version is the seed: `vigil eval --seed N` trains the same model on the same images.
           seed: version,
         },

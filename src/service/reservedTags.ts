@@ -2,14 +2,14 @@
  * Reserved model tags: Vigil's few model settings. Lookout for Vision's API has no place for them, so Vigil
  * reads them from tag keys starting with `vigil:`: unchanged SDK and CLI code can set them
  * (`--tags Key=vigil:augment,Value=tilt`), and ListTagsForResource shows them. Two kinds:
- * - training settings (`vigil:augment`, `vigil:surface`) are set by CreateModel only, never changed by TagResource or
+ * - training settings (`vigil:augment`, `vigil:surface`, `vigil:anomaly-head`) are set by CreateModel only, never changed by TagResource or
  *   UntagResource, so the tags always say what the model was trained with;
  * - operating settings (`vigil:false-alarm-rate`) may be set, changed and removed at any time and apply
  *   to the hosted model from the next DetectAnomalies on.
  * Any other `vigil:` key is refused, so a misspelt setting is an error rather than a tag that does nothing.
  */
 import { MAX_FALSE_ALARM_RATE, MIN_FALSE_ALARM_RATE } from '../ml/calibration.js';
-import { AUGMENTATION_KINDS, type AugmentationKind, SURFACE_KINDS, type SurfaceKind } from '../ml/index.js';
+import { ANOMALY_HEAD_KINDS, type AnomalyHeadKind, AUGMENTATION_KINDS, type AugmentationKind, SURFACE_KINDS, type SurfaceKind } from '../ml/index.js';
 import type { ModelTag as Tag } from '../store/modelRecords.js';
 import { ValidationError } from './errors.js';
 
@@ -18,9 +18,11 @@ const RESERVED_PREFIX = 'vigil:';
 const AUGMENT_TAG = 'vigil:augment';
 /** What the images show: `part` (default) or `texture` (cropped surfaces: grain, exposure and cut edges vary). */
 const SURFACE_TAG = 'vigil:surface';
+/** What labeled anomalies teach: `scores` (default: patch-score statistics) or `scores-and-features` (also the image's max-pooled features). */
+const ANOMALY_HEAD_TAG = 'vigil:anomaly-head';
 /** Estimated share of good parts the hosted model flags (a decimal fraction); absent: the calibrated threshold. */
 export const FALSE_ALARM_RATE_TAG = 'vigil:false-alarm-rate';
-const TRAINING_SETTING_TAGS: ReadonlySet<string> = new Set([AUGMENT_TAG, SURFACE_TAG]);
+const TRAINING_SETTING_TAGS: ReadonlySet<string> = new Set([AUGMENT_TAG, SURFACE_TAG, ANOMALY_HEAD_TAG]);
 const OPERATING_SETTING_TAGS: ReadonlySet<string> = new Set([FALSE_ALARM_RATE_TAG]);
 /** Plain decimal notation (0.01, .5): no exponents, signs or percent signs to misread. */
 const DECIMAL = /^(\d+(\.\d*)?|\.\d+)$/;
@@ -28,6 +30,7 @@ const DECIMAL = /^(\d+(\.\d*)?|\.\d+)$/;
 export interface TrainingSettings {
   augment: AugmentationKind;
   surface: SurfaceKind;
+  anomalyHead: AnomalyHeadKind;
 }
 
 /** Checks the tags of a CreateModel: every reserved key known and its value valid. */
@@ -53,7 +56,11 @@ export function checkRemovedKeys(keys: Iterable<string>): void {
 
 /** The training settings the tags ask for; a value Vigil does not know is a ValidationException. */
 export function trainingSettings(tags: readonly Tag[]): TrainingSettings {
-  return { augment: oneOf(tags, AUGMENT_TAG, AUGMENTATION_KINDS, 'none'), surface: oneOf(tags, SURFACE_TAG, SURFACE_KINDS, 'part') };
+  return {
+    augment: oneOf(tags, AUGMENT_TAG, AUGMENTATION_KINDS, 'none'),
+    surface: oneOf(tags, SURFACE_TAG, SURFACE_KINDS, 'part'),
+    anomalyHead: oneOf(tags, ANOMALY_HEAD_TAG, ANOMALY_HEAD_KINDS, 'scores'),
+  };
 }
 
 function oneOf<T extends string>(tags: readonly Tag[], key: string, values: readonly T[], absent: T): T {

@@ -19,7 +19,7 @@ test('the training worker reads each image when it needs it, one at a time, and 
   const progress: TrainingJobProgress[] = [];
 
   const output = await runTraining(
-    { train: names.map(() => ({ anomalous: false, mask: false })), test: [{ mask: true, width: 275, height: 190 }], classes: [], augment: 'none', surface: 'part', seed: 1 },
+    { train: names.map(() => ({ anomalous: false, mask: false })), test: [{ mask: true, width: 275, height: 190 }], classes: [], augment: 'none', surface: 'part', anomalyHead: 'scores', seed: 1 },
     async (set, index, part) => {
       reads.push(`${set} ${index} ${part}`);
       open++;
@@ -66,6 +66,7 @@ test("a failed read fails the training job with the reader's message", async () 
         classes: [],
         augment: 'none',
         surface: 'part',
+        anomalyHead: 'scores',
         seed: 1,
       },
       async () => {
@@ -83,7 +84,7 @@ test("a texture project (vigil:surface texture) trains with border rings on thei
     decodeModel(
       (
         await runTraining(
-          { train: names.map(() => ({ anomalous: false, mask: false })), test: [], classes: [], augment: 'none', surface, seed: 1 },
+          { train: names.map(() => ({ anomalous: false, mask: false })), test: [], classes: [], augment: 'none', surface, anomalyHead: 'scores', seed: 1 },
           async (_set, index) => new Uint8Array(await readFile(join(ALIENS, 'normal', names[index]!))),
           new AbortController().signal,
         )

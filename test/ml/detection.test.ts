@@ -106,7 +106,7 @@ describe('training and detection on real images', () => {
     await assert.rejects(loadDetector(foreign), (e: unknown) => e instanceof ArtifactError && /trained with backbone/.test((e as Error).message));
   });
 
-  it('loads format-1 to 4 artifacts as before (same score) and refuses a tile layout in format 1', async () => {
+  it('loads format-1 to 5 artifacts as before (same score) and refuses a tile layout in format 1', async () => {
     const { meta, arrays } = parseArtifact(trained.artifact);
     assert.equal(parseArtifact(trained.artifact).version, ARTIFACT_FORMAT_VERSION);
     assert.equal((meta.preprocessing as { tiles?: unknown }).tiles, undefined);
@@ -119,9 +119,9 @@ describe('training and detection on real images', () => {
     await assert.rejects(loadDetector(tiledV1), /tile layout is malformed/);
     const v2 = serializeArtifact(meta, Object.fromEntries(arrays), 2);
     assert.equal((await (await loadDetector(v2)).detect(probe)).score, now!.score);
-    for (const version of [3, 4]) assert.equal((await (await loadDetector(serializeArtifact(meta, Object.fromEntries(arrays), version))).detect(probe)).score, now!.score);
-    const v6 = serializeArtifact(meta, Object.fromEntries(arrays), 6);
-    await assert.rejects(loadDetector(v6), /unsupported model artifact format version 6/);
+    for (const version of [3, 4, 5]) assert.equal((await (await loadDetector(serializeArtifact(meta, Object.fromEntries(arrays), version))).detect(probe)).score, now!.score);
+    const v7 = serializeArtifact(meta, Object.fromEntries(arrays), 7);
+    await assert.rejects(loadDetector(v7), /unsupported model artifact format version 7/);
   });
 
   it('re-weights the image score when trained so (format 3), and format 1/2 or malformed neighbour lists do not', async () => {
@@ -177,6 +177,27 @@ describe('training and detection on real images', () => {
     await assert.rejects(loadDetector(serializeArtifact({ ...meta, globalScore: { ...g, dim: g.dim + 1 } }, Object.fromEntries(arrays))), /global score is missing or malformed/);
     await assert.rejects(loadDetector(serializeArtifact({ ...meta, globalScore: { ...g, global: { median: 1, scale: 0 } } }, Object.fromEntries(arrays))), /global score is missing or malformed/);
     await assert.rejects(train(images, { ...options, globalScore: 'fancy' as 'mean' }), RangeError);
+  });
+
+  it('learns from max-pooled features in the anomaly head when asked (format 6); older formats or a malformed head are refused', async () => {
+    const images = [1, 3, 5, 7, 9, 11].map(normal).concat([1, 3, 5, 7].map(anomaly));
+    const options = { resolution: 192, threads: 2 };
+    const [scores, pooled] = await Promise.all((['scores', 'scores-and-features'] as const).map((anomalyHead) => train(images, { ...options, anomalyHead })));
+    assert.equal(pooled!.metrics.head?.used, true);
+    const { meta, arrays } = parseArtifact(pooled!.artifact);
+    const head = meta.head as { weights: number[]; pooledFeatures: boolean };
+    assert.equal(head.pooledFeatures, true);
+    assert.equal(head.weights.length, 8 + pooled!.metrics.featureDim + 1);
+    assert.equal((parseArtifact(scores!.artifact).meta.head as { weights: number[] }).weights.length, 8 + 1);
+    // Same bank and statistics: only the pooled features differ, so the logits do.
+    const probe = read('training-images/anomaly-2.jpg');
+    const [s, p] = await Promise.all([scores!.artifact, pooled!.artifact].map(async (a) => (await loadDetector(a)).detect(probe)));
+    assert.ok(Number.isFinite(p!.score) && p!.score !== s!.score, `${p!.score} vs ${s!.score}`);
+    assert.equal(p!.isAnomalous, p!.score >= p!.threshold);
+    await assert.rejects(loadDetector(serializeArtifact(meta, Object.fromEntries(arrays), 5)), /anomaly head is malformed/);
+    await assert.rejects(loadDetector(serializeArtifact({ ...meta, head: { ...head, weights: head.weights.slice(1) } }, Object.fromEntries(arrays))), /anomaly head is malformed/);
+    await assert.rejects(loadDetector(serializeArtifact({ ...meta, head: { ...head, pooledFeatures: false } }, Object.fromEntries(arrays))), /anomaly head is malformed/);
+    await assert.rejects(train(images, { ...options, anomalyHead: 'pixels' as 'scores' }), RangeError);
   });
 
   it('trains and detects on tiles when the working resolution is large', async () => {

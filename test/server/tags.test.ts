@@ -165,7 +165,7 @@ describe('tags', () => {
     await rejects(client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: repeated })), 'ValidationException');
     await assert.rejects(
       client.send(new TagResourceCommand({ ResourceArn: modelArn, Tags: [{ Key: 'vigil:sensitivity', Value: 'high' }] })),
-      /Tag keys starting with vigil: are Vigil settings: vigil:augment, vigil:surface, vigil:false-alarm-rate \(not vigil:sensitivity\)/,
+      /Tag keys starting with vigil: are Vigil settings: vigil:augment, vigil:surface, vigil:anomaly-head, vigil:false-alarm-rate \(not vigil:sensitivity\)/,
     );
     // '%' is not a character tags may hold at all (AWS's tag pattern), so "1%" never reaches Vigil's check.
     if (awsCliSkip) t.diagnostic(`AWS CLI part skipped: ${awsCliSkip}`);

@@ -30,9 +30,13 @@ describe('reserved model tags', () => {
     invalid(() => checkRemovedKeys(['vigil:augment']), /training setting/);
     invalid(() => checkCreateTags([{ key: 'vigil:surface', value: 'wood' }]), /vigil:surface must be part, texture \(not wood\)/);
     invalid(() => checkAddedTags([{ key: 'vigil:surface', value: 'texture' }]), /training setting/);
+    invalid(() => checkCreateTags([{ key: 'vigil:anomaly-head', value: 'features' }]), /vigil:anomaly-head must be scores, scores-and-features \(not features\)/);
+    invalid(() => checkAddedTags([{ key: 'vigil:anomaly-head', value: 'scores' }]), /training setting/);
+    invalid(() => checkRemovedKeys(['vigil:anomaly-head']), /training setting/);
     checkCreateTags([{ key: 'vigil:augment', value: 'tilt' }, { key: 'vigil:surface', value: 'texture' }, rateTag('0.02'), { key: 'line', value: '3' }]);
-    assert.deepEqual(trainingSettings([{ key: 'vigil:surface', value: 'texture' }]), { augment: 'none', surface: 'texture' });
-    assert.deepEqual(trainingSettings([]), { augment: 'none', surface: 'part' });
+    assert.deepEqual(trainingSettings([{ key: 'vigil:surface', value: 'texture' }]), { augment: 'none', surface: 'texture', anomalyHead: 'scores' });
+    assert.deepEqual(trainingSettings([{ key: 'vigil:anomaly-head', value: 'scores-and-features' }]), { augment: 'none', surface: 'part', anomalyHead: 'scores-and-features' });
+    assert.deepEqual(trainingSettings([]), { augment: 'none', surface: 'part', anomalyHead: 'scores' });
     checkAddedTags([rateTag('0.5'), { key: 'line', value: '3' }]);
     checkRemovedKeys(['vigil:false-alarm-rate', 'vigil:unknown', 'line']);
   });

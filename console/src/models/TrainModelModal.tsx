@@ -101,7 +101,10 @@ export function TrainModelModal({ clients, projectName, onClose }: { clients: Cl
                 />
               </FormField>
             )}
-            <FormField label="Tags - optional" description="vigil:augment (none, tilt, any-orientation) and vigil:surface (part, texture) are Vigil's training settings.">
+            <FormField
+              label="Tags - optional"
+              description="vigil:augment (none, tilt, any-orientation), vigil:surface (part, texture) and vigil:anomaly-head (scores, scores-and-features) are Vigil's training settings."
+            >
               <AttributeEditor
                 items={tags}
                 onAddButtonClick={() => setTags((t) => [...t, { key: '', value: '' }])}

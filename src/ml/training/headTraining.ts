@@ -11,7 +11,7 @@ import { makeBank, nearest } from '../components/nearest.js';
 import type { MemoryBank } from '../patchcore.js';
 import type { Extracted } from './extraction.js';
 import type { HeldOutScores } from './heldOutScoring.js';
-import type { TrainOptions } from './options.js';
+import { DEFAULT_ANOMALY_HEAD, type TrainOptions } from './options.js';
 
 const HEAD_TOP_K = 10;
 const ANOMALY_BANK_PER_IMAGE = 10;
@@ -35,6 +35,7 @@ export async function trainHead({ training, normals, validation }: HeldOutScores
   let headScores: number[] = [];
   let headReport: HeadReport = null;
   if ((options.useAnomalies ?? true) && anomalies >= 4 && normals >= 4) {
+    const pooled = (options.anomalyHead ?? DEFAULT_ANOMALY_HEAD) === 'scores-and-features';
     const anomalyBank = await topPatchBank(training.images.slice(normals), training.grids.slice(normals));
     const stats: number[][] = [];
     for (const [k, e] of training.images.entries()) {
@@ -42,7 +43,7 @@ export async function trainHead({ training, normals, validation }: HeldOutScores
       const penalty = new Float32Array(anomalyBank.source.length);
       for (let j = 0; j < penalty.length; j++) if (anomalyBank.source[j] === own) penalty[j] = Infinity;
       const toAnomalies = await nearest(e.features.data, anomalyBank.bank, { threads, penalty });
-      stats.push(headStatistics(training.grids[k]!.data, toAnomalies.distance, HEAD_TOP_K));
+      stats.push(headStatistics(training.grids[k]!.data, toAnomalies.distance, HEAD_TOP_K, pooled ? e.features : undefined));
     }
     const selection = selectHead(stats, training.scores, training.labels, seed);
     headReport = { used: selection.keep, patchcoreAUROC: selection.patchcoreAUROC, headAUROC: selection.headAUROC };
@@ -51,13 +52,13 @@ export async function trainHead({ training, normals, validation }: HeldOutScores
       const folds = Math.min(5, anomalies, normals);
       // Calibrate the head on out-of-fold logits (in-sample logits would be overconfident).
       const oof = crossValidatedLogits(stats, training.labels, folds, seed);
-      head = { ...fitted, topK: HEAD_TOP_K, anomalyBank: anomalyBank.bank, calibration: calibrate(oof, training.labels) };
+      head = { ...fitted, topK: HEAD_TOP_K, pooledFeatures: pooled, anomalyBank: anomalyBank.bank, calibration: calibrate(oof, training.labels) };
       headScores = oof;
       if (validation.images.length) {
         const vLogits: number[] = [];
         for (const [k, e] of validation.images.entries()) {
           const toAnomalies = await nearest(e.features.data, anomalyBank.bank, { threads });
-          vLogits.push(headLogit(head, headStatistics(validation.grids[k]!.data, toAnomalies.distance, HEAD_TOP_K)));
+          vLogits.push(headLogit(head, headStatistics(validation.grids[k]!.data, toAnomalies.distance, HEAD_TOP_K, pooled ? e.features : undefined)));
         }
         head.calibration = calibrate(vLogits, validation.labels);
         headScores = vLogits;

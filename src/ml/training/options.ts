@@ -48,6 +48,9 @@ export const AUGMENTATION_KINDS = Object.keys(AUGMENTATIONS) as readonly Augment
  */
 export const SURFACE_KINDS = ['part', 'texture'] as const;
 export type SurfaceKind = (typeof SURFACE_KINDS)[number];
+/** What the labeled-anomaly head learns from: the image's patch-score statistics, or those and its max-pooled patch features. */
+export const ANOMALY_HEAD_KINDS = ['scores', 'scores-and-features'] as const;
+export type AnomalyHeadKind = (typeof ANOMALY_HEAD_KINDS)[number];
 
 export interface TrainOptions {
   /** Anomaly classes painted in the masks (segmentation projects). */
@@ -67,6 +70,8 @@ export interface TrainOptions {
   augment?: AugmentationKind;
   /** Use labeled anomalies to learn a scoring head (kept only when it cross-validates better). Default true. */
   useAnomalies?: boolean;
+  /** What the labeled-anomaly head learns from (ANOMALY_HEAD_KINDS). Default DEFAULT_ANOMALY_HEAD. */
+  anomalyHead?: AnomalyHeadKind;
   /**
    * Re-weight the image score by the nearest bank entry's neighbourhood (PatchCore eq. 7, b = 9; see
    * patchcore.ts). Default DEFAULT_REWEIGHT (see docs/detection-engine.md for the side-by-side figures that decided it).
@@ -137,6 +142,12 @@ export const DEFAULT_BORDER_SCALE = false;
  * worse: off. With the border scale it lifts magtile-dev (0.766 → 0.796), so textures opt in to both.
  */
 export const DEFAULT_LEVEL_SCORES = false;
+/**
+ * Max-pooled patch features in the labeled-anomaly head by default? Rule fixed before the side-by-side run: on only
+ * if the circuit boards rise by 0.01 (the casting, which suggested it, not counted). They stayed at 0.953 (head
+ * rejected by its cross-validation both ways): opt in (`vigil:anomaly-head`), figures in docs/detection-engine.md.
+ */
+export const DEFAULT_ANOMALY_HEAD: AnomalyHeadKind = 'scores';
 /**
  * The intensity textures are standardised to (mean and standard deviation of the 8-bit values): a mid-grey with
  * the spread of a typical exposure. The exposure set the texture's score before (on magtile-dev the normals' image
