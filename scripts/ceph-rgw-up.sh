@@ -6,8 +6,9 @@
 # uses it for a trial. For data that must last, deploy Ceph as its documentation says (cephadm, disks).
 # Needs: apt-get install -y --no-install-recommends ceph-mon ceph-osd radosgw ceph-common
 # Usage: ceph-rgw-up.sh DIR RGW_PORT MON_PORT CERT KEY ACCESS_KEY_ID SECRET_ACCESS_KEY   (DIR must not exist)
-# The daemons run in the background; stop the gateway and the OSD first (an OSD whose monitor is gone
-# waits for it): kill $(cat DIR/run/client.rgw.a.pid DIR/run/osd.*.pid); sleep 2; kill $(cat DIR/run/mon.a.pid)
+# The daemons run in the background, their PIDs in DIR/run/*.pid. To stop them: kill -9 $(cat DIR/run/*.pid)
+# (the objects are in RAM anyway); with SIGTERM, the gateway and the OSD must go before the monitor, and
+# the gateway may wait up to 120 s for the cluster as it stops.
 # What Ceph stores: rados -c DIR/ceph.conf lspools, then export each pool.
 set -euo pipefail
 C=${1:?usage: ceph-rgw-up.sh DIR RGW_PORT MON_PORT CERT KEY ACCESS_KEY_ID SECRET_ACCESS_KEY}
