@@ -31,7 +31,7 @@ import { type CephRgw, cephSkip, startCephRgw } from '../test/helpers/cephRgw.js
 import { aliensTrainingSet } from '../test/helpers/datasets.js';
 import { postgresSkip, startPostgres, type TestPostgres } from '../test/helpers/postgres.js';
 import { ServeProcess, sleep } from '../test/reliability/serveProcess.js';
-import { machineBusySeconds, treeCpuSeconds } from './cpuTime.js';
+import { machineBusySeconds, schedulerGroups, treeCpuSeconds } from './cpuTime.js';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -226,7 +226,22 @@ try {
   await trainAndHost(clients[0]!);
   for (const client of clients) await warmUp(client, images);
   console.log(`setup (PostgreSQL, Ceph RGW, 3 nodes, training, hosting): ${fixed((performance.now() - setupStarted) / 1000, 0)} s`);
-  console.log(`${CORES} cores; ${CLIENTS} detect clients, ${UPLOAD_CLIENTS} upload clients, ${SECONDS} s windows, ${RUNS} runs\n`);
+  console.log(`${CORES} cores; ${CLIENTS} detect clients, ${UPLOAD_CLIENTS} upload clients, ${SECONDS} s windows, ${RUNS} runs`);
+  // What three hosting nodes cost with nothing to do (timers, the job queue's polling, keeping the model).
+  const idle = await withCpu([...nodes.map((n) => [n.pid]), [postgres.pid], rgwPids], () => sleep(5000));
+  console.log(
+    `idle for 5 s: nodes ${idle.groups
+      .slice(0, 3)
+      .map((c) => fixed(c, 3))
+      .join(' + ')} cores, PostgreSQL ${fixed(idle.groups[3]!, 3)}, RGW ${fixed(idle.groups[4]!, 3)}; whole machine ${fixed(idle.machine, 2)} of ${CORES}`,
+  );
+  const scheduler = await schedulerGroups([process.pid, ...nodes.map((n) => n.pid)]);
+  if (scheduler)
+    console.log(
+      `kernel.sched_autogroup_enabled = ${scheduler.enabled ? 1 : 0}; this benchmark and its nodes are in ${scheduler.groups.join(', ')}` +
+        (scheduler.enabled && scheduler.groups.length === 1 ? ": one session's CPU share, however many nodes run" : ''),
+    );
+  console.log('');
 
   const cluster: ClusterFigures[][] = [];
   for (let run = 1; run <= RUNS; run++) {
@@ -314,56 +329,58 @@ try {
 
   // The tables: Markdown, medians of the runs; ratios are the median of each run's own ratio.
   const m = <T>(rows: T[], pick: (row: T) => number) => median(rows.map(pick));
-  const perCount = (count: number) => cluster.map((run) => run.find((f) => f.nodes === count)!);
+  const row = (cells: (string | number)[]) => console.log(`| ${cells.join(' | ')} |`);
   console.log(`\n### DetectAnomalies with 1, 2 and 3 nodes sharing PostgreSQL + Ceph RGW (${CLIENTS} clients round-robin, ${SECONDS} s, median of ${RUNS} runs, ${CORES} cores)\n`);
-  console.log('| nodes | DetectAnomalies/s | × 1 node | p50 ms | p99 ms | 429 | cores used: each node | PostgreSQL | RGW | bench clients | other work | whole machine |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  row([
+    'nodes',
+    'DetectAnomalies/s',
+    '× 1 node',
+    'p50 ms',
+    'p99 ms',
+    '429',
+    'cores used: each node',
+    'all nodes',
+    'node CPU ms a detection',
+    'PostgreSQL',
+    'RGW',
+    'bench clients',
+    'other work',
+    'whole machine',
+  ]);
+  row(Array(14).fill('---'));
   for (const count of [1, 2, 3]) {
-    const rows = perCount(count);
+    const runs = cluster.map((run) => run.find((f) => f.nodes === count)!);
     const ratio = median(cluster.map((run) => run[count - 1]!.detectPerSecond / run[0]!.detectPerSecond));
-    const eachNode = Array.from({ length: count }, (_, i) =>
-      fixed(
-        m(rows, (r) => r.nodeCores[i]!),
-        2,
-      ),
-    ).join(' + ');
-    console.log(
-      `| ${count} | ${fixed(m(rows, (r) => r.detectPerSecond))} | ${fixed(ratio, 2)} | ${fixed(
-        m(rows, (r) => r.p50),
-        0,
-      )} | ${fixed(
-        m(rows, (r) => r.p99),
-        0,
-      )} | ${fixed(
-        m(rows, (r) => r.throttled),
-        0,
-      )} | ` +
-        `${eachNode} | ${fixed(
-          m(rows, (r) => r.postgresCores),
-          2,
-        )} | ${fixed(
-          m(rows, (r) => r.rgwCores),
-          2,
-        )} | ${fixed(
-          m(rows, (r) => r.benchCores),
-          2,
-        )} | ${fixed(
-          m(rows, (r) => r.machineCores),
-          2,
-        )} of ${CORES} |`,
-    );
+    const med = (pick: (f: ClusterFigures) => number, digits: number) => fixed(m(runs, pick), digits);
+    const allNodes = (f: ClusterFigures) => f.nodeCores.reduce((a, b) => a + b, 0);
+    row([
+      count,
+      med((f) => f.detectPerSecond, 1),
+      fixed(ratio, 2),
+      med((f) => f.p50, 0),
+      med((f) => f.p99, 0),
+      med((f) => f.throttled, 0),
+      Array.from({ length: count }, (_, i) => med((f) => f.nodeCores[i]!, 2)).join(' + '),
+      med(allNodes, 2),
+      med((f) => (allNodes(f) / f.detectPerSecond) * 1000, 1),
+      med((f) => f.postgresCores, 2),
+      med((f) => f.rgwCores, 2),
+      med((f) => f.benchCores, 2),
+      med(otherWork, 2),
+      `${med((f) => f.machineCores, 2)} of ${CORES}`,
+    ]);
   }
   console.log(`\n### PostgreSQL + Ceph RGW against the embedded default, one node each (median of ${RUNS} runs)\n`);
-  console.log('| measure | embedded (SQLite + directory) | PostgreSQL + Ceph RGW | shared / embedded |');
-  console.log('|---|---|---|---|');
+  row(['measure', 'embedded (SQLite + directory)', 'PostgreSQL + Ceph RGW', 'shared / embedded']);
+  row(Array(4).fill('---'));
+  const [embeddedRuns, sharedRuns] = byEngine as [EngineFigures[], EngineFigures[]];
   const value = (label: string, pick: (f: EngineFigures) => number, digits: number) => {
-    const [embeddedRuns, sharedRuns] = byEngine as [EngineFigures[], EngineFigures[]];
     const ratio = median(embeddedRuns.map((run, i) => pick(sharedRuns[i]!) / pick(run)));
-    console.log(`| ${label} | ${fixed(m(embeddedRuns, pick), digits)} | ${fixed(m(sharedRuns, pick), digits)} | ${fixed(ratio, 2)} |`);
+    row([label, fixed(m(embeddedRuns, pick), digits), fixed(m(sharedRuns, pick), digits), fixed(ratio, 2)]);
   };
-  const cores = (label: string, pick: (f: EngineFigures) => { node: number; postgres: number; rgw: number }) => {
+  const cores = (label: string, pick: (f: EngineFigures) => Cores) => {
     const cell = (runs: EngineFigures[]) =>
-      (['node', 'postgres', 'rgw'] as const)
+      (['node', 'postgres', 'rgw', 'other'] as const)
         .map((part) =>
           fixed(
             m(runs, (f) => pick(f)[part]),
@@ -371,9 +388,10 @@ try {
           ),
         )
         .join(' / ');
-    console.log(`| ${label} | ${cell(byEngine[0]!)} | ${cell(byEngine[1]!)} | |`);
+    row([label, cell(embeddedRuns), cell(sharedRuns), '']);
   };
-  value(`S3 PutObject of an aliens image (~${fixed(median(images.map((i) => i.length)) / 1024, 0)} KiB), ${UPLOAD_CLIENTS} clients: objects/s`, (f) => f.putPerSecond, 1);
+  const imageKiB = fixed(median(images.map((i) => i.length)) / 1024, 0);
+  value(`S3 PutObject of an aliens image (~${imageKiB} KiB), ${UPLOAD_CLIENTS} clients: objects/s`, (f) => f.putPerSecond, 1);
   value('PutObject p50 ms', (f) => f.putP50, 0);
   value('PutObject p99 ms', (f) => f.putP99, 0);
   cores('PutObject cores used: node / PostgreSQL / RGW / other work', (f) => f.putCores);
@@ -383,7 +401,7 @@ try {
   value(`DetectAnomalies, ${CLIENTS} clients: /s`, (f) => f.detectPerSecond, 1);
   value(`DetectAnomalies, ${CLIENTS} clients: p50 ms`, (f) => f.detectP50, 0);
   value(`DetectAnomalies, ${CLIENTS} clients: p99 ms`, (f) => f.detectP99, 0);
-  cores(`DetectAnomalies (${CLIENTS} clients) cores used: node / PostgreSQL / RGW / other work`, (f) => f.detectCores);
+  cores(`DetectAnomalies, ${CLIENTS} clients: cores used: node / PostgreSQL / RGW / other work`, (f) => f.detectCores);
 } finally {
   for (const serve of serving) await serve.stop();
   await rgw?.stop();

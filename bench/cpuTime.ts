@@ -59,3 +59,20 @@ export async function machineBusySeconds(): Promise<number> {
   const [user, nice, system, , , irq, softirq, steal] = values.map(Number) as number[];
   return (user! + nice! + system! + irq! + softirq! + steal!) / TICKS;
 }
+
+/**
+ * The scheduler groups of these processes ("/autogroup-N"), or undefined when the kernel has no
+ * autogroups. With kernel.sched_autogroup_enabled = 1 the scheduler shares the CPU between sessions
+ * (autogroups) first and only then between the processes of one: processes of one session do not get
+ * more CPU by being more of them.
+ */
+export async function schedulerGroups(pids: number[]): Promise<{ enabled: boolean; groups: string[] } | undefined> {
+  const enabled = await readFile('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').catch(() => undefined);
+  if (enabled === undefined) return undefined;
+  const groups = new Set<string>();
+  for (const pid of pids) {
+    const line = await readFile(`/proc/${pid}/autogroup`, 'utf8').catch(() => undefined);
+    if (line !== undefined) groups.add(line.split(' ')[0]!.trim());
+  }
+  return { enabled: enabled.trim() === '1', groups: [...groups] };
+}
