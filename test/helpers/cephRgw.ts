@@ -14,8 +14,8 @@ import { loadTlsMaterial } from '../../src/server/tls.js';
 
 const run = promisify(execFile);
 
-/** Starts mon, OSD and radosgw (compiled, this file is <outDir>/test/helpers/cephRgw.js; the script stays in the source tree). */
-const SCRIPT = fileURLToPath(new URL('../../../test/helpers/ceph-rgw-up.sh', import.meta.url));
+/** Starts mon, OSD and radosgw (compiled, this file is <outDir>/test/helpers/cephRgw.js; the script is scripts/ in the source tree). */
+const SCRIPT = fileURLToPath(new URL('../../../scripts/ceph-rgw-up.sh', import.meta.url));
 
 /**
  * Why the Ceph RGW tests cannot run here, or false when they can. In CI (CI set) missing packages are
@@ -34,6 +34,8 @@ export interface CephRgw {
   client(): S3Client;
   /** Everything Ceph stores: every RADOS object of every pool (data, index, metadata), as exported. */
   radosData(): Promise<Buffer>;
+  /** The process ids of the monitor, the OSD and the gateway (bench/cluster.ts reads their CPU time). */
+  daemonPids(): Promise<number[]>;
   /** Stops the three daemons by their PIDs and deletes their directory. */
   stop(): Promise<void>;
 }
@@ -83,8 +85,20 @@ export async function startCephRgw(): Promise<CephRgw> {
       }
       return Buffer.concat(parts);
     },
+    daemonPids: () => daemonPids(join(dir, 'run')),
     stop,
   };
+}
+
+/** The PIDs in the daemons' pid files, of those whose file name passes `which`. */
+async function daemonPids(runDir: string, which: (name: string) => boolean = () => true): Promise<number[]> {
+  const files = (await readdir(runDir).catch(() => [] as string[])).filter((name) => name.endsWith('.pid') && which(name));
+  const pids: number[] = [];
+  for (const name of files) {
+    const pid = Number((await readFile(join(runDir, name), 'utf8')).trim());
+    if (Number.isInteger(pid) && pid > 1) pids.push(pid);
+  }
+  return pids;
 }
 
 /** Distinct free loopback ports (each held until all are found, so they differ). */
@@ -107,17 +121,8 @@ async function freePorts(count: number): Promise<number[]> {
  * OSD go first: an OSD whose monitor is gone waits for it before exiting.
  */
 async function stopDaemons(runDir: string): Promise<void> {
-  const files = (await readdir(runDir).catch(() => [] as string[])).filter((name) => name.endsWith('.pid'));
-  const pidsOf = async (names: string[]) => {
-    const pids: number[] = [];
-    for (const name of names) {
-      const pid = Number((await readFile(join(runDir, name), 'utf8')).trim());
-      if (Number.isInteger(pid) && pid > 1) pids.push(pid);
-    }
-    return pids;
-  };
-  await stopAll(await pidsOf(files.filter((name) => !name.startsWith('mon.'))));
-  await stopAll(await pidsOf(files.filter((name) => name.startsWith('mon.'))));
+  await stopAll(await daemonPids(runDir, (name) => !name.startsWith('mon.')));
+  await stopAll(await daemonPids(runDir, (name) => name.startsWith('mon.')));
 }
 
 async function stopAll(pids: number[]): Promise<void> {
