@@ -288,9 +288,12 @@ export class ModelHosting {
     await this.register(model.arn, entry);
     let hosted = false;
     try {
-      await context.finish(async () => {
+      const owned = await context.finish(async () => {
         hosted = await store.models.transition(projectName, version, ['STARTING_HOSTING'], { status: 'HOSTED' });
       });
+      // A stop and a start while this one loaded: the later start may have written HOSTED first, and these
+      // units replaced its units here; they are then the model's.
+      if (owned && !hosted && this.hosted.get(model.arn) === entry) hosted = (await store.models.get(projectName, version))?.status === 'HOSTED';
     } finally {
       if (hosted) entry.servingSince = performance.now();
       else await this.release(model.arn, entry); // stopped while starting, or the start was taken over by another node

@@ -46,6 +46,7 @@ import {
 } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { ALIENS } from '../helpers/datasets.js';
+import { watchHostedCopies } from '../helpers/hostedCopies.js';
 import { kmsClient } from '../helpers/kms.js';
 import { postgresSkip, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { s3Client } from '../helpers/s3.js';
@@ -209,36 +210,10 @@ describe('Vigil with its metadata in PostgreSQL', { skip: postgresSkip }, () => 
     assert.equal((await lookoutVision.send(new DescribeModelCommand(model))).ModelDescription?.Status, 'TRAINED');
   });
 
-  /** Counts the copies of models the node's runtime loads and has not stopped (the real runtime, observed). */
-  function watchHostedCopies(): { loads: number; live: Set<unknown>; restore(): void } {
-    // biome-ignore lint/complexity/useLiteralKeys: deps is private; the test watches the node's own runtime.
-    const runtime = vigil.services.hosting['deps'].runtime;
-    const host = runtime.host;
-    const watch = {
-      loads: 0,
-      live: new Set<unknown>(),
-      restore: () => {
-        runtime.host = host;
-      },
-    };
-    runtime.host = async (artifact, units) => {
-      const hosted = await host(artifact, units);
-      watch.loads++;
-      watch.live.add(hosted);
-      const stop = hosted.stop.bind(hosted);
-      hosted.stop = async () => {
-        watch.live.delete(hosted);
-        await stop();
-      };
-      return hosted;
-    };
-    return watch;
-  }
-
   test('a detection that reads HOSTED the moment the start writes it is answered by the units the start loaded: one copy, none left after the stop', async () => {
     const model = { ProjectName: 'aliens', ModelVersion: '1' };
     const image = await readFile(join(ALIENS, 'normal/1.png'));
-    const copies = watchHostedCopies();
+    const copies = watchHostedCopies(vigil);
     const models = vigil.store.models;
     const transition = models.transition;
     let detectedInWindow: Promise<unknown> | undefined;
@@ -274,7 +249,7 @@ describe('Vigil with its metadata in PostgreSQL', { skip: postgresSkip }, () => 
     const model = { ProjectName: 'aliens', ModelVersion: '1' };
     const arn = (await vigil.store.models.get('aliens', 1))!.arn;
     const payload = { projectName: 'aliens', version: 1 };
-    const copies = watchHostedCopies();
+    const copies = watchHostedCopies(vigil);
     const statusOf = async () => (await lookoutVision.send(new DescribeModelCommand(model))).ModelDescription!;
     try {
       // StartModel's status written, then the node died holding the start's job: this node takes it over.
