@@ -152,7 +152,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     // The converted backbone is cached beside the data (public weights, not user data).
     const runtime = localModelRuntime({ cacheDir: join(config.dataDir, 'cache', 'backbone') });
     const training = new ModelTrainer({ store, contents, blobs, buckets, kms: dataKms, jobs: background, runtime, logger });
-    const hosting = new ModelHosting({ store, blobs, kms: dataKms, jobs, idempotency, projects, runtime, metrics, maxInferenceUnits: cpus().length, shared: background.shared });
+    const hosting = new ModelHosting({ store, blobs, kms: dataKms, background, jobs, idempotency, projects, runtime, metrics, maxInferenceUnits: cpus().length });
     const models = new Models({ store, blobs, buckets, kms: dataKms, idempotency, projects, installation, training, hosting });
     const packaging = new ModelPackaging({ store, blobs, buckets, kms: dataKms, jobs: background, idempotency, projects, installation });
     // With a shared database another live node may be running these: recovery then leaves them to their jobs.
@@ -190,6 +190,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
             () => {
               (async () => {
                 await models.requeueLostTraining();
+                await hosting.requeueLost();
                 await packaging.requeueLost();
                 await datasets.rollBackLostJobs();
               })().catch((error: unknown) => logger.error({ err: error }, 'looking for work whose job was lost failed'));

@@ -30,6 +30,13 @@ export interface BackgroundJobs {
   handle(kind: JobKind, handler: JobHandler): void;
   /** Queues a job; a resource that already has a live job of that kind is left to it. */
   submit(kind: JobKind, resource: string, payload: unknown): Promise<void>;
+  /**
+   * Runs a job on this node now, not waiting for a claim: the work a request starts (StartModel, StopModel).
+   * With a shared queue it is first recorded as this node's, under a lease, so that another worker node
+   * finishes it should this one die. Resolves once recorded, with the run's end (which never rejects);
+   * undefined when a live job of that kind already stands for the resource: the work is left to it.
+   */
+  runHere(kind: JobKind, resource: string, payload: unknown): Promise<{ ended: Promise<void> } | undefined>;
 }
 
 /** The embedded default: jobs run on the in-process queue, as one attempt; a restart's recovery handles the rest. */
@@ -44,8 +51,15 @@ export class InProcessJobs implements BackgroundJobs {
   }
 
   async submit(kind: JobKind, resource: string, payload: unknown): Promise<void> {
+    await this.runHere(kind, resource, payload);
+  }
+
+  /** Queued in process like any job (a restart's recovery stands in for a lease). */
+  async runHere(kind: JobKind, resource: string, payload: unknown): Promise<{ ended: Promise<void> }> {
     const handler = this.handlers.get(kind);
     if (!handler) throw new Error(`no handler for ${kind} jobs`);
+    let ended!: () => void;
+    const end = new Promise<void>((resolve) => (ended = resolve));
     this.queue.enqueue(`${kind} ${resource}`, (signal) =>
       handler(payload, {
         attempt: 1,
@@ -54,7 +68,8 @@ export class InProcessJobs implements BackgroundJobs {
           await write();
           return true;
         },
-      }),
+      }).finally(ended),
     );
+    return { ended: end };
   }
 }

@@ -53,6 +53,12 @@ export class SharedJobQueue implements BackgroundJobs {
     if (this.timer) this.poll();
   }
 
+  async runHere(kind: JobKind, resource: string, payload: unknown): Promise<{ ended: Promise<void> } | undefined> {
+    if (this.closing.signal.aborted) throw new Error('the job queue is closed');
+    const job = await this.repository.claimNew(kind, resource, payload, this.options.nodeId, this.options.leaseMs);
+    return job && { ended: this.run(job) };
+  }
+
   /** Resolves when this node runs no job. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((run) => run.done));
@@ -102,7 +108,8 @@ export class SharedJobQueue implements BackgroundJobs {
     })();
   }
 
-  private run(job: ClaimedJob): void {
+  /** Runs a claimed job under its lease; resolves when it has ended, whatever its outcome. */
+  private run(job: ClaimedJob): Promise<void> {
     const abort = new AbortController();
     const handler = this.handlers.get(job.kind);
     let lost = false;
@@ -149,9 +156,11 @@ export class SharedJobQueue implements BackgroundJobs {
       } finally {
         clearInterval(heartbeat);
         this.running.delete(job.id);
-        if (!this.closing.signal.aborted) this.poll();
+        // Room for another job; not on an api node, whose only jobs are those its requests run here.
+        if (!this.closing.signal.aborted && this.timer) this.poll();
       }
     })();
     this.running.set(job.id, { job, abort, done });
+    return done;
   }
 }

@@ -1,6 +1,7 @@
 import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
 import type { Kms } from '../crypto/kms.js';
 import { KmsError } from '../crypto/kmsErrors.js';
+import type { BackgroundJobs, JobContext } from '../jobs/backgroundJobs.js';
 import type { JobQueue } from '../jobs/jobQueue.js';
 import { type Detection, type HostedModel, ImageFormatError, type ModelRuntime, RuntimeBusyError } from '../jobs/modelRuntime.js';
 import type { MetadataStore } from '../store/metadataStore.js';
@@ -18,6 +19,15 @@ export interface ModelHostingDeps {
   store: MetadataStore;
   blobs: SealedBlobStore;
   kms: Kms;
+  /**
+   * The work of StartModel and StopModel, run by the node that got the request. With a database shared by
+   * several nodes (`background.shared`) it is recorded under that node's lease, so that another worker
+   * node finishes it should that node die; each node then also hosts, on its own inference units, the
+   * HOSTED models it is asked to detect with (loaded at its start and on first use), and lets go of those
+   * stopped elsewhere.
+   */
+  background: BackgroundJobs;
+  /** This node's queue for loading HOSTED models at its start (shared database). */
   jobs: JobQueue;
   idempotency: Idempotency;
   projects: Projects;
@@ -25,24 +35,50 @@ export interface ModelHostingDeps {
   metrics: DetectionMetrics;
   /** Most inference units one model may have: the machine's cores. */
   maxInferenceUnits: number;
-  /**
-   * The database is shared by several nodes: each node hosts, on its own inference units, the HOSTED models
-   * it is asked to detect with (loaded at its start and on first use), and lets go of those stopped elsewhere.
-   */
-  shared?: boolean;
 }
 
-/** Hosting trained models on inference units (StartModel, StopModel) and DetectAnomalies. */
+/** What a start or stop job names: the model, never its content. */
+interface HostingPayload {
+  projectName: string;
+  version: number;
+}
+
+/** A model's inference units on this node. */
+interface HostedEntry {
+  units: HostedModel;
+  model: ModelRecord;
+  /**
+   * When the model was known to be HOSTED with these units (performance.now()); undefined while its start
+   * is being written. Only entries older than a look at the statuses are released by releaseStopped.
+   */
+  servingSince?: number;
+}
+
+/** Starts of one model that nodes may die in (shared database) before it is HOSTING_FAILED. */
+const MAX_HOSTING_ATTEMPTS = 3;
+
+/**
+ * Hosting trained models on inference units (StartModel, StopModel) and DetectAnomalies. Invariant: a
+ * model's units are in `hosted` before its HOSTED status is written, so a detection that reads HOSTED finds
+ * them and never loads a second copy; whoever takes an entry out of `hosted` stops its units.
+ */
 export class ModelHosting {
   /** This node's inference units, by model ARN. */
-  private readonly hosted = new Map<string, { units: HostedModel; model: ModelRecord }>();
+  private readonly hosted = new Map<string, HostedEntry>();
   /** Shared database: models being loaded on this node for a HOSTED record, by ARN. */
   private readonly loading = new Map<string, Promise<HostedModel>>();
 
-  constructor(private readonly deps: ModelHostingDeps) {}
+  constructor(private readonly deps: ModelHostingDeps) {
+    deps.background.handle('host', (payload, context) => this.runStart(payload as HostingPayload, context));
+    deps.background.handle('unhost', (payload, context) => this.runStop(payload as HostingPayload, context));
+  }
+
+  private get shared(): boolean {
+    return this.deps.background.shared;
+  }
 
   async start(input: { projectName: string; modelVersion: string; minInferenceUnits: number; maxInferenceUnits?: number; clientToken?: string }): Promise<{ status: ModelStatus }> {
-    const { store, jobs, idempotency, maxInferenceUnits } = this.deps;
+    const { store, background, idempotency, maxInferenceUnits } = this.deps;
     const min = input.minInferenceUnits;
     const max = input.maxInferenceUnits ?? min;
     if (max < min) throw new ValidationError('MaxInferenceUnits must be an integer of at least MinInferenceUnits.');
@@ -55,23 +91,28 @@ export class ModelHosting {
       if (!(await store.models.transition(model.projectName, model.version, ['TRAINED', 'HOSTING_FAILED'], changes))) {
         throw new ConflictError(`Model ${model.version} is ${model.status}; only a trained model can be started.`, model.arn, 'MODEL');
       }
-      jobs.enqueue(`host ${model.arn}`, () => this.host({ ...model, ...changes }));
+      // A node that dies before this is recorded leaves a start no job stands for: requeueLost finds it.
+      await background.runHere('host', model.arn, payloadOf(model));
       return { status: 'STARTING_HOSTING' as const };
     });
   }
 
   async stop(input: { projectName: string; modelVersion: string; clientToken?: string }): Promise<{ status: ModelStatus }> {
-    const { store, idempotency, metrics } = this.deps;
+    const { store, idempotency } = this.deps;
     const model = await this.find(input.projectName, input.modelVersion);
     return idempotency.run({ operation: 'StopModel', resourceId: model.arn, resourceType: 'MODEL', token: input.clientToken, parameters: {} }, async () => {
       if (!(await store.models.transition(model.projectName, model.version, ['HOSTED', 'STARTING_HOSTING', 'HOSTING_FAILED'], { status: 'STOPPING_HOSTING' }))) {
         throw new ConflictError(`Model ${model.version} is ${model.status}; it is not hosted.`, model.arn, 'MODEL');
       }
-      const hosted = this.hosted.get(model.arn);
-      this.hosted.delete(model.arn);
-      metrics.forget(model.projectName, model.version);
-      await hosted?.units.stop();
-      await store.models.transition(model.projectName, model.version, ['STOPPING_HOSTING'], { status: 'TRAINED' });
+      if (this.shared) {
+        // Under this node's lease: should it die before TRAINED is written, another node writes it.
+        const run = await this.deps.background.runHere('unhost', model.arn, payloadOf(model));
+        await run?.ended;
+      } else {
+        // A start still loading finds the status changed and stops its own units.
+        await this.release(model.arn);
+        await store.models.transition(model.projectName, model.version, ['STOPPING_HOSTING'], { status: 'TRAINED' });
+      }
       return { status: 'STOPPING_HOSTING' as const };
     });
   }
@@ -80,9 +121,9 @@ export class ModelHosting {
   async detect(input: { projectName: string; modelVersion: string; contentType: string; body: Buffer; anomalyLevels?: boolean }): Promise<{ detection: Detection; segmentation: boolean }> {
     const { store, metrics } = this.deps;
     const model = await this.find(input.projectName, input.modelVersion);
-    let hosted = this.hosted.get(model.arn)?.units;
+    const hosted = this.hosted.get(model.arn)?.units;
     // With a shared database a HOSTED model not yet loaded here is loaded below, once the request is known good.
-    if (model.status !== 'HOSTED' || (!hosted && !this.deps.shared)) {
+    if (model.status !== 'HOSTED' || (!hosted && !this.shared)) {
       throw new ConflictError(`Model ${model.version} is ${model.status}, not HOSTED; start it with StartModel first.`, model.arn, 'MODEL');
     }
     await this.requireUsableKey(model);
@@ -94,13 +135,14 @@ export class ModelHosting {
       metrics.invalidImage(model.projectName, model.version);
       throw error;
     }
-    hosted ??= await this.hostHere(model);
+    // Embedded, the units read above are the model's only ones: a stop meanwhile leaves them answering this request.
+    const units = hosted && !this.shared ? hosted : await this.hostHere(model);
     // The target is read from the stored tags on every request (one indexed read beside a detection of tens of
     // milliseconds): a TagResource or UntagResource applies from the next request on, also after a restart,
     // with no cached copy to keep in step.
     const falseAlarmRate = falseAlarmRateTarget((await store.models.tagsOf(model.projectName, model.version)) ?? []);
     try {
-      const detection = await hosted.detect(new Uint8Array(body), { falseAlarmRate, anomalyLevels: input.anomalyLevels });
+      const detection = await units.detect(new Uint8Array(body), { falseAlarmRate, anomalyLevels: input.anomalyLevels });
       metrics.detected(model.projectName, model.version, detection.isAnomalous, (performance.now() - started) / 1000);
       return { detection, segmentation: detection.anomalies !== undefined };
     } catch (error) {
@@ -115,31 +157,51 @@ export class ModelHosting {
   }
 
   /**
-   * After a restart: hosts again a model that was HOSTED or STARTING_HOSTING. With a shared database a HOSTED
-   * model stays HOSTED (other nodes serve it) and is loaded here without a status change.
+   * At this node's start: what a stop interrupted, a start, a HOSTED model. Embedded, this process was the
+   * only host: a stop is finished (TRAINED) and a start or a HOSTED model is started again. With a shared
+   * database a HOSTED model stays HOSTED (other nodes serve it) and is loaded here without a status change;
+   * a start or stop is left to its job (another node may be running it), or queued when its job was lost.
    */
   async resume(model: ModelRecord): Promise<void> {
-    if (this.deps.shared && model.status === 'HOSTED') {
-      this.deps.jobs.enqueue(`host ${model.arn} here`, () => this.hostHere(model).then(() => undefined));
+    const { store, background, jobs } = this.deps;
+    if (this.shared) {
+      if (model.status === 'HOSTED') jobs.enqueue(`host ${model.arn} here`, () => this.hostHere(model).then(() => undefined));
+      else if (model.status === 'STARTING_HOSTING') await background.submit('host', model.arn, payloadOf(model));
+      else if (model.status === 'STOPPING_HOSTING') await background.submit('unhost', model.arn, payloadOf(model));
       return;
     }
-    await this.deps.store.models.transition(model.projectName, model.version, [model.status], { status: 'STARTING_HOSTING' });
-    this.deps.jobs.enqueue(`host ${model.arn}`, () => this.host(model));
+    if (model.status === 'STOPPING_HOSTING') {
+      await store.models.transition(model.projectName, model.version, ['STOPPING_HOSTING'], { status: 'TRAINED' });
+      return;
+    }
+    await store.models.transition(model.projectName, model.version, [model.status], { status: 'STARTING_HOSTING' });
+    await background.runHere('host', model.arn, payloadOf(model));
+  }
+
+  /**
+   * Shared database, run periodically by worker nodes: queues a job for every start or stop that has none
+   * (its node died between the status change and recording the job). One that has a job is left to it.
+   */
+  async requeueLost(): Promise<void> {
+    for (const model of await this.deps.store.models.withStatus(['STARTING_HOSTING', 'STOPPING_HOSTING'])) {
+      await this.deps.background.submit(model.status === 'STARTING_HOSTING' ? 'host' : 'unhost', model.arn, payloadOf(model));
+    }
   }
 
   /** Shared database: stops this node's units of models that are no longer HOSTED (stopped through another node). */
   async releaseStopped(): Promise<void> {
+    const asked = performance.now();
     const hosted = new Set((await this.deps.store.models.withStatus(['HOSTED'])).map((m) => m.arn));
-    for (const [arn, { units, model }] of this.hosted) {
-      if (hosted.has(arn)) continue;
-      this.hosted.delete(arn);
-      this.deps.metrics.forget(model.projectName, model.version);
-      await units.stop();
+    for (const [arn, entry] of this.hosted) {
+      // An entry newer than the look may be of a model that became HOSTED after it: left to the next sweep.
+      if (hosted.has(arn) || entry.servingSince === undefined || entry.servingSince >= asked) continue;
+      await this.release(arn, entry);
     }
   }
 
   /** Stops every inference unit (the models stay HOSTED in the store and are hosted again at start). */
   async close(): Promise<void> {
+    await Promise.allSettled([...this.loading.values()]);
     await Promise.all([...this.hosted.values()].map((hosted) => hosted.units.stop()));
     this.hosted.clear();
   }
@@ -160,18 +222,36 @@ export class ModelHosting {
     }
   }
 
-  /** Loads a HOSTED model on this node's units (once, however many requests ask at the same time). */
+  /** This node's units of a HOSTED model, loaded here first when it has none (once, however many requests ask at the same time). */
   private hostHere(model: ModelRecord): Promise<HostedModel> {
+    // Looked up again: the caller's earlier look may predate a load that has ended since.
+    const here = this.hosted.get(model.arn);
+    if (here) return Promise.resolve(here.units);
     let pending = this.loading.get(model.arn);
     if (!pending) {
       pending = (async () => {
         const units = await this.load(model);
-        this.hosted.set(model.arn, { units, model });
+        await this.register(model.arn, { units, model, servingSince: performance.now() });
         return units;
       })().finally(() => this.loading.delete(model.arn));
       this.loading.set(model.arn, pending);
     }
     return pending;
+  }
+
+  /** Puts units in `hosted`; units they replace (a copy from before a stop and start elsewhere) are stopped. */
+  private async register(arn: string, entry: HostedEntry): Promise<void> {
+    const replaced = this.hosted.get(arn);
+    this.hosted.set(arn, entry);
+    if (replaced) await replaced.units.stop();
+  }
+
+  /** Takes the model's entry (or only `entry`, when it is still the one there) out of `hosted` and stops its units. */
+  private async release(arn: string, entry = this.hosted.get(arn)): Promise<void> {
+    if (!entry || this.hosted.get(arn) !== entry) return;
+    this.hosted.delete(arn);
+    this.deps.metrics.forget(entry.model.projectName, entry.model.version);
+    await entry.units.stop();
   }
 
   /** The model's inference units on this node, with their metrics. */
@@ -184,23 +264,56 @@ export class ModelHosting {
     return units;
   }
 
-  private async host(model: ModelRecord): Promise<void> {
-    const { store, metrics } = this.deps;
-    try {
-      const units = await this.load(model);
-      if (await store.models.transition(model.projectName, model.version, ['STARTING_HOSTING'], { status: 'HOSTED' })) {
-        this.hosted.set(model.arn, { units, model });
-      } else {
-        metrics.forget(model.projectName, model.version);
-        await units.stop(); // stopped while starting
-      }
-    } catch (error) {
-      await store.models.transition(model.projectName, model.version, ['STARTING_HOSTING'], {
-        status: 'HOSTING_FAILED',
-        statusMessage: `The model could not be loaded: ${(error as Error).message}`,
+  /** The `host` job: loads the model on this node, registers it, then writes HOSTED (HOSTING_FAILED when it cannot be loaded). */
+  private async runStart({ projectName, version }: HostingPayload, context: JobContext): Promise<void> {
+    const { store } = this.deps;
+    const model = await store.models.get(projectName, version);
+    if (model?.status !== 'STARTING_HOSTING') return; // stopped, finished by an earlier attempt, or gone
+    const fail = (statusMessage: string) =>
+      context.finish(async () => {
+        await store.models.transition(projectName, version, ['STARTING_HOSTING'], { status: 'HOSTING_FAILED', statusMessage });
       });
+    if (context.attempt > MAX_HOSTING_ATTEMPTS) {
+      await fail(`The nodes starting the model stopped ${MAX_HOSTING_ATTEMPTS} times before it was hosted; start it again.`);
+      return;
+    }
+    let units: HostedModel;
+    try {
+      units = await this.load(model);
+    } catch (error) {
+      await fail(`The model could not be loaded: ${(error as Error).message}`);
+      return;
+    }
+    const entry: HostedEntry = { units, model };
+    await this.register(model.arn, entry);
+    let hosted = false;
+    try {
+      const owned = await context.finish(async () => {
+        hosted = await store.models.transition(projectName, version, ['STARTING_HOSTING'], { status: 'HOSTED' });
+      });
+      // A stop and a start while this one loaded: the later start may have written HOSTED first, and these
+      // units replaced its units here; they are then the model's.
+      if (owned && !hosted && this.hosted.get(model.arn) === entry) hosted = (await store.models.get(projectName, version))?.status === 'HOSTED';
+    } finally {
+      if (hosted) entry.servingSince = performance.now();
+      else await this.release(model.arn, entry); // stopped while starting, or the start was taken over by another node
     }
   }
+
+  /** The `unhost` job (shared database): stops this node's units, then writes TRAINED; other nodes let go of theirs within seconds. */
+  private async runStop({ projectName, version }: HostingPayload, context: JobContext): Promise<void> {
+    const { store } = this.deps;
+    const model = await store.models.get(projectName, version);
+    if (model?.status !== 'STOPPING_HOSTING') return; // finished by an earlier attempt, or gone
+    await this.release(model.arn);
+    await context.finish(async () => {
+      await store.models.transition(projectName, version, ['STOPPING_HOSTING'], { status: 'TRAINED' });
+    });
+  }
+}
+
+function payloadOf(model: ModelRecord): HostingPayload {
+  return { projectName: model.projectName, version: model.version };
 }
 
 /** The body must be the PNG or JPEG its ContentType says, of the size the model was trained on. */

@@ -149,10 +149,8 @@ export class Models {
             statusMessage: 'Training was interrupted by restarts twice; create the model again.',
           });
         }
-      } else if (model.status === 'STARTING_HOSTING' || model.status === 'HOSTED') {
+      } else if (model.status === 'STARTING_HOSTING' || model.status === 'HOSTED' || model.status === 'STOPPING_HOSTING') {
         await this.deps.hosting.resume(model);
-      } else if (model.status === 'STOPPING_HOSTING') {
-        await this.store.models.transition(model.projectName, model.version, ['STOPPING_HOSTING'], { status: 'TRAINED' });
       } else {
         if (model.artifactBlob) await this.blobs.delete(model.artifactBlob);
         await this.store.models.delete(model.projectName, model.version, ['DELETING']);

@@ -1,5 +1,9 @@
-/** Kinds of background work that nodes sharing a database take from one queue. */
-export type JobKind = 'train' | 'dataset' | 'package';
+/**
+ * Kinds of background work that nodes sharing a database take from one queue. `host` and `unhost` are the
+ * work of a StartModel and a StopModel: run by the node that got the request, recorded so that another
+ * node finishes it should that node die.
+ */
+export type JobKind = 'train' | 'dataset' | 'package' | 'host' | 'unhost';
 
 /** A job as its node holds it: the lease (owner and attempt) fences every write the job makes. */
 export interface ClaimedJob {
@@ -21,6 +25,12 @@ export interface ClaimedJob {
 export interface JobRepository {
   /** Queues a job; false when the resource already has a live job of that kind (nothing changed). */
   enqueue(kind: JobKind, resource: string, payload: unknown): Promise<boolean>;
+  /**
+   * Records a job as claimed by `owner` already (attempt 1), for work the node runs at once; a queued row of
+   * that kind and resource, or one whose lease ran out, is taken over (attempt + 1). None when a live job
+   * of that kind stands for the resource (nothing changed).
+   */
+  claimNew(kind: JobKind, resource: string, payload: unknown, owner: string, leaseMs: number): Promise<ClaimedJob | undefined>;
   /** Takes the oldest queued job, or one whose lease ran out (attempt + 1), for `leaseMs`; none when there is no work. */
   claim(owner: string, leaseMs: number): Promise<ClaimedJob | undefined>;
   /** Extends the lease; false when it is no longer this attempt's (taken over or finished). */

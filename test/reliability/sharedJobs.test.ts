@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:https';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -15,22 +15,22 @@ import {
   StartModelCommand,
   StopModelCommand,
 } from '@aws-sdk/client-lookoutvision';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import pg from 'pg';
+import { type CephRgw, cephSkip, startCephRgw } from '../helpers/cephRgw.js';
 import { aliensTrainingSet } from '../helpers/datasets.js';
 import { postgresSkip, startPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
+import { filesHolding, imageWindows } from './plaintextScan.js';
 import { killLeftovers, ServeProcess, sleep } from './serveProcess.js';
 
 const dirs: string[] = [];
 let postgres: TestPostgres | undefined;
-let objectStore: TestVigil | undefined;
+let rgw: CephRgw | undefined;
 let watcher: pg.Client | undefined;
 after(async () => {
   killLeftovers();
   await watcher?.end();
-  await objectStore?.stop();
+  await rgw?.stop();
   await postgres?.stop();
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
@@ -56,41 +56,36 @@ function getJson(url: string, ca: Buffer): Promise<{ status: number; text: strin
 }
 
 /**
- * Nodes as separate `vigil serve` processes sharing one PostgreSQL and one object store. Two nodes cannot
- * share a local blob directory (each data directory is locked to one process, which cleans its blobs/tmp
- * at start), so the objects are in an S3-compatible store: another Vigil, for speed (a Ceph RGW takes
- * some 40 s to start and stop here; the S3 engine is tested against Ceph in externalObjectStore.test.ts).
+ * Nodes as separate `vigil serve` processes sharing one PostgreSQL and one Ceph RGW bucket (two nodes
+ * cannot share a local blob directory: each data directory is locked to one process, which cleans its
+ * blobs/tmp at start).
  */
-test('nodes sharing PostgreSQL: jobs queued on an api node run on a worker; a node starting meanwhile leaves them alone; a worker killed mid-training loses the job to another worker, which trains the model to TRAINED; the model started through the api node is answered by every node, also after a hosting node is killed', {
-  skip: postgresSkip,
-  timeout: 180_000,
+test('nodes sharing PostgreSQL and a Ceph RGW: jobs queued on an api node run on a worker; a node starting meanwhile leaves them alone; a worker killed mid-training loses the job to another worker, which trains the model to TRAINED; a worker killed during StartModel loses the start to another worker, which hosts the model; every node answers, also after a hosting node is killed; the RGW holds no plaintext', {
+  skip: postgresSkip || cephSkip,
+  timeout: 240_000,
 }, async (t) => {
   postgres = await startPostgres();
   const databaseUrl = await postgres.createDatabase();
-  objectStore = await startTestVigil();
-  const storeS3 = new S3Client({
-    region: 'us-east-1',
-    endpoint: objectStore.endpoint,
-    forcePathStyle: true,
-    credentials: objectStore.rootAccessKey,
-    requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: objectStore.tls.cert }) }),
-  });
-  await storeS3.send(new CreateBucketCommand({ Bucket: 'vigil-objects' }));
+  rgw = await startCephRgw();
+  const raw = rgw.client();
+  await raw.send(new CreateBucketCommand({ Bucket: 'vigil-objects' }));
   const shared = {
     VIGIL_DATABASE_URL: databaseUrl,
-    VIGIL_BLOB_S3_ENDPOINT: objectStore.endpoint,
+    VIGIL_BLOB_S3_ENDPOINT: rgw.endpoint,
     VIGIL_BLOB_S3_BUCKET: 'vigil-objects',
-    VIGIL_BLOB_S3_ACCESS_KEY_ID: objectStore.rootAccessKey.accessKeyId,
-    VIGIL_BLOB_S3_SECRET_ACCESS_KEY: objectStore.rootAccessKey.secretAccessKey,
-    VIGIL_BLOB_S3_CA_FILE: objectStore.tls.certPath,
+    VIGIL_BLOB_S3_ACCESS_KEY_ID: rgw.credentials.accessKeyId,
+    VIGIL_BLOB_S3_SECRET_ACCESS_KEY: rgw.credentials.secretAccessKey,
+    VIGIL_BLOB_S3_CA_FILE: rgw.caPath,
     // Every node of an installation opens the same sealed keys.
     VIGIL_ROOT_KEY: randomBytes(32).toString('base64'),
     // Short, so that the test does not wait long for a dead node's lease to run out.
     VIGIL_JOB_LEASE_SECONDS: '2',
   };
+  const nodeDirs: string[] = [];
   const node = async (role: string, dataDir?: string) => {
     dataDir ??= await mkdtemp(join(tmpdir(), `vigil-node-${role}-`));
     dirs.push(dataDir);
+    nodeDirs.push(dataDir);
     return ServeProcess.start(dataDir, ['--role', role], shared);
   };
   const apiDataDir = await mkdtemp(join(tmpdir(), 'vigil-node-api-'));
@@ -152,8 +147,6 @@ test('nodes sharing PostgreSQL: jobs queued on an api node run on a worker; a no
     await sleep(250);
     model = await describe();
   }
-  watching = false;
-  await watching$;
   t.diagnostic(`claims: ${JSON.stringify(claims)}; TRAINED ${Date.now() - killedAt} ms after the kill`);
   assert.equal(model.Status, 'TRAINED', model.StatusMessage);
   assert.ok(model.Performance?.F1Score !== undefined);
@@ -172,32 +165,58 @@ test('nodes sharing PostgreSQL: jobs queued on an api node run on a worker; a no
   assert.ok(!claims.some((c) => c.pid === api.pid), 'the api node never runs a job');
   assert.equal(Number((await watcher.query('SELECT count(*) FROM jobs')).rows[0].count), 0, 'no job is left');
 
-  // Hosting: started through the api node, detections answered by worker C too (each node hosts what it
-  // serves); stopped through the api node, C answers as for any model that is not hosted.
-  await client.send(new StartModelCommand({ ProjectName: 'aliens', ModelVersion: '1', MinInferenceUnits: 1 }));
-  for (let tries = 0; ; tries++) {
+  // StartModel through worker D, which is killed as soon as it has answered: the start is D's job, under
+  // its lease; once the lease has run out the live worker C takes the start over and hosts the model.
+  const workerD = await node('worker');
+  await workerD.lookoutVision().send(new StartModelCommand({ ProjectName: 'aliens', ModelVersion: '1', MinInferenceUnits: 1 }));
+  await workerD.kill9();
+  const startKilledAt = Date.now();
+  for (;;) {
     model = await describe();
-    if (model.Status === 'HOSTED') break;
-    assert.equal(model.Status, 'STARTING_HOSTING', model.StatusMessage);
-    assert.ok(tries < 300, 'the model is hosted');
+    if (model.Status !== 'STARTING_HOSTING') break;
+    assert.ok(Date.now() - startKilledAt < 60_000, 'the start is finished by a live node');
     await sleep(100);
   }
+  t.diagnostic(`HOSTED ${Date.now() - startKilledAt} ms after the node starting it was killed`);
+  assert.equal(model.Status, 'HOSTED', model.StatusMessage);
+  watching = false;
+  await watching$;
+  assert.deepEqual(
+    claims.filter((c) => c.kind === 'host'),
+    [
+      { kind: 'host', pid: workerD.pid, attempt: 1 },
+      { kind: 'host', pid: workerC.pid, attempt: 2 },
+    ],
+    'D started the model; after its lease ran out C took the start over, as attempt 2',
+  );
+
+  // Every node answers: C, which hosts the model since it finished the start, and the others, which load it on first use.
   const detectThrough = (node: ServeProcess) => node.lookoutVision().send(new DetectAnomaliesCommand({ ProjectName: 'aliens', ModelVersion: '1', ContentType: 'image/png', Body: set[0]!.image }));
   const result = (await detectThrough(workerC)).DetectAnomalyResult!;
   assert.equal(typeof result.IsAnomalous, 'boolean');
   assert.ok(result.Confidence! >= 0 && result.Confidence! <= 1);
   // A hosting node killed: the model stays HOSTED and the other nodes answer, with the same verdict.
-  const workerD = await node('worker');
+  const workerE = await node('worker');
   await workerC.kill9();
   assert.equal((await describe()).Status, 'HOSTED');
-  assert.deepEqual((await detectThrough(workerD)).DetectAnomalyResult, result);
+  assert.deepEqual((await detectThrough(workerE)).DetectAnomalyResult, result);
   assert.deepEqual((await detectThrough(api)).DetectAnomalyResult, result);
+  // Stopped through the api node: TRAINED once StopModel has answered; E answers as for any model that is not hosted.
   await client.send(new StopModelCommand({ ProjectName: 'aliens', ModelVersion: '1' }));
-  for (let tries = 0; (await describe()).Status !== 'TRAINED'; tries++) {
-    assert.ok(tries < 100, 'the model is stopped');
-    await sleep(100);
-  }
-  await assert.rejects(detectThrough(workerD), { name: 'ConflictException' });
+  assert.equal((await describe()).Status, 'TRAINED');
+  await assert.rejects(detectThrough(workerE), { name: 'ConflictException' });
+  assert.equal(Number((await watcher.query('SELECT count(*) FROM jobs')).rows[0].count), 0, 'no job is left');
+
+  // Neither Ceph's RADOS pools nor the nodes' data directories hold the images; a control written
+  // unsealed, straight to the bucket, shows that the scan finds what is there.
+  const control = randomBytes(32);
+  await raw.send(new PutObjectCommand({ Bucket: 'vigil-objects', Key: 'control', Body: control }));
+  const markers = set.slice(0, 8).flatMap(({ image }) => imageWindows(image));
+  const rados = await rgw.radosData();
+  assert.ok(rados.includes(control), 'the scan of the RADOS pools finds the control');
+  assert.equal(markers.filter((marker) => rados.includes(marker)).length, 0, 'no image bytes in the RADOS pools');
+  for (const dir of nodeDirs) assert.deepEqual(await filesHolding(dir, markers), [], `no image bytes in ${dir}`);
+  raw.destroy();
 
   // Health: unauthenticated, JSON, no secrets; not ready once the object store is gone.
   const ca = await readFile(join(apiDataDir, 'tls', 'cert.pem'));
@@ -210,8 +229,8 @@ test('nodes sharing PostgreSQL: jobs queued on an api node run on a worker; a no
   assert.equal(report.checks.objectStore.ok, true);
   for (const secret of [new URL(databaseUrl).password, shared.VIGIL_BLOB_S3_SECRET_ACCESS_KEY, shared.VIGIL_ROOT_KEY]) assert.ok(!healthy.text.includes(secret));
   assert.deepEqual(await getJson(`${api.endpoint}/_vigil/health/live`, ca), { status: 200, text: '{"live":true}' });
-  await objectStore.stop();
-  objectStore = undefined;
+  await rgw.stop();
+  rgw = undefined;
   const unready = await getJson(`${api.endpoint}/_vigil/health`, ca);
   assert.equal(unready.status, 503);
   assert.deepEqual(
@@ -220,5 +239,5 @@ test('nodes sharing PostgreSQL: jobs queued on an api node run on a worker; a no
   );
 
   await api.stop();
-  await workerD.stop();
+  await workerE.stop();
 });

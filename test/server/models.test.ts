@@ -24,6 +24,7 @@ import {
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { decodeModel } from '../../src/ml/model.js';
 import { ALIENS, COOKIE_SIZE, COOKIES, cookieManifest, cookiesProject } from '../helpers/datasets.js';
+import { watchHostedCopies } from '../helpers/hostedCopies.js';
 import { rejects } from '../helpers/rejects.js';
 import { awsCli, awsCliSkip, s3Client } from '../helpers/s3.js';
 import { startTestVigil, type TestVigil, VIGIL_CLI } from '../helpers/vigil.js';
@@ -290,6 +291,39 @@ describe('models: train, host, detect, stop', () => {
     assert.equal(shown.trim().split('\n').length, 3 + 12);
     await assert.rejects(vigilCliText('models', 'false-alarm-rate', 'cookies', '1', '0.9'), /vigil: Tag vigil:false-alarm-rate must be .* not '0.9'/);
     assert.deepEqual((await client.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags, [{ Key: 'line', Value: '3' }]);
+  });
+
+  test('a StopModel while the model loads stops the load’s units; a StopModel and a StartModel while it loads leave one copy hosted', async () => {
+    const model = { ProjectName: 'cookies', ModelVersion: '1' };
+    const image = await readFile(join(COOKIES, 'test-images', 'test-normal-1.jpg'));
+    await client.send(new StopModelCommand(model));
+    const copies = watchHostedCopies(vigil, { holdLoads: true });
+    try {
+      // Stopped while loading: the load's units are stopped once it ends, the model stays TRAINED.
+      await client.send(new StartModelCommand({ ...model, MinInferenceUnits: 1 }));
+      assert.equal((await client.send(new StopModelCommand(model))).Status, 'STOPPING_HOSTING');
+      assert.equal((await describeModel('cookies', '1')).Status, 'TRAINED');
+      copies.releaseLoads();
+      await vigil.jobs.idle();
+      assert.equal((await describeModel('cookies', '1')).Status, 'TRAINED');
+      assert.deepEqual([copies.loads, copies.live.size], [1, 0]);
+    } finally {
+      copies.restore();
+    }
+    const again = watchHostedCopies(vigil, { holdLoads: true });
+    try {
+      // Started, stopped and started again while the first start loads: two loads, one copy kept, HOSTED.
+      await client.send(new StartModelCommand({ ...model, MinInferenceUnits: 1 }));
+      await client.send(new StopModelCommand(model));
+      await client.send(new StartModelCommand({ ...model, MinInferenceUnits: 1 }));
+      again.releaseLoads();
+      await vigil.jobs.idle();
+      assert.equal((await describeModel('cookies', '1')).Status, 'HOSTED');
+      assert.deepEqual([again.loads, again.live.size], [2, 1]);
+      assert.equal(typeof (await detect('cookies', image)).IsAnomalous, 'boolean');
+    } finally {
+      again.restore();
+    }
   });
 
   test('StopModel returns the model to TRAINED; then it can be deleted, and the project with it', async () => {

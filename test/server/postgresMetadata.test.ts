@@ -46,6 +46,7 @@ import {
 } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { ALIENS } from '../helpers/datasets.js';
+import { watchHostedCopies } from '../helpers/hostedCopies.js';
 import { kmsClient } from '../helpers/kms.js';
 import { postgresSkip, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { s3Client } from '../helpers/s3.js';
@@ -207,6 +208,83 @@ describe('Vigil with its metadata in PostgreSQL', { skip: postgresSkip }, () => 
     await lookoutVision.send(new StopModelCommand(model));
     await vigil.jobs.idle();
     assert.equal((await lookoutVision.send(new DescribeModelCommand(model))).ModelDescription?.Status, 'TRAINED');
+  });
+
+  test('a detection that reads HOSTED the moment the start writes it is answered by the units the start loaded: one copy, none left after the stop', async () => {
+    const model = { ProjectName: 'aliens', ModelVersion: '1' };
+    const image = await readFile(join(ALIENS, 'normal/1.png'));
+    const copies = watchHostedCopies(vigil);
+    const models = vigil.store.models;
+    const transition = models.transition;
+    let detectedInWindow: Promise<unknown> | undefined;
+    // The detection is sent as soon as HOSTED is in the database, before the start's own code goes on.
+    models.transition = async (projectName, version, from, to) => {
+      const changed = await transition.call(models, projectName, version, from, to);
+      if (changed && to.status === 'HOSTED') {
+        detectedInWindow = lookoutVision.send(new DetectAnomaliesCommand({ ...model, ContentType: 'image/png', Body: image }));
+        await detectedInWindow.catch(() => undefined);
+      }
+      return changed;
+    };
+    try {
+      await lookoutVision.send(new StartModelCommand({ ...model, MinInferenceUnits: 1 }));
+      await vigil.jobs.idle();
+    } finally {
+      models.transition = transition;
+    }
+    try {
+      assert.equal((await lookoutVision.send(new DescribeModelCommand(model))).ModelDescription?.Status, 'HOSTED');
+      assert.ok(detectedInWindow, 'the detection was sent in the window');
+      assert.equal(typeof ((await detectedInWindow) as { DetectAnomalyResult?: { IsAnomalous?: boolean } }).DetectAnomalyResult?.IsAnomalous, 'boolean');
+      assert.equal(copies.loads, 1, 'the model is loaded once');
+      await lookoutVision.send(new StopModelCommand(model));
+      assert.equal((await lookoutVision.send(new DescribeModelCommand(model))).ModelDescription?.Status, 'TRAINED');
+      assert.equal(copies.live.size, 0, 'no copy of the model is left running');
+    } finally {
+      copies.restore();
+    }
+  });
+
+  test('a start or a stop that a node which died was running is finished by a live node; a start its nodes died in three times is HOSTING_FAILED; a start or stop whose job was lost is found', async () => {
+    const model = { ProjectName: 'aliens', ModelVersion: '1' };
+    const arn = (await vigil.store.models.get('aliens', 1))!.arn;
+    const payload = { projectName: 'aliens', version: 1 };
+    const copies = watchHostedCopies(vigil);
+    const statusOf = async () => (await lookoutVision.send(new DescribeModelCommand(model))).ModelDescription!;
+    try {
+      // StartModel's status written, then the node died holding the start's job: this node takes it over.
+      assert.ok(await vigil.store.models.transition('aliens', 1, ['TRAINED'], { status: 'STARTING_HOSTING', minInferenceUnits: 1, maxInferenceUnits: 1 }));
+      await deadNodesJob('host', arn, payload, 1);
+      assert.equal((await until(statusOf, (m) => m.Status !== 'STARTING_HOSTING')).Status, 'HOSTED');
+      assert.equal(copies.live.size, 1);
+      // StopModel's status written, then the node died holding the stop's job: this node stops its units and writes TRAINED.
+      assert.ok(await vigil.store.models.transition('aliens', 1, ['HOSTED'], { status: 'STOPPING_HOSTING' }));
+      await deadNodesJob('unhost', arn, payload, 1);
+      assert.equal((await until(statusOf, (m) => m.Status !== 'STOPPING_HOSTING')).Status, 'TRAINED');
+      assert.equal(copies.live.size, 0);
+      await vigil.jobs.idle();
+
+      // A start whose nodes died three times is not tried a fourth time.
+      assert.ok(await vigil.store.models.transition('aliens', 1, ['TRAINED'], { status: 'STARTING_HOSTING', minInferenceUnits: 1, maxInferenceUnits: 1 }));
+      await deadNodesJob('host', arn, payload, 3);
+      const failed = await until(statusOf, (m) => m.Status !== 'STARTING_HOSTING');
+      assert.equal(failed.Status, 'HOSTING_FAILED');
+      assert.match(failed.StatusMessage ?? '', /stopped 3 times/);
+      await vigil.jobs.idle();
+
+      // Statuses written by nodes that died before recording the job: the sweep of lost work queues one.
+      assert.ok(await vigil.store.models.transition('aliens', 1, ['HOSTING_FAILED'], { status: 'STARTING_HOSTING' }));
+      await vigil.services.hosting.requeueLost();
+      assert.equal((await until(statusOf, (m) => m.Status !== 'STARTING_HOSTING')).Status, 'HOSTED');
+      assert.ok(await vigil.store.models.transition('aliens', 1, ['HOSTED'], { status: 'STOPPING_HOSTING' }));
+      await vigil.services.hosting.requeueLost();
+      assert.equal((await until(statusOf, (m) => m.Status !== 'STOPPING_HOSTING')).Status, 'TRAINED');
+      await vigil.jobs.idle();
+      assert.equal(copies.live.size, 0);
+      assert.equal(await vigil.store.jobs?.count(), 0, 'no job is left');
+    } finally {
+      copies.restore();
+    }
   });
 
   test('the shared job queue runs updates, deletions and packaging too: the Changes wait sealed in the object store, and nothing is left once done', async () => {

@@ -119,6 +119,27 @@ describe('PostgreSQL job queue shared by nodes', { skip: postgresSkip }, () => {
     assert.equal(await jobsB.finish(again, async () => {}), true);
   });
 
+  test('work a node runs at once (StartModel, StopModel) is recorded as its claim; a live job of that kind is left alone, a queued or lapsed one is taken over', async () => {
+    const mine = (await jobsA.claimNew('host', 'model/h/1', { version: 1 }, 'node-a', 300))!;
+    assert.deepEqual([mine.kind, mine.resource, mine.attempt, mine.owner], ['host', 'model/h/1', 1, 'node-a']);
+    assert.equal(await jobsB.claimNew('host', 'model/h/1', { version: 1 }, 'node-b', 300), undefined, 'a live job of another node is left to it');
+    assert.equal(await jobsB.claim('node-b', 300), undefined, 'nor is it claimed while its lease lasts');
+    assert.ok(await jobsA.claimNew('unhost', 'model/h/1', { version: 1 }, 'node-b', 300), 'another kind for the same resource is another job');
+    await sleep(400); // node A "dies": its lease runs out
+    const takenOver = (await jobsB.claimNew('host', 'model/h/1', { version: 1 }, 'node-b', 60_000))!;
+    assert.deepEqual([takenOver.id, takenOver.attempt, takenOver.owner], [mine.id, 2, 'node-b']);
+    assert.equal(await jobsA.finish(mine, async () => assert.fail('the stale attempt must not write')), false);
+    assert.equal(await jobsB.finish(takenOver, async () => {}), true);
+    await jobsA.enqueue('host', 'model/h/2', { version: 2 });
+    const queued = (await jobsB.claimNew('host', 'model/h/2', { version: 2 }, 'node-b', 60_000))!;
+    assert.deepEqual([queued.attempt, queued.owner], [1, 'node-b'], 'a queued job is taken by the node that runs it at once');
+    assert.equal(await jobsB.finish(queued, async () => {}), true);
+    const unhost = (await jobsB.claim('node-b', 60_000))!;
+    assert.deepEqual([unhost.kind, unhost.attempt], ['unhost', 2], 'the lapsed unhost job is claimed by a live worker');
+    assert.equal(await jobsB.finish(unhost, async () => {}), true);
+    assert.equal(await jobsA.count(), 0);
+  });
+
   test('a worker runs a queued job with its fenced last write; a worker that cannot reach the database for longer than the lease stops its job (the last test: it stops the server)', async () => {
     const failures: string[] = [];
     const worker = new SharedJobQueue(jobsA, { nodeId: 'node-a', claims: true, leaseMs: 600, concurrency: 1, pollMs: 50, onFailure: (job) => failures.push(job) });

@@ -17,6 +17,22 @@ export class PostgresJobs implements JobRepository {
     return result.rowCount === 1;
   }
 
+  async claimNew(kind: JobKind, resource: string, payload: unknown, owner: string, leaseMs: number): Promise<ClaimedJob | undefined> {
+    const { rows } = await this.pool.query(
+      `INSERT INTO jobs (kind, resource, payload, state, attempt, lease_owner, lease_expires_at, heartbeat_at, created_at)
+         VALUES ($1, $2, $3, 'running', 1, $4, ${NOW_MS} + $5, ${NOW_MS}, ${NOW_MS})
+       ON CONFLICT (kind, resource) DO UPDATE
+         SET state = 'running', attempt = jobs.attempt + 1, payload = excluded.payload, lease_owner = excluded.lease_owner,
+             lease_expires_at = excluded.lease_expires_at, heartbeat_at = excluded.heartbeat_at
+         WHERE jobs.state = 'queued' OR jobs.lease_expires_at < ${NOW_MS}
+       RETURNING id, attempt`,
+      [kind, resource, JSON.stringify(payload), owner, leaseMs],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return { id: Number(row.id), kind, resource, payload, attempt: row.attempt as number, owner };
+  }
+
   async claim(owner: string, leaseMs: number): Promise<ClaimedJob | undefined> {
     // SKIP LOCKED: nodes claiming at once each get a different row, and none waits on another's.
     const { rows } = await this.pool.query(
