@@ -13,6 +13,8 @@
  *                                      their own scale, cookies, aliens seeds 1–3, circuit boards, casting, magtile-dev)
  *      node <outDir>/bench/ml.js --level      (only: patch scores as they are vs measured from each image's median
  *                                      cell, same rows as --border, plus magtile-dev with both, one run)
+ *      node <outDir>/bench/ml.js --anomaly-head  (only: the labeled-anomaly head on patch-score statistics vs also
+ *                                      max-pooled features, cookies, circuit boards, casting, one run)
  *      node <outDir>/bench/ml.js --reweight   (only: image-score re-weighting off vs on, PatchCore eq. 7,
  *                                      on cookies, aliens seeds 1–3, circuit boards, same splits, one run)
  *
@@ -152,6 +154,8 @@ async function main(): Promise<void> {
       { ...magtileRow, variant: `${magtileRow.variant}, border scaled`, args: [...magtileRow.args, '--border-scale'] },
       { ...magtileRow, variant: `${magtileRow.variant}, border scaled, levelled`, args: [...magtileRow.args, '--border-scale', '--level-scores'] },
     ];
+    const withFeatures = (r: Row): Row => ({ ...r, variant: `${r.variant}, head on scores and features`, args: [...r.args, '--anomaly-head', 'scores-and-features'] });
+    const headRows = (): Row[] => [cookiesRow, circuitRow, castingRow].flatMap((r) => [r, withFeatures(r)]);
     const tiltRows = (): Row[] => [...[1, 2, 3, 4, 5, 6, 7, 8].map(aliensRow), cookiesRow, circuitRow].flatMap((r) => [r, tilted(r)]);
     const mainRows = (): Row[] => [
       cookiesRow,
@@ -162,6 +166,7 @@ async function main(): Promise<void> {
       pureRow(circuitRow),
       castingRow,
       pureRow(castingRow),
+      withFeatures(castingRow),
       magtileRow,
       { ...magtileRow, variant: `${magtileRow.variant}, border scaled`, args: [...magtileRow.args, '--border-scale'] },
       // Tiles: the same boards at 1008×672 (half their size) in two overlapping backbone tiles, against the default 672×448.
@@ -179,9 +184,11 @@ async function main(): Promise<void> {
           ? tiltRows()
           : process.argv.includes('--global')
             ? globalRows()
-            : process.argv.includes('--reweight')
-              ? reweightRows()
-              : mainRows();
+            : process.argv.includes('--anomaly-head')
+              ? headRows()
+              : process.argv.includes('--reweight')
+                ? reweightRows()
+                : mainRows();
     const header = [
       'dataset',
       'variant',
