@@ -175,6 +175,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       datasets,
       buckets,
       bucketSettings: new BucketSettings(store, dataKms),
+      lifecycle,
       multipartUploads,
       objectTagging: new ObjectTagging(store, buckets),
       tags: new Tags(store.models, installation),

@@ -43,6 +43,22 @@ export class LifecycleSweeper {
     return this.running;
   }
 
+  /**
+   * When a rule's Expiration ends the current object, the earliest if several do (S3's x-amz-expiration on
+   * PUT, GET and HEAD); undefined when none does.
+   */
+  async expirationOf(bucket: string, object: Filterable & { lastModified: Date }): Promise<{ date: Date; ruleId: string } | undefined> {
+    const rules = (await this.store.buckets.get(bucket))?.lifecycle ?? [];
+    let earliest: { date: Date; ruleId: string } | undefined;
+    for (const rule of rules) {
+      const expiration = rule.expiration;
+      if (!rule.enabled || !expiration || (expiration.days === undefined && expiration.date === undefined) || !matches(rule.filter, object)) continue;
+      const at = expiration.date !== undefined ? Date.parse(expiration.date) : this.dayAfter(object.lastModified.getTime(), expiration.days!);
+      if (!earliest || at < earliest.date.getTime()) earliest = { date: new Date(at), ruleId: rule.id };
+    }
+    return earliest;
+  }
+
   /** Resolves once no pass runs on this node (the store may then be closed). */
   async idle(): Promise<void> {
     await this.running?.catch(() => undefined);
@@ -158,8 +174,11 @@ export class LifecycleSweeper {
   }
 }
 
-/** Whether a version is one the filter chooses; a delete marker has no tags and no size. */
-export function matches(filter: LifecycleFilter, version: ObjectVersion): boolean {
+/** What a filter looks at: a delete marker has no tags and no size. */
+type Filterable = { key: string } & ({ deleteMarker: true } | { deleteMarker?: false; size: number; tags?: Record<string, string> });
+
+/** Whether a version is one the filter chooses. */
+export function matches(filter: LifecycleFilter, version: Filterable): boolean {
   if (filter.prefix !== undefined && !version.key.startsWith(filter.prefix)) return false;
   if (filter.tags?.length) {
     if (version.deleteMarker) return false;

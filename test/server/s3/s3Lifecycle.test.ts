@@ -6,6 +6,8 @@ import {
   DeleteBucketLifecycleCommand,
   DeleteObjectCommand,
   GetBucketLifecycleConfigurationCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
   type LifecycleRule,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
@@ -93,6 +95,23 @@ describe('S3 lifecycle rules', () => {
     assert.equal((await s3.send(new DeleteBucketLifecycleCommand({ Bucket: 'rules' }))).$metadata.httpStatusCode, 204);
     await rejects(putRules('no-such-bucket', rules), 'NoSuchBucket', 404);
     await rejects(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'no-such-bucket' })), 'NoSuchBucket', 404);
+  });
+
+  test('x-amz-expiration tells PUT, GET and HEAD when a rule expires the object, and by which rule', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'expiry' }));
+    await putRules('expiry', [
+      { ID: 'later', Filter: { Prefix: 'hdr/' }, Status: 'Enabled', Expiration: { Date: new Date('2031-01-01T00:00:00Z') } },
+      { ID: 'sooner', Filter: { And: { Prefix: 'hdr/', Tags: [{ Key: 'tier', Value: 'scratch' }] } }, Status: 'Enabled', Expiration: { Date: new Date('2030-01-01T00:00:00Z') } },
+      { ID: 'off', Filter: { Prefix: 'other/' }, Status: 'Disabled', Expiration: { Date: new Date('2030-01-01T00:00:00Z') } },
+    ]);
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'expiry', Key: 'hdr/x', Body: 'x', Tagging: 'tier=scratch' }));
+    assert.equal(put.Expiration, 'expiry-date="Tue, 01 Jan 2030 00:00:00 GMT", rule-id="sooner"');
+    await s3.send(new PutObjectCommand({ Bucket: 'expiry', Key: 'hdr/y', Body: 'y' }));
+    assert.equal((await s3.send(new HeadObjectCommand({ Bucket: 'expiry', Key: 'hdr/y' }))).Expiration, 'expiry-date="Wed, 01 Jan 2031 00:00:00 GMT", rule-id="later"');
+    const read = await s3.send(new GetObjectCommand({ Bucket: 'expiry', Key: 'hdr/x' }));
+    assert.equal(read.Expiration, 'expiry-date="Tue, 01 Jan 2030 00:00:00 GMT", rule-id="sooner"');
+    await read.Body!.transformToString();
+    assert.equal((await s3.send(new PutObjectCommand({ Bucket: 'expiry', Key: 'other/z', Body: 'z' }))).Expiration, undefined);
   });
 
   test('every refused document answers S3 code and leaves the rules as they were', async () => {
