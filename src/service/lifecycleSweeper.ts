@@ -66,6 +66,7 @@ export class LifecycleSweeper {
 
   private async sweepAll(now: Date): Promise<SweepCounts> {
     const counts: SweepCounts = { expiredObjects: 0, removedVersions: 0, removedDeleteMarkers: 0, abortedUploads: 0 };
+    let failure: unknown;
     for (const name of await this.store.buckets.withLifecycle()) {
       const bucket = await this.store.buckets.get(name);
       const rules = bucket?.lifecycle?.filter((rule) => rule.enabled) ?? [];
@@ -74,10 +75,12 @@ export class LifecycleSweeper {
         await this.sweepVersions(name, rules, now.getTime(), counts);
         await this.sweepUploads(name, rules, now.getTime(), counts);
       } catch (error) {
-        // The bucket was deleted meanwhile: nothing left to do there.
-        if (!(error instanceof BucketError && error.code === 'NoSuchBucket')) throw error;
+        // The bucket was deleted meanwhile: nothing left to do there. Another failure (a blob store or KMS that
+        // does not answer) is reported once the other buckets had their turn.
+        if (!(error instanceof BucketError && error.code === 'NoSuchBucket')) failure ??= error;
       }
     }
+    if (failure !== undefined) throw failure;
     return counts;
   }
 
