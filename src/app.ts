@@ -30,6 +30,7 @@ import { Datasets } from './service/datasets.js';
 import { DetectionMetrics } from './service/detectionMetrics.js';
 import { Health } from './service/health.js';
 import { Idempotency } from './service/idempotency.js';
+import { LifecycleSweeper, SECONDS_PER_DAY } from './service/lifecycleSweeper.js';
 import { ModelHosting } from './service/modelHosting.js';
 import { ModelPackaging } from './service/modelPackaging.js';
 import { Models } from './service/models.js';
@@ -67,6 +68,8 @@ export interface RunningVigil {
   nodeId: string;
   /** The use cases behind the APIs. */
   services: Services;
+  /** Applies the buckets' lifecycle rules: at start, then every VIGIL_LIFECYCLE_SWEEP_SECONDS. */
+  lifecycle: LifecycleSweeper;
   /** Stops accepting connections, lets in-flight requests finish, then closes the stores. */
   close(): Promise<void>;
 }
@@ -75,6 +78,9 @@ export interface RunningVigil {
 const LOST_JOB_SWEEP_MS = 5 * 60_000;
 /** With a shared database: how often a node lets go of models stopped through another node. */
 const HOSTING_SWEEP_MS = 5_000;
+
+/** How often the lifecycle rules are applied: hourly (S3 applies them about once a day); rules count whole days. */
+const LIFECYCLE_SWEEP_SECONDS = 3600;
 
 /** How often keys past their deletion date are destroyed, due keys rotated and expired client tokens forgotten. */
 const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
@@ -101,8 +107,10 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     await checkRootKey(store.settings, rootKey);
     const accountId = await store.settings.putIfAbsent('account.id', String(randomInt(1e11, 1e12)));
     const installation = { region: config.region, accountId };
-    const daySeconds = env.VIGIL_KMS_DAY_SECONDS === undefined ? undefined : Number(env.VIGIL_KMS_DAY_SECONDS);
-    if (daySeconds !== undefined && !(daySeconds > 0)) throw new Error('VIGIL_KMS_DAY_SECONDS must be a positive number of seconds');
+    const daySeconds = positiveSeconds(env, 'VIGIL_KMS_DAY_SECONDS');
+    // Test and debug knobs (as Ceph's rgw_lc_debug_interval): a shorter lifecycle "day", a more frequent sweep.
+    const lifecycleDaySeconds = positiveSeconds(env, 'VIGIL_LIFECYCLE_DAY_SECONDS') ?? SECONDS_PER_DAY;
+    const lifecycleSweepSeconds = positiveSeconds(env, 'VIGIL_LIFECYCLE_SWEEP_SECONDS') ?? LIFECYCLE_SWEEP_SECONDS;
     const kms = await EmbeddedKms.open(store, rootKey, { ...installation, daySeconds });
     const externalKms = config.kmsEndpoint === undefined ? undefined : await openExternalKms(config, config.kmsEndpoint);
     external = externalKms;
@@ -143,6 +151,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     const projects = new Projects(store, idempotency, installation);
     const buckets = new Buckets(store, blobs, dataKms);
     const multipartUploads = new MultipartUploads(store, blobs, dataKms, buckets);
+    const lifecycle = new LifecycleSweeper(store, buckets, multipartUploads, lifecycleDaySeconds);
     // Leftovers of a crash; nothing writes yet. Not with a shared database: another node may be writing
     // an object whose row it has not committed yet.
     if (!shared) await buckets.removeUnreferencedBlobs();
@@ -166,6 +175,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       datasets,
       buckets,
       bucketSettings: new BucketSettings(store, dataKms),
+      lifecycle,
       multipartUploads,
       objectTagging: new ObjectTagging(store, buckets),
       tags: new Tags(store.models, installation),
@@ -208,6 +218,16 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       idempotency.purgeExpired().catch((error: unknown) => logger.error({ err: error }, 'purging expired client tokens failed'));
     }, MAINTENANCE_INTERVAL_MS).unref();
     if (!externalKms) await kms.destroyDueKeys();
+    const sweepLifecycle = () => {
+      lifecycle
+        .sweep()
+        .then((counts) => {
+          if (Object.values(counts).some((count) => count > 0)) logger.info(counts, 'lifecycle rules applied');
+        })
+        .catch((error: unknown) => logger.error({ err: error }, 'applying lifecycle rules failed'));
+    };
+    sweepLifecycle();
+    const lifecycleTimer = setInterval(sweepLifecycle, lifecycleSweepSeconds * 1000).unref();
 
     return {
       endpoint: endpointOf(config.host, port),
@@ -230,8 +250,11 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       },
       nodeId,
       services,
+      lifecycle,
       async close() {
         clearInterval(maintenanceTimer);
+        clearInterval(lifecycleTimer);
+        await lifecycle.idle();
         clearInterval(lostJobTimer);
         clearInterval(hostingTimer);
         await server.close();
@@ -253,6 +276,15 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     lock.release();
     throw error;
   }
+}
+
+/** A number of seconds > 0 from the environment, or undefined when unset. */
+function positiveSeconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  const seconds = Number(text);
+  if (!(seconds > 0 && Number.isFinite(seconds))) throw new Error(`${name} must be a positive number of seconds`);
+  return seconds;
 }
 
 /** The root access key in AWS shared-credentials format (profile "vigil"), rewritten only when it differs. */

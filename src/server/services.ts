@@ -6,6 +6,7 @@ import type { DataKeyRewrap } from '../service/dataKeyRewrap.js';
 import type { Datasets } from '../service/datasets.js';
 import type { DetectionMetrics } from '../service/detectionMetrics.js';
 import type { Health } from '../service/health.js';
+import type { LifecycleSweeper } from '../service/lifecycleSweeper.js';
 import type { ModelHosting } from '../service/modelHosting.js';
 import type { ModelPackaging } from '../service/modelPackaging.js';
 import type { Models } from '../service/models.js';
@@ -23,8 +24,10 @@ export interface Services {
   projects: Projects;
   datasets: Datasets;
   buckets: Buckets;
-  /** Default encryption and versioning of a bucket. */
+  /** Default encryption, versioning and lifecycle rules of a bucket. */
   bucketSettings: BucketSettings;
+  /** Applies lifecycle rules; tells when a rule expires an object (x-amz-expiration). */
+  lifecycle: LifecycleSweeper;
   multipartUploads: MultipartUploads;
   objectTagging: ObjectTagging;
   tags: Tags;

@@ -32,6 +32,7 @@ export type BucketErrorCode =
   | 'NoSuchBucket'
   | 'NoSuchBucketPolicy'
   | 'NoSuchKey'
+  | 'NoSuchLifecycleConfiguration'
   | 'NoSuchUpload'
   | 'NoSuchVersion'
   | 'NotImplemented'

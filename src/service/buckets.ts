@@ -225,6 +225,27 @@ export class Buckets {
     return outcome.deleteMarker ? { versionId: outcome.versionId, deleteMarker: true } : { deleteMarker: false };
   }
 
+  /**
+   * Lifecycle expiration of a key's current object (the version of that sequence): removed when versioning was
+   * never enabled, else hidden under a new delete marker, as DeleteObject does; its blob and data key are deleted
+   * with the version. Nothing happens when the key has another latest version by now. Returns whether it acted.
+   */
+  async expireCurrentObject(bucket: string, key: string, sequence: number): Promise<boolean> {
+    const outcome = await this.store.objects.expireLatest(bucket, key, sequence, newVersionId());
+    for (const blobKey of outcome?.obsoleteBlobKeys ?? []) await this.blobs.delete(blobKey);
+    return outcome !== undefined;
+  }
+
+  /**
+   * Lifecycle removal of one version (noncurrent, or an expired delete marker) for good, with its blob and data
+   * key, only while it is still the version looked at (same sequence, still (not) the latest). Returns whether it acted.
+   */
+  async expireVersion(bucket: string, key: string, versionId: string, expected: { sequence: number; isLatest: boolean }): Promise<boolean> {
+    const removed = await this.store.objects.deleteVersion(bucket, key, versionId, expected);
+    if (removed?.deleteMarker === false) await this.blobs.delete(removed.blobKey);
+    return removed !== undefined;
+  }
+
   /** DeleteObjects: each key deleted on its own; per-key failures are reported, not thrown. */
   async deleteObjects(bucket: string, keys: { key: string; versionId?: string }[]): Promise<{ key: string; versionId?: string; deleteMarker?: { versionId?: string }; error?: BucketError }[]> {
     await this.bucket(bucket);

@@ -196,9 +196,10 @@ export class MultipartUploads {
     bucket: string,
     key: string,
     uploadId: string,
-    requested: { partNumber: number; eTag: string; checksums?: ObjectChecksums }[],
+    listed: { partNumber: number; eTag: string; checksums?: ObjectChecksums }[],
     options: { checksum?: ExpectedChecksum; condition?: WriteCondition } = {},
   ): Promise<ObjectInfo> {
+    const requested = lastOfEachPartNumber(listed);
     const upload = await this.upload(bucket, key, uploadId).catch(async (error) => {
       // Completing again what was just completed answers the object again, as S3 does.
       const again = error instanceof BucketError && error.code === 'NoSuchUpload' ? await this.completedBefore(bucket, key, requested) : undefined;
@@ -327,6 +328,21 @@ export class MultipartUploads {
     }
     return upload;
   }
+}
+
+/**
+ * A part number listed twice in a row counts once, with its later entry: a client that sent a part again
+ * while the first upload was still running lists both answers, the one that finished last (the part that is
+ * stored) last, and S3 completes with it (ceph s3-tests test_multipart_resend_first_finishes_last). A number
+ * smaller than the one before stays InvalidPartOrder.
+ */
+function lastOfEachPartNumber<T extends { partNumber: number }>(requested: T[]): T[] {
+  const parts: T[] = [];
+  for (const part of requested) {
+    if (parts.length > 0 && parts[parts.length - 1].partNumber === part.partNumber) parts[parts.length - 1] = part;
+    else parts.push(part);
+  }
+  return parts;
 }
 
 function noSuchUpload(uploadId: string): BucketError {

@@ -7,6 +7,8 @@
 /** How an object is encrypted as reported on the wire; every object is sealed under a KMS key either way. */
 export type SseAlgorithm = 'aws:kms' | 'AES256';
 
+import type { LifecycleRule } from './lifecycleRecords.js';
+
 /** Checksums of an object's plaintext by algorithm name, base64 as S3 sends them. */
 export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
 export type ObjectChecksums = Partial<Record<ChecksumAlgorithm, string>>;
@@ -23,6 +25,8 @@ export interface BucketRecord {
   /** The bucket's default encryption; absent means the service key (aws:kms). */
   encryption?: { algorithm: SseAlgorithm; kmsKeyId?: string };
   versioning?: VersioningStatus;
+  /** PutBucketLifecycleConfiguration's rules; absent when the bucket has none. */
+  lifecycle?: LifecycleRule[];
 }
 
 /** The headers stored with an object and returned on GET/HEAD. */
@@ -95,6 +99,10 @@ export interface BucketRepository {
   setEncryption(name: string, encryption: BucketRecord['encryption']): Promise<boolean>;
   /** Sets the versioning state; false when the bucket does not exist. */
   setVersioning(name: string, status: VersioningStatus): Promise<boolean>;
+  /** Sets or (undefined) removes the lifecycle rules; false when the bucket does not exist. */
+  setLifecycle(name: string, rules: LifecycleRule[] | undefined): Promise<boolean>;
+  /** Names of the buckets that have lifecycle rules. */
+  withLifecycle(): Promise<string[]>;
 }
 
 /** What a write of a new latest version did: the version id it got, and the blobs of versions it replaced (to delete after the commit). */
@@ -125,8 +133,18 @@ export interface ObjectRepository {
    * adds a delete marker (under markerVersionId when enabled, as "null", replacing that version, when suspended).
    */
   delete(bucket: string, key: string, markerVersionId: string): Promise<VersionWrite & { deleteMarker: boolean }>;
-  /** Removes one version for good (the next newest becomes the latest); returns it, or undefined when there was none. */
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<ObjectVersion | undefined>;
+  /**
+   * Removes one version for good (the next newest becomes the latest); returns it, or undefined when there was none.
+   * With `expected`, only while the version still has that sequence and is (or is not) the latest: the lifecycle
+   * sweeper removes exactly what it looked at, so that sweeps running at once (several nodes) remove it once.
+   */
+  deleteVersion(bucket: string, key: string, versionId: string, expected?: { sequence: number; isLatest: boolean }): Promise<ObjectVersion | undefined>;
+  /**
+   * Lifecycle expiration of a current object: only while the key's latest version is still the object version of
+   * that sequence. Never versioned: that version is removed; versioning enabled or suspended: a delete marker is
+   * added, as DeleteObject does. Undefined when the latest version is another one by now (nothing changed).
+   */
+  expireLatest(bucket: string, key: string, sequence: number, markerVersionId: string): Promise<(VersionWrite & { deleteMarker: boolean }) | undefined>;
   /** Replaces the tags of one version of an object (not a delete marker); false when there is no such version. */
   setTags(bucket: string, key: string, versionId: string, tags: Record<string, string>): Promise<boolean>;
   /** Whether any object version points at this blob. */

@@ -4,6 +4,7 @@
  */
 import type { BucketRecord, ChecksumAlgorithm, MultipartUploadRecord, ObjectRecord, ObjectVersion, PartRecord, SseAlgorithm, VersioningStatus } from './bucketRecords.js';
 import type { DatasetRecord, DatasetStatus, DatasetType, IdempotencyRecord } from './datasetRecords.js';
+import type { LifecycleRule } from './lifecycleRecords.js';
 import type { AccessKeyRecord, KmsKeyRecord, KmsKeyState, ProjectRecord } from './metadataStore.js';
 import type { ModelPackagingJobRecord, ModelPackagingJobStatus } from './modelPackagingRecords.js';
 import type { ModelRecord, ModelStatus } from './modelRecords.js';
@@ -34,6 +35,7 @@ export function bucketFromRow(row: Row): BucketRecord {
     createdAt: toDate(row.created_at),
     encryption: algorithm === null ? undefined : { algorithm, kmsKeyId: (row.kms_key_id as string | null) ?? undefined },
     versioning: (row.versioning as VersioningStatus | null) ?? undefined,
+    lifecycle: row.lifecycle == null ? undefined : (JSON.parse(row.lifecycle as string) as LifecycleRule[]),
   };
 }
 

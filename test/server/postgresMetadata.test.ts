@@ -38,13 +38,18 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  GetBucketLifecycleConfigurationCommand,
   GetObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import pg from 'pg';
+import { LifecycleSweeper } from '../../src/service/lifecycleSweeper.js';
 import { ALIENS } from '../helpers/datasets.js';
 import { watchHostedCopies } from '../helpers/hostedCopies.js';
 import { kmsClient } from '../helpers/kms.js';
@@ -159,6 +164,21 @@ describe('Vigil with its metadata in PostgreSQL', { skip: postgresSkip }, () => 
 
     assert.equal(await status(s3.send(new PutObjectCommand({ Bucket: 'no-such-bucket', Key: 'k', Body: 'x' }))), 'NoSuchBucket');
     assert.equal(await vigil.store.buckets.get('no-such-bucket'), undefined);
+  });
+
+  test('S3 lifecycle rules are kept in the database and applied: two sweeps at once (as two nodes) expire each version once', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'expiring' }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'expiring', VersioningConfiguration: { Status: 'Enabled' } }));
+    for (let i = 0; i < 5; i++) await s3.send(new PutObjectCommand({ Bucket: 'expiring', Key: `old/${i}`, Body: 'x' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'expiring', Key: 'keep/0', Body: 'x' }));
+    const rules = [{ ID: 'old', Filter: { Prefix: 'old/' }, Status: 'Enabled' as const, Expiration: { Date: new Date('2000-01-01T00:00:00Z') } }];
+    await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: 'expiring', LifecycleConfiguration: { Rules: rules } }));
+    assert.deepEqual((await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'expiring' }))).Rules, rules);
+    const otherNode = new LifecycleSweeper(vigil.store, vigil.services.buckets, vigil.services.multipartUploads);
+    await Promise.all([vigil.lifecycle.sweep(), otherNode.sweep()]);
+    const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: 'expiring' }));
+    assert.equal(listed.Versions?.length, 6);
+    assert.deepEqual((listed.DeleteMarkers ?? []).map((marker) => marker.Key).sort(), ['old/0', 'old/1', 'old/2', 'old/3', 'old/4']);
   });
 
   test('KMS: keys, aliases, encryption and a cancelled deletion', async () => {

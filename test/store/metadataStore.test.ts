@@ -364,6 +364,41 @@ for (const engine of engines) {
         );
       }));
 
+    test('lifecycle: rules kept with the bucket; conditional expiry acts once, only on the version looked at', () =>
+      withStore(async (store) => {
+        await store.buckets.create({ name: 'b', createdAt: NOW });
+        const rules = [{ id: 'r', enabled: true, filterForm: 'filter' as const, filter: { prefix: 'p/' }, expiration: { days: 1 } }];
+        assert.equal(await store.buckets.setLifecycle('none', rules), false);
+        assert.equal(await store.buckets.setLifecycle('b', rules), true);
+        assert.deepEqual((await store.buckets.get('b'))?.lifecycle, rules);
+        assert.deepEqual(await store.buckets.withLifecycle(), ['b']);
+        // Unversioned: the current object goes, once, and only while it is the version of that sequence.
+        await store.objects.put(object('k', 'first'));
+        const first = (await store.objects.latest('b', 'k'))!;
+        await store.objects.put(object('k', 'second'));
+        assert.equal(await store.objects.expireLatest('b', 'k', first.sequence, 'm'), undefined);
+        const second = (await store.objects.latest('b', 'k'))!;
+        const expired = await Promise.all([store.objects.expireLatest('b', 'k', second.sequence, 'm1'), store.objects.expireLatest('b', 'k', second.sequence, 'm2')]);
+        assert.deepEqual(
+          expired.filter((outcome) => outcome !== undefined),
+          [{ versionId: 'null', obsoleteBlobKeys: ['second'], deleteMarker: false }],
+        );
+        assert.equal(await store.objects.latest('b', 'k'), undefined);
+        // Versioned: one delete marker for two expiries at once; a noncurrent version removed once, not once it is the latest.
+        await store.buckets.setVersioning('b', 'Enabled');
+        await store.objects.put(object('v', 'v1', 'a'));
+        await store.objects.put(object('v', 'v2', 'b'));
+        const [latest, older] = await store.objects.listVersions('b', { from: 'v', limit: 10 });
+        const markers = await Promise.all([store.objects.expireLatest('b', 'v', latest.sequence, 'x'), store.objects.expireLatest('b', 'v', latest.sequence, 'y')]);
+        assert.equal(markers.filter((outcome) => outcome?.deleteMarker).length, 1);
+        assert.equal(await store.objects.deleteVersion('b', 'v', older.versionId, { sequence: older.sequence, isLatest: true }), undefined);
+        const removed = await Promise.all([1, 2].map(() => store.objects.deleteVersion('b', 'v', older.versionId, { sequence: older.sequence, isLatest: false })));
+        assert.equal(removed.filter((version) => version !== undefined).length, 1);
+        assert.equal((await store.objects.listVersions('b', { from: 'v', limit: 10 })).length, 2);
+        assert.equal(await store.buckets.setLifecycle('b', undefined), true);
+        assert.deepEqual(await store.buckets.withLifecycle(), []);
+      }));
+
     test('multipart: of two completions of one upload exactly one succeeds; parts written after it find the upload gone', () =>
       withStore(async (store) => {
         const upload = { uploadId: 'u1', bucket: 'b', key: 'big', createdAt: NOW, headers: {}, metadata: {}, sseAlgorithm: 'aws:kms' as const, kmsKeyId: 'arn:k' };

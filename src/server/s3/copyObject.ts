@@ -5,7 +5,7 @@ import type { CustomerKey } from '../../service/customerKeys.js';
 import { customerKeyOf, setCustomerKeyHeaders } from './customerKeyHeaders.js';
 import { S3ProtocolError } from './errors.js';
 import { CopySource, HeaderText, inHeader, objectOperation } from './members.js';
-import { setEncryptionHeaders, setVersionHeader } from './objectHeaders.js';
+import { setEncryptionHeaders, setExpirationHeader, setVersionHeader } from './objectHeaders.js';
 import { assertPrivateAclHeaders, ObjectWriteHeaders, objectHeadersOf, sseRequestOf, tagsOf } from './writeHeaders.js';
 import { sendXml, xmlDate } from './xml.js';
 
@@ -74,6 +74,7 @@ export const copyObject = objectOperation(CopyObjectInput, async (call) => {
   });
   setEncryptionHeaders(call.reply, info);
   setCustomerKeyHeaders(call.reply, customerKey);
+  await setExpirationHeader(call, info);
   setVersionHeader(call.reply, info.versionId);
   if (source.versionId !== undefined) call.reply.header('x-amz-copy-source-version-id', source.versionId);
   return sendXml(call.reply, 'CopyObjectResult', { LastModified: xmlDate(info.lastModified), ETag: `"${info.eTag}"` });

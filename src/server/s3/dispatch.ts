@@ -1,4 +1,5 @@
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucketEncryption.js';
+import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from './bucketLifecycle.js';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets, putBucketVersioning } from './bucketOperations.js';
 import type { S3BucketHandler, S3Handler, S3ServiceHandler } from './call.js';
 import { copyObject } from './copyObject.js';
@@ -79,6 +80,7 @@ const BUCKET: Table<S3BucketHandler> = {
     acl: ['PutBucketAcl', putBucketAcl],
     policy: ['PutBucketPolicy', putBucketPolicy],
     versioning: ['PutBucketVersioning', putBucketVersioning],
+    lifecycle: ['PutBucketLifecycleConfiguration', putBucketLifecycleConfiguration],
   },
   GET: {
     encryption: ['GetBucketEncryption', getBucketEncryption],
@@ -90,6 +92,7 @@ const BUCKET: Table<S3BucketHandler> = {
     versioning: ['GetBucketVersioning', getBucketVersioning],
     uploads: ['ListMultipartUploads', listMultipartUploads],
     versions: ['ListObjectVersions', listObjectVersions],
+    lifecycle: ['GetBucketLifecycleConfiguration', getBucketLifecycleConfiguration],
   },
   HEAD: { '': ['HeadBucket', headBucket] },
   DELETE: {
@@ -97,6 +100,7 @@ const BUCKET: Table<S3BucketHandler> = {
     encryption: ['DeleteBucketEncryption', deleteBucketEncryption],
     publicAccessBlock: ['DeletePublicAccessBlock', deletePublicAccessBlock],
     policy: ['DeleteBucketPolicy', deleteBucketPolicy],
+    lifecycle: ['DeleteBucketLifecycle', deleteBucketLifecycle],
   },
   POST: { delete: ['DeleteObjects', deleteObjects] },
 };

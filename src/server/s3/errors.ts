@@ -51,6 +51,7 @@ const STATUS: Record<string, number> = {
   MissingSecurityHeader: 400,
   NoSuchBucket: 404,
   NoSuchBucketPolicy: 404,
+  NoSuchLifecycleConfiguration: 404,
   NoSuchKey: 404,
   NoSuchUpload: 404,
   NoSuchVersion: 404,

@@ -6,7 +6,7 @@ import type { S3Call } from './call.js';
 import { customerKeyOf } from './customerKeyHeaders.js';
 import { S3ProtocolError } from './errors.js';
 import { ChecksumMode, HeaderText, inHeader, objectOperation, PartNumber, QueryText, VersionId } from './members.js';
-import { setObjectHeaders } from './objectHeaders.js';
+import { setExpirationHeader, setObjectHeaders } from './objectHeaders.js';
 
 type ObjectCall = S3Call & { bucket: string; key: string };
 
@@ -51,6 +51,12 @@ export const getObject = objectOperation(GetObjectInput, async (call) => {
     if (checkConditions(call, info) !== undefined) return;
   }
   const read = await call.services.buckets.getObject(call.bucket, call.key, { versionId: call.input.versionId, range, customerKey });
+  try {
+    await setExpirationHeader(call, read.info);
+  } catch (error) {
+    read.body.destroy();
+    throw error;
+  }
   setObjectHeaders(call, read.info, { wholeObject: read.range === undefined });
   if (call.input.partNumber !== undefined && read.info.parts !== undefined) call.reply.header('x-amz-mp-parts-count', String(read.info.parts.length));
   call.reply.header('content-length', String(read.size));
@@ -66,6 +72,7 @@ export const headObject = objectOperation(HeadObjectInput, async (call) => {
   const range = call.input.partNumber === undefined ? undefined : await partRange(call, call.input.partNumber);
   const info = await call.services.buckets.headObject(call.bucket, call.key, call.input.versionId, customerKeyOf(call));
   if (checkConditions(call, info) !== undefined) return;
+  await setExpirationHeader(call, info);
   setObjectHeaders(call, info, { wholeObject: range === undefined });
   if (range !== undefined && info.parts !== undefined) {
     call.reply.header('x-amz-mp-parts-count', String(info.parts.length));

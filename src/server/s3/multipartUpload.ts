@@ -21,7 +21,7 @@ import {
   UploadId,
   WriteConditions,
 } from './members.js';
-import { setEncryptionHeaders, setVersionHeader } from './objectHeaders.js';
+import { setEncryptionHeaders, setExpirationHeader, setVersionHeader } from './objectHeaders.js';
 import { OWNER } from './owner.js';
 import { assertPrivateAclHeaders, ObjectWriteHeaders, objectHeadersOf, sseRequestOf, tagsOf } from './writeHeaders.js';
 import { sendXml, xmlDate } from './xml.js';
@@ -164,6 +164,7 @@ export const completeMultipartUpload = objectOperation(CompleteMultipartUploadIn
     condition: { ifMatch: call.input.ifMatch, ifNoneMatch: call.input.ifNoneMatch },
   });
   setEncryptionHeaders(call.reply, info);
+  await setExpirationHeader(call, info);
   setVersionHeader(call.reply, info.versionId);
   const host = call.header('host') ?? 'localhost';
   const [checksum] = Object.entries(info.checksums) as [ChecksumAlgorithm, string][];

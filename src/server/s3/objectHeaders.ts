@@ -19,6 +19,16 @@ export function setVersionHeader(reply: FastifyReply, versionId: string | undefi
   if (versionId !== undefined && versionId !== 'null') reply.header('x-amz-version-id', versionId);
 }
 
+/**
+ * x-amz-expiration when a lifecycle rule will expire the object: expiry-date (midnight UTC after the rule's days,
+ * or its date) and rule-id, as S3 answers PUT, GET and HEAD of a current object.
+ */
+export async function setExpirationHeader(call: S3Call, info: ObjectInfo): Promise<void> {
+  if (call.query.has('versionId')) return;
+  const expiration = await call.services.lifecycle.expirationOf(call.bucket!, info);
+  if (expiration) call.reply.header('x-amz-expiration', `expiry-date="${expiration.date.toUTCString()}", rule-id="${expiration.ruleId}"`);
+}
+
 /** The headers of GET/HEAD Object. Checksums only of the whole object, when the client asked (x-amz-checksum-mode). */
 export function setObjectHeaders(call: S3Call, info: ObjectInfo, options: { wholeObject: boolean }): void {
   const reply = call.reply;

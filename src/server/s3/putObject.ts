@@ -4,7 +4,7 @@ import type { ChecksumAlgorithm } from '../../store/bucketRecords.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
 import { customerKeyOf, setCustomerKeyHeaders } from './customerKeyHeaders.js';
 import { objectOperation, WriteConditions } from './members.js';
-import { setEncryptionHeaders, setVersionHeader } from './objectHeaders.js';
+import { setEncryptionHeaders, setExpirationHeader, setVersionHeader } from './objectHeaders.js';
 import { assertPrivateAclHeaders, ObjectWriteHeaders, objectHeadersOf, sseRequestOf, tagsOf } from './writeHeaders.js';
 
 /** PUT /bucket/key: the body streams, checked, into a sealed blob; the object exists only once every check passed. */
@@ -31,6 +31,7 @@ export const putObject = objectOperation(PutObjectInput, async (call) => {
     condition: { ifMatch: call.input.ifMatch, ifNoneMatch: call.input.ifNoneMatch },
   });
   call.reply.header('etag', `"${info.eTag}"`);
+  await setExpirationHeader(call, info);
   setVersionHeader(call.reply, info.versionId);
   setEncryptionHeaders(call.reply, info);
   setCustomerKeyHeaders(call.reply, customerKey);

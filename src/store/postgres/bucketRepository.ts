@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { BucketRecord, BucketRepository, VersioningStatus } from '../bucketRecords.js';
+import type { LifecycleRule } from '../lifecycleRecords.js';
 import { bucketFromRow } from '../rows.js';
 import { inTransaction } from './database.js';
 
@@ -45,5 +46,14 @@ export class PostgresBuckets implements BucketRepository {
 
   async setVersioning(name: string, status: VersioningStatus): Promise<boolean> {
     return (await this.pool.query('UPDATE buckets SET versioning = $1 WHERE name = $2', [status, name])).rowCount === 1;
+  }
+
+  async setLifecycle(name: string, rules: LifecycleRule[] | undefined): Promise<boolean> {
+    return (await this.pool.query('UPDATE buckets SET lifecycle = $1 WHERE name = $2', [rules === undefined ? null : JSON.stringify(rules), name])).rowCount === 1;
+  }
+
+  async withLifecycle(): Promise<string[]> {
+    const { rows } = await this.pool.query('SELECT name FROM buckets WHERE lifecycle IS NOT NULL ORDER BY name');
+    return rows.map((row) => row.name as string);
   }
 }

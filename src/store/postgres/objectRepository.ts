@@ -47,12 +47,30 @@ export class PostgresObjects implements ObjectRepository {
     });
   }
 
-  async deleteVersion(bucket: string, key: string, versionId: string): Promise<ObjectVersion | undefined> {
+  async deleteVersion(bucket: string, key: string, versionId: string, expected?: { sequence: number; isLatest: boolean }): Promise<ObjectVersion | undefined> {
     return inTransaction(this.pool, async (client) => {
       await lockKey(client, bucket, key);
-      return removeVersion(client, bucket, key, versionId);
+      return removeVersion(client, bucket, key, versionId, expected);
     }).catch((error) => {
       // Removing a version of a bucket that is gone removes nothing.
+      if (error instanceof MissingBucketError) return undefined;
+      throw error;
+    });
+  }
+
+  async expireLatest(bucket: string, key: string, sequence: number, markerVersionId: string): Promise<(VersionWrite & { deleteMarker: boolean }) | undefined> {
+    return inTransaction(this.pool, async (client) => {
+      const status = await lockKey(client, bucket, key);
+      const { rows } = await client.query('SELECT version_id, seq, delete_marker FROM bucket_objects WHERE bucket = $1 AND key = $2 AND is_latest', [bucket, key]);
+      const latest = rows[0];
+      if (!latest || Number(latest.seq) !== sequence || latest.delete_marker) return undefined;
+      if (status === undefined) {
+        const removed = await removeVersion(client, bucket, key, latest.version_id as string);
+        return { versionId: 'null', obsoleteBlobKeys: removed?.deleteMarker === false ? [removed.blobKey] : [], deleteMarker: false };
+      }
+      const marker: DeleteMarkerRecord = { bucket, key, versionId: markerVersionId, lastModified: new Date() };
+      return { ...(await writeLatestVersion(client, marker)), deleteMarker: true };
+    }).catch((error) => {
       if (error instanceof MissingBucketError) return undefined;
       throw error;
     });
@@ -129,9 +147,9 @@ export async function writeLatestVersion(client: Queryable, version: ObjectRecor
   return { versionId: plan.versionId, obsoleteBlobKeys: obsoleteBlobs(plan.removed, 'blobKey' in version ? version.blobKey : undefined) };
 }
 
-async function removeVersion(client: Queryable, bucket: string, key: string, versionId: string): Promise<ObjectVersion | undefined> {
+async function removeVersion(client: Queryable, bucket: string, key: string, versionId: string, expected?: { sequence: number; isLatest: boolean }): Promise<ObjectVersion | undefined> {
   const plan = planVersionRemoval(await storedVersions(client, bucket, key), versionId);
-  if (!plan.removed) return undefined;
+  if (!plan.removed || (expected && (plan.removed.sequence !== expected.sequence || plan.removed.isLatest !== expected.isLatest))) return undefined;
   const { rows } = await client.query('DELETE FROM bucket_objects WHERE bucket = $1 AND key = $2 AND version_id = $3 RETURNING *', [bucket, key, versionId]);
   if (plan.promoted) await client.query('UPDATE bucket_objects SET is_latest = TRUE WHERE bucket = $1 AND key = $2 AND version_id = $3', [bucket, key, plan.promoted.versionId]);
   return versionFromRow(rows[0]);

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { BucketRecord, BucketRepository, VersioningStatus } from '../bucketRecords.js';
+import type { LifecycleRule } from '../lifecycleRecords.js';
 import { bucketFromRow, type Row } from '../rows.js';
 
 export class SqliteBuckets implements BucketRepository {
@@ -40,5 +41,13 @@ export class SqliteBuckets implements BucketRepository {
 
   async setVersioning(name: string, status: VersioningStatus): Promise<boolean> {
     return this.db.prepare('UPDATE buckets SET versioning = ? WHERE name = ?').run(status, name).changes === 1;
+  }
+
+  async setLifecycle(name: string, rules: LifecycleRule[] | undefined): Promise<boolean> {
+    return this.db.prepare('UPDATE buckets SET lifecycle = ? WHERE name = ?').run(rules === undefined ? null : JSON.stringify(rules), name).changes === 1;
+  }
+
+  async withLifecycle(): Promise<string[]> {
+    return (this.db.prepare('SELECT name FROM buckets WHERE lifecycle IS NOT NULL ORDER BY name').all() as Row[]).map((row) => row.name as string);
   }
 }

@@ -48,8 +48,23 @@ export class SqliteObjects implements ObjectRepository {
       .immediate();
   }
 
-  async deleteVersion(bucket: string, key: string, versionId: string): Promise<ObjectVersion | undefined> {
-    return this.db.transaction(() => removeVersion(this.db, bucket, key, versionId)).immediate();
+  async deleteVersion(bucket: string, key: string, versionId: string, expected?: { sequence: number; isLatest: boolean }): Promise<ObjectVersion | undefined> {
+    return this.db.transaction(() => removeVersion(this.db, bucket, key, versionId, expected)).immediate();
+  }
+
+  async expireLatest(bucket: string, key: string, sequence: number, markerVersionId: string): Promise<(VersionWrite & { deleteMarker: boolean }) | undefined> {
+    return this.db
+      .transaction(() => {
+        const latest = this.db.prepare('SELECT version_id, seq, delete_marker FROM bucket_objects WHERE bucket = ? AND key = ? AND is_latest = 1').get(bucket, key) as Row | undefined;
+        if (!latest || latest.seq !== sequence || latest.delete_marker === 1) return undefined;
+        if (bucketVersioning(this.db, bucket) === undefined) {
+          const removed = removeVersion(this.db, bucket, key, latest.version_id as string);
+          return { versionId: 'null', obsoleteBlobKeys: removed?.deleteMarker === false ? [removed.blobKey] : [], deleteMarker: false };
+        }
+        const marker: DeleteMarkerRecord = { bucket, key, versionId: markerVersionId, lastModified: new Date() };
+        return { ...writeLatestVersion(this.db, marker), deleteMarker: true };
+      })
+      .immediate();
   }
 
   async setTags(bucket: string, key: string, versionId: string, tags: Record<string, string>): Promise<boolean> {
@@ -102,9 +117,9 @@ export function writeLatestVersion(db: Database.Database, version: ObjectRecord 
   return { versionId: plan.versionId, obsoleteBlobKeys: obsoleteBlobs(plan.removed, 'blobKey' in version ? version.blobKey : undefined) };
 }
 
-function removeVersion(db: Database.Database, bucket: string, key: string, versionId: string): ObjectVersion | undefined {
+function removeVersion(db: Database.Database, bucket: string, key: string, versionId: string, expected?: { sequence: number; isLatest: boolean }): ObjectVersion | undefined {
   const plan = planVersionRemoval(storedVersions(db, bucket, key), versionId);
-  if (!plan.removed) return undefined;
+  if (!plan.removed || (expected && (plan.removed.sequence !== expected.sequence || plan.removed.isLatest !== expected.isLatest))) return undefined;
   const row = db.prepare('DELETE FROM bucket_objects WHERE bucket = ? AND key = ? AND version_id = ? RETURNING *').get(bucket, key, versionId) as Row;
   if (plan.promoted) db.prepare('UPDATE bucket_objects SET is_latest = 1 WHERE bucket = ? AND key = ? AND version_id = ?').run(bucket, key, plan.promoted.versionId);
   return versionFromRow(row);

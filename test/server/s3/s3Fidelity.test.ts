@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import {
@@ -141,6 +142,24 @@ describe('S3 fidelity with @aws-sdk/client-s3', () => {
 
     // SHA256 has no full-object form.
     await rejects(s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'x', ChecksumAlgorithm: 'SHA256', ChecksumType: 'FULL_OBJECT' })), 'InvalidRequest', 400);
+  });
+
+  test('a part sent again while its first upload still runs: the upload that finishes last is the part, and a Complete listing both answers takes it', async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'resent' }));
+    const slow = new PassThrough();
+    const first = s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'resent', UploadId, PartNumber: 1, Body: slow, ContentLength: 8 }));
+    slow.write('AAAA');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'resent', UploadId, PartNumber: 1, Body: 'BBBBBBBB' }));
+    slow.end('AAAA');
+    const firstDone = await first;
+    // As ceph s3-tests test_multipart_resend_first_finishes_last: the client lists the answers in the order they came.
+    const parts = [
+      { PartNumber: 1, ETag: second.ETag },
+      { PartNumber: 1, ETag: firstDone.ETag },
+    ];
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'resent', UploadId, MultipartUpload: { Parts: parts } }));
+    assert.equal((await body('resent')).toString(), 'AAAAAAAA');
   });
 
   test('conditional writes: If-None-Match * and If-Match on PutObject and CompleteMultipartUpload', async () => {
