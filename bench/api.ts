@@ -14,14 +14,11 @@ import { loadDetector } from '../src/ml/index.js';
 import { cookieManifest, putCookieImages } from '../test/helpers/datasets.js';
 import { startTestVigil } from '../test/helpers/vigil.js';
 import { datasetsFolder } from './datasets.js';
+import { percentile } from './figures.js';
 
 const COOKIES = join(datasetsFolder('cookies'), 'cookies');
 
 const REQUESTS = { 1: 60, 8: 160 } as const;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 const vigil = await startTestVigil();
 const client = vigil.lookoutVision();

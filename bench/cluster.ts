@@ -32,13 +32,8 @@ import { aliensTrainingSet } from '../test/helpers/datasets.js';
 import { postgresSkip, startPostgres, type TestPostgres } from '../test/helpers/postgres.js';
 import { ServeProcess, sleep } from '../test/reliability/serveProcess.js';
 import { machineBusySeconds, schedulerGroups, treeCpuSeconds } from './cpuTime.js';
+import { median, option, percentile } from './figures.js';
 
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at < 0 ? fallback : Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} takes a positive whole number`);
-  return value;
-}
 const CLIENTS = option('clients', 8);
 const SECONDS = option('seconds', 10);
 const RUNS = option('runs', 3);
@@ -47,8 +42,6 @@ const CORES = cpus().length;
 
 for (const skip of [postgresSkip, cephSkip]) if (skip) throw new Error(skip);
 
-const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 
 /** Every answer of the whole run by operation and HTTP status; anything but 200 and 429 fails the run. */

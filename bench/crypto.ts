@@ -24,6 +24,7 @@ import { DataKeyRewrap } from '../src/service/dataKeyRewrap.js';
 import { openSqliteStore } from '../src/store/sqliteStore.js';
 import { makeTestKms } from '../test/helpers/kms.js';
 import { makeSoftHsm, SOFTHSM_MODULE, softHsmSkip } from '../test/helpers/softhsm.js';
+import { median } from './figures.js';
 
 const SOURCE_BYTES = 64 * 1024 * 1024;
 const PASSES = 4; // the 64 MiB buffer is streamed 4 times: 256 MiB per measurement
@@ -60,12 +61,6 @@ async function seconds(work: () => Promise<void>): Promise<number> {
   const start = process.hrtime.bigint();
   await work();
   return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 async function main(): Promise<void> {

@@ -15,21 +15,11 @@ import { CreateDatasetCommand, CreateModelCommand, CreateProjectCommand, Describ
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { aliensTrainingSet } from '../test/helpers/datasets.js';
 import { ServeProcess, sleep } from '../test/reliability/serveProcess.js';
+import { median, option, percentile } from './figures.js';
 
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at < 0 ? fallback : Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} takes a positive whole number`);
-  return value;
-}
 const CLIENTS = option('clients', 32);
 const SECONDS = option('seconds', 15);
 const RUNS = option('runs', 3);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Peak resident set size of a process so far, in MiB (Linux: VmHWM). */
 async function peakRssMiB(pid: number): Promise<number> {
