@@ -15,7 +15,7 @@ import {
   StartModelCommand,
   StopModelCommand,
 } from '@aws-sdk/client-lookoutvision';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { type CephRgw, cephSkip, startCephRgw } from '../helpers/cephRgw.js';
 import { aliensTrainingSet } from '../helpers/datasets.js';
@@ -60,7 +60,7 @@ function getJson(url: string, ca: Buffer): Promise<{ status: number; text: strin
  * cannot share a local blob directory: each data directory is locked to one process, which cleans its
  * blobs/tmp at start).
  */
-test('nodes sharing PostgreSQL and a Ceph RGW: jobs queued on an api node run on a worker; a node starting meanwhile leaves them alone; a worker killed mid-training loses the job to another worker, which trains the model to TRAINED; a worker killed during StartModel loses the start to another worker, which hosts the model; every node answers, also after a hosting node is killed; the RGW holds no plaintext', {
+test('nodes sharing PostgreSQL and a Ceph RGW: jobs queued on an api node run on a worker; a node starting meanwhile leaves them alone; a worker killed mid-training loses the job to another worker, which trains the model to TRAINED, and no write it acknowledged is lost; a worker killed during StartModel loses the start to another worker, which hosts the model; every node answers, also after a hosting node is killed; the RGW holds no plaintext', {
   skip: postgresSkip || cephSkip,
   timeout: 240_000,
 }, async (t) => {
@@ -138,8 +138,29 @@ test('nodes sharing PostgreSQL and a Ceph RGW: jobs queued on an api node run on
     claims.filter((c) => c.kind === 'train'),
     [{ kind: 'train', pid: workerB.pid, attempt: 1 }],
   );
+  // B also takes S3 writes until it dies: each one it acknowledged must read back whole through another node.
+  const sent = new Map<string, Buffer>();
+  const acknowledged = new Set<string>();
+  const writer = workerB.s3();
+  const writing = (async () => {
+    for (let i = 0; ; i++) {
+      const key = `written/${i}`;
+      sent.set(key, randomBytes(64 * 1024));
+      try {
+        await writer.send(new PutObjectCommand({ Bucket: 'aliens', Key: key, Body: sent.get(key) }));
+      } catch {
+        return;
+      }
+      acknowledged.add(key);
+    }
+  })();
+  for (let tries = 0; acknowledged.size < 5; tries++) {
+    assert.ok(tries < 400, 'B acknowledges writes');
+    await sleep(25);
+  }
   await workerB.kill9();
   const killedAt = Date.now();
+  await writing;
 
   let model = await describe();
   while (model.Status === 'TRAINING') {
@@ -163,6 +184,19 @@ test('nodes sharing PostgreSQL and a Ceph RGW: jobs queued on an api node run on
     [{ kind: 'dataset', pid: workerB.pid, attempt: 1 }],
   );
   assert.ok(!claims.some((c) => c.pid === api.pid), 'the api node never runs a job');
+  const reader = workerC.s3();
+  for (const [key, body] of sent) {
+    const read = await reader.send(new GetObjectCommand({ Bucket: 'aliens', Key: key })).then(
+      async (r) => Buffer.from(await r.Body!.transformToByteArray()),
+      (error: Error) => {
+        if (error.name !== 'NoSuchKey' || acknowledged.has(key)) throw error;
+        return undefined;
+      },
+    );
+    // A write still in flight when B died is absent or whole, never a part.
+    if (read) assert.ok(read.equals(body), `${key} reads back as written`);
+  }
+  t.diagnostic(`${acknowledged.size} writes B acknowledged before the kill read back whole through C (${sent.size - acknowledged.size} in flight)`);
   assert.equal(Number((await watcher.query('SELECT count(*) FROM jobs')).rows[0].count), 0, 'no job is left');
 
   // StartModel through worker D, which is killed as soon as it has answered: the start is D's job, under
