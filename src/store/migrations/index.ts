@@ -7,6 +7,7 @@ import { modelPackagingJobsMigration } from './006-model-packaging-jobs.js';
 import { multipartChecksumAlgorithmsMigration } from './007-multipart-checksum-algorithms.js';
 import { jobsMigration } from './008-jobs.js';
 import { objectVersionsMigration } from './009-object-versions.js';
+import { nodesMigration } from './011-nodes.js';
 
 /**
  * Schema versions of the SQLite store, one file each, applied in order inside one transaction each.
@@ -22,4 +23,5 @@ export const sqliteMigrations: readonly string[] = [
   multipartChecksumAlgorithmsMigration,
   jobsMigration,
   objectVersionsMigration,
+  nodesMigration,
 ];

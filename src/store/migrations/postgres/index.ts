@@ -7,6 +7,7 @@ import { modelPackagingJobsMigration } from './006-model-packaging-jobs.js';
 import { multipartChecksumAlgorithmsMigration } from './007-multipart-checksum-algorithms.js';
 import { jobsMigration } from './008-jobs.js';
 import { objectVersionsMigration } from './009-object-versions.js';
+import { nodesMigration } from './011-nodes.js';
 
 /**
  * Schema versions of the PostgreSQL store, numbered as the SQLite ones (version N of either engine holds
@@ -23,4 +24,5 @@ export const postgresMigrations: readonly string[] = [
   multipartChecksumAlgorithmsMigration,
   jobsMigration,
   objectVersionsMigration,
+  nodesMigration,
 ];
