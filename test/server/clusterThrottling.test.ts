@@ -104,9 +104,8 @@ describe('DetectAnomalies throttled per model across the nodes', { skip: postgre
       VIGIL_ROOT_KEY: randomBytes(32).toString('base64'),
       VIGIL_JOB_LEASE_SECONDS: String(LEASE_SECONDS),
     };
-    a = await startTestVigil({ env });
-    b = await startTestVigil({ env });
-    c = await ServeProcess.start(join(dir, 'node-c'), ['--role', 'api'], env);
+    // Started at once, as nodes of a cluster may be: they migrate the new database one after the other.
+    [a, b, c] = await Promise.all([startTestVigil({ env }), startTestVigil({ env }), ServeProcess.start(join(dir, 'node-c'), ['--role', 'api'], env)]);
     cCert = await readFile(join(dir, 'node-c', 'tls', 'cert.pem'), 'utf8');
     image = await readFile(join(ALIENS, 'normal', '1.png'));
   });
@@ -160,11 +159,10 @@ describe('DetectAnomalies throttled per model across the nodes', { skip: postgre
     const heldA = holdDetections(a);
     const heldB = holdDetections(b);
     await hostedAliensModel(a, a.lookoutVision());
-    // Each node loads the model on its first detection (C loads it at its start already, or now).
-    for (const node of [a, b]) await client(node).send(new DetectAnomaliesCommand({ ...MODEL, ContentType: 'image/png', Body: image }));
+    // B and C load the model on their first detection (each node hosts what it serves).
     const cClient = c.lookoutVision();
     clients.push(cClient);
-    await cClient.send(new DetectAnomaliesCommand({ ...MODEL, ContentType: 'image/png', Body: image }));
+    await Promise.all([client(b), cClient].map((sender) => sender.send(new DetectAnomaliesCommand({ ...MODEL, ContentType: 'image/png', Body: image }))));
 
     // Three live nodes: 1 unit holds 9 requests (1 in work, 8 waiting), 3 a node.
     await until('every node counts three live nodes', async () => (await liveNodesOf(a)) === 3 && (await liveNodesOf(b)) === 3);
