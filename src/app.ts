@@ -17,6 +17,7 @@ import { checkRootKey, installedRootKeyFormat } from './crypto/rootKeyCheck.js';
 import { type BackgroundJobs, InProcessJobs } from './jobs/backgroundJobs.js';
 import { JobQueue } from './jobs/jobQueue.js';
 import { localModelRuntime } from './jobs/modelRuntime.js';
+import { NodeRegistry } from './jobs/nodeRegistry.js';
 import { SharedJobQueue } from './jobs/sharedJobQueue.js';
 import { createHttpsServer } from './server/httpsServer.js';
 import type { Services } from './server/services.js';
@@ -24,6 +25,7 @@ import { loadTlsMaterial, type TlsMaterial } from './server/tls.js';
 import { type AccessKeyPair, AccessKeys } from './service/accessKeys.js';
 import { BucketSettings } from './service/bucketSettings.js';
 import { Buckets } from './service/buckets.js';
+import { ClusterAdmission } from './service/clusterAdmission.js';
 import { DataKeyRewrap } from './service/dataKeyRewrap.js';
 import { DatasetContents } from './service/datasetContents.js';
 import { Datasets } from './service/datasets.js';
@@ -100,6 +102,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
   let opened: RootKey | undefined;
   let external: ExternalKms | undefined;
   let blobEngine: BlobEngine | undefined;
+  let registry: NodeRegistry | undefined;
   try {
     // A root key on a PKCS#11 token is generated only for a new installation, never for one sealed under another key.
     const rootKey = await openRootKey(config.dataDir, env, { installedFormat: await installedRootKeyFormat(store.settings) });
@@ -148,6 +151,16 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
         })
       : undefined;
     const background: BackgroundJobs = shared ?? new InProcessJobs(jobs);
+    // With a shared database, each node heartbeats in the node registry and admits its share of each
+    // hosted model's capacity; a node counts as dead once its heartbeat is older than the job lease.
+    registry = store.nodes
+      ? new NodeRegistry(store.nodes, {
+          nodeId,
+          role: config.role,
+          windowMs: config.jobLeaseSeconds * 1000,
+          onFailure: (error) => logger.error({ err: error }, 'the node registry heartbeat failed'),
+        })
+      : undefined;
     const projects = new Projects(store, idempotency, installation);
     const buckets = new Buckets(store, blobs, dataKms);
     const multipartUploads = new MultipartUploads(store, blobs, dataKms, buckets);
@@ -158,10 +171,25 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
     const contents = new DatasetContents(blobs);
     const datasets = new Datasets(store, contents, buckets, background, idempotency, projects);
     const metrics = new DetectionMetrics();
+    const nodes = registry;
+    const liveNodes = nodes && (() => nodes.liveCount);
+    if (liveNodes) metrics.cluster(liveNodes);
     // The converted backbone is cached beside the data (public weights, not user data).
     const runtime = localModelRuntime({ cacheDir: join(config.dataDir, 'cache', 'backbone') });
     const training = new ModelTrainer({ store, contents, blobs, buckets, kms: dataKms, jobs: background, runtime, logger });
-    const hosting = new ModelHosting({ store, blobs, kms: dataKms, background, jobs, idempotency, projects, runtime, metrics, maxInferenceUnits: cpus().length });
+    const hosting = new ModelHosting({
+      store,
+      blobs,
+      kms: dataKms,
+      background,
+      jobs,
+      idempotency,
+      projects,
+      runtime,
+      metrics,
+      maxInferenceUnits: cpus().length,
+      admission: nodes && new ClusterAdmission((capacity) => nodes.shareOf(capacity)),
+    });
     const models = new Models({ store, blobs, buckets, kms: dataKms, idempotency, projects, installation, training, hosting });
     const packaging = new ModelPackaging({ store, blobs, buckets, kms: dataKms, jobs: background, idempotency, projects, installation });
     // With a shared database another live node may be running these: recovery then leaves them to their jobs.
@@ -183,11 +211,13 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       hosting,
       packaging,
       metrics,
-      health: new Health(store.settings, blobEngine.engine, config.role),
+      health: new Health(store.settings, blobEngine.engine, config.role, liveNodes),
       keyRewrap: new DataKeyRewrap(blobs, dataKms),
       keys: kms,
       externalKmsEndpoint: externalKms?.endpoint,
     };
+    // Before it serves: its first detections are already throttled by its share.
+    await nodes?.start();
     const server = await createHttpsServer({ tls, logger, services, accountId });
     await server.listen({ host: config.host, port: config.port });
     const port = (server.server.address() as { port: number }).port;
@@ -258,6 +288,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
         clearInterval(lostJobTimer);
         clearInterval(hostingTimer);
         await server.close();
+        await nodes?.close();
         await shared?.close();
         await jobs.close();
         await hosting.close();
@@ -269,6 +300,7 @@ export async function startVigil(config: VigilConfig, env: NodeJS.ProcessEnv = p
       },
     };
   } catch (error) {
+    await registry?.close();
     await store.close();
     opened?.close();
     external?.close();

@@ -3,6 +3,8 @@ import { type Detection, ImageFormatError } from '../ml/index.js';
 
 /** Requests waiting for a unit, per unit in service, before DetectAnomalies answers 429. */
 const QUEUE_PER_UNIT = 8;
+/** Requests one unit holds at once: the one it works on and those waiting for it. */
+export const REQUESTS_PER_UNIT = 1 + QUEUE_PER_UNIT;
 /** A unit above the minimum that has had nothing to do this long is stopped. */
 const IDLE_SCALE_DOWN_MS = 60_000;
 

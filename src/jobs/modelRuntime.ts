@@ -33,6 +33,8 @@ export interface ModelRuntime {
 
 /** The image's pixels could not be decoded (truncated, corrupt): the client's image, not a fault. */
 export { ImageFormatError } from '../ml/index.js';
+/** Requests one inference unit holds at once: the one it works on and those waiting for it (beyond them, 429). */
+export { REQUESTS_PER_UNIT } from './inferencePool.js';
 /** The runtime cannot take the request now; the caller may retry shortly. */
 export { PoolBusyError as RuntimeBusyError };
 

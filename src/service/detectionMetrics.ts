@@ -11,7 +11,7 @@ export class DetectionMetrics {
   private readonly anomalies: Counter<'project_name' | 'model_version'>;
   private readonly invalid: Counter<'project_name' | 'model_version'>;
   private readonly time: Histogram<'project_name' | 'model_version'>;
-  private readonly unitSources = new Map<string, () => { min: number; max: number; inService: number }>();
+  private readonly unitSources = new Map<string, () => HostedUnits>();
 
   constructor() {
     const registers = [this.registry];
@@ -57,11 +57,49 @@ export class DetectionMetrics {
   }
 
   /** Reports a hosted model's units until `forget` is called with the same model. */
-  hosting(projectName: string, version: number, read: () => { min: number; max: number; inService: number }): void {
+  hosting(projectName: string, version: number, read: () => HostedUnits): void {
     this.unitSources.set(`${projectName}\n${version}`, read);
   }
 
   forget(projectName: string, version: number): void {
     this.unitSources.delete(`${projectName}\n${version}`);
   }
+
+  /**
+   * Shared database: reports the live nodes (from the node registry's last heartbeat) and each hosted
+   * model's admission limit on this node. Registered only then: the embedded default's metrics stay as they were.
+   */
+  cluster(liveNodes: () => number): void {
+    const sources = this.unitSources;
+    new Gauge({
+      name: 'vigil_detect_admission_limit',
+      help: "DetectAnomalies requests of a hosted model this node admits at once: its share of the model's capacity across the live nodes.",
+      labelNames: ['project_name', 'model_version'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [key, read] of sources) {
+          const [project_name, model_version] = key.split('\n');
+          const limit = read().admissionLimit;
+          if (limit !== undefined) this.set({ project_name, model_version }, limit);
+        }
+      },
+    });
+    new Gauge({
+      name: 'vigil_cluster_live_nodes',
+      help: 'Nodes sharing the database whose heartbeat is within the job lease, this one included.',
+      registers: [this.registry],
+      collect() {
+        this.set(liveNodes());
+      },
+    });
+  }
+}
+
+/** A hosted model's units on this node, and the detections this node admits at once (shared database). */
+interface HostedUnits {
+  min: number;
+  max: number;
+  inService: number;
+  admissionLimit?: number;
 }

@@ -13,6 +13,8 @@ export interface HealthReport {
   ready: boolean;
   role: NodeRole;
   checks: { database: DependencyCheck; objectStore: DependencyCheck };
+  /** Shared database: the nodes whose heartbeat is within the job lease, this one included (a count: no names). */
+  liveNodes?: number;
 }
 
 /** A probe that has not answered within this long counts as unreachable: a load balancer's check must not hang. */
@@ -27,11 +29,15 @@ export class Health {
     private readonly settings: SettingsRepository,
     private readonly objects: BlobStore,
     private readonly role: NodeRole,
+    /** Shared database: the live nodes as of the node registry's last heartbeat. */
+    private readonly liveNodes?: () => number,
   ) {}
 
   async check(): Promise<HealthReport> {
     const [database, objectStore] = await Promise.all([probe(() => this.settings.get('account.id')), probe(() => this.objects.exists('health/probe'))]);
-    return { ready: database.ok && objectStore.ok, role: this.role, checks: { database, objectStore } };
+    const report: HealthReport = { ready: database.ok && objectStore.ok, role: this.role, checks: { database, objectStore } };
+    if (this.liveNodes) report.liveNodes = this.liveNodes();
+    return report;
   }
 }
 

@@ -7,6 +7,7 @@ import { type Detection, type HostedModel, ImageFormatError, type ModelRuntime, 
 import type { MetadataStore } from '../store/metadataStore.js';
 import type { ModelRecord, ModelStatus } from '../store/modelRecords.js';
 import { imageFormatOf } from '../util/imageFormat.js';
+import type { ClusterAdmission } from './clusterAdmission.js';
 import type { DetectionMetrics } from './detectionMetrics.js';
 import { AccessDeniedError, ConflictError, ServiceQuotaExceededError, ThrottlingError, ValidationError } from './errors.js';
 import type { Idempotency } from './idempotency.js';
@@ -35,6 +36,11 @@ export interface ModelHostingDeps {
   metrics: DetectionMetrics;
   /** Most inference units one model may have: the machine's cores. */
   maxInferenceUnits: number;
+  /**
+   * Shared database: this node's share of each model's capacity across the live nodes. Absent (the
+   * embedded default), a model is throttled only by its own units' queue, as on one machine.
+   */
+  admission?: ClusterAdmission;
 }
 
 /** What a start or stop job names: the model, never its content. */
@@ -142,7 +148,8 @@ export class ModelHosting {
     // with no cached copy to keep in step.
     const falseAlarmRate = falseAlarmRateTarget((await store.models.tagsOf(model.projectName, model.version)) ?? []);
     try {
-      const detection = await units.detect(new Uint8Array(body), { falseAlarmRate, anomalyLevels: input.anomalyLevels });
+      const detect = () => units.detect(new Uint8Array(body), { falseAlarmRate, anomalyLevels: input.anomalyLevels });
+      const detection = await (this.deps.admission ? this.deps.admission.run(model, detect) : detect());
       metrics.detected(model.projectName, model.version, detection.isAnomalous, (performance.now() - started) / 1000);
       return { detection, segmentation: detection.anomalies !== undefined };
     } catch (error) {
@@ -260,7 +267,13 @@ export class ModelHosting {
     const min = model.minInferenceUnits ?? 1;
     const max = model.maxInferenceUnits ?? min;
     const units = await this.deps.runtime.host(new Uint8Array(artifact), { min, max });
-    this.deps.metrics.hosting(model.projectName, model.version, () => ({ min, max, inService: units.inService }));
+    const { admission } = this.deps;
+    this.deps.metrics.hosting(model.projectName, model.version, () => ({
+      min,
+      max,
+      inService: units.inService,
+      admissionLimit: admission?.limitOf({ minInferenceUnits: min, maxInferenceUnits: max }),
+    }));
     return units;
   }
 

@@ -3,6 +3,7 @@ import type { DatasetRepository, IdempotencyRepository } from './datasetRecords.
 import type { JobRepository } from './jobRecords.js';
 import type { ModelPackagingJobRepository } from './modelPackagingRecords.js';
 import type { ModelRepository } from './modelRecords.js';
+import type { NodeRepository } from './nodeRecords.js';
 
 /**
  * The metadata repository. Every method is atomic on its own; the embedded engine is SQLite,
@@ -22,6 +23,8 @@ export interface MetadataStore {
   readonly multipartUploads: MultipartRepository;
   /** The job queue shared by nodes: PostgreSQL only; the embedded SQLite default runs its jobs in process. */
   readonly jobs?: JobRepository;
+  /** The registry of live nodes sharing the database: PostgreSQL only, like the job queue. */
+  readonly nodes?: NodeRepository;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import type { AccessKeyRepository, KmsKeyRepository, MetadataStore, ProjectRepos
 import { postgresMigrations } from './migrations/postgres/index.js';
 import type { ModelPackagingJobRepository } from './modelPackagingRecords.js';
 import type { ModelRepository } from './modelRecords.js';
+import type { NodeRepository } from './nodeRecords.js';
 import { PostgresAccessKeys } from './postgres/accessKeyRepository.js';
 import { PostgresBuckets } from './postgres/bucketRepository.js';
 import { databaseShown, inTransaction, openPool } from './postgres/database.js';
@@ -16,6 +17,7 @@ import { PostgresKmsKeys } from './postgres/kmsKeyRepository.js';
 import { PostgresModelPackagingJobs } from './postgres/modelPackagingRepository.js';
 import { PostgresModels } from './postgres/modelRepository.js';
 import { PostgresMultipartUploads } from './postgres/multipartRepository.js';
+import { PostgresNodes } from './postgres/nodeRepository.js';
 import { PostgresObjects } from './postgres/objectRepository.js';
 import { PostgresProjects } from './postgres/projectRepository.js';
 import { PostgresSettings } from './postgres/settingsRepository.js';
@@ -75,6 +77,7 @@ class PostgresStore implements MetadataStore {
   readonly objects: ObjectRepository;
   readonly multipartUploads: MultipartRepository;
   readonly jobs: JobRepository;
+  readonly nodes: NodeRepository;
   private closed = false;
 
   constructor(private readonly pool: pg.Pool) {
@@ -90,6 +93,7 @@ class PostgresStore implements MetadataStore {
     this.objects = new PostgresObjects(pool);
     this.multipartUploads = new PostgresMultipartUploads(pool);
     this.jobs = new PostgresJobs(pool);
+    this.nodes = new PostgresNodes(pool);
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ import { multipartChecksumAlgorithmsMigration } from './007-multipart-checksum-a
 import { jobsMigration } from './008-jobs.js';
 import { objectVersionsMigration } from './009-object-versions.js';
 import { bucketLifecycleMigration } from './010-bucket-lifecycle.js';
+import { nodesMigration } from './011-nodes.js';
 
 /**
  * Schema versions of the SQLite store, one file each, applied in order inside one transaction each.
@@ -24,4 +25,5 @@ export const sqliteMigrations: readonly string[] = [
   jobsMigration,
   objectVersionsMigration,
   bucketLifecycleMigration,
+  nodesMigration,
 ];

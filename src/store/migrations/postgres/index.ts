@@ -8,6 +8,7 @@ import { multipartChecksumAlgorithmsMigration } from './007-multipart-checksum-a
 import { jobsMigration } from './008-jobs.js';
 import { objectVersionsMigration } from './009-object-versions.js';
 import { bucketLifecycleMigration } from './010-bucket-lifecycle.js';
+import { nodesMigration } from './011-nodes.js';
 
 /**
  * Schema versions of the PostgreSQL store, numbered as the SQLite ones (version N of either engine holds
@@ -25,4 +26,5 @@ export const postgresMigrations: readonly string[] = [
   jobsMigration,
   objectVersionsMigration,
   bucketLifecycleMigration,
+  nodesMigration,
 ];
