@@ -208,7 +208,10 @@ export class MultipartUploads {
     });
     if ('blobKey' in upload) return infoOf(upload);
     // Joining the parts of an upload sealed with a customer key opens them, so it needs that key (S3 takes it here too).
-    const customerKey = isSealedWithCustomerKey(upload.customerKeyHash) || options.customerKey ? assertCustomerKey(upload.customerKeyHash, options.customerKey) : undefined;
+    if (isSealedWithCustomerKey(upload.customerKeyHash) && !options.customerKey) {
+      throw new BucketError('InvalidRequest', 'The multipart upload was started with a customer-provided key (SSE-C): CompleteMultipartUpload must carry the same key to join its parts.');
+    }
+    const customerKey = options.customerKey ? assertCustomerKey(upload.customerKeyHash, options.customerKey) : undefined;
     await this.buckets.assertWriteCondition(bucket, key, options.condition);
     if (requested.length === 0) throw new BucketError('MalformedXML', 'The XML you provided was not well-formed or did not validate: it lists no parts.');
     const stored = new Map<number, PartRecord>();
