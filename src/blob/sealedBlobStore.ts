@@ -11,6 +11,8 @@ export interface Protection {
   /** KMS key id or ARN; the service-owned default key when absent. */
   keyId?: string;
   context: EncryptionContext;
+  /** SSE-C: the client's 32-byte key, which takes part in the object's content key and is stored nowhere. */
+  customerKey?: Buffer;
 }
 
 /** What rewrapping one object did. */
@@ -18,6 +20,11 @@ export type RewrapOutcome = 'rewrapped' | 'other-key' | 'format-1' | 'gone';
 
 /** Context entry naming the object's own key, so objects swapped inside the engine fail to open. */
 const BLOB_KEY_CONTEXT = 'vigil:blob-key';
+/**
+ * Context entry of an object sealed with a customer key: the KMS's audit shows it, and opening the object
+ * without the key fails plainly (context mismatch) rather than at the key commitment.
+ */
+const CUSTOMER_KEY_CONTEXT = 'vigil:customer-key';
 
 /** The first read of a header: a usual one (one key ARN, one wrapped key, a short context) is well under this. */
 const HEADER_READ_BYTES = 4096;
@@ -39,7 +46,7 @@ export class SealedBlobStore {
   ) {}
 
   async put(key: string, body: Readable | Buffer, protection: Protection): Promise<void> {
-    const sealer = await createSealStream(this.kms, { keyId: protection.keyId, context: contextFor(key, protection.context) });
+    const sealer = await createSealStream(this.kms, { keyId: protection.keyId, context: contextFor(key, protection.context, protection.customerKey), customerKey: protection.customerKey });
     const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
     source.on('error', (error) => sealer.destroy(error));
     await this.writers.run(key, () => this.engine.put(key, source.pipe(sealer)));
@@ -48,10 +55,11 @@ export class SealedBlobStore {
   /**
    * A stream of the plaintext. It fails if the object was changed, truncated or moved, or the
    * context differs; bytes already received are then unusable, so consumers act only on a clean end.
+   * An object sealed with a customer key needs it (customerKey), one sealed without must not be given one.
    */
-  async get(key: string, context: EncryptionContext): Promise<Readable> {
+  async get(key: string, context: EncryptionContext, customerKey?: Buffer): Promise<Readable> {
     const sealed = await this.engine.get(key);
-    const opener = createOpenStream(this.kms, contextFor(key, context));
+    const opener = createOpenStream(this.kms, contextFor(key, context, customerKey), undefined, customerKey);
     sealed.on('error', (error) => opener.destroy(error));
     // A reader that stops early (a range, a failed check) releases the file too.
     opener.on('close', () => sealed.destroy());
@@ -64,10 +72,10 @@ export class SealedBlobStore {
    * (two ranged GETs on an S3 store), and the frames are checked as get() checks them, their position
    * included: the stream fails if the object does not have that size. Consumers act only on a clean end.
    */
-  async getRange(key: string, context: EncryptionContext, range: { start: number; end: number }, plaintextSize: number): Promise<Readable> {
+  async getRange(key: string, context: EncryptionContext, range: { start: number; end: number }, plaintextSize: number, customerKey?: Buffer): Promise<Readable> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.openRange(key, context, range, plaintextSize);
+        return await this.openRange(key, context, range, plaintextSize, customerKey);
       } catch (error) {
         // A rewrap replaced the header between the two reads: read both again.
         if (error instanceof BlobChangedError && attempt < RANGED_READ_TRIES) continue;
@@ -76,7 +84,7 @@ export class SealedBlobStore {
     }
   }
 
-  private async openRange(key: string, context: EncryptionContext, range: { start: number; end: number }, plaintextSize: number): Promise<Readable> {
+  private async openRange(key: string, context: EncryptionContext, range: { start: number; end: number }, plaintextSize: number, customerKey?: Buffer): Promise<Readable> {
     const reader = await this.engine.openReader(key);
     let frames: Readable;
     let plan: ReturnType<typeof sealedRangeOf>;
@@ -90,7 +98,7 @@ export class SealedBlobStore {
       await reader.close();
       throw error;
     }
-    const opener = createOpenStream(this.kms, contextFor(key, context), plan.frames);
+    const opener = createOpenStream(this.kms, contextFor(key, context, customerKey), plan.frames, customerKey);
     frames.on('error', (error) => opener.destroy(error));
     opener.write(headerBytes);
     frames.pipe(opener);
@@ -215,7 +223,7 @@ async function* withHeader(header: Buffer, rest: Buffer, stream: Readable): Asyn
   for await (const chunk of stream) yield chunk as Buffer;
 }
 
-function contextFor(key: string, context: EncryptionContext): EncryptionContext {
-  if (BLOB_KEY_CONTEXT in context) throw new Error(`${BLOB_KEY_CONTEXT} is set by the blob store itself`);
-  return { ...context, [BLOB_KEY_CONTEXT]: key };
+function contextFor(key: string, context: EncryptionContext, customerKey: Buffer | undefined): EncryptionContext {
+  for (const own of [BLOB_KEY_CONTEXT, CUSTOMER_KEY_CONTEXT]) if (own in context) throw new Error(`${own} is set by the blob store itself`);
+  return customerKey === undefined ? { ...context, [BLOB_KEY_CONTEXT]: key } : { ...context, [BLOB_KEY_CONTEXT]: key, [CUSTOMER_KEY_CONTEXT]: 'AES256' };
 }

@@ -9,19 +9,33 @@ import { COMMITMENT_BYTES, NONCE_PREFIX_BYTES } from './sealedObjectHeader.js';
 
 const CONTENT_KEY_INFO = Buffer.from('vigil sealed object v1 content key', 'utf8');
 const COMMITMENT_INFO = Buffer.from('vigil sealed object v1 commitment', 'utf8');
+// Other labels with a customer key, so that no key derived with one can ever equal one derived without.
+const CUSTOMER_CONTENT_KEY_INFO = Buffer.from('vigil sealed object v1 content key, customer-keyed', 'utf8');
+const CUSTOMER_COMMITMENT_INFO = Buffer.from('vigil sealed object v1 commitment, customer-keyed', 'utf8');
+export const CUSTOMER_KEY_BYTES = 32;
 
 /**
  * HKDF with the message id as salt: a fresh content key per object even if a data key were reused.
- * The data key is needed for nothing else, so it is zeroed here whatever happens.
+ * With a customer key (SSE-C) the input key material is data key ‖ customer key: the frames then open only
+ * with both, the KMS's data key and the key that only the client holds. The commitment covers both, so a
+ * wrong customer key is found before any frame is decrypted. The data key is needed for nothing else, so
+ * it is zeroed here whatever happens (the customer key is the caller's to zero).
  */
-export function deriveKeysThenZero(dataKey: Buffer, messageId: Buffer): { contentKey: Buffer; commitment: Buffer } {
+export function deriveKeysThenZero(dataKey: Buffer, messageId: Buffer, customerKey?: Buffer): { contentKey: Buffer; commitment: Buffer } {
+  let material: Buffer = dataKey;
   try {
+    if (customerKey !== undefined) {
+      if (customerKey.length !== CUSTOMER_KEY_BYTES) throw new RangeError(`a customer key has ${CUSTOMER_KEY_BYTES} bytes, not ${customerKey.length}`);
+      material = Buffer.concat([dataKey, customerKey]);
+    }
+    const [contentInfo, commitmentInfo] = customerKey === undefined ? [CONTENT_KEY_INFO, COMMITMENT_INFO] : [CUSTOMER_CONTENT_KEY_INFO, CUSTOMER_COMMITMENT_INFO];
     return {
-      contentKey: Buffer.from(hkdfSync('sha256', dataKey, messageId, CONTENT_KEY_INFO, 32)),
-      commitment: Buffer.from(hkdfSync('sha256', dataKey, messageId, COMMITMENT_INFO, COMMITMENT_BYTES)),
+      contentKey: Buffer.from(hkdfSync('sha256', material, messageId, contentInfo, 32)),
+      commitment: Buffer.from(hkdfSync('sha256', material, messageId, commitmentInfo, COMMITMENT_BYTES)),
     };
   } finally {
     dataKey.fill(0);
+    if (material !== dataKey) material.fill(0);
   }
 }
 

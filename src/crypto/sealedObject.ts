@@ -49,6 +49,11 @@ export interface SealOptions {
   context: EncryptionContext;
   /** Plaintext bytes per frame (default 64 KiB). Memory use of both streams is about two frames. */
   frameSize?: number;
+  /**
+   * SSE-C: a 32-byte key of the client's, mixed with the data key into the content key (deriveKeysThenZero).
+   * It is stored nowhere; the same key must be given to open.
+   */
+  customerKey?: Buffer;
 }
 
 const FRAME_REGULAR = 0x00;
@@ -64,7 +69,7 @@ export async function createSealStream(kms: Kms, options: SealOptions): Promise<
   const dataKey = await kms.generateDataKey(options.keyId, options.context);
   const messageId = randomBytes(MESSAGE_ID_BYTES);
   const noncePrefix = randomBytes(NONCE_PREFIX_BYTES);
-  const keys = deriveKeysThenZero(dataKey.plaintext, messageId);
+  const keys = deriveKeysThenZero(dataKey.plaintext, messageId, options.customerKey);
   try {
     const fields = {
       keyId: dataKey.keyId,
@@ -84,9 +89,12 @@ export async function createSealStream(kms: Kms, options: SealOptions): Promise<
   }
 }
 
-/** Streams a sealed object in, its plaintext out. The KMS is called once the header has arrived. */
-export function createOpenStream(kms: Kms, context: EncryptionContext, span?: FrameSpan): Transform {
-  return new OpenTransform(kms, context, span);
+/**
+ * Streams a sealed object in, its plaintext out. The KMS is called once the header has arrived. An object
+ * sealed with a customer key opens only with that key (a missing or wrong one: key commitment mismatch).
+ */
+export function createOpenStream(kms: Kms, context: EncryptionContext, span?: FrameSpan, customerKey?: Buffer): Transform {
+  return new OpenTransform(kms, context, span, customerKey);
 }
 
 /**
@@ -139,8 +147,8 @@ export async function seal(kms: Kms, plaintext: Uint8Array, options: SealOptions
 }
 
 /** Opens a whole sealed buffer; throws (and returns nothing) unless every byte of it verifies. */
-export async function open(kms: Kms, sealed: Uint8Array, context: EncryptionContext): Promise<Buffer> {
-  return runThrough(createOpenStream(kms, context), sealed);
+export async function open(kms: Kms, sealed: Uint8Array, context: EncryptionContext, customerKey?: Buffer): Promise<Buffer> {
+  return runThrough(createOpenStream(kms, context, undefined, customerKey), sealed);
 }
 
 /** The header of a sealed object, without any KMS call: for diagnostics such as which key protects it. */
@@ -263,6 +271,8 @@ class OpenTransform extends Transform {
     private readonly context: EncryptionContext,
     /** Only these frames follow the header (a ranged read); all of them when absent. */
     private readonly span?: FrameSpan,
+    /** SSE-C: the client's key, when the object was sealed with one. */
+    private readonly customerKey?: Buffer,
   ) {
     super();
     this.index = span?.first ?? 0;
@@ -310,7 +320,7 @@ class OpenTransform extends Transform {
       throw new SealedObjectError('encryption context mismatch: the object was sealed with another context');
     }
     const dataKey = await this.kms.decryptDataKey(header.wrappedDataKey, this.context);
-    const keys = deriveKeysThenZero(dataKey.plaintext, header.messageId);
+    const keys = deriveKeysThenZero(dataKey.plaintext, header.messageId, this.customerKey);
     if (!timingSafeEqual(keys.commitment, header.commitment)) {
       keys.contentKey.fill(0);
       throw new SealedObjectError('key commitment mismatch');

@@ -44,7 +44,7 @@ export interface PutObjectInput {
   checksums?: () => ObjectChecksums;
   condition?: WriteCondition;
   tags?: Record<string, string>;
-  /** SSE-C: the key every read of the object must present. */
+  /** SSE-C: the key the object is sealed with, which every read must present (never stored). */
   customerKey?: CustomerKey;
 }
 
@@ -119,7 +119,7 @@ export class Buckets {
     const encryption = await resolveEncryption(this.keys, bucket, input.sse);
     await this.assertWriteCondition(input.bucket, input.key, input.condition);
     const blobKey = newBlobKey('objects');
-    const written = await this.seal(blobKey, input.body, input.bucket, input.key, encryption.kmsKeyId);
+    const written = await this.seal(blobKey, input.body, input.bucket, input.key, encryption.kmsKeyId, input.customerKey?.key);
     let checksums: ObjectChecksums = {};
     try {
       checksums = input.checksums?.() ?? {};
@@ -171,13 +171,13 @@ export class Buckets {
   async getObject(bucket: string, key: string, options: { versionId?: string; range?: ByteRange; customerKey?: CustomerKey } = {}): Promise<ObjectRead> {
     for (let attempt = 0; ; attempt++) {
       const record = await this.objectRecord(bucket, key, options.versionId);
-      assertCustomerKey(record.customerKeyHash, options.customerKey);
+      const customerKey = assertCustomerKey(record.customerKeyHash, options.customerKey);
       const range = options.range === undefined ? undefined : resolveRange(options.range, record.size);
       const context = objectContext(bucket, key);
       let stream: Readable;
       try {
         // A range reads only the frames that hold it.
-        const opened = range === undefined ? this.blobs.get(record.blobKey, context) : this.blobs.getRange(record.blobKey, context, range, record.size);
+        const opened = range === undefined ? this.blobs.get(record.blobKey, context, customerKey) : this.blobs.getRange(record.blobKey, context, range, record.size, customerKey);
         stream = await startedStream(await opened);
       } catch (error) {
         // Overwritten or deleted between reading the row and opening its blob: read the row again.
@@ -346,10 +346,10 @@ export class Buckets {
     return bucket;
   }
 
-  /** Seals a body into a fresh blob of the given key. */
-  async seal(blobKey: string, body: Readable, bucket: string, key: string, kmsKeyId: string): Promise<{ size: number; md5: Buffer }> {
+  /** Seals a body into a fresh blob of the given key; with an SSE-C key, one that opens only with that key too. */
+  async seal(blobKey: string, body: Readable, bucket: string, key: string, kmsKeyId: string, customerKey?: Buffer): Promise<{ size: number; md5: Buffer }> {
     try {
-      return await writeSealed(this.blobs, blobKey, body, { keyId: kmsKeyId, context: objectContext(bucket, key) });
+      return await writeSealed(this.blobs, blobKey, body, { keyId: kmsKeyId, context: objectContext(bucket, key), customerKey });
     } catch (error) {
       throw kmsFailure(error);
     }

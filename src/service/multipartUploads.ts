@@ -15,7 +15,7 @@ import {
 import type { MetadataStore } from '../store/metadataStore.js';
 import { BucketError } from './bucketErrors.js';
 import { assertObjectKey } from './bucketNames.js';
-import { assertCustomerKey, type CustomerKey, customerKeyHash } from './customerKeys.js';
+import { assertCustomerKey, type CustomerKey, customerKeyHash, isSealedWithCustomerKey } from './customerKeys.js';
 import { concatenatedBlobs, newBlobKey, objectContext } from './objectBlobs.js';
 import { type Checksummer, type ChecksumType, checksumTypeOf, compositeChecksum, createChecksummer } from './objectChecksums.js';
 import { type KeyDirectory, resolveEncryption, type SseRequest } from './objectEncryption.js';
@@ -47,7 +47,7 @@ export interface UploadBuckets {
   /** The bucket, or NoSuchBucket. */
   bucket(name: string): Promise<BucketRecord>;
   /** Seals a body into a fresh blob under the object's encryption context. */
-  seal(blobKey: string, body: Readable, bucket: string, key: string, kmsKeyId: string): Promise<{ size: number; md5: Buffer }>;
+  seal(blobKey: string, body: Readable, bucket: string, key: string, kmsKeyId: string, customerKey?: Buffer): Promise<{ size: number; md5: Buffer }>;
   /** An object's plaintext, or the bytes first..last of it (UploadPartCopy's source). */
   getObject(
     bucket: string,
@@ -111,9 +111,9 @@ export class MultipartUploads {
       throw new BucketError('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive.`);
     }
     const upload = await this.upload(input.bucket, input.key, input.uploadId);
-    assertCustomerKey(upload.customerKeyHash, input.customerKey);
+    const customerKey = assertCustomerKey(upload.customerKeyHash, input.customerKey);
     const blobKey = newBlobKey('parts');
-    const written = await this.buckets.seal(blobKey, input.body, upload.bucket, upload.key, upload.kmsKeyId);
+    const written = await this.buckets.seal(blobKey, input.body, upload.bucket, upload.key, upload.kmsKeyId, customerKey);
     const part: PartRecord = {
       uploadId: upload.uploadId,
       partNumber: input.partNumber,
@@ -197,7 +197,7 @@ export class MultipartUploads {
     key: string,
     uploadId: string,
     listed: { partNumber: number; eTag: string; checksums?: ObjectChecksums }[],
-    options: { checksum?: ExpectedChecksum; condition?: WriteCondition } = {},
+    options: { checksum?: ExpectedChecksum; condition?: WriteCondition; customerKey?: CustomerKey } = {},
   ): Promise<ObjectInfo> {
     const requested = lastOfEachPartNumber(listed);
     const upload = await this.upload(bucket, key, uploadId).catch(async (error) => {
@@ -207,6 +207,11 @@ export class MultipartUploads {
       throw error;
     });
     if ('blobKey' in upload) return infoOf(upload);
+    // Joining the parts of an upload sealed with a customer key opens them, so it needs that key (S3 takes it here too).
+    if (isSealedWithCustomerKey(upload.customerKeyHash) && !options.customerKey) {
+      throw new BucketError('InvalidRequest', 'The multipart upload was started with a customer-provided key (SSE-C): CompleteMultipartUpload must carry the same key to join its parts.');
+    }
+    const customerKey = options.customerKey ? assertCustomerKey(upload.customerKeyHash, options.customerKey) : undefined;
     await this.buckets.assertWriteCondition(bucket, key, options.condition);
     if (requested.length === 0) throw new BucketError('MalformedXML', 'The XML you provided was not well-formed or did not validate: it lists no parts.');
     const stored = new Map<number, PartRecord>();
@@ -257,10 +262,11 @@ export class MultipartUploads {
       this.blobs,
       parts.map((p) => p.blobKey),
       context,
+      customerKey,
     );
     const fullObject = checksum?.type === 'FULL_OBJECT' ? createChecksummer(checksum.algorithm) : undefined;
     const body = fullObject ? Readable.from(checksummed(concatenated, fullObject)) : concatenated;
-    const written = await this.buckets.seal(blobKey, body, bucket, key, upload.kmsKeyId);
+    const written = await this.buckets.seal(blobKey, body, bucket, key, upload.kmsKeyId, customerKey);
     const checksums: ObjectChecksums = {};
     if (checksum) {
       const value = fullObject ? fullObject.digestBase64() : checksum.composite!;

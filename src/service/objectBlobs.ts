@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
-import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
+import type { Protection, SealedBlobStore } from '../blob/sealedBlobStore.js';
 import type { EncryptionContext } from '../crypto/encryptionContext.js';
 
 /**
@@ -22,7 +22,7 @@ export function objectContext(bucket: string, key: string): EncryptionContext {
  * Streams body into a new sealed blob, counting bytes and hashing MD5 on the way. Nothing is left
  * behind if the body fails (an integrity check of the caller's stream, a client abort, a KMS error).
  */
-export async function writeSealed(blobs: SealedBlobStore, blobKey: string, body: Readable, protection: { keyId: string; context: EncryptionContext }): Promise<{ size: number; md5: Buffer }> {
+export async function writeSealed(blobs: SealedBlobStore, blobKey: string, body: Readable, protection: Protection & { keyId: string }): Promise<{ size: number; md5: Buffer }> {
   const md5 = createHash('md5');
   let size = 0;
   const counter = new Transform({
@@ -42,12 +42,12 @@ export async function writeSealed(blobs: SealedBlobStore, blobKey: string, body:
   return { size, md5: md5.digest() };
 }
 
-/** Several sealed blobs read one after the other as one plaintext stream. */
-export function concatenatedBlobs(blobs: SealedBlobStore, blobKeys: string[], context: EncryptionContext): Readable {
+/** Several sealed blobs read one after the other as one plaintext stream (all sealed with customerKey, if given). */
+export function concatenatedBlobs(blobs: SealedBlobStore, blobKeys: string[], context: EncryptionContext, customerKey?: Buffer): Readable {
   return Readable.from(
     (async function* () {
       for (const blobKey of blobKeys) {
-        for await (const chunk of await blobs.get(blobKey, context)) yield chunk as Buffer;
+        for await (const chunk of await blobs.get(blobKey, context, customerKey)) yield chunk as Buffer;
       }
     })(),
     { objectMode: false },

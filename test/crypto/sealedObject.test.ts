@@ -513,3 +513,53 @@ describe('sealed object ranged opening', () => {
     assert.throws(() => sealedRangeOf(parsed.length, SMALL_FRAME, 0, 0, 0), RangeError);
   });
 });
+
+describe('sealed object with a customer key (SSE-C)', () => {
+  const customerKey = randomBytes(32);
+
+  test('opens with the KMS and the customer key together, whole or by frames; never with the KMS alone', async () => {
+    const plaintext = randomBytes(5 * SMALL_FRAME + 3);
+    const sealed = await seal(kms, plaintext, { context, frameSize: SMALL_FRAME, customerKey: Buffer.from(customerKey) });
+    assert.deepEqual(await open(kms, sealed, context, customerKey), plaintext);
+    // Frames 2..3 alone, as a ranged read opens them.
+    const parsed = parseSealedHeader(sealed);
+    assert.ok('header' in parsed);
+    const plan = sealedRangeOf(parsed.length, SMALL_FRAME, plaintext.length, 2 * SMALL_FRAME, 4 * SMALL_FRAME - 1);
+    const opener = createOpenStream(kms, context, plan.frames, customerKey);
+    opener.end(Buffer.concat([sealed.subarray(0, parsed.length), sealed.subarray(plan.sealedFirst, plan.sealedLast + 1)]));
+    assert.deepEqual(await collect(opener), plaintext.subarray(2 * SMALL_FRAME, 4 * SMALL_FRAME));
+    // Without the key, with another, or with one flipped bit: refused at the key commitment, before any frame.
+    const flipped = Buffer.from(customerKey);
+    flipped[31] ^= 1;
+    for (const wrong of [undefined, randomBytes(32), flipped]) {
+      const stream = createOpenStream(kms, context, undefined, wrong);
+      const emitted: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => emitted.push(chunk));
+      stream.end(sealed);
+      await assert.rejects(new Promise((resolve, reject) => stream.on('end', resolve).on('error', reject)), /key commitment mismatch/);
+      assert.equal(emitted.length, 0);
+    }
+  });
+
+  test('an object sealed without a customer key does not open with one; a key of another length is refused', async () => {
+    const sealed = await seal(kms, Buffer.from('plain'), { context });
+    await assert.rejects(open(kms, sealed, context, customerKey), /key commitment mismatch/);
+    await assert.rejects(seal(kms, Buffer.from('x'), { context, customerKey: randomBytes(16) }), RangeError);
+  });
+
+  test('a KMS rewrap needs no customer key, and the rewrapped object still needs it', async () => {
+    const { kms: embedded, close } = await makeTestKms();
+    try {
+      const key = await embedded.createKey({ description: 'rewrap with a customer key' });
+      const plaintext = randomBytes(100);
+      const sealed = await seal(embedded, plaintext, { context, keyId: key.arn, frameSize: SMALL_FRAME, customerKey: Buffer.from(customerKey) });
+      await embedded.rotateKey(key.arn);
+      const header = readSealedHeader(sealed);
+      const rewrapped = Buffer.concat([await rewrapSealedHeader(embedded, header), sealed.subarray(layout(sealed).headerLength)]);
+      assert.deepEqual(await open(embedded, rewrapped, context, customerKey), plaintext);
+      await assert.rejects(open(embedded, rewrapped, context), /key commitment mismatch/);
+    } finally {
+      await close();
+    }
+  });
+});

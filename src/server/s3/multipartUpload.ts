@@ -159,9 +159,11 @@ export const completeMultipartUpload = objectOperation(CompleteMultipartUploadIn
     }
     return { partNumber: Number(part.PartNumber), eTag: part.ETag, checksums };
   });
+  const customerKey = customerKeyOf(call);
   const info = await call.services.multipartUploads.complete(call.bucket, call.key, call.input.uploadId, parts, {
     checksum: { type: call.input.checksumType, algorithm: given[0], value: given[0] && call.input[given[0]] },
     condition: { ifMatch: call.input.ifMatch, ifNoneMatch: call.input.ifNoneMatch },
+    customerKey,
   });
   setEncryptionHeaders(call.reply, info);
   await setExpirationHeader(call, info);

@@ -91,7 +91,11 @@ describe('S3 SSE-C (customer-provided keys) with @aws-sdk/client-s3', () => {
     await rejects(s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'mp', UploadId: upload.UploadId, PartNumber: 1, Body: 'part' })), 'InvalidRequest', 400);
     await rejects(s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'mp', UploadId: upload.UploadId, PartNumber: 1, Body: 'part', ...ssec(OTHER_KEY) })), 'AccessDenied', 403);
     const part = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'mp', UploadId: upload.UploadId, PartNumber: 1, Body: 'part', ...ssec(KEY) }));
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp', UploadId: upload.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+    // Joining the parts opens them, so Complete needs the key too: none is 400, another 403, and the upload stays.
+    const complete = { Bucket: BUCKET, Key: 'mp', UploadId: upload.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } };
+    await rejects(s3.send(new CompleteMultipartUploadCommand(complete)), 'InvalidRequest', 400);
+    await rejects(s3.send(new CompleteMultipartUploadCommand({ ...complete, ...ssec(OTHER_KEY) })), 'AccessDenied', 403);
+    await s3.send(new CompleteMultipartUploadCommand({ ...complete, ...ssec(KEY) }));
     await rejects(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'mp' })), 'InvalidRequest', 400);
     assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'mp', ...ssec(KEY) }))).Body!.transformToString(), 'part');
 
