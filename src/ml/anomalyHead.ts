@@ -3,7 +3,9 @@
  * regression over summary statistics of two per-patch distance maps,
  *   - to the normal memory bank (max, top-k mean, 99th and 95th percentiles), and
  *   - to a bank of the top-scoring patches of the anomalous training images (the same statistics of the
- *     negated distance, i.e. "how close is the most anomaly-like patch to a known defect").
+ *     negated distance, i.e. "how close is the most anomaly-like patch to a known defect"),
+ * and, with `anomalyHead: 'scores-and-features'`, the image's patch features max-pooled per channel (what the
+ * image holds anywhere: defects that change a part's overall look; opt-in, docs/detection-engine.md).
  * Training is kept only when its cross-validated AUROC (leave-own-image-out statistics, k-fold regression)
  * beats plain PatchCore's leave-one-out AUROC on the same images; otherwise the model is pure PatchCore.
  * A hard-wired "distance to normal minus distance to anomaly" score and a bank of *all* anomalous patches

@@ -12,7 +12,8 @@
  *     options: classes (name + colour, for segmentation), validation images (F1-max calibration),
  *              augment ('tilt': the normals also at ±5° and ±10°; 'any-orientation': flips and 90°
  *              rotations; default none), useAnomalies (labeled-anomaly head, default on, kept only when
- *              it cross-validates better), reweight (PatchCore's image-score re-weighting, default off),
+ *              it cross-validates better), anomalyHead (what the head learns from: 'scores', or 'scores-and-features'
+ *              with each image's max-pooled features too), reweight (PatchCore's image-score re-weighting, default off),
  *              globalScore (an image-level score fused with the patch score, default none), borderScale,
  *              levelScores (both opt-in; surface 'texture' turns both on), resolution, featureDim, bank bounds (incl. coreset candidates), heldOutNormals, threads,
  *              cacheDir (converted backbone), seed, onProgress.
@@ -76,7 +77,8 @@
  *                   anomaly rate, estimated false alarms ≤ 2 %, the balanced F1-max threshold only a lower bound; logistic
  *                   Confidence; a false-alarm-rate target moves the threshold after training (operatingPoint
  *                   gives the expected false-alarm rate and recall of a target)
- *   anomalyHead.ts  labeled anomalies: gated logistic head, kept only when it cross-validates better
+ *   anomalyHead.ts  labeled anomalies: gated logistic head on patch-score statistics (optionally also the image's
+ *                   max-pooled features), kept only when it cross-validates better
  *   segmentation.ts mask above the pixel threshold, classes from the nearest labeled anomalous patch
  *   metrics.ts      AUROC, P/R/F1, PR curve, pixel AUROC, per-class F1/IoU — the one implementation (training,
  *                   `vigil eval` and the server's evaluation files)
