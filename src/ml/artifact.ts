@@ -14,7 +14,8 @@ import { createHash } from 'node:crypto';
 export const ARTIFACT_MAGIC = 'VIGILMDL';
 /**
  * 6: the labeled-anomaly head may learn from the image's max-pooled features too (`head.pooledFeatures`,
- * anomalyHead.ts); a build that reads only up to 5 would leave them out of the head's input, so it refuses it.
+ * anomalyHead.ts), and a patch score may average its `patchNeighbours` nearest bank entries (patchcore.ts); a
+ * build that reads only up to 5 would score such a model differently, so it refuses it.
  * 5: preprocessing may hold an intensity target (`intensity: { mean, sd }`, features.ts), and the header border
  * scale and score level flag (borderScale.ts, scoreLevel.ts); a build that reads only up to 4 would score such a
  * model differently, so it refuses it. 4: may hold a global score fused with the patch score (`globalScore: { kind, dim, patch, global }`, f32

@@ -115,7 +115,7 @@ export async function loadDetector(artifact: Uint8Array, options: LoadOptions = 
       const decoded = await decodeForModel(bytes, prep);
       const raw = await featuresOf(backbone, decoded, 'none', prep);
       const features = model.pca ? { ...raw, channels: model.pca.outDim, data: await projectPca(model.pca, raw.data, threads) } : raw;
-      const { grid, nearestIndex } = await scorePatches(features, memory, { threads });
+      const { grid, nearestIndex } = await scorePatches(features, memory, { threads, neighbours: model.patchNeighbours });
       if (model.borderScale) applyBorderScale(grid, model.borderScale);
       if (model.levelScores) subtractScoreLevel(grid);
       let score = imageScore(grid, nearestIndex, features.data, model.bank, model.reweighting);

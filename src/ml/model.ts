@@ -10,7 +10,7 @@ import { type Bank, bankVectors, makeBank } from './components/nearest.js';
 import type { Pca } from './components/pca.js';
 import type { Preprocessing } from './features.js';
 import { descriptorDim, type GlobalScoring, type RobustScale } from './globalScore.js';
-import type { Reweighting } from './patchcore.js';
+import { MAX_PATCH_NEIGHBOURS, type Reweighting } from './patchcore.js';
 import type { AnomalyClass, ClassBank } from './segmentation.js';
 
 export const MODEL_KIND = 'vigil.patchcore';
@@ -33,6 +33,8 @@ export interface ModelState {
   borderScale?: number[];
   /** Patch scores measured from each image's median cell (scoreLevel.ts; absent: as they are). */
   levelScores?: boolean;
+  /** Bank entries a patch score averages over (format ≥ 6; absent: the nearest alone). */
+  patchNeighbours?: number;
   /** Smoothed-map level above which a pixel is anomalous. */
   pixelThreshold: number;
   /** Anomaly classes (segmentation models); empty for classification-only models. */
@@ -67,6 +69,7 @@ export function encodeModel(m: ModelState): Uint8Array {
       calibration: m.calibration,
       borderScale: m.borderScale,
       levelScores: m.levelScores,
+      patchNeighbours: m.patchNeighbours,
       pixelThreshold: m.pixelThreshold,
       classes: m.classes,
       head: m.head
@@ -132,6 +135,9 @@ export function decodeModel(bytes: Uint8Array): ModelState {
   const levelScores = meta.levelScores as boolean | undefined;
   if (levelScores !== undefined && levelScores !== true) throw new ArtifactError('model artifact score level flag is malformed');
   const bank = makeBank(need('bank'), dim);
+  const patchNeighbours = meta.patchNeighbours as number | undefined;
+  if (patchNeighbours !== undefined && !(version >= 6 && Number.isInteger(patchNeighbours) && patchNeighbours >= 2 && patchNeighbours <= Math.min(MAX_PATCH_NEIGHBOURS, bank.size)))
+    throw new ArtifactError('model artifact patch neighbour count is malformed');
   let reweighting: Reweighting | undefined;
   if (meta.reweight !== undefined) {
     const r = meta.reweight as { b?: unknown; width?: unknown };
@@ -178,6 +184,7 @@ export function decodeModel(bytes: Uint8Array): ModelState {
     calibration: meta.calibration as Calibration,
     borderScale,
     levelScores,
+    patchNeighbours,
     pixelThreshold: meta.pixelThreshold as number,
     classes: (meta.classes as AnomalyClass[]) ?? [],
     classBank: classLabels instanceof Uint8Array ? { bank: makeBank(need('classBank'), dim), labels: classLabels } : undefined,

@@ -17,7 +17,7 @@ import type { ScoreMap } from './anomalyMap.js';
 import type { FeatureMap } from './components/backbone.js';
 import { greedyCoresetBatched } from './components/batchedCoreset.js';
 import { greedyCoreset, projectForCoreset } from './components/coreset.js';
-import { type Bank, bankVectors, makeBank, nearest, nearestK } from './components/nearest.js';
+import { type Bank, bankVectors, makeBank, nearest, nearestK, nearestMean } from './components/nearest.js';
 import { PatchReservoir } from './components/patchReservoir.js';
 import { Rng } from './components/random.js';
 
@@ -126,6 +126,9 @@ export async function buildMemoryBankFrom(reservoir: PatchReservoir, options: Pa
   return { bank: makeBank(vectors, dim), source: bankSource };
 }
 
+/** The most bank entries a patch score may average over. */
+export const MAX_PATCH_NEIGHBOURS = 16;
+
 export interface PatchScores {
   /** Patch-score grid (distance to the nearest normal patch). */
   grid: ScoreMap;
@@ -133,14 +136,19 @@ export interface PatchScores {
   nearestIndex: Int32Array;
 }
 
-/** Scores every patch of a feature map; `excludeSource` leaves one training image's entries out. */
-export async function scorePatches(map: FeatureMap, memory: MemoryBank, options: { threads?: number; excludeSource?: number } = {}): Promise<PatchScores> {
+/**
+ * Scores every patch of a feature map: its distance to the nearest bank entry, or with `neighbours` k > 1 its mean
+ * distance to the k nearest; `excludeSource` leaves one training image's entries out.
+ */
+export async function scorePatches(map: FeatureMap, memory: MemoryBank, options: { threads?: number; excludeSource?: number; neighbours?: number } = {}): Promise<PatchScores> {
   let penalty: Float32Array | undefined;
   if (options.excludeSource !== undefined) {
     penalty = new Float32Array(memory.source.length);
     for (let j = 0; j < penalty.length; j++) if (memory.source[j] === options.excludeSource) penalty[j] = Infinity;
   }
-  const { distance, index } = await nearest(map.data, memory.bank, { threads: options.threads, penalty });
+  const k = options.neighbours ?? 1;
+  const search = { threads: options.threads, penalty };
+  const { distance, index } = k > 1 ? await nearestMean(map.data, memory.bank, k, search) : await nearest(map.data, memory.bank, search);
   return { grid: { width: map.width, height: map.height, data: distance }, nearestIndex: index };
 }
 

@@ -10,6 +10,7 @@ import { calibrate } from './calibration.js';
 import { backboneInfo, loadBackbone } from './components/backbone.js';
 import { chooseResolution, type Preprocessing, typicalSize } from './features.js';
 import { decodeModel, encodeModel } from './model.js';
+import { MAX_PATCH_NEIGHBOURS } from './patchcore.js';
 import { DEFAULT_SEARCH_SECONDS, resolutionCandidates, SEARCH_CRITERION, SELECTION_MARGIN, type SearchTrial } from './resolutionSearch.js';
 import { modelState, type TrainedParts, type TrainResult, type TrainTimings, trainMetrics } from './training/assembly.js';
 import { extractTrainingFeatures } from './training/extraction.js';
@@ -29,6 +30,9 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
     throw new RangeError(`globalScore must be none, pyramid or mean (not ${String(options.globalScore)})`);
   if (options.augment !== undefined && !AUGMENTATION_KINDS.includes(options.augment)) throw new RangeError(`augment must be ${AUGMENTATION_KINDS.join(', ')} (not ${String(options.augment)})`);
   if (options.surface !== undefined && !SURFACE_KINDS.includes(options.surface)) throw new RangeError(`surface must be ${SURFACE_KINDS.join(', ')} (not ${String(options.surface)})`);
+  const k = options.patchNeighbours;
+  if (k !== undefined && !(Number.isInteger(k) && k >= 1 && k <= MAX_PATCH_NEIGHBOURS))
+    throw new RangeError(`patchNeighbours must be a whole number from 1 to ${MAX_PATCH_NEIGHBOURS} (not ${String(k)})`);
   if (options.anomalyHead !== undefined && !ANOMALY_HEAD_KINDS.includes(options.anomalyHead))
     throw new RangeError(`anomalyHead must be ${ANOMALY_HEAD_KINDS.join(', ')} (not ${String(options.anomalyHead)})`);
   if (options.validation?.length && !options.validation.some((v) => !v.anomalous)) throw new TrainingDataError('validation images must include normal images');

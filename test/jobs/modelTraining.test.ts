@@ -92,8 +92,10 @@ test("a texture project (vigil:surface texture) trains with border rings on thei
     );
   const texture = await train('texture');
   assert.equal(texture.levelScores, true);
+  assert.equal(texture.patchNeighbours, 3);
   assert.equal(texture.borderScale?.length, BORDER_RINGS);
   const part = await train('part');
   assert.equal(part.levelScores, undefined);
+  assert.equal(part.patchNeighbours, undefined);
   assert.equal(part.borderScale, undefined);
 });

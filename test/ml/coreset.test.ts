@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { greedyCoreset, greedyCoresetBruteForce, projectForCoreset } from '../../src/ml/components/coreset.js';
-import { bankVectors, makeBank, nearest, nearestBruteForce } from '../../src/ml/components/nearest.js';
+import { bankVectors, makeBank, nearest, nearestBruteForce, nearestMean } from '../../src/ml/components/nearest.js';
 import { Rng } from '../../src/ml/components/random.js';
 import { buildMemoryBank } from '../../src/ml/patchcore.js';
 
@@ -74,6 +74,30 @@ describe('nearest neighbours on the runtime', () => {
     const rest = nearestBruteForce(q, Float32Array.from(b).fill(1e6, 3 * dim, 4 * dim), dim);
     assert.equal(without.index[0], rest.index[0]);
     assert.ok(without.distance[0]! > 0);
+  });
+
+  it('the mean distance to the k nearest matches a brute-force search, penalty included', async () => {
+    const dim = 8;
+    const q = randomVectors(40, dim, 11);
+    const b = randomVectors(300, dim, 12);
+    const penalty = new Float32Array(300);
+    for (let j = 0; j < 300; j += 7) penalty[j] = Infinity;
+    const got = await nearestMean(q, makeBank(b, dim), 3, { penalty, chunk: 13 });
+    const nearestOne = await nearest(q, makeBank(b, dim), { penalty });
+    for (let i = 0; i < 40; i++) {
+      const distances: number[] = [];
+      for (let j = 0; j < 300; j++) {
+        if (penalty[j] === Infinity) continue;
+        let s = 0;
+        for (let d = 0; d < dim; d++) s += (q[i * dim + d]! - b[j * dim + d]!) ** 2;
+        distances.push(Math.sqrt(s));
+      }
+      distances.sort((x, y) => x - y);
+      const mean = (distances[0]! + distances[1]! + distances[2]!) / 3;
+      assert.ok(Math.abs(got.distance[i]! - mean) < 1e-3 * Math.max(1, mean), `query ${i}: ${got.distance[i]} vs ${mean}`);
+      assert.equal(got.index[i], nearestOne.index[i]);
+    }
+    await assert.rejects(nearestMean(q, makeBank(b, dim), 301), /outside 1\.\.300/);
   });
 });
 

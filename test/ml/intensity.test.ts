@@ -57,6 +57,25 @@ describe('intensity standardisation', () => {
       await assert.rejects(loadDetector(serializeArtifact(flat, Object.fromEntries(arrays))), /intensity target is malformed/);
     });
 
+    it('scores a patch by its 3 nearest bank entries, recorded from format 6 on; a malformed count is refused', async () => {
+      assert.equal(decodeModel(texture.artifact).patchNeighbours, 3);
+      assert.equal(decodeModel(part.artifact).patchNeighbours, undefined);
+      const { meta, arrays } = parseArtifact(texture.artifact);
+      const probe = read('15.png');
+      const { patchNeighbours: _k, ...nearestOnly } = meta;
+      const [k3, k1] = await Promise.all([texture.artifact, serializeArtifact(nearestOnly, Object.fromEntries(arrays))].map(async (a) => (await loadDetector(a)).detect(probe)));
+      assert.notEqual(k3!.score, k1!.score);
+      await assert.rejects(loadDetector(serializeArtifact(meta, Object.fromEntries(arrays), 5)), /patch neighbour count is malformed/);
+      for (const bad of [1, 17, 2.5, '3']) await assert.rejects(loadDetector(serializeArtifact({ ...meta, patchNeighbours: bad }, Object.fromEntries(arrays))), /patch neighbour count is malformed/);
+      await assert.rejects(
+        train(
+          names.map((n) => ({ bytes: read(n), anomalous: false })),
+          { patchNeighbours: 0 },
+        ),
+        RangeError,
+      );
+    });
+
     it('makes the score independent of the exposure: a re-exposed photo scores as the original does', async () => {
       const original = read('15.png');
       const darker = await reExposed(original);

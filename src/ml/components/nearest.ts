@@ -4,7 +4,8 @@
  * ~20× a JavaScript loop), the bank stored transposed ([dim, size]) so the product streams it once;
  * the minimum and its index per query are reduced on the runtime as well. A plain Float32 loop
  * (`nearestBruteForce`) is the reference the tests compare against. `nearestK` returns the k nearest
- * (TopK on the same product) for the bank's own neighbourhoods (image-score re-weighting, patchcore.ts).
+ * (TopK on the same product) for the bank's own neighbourhoods (image-score re-weighting, patchcore.ts);
+ * `nearestMean` the mean distance to the k nearest (patch scores of textures).
  */
 import * as ort from 'onnxruntime-node';
 import { encodeOnnxModel, type OnnxNode, type OnnxValueInfo } from './onnxProto.js';
@@ -138,13 +139,8 @@ export async function nearest(queries: Float32Array, bank: Bank, options: Neares
   if (n === 0) return { distance, index };
   if (bank.size === 0) throw new Error('the memory bank is empty');
   const s = await runtimeSession('nearest', Math.max(1, options.threads ?? 1), nearestGraph);
-  let norms = bank.norms;
-  if (options.penalty) {
-    norms = new Float32Array(bank.size);
-    for (let j = 0; j < bank.size; j++) norms[j] = bank.norms[j]! + options.penalty[j]!;
-  }
   const bt = new ort.Tensor('float32', bank.transposed, [dim, bank.size]);
-  const bn = new ort.Tensor('float32', norms, [1, bank.size]);
+  const bn = new ort.Tensor('float32', penalisedNorms(bank, options.penalty), [1, bank.size]);
   // Keep the n×m intermediate around 32 MB.
   const chunk = options.chunk ?? Math.max(16, Math.floor((8 * 1024 * 1024) / bank.size));
   for (let start = 0; start < n; start += chunk) {
@@ -154,12 +150,7 @@ export async function nearest(queries: Float32Array, bank: Bank, options: Neares
     const min = out.min!.data as Float32Array;
     const arg = out.argmin!.data as BigInt64Array;
     for (let r = 0; r < rows; r++) {
-      let qn = 0;
-      for (let d = 0; d < dim; d++) {
-        const v = q[r * dim + d]!;
-        qn += v * v;
-      }
-      distance[start + r] = Math.sqrt(Math.max(0, qn + min[r]!));
+      distance[start + r] = Math.sqrt(Math.max(0, squaredNorm(q, r, dim) + min[r]!));
       index[start + r] = Number(arg[r]!);
     }
   }
@@ -167,27 +158,76 @@ export async function nearest(queries: Float32Array, bank: Bank, options: Neares
 }
 
 /**
- * The `k` nearest bank vectors of each query, nearest first: row-major [n, k] indices (k ≤ bank.size).
- * Ordered by ‖b‖² − 2 q·b (float32), so near-ties may come in either order.
+ * The mean Euclidean distance of each query to its `k` nearest bank vectors (penalty as in `nearest`), and the
+ * nearest one's index. One TopK pass on the same product as `nearest`.
  */
-export async function nearestK(queries: Float32Array, bank: Bank, k: number, options: Omit<NearestOptions, 'penalty'> = {}): Promise<Int32Array> {
+export async function nearestMean(queries: Float32Array, bank: Bank, k: number, options: NearestOptions = {}): Promise<NearestResult> {
+  const n = queries.length / bank.dim;
+  const distance = new Float32Array(n);
+  const index = new Int32Array(n);
+  await topK(queries, bank, k, options, (row, q, values, indices) => {
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += Math.sqrt(Math.max(0, q + values[j]!));
+    distance[row] = sum / k;
+    index[row] = Number(indices[0]!);
+  });
+  return { distance, index };
+}
+
+/**
+ * Runs the TopK graph over the queries in chunks and hands each query's row to `take`: its index, ‖q‖², and its k
+ * smallest ‖b‖² − 2 q·b (penalised) with their bank indices, nearest first.
+ */
+async function topK(
+  queries: Float32Array,
+  bank: Bank,
+  k: number,
+  options: NearestOptions,
+  take: (row: number, squaredNorm: number, values: Float32Array, indices: BigInt64Array) => void,
+): Promise<void> {
   const dim = bank.dim;
   const n = queries.length / dim;
   if (!Number.isInteger(k) || k < 1 || k > bank.size) throw new Error(`k = ${k} is outside 1..${bank.size}`);
-  const out = new Int32Array(n * k);
-  if (n === 0) return out;
+  if (n === 0) return;
   const s = await runtimeSession('nearestK', Math.max(1, options.threads ?? 1), nearestKGraph);
   const bt = new ort.Tensor('float32', bank.transposed, [dim, bank.size]);
-  const bn = new ort.Tensor('float32', bank.norms, [1, bank.size]);
+  const bn = new ort.Tensor('float32', penalisedNorms(bank, options.penalty), [1, bank.size]);
   const kt = new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]);
   const chunk = options.chunk ?? Math.max(16, Math.floor((8 * 1024 * 1024) / bank.size));
   for (let start = 0; start < n; start += chunk) {
     const rows = Math.min(chunk, n - start);
     const q = queries.subarray(start * dim, (start + rows) * dim);
-    const res = await s.run({ q: new ort.Tensor('float32', q, [rows, dim]), bt, bnorm: bn, k: kt });
-    const idx = res.indices!.data as BigInt64Array;
-    for (let i = 0; i < rows * k; i++) out[start * k + i] = Number(idx[i]!);
+    const out = await s.run({ q: new ort.Tensor('float32', q, [rows, dim]), bt, bnorm: bn, k: kt });
+    const values = out.values!.data as Float32Array;
+    const indices = out.indices!.data as BigInt64Array;
+    for (let r = 0; r < rows; r++) take(start + r, squaredNorm(q, r, dim), values.subarray(r * k, (r + 1) * k), indices.subarray(r * k, (r + 1) * k));
   }
+}
+
+/** ‖b_j‖² + penalty_j (an excluded entry's +Infinity keeps it out of every minimum). */
+function penalisedNorms(bank: Bank, penalty: Float32Array | undefined): Float32Array {
+  if (!penalty) return bank.norms;
+  const norms = new Float32Array(bank.size);
+  for (let j = 0; j < bank.size; j++) norms[j] = bank.norms[j]! + penalty[j]!;
+  return norms;
+}
+
+/** ‖q_r‖² of row r of row-major vectors. */
+function squaredNorm(q: Float32Array, r: number, dim: number): number {
+  let sum = 0;
+  for (let d = 0; d < dim; d++) sum += q[r * dim + d]! ** 2;
+  return sum;
+}
+
+/**
+ * The `k` nearest bank vectors of each query, nearest first: row-major [n, k] indices (k ≤ bank.size).
+ * Ordered by ‖b‖² − 2 q·b (float32), so near-ties may come in either order.
+ */
+export async function nearestK(queries: Float32Array, bank: Bank, k: number, options: Omit<NearestOptions, 'penalty'> = {}): Promise<Int32Array> {
+  const out = new Int32Array((queries.length / bank.dim) * k);
+  await topK(queries, bank, k, options, (row, _q, _values, indices) => {
+    for (let j = 0; j < k; j++) out[row * k + j] = Number(indices[j]!);
+  });
   return out;
 }
 

@@ -11,7 +11,7 @@ import { imageScore, scorePatches } from '../patchcore.js';
 import { subtractScoreLevel } from '../scoreLevel.js';
 import type { Extracted, TrainingFeatures } from './extraction.js';
 import type { TrainedBank } from './memoryBank.js';
-import { DEFAULT_BORDER_SCALE, DEFAULT_GLOBAL_SCORE, DEFAULT_LEVEL_SCORES, type TrainOptions } from './options.js';
+import { DEFAULT_BORDER_SCALE, DEFAULT_GLOBAL_SCORE, DEFAULT_LEVEL_SCORES, TEXTURE_PATCH_NEIGHBOURS, type TrainOptions } from './options.js';
 
 /** Images with their patch-score grids, image scores and labels, in the same order. */
 export interface ScoredImages {
@@ -30,6 +30,8 @@ export interface HeldOutScores {
   /** Fitted on the normals' grids (absent: not used). */
   borderScale?: number[];
   levelScores: boolean;
+  /** Bank entries a patch score averages over (1: the nearest). */
+  patchNeighbours: number;
   globalScoring?: GlobalScoring;
 }
 
@@ -40,6 +42,8 @@ export async function scoreHeldOut(features: TrainingFeatures, { memory, reweigh
   const normalFeatures = features.heldOutNormals;
   const anomalyFeatures = features.anomalies;
   const validationFeatures = features.validation;
+  const texture = options.surface === 'texture';
+  const patchNeighbours = options.patchNeighbours ?? (texture ? TEXTURE_PATCH_NEIGHBOURS : 1);
 
   const scoring = normalFeatures.length + anomalyFeatures.length + validationFeatures.length;
   let scored = 0;
@@ -50,7 +54,7 @@ export async function scoreHeldOut(features: TrainingFeatures, { memory, reweigh
   const grids = async (list: Extracted[]): Promise<ScoreMap[]> => {
     const out: ScoreMap[] = [];
     for (const e of list) {
-      const { grid, nearestIndex } = await scorePatches(e.features, memory, { threads, excludeSource: e.source });
+      const { grid, nearestIndex } = await scorePatches(e.features, memory, { threads, excludeSource: e.source, neighbours: patchNeighbours });
       pending.push(() =>
         imageScores.set(grid, imageScore(grid, nearestIndex, e.features.data, memory.bank, reweighting, e.source === undefined ? undefined : { source: memory.source, id: e.source })),
       );
@@ -62,7 +66,6 @@ export async function scoreHeldOut(features: TrainingFeatures, { memory, reweigh
   const normalGrids = await grids(normalFeatures);
   const anomalyGrids = await grids(anomalyFeatures);
   const validationGrids = await grids(validationFeatures);
-  const texture = options.surface === 'texture';
   const borderScale = (options.borderScale ?? (texture || DEFAULT_BORDER_SCALE)) ? fitBorderScale(normalGrids) : undefined;
   if (borderScale) for (const g of [...normalGrids, ...anomalyGrids, ...validationGrids]) applyBorderScale(g, borderScale);
   const levelScores = options.levelScores ?? (texture || DEFAULT_LEVEL_SCORES);
@@ -101,6 +104,7 @@ export async function scoreHeldOut(features: TrainingFeatures, { memory, reweigh
     validation: scoredImages(validationFeatures, validationGrids),
     borderScale,
     levelScores,
+    patchNeighbours,
     globalScoring,
   };
 }
