@@ -168,7 +168,7 @@ async function main(): Promise<void> {
       pureRow(castingRow),
       withFeatures(castingRow),
       magtileRow,
-      { ...magtileRow, variant: `${magtileRow.variant}, border scaled`, args: [...magtileRow.args, '--border-scale'] },
+      { ...magtileRow, variant: `${magtileRow.variant}, texture`, args: [...magtileRow.args, '--surface', 'texture'] },
       // Tiles: the same boards at 1008×672 (half their size) in two overlapping backbone tiles, against the default 672×448.
       { ...circuitRow, variant: '1008 px, tiles', args: [...circuitRow.args, '--resolution', '1008'] },
       { ...circuitRow, variant: '1008 px, tiles, PatchCore only', args: [...circuitRow.args, '--resolution', '1008', '--no-anomalies'] },
