@@ -44,3 +44,9 @@ export async function startTestVigil(options: { dataDir?: string; env?: NodeJS.P
     },
   });
 }
+
+/** A per-model detection counter of the server's metrics (e.g. vigil_processed_images_total), 0 before its first count. */
+export async function modelCounter(vigil: RunningVigil, name: string, projectName: string, modelVersion: string): Promise<number> {
+  const metrics = await vigil.services.metrics.registry.metrics();
+  return Number(new RegExp(`^${name}\\{project_name="${projectName}",model_version="${modelVersion}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+}

@@ -7,7 +7,7 @@ import type { HttpRequest, HttpResponse } from '@smithy/protocol-http';
 import sharp from 'sharp';
 import { ALIENS, hostedAliensModel } from '../helpers/datasets.js';
 import { rejects } from '../helpers/rejects.js';
-import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
+import { modelCounter, startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
 /** The raw JSON answer beside the SDK's parsed one. */
 interface Answered {
@@ -51,10 +51,7 @@ describe('DetectAnomalies with x-vigil-anomaly-map on a classification model', (
     const answer = await client.send(command);
     return { result: answer.DetectAnomalyResult!, raw: raw! };
   };
-  const processed = async () => {
-    const metrics = await vigil.services.metrics.registry.metrics();
-    return Number(/^vigil_processed_images_total\{project_name="aliens",model_version="1"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
-  };
+  const processed = () => modelCounter(vigil, 'vigil_processed_images_total', 'aliens', '1');
   /** The map's pixels and the largest of them. */
   const levels = async (base64: unknown) => {
     const png = Buffer.from(String(base64), 'base64');

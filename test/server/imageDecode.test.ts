@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { DetectAnomaliesCommand, type LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
 import sharp from 'sharp';
 import { ALIENS, hostedAliensModel } from '../helpers/datasets.js';
-import { startTestVigil, type TestVigil } from '../helpers/vigil.js';
+import { modelCounter, startTestVigil, type TestVigil } from '../helpers/vigil.js';
 
 /** Images whose header is valid but whose pixels are not all there: each must be the client's error. */
 async function damagedImages(): Promise<{ name: string; contentType: string; body: Buffer }[]> {
@@ -35,10 +35,7 @@ describe('DetectAnomalies with an image that cannot be decoded', () => {
   let vigil: TestVigil;
   let client: LookoutVisionClient;
   const detect = (contentType: string, body: Buffer) => client.send(new DetectAnomaliesCommand({ ProjectName: 'aliens', ModelVersion: '1', ContentType: contentType, Body: body }));
-  const invalidCount = async () => {
-    const metrics = await vigil.services.metrics.registry.metrics();
-    return Number(/^vigil_invalid_images_total\{project_name="aliens",model_version="1"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
-  };
+  const invalidCount = () => modelCounter(vigil, 'vigil_invalid_images_total', 'aliens', '1');
 
   before(async () => {
     vigil = await startTestVigil();
