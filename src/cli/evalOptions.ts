@@ -74,7 +74,7 @@ export function addEvalCommand(program: Command, run: (options: EvalOptions) => 
     .option('--coreset-candidates <n>', 'candidate patches for the coreset, a random sample beyond (default 100000)', Number)
     .option('--held-out-normals <n>', 'training normals scored leave-one-out for calibration, at most (default 200)', Number)
     .option('--map-sigma <pixels>', 'Gaussian smoothing of the anomaly map (default 4)', Number)
-    .option('--feature-dim <n>', 'principal directions kept of the 816 backbone features (default 128, 0 = all)', Number)
+    .option('--feature-dim <n>', 'principal directions kept of the 816 backbone features (default 128, textures 64; 0 = all)', Number)
     .action(async (o: Record<string, unknown>) => {
       await run({ ...(o as { train: string }), useAnomalies: o.anomalies !== false } as EvalOptions);
     });

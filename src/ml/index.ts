@@ -41,7 +41,7 @@
  *                   Layers expanded_conv_6/expand (stride 8, 288 ch) + expanded_conv_10/expand (stride 16,
  *                   528 ch, bilinear ×2), each 3×3 average-pooled, concatenated: 816 values per patch.
  *                   Backbone id + SHA-256 of the shipped weight files go into every artifact.
- *   pca.ts          patch features projected onto their top 128 principal directions (`featureDim`; subspace
+ *   pca.ts          patch features projected onto their top 128 principal directions (64 for textures, `featureDim`; subspace
  *                   iteration on the runtime, fitted on a sample of the first 32 normals' patches)
  *   patchReservoir.ts  the coreset's candidates: every patch up to 100 000, beyond that a seeded uniform sample
  *                   taken while the images stream past (memory and coreset cost bounded whatever the image count)

@@ -7,7 +7,7 @@ import { parseArtifact, serializeArtifact } from '../../src/ml/artifact.js';
 import { type RgbImage, standardizeIntensity } from '../../src/ml/components/image.js';
 import { loadDetector, type TrainResult, train } from '../../src/ml/index.js';
 import { decodeModel } from '../../src/ml/model.js';
-import { TEXTURE_INTENSITY } from '../../src/ml/training/options.js';
+import { DEFAULT_FEATURE_DIM, TEXTURE_FEATURE_DIM, TEXTURE_INTENSITY } from '../../src/ml/training/options.js';
 import { ALIENS } from '../helpers/datasets.js';
 
 function statistics(image: RgbImage): { mean: number; sd: number } {
@@ -74,6 +74,16 @@ describe('intensity standardisation', () => {
         ),
         RangeError,
       );
+    });
+
+    it('keeps TEXTURE_FEATURE_DIM principal directions of the patch features, parts DEFAULT_FEATURE_DIM, unless featureDim says', async () => {
+      assert.equal(texture.metrics.featureDim, TEXTURE_FEATURE_DIM);
+      assert.equal(part.metrics.featureDim, DEFAULT_FEATURE_DIM);
+      const chosen = await train(
+        names.map((n) => ({ bytes: read(n), anomalous: false })),
+        { surface: 'texture', featureDim: 32, resolution: 160, threads: 2 },
+      );
+      assert.equal(chosen.metrics.featureDim, 32);
     });
 
     it('makes the score independent of the exposure: a re-exposed photo scores as the original does', async () => {
