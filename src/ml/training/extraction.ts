@@ -12,7 +12,18 @@ import { fitPca, type Pca, projectPca } from '../components/pca.js';
 import { decodeForModel, featuresOf, type Preprocessing } from '../features.js';
 import { globalDescriptor } from '../globalScore.js';
 import { gatherPatches, samplePatchIndices } from '../patchcore.js';
-import { AUGMENTATIONS, bankOptionsOf, bytesOf, DEFAULT_FEATURE_DIM, DEFAULT_GLOBAL_SCORE, MAX_HELD_OUT_NORMALS, seededSubset, TEXTURE_FEATURE_DIM, type TrainingImage, type TrainOptions } from './options.js';
+import {
+  AUGMENTATIONS,
+  bankOptionsOf,
+  bytesOf,
+  DEFAULT_FEATURE_DIM,
+  DEFAULT_GLOBAL_SCORE,
+  MAX_HELD_OUT_NORMALS,
+  seededSubset,
+  TEXTURE_FEATURE_DIM,
+  type TrainingImage,
+  type TrainOptions,
+} from './options.js';
 
 const PCA_SAMPLES = 20_000;
 /** Normal images whose patches the principal subspace is fitted on. */
