@@ -43,10 +43,9 @@ export const AUGMENTATION_KINDS = Object.keys(AUGMENTATIONS) as readonly Augment
 /**
  * What the images show: `part` (an object, usually on a plain background) or `texture` (a cropped surface:
  * grain, exposure and cut edges vary from image to image), which standardises each image's intensity
- * (TEXTURE_INTENSITY), keeps TEXTURE_FEATURE_DIM principal directions, scores each patch by its TEXTURE_PATCH_NEIGHBOURS
- * nearest bank entries, scores the border
- * rings on their own scale and measures each image's patch scores from its level (docs/detection-engine.md has the
- * figures).
+ * (TEXTURE_INTENSITY), keeps TEXTURE_FEATURE_DIM principal directions, scores each patch by its
+ * TEXTURE_PATCH_NEIGHBOURS nearest bank entries, scores the border rings on their own scale and measures each
+ * image's patch scores from its level (docs/detection-engine.md has the figures).
  */
 export const SURFACE_KINDS = ['part', 'texture'] as const;
 export type SurfaceKind = (typeof SURFACE_KINDS)[number];
