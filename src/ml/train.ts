@@ -17,14 +17,26 @@ import { extractTrainingFeatures } from './training/extraction.js';
 import { trainHead } from './training/headTraining.js';
 import { calibrationImages, scoreHeldOut } from './training/heldOutScoring.js';
 import { trainMemoryBank } from './training/memoryBank.js';
-import { ANOMALY_HEAD_KINDS, AUGMENTATION_KINDS, bytesOf, SURFACE_KINDS, seededSubset, TEXTURE_INTENSITY, TrainingDataError, type TrainingImage, type TrainOptions } from './training/options.js';
+import {
+  ANOMALY_HEAD_KINDS,
+  AUGMENTATION_KINDS,
+  bytesOf,
+  SURFACE_KINDS,
+  seededSubset,
+  TEXTURE_INTENSITY,
+  TrainingDataError,
+  type TrainingImage,
+  type TrainOptions,
+  withSurfaceDefaults,
+} from './training/options.js';
 import { calibratePixels } from './training/pixelCalibration.js';
 
 /** Images whose headers give the typical size (a seeded random subset of larger sets). */
 const TYPICAL_SIZE_SAMPLE = 256;
 
-export async function train(images: readonly TrainingImage[], options: TrainOptions = {}): Promise<TrainResult> {
+export async function train(images: readonly TrainingImage[], given: TrainOptions = {}): Promise<TrainResult> {
   const started = performance.now();
+  const options = withSurfaceDefaults(given);
   if (images.filter((i) => !i.anomalous).length < 2) throw new TrainingDataError('training needs at least 2 normal images');
   if (options.globalScore !== undefined && !['none', 'pyramid', 'mean'].includes(options.globalScore))
     throw new RangeError(`globalScore must be none, pyramid or mean (not ${String(options.globalScore)})`);
@@ -39,7 +51,7 @@ export async function train(images: readonly TrainingImage[], options: TrainOpti
   const info = backboneInfo();
   const sized = seededSubset(images.length, TYPICAL_SIZE_SAMPLE, (options.seed ?? 0) + 5).map((k) => images[k]!);
   const size = await typicalSize(sized.map((i) => () => bytesOf(i.bytes)));
-  const intensity = (options.standardizeIntensity ?? options.surface === 'texture') ? TEXTURE_INTENSITY : undefined;
+  const intensity = options.standardizeIntensity ? TEXTURE_INTENSITY : undefined;
   const withIntensity = (prep: Preprocessing): Preprocessing => (intensity ? { ...prep, intensity } : prep);
   const prepAt = (longSide: number | undefined): Preprocessing => withIntensity(chooseResolution(size.width, size.height, { longSide, sizeMultiple: info.sizeMultiple }));
   const maskedAnomalies = [...images, ...(options.validation ?? [])].filter((i) => i.anomalous && i.mask).length;

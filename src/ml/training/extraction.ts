@@ -12,18 +12,7 @@ import { fitPca, type Pca, projectPca } from '../components/pca.js';
 import { decodeForModel, featuresOf, type Preprocessing } from '../features.js';
 import { globalDescriptor } from '../globalScore.js';
 import { gatherPatches, samplePatchIndices } from '../patchcore.js';
-import {
-  AUGMENTATIONS,
-  bankOptionsOf,
-  bytesOf,
-  DEFAULT_FEATURE_DIM,
-  DEFAULT_GLOBAL_SCORE,
-  MAX_HELD_OUT_NORMALS,
-  seededSubset,
-  TEXTURE_FEATURE_DIM,
-  type TrainingImage,
-  type TrainOptions,
-} from './options.js';
+import { AUGMENTATIONS, bankOptionsOf, bytesOf, DEFAULT_FEATURE_DIM, DEFAULT_GLOBAL_SCORE, MAX_HELD_OUT_NORMALS, seededSubset, type TrainingImage, type TrainOptions } from './options.js';
 
 const PCA_SAMPLES = 20_000;
 /** Normal images whose patches the principal subspace is fitted on. */
@@ -66,7 +55,7 @@ export async function extractTrainingFeatures(images: readonly TrainingImage[], 
   const progress = options.onProgress ?? (() => {});
   const augmentations = AUGMENTATIONS[options.augment ?? 'none'];
 
-  const featureDim = options.featureDim ?? (options.surface === 'texture' ? TEXTURE_FEATURE_DIM : DEFAULT_FEATURE_DIM);
+  const featureDim = options.featureDim ?? DEFAULT_FEATURE_DIM;
   const usePca = featureDim > 0 && featureDim < backbone.info.channels;
   let pca: Pca | undefined;
   let pcaSeconds = 0;

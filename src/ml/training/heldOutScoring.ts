@@ -11,7 +11,7 @@ import { imageScore, scorePatches } from '../patchcore.js';
 import { subtractScoreLevel } from '../scoreLevel.js';
 import type { Extracted, TrainingFeatures } from './extraction.js';
 import type { TrainedBank } from './memoryBank.js';
-import { DEFAULT_BORDER_SCALE, DEFAULT_GLOBAL_SCORE, DEFAULT_LEVEL_SCORES, TEXTURE_PATCH_NEIGHBOURS, type TrainOptions } from './options.js';
+import { DEFAULT_BORDER_SCALE, DEFAULT_GLOBAL_SCORE, DEFAULT_LEVEL_SCORES, type TrainOptions } from './options.js';
 
 /** Images with their patch-score grids, image scores and labels, in the same order. */
 export interface ScoredImages {
@@ -42,8 +42,7 @@ export async function scoreHeldOut(features: TrainingFeatures, { memory, reweigh
   const normalFeatures = features.heldOutNormals;
   const anomalyFeatures = features.anomalies;
   const validationFeatures = features.validation;
-  const texture = options.surface === 'texture';
-  const patchNeighbours = options.patchNeighbours ?? (texture ? TEXTURE_PATCH_NEIGHBOURS : 1);
+  const patchNeighbours = options.patchNeighbours ?? 1;
 
   const scoring = normalFeatures.length + anomalyFeatures.length + validationFeatures.length;
   let scored = 0;
@@ -66,9 +65,9 @@ export async function scoreHeldOut(features: TrainingFeatures, { memory, reweigh
   const normalGrids = await grids(normalFeatures);
   const anomalyGrids = await grids(anomalyFeatures);
   const validationGrids = await grids(validationFeatures);
-  const borderScale = (options.borderScale ?? (texture || DEFAULT_BORDER_SCALE)) ? fitBorderScale(normalGrids) : undefined;
+  const borderScale = (options.borderScale ?? DEFAULT_BORDER_SCALE) ? fitBorderScale(normalGrids) : undefined;
   if (borderScale) for (const g of [...normalGrids, ...anomalyGrids, ...validationGrids]) applyBorderScale(g, borderScale);
-  const levelScores = options.levelScores ?? (texture || DEFAULT_LEVEL_SCORES);
+  const levelScores = options.levelScores ?? DEFAULT_LEVEL_SCORES;
   if (levelScores) for (const g of [...normalGrids, ...anomalyGrids, ...validationGrids]) subtractScoreLevel(g);
   for (const score of pending) score();
   // Global score (optional): nearest training-normal descriptor, leave-one-out for the training normals

@@ -88,9 +88,9 @@ export interface TrainOptions {
   validation?: TrainingImage[];
   /** Training-time budget (seconds) of the search over working resolutions (default DEFAULT_SEARCH_SECONDS). */
   searchSeconds?: number;
-  /** What the images show (default part); `texture` changes the defaults of borderScale and levelScores. */
+  /** What the images show (default part); `texture` changes the defaults of the options below and of featureDim (withSurfaceDefaults). */
   surface?: SurfaceKind;
-  /** Map each working image's pixel values to TEXTURE_INTENSITY before the backbone. Default: for textures. */
+  /** Map each working image's pixel values to TEXTURE_INTENSITY before the backbone. Default: off; on for textures. */
   standardizeIntensity?: boolean;
   /** Score the grid's border rings on their own scale (borderScale.ts). Default DEFAULT_BORDER_SCALE. */
   borderScale?: boolean;
@@ -171,6 +171,19 @@ export const TEXTURE_INTENSITY: IntensityTarget = { mean: 120, sd: 35 };
  * 0.959), figures in docs/detection-engine.md.
  */
 export const TEXTURE_PATCH_NEIGHBOURS = 3;
+
+/** The options with what `surface: texture` implies (SURFACE_KINDS) filled in wherever the caller left them unset. */
+export function withSurfaceDefaults(options: TrainOptions): TrainOptions {
+  if (options.surface !== 'texture') return options;
+  return {
+    ...options,
+    standardizeIntensity: options.standardizeIntensity ?? true,
+    featureDim: options.featureDim ?? TEXTURE_FEATURE_DIM,
+    patchNeighbours: options.patchNeighbours ?? TEXTURE_PATCH_NEIGHBOURS,
+    borderScale: options.borderScale ?? true,
+    levelScores: options.levelScores ?? true,
+  };
+}
 
 /** The bytes of an image given as bytes or as a reader. */
 export const bytesOf = (b: ImageBytes): Promise<Uint8Array> => (typeof b === 'function' ? b() : Promise.resolve(b));
